@@ -1,0 +1,322 @@
+/**
+ * Prints a gradient IRFunction as a TypeScript function.
+ *
+ * Accepts: a verified gradient function (see src/reverse/reverse.ts).
+ * Produces: source text (formatted later by prettier) in which
+ * - pure values used once, in their own region, without a user name, are printed inline in the
+ *   expression that uses them; literals are always inline; everything else is a `const`;
+ * - an `if` whose branches only compute the one value they yield is printed as a ternary;
+ *   other `if`s declare their results with `let` and assign them in each branch;
+ * - cells are `let` variables updated with `+=` / `-=` (a `const` when never updated);
+ * - each group of reverse-sweep statements is preceded by a comment naming the source line it
+ *   is the adjoint of;
+ * - the function returns `{ value, grad: { param: adjoint, ... } }`.
+ */
+import { structuralOps } from "../ir/ops.js";
+import type { IRFunction, Op, Region, Type, Value } from "../ir/types.js";
+import { Precedence, primitive } from "../rules/primitives.js";
+import type { GradientIR } from "../reverse/reverse.js";
+import type { Namer } from "./naming.js";
+
+interface Printed {
+  text: string;
+  precedence: number;
+}
+
+const primary = 20;
+const member = 18;
+
+interface Definition {
+  op: Op;
+  region: Region;
+  index: number;
+}
+
+interface Use {
+  region: Region;
+  /** The index of the using op, or the region's op count for a yield. */
+  index: number;
+}
+
+export function numberText(value: number): string {
+  if (Object.is(value, -0)) return "-0";
+  return String(value);
+}
+
+function defaultValue(type: Type): string {
+  return type === "boolean" ? "false" : type === "string" ? '""' : "0";
+}
+
+export class FunctionEmitter {
+  private readonly definitions = new Map<Value, Definition>();
+  private readonly uses = new Map<Value, Use[]>();
+  private readonly inlined = new Set<Value>();
+  /** `if` ops printed as a ternary. */
+  private readonly ternaries = new Set<Op>();
+  /** Cells read by the inline expression of each inlined value. */
+  private readonly cellsRead = new Map<Value, Set<Value>>();
+  private readonly updatedCells = new Set<Value>();
+  private readonly names = new Map<Value, string>();
+  private readonly reverseOps = new Set<Op>();
+  private readonly forwardValues = new Set<Value>();
+  private lastCommentedLine = -1;
+  private readonly lines: string[] = [];
+
+  constructor(
+    private readonly gradient: GradientIR,
+    private readonly namer: Namer,
+  ) {}
+
+  private get fn(): IRFunction {
+    return this.gradient.fn;
+  }
+
+  emit(): string {
+    const fn = this.fn;
+    const [value, ...grads] = fn.body.yields as [Value, ...Value[]];
+    if (value.name === undefined) value.name = "value";
+    fn.params.forEach((p) => this.forwardValues.add(p.value));
+    fn.body.ops.forEach((op, i) => (i < this.gradient.forwardOpCount ? this.markForward(op) : this.markReverse(op)));
+    this.analyze(fn.body);
+    const params = fn.params.map((p) => `${this.nameOf(p.value)}: ${p.typeText}`);
+    const wrt = fn.params.filter((p) => p.differentiated);
+    const gradType = wrt.map((p) => `${p.value.name}: number`).join("; ");
+    this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: number; grad: { ${gradType} } } {`);
+    this.emitOps(fn.body, "  ");
+    const field = (key: string, v: Value) => {
+      const text = this.expression(v).text;
+      return text === key ? key : `${key}: ${text}`;
+    };
+    const gradFields = wrt.map((p, i) => field(p.value.name!, grads[i]!)).join(", ");
+    this.lines.push(`  return { ${field("value", value)}, grad: { ${gradFields} } };`);
+    this.lines.push("}");
+    return this.lines.join("\n");
+  }
+
+  // ----- analysis: where values are defined and used, and which are printed inline -----
+
+  private analyze(region: Region): void {
+    region.ops.forEach((op, index) => {
+      op.operands.forEach((v) => this.addUse(v, region, index));
+      op.regions.forEach((r) => this.analyze(r));
+      op.results.forEach((r) => this.definitions.set(r, { op, region, index }));
+      if (op.opcode === "cell.add") this.updatedCells.add(op.operands[0]!);
+    });
+    region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
+    region.ops.forEach((op) => this.decideInlining(op));
+  }
+
+  private addUse(value: Value, region: Region, index: number): void {
+    const list = this.uses.get(value);
+    if (list) list.push({ region, index });
+    else this.uses.set(value, [{ region, index }]);
+  }
+
+  private isLiteral(op: Op): boolean {
+    return op.opcode === "const" || op.opcode === "bool" || op.opcode === "string";
+  }
+
+  private isExpression(op: Op): boolean {
+    if (op.opcode === "if") return this.ternaries.has(op);
+    return op.results.length === 1 && (primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true) && op.opcode !== "undef";
+  }
+
+  private decideInlining(op: Op): void {
+    if (op.opcode === "if" && op.results.length === 1 && op.regions.every((r) => r.ops.every((inner) => inner.results.every((v) => this.inlined.has(v))))) {
+      this.ternaries.add(op);
+    }
+    if (this.isLiteral(op)) {
+      this.inlined.add(op.results[0]!);
+      return;
+    }
+    if (!this.isExpression(op)) return;
+    const value = op.results[0]!;
+    const uses = this.uses.get(value) ?? [];
+    const definition = this.definitions.get(value)!;
+    if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
+    const reads = new Set<Value>(op.opcode === "cell.read" ? [op.operands[0]!] : []);
+    op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((cell) => reads.add(cell)));
+    const between = definition.region.ops.slice(definition.index + 1, uses[0]!.index);
+    if (reads.size > 0 && between.some((other) => this.writesAny(other, reads))) return;
+    this.inlined.add(value);
+    this.cellsRead.set(value, reads);
+  }
+
+  private writesAny(op: Op, cells: Set<Value>): boolean {
+    if (op.opcode === "cell.add" && cells.has(op.operands[0]!)) return true;
+    return op.regions.some((r) => r.ops.some((inner) => this.writesAny(inner, cells)));
+  }
+
+  private markReverse(op: Op): void {
+    this.reverseOps.add(op);
+    op.regions.forEach((r) => r.ops.forEach((inner) => this.markReverse(inner)));
+  }
+
+  /** Forward values carry the user's variable names; the rest are generated. */
+  private markForward(op: Op): void {
+    op.results.forEach((r) => this.forwardValues.add(r));
+    op.regions.forEach((r) => r.ops.forEach((inner) => this.markForward(inner)));
+  }
+
+  // ----- names -----
+
+  private nameOf(value: Value): string {
+    let name = this.names.get(value);
+    if (name === undefined) {
+      name =
+        value.name !== undefined && this.forwardValues.has(value)
+          ? this.namer.claimUserName(value.name)
+          : this.namer.claim(value.name ?? "t");
+      this.names.set(value, name);
+    }
+    return name;
+  }
+
+  // ----- expressions -----
+
+  private expression(value: Value): Printed {
+    const definition = this.definitions.get(value);
+    if (definition && this.inlined.has(value)) return this.printOp(definition.op);
+    return { text: this.nameOf(value), precedence: primary };
+  }
+
+  /** The operand printed so it binds at least as tightly as `minimum`. */
+  private operand(value: Value, minimum: number): string {
+    const printed = this.expression(value);
+    return printed.precedence >= minimum ? printed.text : `(${printed.text})`;
+  }
+
+  private printOp(op: Op): Printed {
+    switch (op.opcode) {
+      case "const": {
+        const text = typeof op.attrs.text === "string" ? op.attrs.text : numberText(op.attrs.value as number);
+        return { text, precedence: text.startsWith("-") ? Precedence.prefix : primary };
+      }
+      case "bool":
+        return { text: String(op.attrs.value), precedence: primary };
+      case "string":
+        return { text: JSON.stringify(op.attrs.value), precedence: primary };
+      case "cell.read":
+        return { text: this.nameOf(op.operands[0]!), precedence: primary };
+      case "template": {
+        const quasis = op.attrs.quasis as readonly string[];
+        const parts = op.operands.map((v, i) => `\${${this.expression(v).text}}${quasis[i + 1]}`);
+        return { text: `\`${quasis[0]}${parts.join("")}\``, precedence: primary };
+      }
+      case "if":
+        return this.conditional(op.operands[0]!, op.regions[0]!.yields[0]!, op.regions[1]!.yields[0]!);
+      case "call":
+        return { text: this.callText(op), precedence: member };
+    }
+    const p = primitive(op.opcode)!;
+    const [a, b] = op.operands as [Value, Value];
+    switch (p.syntax.kind) {
+      case "binary": {
+        const level = p.syntax.precedence;
+        const isExponent = p.syntax.operator === "**";
+        const left = this.operand(a, isExponent ? level + 1 : level);
+        // Left-associative operators keep explicit grouping on the right: a - (b - c), a * (b * c).
+        const right = this.operand(b, isExponent ? level : level + 1);
+        return { text: `${left} ${p.syntax.operator} ${right}`, precedence: level };
+      }
+      case "prefix": {
+        const inner = this.operand(a, Precedence.prefix);
+        const text = inner.startsWith(p.syntax.operator) ? `${p.syntax.operator}(${inner})` : `${p.syntax.operator}${inner}`;
+        return { text, precedence: Precedence.prefix };
+      }
+      case "call":
+        return { text: `${p.syntax.callee}(${op.operands.map((v) => this.expression(v).text).join(", ")})`, precedence: member };
+      case "conditional":
+        return this.conditional(op.operands[0]!, op.operands[1]!, op.operands[2]!);
+    }
+  }
+
+  private conditional(condition: Value, whenTrue: Value, whenFalse: Value): Printed {
+    const text = `${this.operand(condition, Precedence.or)} ? ${this.operand(whenTrue, Precedence.conditional)} : ${this.operand(whenFalse, Precedence.conditional)}`;
+    return { text, precedence: Precedence.conditional };
+  }
+
+  private callText(op: Op): string {
+    const args = op.operands.map((v) => this.expression(v).text);
+    if (op.attrs.method !== true) return `${op.attrs.callee}(${args.join(", ")})`;
+    const receiver = this.expression(op.operands[0]!);
+    const receiverText = receiver.precedence >= member && !/^[\d.]/.test(receiver.text) ? receiver.text : `(${receiver.text})`;
+    return `${receiverText}.${op.attrs.callee}(${args.slice(1).join(", ")})`;
+  }
+
+  // ----- statements -----
+
+  private emitOps(region: Region, indent: string): void {
+    for (const op of region.ops) this.emitOp(op, indent);
+  }
+
+  private comment(op: Op, indent: string): void {
+    if (!this.reverseOps.has(op) || !op.loc || op.loc.line === this.lastCommentedLine) return;
+    this.lastCommentedLine = op.loc.line;
+    this.lines.push("", `${indent}// adjoint of line ${op.loc.line}: ${op.loc.statement}`);
+  }
+
+  private emitOp(op: Op, indent: string): void {
+    const result = op.results[0];
+    if (op.opcode === "undef" || (result && this.inlined.has(result))) return;
+    if (op.opcode === "if" && !this.ternaries.has(op)) {
+      this.comment(op, indent);
+      this.emitIf(op, indent);
+      return;
+    }
+    if (this.isExpression(op) && result) {
+      if ((this.uses.get(result) ?? []).length === 0 && result.name === undefined) return;
+      this.comment(op, indent);
+      this.lines.push(`${indent}const ${this.nameOf(result)} = ${this.printOp(op).text};`);
+      return;
+    }
+    this.comment(op, indent);
+    switch (op.opcode) {
+      case "call":
+        this.lines.push(result ? `${indent}const ${this.nameOf(result)} = ${this.callText(op)};` : `${indent}${this.callText(op)};`);
+        return;
+      case "cell.new": {
+        const keyword = this.updatedCells.has(result!) ? "let" : "const";
+        this.lines.push(`${indent}${keyword} ${this.nameOf(result!)} = ${this.expression(op.operands[0]!).text};`);
+        return;
+      }
+      case "cell.add": {
+        const [cell, addend] = op.operands as [Value, Value];
+        const definition = this.definitions.get(addend);
+        const negated = definition?.op.opcode === "neg" && this.inlined.has(addend);
+        const text = negated ? `-= ${this.expression(definition.op.operands[0]!).text}` : `+= ${this.expression(addend).text}`;
+        this.lines.push(`${indent}${this.nameOf(cell)} ${text};`);
+        return;
+      }
+      default:
+        throw new Error(`cannot print op '${op.opcode}'`);
+    }
+  }
+
+  private emitIf(op: Op, indent: string): void {
+    const undefinedSomewhere = (j: number) => op.regions.some((r) => this.definitions.get(r.yields[j]!)?.op.opcode === "undef");
+    op.results.forEach((result, j) => {
+      const name = this.nameOf(result);
+      this.lines.push(undefinedSomewhere(j) ? `${indent}let ${name} = ${defaultValue(result.type)};` : `${indent}let ${name}: ${result.type};`);
+    });
+    const branchLines = op.regions.map((region) => {
+      const saved = this.lines.length;
+      this.emitOps(region, indent + "  ");
+      region.yields.forEach((v, j) => {
+        if (this.definitions.get(v)?.op.opcode === "undef") return;
+        this.lines.push(`${indent}  ${this.nameOf(op.results[j]!)} = ${this.expression(v).text};`);
+      });
+      return this.lines.splice(saved);
+    });
+    const [thenLines, elseLines] = branchLines as [string[], string[]];
+    const condition = this.expression(op.operands[0]!);
+    if (thenLines.length === 0) {
+      const negated = condition.precedence >= Precedence.prefix ? `!${condition.text}` : `!(${condition.text})`;
+      this.lines.push(`${indent}if (${negated}) {`, ...elseLines, `${indent}}`);
+    } else if (elseLines.length === 0) {
+      this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}}`);
+    } else {
+      this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}} else {`, ...elseLines, `${indent}}`);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The one place generated names come from. Names are claimed in emission order, so the same IR
+ * always gets the same names, and a generated name never equals a name the user wrote anywhere
+ * in the source file or a global the generated code may reference.
+ */
+import { ts } from "ts-morph";
+
+const keywords = (
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
+  "import in instanceof new null return super switch this throw true try typeof var void while with yield let static " +
+  "implements interface package private protected public await arguments eval"
+).split(" ");
+
+const globals = ["Math", "Number", "String", "Boolean", "Infinity", "NaN", "undefined", "console", "Object", "Array", "globalThis"];
+
+/** Every identifier written in a source file. */
+export function identifiersIn(sourceFile: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node)) names.add(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return names;
+}
+
+export class Namer {
+  private readonly claimed = new Set<string>();
+  private readonly reserved: Set<string>;
+
+  constructor(userNames: Iterable<string>) {
+    this.reserved = new Set([...userNames, ...globals, ...keywords]);
+  }
+
+  /** The user's own name for a variable, unless this function already uses it. */
+  claimUserName(name: string): string {
+    return this.claimed.has(name) ? this.claim(name) : this.take(name);
+  }
+
+  /** A fresh name based on `hint`, distinct from every user name and every claimed name. */
+  claim(hint: string): string {
+    const base = /\d$/.test(hint) ? `${hint}_` : hint;
+    if (!this.isTaken(hint)) return this.take(hint);
+    for (let n = 2; ; n++) {
+      if (!this.isTaken(`${base}${n}`)) return this.take(`${base}${n}`);
+    }
+  }
+
+  private isTaken(name: string): boolean {
+    return this.claimed.has(name) || this.reserved.has(name);
+  }
+
+  private take(name: string): string {
+    this.claimed.add(name);
+    return name;
+  }
+}

@@ -1,0 +1,663 @@
+/**
+ * Lowers one `@differentiable` function from the TypeScript AST to IR.
+ *
+ * Accepts: parameters and locals of type number (including `int`), boolean and string; `const`,
+ * `let`, assignment and compound assignment, `++`/`--`; arithmetic, comparisons, `&&`, `||`,
+ * `!`, ternaries; `Math` functions and constants; `if`/`else` to any depth; `return` anywhere;
+ * calls to global functions (`console.log`, ...) and string conversions, which the compiler does
+ * not differentiate. Anything else is a diagnostic naming the construct.
+ *
+ * Guarantees: the IR holds only primitives of the rule table, `const`/`bool`/`string`/`undef`,
+ * `if`, `call` and `template`. Compound assignment, `++`, ternaries and early returns are gone:
+ * - every variable is renamed into SSA values (one per assignment); an `if` statement yields
+ *   the variables it assigns, which become the results of its `if` op;
+ * - a ternary is an `if` op with one result;
+ * - `&&` / `||` are strict `and` / `or` ops when their right side is pure, `if` ops otherwise;
+ * - an `if` statement containing a `return` takes the statements after it into its branches
+ *   (they are lowered once per branch that can reach them), so the function body ends in one
+ *   value: the function's region yields the returned value.
+ */
+import { ts } from "ts-morph";
+import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
+import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
+import type { IRFunction, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
+import { mathConstants, primitive } from "../rules/primitives.js";
+import type { DifferentiableFunction } from "./annotations.js";
+import { locate } from "./program.js";
+
+const arithmeticOperators: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+  [ts.SyntaxKind.PlusToken, "add"],
+  [ts.SyntaxKind.MinusToken, "sub"],
+  [ts.SyntaxKind.AsteriskToken, "mul"],
+  [ts.SyntaxKind.SlashToken, "div"],
+  [ts.SyntaxKind.PercentToken, "mod"],
+  [ts.SyntaxKind.AsteriskAsteriskToken, "pow"],
+]);
+
+const compoundAssignments: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+  [ts.SyntaxKind.PlusEqualsToken, "add"],
+  [ts.SyntaxKind.MinusEqualsToken, "sub"],
+  [ts.SyntaxKind.AsteriskEqualsToken, "mul"],
+  [ts.SyntaxKind.SlashEqualsToken, "div"],
+  [ts.SyntaxKind.PercentEqualsToken, "mod"],
+  [ts.SyntaxKind.AsteriskAsteriskEqualsToken, "pow"],
+]);
+
+const comparisons: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+  [ts.SyntaxKind.LessThanToken, "lt"],
+  [ts.SyntaxKind.LessThanEqualsToken, "le"],
+  [ts.SyntaxKind.GreaterThanToken, "gt"],
+  [ts.SyntaxKind.GreaterThanEqualsToken, "ge"],
+  [ts.SyntaxKind.EqualsEqualsEqualsToken, "eq"],
+  [ts.SyntaxKind.EqualsEqualsToken, "eq"],
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken, "ne"],
+  [ts.SyntaxKind.ExclamationEqualsToken, "ne"],
+]);
+
+/** Number methods that turn a number into a string. */
+const stringifyingMethods = new Set(["toFixed", "toString", "toPrecision", "toExponential", "toLocaleString"]);
+
+/** Names for constructs the diagnostics mention, where TypeScript's kind name reads badly. */
+const constructNames: Partial<Record<ts.SyntaxKind, string>> = {
+  [ts.SyntaxKind.ForStatement]: "'for' loops",
+  [ts.SyntaxKind.ForOfStatement]: "'for...of' loops",
+  [ts.SyntaxKind.ForInStatement]: "'for...in' loops",
+  [ts.SyntaxKind.WhileStatement]: "'while' loops",
+  [ts.SyntaxKind.DoStatement]: "'do...while' loops",
+  [ts.SyntaxKind.SwitchStatement]: "'switch' statements",
+  [ts.SyntaxKind.TryStatement]: "'try' statements",
+  [ts.SyntaxKind.ThrowStatement]: "'throw' statements",
+  [ts.SyntaxKind.FunctionDeclaration]: "nested function declarations",
+  [ts.SyntaxKind.ClassDeclaration]: "class declarations",
+  [ts.SyntaxKind.ElementAccessExpression]: "array element access",
+  [ts.SyntaxKind.ArrayLiteralExpression]: "array literals",
+  [ts.SyntaxKind.ObjectLiteralExpression]: "object literals",
+  [ts.SyntaxKind.PropertyAccessExpression]: "property access",
+  [ts.SyntaxKind.ArrowFunction]: "arrow functions inside a differentiable function",
+  [ts.SyntaxKind.FunctionExpression]: "function expressions inside a differentiable function",
+  [ts.SyntaxKind.NewExpression]: "'new' expressions",
+  [ts.SyntaxKind.TypeOfExpression]: "'typeof'",
+  [ts.SyntaxKind.CommaToken]: "the comma operator",
+  [ts.SyntaxKind.QuestionQuestionToken]: "'??'",
+};
+
+function constructName(kind: ts.SyntaxKind): string {
+  const known = constructNames[kind];
+  if (known) return known;
+  const words = (ts.SyntaxKind[kind] ?? "construct").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return `${words}s`;
+}
+
+function containsReturn(node: ts.Node): boolean {
+  if (ts.isReturnStatement(node)) return true;
+  if (ts.isFunctionLike(node)) return false;
+  return ts.forEachChild(node, (child) => (containsReturn(child) ? true : undefined)) ?? false;
+}
+
+/** The statement as one line, for comments in generated code. */
+function statementSummary(node: ts.Node, sourceFile: ts.SourceFile): string {
+  const text = ts.isIfStatement(node) ? `if (${node.expression.getText(sourceFile)})` : node.getText(sourceFile);
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > 100 ? oneLine.slice(0, 97) + "..." : oneLine;
+}
+
+export class FunctionLowering {
+  private readonly values = new ValueFactory();
+  private readonly builder: Builder;
+  private env = new Map<ts.Symbol, Value>();
+
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    private readonly sourceFile: ts.SourceFile,
+    private readonly fn: DifferentiableFunction,
+  ) {
+    this.builder = new Builder(this.values, emptyRegion());
+  }
+
+  private fail(node: ts.Node, code: DiagnosticCode, message: string, hint: string): never {
+    throw new DiagnosticError({
+      code,
+      severity: "error",
+      message: `${message} (in '${this.fn.name}')`,
+      hint,
+      ...locate(this.sourceFile, node.getStart(this.sourceFile)),
+    });
+  }
+
+  private unsupported(node: ts.Node): never {
+    const isStatement = ts.isStatement(node) || ts.isVariableDeclarationList(node);
+    const kind = ts.isBinaryExpression(node) ? node.operatorToken.kind : node.kind;
+    return this.fail(
+      node,
+      isStatement ? "AD1003" : "AD1004",
+      `${constructName(kind)} ${isStatement ? "are" : "are"} not supported in differentiable functions yet`,
+      "rewrite this part with the supported language (see the README), or move it out of the differentiable function",
+    );
+  }
+
+  private location(node: ts.Node): SourceLocation {
+    const { file, line, column } = locate(this.sourceFile, node.getStart(this.sourceFile));
+    return { file, line, column, statement: statementSummary(node, this.sourceFile) };
+  }
+
+  /** The current statement's location, narrowed to `node`: for ops a diagnostic may point at. */
+  private pointAt(node: ts.Node): SourceLocation {
+    const { line, column } = locate(this.sourceFile, node.getStart(this.sourceFile));
+    return { ...(this.builder.loc ?? this.location(node)), line, column };
+  }
+
+  private symbolOf(node: ts.Node): ts.Symbol {
+    const symbol = this.checker.getSymbolAtLocation(node);
+    if (!symbol) this.unsupported(node);
+    return symbol;
+  }
+
+  /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
+  private irType(type: ts.Type): Type | undefined {
+    const all = (flags: ts.TypeFlags) => (type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags);
+    if (all(ts.TypeFlags.NumberLike)) return "number";
+    if (all(ts.TypeFlags.BooleanLike)) return "boolean";
+    if (all(ts.TypeFlags.StringLike)) return "string";
+    if (type.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) return "void";
+    return undefined;
+  }
+
+  private typeOf(node: ts.Node, what: string): Type {
+    const irType = this.irType(this.checker.getTypeAtLocation(node));
+    return irType && irType !== "void" ? irType : this.rejectType(node, what);
+  }
+
+  private rejectType(node: ts.Node, what: string): never {
+    return this.fail(
+      node,
+      "AD1009",
+      `${what} has type '${this.checker.typeToString(this.checker.getTypeAtLocation(node))}', which is not supported yet`,
+      "differentiable functions take and compute numbers (and booleans and strings that are not differentiated)",
+    );
+  }
+
+  private expectType(node: ts.Node, value: Value, type: Type): Value {
+    if (value.type !== type) {
+      this.fail(node, "AD1009", `expected a ${type} here, found a ${value.type}`, "convert the value explicitly");
+    }
+    return value;
+  }
+
+  lower(): IRFunction {
+    const node = this.fn.node;
+    if (node.asteriskToken || ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Async) {
+      this.fail(
+        node,
+        "AD1008",
+        `'${this.fn.name}' is ${node.asteriskToken ? "a generator" : "async"} and cannot be differentiated`,
+        "differentiate a plain synchronous function and call it from the generator or async code",
+      );
+    }
+    const params = this.lowerParams();
+    const signature = this.checker.getSignatureFromDeclaration(node)!;
+    const returnType = this.checker.getReturnTypeOfSignature(signature);
+    if (this.irType(returnType) !== "number") {
+      this.fail(
+        node.type ?? node,
+        "AD1009",
+        `'${this.fn.name}' returns '${this.checker.typeToString(returnType)}'; only functions returning a number are supported yet`,
+        "return a single number (for example a loss)",
+      );
+    }
+    const body = node.body!;
+    let result: Value | undefined;
+    if (ts.isBlock(body)) {
+      result = this.lowerStatements(body.statements);
+    } else {
+      this.builder.loc = this.location(body);
+      result = this.expectType(body, this.lowerExpression(body), "number");
+    }
+    if (!result) throw new Error(`not every path of '${this.fn.name}' returns a value`);
+    this.builder.region.yields = [result];
+    return { name: this.fn.name, params, body: this.builder.region, loc: this.location(node) };
+  }
+
+  private lowerParams(): Param[] {
+    const wrt = this.fn.wrt?.names;
+    const params = this.fn.node.parameters.map((p): Param => {
+      if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer || p.questionToken) {
+        this.fail(p, "AD1009", "destructured, rest, optional and default parameters are not supported yet", "declare a plain parameter");
+      }
+      const name = p.name.text;
+      const isInt = p.type !== undefined && ts.isTypeReferenceNode(p.type) && p.type.typeName.getText(this.sourceFile) === "int";
+      const type = this.typeOf(p, `parameter '${name}'`);
+      const value = this.values.value(type, name);
+      this.env.set(this.symbolOf(p.name), value);
+      const differentiable = type === "number" && !isInt;
+      const differentiated = wrt ? wrt.includes(name) : differentiable;
+      if (differentiated && !differentiable) {
+        this.fail(
+          p,
+          "AD1010",
+          `cannot differentiate with respect to '${name}': its type is ${isInt ? "int" : type}`,
+          "name only number parameters in wrt; int marks sizes, counts and indices, which have no derivative",
+        );
+      }
+      return { value, typeText: type, differentiated };
+    });
+    for (const name of wrt ?? []) {
+      if (!params.some((p) => p.value.name === name)) {
+        this.fail(this.fn.wrt!.tag, "AD1010", `wrt names '${name}', which is not a parameter of '${this.fn.name}'`, "name parameters of the function");
+      }
+    }
+    if (!params.some((p) => p.differentiated)) {
+      this.fail(this.fn.node, "AD1010", `'${this.fn.name}' has no number parameter to differentiate`, "add a number parameter, or remove @differentiable");
+    }
+    return params;
+  }
+
+  // ----- statements -----
+
+  /**
+   * Lowers statements in order. Returns the returned value when every path through them returns,
+   * undefined when they fall through.
+   */
+  private lowerStatements(statements: readonly ts.Statement[]): Value | undefined {
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i]!;
+      if (ts.isBlock(statement)) {
+        return this.lowerStatements([...statement.statements, ...statements.slice(i + 1)]);
+      }
+      this.builder.loc = this.location(statement);
+      if (ts.isReturnStatement(statement)) {
+        if (!statement.expression) this.unsupported(statement);
+        return this.expectType(statement.expression, this.lowerExpression(statement.expression), "number");
+      }
+      if (ts.isIfStatement(statement) && containsReturn(statement)) {
+        return this.lowerReturningIf(statement, statements.slice(i + 1));
+      }
+      this.lowerStatement(statement);
+    }
+    return undefined;
+  }
+
+  private lowerStatement(statement: ts.Statement): void {
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (!ts.isIdentifier(declaration.name)) this.unsupported(declaration);
+        const symbol = this.symbolOf(declaration.name);
+        const type = this.typeOf(declaration.name, `'${declaration.name.text}'`);
+        if (declaration.initializer) {
+          const value = this.expectType(declaration.initializer, this.lowerExpression(declaration.initializer), type);
+          this.bind(symbol, value);
+        }
+      }
+    } else if (ts.isExpressionStatement(statement)) {
+      const expression = statement.expression;
+      if (ts.isCallExpression(expression)) this.lowerCall(expression);
+      else this.lowerExpression(expression);
+    } else if (ts.isIfStatement(statement)) {
+      this.lowerIf(statement);
+    } else if (!ts.isEmptyStatement(statement)) {
+      this.unsupported(statement);
+    }
+  }
+
+  private bind(symbol: ts.Symbol, value: Value): void {
+    if (value.name === undefined) value.name = symbol.name;
+    this.env.set(symbol, value);
+  }
+
+  /** Lowers `build` into a new region with its own copy of the environment. */
+  private inBranch<R>(region: Region, entryEnv: Map<ts.Symbol, Value>, build: () => R): { result: R; env: Map<ts.Symbol, Value> } {
+    this.env = new Map(entryEnv);
+    const loc = this.builder.loc;
+    const result = this.builder.inRegion(region, build);
+    this.builder.loc = loc;
+    const env = this.env;
+    this.env = entryEnv;
+    return { result, env };
+  }
+
+  /** `if (c) { ...return... } rest`: both branches continue with `rest`; the op yields the return value. */
+  private lowerReturningIf(statement: ts.IfStatement, rest: readonly ts.Statement[]): Value {
+    const condition = this.lowerCondition(statement.expression);
+    const entryEnv = this.env;
+    const thenRegion = emptyRegion();
+    const elseRegion = emptyRegion();
+    const then = this.inBranch(thenRegion, entryEnv, () => this.lowerStatements([statement.thenStatement, ...rest]));
+    const otherwise = this.inBranch(elseRegion, entryEnv, () =>
+      this.lowerStatements(statement.elseStatement ? [statement.elseStatement, ...rest] : rest),
+    );
+    if (!then.result || !otherwise.result) throw new Error(`not every path of '${this.fn.name}' returns a value`);
+    thenRegion.yields = [then.result];
+    elseRegion.yields = [otherwise.result];
+    return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type: "number" }] })
+      .results[0]!;
+  }
+
+  /** `if (c) {...} else {...}` without returns: the op yields every outer variable a branch assigns. */
+  private lowerIf(statement: ts.IfStatement): void {
+    const condition = this.lowerCondition(statement.expression);
+    const entryEnv = this.env;
+    const thenRegion = emptyRegion();
+    const elseRegion = emptyRegion();
+    const thenEnv = this.inBranch(thenRegion, entryEnv, () => this.lowerStatements([statement.thenStatement])).env;
+    const elseEnv = this.inBranch(elseRegion, entryEnv, () =>
+      this.lowerStatements(statement.elseStatement ? [statement.elseStatement] : []),
+    ).env;
+    const declaredOutside = (symbol: ts.Symbol) =>
+      symbol.valueDeclaration !== undefined &&
+      (symbol.valueDeclaration.getEnd() <= statement.getStart(this.sourceFile) || symbol.valueDeclaration.getStart() >= statement.getEnd());
+    const assigned = [...new Set([...thenEnv.keys(), ...elseEnv.keys()])].filter(
+      (symbol) => declaredOutside(symbol) && (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
+    );
+    const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, symbol: ts.Symbol, type: Type) =>
+      env.get(symbol) ?? this.builder.inRegion(region, () => this.builder.emit("undef", [], type));
+    const types = assigned.map((symbol) => (thenEnv.get(symbol) ?? elseEnv.get(symbol))!.type);
+    thenRegion.yields = assigned.map((symbol, i) => yieldOf(thenEnv, thenRegion, symbol, types[i]!));
+    elseRegion.yields = assigned.map((symbol, i) => yieldOf(elseEnv, elseRegion, symbol, types[i]!));
+    const op = this.builder.op({
+      opcode: "if",
+      operands: [condition],
+      regions: [thenRegion, elseRegion],
+      results: assigned.map((symbol, i) => ({ type: types[i]!, name: symbol.name })),
+    });
+    assigned.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
+  }
+
+  // ----- expressions -----
+
+  private lowerCondition(expression: ts.Expression): Value {
+    const value = this.lowerExpression(expression);
+    if (value.type === "boolean") return value;
+    if (value.type === "number") return this.builder.emit("truthy", [value], "boolean");
+    return this.unsupported(expression);
+  }
+
+  private lowerNumber(expression: ts.Expression): Value {
+    return this.expectType(expression, this.lowerExpression(expression), "number");
+  }
+
+  private lowerExpression(expression: ts.Expression): Value {
+    const b = this.builder;
+    if (ts.isNumericLiteral(expression)) return b.constant(Number(expression.text), expression.getText(this.sourceFile));
+    if (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) {
+      return b.emit("string", [], "string", { value: expression.text });
+    }
+    if (expression.kind === ts.SyntaxKind.TrueKeyword || expression.kind === ts.SyntaxKind.FalseKeyword) {
+      return b.emit("bool", [], "boolean", { value: expression.kind === ts.SyntaxKind.TrueKeyword });
+    }
+    if (
+      ts.isParenthesizedExpression(expression) ||
+      ts.isAsExpression(expression) ||
+      ts.isNonNullExpression(expression) ||
+      ts.isSatisfiesExpression(expression) ||
+      ts.isTypeAssertionExpression(expression)
+    ) {
+      return this.lowerExpression(expression.expression);
+    }
+    if (ts.isIdentifier(expression)) return this.lowerIdentifier(expression);
+    if (ts.isPrefixUnaryExpression(expression)) return this.lowerPrefix(expression);
+    if (ts.isPostfixUnaryExpression(expression)) return this.lowerIncrement(expression, expression.operand, expression.operator, false);
+    if (ts.isBinaryExpression(expression)) return this.lowerBinary(expression);
+    if (ts.isConditionalExpression(expression)) return this.lowerConditional(expression);
+    if (ts.isCallExpression(expression)) {
+      return this.lowerCall(expression) ?? this.rejectType(expression, "the call's result");
+    }
+    if (ts.isPropertyAccessExpression(expression)) return this.lowerPropertyAccess(expression);
+    if (ts.isTemplateExpression(expression)) {
+      const operands = expression.templateSpans.map((span) => this.lowerExpression(span.expression));
+      const quasis = [expression.head.rawText ?? expression.head.text, ...expression.templateSpans.map((s) => s.literal.rawText ?? s.literal.text)];
+      return b.op({ opcode: "template", operands, results: [{ type: "string" }], attrs: { quasis }, loc: this.pointAt(expression) })
+        .results[0]!;
+    }
+    if (ts.isNewExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Function") {
+      this.rejectDynamicCode(expression, "Function");
+    }
+    return this.unsupported(expression);
+  }
+
+  private lowerIdentifier(identifier: ts.Identifier): Value {
+    const symbol = this.checker.getSymbolAtLocation(identifier);
+    const bound = symbol && this.env.get(symbol);
+    if (bound) return bound;
+    if (identifier.text === "NaN" || identifier.text === "Infinity") {
+      return this.builder.constant(identifier.text === "NaN" ? NaN : Infinity, identifier.text);
+    }
+    const literal = symbol && this.topLevelNumericConstant(symbol);
+    if (literal) return this.builder.constant(literal.value, literal.text);
+    return this.fail(
+      identifier,
+      "AD1004",
+      `'${identifier.text}' is not a parameter or local of '${this.fn.name}'`,
+      "pass the value in as a parameter; top-level `const NAME = <number>` constants can be read directly",
+    );
+  }
+
+  /** `const G = 9.81` (or `-9.81`) at the top level of a file: read as its literal. */
+  private topLevelNumericConstant(symbol: ts.Symbol): { value: number; text: string } | undefined {
+    const declaration = symbol.valueDeclaration;
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+    const list = declaration.parent;
+    if (!(ts.getCombinedNodeFlags(list) & ts.NodeFlags.Const) || !ts.isSourceFile(list.parent.parent)) return undefined;
+    const init = declaration.initializer;
+    if (ts.isNumericLiteral(init)) return { value: Number(init.text), text: init.getText() };
+    if (ts.isPrefixUnaryExpression(init) && init.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(init.operand)) {
+      return { value: -Number(init.operand.text), text: init.getText() };
+    }
+    return undefined;
+  }
+
+  private lowerPrefix(expression: ts.PrefixUnaryExpression): Value {
+    switch (expression.operator) {
+      case ts.SyntaxKind.MinusToken:
+        return this.builder.emit("neg", [this.lowerNumber(expression.operand)], "number");
+      case ts.SyntaxKind.PlusToken:
+        return this.lowerNumber(expression.operand);
+      case ts.SyntaxKind.ExclamationToken:
+        return this.builder.emit("not", [this.lowerCondition(expression.operand)], "boolean");
+      case ts.SyntaxKind.PlusPlusToken:
+      case ts.SyntaxKind.MinusMinusToken:
+        return this.lowerIncrement(expression, expression.operand, expression.operator, true);
+      default:
+        return this.unsupported(expression);
+    }
+  }
+
+  /** `x++`, `++x`, `x--`, `--x`: x = x ± 1; the expression is the new value (prefix) or the old one. */
+  private lowerIncrement(node: ts.Expression, operand: ts.Expression, operator: ts.SyntaxKind, prefix: boolean): Value {
+    if (!ts.isIdentifier(operand)) return this.unsupported(node);
+    const symbol = this.symbolOf(operand);
+    const old = this.expectType(operand, this.lowerIdentifier(operand), "number");
+    const opcode = operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub";
+    const updated = this.builder.emit(opcode, [old, this.builder.constant(1)], "number");
+    updated.name = symbol.name;
+    this.env.set(symbol, updated);
+    return prefix ? updated : old;
+  }
+
+  private lowerBinary(expression: ts.BinaryExpression): Value {
+    const operator = expression.operatorToken.kind;
+    if (operator === ts.SyntaxKind.EqualsToken || compoundAssignments.has(operator)) return this.lowerAssignment(expression);
+    if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
+      return this.lowerLogical(expression);
+    }
+    const arithmetic = arithmeticOperators.get(operator);
+    const comparison = comparisons.get(operator);
+    if (!arithmetic && !comparison) return this.unsupported(expression);
+    const left = this.lowerExpression(expression.left);
+    const right = this.lowerExpression(expression.right);
+    if (operator === ts.SyntaxKind.PlusToken && (left.type === "string" || right.type === "string")) {
+      return this.builder.op({
+        opcode: "template",
+        operands: [left, right],
+        results: [{ type: "string" }],
+        attrs: { quasis: ["", "", ""] },
+        loc: this.pointAt(expression),
+      }).results[0]!;
+    }
+    this.expectType(expression.left, left, "number");
+    this.expectType(expression.right, right, "number");
+    return arithmetic
+      ? this.builder.emit(arithmetic, [left, right], "number")
+      : this.builder.emit(comparison!, [left, right], "boolean");
+  }
+
+  private lowerAssignment(expression: ts.BinaryExpression): Value {
+    const target = expression.left;
+    if (!ts.isIdentifier(target)) {
+      return this.fail(target, "AD1004", "only local variables can be assigned yet", "assign to a local variable");
+    }
+    const symbol = this.symbolOf(target);
+    const right = this.lowerExpression(expression.right);
+    const opcode = compoundAssignments.get(expression.operatorToken.kind);
+    if (!opcode) {
+      this.bind(symbol, right);
+      return right;
+    }
+    const old = this.expectType(target, this.lowerIdentifier(target), "number");
+    const updated = this.builder.emit(opcode, [old, this.expectType(expression.right, right, "number")], "number");
+    this.bind(symbol, updated);
+    return updated;
+  }
+
+  /** Runs a nested lowering that must not assign variables (conditional parts of expressions). */
+  private withoutAssignments<R>(node: ts.Node, lower: () => R): R {
+    const before = new Map(this.env);
+    const result = lower();
+    if ([...this.env].some(([symbol, value]) => before.get(symbol) !== value)) {
+      this.fail(node, "AD1004", "assignments inside conditional expressions are not supported", "assign in a separate statement");
+    }
+    return result;
+  }
+
+  private lowerLogical(expression: ts.BinaryExpression): Value {
+    if (this.irType(this.checker.getTypeAtLocation(expression)) !== "boolean") {
+      return this.fail(
+        expression,
+        "AD1004",
+        "'&&' and '||' are supported on conditions only, not to pick between numbers",
+        "compare explicitly (x !== 0) or use a ternary",
+      );
+    }
+    const isAnd = expression.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
+    const left = this.lowerCondition(expression.left);
+    const rightRegion = emptyRegion();
+    const right = this.builder.inRegion(rightRegion, () =>
+      this.withoutAssignments(expression.right, () => this.lowerCondition(expression.right)),
+    );
+    const pure = rightRegion.ops.every((op) => op.opcode !== "call" && op.opcode !== "if");
+    if (pure) {
+      this.builder.region.ops.push(...rightRegion.ops);
+      return this.builder.emit(isAnd ? "and" : "or", [left, right], "boolean");
+    }
+    // The right side has effects: keep JavaScript's short-circuit as an `if`.
+    rightRegion.yields = [right];
+    const shortCircuit = emptyRegion();
+    shortCircuit.yields = [this.builder.inRegion(shortCircuit, () => this.builder.emit("bool", [], "boolean", { value: !isAnd }))];
+    return this.builder.op({
+      opcode: "if",
+      operands: [left],
+      regions: isAnd ? [rightRegion, shortCircuit] : [shortCircuit, rightRegion],
+      results: [{ type: "boolean" }],
+    }).results[0]!;
+  }
+
+  private lowerConditional(expression: ts.ConditionalExpression): Value {
+    const condition = this.lowerCondition(expression.condition);
+    const arm = (branch: ts.Expression) => {
+      const region = emptyRegion();
+      const value = this.builder.inRegion(region, () => this.withoutAssignments(branch, () => this.lowerExpression(branch)));
+      region.yields = [value];
+      return region;
+    };
+    const thenRegion = arm(expression.whenTrue);
+    const elseRegion = arm(expression.whenFalse);
+    const type = thenRegion.yields[0]!.type;
+    this.expectType(expression.whenFalse, elseRegion.yields[0]!, type);
+    return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type }] }).results[0]!;
+  }
+
+  private lowerPropertyAccess(expression: ts.PropertyAccessExpression): Value {
+    if (ts.isIdentifier(expression.expression) && expression.expression.text === "Math") {
+      const value = mathConstants.get(expression.name.text);
+      if (value !== undefined) return this.builder.constant(value, expression.getText(this.sourceFile));
+    }
+    return this.unsupported(expression);
+  }
+
+  private rejectDynamicCode(node: ts.Node, name: string): never {
+    return this.fail(
+      node,
+      "AD1006",
+      `'${name}' runs code the compiler cannot see`,
+      "write the computation directly in the differentiable function",
+    );
+  }
+
+  /** Returns the call's result, or undefined for a call returning nothing. */
+  private lowerCall(call: ts.CallExpression): Value | undefined {
+    const callee = call.expression;
+    if (call.arguments.some((arg) => ts.isSpreadElement(arg))) return this.unsupported(call);
+    if (ts.isIdentifier(callee) && (callee.text === "eval" || callee.text === "Function")) this.rejectDynamicCode(call, callee.text);
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Math") {
+      const name = callee.name.text;
+      const p = primitive(name);
+      if (p && p.syntax.kind === "call" && p.syntax.callee === `Math.${name}`) {
+        const args = call.arguments.map((arg) => this.lowerNumber(arg));
+        if (typeof p.arity === "number" ? args.length !== p.arity : args.length < p.arity.atLeast) return this.unsupported(call);
+        return this.builder.emit(name, args, "number");
+      }
+      if (name === "pow" && call.arguments.length === 2) {
+        return this.builder.emit("pow", call.arguments.map((arg) => this.lowerNumber(arg)), "number");
+      }
+    }
+    const method = ts.isPropertyAccessExpression(callee) && stringifyingMethods.has(callee.name.text) ? callee : undefined;
+    if (method && this.irType(this.checker.getTypeAtLocation(method.expression)) === "number") {
+      const operands = [method.expression, ...call.arguments].map((arg) => this.lowerExpression(arg));
+      return this.builder.op({
+        opcode: "call",
+        operands,
+        results: [{ type: "string" }],
+        attrs: { callee: method.name.text, method: true, stringifies: true },
+        loc: this.pointAt(call),
+      }).results[0]!;
+    }
+    const calleeName = callee.getText(this.sourceFile);
+    if (!this.isGlobalFunction(callee)) {
+      const hasSource = this.declarationsOf(callee).some((d) => ts.isFunctionLike(d) && "body" in d && d.body !== undefined);
+      return this.fail(
+        call,
+        hasSource ? "AD1004" : "AD1005",
+        hasSource
+          ? `calls to other functions ('${calleeName}') are not supported yet`
+          : `'${calleeName}' has no source the compiler can read and no derivative rule`,
+        hasSource
+          ? "inline the helper into the differentiable function for now"
+          : "compute the value outside the differentiable function and pass it in as a parameter",
+      );
+    }
+    const args = call.arguments.map((arg) => this.lowerExpression(arg));
+    const returned = this.irType(this.checker.getTypeAtLocation(call));
+    if (returned === undefined) return this.rejectType(call, `the result of '${calleeName}'`);
+    const stringifies = calleeName === "String";
+    const op = this.builder.op({
+      opcode: "call",
+      operands: args,
+      results: returned === "void" ? [] : [{ type: returned }],
+      attrs: stringifies ? { callee: calleeName, stringifies } : { callee: calleeName },
+      loc: this.pointAt(call),
+    });
+    return op.results[0];
+  }
+
+  private declarationsOf(callee: ts.Expression): ts.Declaration[] {
+    return this.checker.getSymbolAtLocation(callee)?.declarations ?? [];
+  }
+
+  /** A function of the standard library or the environment's typings (console.log, Date.now). */
+  private isGlobalFunction(callee: ts.Expression): boolean {
+    let root: ts.Expression = callee;
+    while (ts.isPropertyAccessExpression(root)) root = root.expression;
+    if (!ts.isIdentifier(root)) return false;
+    const symbol = this.checker.getSymbolAtLocation(root);
+    if (!symbol || symbol.flags & ts.SymbolFlags.Alias) return false;
+    return (symbol.declarations ?? []).every((d) => d.getSourceFile().isDeclarationFile);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Loads the input files with the TypeScript compiler (through ts-morph), type-checks them and
+ * turns TypeScript's own errors into AD1001 (syntax) and AD1002 (types): adjoint only compiles
+ * code that type-checks, since the lowering relies on the checker's types.
+ */
+import path from "node:path";
+import { Project, ts } from "ts-morph";
+import type { Diagnostic } from "../diagnostics.js";
+
+const defaultOptions: ts.CompilerOptions = {
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  allowImportingTsExtensions: true,
+  skipLibCheck: true,
+  noEmit: true,
+};
+
+/** The compiler options of the nearest tsconfig.json, or strict defaults when there is none. */
+function compilerOptionsFor(file: string): ts.CompilerOptions {
+  const configPath = ts.findConfigFile(path.dirname(file), ts.sys.fileExists);
+  if (!configPath) return defaultOptions;
+  const config = ts.readConfigFile(configPath, ts.sys.readFile);
+  if (config.error) return defaultOptions;
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, path.dirname(configPath));
+  return { ...parsed.options, noEmit: true, skipLibCheck: true };
+}
+
+export interface LoadedProgram {
+  checker: ts.TypeChecker;
+  sourceFiles: ts.SourceFile[];
+  diagnostics: Diagnostic[];
+}
+
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return (relative.startsWith("..") ? file : relative).split(path.sep).join("/");
+}
+
+/** The 1-based line and column of a position, with the text of its line. */
+export function locate(sourceFile: ts.SourceFile, position: number) {
+  const { line, character } = sourceFile.getLineAndCharacterOfPosition(position);
+  const lineStart = sourceFile.getPositionOfLineAndCharacter(line, 0);
+  const lineEnd = sourceFile.getLineEndOfPosition(position);
+  return {
+    file: displayPath(sourceFile.fileName),
+    line: line + 1,
+    column: character + 1,
+    sourceLine: sourceFile.text.slice(lineStart, lineEnd).replace(/\r$/, ""),
+  };
+}
+
+function fromTypeScript(d: ts.Diagnostic, code: "AD1001" | "AD1002"): Diagnostic {
+  const sourceFile = d.file!;
+  return {
+    code,
+    severity: "error",
+    message: `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+    hint: "fix this TypeScript error first: adjoint compiles only code that type-checks",
+    ...locate(sourceFile, d.start ?? 0),
+  };
+}
+
+export function loadProgram(files: string[]): LoadedProgram {
+  const absolute = files.map((f) => path.resolve(f));
+  const project = new Project({ compilerOptions: compilerOptionsFor(absolute[0]!) });
+  for (const file of absolute) project.addSourceFileAtPath(file);
+  const program = project.getProgram().compilerObject;
+  const sourceFiles = absolute.map((file) => program.getSourceFile(file)!);
+  const diagnostics: Diagnostic[] = [];
+  for (const sourceFile of sourceFiles) {
+    const syntax = program.getSyntacticDiagnostics(sourceFile);
+    diagnostics.push(...syntax.map((d) => fromTypeScript(d, "AD1001")));
+    if (syntax.length === 0) {
+      diagnostics.push(
+        ...program
+          .getSemanticDiagnostics(sourceFile)
+          .filter((d) => d.category === ts.DiagnosticCategory.Error)
+          .map((d) => fromTypeScript(d, "AD1002")),
+      );
+    }
+  }
+  return { checker: program.getTypeChecker(), sourceFiles, diagnostics };
+}

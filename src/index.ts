@@ -1,0 +1,154 @@
+/**
+ * The public API: `compile(files)` turns source files into gradient modules, and `int` marks
+ * integer parameters in user code. The CLI and later integrations are thin wrappers around this.
+ */
+import path from "node:path";
+import { analyzeActivity, opaqueActiveOps } from "./analysis/activity.js";
+import { FunctionEmitter } from "./backend/emit.js";
+import { formatModule, type ModuleFunction } from "./backend/module.js";
+import { identifiersIn, Namer } from "./backend/naming.js";
+import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
+import { type DifferentiableFunction, findDifferentiableFunctions } from "./frontend/annotations.js";
+import { FunctionLowering } from "./frontend/lower.js";
+import { loadProgram, locate } from "./frontend/program.js";
+import { printFunction } from "./ir/printer.js";
+import type { Op } from "./ir/types.js";
+import { verifyFunction } from "./ir/verifier.js";
+import { reverseMode } from "./reverse/reverse.js";
+import type { ts } from "ts-morph";
+
+/** A number that is always an integer: sizes, counts, indices. Never differentiated. */
+export type int = number;
+
+export type { Diagnostic } from "./diagnostics.js";
+export { formatDiagnostic } from "./diagnostics.js";
+
+export interface CompileOptions {
+  /** Write each `<name>.grad.ts` here instead of beside its source. */
+  outDir?: string;
+}
+
+export interface GeneratedFunction {
+  name: string;
+  gradientName: string;
+  params: { name: string; differentiated: boolean }[];
+}
+
+export interface CompiledFile {
+  source: string;
+  outputPath: string;
+  text: string;
+  functions: GeneratedFunction[];
+  /** The primal and adjoint IR of each function, as `adjoint --dump-ir` prints it. */
+  ir: string;
+}
+
+export interface CompileResult {
+  /** One entry per input file that compiled without errors and has differentiable functions. */
+  files: CompiledFile[];
+  diagnostics: Diagnostic[];
+}
+
+export function outputPathFor(source: string, outDir?: string): string {
+  const name = `${path.basename(source).replace(/\.(m|c)?tsx?$/, "")}.grad.ts`;
+  return path.join(outDir ?? path.dirname(source), name);
+}
+
+function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: string): Diagnostic {
+  const loc = op.loc!;
+  const lineStart = sourceFile.getPositionOfLineAndCharacter(loc.line - 1, loc.column - 1);
+  const position = locate(sourceFile, lineStart);
+  const stringifies = op.opcode === "template" || op.attrs.stringifies === true;
+  return stringifies
+    ? {
+        code: "AD1007",
+        severity: "error",
+        message: `a differentiated value is converted to a string whose value reaches the result (in '${functionName}')`,
+        hint: "derivatives do not pass through strings: keep the computation in numbers",
+        ...position,
+      }
+    : {
+        code: "AD1005",
+        severity: "error",
+        message: `'${String(op.attrs.callee)}' has no derivative rule, and its result depends on a differentiated value and reaches the result (in '${functionName}')`,
+        hint: "compute the value outside the differentiable function and pass it in, or use a Math function",
+        ...position,
+      };
+}
+
+interface CompiledFunction {
+  module: ModuleFunction;
+  generated: GeneratedFunction;
+  ir: string;
+}
+
+function compileFunction(
+  checker: ts.TypeChecker,
+  sourceFile: ts.SourceFile,
+  found: DifferentiableFunction,
+  namer: Namer,
+): CompiledFunction | Diagnostic[] {
+  const primal = new FunctionLowering(checker, sourceFile, found).lower();
+  verifyFunction(primal);
+  const activity = analyzeActivity(primal);
+  const opaque = opaqueActiveOps(primal, activity);
+  if (opaque.length > 0) return opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
+  const gradient = reverseMode(primal, activity);
+  verifyFunction(gradient.fn);
+  const irText = `${printFunction(primal)}\n${printFunction(gradient.fn)}`;
+  const code = new FunctionEmitter(gradient, namer).emit();
+  const params = primal.params.map((p) => ({ name: p.value.name!, differentiated: p.differentiated }));
+  return {
+    module: { sourceName: found.name, differentiated: params.filter((p) => p.differentiated).map((p) => p.name), code },
+    generated: { name: found.name, gradientName: gradient.fn.name, params },
+    ir: irText,
+  };
+}
+
+export async function compile(files: string[], options: CompileOptions = {}): Promise<CompileResult> {
+  const program = loadProgram(files);
+  const diagnostics = [...program.diagnostics];
+  const compiled: CompiledFile[] = [];
+  for (const sourceFile of program.sourceFiles) {
+    if (diagnostics.some((d) => d.file === locate(sourceFile, 0).file)) continue;
+    const functions: CompiledFunction[] = [];
+    const fileDiagnostics: Diagnostic[] = [];
+    const found = findDifferentiableFunctions(sourceFile);
+    const generatedNames = found.flatMap((f) => (f instanceof DiagnosticError ? [] : [`${f.name}Grad`]));
+    const reservedNames = [...identifiersIn(sourceFile), ...generatedNames];
+    for (const entry of found) {
+      if (entry instanceof DiagnosticError) {
+        fileDiagnostics.push(entry.diagnostic);
+        continue;
+      }
+      try {
+        const result = compileFunction(program.checker, sourceFile, entry, new Namer(reservedNames));
+        if (Array.isArray(result)) fileDiagnostics.push(...result);
+        else functions.push(result);
+      } catch (error) {
+        if (!(error instanceof DiagnosticError)) throw error;
+        fileDiagnostics.push(error.diagnostic);
+      }
+    }
+    if (found.length === 0) {
+      fileDiagnostics.push({
+        code: "AD1012",
+        severity: "warning",
+        message: "no function is marked @differentiable; nothing to generate",
+        hint: "add /** @differentiable */ above a function declaration or `const f = (...) => ...`",
+        ...locate(sourceFile, 0),
+      });
+    }
+    diagnostics.push(...fileDiagnostics);
+    if (fileDiagnostics.some((d) => d.severity === "error") || functions.length === 0) continue;
+    const outputPath = outputPathFor(sourceFile.fileName, options.outDir && path.resolve(options.outDir));
+    compiled.push({
+      source: sourceFile.fileName,
+      outputPath,
+      text: await formatModule(sourceFile.fileName, outputPath, functions.map((f) => f.module)),
+      functions: functions.map((f) => f.generated),
+      ir: functions.map((f) => f.ir).join("\n"),
+    });
+  }
+  return { files: compiled, diagnostics };
+}

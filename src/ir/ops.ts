@@ -1,0 +1,127 @@
+/**
+ * The ops of the IR besides the primitives of `src/rules/primitives.ts`, with what each one
+ * accepts. The verifier checks these shapes; passes may rely on them.
+ *
+ * `pure` ops have no effect beyond their result: the backend may print them inline at their use,
+ * and activity analysis may drop them when they are not needed.
+ */
+import type { Op, Type } from "./types.js";
+
+export interface StructuralOp {
+  summary: string;
+  pure: boolean;
+  /** Returns a problem with the op's shape, or undefined when it is well formed. */
+  check(op: Op): string | undefined;
+}
+
+const types = (op: Op, side: "operands" | "results") => op[side].map((v) => v.type).join(", ");
+const expectShape = (op: Op, operands: Type[], results: Type[], regions = 0): string | undefined => {
+  if (types(op, "operands") !== operands.join(", ")) return `expects operands (${operands.join(", ")})`;
+  if (types(op, "results") !== results.join(", ")) return `expects results (${results.join(", ")})`;
+  if (op.regions.length !== regions) return `expects ${regions} regions`;
+  return undefined;
+};
+
+export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, StructuralOp>([
+  [
+    "const",
+    {
+      summary: "a literal number (attrs.value), printed as attrs.text when the source spelled it",
+      pure: true,
+      check: (op) => expectShape(op, [], ["number"]) ?? (typeof op.attrs.value === "number" ? undefined : "needs attrs.value"),
+    },
+  ],
+  [
+    "string",
+    {
+      summary: "a literal string (attrs.value)",
+      pure: true,
+      check: (op) => expectShape(op, [], ["string"]) ?? (typeof op.attrs.value === "string" ? undefined : "needs attrs.value"),
+    },
+  ],
+  [
+    "bool",
+    {
+      summary: "a literal boolean (attrs.value)",
+      pure: true,
+      check: (op) => expectShape(op, [], ["boolean"]) ?? (typeof op.attrs.value === "boolean" ? undefined : "needs attrs.value"),
+    },
+  ],
+  [
+    "undef",
+    {
+      summary: "a placeholder yielded by a branch that does not compute a value another branch yields",
+      pure: true,
+      check: (op) => (op.operands.length === 0 && op.results.length === 1 ? undefined : "expects no operands and one result"),
+    },
+  ],
+  [
+    "if",
+    {
+      summary: "runs the first region when the condition holds, else the second; results are the taken region's yields",
+      pure: false,
+      check: (op) => {
+        if (op.operands.length !== 1 || op.operands[0]!.type !== "boolean") return "expects one boolean condition";
+        if (op.regions.length !== 2) return "expects two regions";
+        for (const region of op.regions) {
+          if (region.params.length !== 0) return "regions take no parameters";
+          if (region.yields.length !== op.results.length) return "each region yields one value per result";
+          const mismatch = region.yields.findIndex((v, i) => v.type !== op.results[i]!.type);
+          if (mismatch >= 0) return `yield ${mismatch} has the wrong type`;
+        }
+        return undefined;
+      },
+    },
+  ],
+  [
+    "call",
+    {
+      summary: "a call the compiler does not differentiate (attrs.callee); attrs.method makes operand 0 the receiver",
+      pure: false,
+      check: (op) =>
+        typeof op.attrs.callee !== "string"
+          ? "needs attrs.callee"
+          : op.results.length > 1
+            ? "has at most one result"
+            : op.attrs.method === true && op.operands.length === 0
+              ? "a method call needs a receiver"
+              : undefined,
+    },
+  ],
+  [
+    "template",
+    {
+      summary: "a template literal: attrs.quasis around the operands, converted to strings",
+      pure: true,
+      check: (op) => {
+        const quasis = op.attrs.quasis;
+        if (!Array.isArray(quasis) || quasis.length !== op.operands.length + 1) return "needs one more quasi than operands";
+        return expectShape(op, op.operands.map((v) => v.type), ["string"]);
+      },
+    },
+  ],
+  [
+    "cell.new",
+    {
+      summary: "declares an adjoint accumulator holding the operand",
+      pure: false,
+      check: (op) => expectShape(op, ["number"], ["cell"]),
+    },
+  ],
+  [
+    "cell.add",
+    {
+      summary: "adds operand 1 into the accumulator operand 0",
+      pure: false,
+      check: (op) => expectShape(op, ["cell", "number"], []),
+    },
+  ],
+  [
+    "cell.read",
+    {
+      summary: "the current value of an accumulator",
+      pure: true,
+      check: (op) => expectShape(op, ["cell"], ["number"]),
+    },
+  ],
+]);

@@ -1,0 +1,69 @@
+/**
+ * The intermediate representation: structured SSA with regions.
+ *
+ * A function is a region. A region is a list of ops followed by the values it yields to its
+ * parent. Every value is defined exactly once, by an op result or a region parameter, and is
+ * visible in the rest of its region and in regions nested there (never outside its region).
+ * Control flow is structured: an `if` op owns two regions and its results are the values the
+ * taken branch yields (MLIR's `scf.if`). Loops will follow the same shape (`scf.for` /
+ * `scf.while`): a region whose parameters bind loop-carried values and whose yields pass them to
+ * the next iteration, so that reversal stays recursion over regions.
+ *
+ * Adjoint code adds one mutable concept, the cell: `cell.new` declares an accumulator, `cell.add`
+ * adds into it and `cell.read` takes its current value. Cells are how contributions from several
+ * uses, possibly inside branches, are summed (Tapenade's and Tangent's `dx += ...`).
+ */
+
+export type Type = "number" | "boolean" | "string" | "void" | "cell";
+
+/** Where an op came from in the user's source, for diagnostics and for comments in output. */
+export interface SourceLocation {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** The source statement the op belongs to, on one line; used in comments of generated code. */
+  statement: string;
+}
+
+export interface Value {
+  readonly id: number;
+  readonly type: Type;
+  /** The user's variable name (or a name derived from it) when there is one. */
+  name?: string;
+}
+
+export type AttrValue = number | string | boolean | readonly string[];
+
+export interface Op {
+  opcode: string;
+  operands: Value[];
+  results: Value[];
+  regions: Region[];
+  attrs: Record<string, AttrValue>;
+  loc?: SourceLocation;
+}
+
+export interface Region {
+  params: Value[];
+  ops: Op[];
+  yields: Value[];
+}
+
+export interface Param {
+  value: Value;
+  /** The parameter's type as written in the generated signature. */
+  typeText: string;
+  /** True for `number` parameters that are differentiated. */
+  differentiated: boolean;
+}
+
+export interface IRFunction {
+  name: string;
+  params: Param[];
+  /** Yields the return value (primal) or the value followed by one adjoint per differentiated
+   * parameter (gradient). */
+  body: Region;
+  loc: SourceLocation;
+}

@@ -1,0 +1,68 @@
+/**
+ * Checks the invariants every pass must keep, so a bug is caught in the pass that made it:
+ * - every value is defined once, by an op result, a region parameter or a function parameter;
+ * - every operand and yield is defined earlier in its region or in an enclosing region;
+ * - every op has the shape its definition requires (primitive arity and types, `if` yields, ...).
+ * Throws an error holding the printed function and the offending op.
+ */
+import { acceptsArity, primitive } from "../rules/primitives.js";
+import { structuralOps } from "./ops.js";
+import { printFunction } from "./printer.js";
+import type { IRFunction, Op, Region, Value } from "./types.js";
+
+export class VerifierError extends Error {}
+
+function primitiveProblem(op: Op): string | undefined {
+  const p = primitive(op.opcode);
+  if (!p) return `unknown opcode '${op.opcode}'`;
+  if (!acceptsArity(p, op.operands.length)) return `wrong number of operands (${op.operands.length})`;
+  if (op.results.length !== 1 || op.results[0]!.type !== p.result) return `expects one ${p.result} result`;
+  if (op.regions.length !== 0) return "takes no regions";
+  const booleanOperands = p.result === "boolean" && p.name !== "truthy" && !/^(lt|le|gt|ge|eq|ne)$/.test(p.name);
+  const expected = (i: number) => (booleanOperands || (p.name === "select" && i === 0) ? "boolean" : "number");
+  const wrong = op.operands.findIndex((v, i) => v.type !== expected(i));
+  return wrong >= 0 ? `operand ${wrong} should be ${expected(wrong)}` : undefined;
+}
+
+export function verifyFunction(fn: IRFunction): void {
+  const defined = new Set<Value>();
+  const fail = (problem: string, op?: Op): never => {
+    const where = op ? ` at '${op.opcode}'${op.loc ? ` (line ${op.loc.line})` : ""}` : "";
+    throw new VerifierError(`IR verification failed in @${fn.name}${where}: ${problem}\n${printFunction(fn)}`);
+  };
+  const define = (value: Value, op?: Op) => {
+    if (defined.has(value)) fail(`value ${value.id} is defined twice`, op);
+    defined.add(value);
+  };
+  const visible: Set<Value>[] = [];
+  const checkUse = (value: Value, op?: Op) => {
+    if (!visible.some((scope) => scope.has(value))) fail(`value ${value.id}${value.name ? ` (${value.name})` : ""} is used where it is not defined`, op);
+  };
+
+  const walk = (region: Region, scope: Set<Value>) => {
+    visible.push(scope);
+    for (const param of region.params) {
+      define(param);
+      scope.add(param);
+    }
+    for (const op of region.ops) {
+      for (const operand of op.operands) checkUse(operand, op);
+      const problem = structuralOps.get(op.opcode)?.check(op) ?? (structuralOps.has(op.opcode) ? undefined : primitiveProblem(op));
+      if (problem) fail(problem, op);
+      for (const nested of op.regions) walk(nested, new Set());
+      for (const result of op.results) {
+        define(result, op);
+        scope.add(result);
+      }
+    }
+    for (const value of region.yields) checkUse(value);
+    visible.pop();
+  };
+
+  const top = new Set<Value>();
+  for (const param of fn.params) {
+    define(param.value);
+    top.add(param.value);
+  }
+  walk(fn.body, top);
+}

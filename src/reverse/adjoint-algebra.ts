@@ -1,0 +1,112 @@
+/**
+ * The algebra rules are evaluated in during reversal: it appends IR ops for a rule's partial
+ * derivative to the current reverse region, simplifying as it goes so that generated code has
+ * no `1 * dy`, `x * -1` or `a + a` noise.
+ *
+ * Every simplification is exact in IEEE arithmetic except `a * (1 / b) -> a / b`, which rounds
+ * once instead of twice. None applies to the forward sweep, which is the user's code unchanged.
+ */
+import type { Builder } from "../ir/builder.js";
+import type { Op, Value } from "../ir/types.js";
+import type { Algebra } from "../rules/algebra.js";
+import { primitive } from "../rules/primitives.js";
+
+export class AdjointAlgebra implements Algebra<Value> {
+  private readonly definitions = new Map<Value, Op>();
+  private readonly constants = new Map<Value, number | boolean>();
+
+  /** `resolve` maps a placeholder for a primal value to the value the reverse sweep can read. */
+  constructor(
+    private readonly builder: Builder,
+    private readonly resolve: (value: Value) => Value,
+  ) {}
+
+  num(value: number): Value {
+    const result = this.builder.constant(value);
+    this.constants.set(result, value);
+    return result;
+  }
+
+  private bool(value: boolean): Value {
+    const result = this.builder.emit("bool", [], "boolean", { value });
+    this.constants.set(result, value);
+    return result;
+  }
+
+  /** The operand of `-x` when `value` is such a negation made here. */
+  private negated(value: Value): Value | undefined {
+    const op = this.definitions.get(value);
+    return op?.opcode === "neg" ? op.operands[0] : undefined;
+  }
+
+  /** The denominator of `1 / z` when `value` is such a reciprocal made here. */
+  private reciprocal(value: Value): Value | undefined {
+    const op = this.definitions.get(value);
+    return op?.opcode === "div" && this.constants.get(op.operands[0]!) === 1 ? op.operands[1] : undefined;
+  }
+
+  apply(name: string, ...rawArgs: Value[]): Value {
+    const args = rawArgs.map(this.resolve);
+    const p = primitive(name);
+    if (!p) throw new Error(`no primitive '${name}'`);
+    const known = args.map((a) => this.constants.get(a));
+    if (known.every((c) => c !== undefined)) {
+      const folded = p.evaluate(...(known as number[]));
+      return typeof folded === "boolean" ? this.bool(folded) : this.num(folded);
+    }
+    return this.simplify(name, args, known) ?? this.emit(name, args, p.result);
+  }
+
+  /** A simpler equal expression for `name(args)`, or undefined to emit the op as it is. */
+  private simplify(name: string, args: Value[], known: (number | boolean | undefined)[]): Value | undefined {
+    const [a, b] = args as [Value, Value];
+    const [ka, kb] = known;
+    switch (name) {
+      case "mul": {
+        if (ka === 1) return b;
+        if (kb === 1) return a;
+        if (ka === -1) return this.apply("neg", b);
+        if (kb === -1) return this.apply("neg", a);
+        const negA = this.negated(a);
+        if (negA) return this.apply("neg", this.apply("mul", negA, b));
+        const negB = this.negated(b);
+        if (negB) return this.apply("neg", this.apply("mul", a, negB));
+        const denominator = this.reciprocal(b);
+        if (denominator) return this.apply("div", a, denominator);
+        return undefined;
+      }
+      case "div": {
+        if (kb === 1) return a;
+        const negA = this.negated(a);
+        return negA ? this.apply("neg", this.apply("div", negA, b)) : undefined;
+      }
+      case "add": {
+        if (a === b) return this.apply("mul", this.num(2), a);
+        const negB = this.negated(b);
+        if (negB) return this.apply("sub", a, negB);
+        const negA = this.negated(a);
+        return negA ? this.apply("sub", b, negA) : undefined;
+      }
+      case "sub": {
+        const negB = this.negated(b);
+        return negB ? this.apply("add", a, negB) : undefined;
+      }
+      case "neg":
+        return this.negated(a);
+      case "pow":
+        return kb === 1 ? a : undefined;
+      case "select":
+        if (ka !== undefined) return ka ? args[1] : args[2];
+        return args[1] === args[2] ? args[1] : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private emit(name: string, args: Value[], type: "number" | "boolean"): Value {
+    const op = this.builder.op({ opcode: name, operands: args, results: [{ type }] });
+    const result = op.results[0]!;
+    this.definitions.set(result, op);
+    return result;
+  }
+}
