@@ -57,6 +57,8 @@ export class FunctionEmitter {
   private readonly cellsRead = new Map<Value, Set<Value>>();
   private readonly updatedCells = new Set<Value>();
   private readonly names = new Map<Value, string>();
+  /** Values stored in the variable of an `if` result (see coalesceYields). */
+  private readonly storage = new Map<Value, Value>();
   private readonly reverseOps = new Set<Op>();
   private readonly forwardValues = new Set<Value>();
   private lastCommentedLine = -1;
@@ -104,6 +106,35 @@ export class FunctionEmitter {
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
     region.ops.forEach((op) => this.decideInlining(op));
+    region.ops.forEach((op) => this.coalesceYields(op));
+  }
+
+  /**
+   * A value computed in a branch only to be yielded is stored straight into the variable of the
+   * `if` result (`z = w * y;` rather than `const z2 = w * y; z = z2;`).
+   */
+  private coalesceYields(op: Op): void {
+    if (op.opcode !== "if" || this.ternaries.has(op)) return;
+    op.results.forEach((result, j) => {
+      for (const branch of op.regions) {
+        const yielded = branch.yields[j]!;
+        const definition = this.definitions.get(yielded);
+        const storable =
+          definition !== undefined &&
+          definition.region === branch &&
+          definition.op.opcode !== "undef" &&
+          !this.inlined.has(yielded) &&
+          !this.storage.has(yielded);
+        if (storable) this.storage.set(yielded, result);
+      }
+    });
+  }
+
+  /** The value whose variable holds `value`. */
+  private variableOf(value: Value): Value {
+    let root = value;
+    for (let next = this.storage.get(root); next; next = this.storage.get(root)) root = next;
+    return root;
   }
 
   private addUse(value: Value, region: Region, index: number): void {
@@ -131,6 +162,10 @@ export class FunctionEmitter {
     }
     if (!this.isExpression(op)) return;
     const value = op.results[0]!;
+    if (this.isTrivialCondition(op)) {
+      this.inlined.add(value);
+      return;
+    }
     const uses = this.uses.get(value) ?? [];
     const definition = this.definitions.get(value)!;
     if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
@@ -140,6 +175,16 @@ export class FunctionEmitter {
     if (reads.size > 0 && between.some((other) => this.writesAny(other, reads))) return;
     this.inlined.add(value);
     this.cellsRead.set(value, reads);
+  }
+
+  /** A comparison of variables and literals reads best repeated at each use (`if (x < 0)`). */
+  private isTrivialCondition(op: Op): boolean {
+    const value = op.results[0]!;
+    if (value.name !== undefined || primitive(op.opcode)?.result !== "boolean") return false;
+    return op.operands.every((v) => {
+      const definition = this.definitions.get(v);
+      return definition === undefined || this.isLiteral(definition.op) || !this.inlined.has(v);
+    });
   }
 
   private writesAny(op: Op, cells: Set<Value>): boolean {
@@ -160,7 +205,8 @@ export class FunctionEmitter {
 
   // ----- names -----
 
-  private nameOf(value: Value): string {
+  private nameOf(original: Value): string {
+    const value = this.variableOf(original);
     let name = this.names.get(value);
     if (name === undefined) {
       name =
@@ -267,13 +313,13 @@ export class FunctionEmitter {
     if (this.isExpression(op) && result) {
       if ((this.uses.get(result) ?? []).length === 0 && result.name === undefined) return;
       this.comment(op, indent);
-      this.lines.push(`${indent}const ${this.nameOf(result)} = ${this.printOp(op).text};`);
+      this.lines.push(`${indent}${this.declaration(result)} = ${this.printOp(op).text};`);
       return;
     }
     this.comment(op, indent);
     switch (op.opcode) {
       case "call":
-        this.lines.push(result ? `${indent}const ${this.nameOf(result)} = ${this.callText(op)};` : `${indent}${this.callText(op)};`);
+        this.lines.push(result ? `${indent}${this.declaration(result)} = ${this.callText(op)};` : `${indent}${this.callText(op)};`);
         return;
       case "cell.new": {
         const keyword = this.updatedCells.has(result!) ? "let" : "const";
@@ -293,9 +339,15 @@ export class FunctionEmitter {
     }
   }
 
+  /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */
+  private declaration(value: Value): string {
+    return this.storage.has(value) ? this.nameOf(value) : `const ${this.nameOf(value)}`;
+  }
+
   private emitIf(op: Op, indent: string): void {
     const undefinedSomewhere = (j: number) => op.regions.some((r) => this.definitions.get(r.yields[j]!)?.op.opcode === "undef");
     op.results.forEach((result, j) => {
+      if (this.storage.has(result)) return;
       const name = this.nameOf(result);
       this.lines.push(undefinedSomewhere(j) ? `${indent}let ${name} = ${defaultValue(result.type)};` : `${indent}let ${name}: ${result.type};`);
     });
@@ -303,7 +355,7 @@ export class FunctionEmitter {
       const saved = this.lines.length;
       this.emitOps(region, indent + "  ");
       region.yields.forEach((v, j) => {
-        if (this.definitions.get(v)?.op.opcode === "undef") return;
+        if (this.definitions.get(v)?.op.opcode === "undef" || this.storage.get(v) === op.results[j]) return;
         this.lines.push(`${indent}  ${this.nameOf(op.results[j]!)} = ${this.expression(v).text};`);
       });
       return this.lines.splice(saved);

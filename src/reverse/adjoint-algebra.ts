@@ -9,7 +9,13 @@
 import type { Builder } from "../ir/builder.js";
 import type { Op, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
-import { primitive } from "../rules/primitives.js";
+import { mathConstantText, primitive } from "../rules/primitives.js";
+
+/** Folding `2 * 100` to `200` helps the reader; folding `1 / 9.81` to `0.10193679918450561` does not. */
+function readsAsLiteral(folded: number, operands: (number | boolean | undefined)[]): boolean {
+  const longestOperand = Math.max(...operands.map((c) => String(c).length));
+  return String(folded).length <= longestOperand + 2;
+}
 
 export class AdjointAlgebra implements Algebra<Value> {
   private readonly definitions = new Map<Value, Op>();
@@ -22,7 +28,7 @@ export class AdjointAlgebra implements Algebra<Value> {
   ) {}
 
   num(value: number): Value {
-    const result = this.builder.constant(value);
+    const result = this.builder.constant(value, mathConstantText(value));
     this.constants.set(result, value);
     return result;
   }
@@ -52,7 +58,8 @@ export class AdjointAlgebra implements Algebra<Value> {
     const known = args.map((a) => this.constants.get(a));
     if (known.every((c) => c !== undefined)) {
       const folded = p.evaluate(...(known as number[]));
-      return typeof folded === "boolean" ? this.bool(folded) : this.num(folded);
+      if (typeof folded === "boolean") return this.bool(folded);
+      if (readsAsLiteral(folded, known)) return this.num(folded);
     }
     return this.simplify(name, args, known) ?? this.emit(name, args, p.result);
   }

@@ -36,6 +36,9 @@ export interface GradientIR {
 
 type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value };
 
+/** Ops cheaper to compute again in the reverse sweep than to carry out of a branch. */
+const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul"]);
+
 function differentiableOp(op: Op): boolean {
   return primitive(op.opcode)?.derivative.kind === "partials";
 }
@@ -131,16 +134,30 @@ class ReverseTransform {
   }
 
   /**
-   * The forward value as the reverse sweep can read it: literals are recomputed in place; values
-   * computed inside branches are yielded out of each enclosing `if` up to the function's top.
+   * The forward value as the reverse sweep can read it. Literals are recomputed in place, and so
+   * is a cheap op computed inside a branch whose operands are readable without recording
+   * (marked `recomputed` in the IR). Other values computed inside branches are recorded: yielded
+   * out of each enclosing `if` (with `undef` from the other branch) up to the function's top.
    */
   private record(value: Value): Value {
     const definingOp = this.forwardDefinition.get(value);
     if (definingOp?.opcode === "const") return this.algebra.num(definingOp.attrs.value as number);
+    const readable = this.readableWithoutRecording(value);
+    if (readable) return readable;
+    // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`.
+    if (definingOp && cheapToRecompute.has(definingOp.opcode) && value.name === undefined) {
+      const operands = definingOp.operands.map((v) => this.readableWithoutRecording(v));
+      if (operands.every((v) => v !== undefined)) {
+        return this.builder.op({
+          opcode: definingOp.opcode,
+          operands: operands as Value[],
+          results: [{ type: value.type }],
+          attrs: { recomputed: true },
+        }).results[0]!;
+      }
+    }
     let visible = value;
     while (this.forwardRegionOf.get(visible) !== this.body) {
-      const cached = this.recorded.get(visible);
-      if (cached) return cached;
       const region = this.forwardRegionOf.get(visible)!;
       const { op, region: outer } = this.forwardParent.get(region)!;
       for (const branch of op.regions) {
@@ -158,6 +175,15 @@ class ReverseTransform {
       this.recorded.set(visible, exported);
       visible = exported;
     }
+    return visible;
+  }
+
+  /** The value, a literal equal to it, or its recorded copy, when readable at the top already. */
+  private readableWithoutRecording(value: Value): Value | undefined {
+    const definingOp = this.forwardDefinition.get(value);
+    if (definingOp?.opcode === "const") return this.algebra.num(definingOp.attrs.value as number);
+    let visible: Value | undefined = value;
+    while (visible && this.forwardRegionOf.get(visible) !== this.body) visible = this.recorded.get(visible);
     return visible;
   }
 

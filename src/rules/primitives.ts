@@ -74,6 +74,7 @@ function comparison(name: string, operator: string, precedence: number, evaluate
 /** d/dx_i of max or min: the tied arguments share the adjoint evenly. */
 const extremumPartial: Partial = (m, x, y, i) => {
   const f = mathOf(m);
+  if (x.length === 2) return f.select(f.eq(x[0]!, x[1]!), 0.5, f.select(f.eq(x[i]!, y), 1, 0));
   const tiedCount = x.map((xj) => f.select(f.eq(xj, y), 1, 0)).reduce((sum, term) => f.add(sum, term));
   return f.select(f.eq(x[i]!, y), f.div(1, tiedCount), 0);
 };
@@ -334,3 +335,9 @@ export function acceptsArity(p: Primitive, count: number): boolean {
 export const mathConstants: ReadonlyMap<string, number> = new Map(
   (["E", "LN10", "LN2", "LOG10E", "LOG2E", "PI", "SQRT1_2", "SQRT2"] as const).map((name) => [name, Math[name]]),
 );
+
+/** `Math.LN2` for the value of Math.LN2, and so on: how rules' constants are printed. */
+export function mathConstantText(value: number): string | undefined {
+  for (const [name, constant] of mathConstants) if (constant === value) return `Math.${name}`;
+  return undefined;
+}
