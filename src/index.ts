@@ -95,7 +95,7 @@ function compileFunction(
   if (opaque.length > 0) return opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
   const gradient = reverseMode(primal, activity);
   verifyFunction(gradient.fn);
-  const irText = `${printFunction(primal)}\n${printFunction(gradient.fn)}`;
+  const irText = `${printFunction(primal)}\n${printFunction(gradient.fn, gradient.forwardOpCount)}`;
   const code = new FunctionEmitter(gradient, namer).emit();
   const params = primal.params.map((p) => ({ name: p.value.name!, differentiated: p.differentiated }));
   return {

@@ -5,13 +5,11 @@
  * must agree with central finite differences of the source function at the points listed in
  * `points.json`.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { CompileResult } from "../src/index.js";
-import { partialDerivative, relativeError } from "./support/finite-differences.js";
-import { compileFixtures, fixturesRoot, gradientFixtures, inputOf, pointsOf, updating } from "./support/fixtures.js";
+import { checkGradients } from "./support/gradient-check.js";
+import { compileFixtures, expectGolden, fixturesRoot, gradientFixtures, inputOf, pointsOf } from "./support/fixtures.js";
 
 let result: CompileResult;
 
@@ -25,13 +23,6 @@ const compiledFile = (name: string) => {
   return file;
 };
 
-function expectGolden(file: string, actual: string): void {
-  if (updating || !existsSync(file)) {
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(file, "utf8"));
-}
 
 test("every fixture compiles without diagnostics", () => {
   expect(result.diagnostics).toEqual([]);
@@ -53,26 +44,7 @@ describe.each(gradientFixtures)("%s", (name) => {
   });
 
   test("gradients agree with finite differences", async () => {
-    const source = await import(pathToFileURL(inputOf(fixturesRoot, name)).href);
-    const generated = await import(pathToFileURL(path.join(fixturesRoot, name, "input.grad.ts")).href);
-    const points = pointsOf(name);
-    for (const fn of compiledFile(name).functions) {
-      const fnPoints = points[fn.name];
-      expect(fnPoints, `points.json lists points for ${fn.name}`).toBeDefined();
-      expect(fnPoints!.length).toBeGreaterThanOrEqual(3);
-      for (const args of fnPoints!) {
-        const primal = source[fn.name] as (...a: unknown[]) => number;
-        const { value, grad } = (generated[fn.gradientName] as (...a: unknown[]) => { value: number; grad: Record<string, number> })(
-          ...args,
-        );
-        expect(Object.is(value, primal(...args)), `${fn.name}(${args}) value is the primal's`).toBe(true);
-        fn.params.forEach((param, index) => {
-          if (!param.differentiated) return;
-          const numeric = partialDerivative((...a) => primal(...a), args as number[], index);
-          const error = relativeError(grad[param.name]!, numeric);
-          expect(error, `d${fn.name}/d${param.name} at (${args}): generated ${grad[param.name]}, finite differences ${numeric}`).toBeLessThanOrEqual(1e-6);
-        });
-      }
-    }
+    const folder = path.join(fixturesRoot, name);
+    await checkGradients(inputOf(fixturesRoot, name), path.join(folder, "input.grad.ts"), compiledFile(name).functions, pointsOf(name));
   });
 });

@@ -162,12 +162,12 @@ export class FunctionEmitter {
     }
     if (!this.isExpression(op)) return;
     const value = op.results[0]!;
-    if (this.isTrivialCondition(op)) {
+    const definition = this.definitions.get(value)!;
+    if (this.isTrivialCondition(op) || this.isFinalRead(op, definition)) {
       this.inlined.add(value);
       return;
     }
     const uses = this.uses.get(value) ?? [];
-    const definition = this.definitions.get(value)!;
     if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
     const reads = new Set<Value>(op.opcode === "cell.read" ? [op.operands[0]!] : []);
     op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((cell) => reads.add(cell)));
@@ -185,6 +185,13 @@ export class FunctionEmitter {
       const definition = this.definitions.get(v);
       return definition === undefined || this.isLiteral(definition.op) || !this.inlined.has(v);
     });
+  }
+
+  /** A read of a cell nothing writes afterwards is the cell's variable wherever it is used. */
+  private isFinalRead(op: Op, definition: Definition): boolean {
+    if (op.opcode !== "cell.read" || op.results[0]!.name !== undefined) return false;
+    const cell = new Set([op.operands[0]!]);
+    return !definition.region.ops.slice(definition.index + 1).some((other) => this.writesAny(other, cell));
   }
 
   private writesAny(op: Op, cells: Set<Value>): boolean {

@@ -69,16 +69,15 @@ const constructNames: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.ThrowStatement]: "'throw' statements",
   [ts.SyntaxKind.FunctionDeclaration]: "nested function declarations",
   [ts.SyntaxKind.ClassDeclaration]: "class declarations",
-  [ts.SyntaxKind.ElementAccessExpression]: "array element access",
+  [ts.SyntaxKind.ElementAccessExpression]: "array element accesses",
   [ts.SyntaxKind.ArrayLiteralExpression]: "array literals",
   [ts.SyntaxKind.ObjectLiteralExpression]: "object literals",
-  [ts.SyntaxKind.PropertyAccessExpression]: "property access",
-  [ts.SyntaxKind.ArrowFunction]: "arrow functions inside a differentiable function",
-  [ts.SyntaxKind.FunctionExpression]: "function expressions inside a differentiable function",
+  [ts.SyntaxKind.PropertyAccessExpression]: "property accesses",
+  [ts.SyntaxKind.ArrowFunction]: "nested arrow functions",
+  [ts.SyntaxKind.FunctionExpression]: "nested function expressions",
   [ts.SyntaxKind.NewExpression]: "'new' expressions",
-  [ts.SyntaxKind.TypeOfExpression]: "'typeof'",
-  [ts.SyntaxKind.CommaToken]: "the comma operator",
-  [ts.SyntaxKind.QuestionQuestionToken]: "'??'",
+  [ts.SyntaxKind.TypeOfExpression]: "'typeof' expressions",
+  [ts.SyntaxKind.DebuggerStatement]: "'debugger' statements",
 };
 
 function constructName(kind: ts.SyntaxKind): string {
@@ -126,11 +125,16 @@ export class FunctionLowering {
 
   private unsupported(node: ts.Node): never {
     const isStatement = ts.isStatement(node) || ts.isVariableDeclarationList(node);
-    const kind = ts.isBinaryExpression(node) ? node.operatorToken.kind : node.kind;
+    const operator = ts.isBinaryExpression(node)
+      ? node.operatorToken.kind
+      : ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)
+        ? node.operator
+        : undefined;
+    const construct = operator === undefined ? constructName(node.kind) : `'${ts.tokenToString(operator)}' operators`;
     return this.fail(
       node,
       isStatement ? "AD1003" : "AD1004",
-      `${constructName(kind)} ${isStatement ? "are" : "are"} not supported in differentiable functions yet`,
+      `${construct} are not supported in differentiable functions yet`,
       "rewrite this part with the supported language (see the README), or move it out of the differentiable function",
     );
   }

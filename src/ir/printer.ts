@@ -66,13 +66,22 @@ function printRegion(region: Region, names: ValueNames, indent: string, lines: s
   lines.push(`${indent}yield${region.yields.length ? " " + region.yields.map((v) => names.of(v)).join(", ") : ""}`);
 }
 
-export function printFunction(fn: IRFunction): string {
+/** `reverseSweepStart`: index of the body's first reverse-sweep op, marked with a comment. */
+export function printFunction(fn: IRFunction, reverseSweepStart?: number): string {
   const names = new ValueNames();
   const params = fn.params
     .map((p) => `${names.of(p.value)}: ${p.typeText}${p.differentiated ? " (wrt)" : ""}`)
     .join(", ");
   const lines = [`func @${fn.name}(${params}) {`];
-  printRegion(fn.body, names, "  ", lines);
+  if (reverseSweepStart === undefined) {
+    printRegion(fn.body, names, "  ", lines);
+  } else {
+    fn.body.ops.forEach((op, i) => {
+      if (i === reverseSweepStart) lines.push("  // reverse sweep");
+      printOp(op, names, "  ", lines);
+    });
+    lines.push(`  yield ${fn.body.yields.map((v) => names.of(v)).join(", ")}`);
+  }
   lines.push("}");
   return lines.join("\n") + "\n";
 }

@@ -3,7 +3,7 @@
  * derivative to the current reverse region, simplifying as it goes so that generated code has
  * no `1 * dy`, `x * -1` or `a + a` noise.
  *
- * Every simplification is exact in IEEE arithmetic except `a * (1 / b) -> a / b`, which rounds
+ * Every simplification is exact in IEEE arithmetic except `a * (1 / b) -> a / b` (and `(1 / b) * a`), which rounds
  * once instead of twice. None applies to the forward sweep, which is the user's code unchanged.
  */
 import type { Builder } from "../ir/builder.js";
@@ -78,8 +78,10 @@ export class AdjointAlgebra implements Algebra<Value> {
         if (negA) return this.apply("neg", this.apply("mul", negA, b));
         const negB = this.negated(b);
         if (negB) return this.apply("neg", this.apply("mul", a, negB));
-        const denominator = this.reciprocal(b);
-        if (denominator) return this.apply("div", a, denominator);
+        const denominatorOfB = this.reciprocal(b);
+        if (denominatorOfB) return this.apply("div", a, denominatorOfB);
+        const denominatorOfA = this.reciprocal(a);
+        if (denominatorOfA) return this.apply("div", b, denominatorOfA);
         return undefined;
       }
       case "div": {

@@ -1,9 +1,11 @@
 /** Finds the fixture folders and compiles them once per test file. */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { compile, type CompileResult } from "../../src/index.js";
 
-export const fixturesRoot = path.resolve(import.meta.dirname, "../../fixtures");
+export const fixturesRoot = fileURLToPath(new URL("../../fixtures", import.meta.url));
 export const errorFixturesRoot = path.join(fixturesRoot, "errors");
 export const updating = process.env.UPDATE_FIXTURES === "1";
 
@@ -23,7 +25,16 @@ export function compileFixtures(root: string, names: string[]): Promise<CompileR
   return compile(names.map((name) => inputOf(root, name)));
 }
 
-export type Points = Record<string, (number | boolean | string)[][]>;
+/** Compares with a committed golden file, or writes it when updating (or when it is new). */
+export function expectGolden(file: string, actual: string): void {
+  if (updating || !existsSync(file)) {
+    writeFileSync(file, actual);
+    return;
+  }
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+export type Points = Record<string, unknown[][]>;
 
 export function pointsOf(name: string): Points {
   return JSON.parse(readFileSync(path.join(fixturesRoot, name, "points.json"), "utf8")) as Points;
