@@ -12,8 +12,9 @@ export type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.Functi
 export interface DifferentiableFunction {
   name: string;
   node: FunctionNode;
-  /** The parameter names given by `wrt`, or undefined for "every differentiable parameter". */
-  wrt?: { names: string[]; tag: ts.JSDocTag };
+  /** The parameters named by `wrt` with where each name is written, or undefined for "every
+   * differentiable parameter". */
+  wrt?: { name: string; position: number }[];
 }
 
 const tagName = "differentiable";
@@ -23,20 +24,32 @@ function differentiableTag(node: ts.Node): ts.JSDocTag | undefined {
   return ts.getJSDocTags(node).find((tag) => tag.tagName.text === tagName);
 }
 
-function parseWrt(tag: ts.JSDocTag, sourceFile: ts.SourceFile): DifferentiableFunction["wrt"] {
-  const text = (ts.getTextOfJSDocComment(tag.comment) ?? "").trim();
+/** What follows the tag name, as the user wrote it (without the comment's closing). */
+function tagArguments(tag: ts.JSDocTag, sourceFile: ts.SourceFile): { text: string; start: number } {
+  const raw = sourceFile.text.slice(tag.tagName.end, tag.end).replace(/\*\/\s*$/, "");
+  return { text: raw.replace(/\s*\n\s*\*?\s*/g, " ").trimEnd(), start: tag.tagName.end };
+}
+
+function parseWrt(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: string): DifferentiableFunction["wrt"] {
+  const args = tagArguments(tag, sourceFile);
+  const text = args.text.trim();
   if (!text.startsWith("(") && !text.startsWith("wrt")) return undefined;
   const match = wrtPattern.exec(text);
   if (!match) {
     throw new DiagnosticError({
       code: "AD1011",
       severity: "error",
-      message: `cannot read '@${tagName} ${text}'`,
+      message: `cannot read '@${tagName}${args.text}' (in '${functionName}')`,
       hint: `write '@${tagName}' for every parameter, or '@${tagName}(wrt: a, b)' to name them`,
       ...locate(sourceFile, tag.getStart(sourceFile)),
     });
   }
-  return { names: match[1]!.split(",").map((name) => name.trim()), tag };
+  const listStart = args.start + sourceFile.text.slice(args.start).indexOf(match[1]!);
+  return match[1]!.split(",").map((item) => {
+    const name = item.trim();
+    const offset = new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).exec(match[1]!)!.index;
+    return { name, position: listStart + offset };
+  });
 }
 
 /** Each marked function, or a DiagnosticError for a malformed tag (collected by the caller). */
@@ -46,7 +59,7 @@ export function findDifferentiableFunctions(
   const found: (DifferentiableFunction | DiagnosticError)[] = [];
   const add = (name: string, node: FunctionNode, tag: ts.JSDocTag) => {
     try {
-      const wrt = parseWrt(tag, sourceFile);
+      const wrt = parseWrt(tag, sourceFile, name);
       found.push(wrt ? { name, node, wrt } : { name, node });
     } catch (error) {
       if (!(error instanceof DiagnosticError)) throw error;

@@ -114,13 +114,25 @@ export class FunctionLowering {
   }
 
   private fail(node: ts.Node, code: DiagnosticCode, message: string, hint: string): never {
+    return this.failAt(node.getStart(this.sourceFile), code, message, hint);
+  }
+
+  /** Every diagnostic names the function, in its message or after it. */
+  private failAt(position: number, code: DiagnosticCode, message: string, hint: string): never {
     throw new DiagnosticError({
       code,
       severity: "error",
-      message: `${message} (in '${this.fn.name}')`,
+      message: message.includes(`'${this.fn.name}'`) ? message : `${message} (in '${this.fn.name}')`,
       hint,
-      ...locate(this.sourceFile, node.getStart(this.sourceFile)),
+      ...locate(this.sourceFile, position),
     });
+  }
+
+  /** The function's name as written: the declaration's name or the `const` it is assigned to. */
+  private nameNode(): ts.Node {
+    const node = this.fn.node;
+    if (ts.isFunctionDeclaration(node) && node.name) return node.name;
+    return ts.isVariableDeclaration(node.parent) ? node.parent.name : node;
   }
 
   private unsupported(node: ts.Node): never {
@@ -189,9 +201,10 @@ export class FunctionLowering {
 
   lower(): IRFunction {
     const node = this.fn.node;
-    if (node.asteriskToken || ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Async) {
+    const asyncKeyword = ts.getModifiers(node)?.find((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+    if (node.asteriskToken || asyncKeyword) {
       this.fail(
-        node,
+        node.asteriskToken ?? asyncKeyword!,
         "AD1008",
         `'${this.fn.name}' is ${node.asteriskToken ? "a generator" : "async"} and cannot be differentiated`,
         "differentiate a plain synchronous function and call it from the generator or async code",
@@ -222,10 +235,15 @@ export class FunctionLowering {
   }
 
   private lowerParams(): Param[] {
-    const wrt = this.fn.wrt?.names;
+    const wrt = this.fn.wrt?.map((entry) => entry.name);
     const params = this.fn.node.parameters.map((p): Param => {
       if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer || p.questionToken) {
-        this.fail(p, "AD1009", "destructured, rest, optional and default parameters are not supported yet", "declare a plain parameter");
+        this.fail(
+          p,
+          "AD1009",
+          `parameter '${p.name.getText(this.sourceFile)}' is destructured, rest, optional or has a default, which is not supported yet`,
+          "declare a plain parameter and pass every argument",
+        );
       }
       const name = p.name.text;
       const isInt = p.type !== undefined && ts.isTypeReferenceNode(p.type) && p.type.typeName.getText(this.sourceFile) === "int";
@@ -244,13 +262,13 @@ export class FunctionLowering {
       }
       return { value, typeText: type, differentiated };
     });
-    for (const name of wrt ?? []) {
+    for (const { name, position } of this.fn.wrt ?? []) {
       if (!params.some((p) => p.value.name === name)) {
-        this.fail(this.fn.wrt!.tag, "AD1010", `wrt names '${name}', which is not a parameter of '${this.fn.name}'`, "name parameters of the function");
+        this.failAt(position, "AD1010", `wrt names '${name}', which is not a parameter of '${this.fn.name}'`, "name parameters of the function");
       }
     }
     if (!params.some((p) => p.differentiated)) {
-      this.fail(this.fn.node, "AD1010", `'${this.fn.name}' has no number parameter to differentiate`, "add a number parameter, or remove @differentiable");
+      this.fail(this.nameNode(), "AD1010", `'${this.fn.name}' has no number parameter to differentiate`, "add a number parameter, or remove @differentiable");
     }
     return params;
   }
@@ -612,16 +630,23 @@ export class FunctionLowering {
         return this.builder.emit("pow", call.arguments.map((arg) => this.lowerNumber(arg)), "number");
       }
     }
-    const method = ts.isPropertyAccessExpression(callee) && stringifyingMethods.has(callee.name.text) ? callee : undefined;
-    if (method && this.irType(this.checker.getTypeAtLocation(method.expression)) === "number") {
-      const operands = [method.expression, ...call.arguments].map((arg) => this.lowerExpression(arg));
+    if (ts.isNewExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Function") {
+      this.rejectDynamicCode(call, "Function");
+    }
+    const receiverType = ts.isPropertyAccessExpression(callee) ? this.irType(this.checker.getTypeAtLocation(callee.expression)) : undefined;
+    if (ts.isPropertyAccessExpression(callee) && (receiverType === "number" || receiverType === "string" || receiverType === "boolean")) {
+      // A method of a number, string or boolean (x.toFixed(2), label.toUpperCase()): not differentiated.
+      const operands = [callee.expression, ...call.arguments].map((arg) => this.lowerExpression(arg));
+      const returned = this.irType(this.checker.getTypeAtLocation(call));
+      if (returned === undefined) return this.rejectType(call, `the result of '${callee.getText(this.sourceFile)}'`);
+      const stringifies = receiverType === "number" && stringifyingMethods.has(callee.name.text);
       return this.builder.op({
         opcode: "call",
         operands,
-        results: [{ type: "string" }],
-        attrs: { callee: method.name.text, method: true, stringifies: true },
+        results: returned === "void" ? [] : [{ type: returned }],
+        attrs: { callee: callee.name.text, method: true, ...(stringifies ? { stringifies } : {}) },
         loc: this.pointAt(call),
-      }).results[0]!;
+      }).results[0];
     }
     const calleeName = callee.getText(this.sourceFile);
     if (!this.isGlobalFunction(callee)) {

@@ -317,7 +317,8 @@ const table: Primitive[] = [
     result: "number",
     syntax: { kind: "conditional" },
     evaluate: (c, a, b) => (c ? a! : b!),
-    derivative: rule((m, [c], _y, i) => mathOf(m).select(c!, i === 1 ? 1 : 0, i === 1 ? 0 : 1)),
+    // The condition is a boolean and carries no derivative.
+    derivative: rule((m, [c], _y, i) => (i === 0 ? m.num(0) : mathOf(m).select(c!, i === 1 ? 1 : 0, i === 1 ? 0 : 1))),
   },
 ];
 
