@@ -11,8 +11,12 @@ import type { Op, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
 import { mathConstantText, primitive } from "../rules/primitives.js";
 
-/** Folding `2 * 100` to `200` helps the reader; folding `1 / 9.81` to `0.10193679918450561` does not. */
+/**
+ * Folding `2 * 100` to `200` helps the reader; folding `1 / 9.81` to `0.10193679918450561` or
+ * `-Math.PI` to `-3.141592653589793` does not.
+ */
 function readsAsLiteral(folded: number, operands: (number | boolean | undefined)[]): boolean {
+  if (operands.some((c) => typeof c === "number" && mathConstantText(c) !== undefined)) return false;
   const longestOperand = Math.max(...operands.map((c) => String(c).length));
   return String(folded).length <= longestOperand + 2;
 }
