@@ -374,8 +374,22 @@ export class FunctionEmitter {
       this.lines.push(`${indent}if (${negated}) {`, ...elseLines, `${indent}}`);
     } else if (elseLines.length === 0) {
       this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}}`);
+    } else if (this.isSingleIf(elseLines, indent + "  ")) {
+      this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}} else ${elseLines[0]!.trimStart()}`, ...elseLines.slice(1));
     } else {
       this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}} else {`, ...elseLines, `${indent}}`);
     }
+  }
+
+  /** True when a branch holds one `if` statement and nothing else: it prints as `else if`. */
+  private isSingleIf(lines: string[], indent: string): boolean {
+    const topLevel = lines.filter((line) => line.startsWith(indent) && line[indent.length] !== " ");
+    return (
+      topLevel.length >= 2 &&
+      topLevel[0]!.startsWith(`${indent}if (`) &&
+      topLevel.slice(1, -1).every((line) => line.startsWith(`${indent}} else`)) &&
+      topLevel[topLevel.length - 1] === `${indent}}` &&
+      lines[lines.length - 1] === `${indent}}`
+    );
   }
 }
