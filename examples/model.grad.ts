@@ -8,42 +8,41 @@ export function rosenbrockGrad(
 ): { value: number; grad: { x: number; y: number } } {
   const a = 1 - x;
   const b = y - x * x;
-  const t = 100 * b;
-  const value = a * a + t * b;
+  const tmp = 100 * b;
+  const value = a * a + tmp * b;
 
   // adjoint of line 7: return a * a + 100 * b * b;
-  let db = t;
+  let db = tmp;
   db += b * 100;
   const da = 2 * a;
 
   // adjoint of line 6: const b = y - x * x;
-  const dy = db;
-  let dx = -(dy * (2 * x));
+  let dx = -(db * (2 * x));
 
   // adjoint of line 5: const a = 1 - x;
   dx -= da;
-  return { value, grad: { x: dx, y: dy } };
+  return { value, grad: { x: dx, y: db } };
 }
 
 /** Value of `softplus` and its gradient with respect to x. */
 export function softplusGrad(x: number, beta: number): { value: number; grad: { x: number } } {
-  const t = beta * x > 30;
+  const tmp = beta * x > 30;
   let value: number;
-  let t2 = 0;
-  if (t) {
+  let tmp2 = 0;
+  if (tmp) {
     value = x;
   } else {
-    t2 = Math.exp(beta * x);
-    value = Math.log1p(t2) / beta;
+    tmp2 = Math.exp(beta * x);
+    value = Math.log1p(tmp2) / beta;
   }
 
   // adjoint of line 12: if (beta * x > 30)
   let dx = 0;
-  if (t) {
+  if (tmp) {
     dx += 1;
   } else {
     // adjoint of line 13: return Math.log1p(Math.exp(beta * x)) / beta;
-    dx += (1 / beta / (1 + t2)) * t2 * beta;
+    dx += (1 / beta / (1 + tmp2)) * tmp2 * beta;
   }
   return { value, grad: { x: dx } };
 }

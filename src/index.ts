@@ -96,10 +96,16 @@ function compileFunction(
   const gradient = reverseMode(primal, activity);
   verifyFunction(gradient.fn);
   const irText = `${printFunction(primal)}\n${printFunction(gradient.fn, gradient.forwardOpCount)}`;
-  const code = new FunctionEmitter(gradient, namer).emit();
+  const emitter = new FunctionEmitter(gradient, namer);
+  const code = emitter.emit();
   const params = primal.params.map((p) => ({ name: p.value.name!, differentiated: p.differentiated }));
   return {
-    module: { sourceName: found.name, differentiated: params.filter((p) => p.differentiated).map((p) => p.name), code },
+    module: {
+      sourceName: found.name,
+      differentiated: params.filter((p) => p.differentiated).map((p) => p.name),
+      code,
+      constants: emitter.moduleConstants,
+    },
     generated: { name: found.name, gradientName: gradient.fn.name, params },
     ir: irText,
   };
@@ -115,14 +121,14 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     const fileDiagnostics: Diagnostic[] = [];
     const found = findDifferentiableFunctions(sourceFile);
     const generatedNames = found.flatMap((f) => (f instanceof DiagnosticError ? [] : [`${f.name}Grad`]));
-    const reservedNames = [...identifiersIn(sourceFile), ...generatedNames];
     for (const entry of found) {
       if (entry instanceof DiagnosticError) {
         fileDiagnostics.push(entry.diagnostic);
         continue;
       }
       try {
-        const result = compileFunction(program.checker, sourceFile, entry, new Namer(reservedNames));
+        const namer = new Namer([...identifiersIn(entry.node), ...generatedNames]);
+        const result = compileFunction(program.checker, sourceFile, entry, namer);
         if (Array.isArray(result)) fileDiagnostics.push(...result);
         else functions.push(result);
       } catch (error) {

@@ -24,6 +24,8 @@ interface Printed {
 }
 
 const primary = 20;
+/** The name of values that have none in the source: `tmp`, `tmp2`, ... */
+const temporaryName = "tmp";
 const member = 18;
 
 interface Definition {
@@ -62,6 +64,8 @@ export class FunctionEmitter {
   private readonly reverseOps = new Set<Op>();
   private readonly forwardValues = new Set<Value>();
   private lastCommentedLine = -1;
+  /** Top-level constants of the source the function reads, by name, with their literals. */
+  readonly moduleConstants = new Map<string, string>();
   private readonly lines: string[] = [];
 
   constructor(
@@ -143,7 +147,9 @@ export class FunctionEmitter {
     else this.uses.set(value, [{ region, index }]);
   }
 
+  /** Literals, including a negated number (`-0.5`), are printed inline wherever they are used. */
   private isLiteral(op: Op): boolean {
+    if (op.opcode === "neg") return this.definitions.get(op.operands[0]!)?.op.opcode === "const";
     return op.opcode === "const" || op.opcode === "bool" || op.opcode === "string";
   }
 
@@ -216,10 +222,15 @@ export class FunctionEmitter {
     const value = this.variableOf(original);
     let name = this.names.get(value);
     if (name === undefined) {
-      name =
-        value.name !== undefined && this.forwardValues.has(value)
-          ? this.namer.claimUserName(value.name)
-          : this.namer.claim(value.name ?? "t");
+      if (value.adjointOf) {
+        const primal = value.adjointOf;
+        const printed = this.inlined.has(primal) ? (primal.name ?? temporaryName) : this.nameOf(primal);
+        name = this.namer.claim(`d${printed}`);
+      } else if (value.name !== undefined && this.forwardValues.has(value)) {
+        name = this.namer.claimUserName(value.name);
+      } else {
+        name = this.namer.claim(value.name ?? temporaryName);
+      }
       this.names.set(value, name);
     }
     return name;
@@ -243,6 +254,7 @@ export class FunctionEmitter {
     switch (op.opcode) {
       case "const": {
         const text = typeof op.attrs.text === "string" ? op.attrs.text : numberText(op.attrs.value as number);
+        if (typeof op.attrs.definedAs === "string") this.moduleConstants.set(text, op.attrs.definedAs);
         return { text, precedence: text.startsWith("-") ? Precedence.prefix : primary };
       }
       case "bool":
@@ -253,6 +265,11 @@ export class FunctionEmitter {
         return { text: this.nameOf(op.operands[0]!), precedence: primary };
       case "template": {
         const quasis = op.attrs.quasis as readonly string[];
+        const [a, b] = op.operands as [Value, Value];
+        if (op.operands.length === 2 && quasis.every((q) => q === "") && (a.type === "string" || b.type === "string")) {
+          const text = `${this.operand(a, Precedence.additive)} + ${this.operand(b, Precedence.additive + 1)}`;
+          return { text, precedence: Precedence.additive };
+        }
         const parts = op.operands.map((v, i) => `\${${this.expression(v).text}}${quasis[i + 1]}`);
         return { text: `\`${quasis[0]}${parts.join("")}\``, precedence: primary };
       }
@@ -336,8 +353,13 @@ export class FunctionEmitter {
       case "cell.add": {
         const [cell, addend] = op.operands as [Value, Value];
         const definition = this.definitions.get(addend);
+        const printed = this.expression(addend).text;
         const negated = definition?.op.opcode === "neg" && this.inlined.has(addend);
-        const text = negated ? `-= ${this.expression(definition.op.operands[0]!).text}` : `+= ${this.expression(addend).text}`;
+        const text = negated
+          ? `-= ${this.expression(definition.op.operands[0]!).text}`
+          : definition?.op.opcode === "const" && printed.startsWith("-")
+            ? `-= ${printed.slice(1)}`
+            : `+= ${printed}`;
         this.lines.push(`${indent}${this.nameOf(cell)} ${text};`);
         return;
       }

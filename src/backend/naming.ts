@@ -1,7 +1,7 @@
 /**
  * The one place generated names come from. Names are claimed in emission order, so the same IR
- * always gets the same names, and a generated name never equals a name the user wrote anywhere
- * in the source file or a global the generated code may reference.
+ * always gets the same names, and a generated name never equals a name the user wrote in the
+ * function or a global the generated code may reference.
  */
 import { ts } from "ts-morph";
 
@@ -13,14 +13,14 @@ const keywords = (
 
 const globals = ["Math", "Number", "String", "Boolean", "Infinity", "NaN", "undefined", "console", "Object", "Array", "globalThis"];
 
-/** Every identifier written in a source file. */
-export function identifiersIn(sourceFile: ts.SourceFile): Set<string> {
+/** Every identifier written in a node (a function: its parameters, locals and what it reads). */
+export function identifiersIn(root: ts.Node): Set<string> {
   const names = new Set<string>();
   const visit = (node: ts.Node): void => {
     if (ts.isIdentifier(node)) names.add(node.text);
     ts.forEachChild(node, visit);
   };
-  visit(sourceFile);
+  visit(root);
   return names;
 }
 

@@ -443,7 +443,9 @@ export class FunctionLowering {
       return this.builder.constant(identifier.text === "NaN" ? NaN : Infinity, identifier.text);
     }
     const literal = symbol && this.topLevelNumericConstant(symbol);
-    if (literal) return this.builder.constant(literal.value, literal.text);
+    if (literal) {
+      return this.builder.emit("const", [], "number", { value: literal.value, text: identifier.text, definedAs: literal.text });
+    }
     return this.fail(
       identifier,
       "AD1004",
@@ -452,7 +454,8 @@ export class FunctionLowering {
     );
   }
 
-  /** `const G = 9.81` (or `-9.81`) at the top level of a file: read as its literal. */
+  /** `const G = 9.81` (or `-9.81`) at the top level of a file: a literal that generated code
+   * names `G`, declaring it again at the top of the generated module. */
   private topLevelNumericConstant(symbol: ts.Symbol): { value: number; text: string } | undefined {
     const declaration = symbol.valueDeclaration;
     if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
@@ -514,11 +517,14 @@ export class FunctionLowering {
         loc: this.pointAt(expression),
       }).results[0]!;
     }
+    if (comparison) {
+      // Numbers, strings and booleans compare with one another as in JavaScript.
+      this.expectType(expression.right, right, left.type);
+      return this.builder.emit(comparison, [left, right], "boolean");
+    }
     this.expectType(expression.left, left, "number");
     this.expectType(expression.right, right, "number");
-    return arithmetic
-      ? this.builder.emit(arithmetic, [left, right], "number")
-      : this.builder.emit(comparison!, [left, right], "boolean");
+    return this.builder.emit(arithmetic!, [left, right], "number");
   }
 
   private lowerAssignment(expression: ts.BinaryExpression): Value {

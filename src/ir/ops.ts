@@ -26,7 +26,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "const",
     {
-      summary: "a literal number (attrs.value), printed as attrs.text when the source spelled it",
+      summary:
+        "a literal number (attrs.value), printed as attrs.text when the source spelled it; attrs.definedAs is the literal of a top-level constant named attrs.text",
       pure: true,
       check: (op) => expectShape(op, [], ["number"]) ?? (typeof op.attrs.value === "number" ? undefined : "needs attrs.value"),
     },

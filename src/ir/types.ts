@@ -32,6 +32,9 @@ export interface Value {
   readonly type: Type;
   /** The user's variable name (or a name derived from it) when there is one. */
   name?: string;
+  /** For an adjoint (or its accumulator): the forward value it is the adjoint of, so that
+   * generated code can call it `dx` after whatever name `x` is printed with. */
+  adjointOf?: Value;
 }
 
 export type AttrValue = number | string | boolean | readonly string[];

@@ -18,8 +18,13 @@ function primitiveProblem(op: Op): string | undefined {
   if (!acceptsArity(p, op.operands.length)) return `wrong number of operands (${op.operands.length})`;
   if (op.results.length !== 1 || op.results[0]!.type !== p.result) return `expects one ${p.result} result`;
   if (op.regions.length !== 0) return "takes no regions";
-  const booleanOperands = p.result === "boolean" && p.name !== "truthy" && !/^(lt|le|gt|ge|eq|ne)$/.test(p.name);
-  const expected = (i: number) => (booleanOperands || (p.name === "select" && i === 0) ? "boolean" : "number");
+  if (p.operands === "comparable") {
+    const [a, b] = op.operands as [Value, Value];
+    const comparable = a.type === b.type && (a.type === "number" || a.type === "string" || a.type === "boolean");
+    return comparable ? undefined : `compares a ${a.type} with a ${b.type}`;
+  }
+  const expected = (i: number) =>
+    p.operands === "booleans" || (p.operands === "condition-and-numbers" && i === 0) ? "boolean" : "number";
   const wrong = op.operands.findIndex((v, i) => v.type !== expected(i));
   return wrong >= 0 ? `operand ${wrong} should be ${expected(wrong)}` : undefined;
 }

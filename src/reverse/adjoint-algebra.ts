@@ -7,7 +7,7 @@
  * once instead of twice. None applies to the forward sweep, which is the user's code unchanged.
  */
 import type { Builder } from "../ir/builder.js";
-import type { Op, Value } from "../ir/types.js";
+import type { Op, Region, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
 import { mathConstantText, primitive } from "../rules/primitives.js";
 
@@ -16,6 +16,7 @@ import { mathConstantText, primitive } from "../rules/primitives.js";
  * `-Math.PI` to `-3.141592653589793` does not.
  */
 function readsAsLiteral(folded: number, operands: (number | boolean | undefined)[]): boolean {
+  if (Number.isInteger(folded) && Math.abs(folded) < 1e15) return true;
   if (operands.some((c) => typeof c === "number" && mathConstantText(c) !== undefined)) return false;
   const longestOperand = Math.max(...operands.map((c) => String(c).length));
   return String(folded).length <= longestOperand + 2;
@@ -24,6 +25,7 @@ function readsAsLiteral(folded: number, operands: (number | boolean | undefined)
 export class AdjointAlgebra implements Algebra<Value> {
   private readonly definitions = new Map<Value, Op>();
   private readonly constants = new Map<Value, number | boolean>();
+  private readonly computedIn = new WeakMap<Region, Map<string, Value>>();
 
   /** `resolve` maps a placeholder for a primal value to the value the reverse sweep can read. */
   constructor(
@@ -34,6 +36,13 @@ export class AdjointAlgebra implements Algebra<Value> {
   num(value: number): Value {
     const result = this.builder.constant(value, mathConstantText(value));
     this.constants.set(result, value);
+    return result;
+  }
+
+  /** A copy of a literal of the user's, spelled as the user spelled it (`1e-3`, `G`). */
+  literal(attrs: Op["attrs"]): Value {
+    const result = this.builder.emit("const", [], "number", { ...attrs });
+    this.constants.set(result, attrs.value as number);
     return result;
   }
 
@@ -65,7 +74,17 @@ export class AdjointAlgebra implements Algebra<Value> {
       if (typeof folded === "boolean") return this.bool(folded);
       if (readsAsLiteral(folded, known)) return this.num(folded);
     }
-    return this.simplify(name, args, known) ?? this.emit(name, args, p.result);
+    return this.simplify(name, args, known) ?? this.shared(name, args, p.result);
+  }
+
+  /** The op computed once per region: `y * y + x * x` needed twice is built once. */
+  private shared(name: string, args: Value[], type: "number" | "boolean"): Value {
+    let computed = this.computedIn.get(this.builder.region);
+    if (!computed) this.computedIn.set(this.builder.region, (computed = new Map()));
+    const key = `${name}(${args.map((a) => a.id).join(",")})`;
+    let result = computed.get(key);
+    if (!result) computed.set(key, (result = this.emit(name, args, type)));
+    return result;
   }
 
   /** A simpler equal expression for `name(args)`, or undefined to emit the op as it is. */

@@ -66,6 +66,7 @@ class ReverseTransform {
   private readonly primalRegionOf = new Map<Value, Region>();
   private readonly sites = new Map<Value, { count: number; region: Region }>();
   private readonly adjoints = new Map<Value, Adjoint>();
+  private readonly reads = new Set<Value>();
   /** Placeholders handed to rules for primal values, resolved only if a rule uses them. */
   private readonly placeholders = new Map<Value, Value>();
   private currentPrimalRegion: Region;
@@ -134,27 +135,25 @@ class ReverseTransform {
   }
 
   /**
-   * The forward value as the reverse sweep can read it. Literals are recomputed in place, and so
-   * is a cheap op computed inside a branch whose operands are readable without recording
-   * (marked `recomputed` in the IR). Other values computed inside branches are recorded: yielded
-   * out of each enclosing `if` (with `undef` from the other branch) up to the function's top.
+   * The forward value as the reverse sweep can read it. Literals are repeated in place, and a
+   * cheap unnamed op computed inside a branch (a comparison, a sum) is computed again from its
+   * recorded operands (marked `recomputed` in the IR). Other values computed inside branches are
+   * recorded: yielded out of each enclosing `if` (with `undef` from the other branch) up to the
+   * function's top.
    */
   private record(value: Value): Value {
     const definingOp = this.forwardDefinition.get(value);
-    if (definingOp?.opcode === "const") return this.algebra.num(definingOp.attrs.value as number);
+    if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
     const readable = this.readableWithoutRecording(value);
     if (readable) return readable;
     // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`.
     if (definingOp && cheapToRecompute.has(definingOp.opcode) && value.name === undefined) {
-      const operands = definingOp.operands.map((v) => this.readableWithoutRecording(v));
-      if (operands.every((v) => v !== undefined)) {
-        return this.builder.op({
-          opcode: definingOp.opcode,
-          operands: operands as Value[],
-          results: [{ type: value.type }],
-          attrs: { recomputed: true },
-        }).results[0]!;
-      }
+      return this.builder.op({
+        opcode: definingOp.opcode,
+        operands: definingOp.operands.map((v) => this.record(v)),
+        results: [{ type: value.type }],
+        attrs: { recomputed: true },
+      }).results[0]!;
     }
     let visible = value;
     while (this.forwardRegionOf.get(visible) !== this.body) {
@@ -181,7 +180,7 @@ class ReverseTransform {
   /** The value, a literal equal to it, or its recorded copy, when readable at the top already. */
   private readableWithoutRecording(value: Value): Value | undefined {
     const definingOp = this.forwardDefinition.get(value);
-    if (definingOp?.opcode === "const") return this.algebra.num(definingOp.attrs.value as number);
+    if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
     let visible: Value | undefined = value;
     while (visible && this.forwardRegionOf.get(visible) !== this.body) visible = this.recorded.get(visible);
     return visible;
@@ -230,9 +229,11 @@ class ReverseTransform {
 
   private contribute(value: Value, contribution: Value): void {
     if (this.hasSingleContribution(value)) {
-      if (contribution.name === undefined && !this.forwardValues.has(contribution)) {
+      // A read of an accumulator keeps printing as the accumulator; other new values are named.
+      if (contribution.name === undefined && !this.forwardValues.has(contribution) && !this.reads.has(contribution)) {
         const name = adjointName(value);
         if (name !== undefined) contribution.name = name;
+        contribution.adjointOf = this.forward.get(value)!;
       }
       this.adjoints.set(value, { kind: "value", value: contribution });
       return;
@@ -255,6 +256,7 @@ class ReverseTransform {
       operands: [initial],
       results: [name === undefined ? { type: "cell" } : { type: "cell", name }],
     }).results[0]!;
+    cell.adjointOf = this.forward.get(value)!;
     this.adjoints.set(value, { kind: "cell", cell });
   }
 
@@ -262,7 +264,9 @@ class ReverseTransform {
     const adjoint = this.adjoints.get(value);
     if (!adjoint) return undefined;
     if (adjoint.kind === "value") return adjoint.value;
-    return this.builder.emit("cell.read", [adjoint.cell], "number");
+    const read = this.builder.emit("cell.read", [adjoint.cell], "number");
+    this.reads.add(read);
+    return read;
   }
 
   // ----- reverse sweep -----
@@ -341,6 +345,8 @@ class ReverseTransform {
       this.builder.inRegion(reversed, () => {
         const saved = this.currentPrimalRegion;
         this.currentPrimalRegion = branch;
+        // What a branch yields is adjoint code of the `if` itself, not of the other branch's last line.
+        if (op.loc) this.builder.loc = op.loc;
         activeResults.forEach((j, k) => {
           const yielded = branch.yields[j]!;
           const adjoint = resultAdjoints[k];

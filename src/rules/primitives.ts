@@ -31,6 +31,9 @@ export interface Primitive {
   /** A number, or the least number of arguments of a variadic function. */
   arity: number | { atLeast: number };
   result: "number" | "boolean";
+  /** What the operands must be: numbers (the default), booleans, two values of one type
+   * (comparisons), or a boolean followed by numbers (`select`). */
+  operands?: "booleans" | "comparable" | "condition-and-numbers";
   syntax: Syntax;
   evaluate: (...args: number[]) => number | boolean;
   derivative: Derivative;
@@ -68,7 +71,7 @@ function mathFunction(
 }
 
 function comparison(name: string, operator: string, precedence: number, evaluate: (a: number, b: number) => boolean): Primitive {
-  return { name, arity: 2, result: "boolean", syntax: binary(operator, precedence), evaluate, derivative: zero };
+  return { name, arity: 2, result: "boolean", operands: "comparable", syntax: binary(operator, precedence), evaluate, derivative: zero };
 }
 
 /** d/dx_i of max or min: the tied arguments share the adjoint evenly. */
@@ -281,6 +284,7 @@ const table: Primitive[] = [
     name: "and",
     arity: 2,
     result: "boolean",
+    operands: "booleans",
     syntax: binary("&&", Precedence.and),
     evaluate: (a, b) => Boolean(a) && Boolean(b),
     derivative: zero,
@@ -289,6 +293,7 @@ const table: Primitive[] = [
     name: "or",
     arity: 2,
     result: "boolean",
+    operands: "booleans",
     syntax: binary("||", Precedence.or),
     evaluate: (a, b) => Boolean(a) || Boolean(b),
     derivative: zero,
@@ -297,6 +302,7 @@ const table: Primitive[] = [
     name: "not",
     arity: 1,
     result: "boolean",
+    operands: "booleans",
     syntax: { kind: "prefix", operator: "!" },
     evaluate: (a) => !a,
     derivative: zero,
@@ -315,6 +321,7 @@ const table: Primitive[] = [
     name: "select",
     arity: 3,
     result: "number",
+    operands: "condition-and-numbers",
     syntax: { kind: "conditional" },
     evaluate: (c, a, b) => (c ? a! : b!),
     // The condition is a boolean and carries no derivative.
