@@ -59,9 +59,9 @@ export function expSeriesGrad(x: number, terms: number): { value: number; grad: 
   }
 
   // adjoint of line 21: if (terms > 3)
+  let dsum = 0;
   let dx2 = 0;
   let dx = 0;
-  let dsum = 0;
   if (terms > 3) {
     dsum += 1;
     dx2 += x / 6;

@@ -12,7 +12,7 @@ import { type DifferentiableFunction, findDifferentiableFunctions } from "./fron
 import { FunctionLowering } from "./frontend/lower.js";
 import { loadProgram, locate } from "./frontend/program.js";
 import { printFunction } from "./ir/printer.js";
-import type { Op } from "./ir/types.js";
+import type { ArrayKind, Op } from "./ir/types.js";
 import { verifyFunction } from "./ir/verifier.js";
 import { reverseMode } from "./reverse/reverse.js";
 import type { ts } from "ts-morph";
@@ -31,7 +31,8 @@ export interface CompileOptions {
 export interface GeneratedFunction {
   name: string;
   gradientName: string;
-  params: { name: string; differentiated: boolean }[];
+  /** `arrayKind` for array parameters: how the array is stored. */
+  params: { name: string; differentiated: boolean; arrayKind?: ArrayKind }[];
 }
 
 export interface CompiledFile {
@@ -98,7 +99,11 @@ function compileFunction(
   const irText = `${printFunction(primal)}\n${printFunction(gradient.fn, gradient.forwardOpCount)}`;
   const emitter = new FunctionEmitter(gradient, namer);
   const code = emitter.emit();
-  const params = primal.params.map((p) => ({ name: p.value.name!, differentiated: p.differentiated }));
+  const params = primal.params.map((p) => ({
+    name: p.value.name!,
+    differentiated: p.differentiated,
+    ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
+  }));
   return {
     module: {
       sourceName: found.name,

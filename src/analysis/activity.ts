@@ -7,8 +7,8 @@
  * stop both directions. Ops the compiler cannot differentiate (`call`, `template`) pass both
  * along, so that a varied value reaching the result through one of them is found and reported.
  *
- * The IR has no loops yet, so one forward and one backward walk reach the fixed point; loops
- * will iterate these walks over their bodies until nothing changes.
+ * A loop carries activity from one iteration to the next, so the walks repeat until nothing
+ * changes (at most a few times: each repetition adds values along a chain of carried ones).
  */
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
@@ -23,22 +23,35 @@ type Flow = "differentiable" | "opaque" | "none";
 
 function flowOf(op: Op): Flow {
   if (op.opcode === "call" || op.opcode === "template") return "opaque";
+  if (op.opcode === "array.get") return "differentiable";
   const p = primitive(op.opcode);
   return p?.derivative.kind === "partials" ? "differentiable" : "none";
+}
+
+/** The operands a derivative flows through: all of them, except an element's index. */
+function flowingOperands(op: Op): Value[] {
+  return op.opcode === "array.get" ? [op.operands[0]!] : op.operands;
 }
 
 export function analyzeActivity(fn: IRFunction): Activity {
   const varied = new Set<Value>(fn.params.filter((p) => p.differentiated).map((p) => p.value));
   const useful = new Set<Value>(fn.body.yields);
+  const mark = (set: Set<Value>, value: Value, when: boolean) => {
+    if (when && !set.has(value)) set.add(value);
+  };
 
   const forward = (region: Region) => {
     for (const op of region.ops) {
       if (op.opcode === "if") {
         op.regions.forEach(forward);
-        op.results.forEach((result, i) => {
-          if (op.regions.some((r) => varied.has(r.yields[i]!))) varied.add(result);
-        });
-      } else if (flowOf(op) !== "none" && op.operands.some((v) => varied.has(v))) {
+        op.results.forEach((result, i) => mark(varied, result, op.regions.some((r) => varied.has(r.yields[i]!))));
+      } else if (op.opcode === "for") {
+        const [body] = op.regions as [Region];
+        const inits = op.operands.slice(3);
+        inits.forEach((init, i) => mark(varied, body.params[i + 1]!, varied.has(init) || varied.has(body.yields[i]!)));
+        forward(body);
+        op.results.forEach((result, i) => mark(varied, result, varied.has(body.params[i + 1]!) || varied.has(body.yields[i]!)));
+      } else if (flowOf(op) !== "none" && flowingOperands(op).some((v) => varied.has(v))) {
         op.results.forEach((r) => varied.add(r));
       }
     }
@@ -49,19 +62,29 @@ export function analyzeActivity(fn: IRFunction): Activity {
       const op = region.ops[i]!;
       if (op.opcode === "if") {
         for (const r of op.regions) {
-          op.results.forEach((result, j) => {
-            if (useful.has(result)) useful.add(r.yields[j]!);
-          });
+          op.results.forEach((result, j) => mark(useful, r.yields[j]!, useful.has(result)));
           backward(r);
         }
+      } else if (op.opcode === "for") {
+        const [body] = op.regions as [Region];
+        op.results.forEach((result, j) => mark(useful, body.yields[j]!, useful.has(result) || useful.has(body.params[j + 1]!)));
+        backward(body);
+        op.operands.slice(3).forEach((init, j) => mark(useful, init, useful.has(body.params[j + 1]!)));
       } else if (flowOf(op) !== "none" && op.results.some((r) => useful.has(r))) {
-        op.operands.forEach((v) => useful.add(v));
+        flowingOperands(op).forEach((v) => useful.add(v));
       }
     }
   };
 
-  forward(fn.body);
-  backward(fn.body);
+  // Loops carry activity around their back edge, so walk until nothing changes.
+  for (let size = -1; size !== varied.size; ) {
+    size = varied.size;
+    forward(fn.body);
+  }
+  for (let size = -1; size !== useful.size; ) {
+    size = useful.size;
+    backward(fn.body);
+  }
   return { varied, useful, isActive: (value) => varied.has(value) && useful.has(value) };
 }
 

@@ -13,7 +13,7 @@
  * - the function returns `{ value, grad: { param: adjoint, ... } }`.
  */
 import { structuralOps } from "../ir/ops.js";
-import type { IRFunction, Op, Region, Type, Value } from "../ir/types.js";
+import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js";
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import type { Namer } from "./naming.js";
@@ -45,6 +45,14 @@ export function numberText(value: number): string {
   return String(value);
 }
 
+/** The type of a parameter's gradient: its own shape. */
+function gradientType(param: Param): string {
+  if (param.arrayKind === undefined) return "number";
+  return param.arrayKind === "Array" ? "number[]" : param.arrayKind;
+}
+
+const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
+
 function defaultValue(type: Type): string {
   return type === "boolean" ? "false" : type === "string" ? '""' : "0";
 }
@@ -61,6 +69,8 @@ export class FunctionEmitter {
   private readonly names = new Map<Value, string>();
   /** Values stored in the variable of an `if` result (see coalesceYields). */
   private readonly storage = new Map<Value, Value>();
+  /** For each nested region: the region holding its op, and the op's index there. */
+  private readonly regionParent = new Map<Region, { region: Region; index: number }>();
   private readonly reverseOps = new Set<Op>();
   private readonly forwardValues = new Set<Value>();
   private lastCommentedLine = -1;
@@ -86,7 +96,7 @@ export class FunctionEmitter {
     this.analyze(fn.body);
     const params = fn.params.map((p) => `${this.nameOf(p.value)}: ${p.typeText}`);
     const wrt = fn.params.filter((p) => p.differentiated);
-    const gradType = wrt.map((p) => `${p.value.name}: number`).join("; ");
+    const gradType = wrt.map((p) => `${p.value.name}: ${gradientType(p)}`).join("; ");
     this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: number; grad: { ${gradType} } } {`);
     this.emitOps(fn.body, "  ");
     const field = (key: string, v: Value) => {
@@ -105,8 +115,9 @@ export class FunctionEmitter {
     region.ops.forEach((op, index) => {
       op.operands.forEach((v) => this.addUse(v, region, index));
       op.regions.forEach((r) => this.analyze(r));
+      op.regions.forEach((r) => this.regionParent.set(r, { region, index }));
       op.results.forEach((r) => this.definitions.set(r, { op, region, index }));
-      if (op.opcode === "cell.add") this.updatedCells.add(op.operands[0]!);
+      if (op.opcode === "cell.add" || op.opcode === "cell.set") this.updatedCells.add(op.operands[0]!);
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
     region.ops.forEach((op) => this.decideInlining(op));
@@ -118,6 +129,10 @@ export class FunctionEmitter {
    * `if` result (`z = w * y;` rather than `const z2 = w * y; z = z2;`).
    */
   private coalesceYields(op: Op): void {
+    if (op.opcode === "for") {
+      this.coalesceLoop(op);
+      return;
+    }
     if (op.opcode !== "if" || this.ternaries.has(op)) return;
     op.results.forEach((result, j) => {
       for (const branch of op.regions) {
@@ -132,6 +147,35 @@ export class FunctionEmitter {
         if (storable) this.storage.set(yielded, result);
       }
     });
+  }
+
+  /**
+   * A loop's carried value is one variable: its initial value, its value in the body (the
+   * region parameter), and after the loop (the result). The next value joins it too when it is
+   * computed in the body after the last read of the current one (`s = s + x[i]`).
+   */
+  private coalesceLoop(op: Op): void {
+    const [body] = op.regions as [Region];
+    op.results.forEach((result, j) => {
+      const param = body.params[j + 1]!;
+      this.storage.set(param, result);
+      const next = body.yields[j]!;
+      const definition = this.definitions.get(next);
+      if (!definition || definition.region !== body || this.inlined.has(next) || this.storage.has(next) || definition.op.opcode === "undef") return;
+      const readLater = (this.uses.get(param) ?? []).some((use) => this.topLevelIndex(use, body) > definition.index);
+      if (!readLater) this.storage.set(next, result);
+    });
+  }
+
+  /** The index, in `region`, of the op holding a use (the use's own index when it is in `region`). */
+  private topLevelIndex(use: Use, region: Region): number {
+    let current = use;
+    while (current.region !== region) {
+      const parent = this.regionParent.get(current.region);
+      if (!parent) return -1;
+      current = parent;
+    }
+    return current.index;
   }
 
   /** The value whose variable holds `value`. */
@@ -183,10 +227,11 @@ export class FunctionEmitter {
     this.cellsRead.set(value, reads);
   }
 
-  /** A comparison of variables and literals reads best repeated at each use (`if (x < 0)`). */
+  /** A comparison of variables and literals, or an array's length, reads best repeated at each
+   * use (`if (x < 0)`, `i < xs.length`). */
   private isTrivialCondition(op: Op): boolean {
     const value = op.results[0]!;
-    if (value.name !== undefined || primitive(op.opcode)?.result !== "boolean") return false;
+    if (value.name !== undefined || (primitive(op.opcode)?.result !== "boolean" && op.opcode !== "array.length")) return false;
     return op.operands.every((v) => {
       const definition = this.definitions.get(v);
       return definition === undefined || this.isLiteral(definition.op) || !this.inlined.has(v);
@@ -201,7 +246,7 @@ export class FunctionEmitter {
   }
 
   private writesAny(op: Op, cells: Set<Value>): boolean {
-    if (op.opcode === "cell.add" && cells.has(op.operands[0]!)) return true;
+    if ((op.opcode === "cell.add" || op.opcode === "cell.set") && cells.has(op.operands[0]!)) return true;
     return op.regions.some((r) => r.ops.some((inner) => this.writesAny(inner, cells)));
   }
 
@@ -261,8 +306,10 @@ export class FunctionEmitter {
         return { text: String(op.attrs.value), precedence: primary };
       case "string":
         return { text: JSON.stringify(op.attrs.value), precedence: primary };
-      case "cell.read":
-        return { text: this.nameOf(op.operands[0]!), precedence: primary };
+      case "cell.read": {
+        const alias = this.aliasOfCell(op.operands[0]!);
+        return alias ? this.expression(alias) : { text: this.nameOf(op.operands[0]!), precedence: primary };
+      }
       case "template": {
         const quasis = op.attrs.quasis as readonly string[];
         const [a, b] = op.operands as [Value, Value];
@@ -277,6 +324,10 @@ export class FunctionEmitter {
         return this.conditional(op.operands[0]!, op.regions[0]!.yields[0]!, op.regions[1]!.yields[0]!);
       case "call":
         return { text: this.callText(op), precedence: member };
+      case "array.get":
+        return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`, precedence: member };
+      case "array.length":
+        return { text: `${this.operand(op.operands[0]!, member)}.length`, precedence: member };
     }
     const p = primitive(op.opcode)!;
     const [a, b] = op.operands as [Value, Value];
@@ -334,6 +385,11 @@ export class FunctionEmitter {
       this.emitIf(op, indent);
       return;
     }
+    if (op.opcode === "for") {
+      this.comment(op, indent);
+      this.emitFor(op, indent);
+      return;
+    }
     if (this.isExpression(op) && result) {
       if ((this.uses.get(result) ?? []).length === 0 && result.name === undefined) return;
       this.comment(op, indent);
@@ -346,26 +402,106 @@ export class FunctionEmitter {
         this.lines.push(result ? `${indent}${this.declaration(result)} = ${this.callText(op)};` : `${indent}${this.callText(op)};`);
         return;
       case "cell.new": {
+        if (this.aliasOfCell(result!)) return;
         const keyword = this.updatedCells.has(result!) ? "let" : "const";
         this.lines.push(`${indent}${keyword} ${this.nameOf(result!)} = ${this.expression(op.operands[0]!).text};`);
         return;
       }
-      case "cell.add": {
-        const [cell, addend] = op.operands as [Value, Value];
-        const definition = this.definitions.get(addend);
-        const printed = this.expression(addend).text;
-        const negated = definition?.op.opcode === "neg" && this.inlined.has(addend);
-        const text = negated
-          ? `-= ${this.expression(definition.op.operands[0]!).text}`
-          : definition?.op.opcode === "const" && printed.startsWith("-")
-            ? `-= ${printed.slice(1)}`
-            : `+= ${printed}`;
-        this.lines.push(`${indent}${this.nameOf(cell)} ${text};`);
+      case "cell.add":
+        this.lines.push(`${indent}${this.nameOf(op.operands[0]!)} ${this.accumulation(op.operands[1]!)};`);
+        return;
+      case "cell.set":
+        this.lines.push(`${indent}${this.nameOf(op.operands[0]!)} = ${this.expression(op.operands[1]!).text};`);
+        return;
+      case "array.zeros": {
+        const length = this.expression(op.operands[0]!).text;
+        const kind = String(op.attrs.kind);
+        const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
+        this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
         return;
       }
+      case "array.add": {
+        const [array, index, addend] = op.operands as [Value, Value, Value];
+        this.lines.push(`${indent}${this.nameOf(array)}[${this.expression(index).text}] ${this.accumulation(addend)};`);
+        return;
+      }
+      case "stack.new":
+        this.lines.push(`${indent}const ${this.nameOf(result!)}: ${String(op.attrs.element)}[] = [];`);
+        return;
+      case "stack.push":
+        this.lines.push(`${indent}${this.nameOf(op.operands[0]!)}.push(${this.expression(op.operands[1]!).text});`);
+        return;
+      case "stack.pop":
+        this.lines.push(`${indent}${this.declaration(result!)} = ${this.nameOf(op.operands[0]!)}.pop()!;`);
+        return;
       default:
         throw new Error(`cannot print op '${op.opcode}'`);
     }
+  }
+
+  /** A cell nothing updates, made from a variable or a literal, is that variable or literal. */
+  private aliasOfCell(cell: Value): Value | undefined {
+    if (this.updatedCells.has(cell)) return undefined;
+    const initial = this.definitions.get(cell)!.op.operands[0]!;
+    const definition = this.definitions.get(initial);
+    const isLiteral = definition !== undefined && this.isLiteral(definition.op);
+    return isLiteral || !this.inlined.has(initial) ? initial : undefined;
+  }
+
+  /** `+= x`, or `-= x` when x is a negation or a negative literal. */
+  private accumulation(addend: Value): string {
+    const definition = this.definitions.get(addend);
+    const printed = this.expression(addend).text;
+    if (definition?.op.opcode === "neg" && this.inlined.has(addend)) return `-= ${this.expression(definition.op.operands[0]!).text}`;
+    if (definition?.op.opcode === "const" && printed.startsWith("-")) return `-= ${printed.slice(1)}`;
+    return `+= ${printed}`;
+  }
+
+  private emitFor(op: Op, indent: string): void {
+    const [start, bound, step] = op.operands as [Value, Value, Value];
+    const [body] = op.regions as [Region];
+    op.results.forEach((result, j) => {
+      const init = this.expression(op.operands[3 + j]!).text;
+      this.lines.push(`${indent}${this.storage.has(result) ? "" : "let "}${this.nameOf(result)} = ${init};`);
+    });
+    const counter = this.namer.claimUserName(body.params[0]!.name ?? "i");
+    this.names.set(body.params[0]!, counter);
+    const stepValue = this.definitions.get(step)!.op.attrs.value as number;
+    const update = stepValue === 1 ? `${counter}++` : stepValue === -1 ? `${counter}--` : stepValue > 0 ? `${counter} += ${stepValue}` : `${counter} -= ${-stepValue}`;
+    const condition = `${counter} ${comparisonOperators[String(op.attrs.comparison)]} ${this.operand(bound, Precedence.relational + 1)}`;
+    this.lines.push(`${indent}for (let ${counter} = ${this.expression(start).text}; ${condition}; ${update}) {`);
+    this.emitOps(body, indent + "  ");
+    this.emitCarriedUpdates(op, indent + "  ");
+    this.lines.push(`${indent}}`);
+    this.namer.release(counter);
+  }
+
+  /**
+   * `s = next;` for each carried value not computed in place. The assignments happen one after
+   * another, so a next value that reads a variable assigned before it is saved first.
+   */
+  private emitCarriedUpdates(op: Op, indent: string): void {
+    const [body] = op.regions as [Region];
+    const pending = op.results.flatMap((result, j) => {
+      const next = body.yields[j]!;
+      return this.variableOf(next) === this.variableOf(result) ? [] : [{ result, next, text: this.expression(next).text }];
+    });
+    pending.forEach((assignment, k) => {
+      const assignedBefore = pending.slice(0, k).map((earlier) => this.variableOf(earlier.result));
+      if (assignedBefore.some((variable) => this.reads(assignment.next, variable))) {
+        const saved = this.namer.claim(temporaryName);
+        this.lines.push(`${indent}const ${saved} = ${assignment.text};`);
+        assignment.text = saved;
+      }
+    });
+    for (const { result, text } of pending) this.lines.push(`${indent}${this.nameOf(result)} = ${text};`);
+  }
+
+  /** True when the printed expression of `value` reads the variable of `variable`. */
+  private reads(value: Value, variable: Value): boolean {
+    if (this.variableOf(value) === variable) return true;
+    const definition = this.definitions.get(value);
+    return definition !== undefined && this.inlined.has(value) && definition.op.operands.some((v) => this.reads(v, variable));
   }
 
   /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */

@@ -46,6 +46,11 @@ export class Namer {
     }
   }
 
+  /** Frees a block-scoped name (a loop counter) once its block has ended. */
+  release(name: string): void {
+    this.claimed.delete(name);
+  }
+
   private isTaken(name: string): boolean {
     return this.claimed.has(name) || this.reserved.has(name);
   }

@@ -1,14 +1,19 @@
 /**
  * Lowers one `@differentiable` function from the TypeScript AST to IR.
  *
- * Accepts: parameters and locals of type number (including `int`), boolean and string; `const`,
- * `let`, assignment and compound assignment, `++`/`--`; arithmetic, comparisons, `&&`, `||`,
- * `!`, ternaries; `Math` functions and constants; `if`/`else` to any depth; `return` anywhere;
- * calls to global functions (`console.log`, ...) and string conversions, which the compiler does
- * not differentiate. Anything else is a diagnostic naming the construct.
+ * Accepts: parameters and locals of type number (including `int`), boolean and string; numeric
+ * array parameters (`number[]`, `readonly number[]`, `Float64Array`, `Float32Array`), read by
+ * index and `.length`; `const`, `let`, assignment and compound assignment, `++`/`--`;
+ * arithmetic, comparisons, `&&`, `||`, `!`, ternaries; `Math` functions and constants;
+ * `if`/`else` to any depth; `return` anywhere outside loops; counted `for` loops and `for...of`
+ * over arrays; calls to global functions (`console.log`, ...) and string conversions, which the
+ * compiler does not differentiate. Anything else is a diagnostic naming the construct.
  *
  * Guarantees: the IR holds only primitives of the rule table, `const`/`bool`/`string`/`undef`,
- * `if`, `call` and `template`. Compound assignment, `++`, ternaries and early returns are gone:
+ * `if`, `for`, `array.get`, `array.length`, `call` and `template`. Compound assignment, `++`,
+ * ternaries and early returns are gone:
+ * - a counted loop is a `for` op whose region takes the counter and the variables the body
+ *   assigns, and yields their values for the next iteration;
  * - every variable is renamed into SSA values (one per assignment); an `if` statement yields
  *   the variables it assigns, which become the results of its `if` op;
  * - a ternary is an `if` op with one result;
@@ -20,7 +25,7 @@
 import { ts } from "ts-morph";
 import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
-import type { IRFunction, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
+import type { ArrayKind, IRFunction, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
 import type { DifferentiableFunction } from "./annotations.js";
 import { locate } from "./program.js";
@@ -95,7 +100,14 @@ function containsReturn(node: ts.Node): boolean {
 
 /** The statement as one line, for comments in generated code. */
 function statementSummary(node: ts.Node, sourceFile: ts.SourceFile): string {
-  const text = ts.isIfStatement(node) ? `if (${node.expression.getText(sourceFile)})` : node.getText(sourceFile);
+  const header = (...parts: (ts.Node | undefined)[]) => parts.map((part) => part?.getText(sourceFile) ?? "");
+  const text = ts.isIfStatement(node)
+    ? `if (${node.expression.getText(sourceFile)})`
+    : ts.isForStatement(node)
+      ? `for (${header(node.initializer, node.condition, node.incrementor).join("; ")})`
+      : ts.isForOfStatement(node)
+        ? `for (${header(node.initializer, node.expression).join(" of ")})`
+        : node.getText(sourceFile);
   const oneLine = text.replace(/\s+/g, " ").trim();
   return oneLine.length > 100 ? oneLine.slice(0, 97) + "..." : oneLine;
 }
@@ -170,11 +182,23 @@ export class FunctionLowering {
 
   /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
   private irType(type: ts.Type): Type | undefined {
+    if (this.arrayKind(type)) return "array";
     const all = (flags: ts.TypeFlags) => (type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags);
     if (all(ts.TypeFlags.NumberLike)) return "number";
     if (all(ts.TypeFlags.BooleanLike)) return "boolean";
     if (all(ts.TypeFlags.StringLike)) return "string";
     if (type.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) return "void";
+    return undefined;
+  }
+
+  /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: numeric arrays. */
+  private arrayKind(type: ts.Type): ArrayKind | undefined {
+    const name = type.getSymbol()?.getName();
+    if (name === "Float64Array" || name === "Float32Array") return name;
+    if (this.checker.isArrayType(type)) {
+      const [element] = this.checker.getTypeArguments(type as ts.TypeReference);
+      if (element && element.flags & ts.TypeFlags.NumberLike) return "Array";
+    }
     return undefined;
   }
 
@@ -250,17 +274,19 @@ export class FunctionLowering {
       const type = this.typeOf(p, `parameter '${name}'`);
       const value = this.values.value(type, name);
       this.env.set(this.symbolOf(p.name), value);
-      const differentiable = type === "number" && !isInt;
+      const arrayKind = type === "array" ? this.arrayKind(this.checker.getTypeAtLocation(p)) : undefined;
+      const differentiable = (type === "number" && !isInt) || type === "array";
       const differentiated = wrt ? wrt.includes(name) : differentiable;
       if (differentiated && !differentiable) {
         this.fail(
           p,
           "AD1010",
           `cannot differentiate with respect to '${name}': its type is ${isInt ? "int" : type}`,
-          "name only number parameters in wrt; int marks sizes, counts and indices, which have no derivative",
+          "name only number and array parameters in wrt; int marks sizes, counts and indices, which have no derivative",
         );
       }
-      return { value, typeText: type, differentiated };
+      const typeText = type === "array" ? p.type!.getText(this.sourceFile) : type;
+      return { value, typeText, differentiated, ...(isInt ? { integer: true } : {}), ...(arrayKind ? { arrayKind } : {}) };
     });
     for (const { name, position } of this.fn.wrt ?? []) {
       if (!params.some((p) => p.value.name === name)) {
@@ -268,7 +294,7 @@ export class FunctionLowering {
       }
     }
     if (!params.some((p) => p.differentiated)) {
-      this.fail(this.nameNode(), "AD1010", `'${this.fn.name}' has no number parameter to differentiate`, "add a number parameter, or remove @differentiable");
+      this.fail(this.nameNode(), "AD1010", `'${this.fn.name}' has no number parameter to differentiate`, "add a number or array parameter, or remove @differentiable");
     }
     return params;
   }
@@ -315,6 +341,10 @@ export class FunctionLowering {
       else this.lowerExpression(expression);
     } else if (ts.isIfStatement(statement)) {
       this.lowerIf(statement);
+    } else if (ts.isForStatement(statement)) {
+      this.lowerFor(statement);
+    } else if (ts.isForOfStatement(statement)) {
+      this.lowerForOf(statement);
     } else if (!ts.isEmptyStatement(statement)) {
       this.unsupported(statement);
     }
@@ -383,6 +413,175 @@ export class FunctionLowering {
     assigned.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
   }
 
+  // ----- loops -----
+
+  /** The variables declared outside `loop` that its body assigns: the loop-carried values. */
+  private carriedBy(loop: ts.IterationStatement): ts.Symbol[] {
+    const assigned: ts.Symbol[] = [];
+    const note = (target: ts.Expression) => {
+      const symbol = ts.isIdentifier(target) ? this.checker.getSymbolAtLocation(target) : undefined;
+      const declaration = symbol?.valueDeclaration;
+      const outside = declaration !== undefined && (declaration.getEnd() <= loop.getStart(this.sourceFile) || declaration.getStart() >= loop.getEnd());
+      if (symbol && outside && this.env.has(symbol) && !assigned.includes(symbol)) assigned.push(symbol);
+    };
+    const visit = (node: ts.Node): void => {
+      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))) {
+        note(node.left);
+      } else if (
+        (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+        (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+      ) {
+        note(node.operand);
+      }
+      if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+    };
+    visit(loop.statement);
+    return assigned;
+  }
+
+  private rejectLoop(node: ts.Node, reason: string): never {
+    return this.fail(
+      node,
+      "AD1003",
+      `this loop is not supported yet: ${reason}`,
+      "write it as for (let i = start; i < end; i++) { ... } with a bound the body does not change, or as for (const v of array)",
+    );
+  }
+
+  /**
+   * `for (let i = start; i < bound; i += step)`, the counted form: the counter is not assigned
+   * in the body, the step is an integer literal, the bound does not change in the loop.
+   */
+  private lowerFor(statement: ts.ForStatement): void {
+    const { initializer, condition, incrementor } = statement;
+    const declarations = initializer && ts.isVariableDeclarationList(initializer) ? initializer.declarations : undefined;
+    const declaration = declarations?.length === 1 ? declarations[0] : undefined;
+    if (!declaration || !ts.isIdentifier(declaration.name) || !declaration.initializer) {
+      this.rejectLoop(statement, "the initializer must declare one counter, as in let i = 0");
+    }
+    const counter = this.symbolOf(declaration.name);
+    const isCounter = (node: ts.Node) => ts.isIdentifier(node) && this.checker.getSymbolAtLocation(node) === counter;
+    const step = incrementor && this.counterStep(incrementor, isCounter);
+    if (step === undefined) this.rejectLoop(incrementor ?? statement, "the update must be i++, i--, i += k or i -= k with an integer k");
+    if (!condition || !ts.isBinaryExpression(condition)) this.rejectLoop(condition ?? statement, "the condition must compare the counter with a bound");
+    const flipped: Record<string, string> = { lt: "gt", le: "ge", gt: "lt", ge: "le" };
+    let comparison = comparisons.get(condition.operatorToken.kind);
+    let boundExpression = condition.right;
+    if (comparison && isCounter(condition.right) && !isCounter(condition.left)) {
+      comparison = flipped[comparison];
+      boundExpression = condition.left;
+    } else if (!isCounter(condition.left)) {
+      comparison = undefined;
+    }
+    if (comparison === undefined || !(comparison in flipped)) this.rejectLoop(condition, "the condition must be i < bound, i <= bound, i > bound or i >= bound");
+    if ((comparison === "lt" || comparison === "le") !== step > 0) this.rejectLoop(incrementor!, "the update must move the counter towards the bound");
+    const carried = this.carriedBy(statement);
+    if (carried.includes(counter) || this.assignsSymbol(statement.statement, counter)) this.rejectLoop(statement, "the body assigns the counter");
+    if (this.readsAny(boundExpression, carried)) this.rejectLoop(boundExpression, "the bound changes inside the loop");
+    const start = this.lowerNumber(declaration.initializer);
+    const bound = this.lowerNumber(boundExpression);
+    this.emitCountedLoop(statement, counter, declaration.name.text, start, bound, step, comparison, carried, () =>
+      this.lowerLoopBody(statement.statement),
+    );
+  }
+
+  /** `for (const v of xs)`: a counted loop over the indices of xs. */
+  private lowerForOf(statement: ts.ForOfStatement): void {
+    const list = statement.initializer;
+    const declaration = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
+    if (!declaration || !ts.isIdentifier(declaration.name) || statement.awaitModifier) {
+      this.rejectLoop(statement, "for...of must declare one variable, as in for (const v of xs)");
+    }
+    const array = this.lowerExpression(statement.expression);
+    if (array.type !== "array") this.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
+    const element = this.symbolOf(declaration.name);
+    const start = this.builder.constant(0);
+    const bound = this.builder.emit("array.length", [array], "number");
+    const carried = this.carriedBy(statement);
+    this.emitCountedLoop(statement, undefined, "i", start, bound, 1, "lt", carried, (index) => {
+      this.bind(element, this.builder.emit("array.get", [array, index], "number"));
+      this.lowerLoopBody(statement.statement);
+    });
+  }
+
+  private lowerLoopBody(body: ts.Statement): void {
+    if (containsReturn(body)) this.rejectLoop(body, "return inside a loop");
+    if (this.lowerStatements([body]) !== undefined) this.rejectLoop(body, "return inside a loop");
+  }
+
+  private emitCountedLoop(
+    statement: ts.IterationStatement,
+    counter: ts.Symbol | undefined,
+    counterName: string,
+    start: Value,
+    bound: Value,
+    step: number,
+    comparison: string,
+    carried: ts.Symbol[],
+    lowerBody: (index: Value) => void,
+  ): void {
+    const stepValue = this.builder.constant(step);
+    const index = this.values.value("number", counterName);
+    const params = carried.map((symbol) => this.values.value(this.env.get(symbol)!.type, symbol.name));
+    const body = emptyRegion([index, ...params]);
+    const entryEnv = this.env;
+    const inits = carried.map((symbol) => entryEnv.get(symbol)!);
+    const bodyEnv = new Map(entryEnv);
+    carried.forEach((symbol, i) => bodyEnv.set(symbol, params[i]!));
+    if (counter) bodyEnv.set(counter, index);
+    const { env } = this.inBranch(body, bodyEnv, () => lowerBody(index));
+    body.yields = carried.map((symbol) => env.get(symbol)!);
+    const op = this.builder.op({
+      opcode: "for",
+      operands: [start, bound, stepValue, ...inits],
+      regions: [body],
+      results: carried.map((symbol, i) => ({ type: params[i]!.type, name: symbol.name })),
+      attrs: { comparison },
+      loc: this.location(statement),
+    });
+    carried.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
+  }
+
+  /** The counter's step for i++, ++i, i--, --i, i += k, i -= k (k an integer literal). */
+  private counterStep(update: ts.Expression, isCounter: (node: ts.Node) => boolean): number | undefined {
+    if ((ts.isPostfixUnaryExpression(update) || ts.isPrefixUnaryExpression(update)) && isCounter(update.operand)) {
+      if (update.operator === ts.SyntaxKind.PlusPlusToken) return 1;
+      if (update.operator === ts.SyntaxKind.MinusMinusToken) return -1;
+    }
+    if (ts.isBinaryExpression(update) && isCounter(update.left) && ts.isNumericLiteral(update.right)) {
+      const amount = Number(update.right.text);
+      if (!Number.isInteger(amount) || amount === 0) return undefined;
+      if (update.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken) return amount;
+      if (update.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken) return -amount;
+    }
+    return undefined;
+  }
+
+  private assignsSymbol(node: ts.Node, symbol: ts.Symbol): boolean {
+    let found = false;
+    const visit = (child: ts.Node): void => {
+      const target =
+        ts.isBinaryExpression(child) && (child.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(child.operatorToken.kind))
+          ? child.left
+          : (ts.isPrefixUnaryExpression(child) || ts.isPostfixUnaryExpression(child)) &&
+              (child.operator === ts.SyntaxKind.PlusPlusToken || child.operator === ts.SyntaxKind.MinusMinusToken)
+            ? child.operand
+            : undefined;
+      if (target && ts.isIdentifier(target) && this.checker.getSymbolAtLocation(target) === symbol) found = true;
+      ts.forEachChild(child, visit);
+    };
+    visit(node);
+    return found;
+  }
+
+  private readsAny(node: ts.Node, symbols: ts.Symbol[]): boolean {
+    if (ts.isIdentifier(node)) {
+      const symbol = this.checker.getSymbolAtLocation(node);
+      return symbol !== undefined && symbols.includes(symbol);
+    }
+    return ts.forEachChild(node, (child) => (this.readsAny(child, symbols) ? true : undefined)) ?? false;
+  }
+
   // ----- expressions -----
 
   private lowerCondition(expression: ts.Expression): Value {
@@ -423,6 +622,11 @@ export class FunctionLowering {
       return this.lowerCall(expression) ?? this.rejectType(expression, "the call's result");
     }
     if (ts.isPropertyAccessExpression(expression)) return this.lowerPropertyAccess(expression);
+    if (ts.isElementAccessExpression(expression)) {
+      const array = this.lowerExpression(expression.expression);
+      if (array.type !== "array") return this.unsupported(expression);
+      return this.builder.emit("array.get", [array, this.lowerNumber(expression.argumentExpression)], "number");
+    }
     if (ts.isTemplateExpression(expression)) {
       const operands = expression.templateSpans.map((span) => this.lowerExpression(span.expression));
       const quasis = [expression.head.rawText ?? expression.head.text, ...expression.templateSpans.map((s) => s.literal.rawText ?? s.literal.text)];
@@ -530,7 +734,12 @@ export class FunctionLowering {
   private lowerAssignment(expression: ts.BinaryExpression): Value {
     const target = expression.left;
     if (!ts.isIdentifier(target)) {
-      return this.fail(target, "AD1004", "only local variables can be assigned yet", "assign to a local variable");
+      return this.fail(
+        target,
+        "AD1004",
+        ts.isElementAccessExpression(target) ? "writing into arrays is not supported yet" : "only local variables can be assigned yet",
+        "assign to a local variable",
+      );
     }
     const symbol = this.symbolOf(target);
     const right = this.lowerExpression(expression.right);
@@ -603,6 +812,9 @@ export class FunctionLowering {
   }
 
   private lowerPropertyAccess(expression: ts.PropertyAccessExpression): Value {
+    if (expression.name.text === "length" && this.irType(this.checker.getTypeAtLocation(expression.expression)) === "array") {
+      return this.builder.emit("array.length", [this.lowerExpression(expression.expression)], "number");
+    }
     if (ts.isIdentifier(expression.expression) && expression.expression.text === "Math") {
       const value = mathConstants.get(expression.name.text);
       if (value !== undefined) return this.builder.constant(value, expression.getText(this.sourceFile));

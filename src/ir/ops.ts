@@ -5,7 +5,7 @@
  * `pure` ops have no effect beyond their result: the backend may print them inline at their use,
  * and activity analysis may drop them when they are not needed.
  */
-import type { Op, Type } from "./types.js";
+import type { Op, Region, Type } from "./types.js";
 
 export interface StructuralOp {
   summary: string;
@@ -102,6 +102,83 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     },
   ],
   [
+    "for",
+    {
+      summary:
+        "for (i = start; i <comparison> bound; i += step): operands start, bound, step, then the initial carried values; the region's parameters are i and the carried values, its yields the next carried values, the op's results the last ones",
+      pure: false,
+      check: (op) => {
+        if (!["lt", "le", "gt", "ge"].includes(String(op.attrs.comparison))) return "needs attrs.comparison (lt, le, gt or ge)";
+        if (op.regions.length !== 1) return "expects one region";
+        const carried = op.operands.slice(3);
+        const [body] = op.regions as [Region];
+        if (op.operands.slice(0, 3).some((v) => v.type !== "number")) return "start, bound and step are numbers";
+        if (body.params.length !== carried.length + 1 || body.params[0]!.type !== "number") return "the region takes the counter and one parameter per carried value";
+        if (body.yields.length !== carried.length || op.results.length !== carried.length) return "one yield and one result per carried value";
+        const mismatch = carried.findIndex(
+          (v, i) => v.type !== body.params[i + 1]!.type || v.type !== body.yields[i]!.type || v.type !== op.results[i]!.type,
+        );
+        return mismatch >= 0 ? `carried value ${mismatch} changes type` : undefined;
+      },
+    },
+  ],
+  [
+    "array.get",
+    {
+      summary: "the element of an array at an index",
+      pure: true,
+      check: (op) => expectShape(op, ["array", "number"], ["number"]),
+    },
+  ],
+  [
+    "array.length",
+    {
+      summary: "the length of an array",
+      pure: true,
+      check: (op) => expectShape(op, ["array"], ["number"]),
+    },
+  ],
+  [
+    "array.zeros",
+    {
+      summary: "a new array of attrs.kind holding the operand's number of zeros",
+      pure: false,
+      check: (op) => expectShape(op, ["number"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
+    },
+  ],
+  [
+    "array.add",
+    {
+      summary: "adds operand 2 into the element of array operand 0 at index operand 1",
+      pure: false,
+      check: (op) => expectShape(op, ["array", "number", "number"], []),
+    },
+  ],
+  [
+    "stack.new",
+    {
+      summary: "an empty stack of attrs.element values (number or boolean) for the reverse sweep",
+      pure: false,
+      check: (op) => expectShape(op, [], ["stack"]) ?? (["number", "boolean"].includes(String(op.attrs.element)) ? undefined : "needs attrs.element"),
+    },
+  ],
+  [
+    "stack.push",
+    {
+      summary: "pushes operand 1 onto the stack",
+      pure: false,
+      check: (op) => (op.operands.length === 2 && op.operands[0]!.type === "stack" && op.results.length === 0 ? undefined : "expects a stack and a value"),
+    },
+  ],
+  [
+    "stack.pop",
+    {
+      summary: "pops the value pushed last",
+      pure: false,
+      check: (op) => (op.operands.length === 1 && op.operands[0]!.type === "stack" && op.results.length === 1 ? undefined : "expects a stack and one result"),
+    },
+  ],
+  [
     "cell.new",
     {
       summary: "declares an adjoint accumulator holding the operand",
@@ -113,6 +190,14 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     "cell.add",
     {
       summary: "adds operand 1 into the accumulator operand 0",
+      pure: false,
+      check: (op) => expectShape(op, ["cell", "number"], []),
+    },
+  ],
+  [
+    "cell.set",
+    {
+      summary: "overwrites the accumulator operand 0 with operand 1",
       pure: false,
       check: (op) => expectShape(op, ["cell", "number"], []),
     },

@@ -5,16 +5,24 @@
  * parent. Every value is defined exactly once, by an op result or a region parameter, and is
  * visible in the rest of its region and in regions nested there (never outside its region).
  * Control flow is structured: an `if` op owns two regions and its results are the values the
- * taken branch yields (MLIR's `scf.if`). Loops will follow the same shape (`scf.for` /
- * `scf.while`): a region whose parameters bind loop-carried values and whose yields pass them to
- * the next iteration, so that reversal stays recursion over regions.
+ * taken branch yields (MLIR's `scf.if`). A `for` op owns one region whose parameters bind the
+ * counter and the loop-carried values and whose yields pass them to the next iteration; its
+ * results are the values after the last iteration (MLIR's `scf.for`). Reversal is recursion over
+ * regions.
  *
- * Adjoint code adds one mutable concept, the cell: `cell.new` declares an accumulator, `cell.add`
- * adds into it and `cell.read` takes its current value. Cells are how contributions from several
- * uses, possibly inside branches, are summed (Tapenade's and Tangent's `dx += ...`).
+ * Arrays are references: `array.get` reads an element, `array.add` adds into one.
+ *
+ * Adjoint code adds two mutable concepts. The cell: `cell.new` declares an accumulator,
+ * `cell.add` adds into it, `cell.set` overwrites it and `cell.read` takes its current value.
+ * Cells are how contributions from several uses, in branches and loops, are summed (Tapenade's
+ * and Tangent's `dx += ...`). The stack: values a loop body computes and the reverse sweep needs
+ * are pushed in each iteration and popped, last first, in the reversed loop.
  */
 
-export type Type = "number" | "boolean" | "string" | "void" | "cell";
+export type Type = "number" | "boolean" | "string" | "void" | "array" | "cell" | "stack";
+
+/** How an array parameter is stored; its gradient has the same kind. */
+export type ArrayKind = "Array" | "Float64Array" | "Float32Array";
 
 /** Where an op came from in the user's source, for diagnostics and for comments in output. */
 export interface SourceLocation {
@@ -58,8 +66,12 @@ export interface Param {
   value: Value;
   /** The parameter's type as written in the generated signature. */
   typeText: string;
-  /** True for `number` parameters that are differentiated. */
+  /** True for parameters that are differentiated. */
   differentiated: boolean;
+  /** True for `int` parameters: their values are integers. */
+  integer?: boolean;
+  /** For array parameters: how the array (and so its gradient) is stored. */
+  arrayKind?: ArrayKind;
 }
 
 export interface IRFunction {

@@ -3,8 +3,9 @@
  * derivative to the current reverse region, simplifying as it goes so that generated code has
  * no `1 * dy`, `x * -1` or `a + a` noise.
  *
- * Every simplification is exact in IEEE arithmetic except `a * (1 / b) -> a / b` (and `(1 / b) * a`), which rounds
- * once instead of twice. None applies to the forward sweep, which is the user's code unchanged.
+ * Every simplification is exact in IEEE arithmetic except `a * (1 / b) -> a / b` (and
+ * `(1 / b) * a`), which rounds once instead of twice, and `0 + a -> a`, which may differ in the
+ * sign of a zero. None applies to the forward sweep, which is the user's code unchanged.
  */
 import type { Builder } from "../ir/builder.js";
 import type { Op, Region, Value } from "../ir/types.js";
@@ -113,6 +114,8 @@ export class AdjointAlgebra implements Algebra<Value> {
         return negA ? this.apply("neg", this.apply("div", negA, b)) : undefined;
       }
       case "add": {
+        if (ka === 0) return b;
+        if (kb === 0) return a;
         if (a === b) return this.apply("mul", this.num(2), a);
         const negB = this.negated(b);
         if (negB) return this.apply("sub", a, negB);
@@ -120,6 +123,7 @@ export class AdjointAlgebra implements Algebra<Value> {
         return negA ? this.apply("sub", b, negA) : undefined;
       }
       case "sub": {
+        if (kb === 0) return a;
         const negB = this.negated(b);
         return negB ? this.apply("add", a, negB) : undefined;
       }

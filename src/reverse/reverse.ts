@@ -34,10 +34,10 @@ export interface GradientIR {
   forwardOpCount: number;
 }
 
-type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value };
+type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value } | { kind: "array"; array: Value };
 
-/** Ops cheaper to compute again in the reverse sweep than to carry out of a branch. */
-const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul"]);
+/** Ops cheaper to compute again in the reverse sweep than to carry out of a branch or a loop. */
+const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul", "array.length", "array.get"]);
 
 function differentiableOp(op: Op): boolean {
   return primitive(op.opcode)?.derivative.kind === "partials";
@@ -64,9 +64,22 @@ class ReverseTransform {
   private readonly recorded = new Map<Value, Value>();
 
   private readonly primalRegionOf = new Map<Value, Region>();
+  private readonly primalDefinition = new Map<Value, Op>();
+  private readonly loopOfCounter = new Map<Value, Op>();
   private readonly sites = new Map<Value, { count: number; region: Region }>();
   private readonly adjoints = new Map<Value, Adjoint>();
   private readonly reads = new Set<Value>();
+  /** Ops the reverse sweep needs at the function's top: stacks (before the forward sweep) and
+   * gradient arrays (before the reverse sweep). */
+  private readonly stackAllocations = new Builder(this.values, emptyRegion());
+  private readonly adjointAllocations = new Builder(this.values, emptyRegion());
+  /** A forward loop's counter -> the reversed loop's counter; a forward loop -> its reversed body. */
+  private readonly reverseCounter = new Map<Value, Value>();
+  private readonly reversedBody = new Map<Op, Region>();
+  private readonly forwardOf = new Map<Op, Op>();
+  /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
+   * (see `accumulatesInPlace`). */
+  private readonly implicitContributions = new Map<Op, Value>();
   /** Placeholders handed to rules for primal values, resolved only if a rule uses them. */
   private readonly placeholders = new Map<Value, Value>();
   private currentPrimalRegion: Region;
@@ -86,7 +99,7 @@ class ReverseTransform {
       return { ...p, value };
     });
     this.cloneRegion(primal.body, this.body);
-    const forwardOpCount = this.body.ops.length;
+    const forwardOps = this.body.ops.length;
 
     this.countSites(primal.body);
     const returned = primal.body.yields[0]!;
@@ -94,8 +107,11 @@ class ReverseTransform {
     this.reverseRegion(primal.body);
     const grads = primal.params
       .filter((p) => p.differentiated)
-      .map((p) => this.adjointValue(p.value) ?? this.algebra.num(0));
+      .map((p) => (p.value.type === "array" ? this.arrayAdjoint(p.value) : (this.adjointValue(p.value) ?? this.algebra.num(0))));
     this.body.yields = [this.forward.get(returned)!, ...grads];
+    const stacks = this.stackAllocations.region.ops;
+    this.body.ops = [...stacks, ...this.body.ops.slice(0, forwardOps), ...this.adjointAllocations.region.ops, ...this.body.ops.slice(forwardOps)];
+    const forwardOpCount = stacks.length + forwardOps;
     removeUnusedAdjointOps(this.body, forwardOpCount);
     return { fn: { name: `${primal.name}Grad`, params, body: this.body, loc: primal.loc }, forwardOpCount };
   }
@@ -112,7 +128,10 @@ class ReverseTransform {
 
   private cloneRegion(source: Region, target: Region): void {
     for (const op of source.ops) {
-      for (const result of op.results) this.primalRegionOf.set(result, source);
+      for (const result of op.results) {
+        this.primalRegionOf.set(result, source);
+        this.primalDefinition.set(result, op);
+      }
       const copy: Op = {
         opcode: op.opcode,
         operands: op.operands.map((v) => this.forward.get(v)!),
@@ -123,10 +142,16 @@ class ReverseTransform {
       if (op.loc) copy.loc = op.loc;
       copy.regions = op.regions.map((region) => {
         const nested = emptyRegion();
+        nested.params = region.params.map((p) => {
+          this.primalRegionOf.set(p, region);
+          return this.cloneValue(p, nested);
+        });
+        if (op.opcode === "for") this.loopOfCounter.set(region.params[0]!, op);
         this.forwardParent.set(nested, { op: copy, region: target });
         this.cloneRegion(region, nested);
         return nested;
       });
+      this.forwardOf.set(op, copy);
       copy.results = op.results.map((r) => this.cloneValue(r, target));
       copy.results.forEach((r) => this.forwardDefinition.set(r, copy));
       target.ops.push(copy);
@@ -146,8 +171,9 @@ class ReverseTransform {
     if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
     const readable = this.readableWithoutRecording(value);
     if (readable) return readable;
-    // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`.
-    if (definingOp && cheapToRecompute.has(definingOp.opcode) && value.name === undefined) {
+    // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`; elements of
+    // arrays, which are never written, are read again wherever they are needed.
+    if (definingOp && cheapToRecompute.has(definingOp.opcode) && (value.name === undefined || definingOp.opcode === "array.get")) {
       return this.builder.op({
         opcode: definingOp.opcode,
         operands: definingOp.operands.map((v) => this.record(v)),
@@ -159,6 +185,7 @@ class ReverseTransform {
     while (this.forwardRegionOf.get(visible) !== this.body) {
       const region = this.forwardRegionOf.get(visible)!;
       const { op, region: outer } = this.forwardParent.get(region)!;
+      if (op.opcode === "for") return this.recordFromLoop(visible, op, region);
       for (const branch of op.regions) {
         if (branch === region) {
           branch.yields.push(visible);
@@ -177,12 +204,34 @@ class ReverseTransform {
     return visible;
   }
 
+  /**
+   * A value computed in each iteration of a loop: the reversed loop's counter for the counter;
+   * for anything else, pushed on a stack at the end of each iteration and popped at the start of
+   * the reversed iteration (visible there, which is where the reverse sweep reads it).
+   */
+  private recordFromLoop(value: Value, loop: Op, body: Region): Value {
+    if (value === body.params[0]) return this.reverseCounter.get(value)!;
+    const element = value.type === "boolean" ? "boolean" : "number";
+    const stack = this.stackAllocations.op({
+      opcode: "stack.new",
+      results: [{ type: "stack", name: `${value.name ?? "tmp"}Stack` }],
+      attrs: { element },
+    }).results[0]!;
+    body.ops.push({ opcode: "stack.push", operands: [stack, value], results: [], regions: [], attrs: {} });
+    const popped = this.values.value(value.type, value.name);
+    this.reversedBody.get(loop)!.ops.unshift({ opcode: "stack.pop", operands: [stack], results: [popped], regions: [], attrs: {} });
+    this.recorded.set(value, popped);
+    return popped;
+  }
+
   /** The value, a literal equal to it, or its recorded copy, when readable at the top already. */
   private readableWithoutRecording(value: Value): Value | undefined {
     const definingOp = this.forwardDefinition.get(value);
     if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
     let visible: Value | undefined = value;
-    while (visible && this.forwardRegionOf.get(visible) !== this.body) visible = this.recorded.get(visible);
+    while (visible && this.forwardRegionOf.has(visible) && this.forwardRegionOf.get(visible) !== this.body) {
+      visible = this.recorded.get(visible);
+    }
     return visible;
   }
 
@@ -214,6 +263,14 @@ class ReverseTransform {
           });
           this.countSites(branch);
         }
+      } else if (op.opcode === "for") {
+        const [body] = op.regions as [Region];
+        for (const j of this.activeCarried(op)) {
+          if (isActive(body.yields[j]!)) addSite(body.yields[j]!, body);
+          const init = op.operands[3 + j]!;
+          if (isActive(init)) addSite(init, region);
+        }
+        this.countSites(body);
       } else if (differentiableOp(op) && isActive(op.results[0]!)) {
         for (const operand of new Set(op.operands)) if (isActive(operand)) addSite(operand, region);
       }
@@ -228,6 +285,11 @@ class ReverseTransform {
   }
 
   private contribute(value: Value, contribution: Value): void {
+    const existing = this.adjoints.get(value);
+    if (existing?.kind === "cell") {
+      this.builder.op({ opcode: "cell.add", operands: [existing.cell, contribution] });
+      return;
+    }
     if (this.hasSingleContribution(value)) {
       // A read of an accumulator keeps printing as the accumulator; other new values are named.
       if (contribution.name === undefined && !this.forwardValues.has(contribution) && !this.reads.has(contribution)) {
@@ -238,18 +300,13 @@ class ReverseTransform {
       this.adjoints.set(value, { kind: "value", value: contribution });
       return;
     }
-    const existing = this.adjoints.get(value);
-    if (existing?.kind === "cell") {
-      this.builder.op({ opcode: "cell.add", operands: [existing.cell, contribution] });
-      return;
-    }
     if (this.currentPrimalRegion !== this.primalRegionOf.get(value)) {
       throw new Error(`adjoint of value ${value.id} was not declared before a nested contribution`);
     }
     this.declareCell(value, contribution);
   }
 
-  private declareCell(value: Value, initial: Value): void {
+  private declareCell(value: Value, initial: Value): Value {
     const name = adjointName(value);
     const cell = this.builder.op({
       opcode: "cell.new",
@@ -258,12 +315,27 @@ class ReverseTransform {
     }).results[0]!;
     cell.adjointOf = this.forward.get(value)!;
     this.adjoints.set(value, { kind: "cell", cell });
+    return cell;
+  }
+
+  /** The gradient array of an array parameter, allocated zeroed before the reverse sweep. */
+  private arrayAdjoint(array: Value): Value {
+    const existing = this.adjoints.get(array);
+    if (existing?.kind === "array") return existing.array;
+    const param = this.primal.params.find((p) => p.value === array)!;
+    const forwardArray = this.forward.get(array)!;
+    const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
+    const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", { kind: param.arrayKind! }, `d${array.name}`);
+    adjoint.adjointOf = forwardArray;
+    this.adjoints.set(array, { kind: "array", array: adjoint });
+    return adjoint;
   }
 
   private adjointValue(value: Value): Value | undefined {
     const adjoint = this.adjoints.get(value);
     if (!adjoint) return undefined;
     if (adjoint.kind === "value") return adjoint.value;
+    if (adjoint.kind === "array") throw new Error("an array's adjoint is not a number");
     const read = this.builder.emit("cell.read", [adjoint.cell], "number");
     this.reads.add(read);
     return read;
@@ -278,6 +350,8 @@ class ReverseTransform {
       const op = region.ops[i]!;
       if (op.loc) this.builder.loc = op.loc;
       if (op.opcode === "if") this.reverseIf(op);
+      else if (op.opcode === "for") this.reverseFor(op);
+      else if (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) this.reverseArrayGet(op);
       else if (differentiableOp(op) && this.activity.isActive(op.results[0]!)) this.reversePrimitive(op);
     }
     this.currentPrimalRegion = saved;
@@ -292,7 +366,7 @@ class ReverseTransform {
     const inputs = op.operands.map((v) => this.placeholder(v));
     const output = this.placeholder(result);
     for (const operand of new Set(op.operands)) {
-      if (!this.activity.isActive(operand)) continue;
+      if (!this.activity.isActive(operand) || this.implicitContributions.get(op) === operand) continue;
       let partial: Value | undefined;
       op.operands.forEach((v, i) => {
         if (v !== operand) return;
@@ -303,21 +377,35 @@ class ReverseTransform {
     }
   }
 
-  /** Values defined outside `op` whose adjoints receive contributions inside it. */
+  /** The carried values of a `for` op that carry a derivative. */
+  private activeCarried(op: Op): number[] {
+    const [body] = op.regions as [Region];
+    const isActive = (v: Value) => this.activity.isActive(v);
+    return op.results.flatMap((r, j) => (isActive(r) || isActive(body.params[j + 1]!) || isActive(body.yields[j]!) ? [j] : []));
+  }
+
+  /** Values yielded inside `op` whose adjoints its reversal adds to. */
+  private yieldTargets(op: Op): Value[] {
+    const isActive = (v: Value) => this.activity.isActive(v);
+    if (op.opcode === "for") {
+      const [body] = op.regions as [Region];
+      return this.activeCarried(op).flatMap((j) => (isActive(body.yields[j]!) ? [body.yields[j]!] : []));
+    }
+    return op.results.flatMap((r, j) => (isActive(r) ? op.regions.flatMap((branch) => (isActive(branch.yields[j]!) ? [branch.yields[j]!] : [])) : []));
+  }
+
+  /** Number values defined outside `op` whose adjoints receive contributions inside it. */
   private targetsInside(op: Op): Value[] {
     const inside = new Set<Value>();
-    const targets = new Set<Value>();
+    const targets = new Set<Value>(this.yieldTargets(op));
     const isActive = (v: Value) => this.activity.isActive(v);
     const visit = (region: Region) => {
       region.params.forEach((p) => inside.add(p));
       for (const inner of region.ops) {
-        if (inner.opcode === "if") {
-          for (const branch of inner.regions) {
-            inner.results.forEach((r, j) => {
-              if (isActive(r) && isActive(branch.yields[j]!)) targets.add(branch.yields[j]!);
-            });
-            visit(branch);
-          }
+        if (inner.opcode === "if" || inner.opcode === "for") {
+          this.yieldTargets(inner).forEach((v) => targets.add(v));
+          if (inner.opcode === "for") this.activeCarried(inner).forEach((j) => targets.add(inner.operands[3 + j]!));
+          inner.regions.forEach(visit);
         } else if (differentiableOp(inner) && isActive(inner.results[0]!)) {
           inner.operands.filter(isActive).forEach((v) => targets.add(v));
         }
@@ -325,20 +413,156 @@ class ReverseTransform {
       }
     };
     op.regions.forEach(visit);
-    op.results.forEach((r, j) => {
-      if (isActive(r)) op.regions.forEach((branch) => isActive(branch.yields[j]!) && targets.add(branch.yields[j]!));
+    return [...targets].filter((v) => !inside.has(v) && v.type === "number" && isActive(v));
+  }
+
+  private declareTargets(op: Op): void {
+    for (const target of this.targetsInside(op)) {
+      if (!this.adjoints.has(target)) this.declareCell(target, this.algebra.num(0));
+    }
+  }
+
+  /**
+   * The cell that carries the adjoint of carried value j backwards through the loop, starting
+   * from the adjoint of the loop's result: the result's own cell when it has one (nothing adds
+   * to it after this point), a new one otherwise.
+   */
+  private carriedCell(op: Op, j: number): Value {
+    const param = op.regions[0]!.params[j + 1]!;
+    const resultAdjoint = this.adjoints.get(op.results[j]!);
+    if (resultAdjoint?.kind === "cell") {
+      this.adjoints.set(param, resultAdjoint);
+      return resultAdjoint.cell;
+    }
+    return this.declareCell(param, this.adjointValue(op.results[j]!) ?? this.algebra.num(0));
+  }
+
+  /** `y = a[i]` reversed: `da[i] += dy`. */
+  private reverseArrayGet(op: Op): void {
+    const adjoint = this.adjointValue(op.results[0]!);
+    if (!adjoint || !this.activity.isActive(op.operands[0]!)) return;
+    const index = this.resolve(this.placeholder(op.operands[1]!));
+    this.builder.op({ opcode: "array.add", operands: [this.arrayAdjoint(op.operands[0]!), index, adjoint] });
+  }
+
+  /**
+   * A counted loop reversed: the same counter values, last first. Each carried value has a cell
+   * holding the adjoint that flows backwards from one iteration to the one before.
+   */
+  private reverseFor(op: Op): void {
+    const carried = this.activeCarried(op);
+    if (carried.length === 0) return;
+    const [body] = op.regions as [Region];
+    const cells = carried.map((j) => this.carriedCell(op, j));
+    this.declareTargets(op);
+    const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [Value, Value, Value];
+    const comparison = String(op.attrs.comparison);
+    const stepValue = this.constantValue(op.operands[2]!);
+    const counter = this.values.value("number", body.params[0]!.name);
+    const reversed = emptyRegion([counter]);
+    const forwardLoop = this.forwardOf.get(op)!;
+    this.reverseCounter.set(forwardLoop.regions[0]!.params[0]!, counter);
+    this.reversedBody.set(forwardLoop, reversed);
+    const last = this.lastCounterValue(op, start, bound, step, stepValue, comparison);
+    this.builder.inRegion(reversed, () => {
+      const saved = this.currentPrimalRegion;
+      this.currentPrimalRegion = body;
+      if (op.loc) this.builder.loc = op.loc;
+      const incoming = cells.map((cell) => {
+        const read = this.builder.emit("cell.read", [cell], "number");
+        this.reads.add(read);
+        return read;
+      });
+      carried.forEach((j, k) => {
+        const accumulation = this.accumulatesInPlace(body, j);
+        if (accumulation) this.implicitContributions.set(accumulation, body.params[j + 1]!);
+        else this.builder.op({ opcode: "cell.set", operands: [cells[k]!, this.algebra.num(0)] });
+      });
+      carried.forEach((j, k) => {
+        if (this.activity.isActive(body.yields[j]!)) this.contribute(body.yields[j]!, incoming[k]!);
+      });
+      this.reverseRegion(body);
+      this.currentPrimalRegion = saved;
     });
-    return [...targets].filter((v) => !inside.has(v));
+    this.builder.op({
+      opcode: "for",
+      operands: [last, start, this.algebra.num(-stepValue)],
+      regions: [reversed],
+      attrs: { comparison: stepValue > 0 ? "ge" : "le" },
+      ...(op.loc ? { loc: op.loc } : {}),
+    });
+    carried.forEach((j, k) => {
+      const init = op.operands[3 + j]!;
+      if (this.activity.isActive(init)) {
+        const read = this.builder.emit("cell.read", [cells[k]!], "number");
+        this.reads.add(read);
+        this.contribute(init, read);
+      }
+    });
+  }
+
+  private hasActiveArrayRead(op: Op): boolean {
+    return op.regions.some((r) =>
+      r.ops.some((inner) => (inner.opcode === "array.get" && this.activity.isActive(inner.results[0]!)) || this.hasActiveArrayRead(inner)),
+    );
+  }
+
+  /**
+   * For `s = s + t` (or `s - t`, `t + s`) where the body reads `s` nowhere else, the adjoint of
+   * `s` in one iteration is that of the next `s`: the reversed loop leaves the cell as it is
+   * instead of emptying it and adding it back. Returns the `add`/`sub` op, or undefined.
+   */
+  private accumulatesInPlace(body: Region, j: number): Op | undefined {
+    const param = body.params[j + 1]!;
+    const next = body.yields[j]!;
+    const op = body.ops.find((candidate) => candidate.results[0] === next);
+    if (!op || !(op.opcode === "add" || (op.opcode === "sub" && op.operands[0] === param))) return undefined;
+    if (op.operands[0] === op.operands[1] || !op.operands.includes(param)) return undefined;
+    const uses = countUses(body, param);
+    return uses === 1 && countUses(body, next) === 1 ? op : undefined;
+  }
+
+  private constantValue(value: Value): number {
+    const definition = this.primalDefinition.get(value);
+    if (definition?.opcode !== "const") throw new Error("a loop step must be a literal");
+    return definition.attrs.value as number;
+  }
+
+  /**
+   * The counter's value in the last iteration: `bound - 1` for `i < bound` counting up by one
+   * from an integer to an integer, and in general start + (n - 1) * step with n the trip count.
+   */
+  private lastCounterValue(op: Op, start: Value, bound: Value, step: Value, stepValue: number, comparison: string): Value {
+    const m = this.algebra;
+    const inclusive = comparison === "le" || comparison === "ge";
+    if (Math.abs(stepValue) === 1 && this.isInteger(op.operands[0]!) && this.isInteger(op.operands[1]!)) {
+      return inclusive ? bound : m.apply(stepValue > 0 ? "sub" : "add", bound, m.num(1));
+    }
+    const quotient = m.apply("div", m.apply("sub", bound, start), step);
+    const trips = inclusive ? m.apply("add", m.apply("floor", quotient), m.num(1)) : m.apply("ceil", quotient);
+    return m.apply("add", start, m.apply("mul", m.apply("sub", trips, m.num(1)), step));
+  }
+
+  /** True for values known to be integers: int parameters, lengths, integer literals, and
+   * sums, differences and products of those. */
+  private isInteger(value: Value): boolean {
+    const param = this.primal.params.find((p) => p.value === value);
+    if (param) return param.integer === true;
+    const loop = this.loopOfCounter.get(value);
+    if (loop) return this.isInteger(loop.operands[0]!);
+    const definition = this.primalDefinition.get(value);
+    if (!definition) return false;
+    if (definition.opcode === "const") return Number.isInteger(definition.attrs.value);
+    if (definition.opcode === "array.length") return true;
+    if (["add", "sub", "mul"].includes(definition.opcode)) return definition.operands.every((v) => this.isInteger(v));
+    return false;
   }
 
   private reverseIf(op: Op): void {
-    const targets = this.targetsInside(op);
     const activeResults = op.results.flatMap((r, j) => (this.activity.isActive(r) ? [j] : []));
-    if (targets.length === 0 && activeResults.length === 0) return;
+    if (this.targetsInside(op).length === 0 && activeResults.length === 0 && !this.hasActiveArrayRead(op)) return;
     const resultAdjoints = activeResults.map((j) => this.adjointValue(op.results[j]!));
-    for (const target of targets) {
-      if (!this.adjoints.has(target)) this.declareCell(target, this.algebra.num(0));
-    }
+    this.declareTargets(op);
     const condition = this.resolve(this.placeholder(op.operands[0]!));
     const regions = op.regions.map((branch) => {
       const reversed = emptyRegion();
@@ -361,6 +585,17 @@ class ReverseTransform {
       this.builder.op({ opcode: "if", operands: [condition], regions, ...(op.loc ? { loc: op.loc } : {}) });
     }
   }
+}
+
+/** How often a value is an operand or a yield in a region and the regions nested in it (the
+ * region's own yields included). */
+function countUses(region: Region, value: Value): number {
+  let count = region.yields.filter((v) => v === value).length;
+  for (const op of region.ops) {
+    count += op.operands.filter((v) => v === value).length;
+    for (const nested of op.regions) count += countUses(nested, value);
+  }
+  return count;
 }
 
 /**
