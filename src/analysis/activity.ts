@@ -21,16 +21,21 @@ export interface Activity {
 
 type Flow = "differentiable" | "opaque" | "none";
 
+/** Ops whose result is computed from the operands' values (arrays: from their elements). */
+const elementFlow = new Set(["array.get", "array.literal", "array.copy", "array.new"]);
+
 function flowOf(op: Op): Flow {
   if (op.opcode === "call" || op.opcode === "template") return "opaque";
-  if (op.opcode === "array.get") return "differentiable";
+  if (elementFlow.has(op.opcode)) return "differentiable";
   const p = primitive(op.opcode);
   return p?.derivative.kind === "partials" ? "differentiable" : "none";
 }
 
-/** The operands a derivative flows through: all of them, except an element's index. */
+/** The operands a derivative flows through: all of them, except indices and lengths. */
 function flowingOperands(op: Op): Value[] {
-  return op.opcode === "array.get" ? [op.operands[0]!] : op.operands;
+  if (op.opcode === "array.get") return [op.operands[0]!];
+  if (op.opcode === "array.new") return [op.operands[1]!];
+  return op.operands;
 }
 
 export function analyzeActivity(fn: IRFunction): Activity {
@@ -51,6 +56,9 @@ export function analyzeActivity(fn: IRFunction): Activity {
         inits.forEach((init, i) => mark(varied, body.params[i + 1]!, varied.has(init) || varied.has(body.yields[i]!)));
         forward(body);
         op.results.forEach((result, i) => mark(varied, result, varied.has(body.params[i + 1]!) || varied.has(body.yields[i]!)));
+      } else if (op.opcode === "array.set") {
+        // Arrays are tracked as a whole: writing a varied value makes the array varied.
+        mark(varied, op.operands[0]!, varied.has(op.operands[2]!));
       } else if (flowOf(op) !== "none" && flowingOperands(op).some((v) => varied.has(v))) {
         op.results.forEach((r) => varied.add(r));
       }
@@ -70,6 +78,8 @@ export function analyzeActivity(fn: IRFunction): Activity {
         op.results.forEach((result, j) => mark(useful, body.yields[j]!, useful.has(result) || useful.has(body.params[j + 1]!)));
         backward(body);
         op.operands.slice(3).forEach((init, j) => mark(useful, init, useful.has(body.params[j + 1]!)));
+      } else if (op.opcode === "array.set") {
+        mark(useful, op.operands[2]!, useful.has(op.operands[0]!));
       } else if (flowOf(op) !== "none" && op.results.some((r) => useful.has(r))) {
         flowingOperands(op).forEach((v) => useful.add(v));
       }

@@ -53,6 +53,9 @@ function gradientType(param: Param): string {
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
+/** Ops that write into the cell or array that is their first operand. */
+const writingOps = new Set(["cell.add", "cell.set", "array.set", "array.add", "array.addAll"]);
+
 function defaultValue(type: Type): string {
   return type === "boolean" ? "false" : type === "string" ? '""' : "0";
 }
@@ -63,7 +66,8 @@ export class FunctionEmitter {
   private readonly inlined = new Set<Value>();
   /** `if` ops printed as a ternary. */
   private readonly ternaries = new Set<Op>();
-  /** Cells read by the inline expression of each inlined value. */
+  /** Cells and arrays read by the inline expression of each inlined value: it must not move past
+   * a write to any of them. */
   private readonly cellsRead = new Map<Value, Set<Value>>();
   private readonly updatedCells = new Set<Value>();
   private readonly names = new Map<Value, string>();
@@ -219,8 +223,8 @@ export class FunctionEmitter {
     }
     const uses = this.uses.get(value) ?? [];
     if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
-    const reads = new Set<Value>(op.opcode === "cell.read" ? [op.operands[0]!] : []);
-    op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((cell) => reads.add(cell)));
+    const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [op.operands[0]!] : []);
+    op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((location) => reads.add(location)));
     const between = definition.region.ops.slice(definition.index + 1, uses[0]!.index);
     if (reads.size > 0 && between.some((other) => this.writesAny(other, reads))) return;
     this.inlined.add(value);
@@ -245,9 +249,9 @@ export class FunctionEmitter {
     return !definition.region.ops.slice(definition.index + 1).some((other) => this.writesAny(other, cell));
   }
 
-  private writesAny(op: Op, cells: Set<Value>): boolean {
-    if ((op.opcode === "cell.add" || op.opcode === "cell.set") && cells.has(op.operands[0]!)) return true;
-    return op.regions.some((r) => r.ops.some((inner) => this.writesAny(inner, cells)));
+  private writesAny(op: Op, locations: Set<Value>): boolean {
+    if (writingOps.has(op.opcode) && locations.has(op.operands[0]!)) return true;
+    return op.regions.some((r) => r.ops.some((inner) => this.writesAny(inner, locations)));
   }
 
   private markReverse(op: Op): void {
@@ -331,6 +335,11 @@ export class FunctionEmitter {
     }
     const p = primitive(op.opcode)!;
     const [a, b] = op.operands as [Value, Value];
+    // In adjoint code, a never-updated accumulator prints as its literal: `1 * x` is just `x`.
+    if (op.opcode === "mul" && this.reverseOps.has(op)) {
+      if (this.expression(a).text === "1") return this.expression(b);
+      if (this.expression(b).text === "1") return this.expression(a);
+    }
     switch (p.syntax.kind) {
       case "binary": {
         const level = p.syntax.precedence;
@@ -418,6 +427,35 @@ export class FunctionEmitter {
         const kind = String(op.attrs.kind);
         const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
         this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
+        return;
+      }
+      case "array.new": {
+        const [length, fill] = op.operands as [Value, Value];
+        const kind = String(op.attrs.kind);
+        const fillText = this.expression(fill).text;
+        const allocation =
+          kind === "Array"
+            ? `new Array<number>(${this.expression(length).text}).fill(${fillText})`
+            : `new ${kind}(${this.expression(length).text})${fillText === "0" ? "" : `.fill(${fillText})`}`;
+        this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
+        return;
+      }
+      case "array.literal":
+        this.lines.push(`${indent}${this.declaration(result!)} = [${op.operands.map((v) => this.expression(v).text).join(", ")}];`);
+        return;
+      case "array.copy":
+        this.lines.push(`${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.slice();`);
+        return;
+      case "array.set": {
+        const [array, index, value] = op.operands as [Value, Value, Value];
+        this.lines.push(`${indent}${this.nameOf(array)}[${this.expression(index).text}] = ${this.expression(value).text};`);
+        return;
+      }
+      case "array.addAll": {
+        const [target, source] = op.operands.map((v) => this.nameOf(v)) as [string, string];
+        const k = this.namer.claim("k");
+        this.lines.push(`${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${source}[${k}];`);
+        this.namer.release(k);
         return;
       }
       case "array.add": {

@@ -116,6 +116,11 @@ export class FunctionLowering {
   private readonly values = new ValueFactory();
   private readonly builder: Builder;
   private env = new Map<ts.Symbol, Value>();
+  /** The function's own region, where arrays may be created. */
+  private readonly topRegion: Region;
+  private readonly parameterArrays = new Set<Value>();
+  /** Element reads since the last write into an array (see readElement). */
+  private readonly elementReads = new Map<string, { region: Region; value: Value }>();
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -123,6 +128,7 @@ export class FunctionLowering {
     private readonly fn: DifferentiableFunction,
   ) {
     this.builder = new Builder(this.values, emptyRegion());
+    this.topRegion = this.builder.region;
   }
 
   private fail(node: ts.Node, code: DiagnosticCode, message: string, hint: string): never {
@@ -275,6 +281,7 @@ export class FunctionLowering {
       const value = this.values.value(type, name);
       this.env.set(this.symbolOf(p.name), value);
       const arrayKind = type === "array" ? this.arrayKind(this.checker.getTypeAtLocation(p)) : undefined;
+      if (arrayKind) this.parameterArrays.add(value);
       const differentiable = (type === "number" && !isInt) || type === "array";
       const differentiated = wrt ? wrt.includes(name) : differentiable;
       if (differentiated && !differentiable) {
@@ -402,6 +409,9 @@ export class FunctionLowering {
     const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, symbol: ts.Symbol, type: Type) =>
       env.get(symbol) ?? this.builder.inRegion(region, () => this.builder.emit("undef", [], type));
     const types = assigned.map((symbol) => (thenEnv.get(symbol) ?? elseEnv.get(symbol))!.type);
+    if (types.includes("array")) {
+      this.fail(statement, "AD1004", "assigning an array variable in a branch is not supported yet", "write into the array's elements instead");
+    }
     thenRegion.yields = assigned.map((symbol, i) => yieldOf(thenEnv, thenRegion, symbol, types[i]!));
     elseRegion.yields = assigned.map((symbol, i) => yieldOf(elseEnv, elseRegion, symbol, types[i]!));
     const op = this.builder.op({
@@ -476,6 +486,7 @@ export class FunctionLowering {
     if (comparison === undefined || !(comparison in flipped)) this.rejectLoop(condition, "the condition must be i < bound, i <= bound, i > bound or i >= bound");
     if ((comparison === "lt" || comparison === "le") !== step > 0) this.rejectLoop(incrementor!, "the update must move the counter towards the bound");
     const carried = this.carriedBy(statement);
+    this.rejectCarriedArrays(statement, carried);
     if (carried.includes(counter) || this.assignsSymbol(statement.statement, counter)) this.rejectLoop(statement, "the body assigns the counter");
     if (this.readsAny(boundExpression, carried)) this.rejectLoop(boundExpression, "the bound changes inside the loop");
     const start = this.lowerNumber(declaration.initializer);
@@ -498,10 +509,16 @@ export class FunctionLowering {
     const start = this.builder.constant(0);
     const bound = this.builder.emit("array.length", [array], "number");
     const carried = this.carriedBy(statement);
+    this.rejectCarriedArrays(statement, carried);
     this.emitCountedLoop(statement, undefined, "i", start, bound, 1, "lt", carried, (index) => {
       this.bind(element, this.builder.emit("array.get", [array, index], "number"));
       this.lowerLoopBody(statement.statement);
     });
+  }
+
+  private rejectCarriedArrays(loop: ts.Node, carried: ts.Symbol[]): void {
+    const array = carried.find((symbol) => this.env.get(symbol)!.type === "array");
+    if (array) this.rejectLoop(loop, `the loop assigns the array variable '${array.name}'; write into its elements instead`);
   }
 
   private lowerLoopBody(body: ts.Statement): void {
@@ -625,7 +642,7 @@ export class FunctionLowering {
     if (ts.isElementAccessExpression(expression)) {
       const array = this.lowerExpression(expression.expression);
       if (array.type !== "array") return this.unsupported(expression);
-      return this.builder.emit("array.get", [array, this.lowerNumber(expression.argumentExpression)], "number");
+      return this.readElement(array, this.lowerNumber(expression.argumentExpression));
     }
     if (ts.isTemplateExpression(expression)) {
       const operands = expression.templateSpans.map((span) => this.lowerExpression(span.expression));
@@ -635,6 +652,17 @@ export class FunctionLowering {
     }
     if (ts.isNewExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Function") {
       this.rejectDynamicCode(expression, "Function");
+    }
+    if (ts.isNewExpression(expression) && ts.isIdentifier(expression.expression) && expression.arguments?.length === 1) {
+      const kind = expression.expression.text;
+      const length = this.lowerExpression(expression.arguments[0]!);
+      if ((kind === "Float64Array" || kind === "Float32Array") && length.type === "number") {
+        return this.createArray(expression, "array.new", [length, this.builder.constant(0)], kind);
+      }
+    }
+    if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {
+      const elements = expression.elements.map((element) => this.lowerNumber(element));
+      return this.createArray(expression, "array.literal", elements, "Array");
     }
     return this.unsupported(expression);
   }
@@ -691,10 +719,18 @@ export class FunctionLowering {
 
   /** `x++`, `++x`, `x--`, `--x`: x = x ± 1; the expression is the new value (prefix) or the old one. */
   private lowerIncrement(node: ts.Expression, operand: ts.Expression, operator: ts.SyntaxKind, prefix: boolean): Value {
+    const opcode = operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub";
+    if (ts.isElementAccessExpression(operand)) {
+      let oldValue: Value | undefined;
+      const updated = this.writeElement(operand, (old) => {
+        oldValue = old();
+        return this.builder.emit(opcode, [oldValue, this.builder.constant(1)], "number");
+      });
+      return prefix ? updated : oldValue!;
+    }
     if (!ts.isIdentifier(operand)) return this.unsupported(node);
     const symbol = this.symbolOf(operand);
     const old = this.expectType(operand, this.lowerIdentifier(operand), "number");
-    const opcode = operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub";
     const updated = this.builder.emit(opcode, [old, this.builder.constant(1)], "number");
     updated.name = symbol.name;
     this.env.set(symbol, updated);
@@ -733,17 +769,18 @@ export class FunctionLowering {
 
   private lowerAssignment(expression: ts.BinaryExpression): Value {
     const target = expression.left;
+    const opcode = compoundAssignments.get(expression.operatorToken.kind);
+    if (ts.isElementAccessExpression(target)) {
+      return this.writeElement(target, (old) => {
+        const right = this.lowerNumber(expression.right);
+        return opcode ? this.builder.emit(opcode, [old(), right], "number") : right;
+      });
+    }
     if (!ts.isIdentifier(target)) {
-      return this.fail(
-        target,
-        "AD1004",
-        ts.isElementAccessExpression(target) ? "writing into arrays is not supported yet" : "only local variables can be assigned yet",
-        "assign to a local variable",
-      );
+      return this.fail(target, "AD1004", "only local variables and array elements can be assigned", "assign to a local variable");
     }
     const symbol = this.symbolOf(target);
     const right = this.lowerExpression(expression.right);
-    const opcode = compoundAssignments.get(expression.operatorToken.kind);
     if (!opcode) {
       this.bind(symbol, right);
       return right;
@@ -752,6 +789,50 @@ export class FunctionLowering {
     const updated = this.builder.emit(opcode, [old, this.expectType(expression.right, right, "number")], "number");
     this.bind(symbol, updated);
     return updated;
+  }
+
+  /**
+   * `a[i] = ...`, `a[i] += ...`, `a[i]++`: the new value is computed by `update`, which may read
+   * the old element through `old`. Only arrays the function created may be written: a parameter
+   * is the caller's array, which the generated gradient must leave unchanged.
+   */
+  private writeElement(target: ts.ElementAccessExpression, update: (old: () => Value) => Value): Value {
+    const array = this.lowerExpression(target.expression);
+    if (array.type !== "array") return this.unsupported(target);
+    if (this.parameterArrays.has(array)) {
+      this.fail(
+        target,
+        "AD1004",
+        `'${target.expression.getText(this.sourceFile)}' is a parameter: writing into it would change the array the caller passed`,
+        `copy it first (const copy = ${target.expression.getText(this.sourceFile)}.slice()) and write into the copy`,
+      );
+    }
+    const index = this.lowerNumber(target.argumentExpression);
+    const value = update(() => this.readElement(array, index));
+    this.builder.op({ opcode: "array.set", operands: [array, index, value] });
+    this.elementReads.clear();
+    return value;
+  }
+
+  /**
+   * `a[i]`: reading the same element again, in the same region with no write in between, reuses
+   * the first read (`a[i] * a[i]` reads once, and the reverse sweep keeps one value).
+   */
+  private readElement(array: Value, index: Value): Value {
+    const key = `${array.id}[${index.id}]`;
+    const cached = this.elementReads.get(key);
+    if (cached && cached.region === this.builder.region) return cached.value;
+    const value = this.builder.emit("array.get", [array, index], "number");
+    this.elementReads.set(key, { region: this.builder.region, value });
+    return value;
+  }
+
+  /** Arrays are created at the top of the function, where their gradients can be allocated. */
+  private createArray(node: ts.Node, opcode: string, operands: Value[], kind: ArrayKind): Value {
+    if (this.builder.region !== this.topRegion) {
+      this.fail(node, "AD1004", "arrays created inside a loop or a branch are not supported yet", "create the array before the loop and reuse it");
+    }
+    return this.builder.emit(opcode, operands, "array", { kind });
   }
 
   /** Runs a nested lowering that must not assign variables (conditional parts of expressions). */
@@ -807,6 +888,7 @@ export class FunctionLowering {
     const thenRegion = arm(expression.whenTrue);
     const elseRegion = arm(expression.whenFalse);
     const type = thenRegion.yields[0]!.type;
+    if (type === "array") return this.unsupported(expression);
     this.expectType(expression.whenFalse, elseRegion.yields[0]!, type);
     return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type }] }).results[0]!;
   }
@@ -851,6 +933,8 @@ export class FunctionLowering {
     if (ts.isNewExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Function") {
       this.rejectDynamicCode(call, "Function");
     }
+    const arrayCreation = this.lowerArrayMethod(call);
+    if (arrayCreation) return arrayCreation;
     const receiverType = ts.isPropertyAccessExpression(callee) ? this.irType(this.checker.getTypeAtLocation(callee.expression)) : undefined;
     if (ts.isPropertyAccessExpression(callee) && (receiverType === "number" || receiverType === "string" || receiverType === "boolean")) {
       // A method of a number, string or boolean (x.toFixed(2), label.toUpperCase()): not differentiated.
@@ -892,6 +976,34 @@ export class FunctionLowering {
       loc: this.pointAt(call),
     });
     return op.results[0];
+  }
+
+  /**
+   * `new Array(n).fill(c)`, `new Float64Array(n).fill(c)` (a new filled array) and `xs.slice()`
+   * (a copy); undefined for other calls.
+   */
+  private lowerArrayMethod(call: ts.CallExpression): Value | undefined {
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee)) return undefined;
+    const method = callee.name.text;
+    const receiver = callee.expression;
+    const kind = this.arrayKind(this.checker.getTypeAtLocation(call));
+    if (!kind) return undefined;
+    if (method === "fill" && call.arguments.length === 1 && ts.isNewExpression(receiver) && receiver.arguments?.length === 1) {
+      const constructor = receiver.expression.getText(this.sourceFile);
+      if (constructor === "Array" || constructor === "Float64Array" || constructor === "Float32Array") {
+        const fill = call.arguments[0]!;
+        const literal = ts.isNumericLiteral(fill) || (ts.isPrefixUnaryExpression(fill) && ts.isNumericLiteral(fill.operand));
+        if (!literal) this.fail(fill, "AD1004", "arrays can be filled with a number literal only", "fill with 0 and assign the elements in a loop");
+        const length = this.lowerNumber(receiver.arguments[0]!);
+        return this.createArray(call, "array.new", [length, this.lowerNumber(fill)], kind);
+      }
+    }
+    if (method === "slice" && call.arguments.length === 0) {
+      const source = this.lowerExpression(receiver);
+      if (source.type === "array") return this.createArray(call, "array.copy", [source], kind);
+    }
+    return undefined;
   }
 
   private declarationsOf(callee: ts.Expression): ts.Declaration[] {

@@ -139,6 +139,46 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     },
   ],
   [
+    "array.new",
+    {
+      summary: "a new array of attrs.kind with operand 0 elements, each equal to operand 1",
+      pure: false,
+      check: (op) => expectShape(op, ["number", "number"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
+    },
+  ],
+  [
+    "array.literal",
+    {
+      summary: "a new number[] holding the operands",
+      pure: false,
+      check: (op) => expectShape(op, op.operands.map(() => "number" as const), ["array"]),
+    },
+  ],
+  [
+    "array.copy",
+    {
+      summary: "a new array of attrs.kind holding the elements of the operand (`.slice()`)",
+      pure: false,
+      check: (op) => expectShape(op, ["array"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
+    },
+  ],
+  [
+    "array.set",
+    {
+      summary: "writes operand 2 into the element of array operand 0 at index operand 1",
+      pure: false,
+      check: (op) => expectShape(op, ["array", "number", "number"], []),
+    },
+  ],
+  [
+    "array.addAll",
+    {
+      summary: "adds each element of array operand 1 into the same element of array operand 0",
+      pure: false,
+      check: (op) => expectShape(op, ["array", "array"], []),
+    },
+  ],
+  [
     "array.zeros",
     {
       summary: "a new array of attrs.kind holding the operand's number of zeros",

@@ -80,6 +80,8 @@ class ReverseTransform {
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Value>();
+  /** Forward arrays the function writes into: their elements cannot be read again later. */
+  private readonly writtenArrays = new Set<Value>();
   /** Placeholders handed to rules for primal values, resolved only if a rule uses them. */
   private readonly placeholders = new Map<Value, Value>();
   private currentPrimalRegion: Region;
@@ -100,6 +102,7 @@ class ReverseTransform {
     });
     this.cloneRegion(primal.body, this.body);
     const forwardOps = this.body.ops.length;
+    this.collectWrittenArrays(this.body);
 
     this.countSites(primal.body);
     const returned = primal.body.yields[0]!;
@@ -117,6 +120,13 @@ class ReverseTransform {
   }
 
   // ----- forward sweep -----
+
+  private collectWrittenArrays(region: Region): void {
+    for (const op of region.ops) {
+      if (op.opcode === "array.set") this.writtenArrays.add(op.operands[0]!);
+      op.regions.forEach((r) => this.collectWrittenArrays(r));
+    }
+  }
 
   private cloneValue(value: Value, region: Region): Value {
     const copy = this.values.value(value.type, value.name);
@@ -172,8 +182,10 @@ class ReverseTransform {
     const readable = this.readableWithoutRecording(value);
     if (readable) return readable;
     // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`; elements of
-    // arrays, which are never written, are read again wherever they are needed.
-    if (definingOp && cheapToRecompute.has(definingOp.opcode) && (value.name === undefined || definingOp.opcode === "array.get")) {
+    // arrays the function never writes into are read again wherever they are needed.
+    const isElement = definingOp?.opcode === "array.get";
+    const recomputable = isElement ? !this.writtenArrays.has(definingOp.operands[0]!) : value.name === undefined;
+    if (definingOp && cheapToRecompute.has(definingOp.opcode) && recomputable) {
       return this.builder.op({
         opcode: definingOp.opcode,
         operands: definingOp.operands.map((v) => this.record(v)),
@@ -271,6 +283,10 @@ class ReverseTransform {
           if (isActive(init)) addSite(init, region);
         }
         this.countSites(body);
+      } else if (op.opcode === "array.set") {
+        if (isActive(op.operands[0]!) && isActive(op.operands[2]!)) addSite(op.operands[2]!, region);
+      } else if (op.opcode === "array.literal") {
+        if (isActive(op.results[0]!)) op.operands.filter(isActive).forEach((element) => addSite(element, region));
       } else if (differentiableOp(op) && isActive(op.results[0]!)) {
         for (const operand of new Set(op.operands)) if (isActive(operand)) addSite(operand, region);
       }
@@ -318,14 +334,15 @@ class ReverseTransform {
     return cell;
   }
 
-  /** The gradient array of an array parameter, allocated zeroed before the reverse sweep. */
+  /** The gradient of an array (a parameter, or one the function creates at its top), allocated
+   * zeroed before the reverse sweep. */
   private arrayAdjoint(array: Value): Value {
     const existing = this.adjoints.get(array);
     if (existing?.kind === "array") return existing.array;
-    const param = this.primal.params.find((p) => p.value === array)!;
+    const kind = this.primal.params.find((p) => p.value === array)?.arrayKind ?? String(this.primalDefinition.get(array)!.attrs.kind);
     const forwardArray = this.forward.get(array)!;
     const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
-    const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", { kind: param.arrayKind! }, `d${array.name}`);
+    const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", { kind }, array.name === undefined ? undefined : `d${array.name}`);
     adjoint.adjointOf = forwardArray;
     this.adjoints.set(array, { kind: "array", array: adjoint });
     return adjoint;
@@ -352,6 +369,9 @@ class ReverseTransform {
       if (op.opcode === "if") this.reverseIf(op);
       else if (op.opcode === "for") this.reverseFor(op);
       else if (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) this.reverseArrayGet(op);
+      else if (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) this.reverseArraySet(op);
+      else if (op.opcode === "array.literal" && this.activity.isActive(op.results[0]!)) this.reverseArrayLiteral(op);
+      else if (op.opcode === "array.copy" && this.activity.isActive(op.results[0]!)) this.reverseArrayCopy(op);
       else if (differentiableOp(op) && this.activity.isActive(op.results[0]!)) this.reversePrimitive(op);
     }
     this.currentPrimalRegion = saved;
@@ -406,6 +426,8 @@ class ReverseTransform {
           this.yieldTargets(inner).forEach((v) => targets.add(v));
           if (inner.opcode === "for") this.activeCarried(inner).forEach((j) => targets.add(inner.operands[3 + j]!));
           inner.regions.forEach(visit);
+        } else if (inner.opcode === "array.set" && isActive(inner.operands[0]!)) {
+          targets.add(inner.operands[2]!);
         } else if (differentiableOp(inner) && isActive(inner.results[0]!)) {
           inner.operands.filter(isActive).forEach((v) => targets.add(v));
         }
@@ -445,14 +467,39 @@ class ReverseTransform {
     this.builder.op({ opcode: "array.add", operands: [this.arrayAdjoint(op.operands[0]!), index, adjoint] });
   }
 
+  /** `a[i] = v` reversed: `dv += da[i]; da[i] = 0` (the element's old value did not reach the result). */
+  private reverseArraySet(op: Op): void {
+    const [array, index, value] = op.operands as [Value, Value, Value];
+    const adjointArray = this.arrayAdjoint(array);
+    const at = this.resolve(this.placeholder(index));
+    const elementAdjoint = this.builder.emit("array.get", [adjointArray, at], "number");
+    this.builder.op({ opcode: "array.set", operands: [adjointArray, at, this.algebra.num(0)] });
+    if (this.activity.isActive(value)) this.contribute(value, elementAdjoint);
+  }
+
+  /** `b = [u, v]` reversed: `du += db[0]; dv += db[1]`. */
+  private reverseArrayLiteral(op: Op): void {
+    const adjointArray = this.arrayAdjoint(op.results[0]!);
+    op.operands.forEach((element, k) => {
+      if (this.activity.isActive(element)) this.contribute(element, this.builder.emit("array.get", [adjointArray, this.algebra.num(k)], "number"));
+    });
+  }
+
+  /** `b = a.slice()` reversed: `da[k] += db[k]` for every k. */
+  private reverseArrayCopy(op: Op): void {
+    const [source] = op.operands as [Value];
+    if (!this.activity.isActive(source)) return;
+    this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(source), this.arrayAdjoint(op.results[0]!)] });
+  }
+
   /**
    * A counted loop reversed: the same counter values, last first. Each carried value has a cell
    * holding the adjoint that flows backwards from one iteration to the one before.
    */
   private reverseFor(op: Op): void {
     const carried = this.activeCarried(op);
-    if (carried.length === 0) return;
     const [body] = op.regions as [Region];
+    if (carried.length === 0 && !this.hasActiveArrayEffects(body)) return;
     const cells = carried.map((j) => this.carriedCell(op, j));
     this.declareTargets(op);
     const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [Value, Value, Value];
@@ -501,9 +548,13 @@ class ReverseTransform {
     });
   }
 
-  private hasActiveArrayRead(op: Op): boolean {
-    return op.regions.some((r) =>
-      r.ops.some((inner) => (inner.opcode === "array.get" && this.activity.isActive(inner.results[0]!)) || this.hasActiveArrayRead(inner)),
+  /** True when the region reads or writes, at any depth, an element that carries a derivative. */
+  private hasActiveArrayEffects(region: Region): boolean {
+    return region.ops.some(
+      (op) =>
+        (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) ||
+        (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) ||
+        op.regions.some((r) => this.hasActiveArrayEffects(r)),
     );
   }
 
@@ -560,7 +611,7 @@ class ReverseTransform {
 
   private reverseIf(op: Op): void {
     const activeResults = op.results.flatMap((r, j) => (this.activity.isActive(r) ? [j] : []));
-    if (this.targetsInside(op).length === 0 && activeResults.length === 0 && !this.hasActiveArrayRead(op)) return;
+    if (this.targetsInside(op).length === 0 && activeResults.length === 0 && !op.regions.some((r) => this.hasActiveArrayEffects(r))) return;
     const resultAdjoints = activeResults.map((j) => this.adjointValue(op.results[j]!));
     this.declareTargets(op);
     const condition = this.resolve(this.placeholder(op.operands[0]!));
