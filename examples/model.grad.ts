@@ -35,8 +35,6 @@ export function softplusGrad(x: number, beta: number): { value: number; grad: { 
     tmp2 = Math.exp(beta * x);
     value = Math.log1p(tmp2) / beta;
   }
-
-  // adjoint of line 12: if (beta * x > 30)
   let dx = 0;
   if (tmp) {
     dx += 1;
@@ -57,8 +55,6 @@ export function expSeriesGrad(x: number, terms: number): { value: number; grad: 
   } else {
     sum2 = sum;
   }
-
-  // adjoint of line 21: if (terms > 3)
   let dsum = 0;
   let dx2 = 0;
   let dx = 0;

@@ -10,6 +10,7 @@
  * A loop carries activity from one iteration to the next, so the walks repeat until nothing
  * changes (at most a few times: each repetition adds values along a chain of carried ones).
  */
+import { loopParts } from "../ir/loops.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 
@@ -50,12 +51,13 @@ export function analyzeActivity(fn: IRFunction): Activity {
       if (op.opcode === "if") {
         op.regions.forEach(forward);
         op.results.forEach((result, i) => mark(varied, result, op.regions.some((r) => varied.has(r.yields[i]!))));
-      } else if (op.opcode === "for") {
-        const [body] = op.regions as [Region];
-        const inits = op.operands.slice(3);
-        inits.forEach((init, i) => mark(varied, body.params[i + 1]!, varied.has(init) || varied.has(body.yields[i]!)));
+      } else if (loopParts(op)) {
+        const { body, carriedParams, inits, condition } = loopParts(op)!;
+        inits.forEach((init, i) => mark(varied, carriedParams[i]!, varied.has(init) || varied.has(body.yields[i]!)));
+        condition?.params.forEach((param, i) => mark(varied, param, varied.has(carriedParams[i]!)));
+        if (condition) forward(condition);
         forward(body);
-        op.results.forEach((result, i) => mark(varied, result, varied.has(body.params[i + 1]!) || varied.has(body.yields[i]!)));
+        op.results.forEach((result, i) => mark(varied, result, varied.has(carriedParams[i]!) || varied.has(body.yields[i]!)));
       } else if (op.opcode === "array.set") {
         // Arrays are tracked as a whole: writing a varied value makes the array varied.
         mark(varied, op.operands[0]!, varied.has(op.operands[2]!));
@@ -73,11 +75,11 @@ export function analyzeActivity(fn: IRFunction): Activity {
           op.results.forEach((result, j) => mark(useful, r.yields[j]!, useful.has(result)));
           backward(r);
         }
-      } else if (op.opcode === "for") {
-        const [body] = op.regions as [Region];
-        op.results.forEach((result, j) => mark(useful, body.yields[j]!, useful.has(result) || useful.has(body.params[j + 1]!)));
+      } else if (loopParts(op)) {
+        const { body, carriedParams, inits } = loopParts(op)!;
+        op.results.forEach((result, j) => mark(useful, body.yields[j]!, useful.has(result) || useful.has(carriedParams[j]!)));
         backward(body);
-        op.operands.slice(3).forEach((init, j) => mark(useful, init, useful.has(body.params[j + 1]!)));
+        inits.forEach((init, j) => mark(useful, init, useful.has(carriedParams[j]!)));
       } else if (op.opcode === "array.set") {
         mark(useful, op.operands[2]!, useful.has(op.operands[0]!));
       } else if (flowOf(op) !== "none" && op.results.some((r) => useful.has(r))) {

@@ -12,6 +12,7 @@
  *   is the adjoint of;
  * - the function returns `{ value, grad: { param: adjoint, ... } }`.
  */
+import { loopParts } from "../ir/loops.js";
 import { structuralOps } from "../ir/ops.js";
 import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js";
 import { Precedence, primitive } from "../rules/primitives.js";
@@ -133,7 +134,7 @@ export class FunctionEmitter {
    * `if` result (`z = w * y;` rather than `const z2 = w * y; z = z2;`).
    */
   private coalesceYields(op: Op): void {
-    if (op.opcode === "for") {
+    if (loopParts(op)) {
       this.coalesceLoop(op);
       return;
     }
@@ -159,10 +160,11 @@ export class FunctionEmitter {
    * computed in the body after the last read of the current one (`s = s + x[i]`).
    */
   private coalesceLoop(op: Op): void {
-    const [body] = op.regions as [Region];
+    const { body, carriedParams, condition } = loopParts(op)!;
     op.results.forEach((result, j) => {
-      const param = body.params[j + 1]!;
+      const param = carriedParams[j]!;
       this.storage.set(param, result);
+      if (condition) this.storage.set(condition.params[j]!, result);
       const next = body.yields[j]!;
       const definition = this.definitions.get(next);
       if (!definition || definition.region !== body || this.inlined.has(next) || this.storage.has(next) || definition.op.opcode === "undef") return;
@@ -399,6 +401,11 @@ export class FunctionEmitter {
       this.emitFor(op, indent);
       return;
     }
+    if (op.opcode === "while") {
+      this.comment(op, indent);
+      this.emitWhile(op, indent);
+      return;
+    }
     if (this.isExpression(op) && result) {
       if ((this.uses.get(result) ?? []).length === 0 && result.name === undefined) return;
       this.comment(op, indent);
@@ -495,13 +502,41 @@ export class FunctionEmitter {
     return `+= ${printed}`;
   }
 
+  /** `let s = init;` for each carried value of a loop. */
+  private declareCarried(op: Op, indent: string): void {
+    const { inits } = loopParts(op)!;
+    op.results.forEach((result, j) => {
+      if (this.variableOf(inits[j]!) === this.variableOf(result)) return;
+      const init = this.expression(inits[j]!).text;
+      this.lines.push(`${indent}${this.storage.has(result) ? "" : "let "}${this.nameOf(result)} = ${init};`);
+    });
+  }
+
+  /**
+   * `while (condition) { ... }` when the condition region prints as one expression, otherwise
+   * `while (true) { ...; if (!condition) break; ... }`.
+   */
+  private emitWhile(op: Op, indent: string): void {
+    const { body, condition } = loopParts(op)!;
+    this.declareCarried(op, indent);
+    const test = condition!.yields[0]!;
+    if (condition!.ops.every((inner) => inner.results.every((r) => this.inlined.has(r)))) {
+      this.lines.push(`${indent}while (${this.expression(test).text}) {`);
+    } else {
+      this.lines.push(`${indent}while (true) {`);
+      this.emitOps(condition!, indent + "  ");
+      const printed = this.expression(test);
+      this.lines.push(`${indent}  if (${printed.precedence >= Precedence.prefix ? `!${printed.text}` : `!(${printed.text})`}) break;`);
+    }
+    this.emitOps(body, indent + "  ");
+    this.emitCarriedUpdates(op, indent + "  ");
+    this.lines.push(`${indent}}`);
+  }
+
   private emitFor(op: Op, indent: string): void {
     const [start, bound, step] = op.operands as [Value, Value, Value];
     const [body] = op.regions as [Region];
-    op.results.forEach((result, j) => {
-      const init = this.expression(op.operands[3 + j]!).text;
-      this.lines.push(`${indent}${this.storage.has(result) ? "" : "let "}${this.nameOf(result)} = ${init};`);
-    });
+    this.declareCarried(op, indent);
     const counter = this.namer.claimUserName(body.params[0]!.name ?? "i");
     this.names.set(body.params[0]!, counter);
     const stepValue = this.definitions.get(step)!.op.attrs.value as number;
@@ -519,7 +554,7 @@ export class FunctionEmitter {
    * another, so a next value that reads a variable assigned before it is saved first.
    */
   private emitCarriedUpdates(op: Op, indent: string): void {
-    const [body] = op.regions as [Region];
+    const { body } = loopParts(op)!;
     const pending = op.results.flatMap((result, j) => {
       const next = body.yields[j]!;
       return this.variableOf(next) === this.variableOf(result) ? [] : [{ result, next, text: this.expression(next).text }];
@@ -556,9 +591,10 @@ export class FunctionEmitter {
     });
     const branchLines = op.regions.map((region) => {
       const saved = this.lines.length;
+      if (op.loc) this.lastCommentedLine = op.loc.line;
       this.emitOps(region, indent + "  ");
       region.yields.forEach((v, j) => {
-        if (this.definitions.get(v)?.op.opcode === "undef" || this.storage.get(v) === op.results[j]) return;
+        if (this.definitions.get(v)?.op.opcode === "undef" || this.variableOf(v) === this.variableOf(op.results[j]!)) return;
         this.lines.push(`${indent}  ${this.nameOf(op.results[j]!)} = ${this.expression(v).text};`);
       });
       return this.lines.splice(saved);

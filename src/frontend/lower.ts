@@ -30,6 +30,22 @@ import { mathConstants, primitive } from "../rules/primitives.js";
 import type { DifferentiableFunction } from "./annotations.js";
 import { locate } from "./program.js";
 
+/** What lowering statements leads to: a returned value, leaving the loop iteration, or falling through. */
+type Outcome = Value | "exits" | undefined;
+
+interface LoopContext {
+  node: ts.IterationStatement;
+  label?: string;
+  /** The flag `break` sets. */
+  broken?: ts.Symbol;
+  /** Lowers the update of a `for` loop, which ends every iteration and `continue`. */
+  update?: () => void;
+}
+
+function isLoopStatement(node: ts.Node): node is ts.IterationStatement {
+  return ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node);
+}
+
 const arithmeticOperators: ReadonlyMap<ts.SyntaxKind, string> = new Map([
   [ts.SyntaxKind.PlusToken, "add"],
   [ts.SyntaxKind.MinusToken, "sub"],
@@ -107,7 +123,11 @@ function statementSummary(node: ts.Node, sourceFile: ts.SourceFile): string {
       ? `for (${header(node.initializer, node.condition, node.incrementor).join("; ")})`
       : ts.isForOfStatement(node)
         ? `for (${header(node.initializer, node.expression).join(" of ")})`
-        : node.getText(sourceFile);
+        : ts.isWhileStatement(node)
+          ? `while (${node.expression.getText(sourceFile)})`
+          : ts.isDoStatement(node)
+            ? `do ... while (${node.expression.getText(sourceFile)})`
+            : node.getText(sourceFile);
   const oneLine = text.replace(/\s+/g, " ").trim();
   return oneLine.length > 100 ? oneLine.slice(0, 97) + "..." : oneLine;
 }
@@ -119,6 +139,10 @@ export class FunctionLowering {
   /** The function's own region, where arrays may be created. */
   private readonly topRegion: Region;
   private readonly parameterArrays = new Set<Value>();
+  /** The loops being lowered, innermost last. */
+  private readonly loops: LoopContext[] = [];
+  private readonly syntheticSymbols = new Set<ts.Symbol>();
+  private returnFlagSymbols?: { returned: ts.Symbol; returnValue: ts.Symbol };
   /** Element reads since the last write into an array (see readElement). */
   private readonly elementReads = new Map<string, { region: Region; value: Value }>();
 
@@ -252,14 +276,14 @@ export class FunctionLowering {
       );
     }
     const body = node.body!;
-    let result: Value | undefined;
+    let result: Outcome;
     if (ts.isBlock(body)) {
       result = this.lowerStatements(body.statements);
     } else {
       this.builder.loc = this.location(body);
       result = this.expectType(body, this.lowerExpression(body), "number");
     }
-    if (!result) throw new Error(`not every path of '${this.fn.name}' returns a value`);
+    if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);
     this.builder.region.yields = [result];
     return { name: this.fn.name, params, body: this.builder.region, loc: this.location(node) };
   }
@@ -309,26 +333,126 @@ export class FunctionLowering {
   // ----- statements -----
 
   /**
-   * Lowers statements in order. Returns the returned value when every path through them returns,
-   * undefined when they fall through.
+   * Lowers statements in order. Returns the returned value when every path through them returns
+   * (outside loops), "exits" when they leave the current loop iteration on every path (break,
+   * continue, return inside a loop: the statements after an exiting `if` are lowered into its
+   * branches), undefined when they fall through. `endsIteration` marks the statements that end
+   * a loop's body, after which its update (the i++ of a for loop) runs.
    */
-  private lowerStatements(statements: readonly ts.Statement[]): Value | undefined {
+  private lowerStatements(statements: readonly ts.Statement[], endsIteration = false): Outcome {
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
-      if (ts.isBlock(statement)) {
-        return this.lowerStatements([...statement.statements, ...statements.slice(i + 1)]);
-      }
+      const rest = statements.slice(i + 1);
+      if (ts.isBlock(statement)) return this.lowerStatements([...statement.statements, ...rest], endsIteration);
       this.builder.loc = this.location(statement);
       if (ts.isReturnStatement(statement)) {
         if (!statement.expression) this.unsupported(statement);
-        return this.expectType(statement.expression, this.lowerExpression(statement.expression), "number");
+        const value = this.expectType(statement.expression, this.lowerExpression(statement.expression), "number");
+        if (this.loops.length === 0) return value;
+        const { returned, returnValue } = this.returnFlags();
+        this.env.set(returned, this.boolean(true));
+        this.env.set(returnValue, value);
+        return "exits";
       }
-      if (ts.isIfStatement(statement) && containsReturn(statement)) {
-        return this.lowerReturningIf(statement, statements.slice(i + 1));
+      if (ts.isBreakStatement(statement)) {
+        this.env.set(this.targetLoop(statement).broken!, this.boolean(true));
+        return "exits";
+      }
+      if (ts.isContinueStatement(statement)) {
+        if (this.targetLoop(statement) !== this.loops[this.loops.length - 1]) {
+          this.rejectLoop(statement, "continue to an outer loop");
+        }
+        this.loops[this.loops.length - 1]!.update?.();
+        return "exits";
+      }
+      if (ts.isIfStatement(statement) && this.exitsIteration(statement)) {
+        const condition = this.lowerCondition(statement.expression);
+        const thenBranch = [statement.thenStatement, ...rest];
+        const elseBranch = statement.elseStatement ? [statement.elseStatement, ...rest] : rest;
+        return this.lowerBranches(statement, condition, () => this.lowerStatements(thenBranch, endsIteration), () =>
+          this.lowerStatements(elseBranch, endsIteration),
+        );
+      }
+      const loop = ts.isLabeledStatement(statement) ? statement.statement : statement;
+      if (isLoopStatement(loop) && (containsReturn(loop) || this.breaksOutOf(loop).length > 0)) {
+        this.lowerLoop(loop, ts.isLabeledStatement(statement) ? statement.label.text : undefined);
+        return this.afterExitingLoop(statement, loop, rest, endsIteration);
       }
       this.lowerStatement(statement);
     }
+    if (endsIteration) this.loops[this.loops.length - 1]!.update?.();
     return undefined;
+  }
+
+  /**
+   * After a loop that may return or break out of an enclosing loop: the rest runs only when it
+   * did not.
+   */
+  private afterExitingLoop(statement: ts.Statement, loop: ts.IterationStatement, rest: readonly ts.Statement[], endsIteration: boolean): Outcome {
+    const flags = this.breaksOutOf(loop).map((context) => this.env.get(context.broken!)!);
+    if (containsReturn(loop)) flags.push(this.env.get(this.returnFlags().returned)!);
+    const left = flags.reduce((any, flag) => this.builder.emit("or", [any, flag], "boolean"));
+    if (this.loops.length === 0) {
+      const { returnValue } = this.returnFlags();
+      return this.lowerBranches(statement, left, () => this.env.get(returnValue)!, () => this.lowerStatements(rest));
+    }
+    return this.lowerBranches(statement, left, () => "exits", () => this.lowerStatements(rest, endsIteration));
+  }
+
+  /** True for an `if` containing a return, or a break or continue of a loop being lowered. */
+  private exitsIteration(statement: ts.IfStatement): boolean {
+    if (containsReturn(statement)) return true;
+    let exits = false;
+    const visit = (node: ts.Node, innerLoops: number): void => {
+      if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label || innerLoops === 0)) {
+        exits ||= node.label === undefined || this.loops.some((l) => l.label === node.label!.text);
+      }
+      if (ts.isFunctionLike(node)) return;
+      const inner = isLoopStatement(node) || ts.isSwitchStatement(node) ? innerLoops + 1 : innerLoops;
+      ts.forEachChild(node, (child) => visit(child, inner));
+    };
+    visit(statement, 0);
+    return exits && this.loops.length > 0;
+  }
+
+  /** The enclosing loops a loop statement breaks out of with a labeled break. */
+  private breaksOutOf(loop: ts.IterationStatement): LoopContext[] {
+    const targets: LoopContext[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isBreakStatement(node) && node.label) {
+        const target = this.loops.find((l) => l.label === node.label!.text);
+        if (target && !targets.includes(target)) targets.push(target);
+      }
+      if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+    };
+    visit(loop.statement);
+    return targets;
+  }
+
+  private targetLoop(statement: ts.BreakOrContinueStatement): LoopContext {
+    const loops = this.loops;
+    const target = statement.label ? loops.find((l) => l.label === statement.label!.text) : loops[loops.length - 1];
+    if (!target) return this.unsupported(statement);
+    return target;
+  }
+
+  /** The variables that record a return from inside a loop, carried out of every loop. */
+  private returnFlags(): { returned: ts.Symbol; returnValue: ts.Symbol } {
+    if (!this.returnFlagSymbols) {
+      this.returnFlagSymbols = { returned: this.synthetic("returned"), returnValue: this.synthetic("returnValue") };
+    }
+    return this.returnFlagSymbols;
+  }
+
+  /** A variable the lowering introduces (a loop's `broken` flag): a symbol of no declaration. */
+  private synthetic(name: string): ts.Symbol {
+    const symbol = { name, flags: 0, escapedName: name } as unknown as ts.Symbol;
+    this.syntheticSymbols.add(symbol);
+    return symbol;
+  }
+
+  private boolean(value: boolean): Value {
+    return this.builder.emit("bool", [], "boolean", { value });
   }
 
   private lowerStatement(statement: ts.Statement): void {
@@ -348,10 +472,10 @@ export class FunctionLowering {
       else this.lowerExpression(expression);
     } else if (ts.isIfStatement(statement)) {
       this.lowerIf(statement);
-    } else if (ts.isForStatement(statement)) {
-      this.lowerFor(statement);
-    } else if (ts.isForOfStatement(statement)) {
-      this.lowerForOf(statement);
+    } else if (isLoopStatement(statement)) {
+      this.lowerLoop(statement);
+    } else if (ts.isLabeledStatement(statement) && isLoopStatement(statement.statement)) {
+      this.lowerLoop(statement.statement, statement.label.text);
     } else if (!ts.isEmptyStatement(statement)) {
       this.unsupported(statement);
     }
@@ -373,38 +497,45 @@ export class FunctionLowering {
     return { result, env };
   }
 
-  /** `if (c) { ...return... } rest`: both branches continue with `rest`; the op yields the return value. */
-  private lowerReturningIf(statement: ts.IfStatement, rest: readonly ts.Statement[]): Value {
-    const condition = this.lowerCondition(statement.expression);
-    const entryEnv = this.env;
-    const thenRegion = emptyRegion();
-    const elseRegion = emptyRegion();
-    const then = this.inBranch(thenRegion, entryEnv, () => this.lowerStatements([statement.thenStatement, ...rest]));
-    const otherwise = this.inBranch(elseRegion, entryEnv, () =>
-      this.lowerStatements(statement.elseStatement ? [statement.elseStatement, ...rest] : rest),
-    );
-    if (!then.result || !otherwise.result) throw new Error(`not every path of '${this.fn.name}' returns a value`);
-    thenRegion.yields = [then.result];
-    elseRegion.yields = [otherwise.result];
-    return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type: "number" }] })
-      .results[0]!;
-  }
-
-  /** `if (c) {...} else {...}` without returns: the op yields every outer variable a branch assigns. */
+  /** `if (c) {...} else {...}` that neither returns nor leaves a loop. */
   private lowerIf(statement: ts.IfStatement): void {
     const condition = this.lowerCondition(statement.expression);
+    this.lowerBranches(
+      statement,
+      condition,
+      () => this.lowerStatements([statement.thenStatement]),
+      () => this.lowerStatements(statement.elseStatement ? [statement.elseStatement] : []),
+    );
+  }
+
+  /**
+   * An `if` op from two branches. When both return a value (a function-level `if` whose branches
+   * hold the rest of the function), the op yields it. Otherwise the op yields every variable of
+   * the enclosing scope a branch assigns, which afterwards names the op's result.
+   */
+  private lowerBranches(statement: ts.Node, condition: Value, lowerThen: () => Outcome, lowerElse: () => Outcome): Outcome {
     const entryEnv = this.env;
     const thenRegion = emptyRegion();
     const elseRegion = emptyRegion();
-    const thenEnv = this.inBranch(thenRegion, entryEnv, () => this.lowerStatements([statement.thenStatement])).env;
-    const elseEnv = this.inBranch(elseRegion, entryEnv, () =>
-      this.lowerStatements(statement.elseStatement ? [statement.elseStatement] : []),
-    ).env;
-    const declaredOutside = (symbol: ts.Symbol) =>
-      symbol.valueDeclaration !== undefined &&
-      (symbol.valueDeclaration.getEnd() <= statement.getStart(this.sourceFile) || symbol.valueDeclaration.getStart() >= statement.getEnd());
+    const then = this.inBranch(thenRegion, entryEnv, lowerThen);
+    const otherwise = this.inBranch(elseRegion, entryEnv, lowerElse);
+    if (typeof then.result === "object" && typeof otherwise.result === "object") {
+      thenRegion.yields = [then.result];
+      elseRegion.yields = [otherwise.result];
+      return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type: "number" }] })
+        .results[0]!;
+    }
+    if (typeof then.result === "object" || typeof otherwise.result === "object") {
+      throw new Error(`not every path of '${this.fn.name}' returns a value`);
+    }
+    const thenEnv = then.env;
+    const elseEnv = otherwise.env;
+    const declaredBefore = (symbol: ts.Symbol) =>
+      this.syntheticSymbols.has(symbol) ||
+      entryEnv.has(symbol) ||
+      (symbol.valueDeclaration !== undefined && symbol.valueDeclaration.getEnd() <= statement.getStart(this.sourceFile));
     const assigned = [...new Set([...thenEnv.keys(), ...elseEnv.keys()])].filter(
-      (symbol) => declaredOutside(symbol) && (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
+      (symbol) => declaredBefore(symbol) && (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
     );
     const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, symbol: ts.Symbol, type: Type) =>
       env.get(symbol) ?? this.builder.inRegion(region, () => this.builder.emit("undef", [], type));
@@ -421,17 +552,21 @@ export class FunctionLowering {
       results: assigned.map((symbol, i) => ({ type: types[i]!, name: symbol.name })),
     });
     assigned.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
+    return then.result === undefined || otherwise.result === undefined ? undefined : "exits";
   }
 
   // ----- loops -----
 
-  /** The variables declared outside `loop` that its body assigns: the loop-carried values. */
+  /** The variables declared outside `loop` that its body (and its update and condition) assign:
+   * the loop-carried values. */
   private carriedBy(loop: ts.IterationStatement): ts.Symbol[] {
     const assigned: ts.Symbol[] = [];
+    const body = loop.statement;
     const note = (target: ts.Expression) => {
       const symbol = ts.isIdentifier(target) ? this.checker.getSymbolAtLocation(target) : undefined;
       const declaration = symbol?.valueDeclaration;
-      const outside = declaration !== undefined && (declaration.getEnd() <= loop.getStart(this.sourceFile) || declaration.getStart() >= loop.getEnd());
+      // Declared before the body: in an enclosing scope or in a for loop's initializer.
+      const outside = declaration !== undefined && !(declaration.getStart() >= body.getStart(this.sourceFile) && declaration.getEnd() <= body.getEnd());
       if (symbol && outside && this.env.has(symbol) && !assigned.includes(symbol)) assigned.push(symbol);
     };
     const visit = (node: ts.Node): void => {
@@ -445,7 +580,8 @@ export class FunctionLowering {
       }
       if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
     };
-    visit(loop.statement);
+    [loop.statement, ...(ts.isForStatement(loop) ? [loop.incrementor, loop.condition] : []), ...(ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? [loop.expression] : [])]
+      .forEach((node) => node && visit(node));
     return assigned;
   }
 
@@ -458,11 +594,53 @@ export class FunctionLowering {
     );
   }
 
+  private lowerLoop(statement: ts.IterationStatement, label?: string): void {
+    const exits = containsReturn(statement.statement) || this.breaks(statement, label);
+    if (ts.isForStatement(statement) && !exits && this.countedForm(statement) === undefined) {
+      this.lowerFor(statement, label);
+    } else if (ts.isForOfStatement(statement) && !exits) {
+      this.lowerForOf(statement, label);
+    } else if (ts.isForStatement(statement)) {
+      this.lowerGeneralFor(statement, label);
+    } else if (ts.isForOfStatement(statement)) {
+      this.lowerGeneralForOf(statement, label);
+    } else if (ts.isWhileStatement(statement) || ts.isDoStatement(statement)) {
+      const condition = statement.expression;
+      this.lowerWhile(statement, label, { condition: () => this.lowerCondition(condition), doWhile: ts.isDoStatement(statement) });
+    } else {
+      this.unsupported(statement);
+    }
+  }
+
+  /** True when the loop's body breaks out of it. */
+  private breaks(loop: ts.IterationStatement, label: string | undefined): boolean {
+    let found = false;
+    const visit = (node: ts.Node, depth: number): void => {
+      if (ts.isBreakStatement(node) && ((node.label === undefined && depth === 0) || (label !== undefined && node.label?.text === label))) found = true;
+      if (ts.isFunctionLike(node)) return;
+      const inner = isLoopStatement(node) || ts.isSwitchStatement(node) ? depth + 1 : depth;
+      ts.forEachChild(node, (child) => visit(child, inner));
+    };
+    visit(loop.statement, 0);
+    return found;
+  }
+
+  /** Why a `for` statement is not a counted loop, or undefined when it is one. */
+  private countedForm(statement: ts.ForStatement): string | undefined {
+    try {
+      this.countedParts(statement);
+      return undefined;
+    } catch (error) {
+      if (error instanceof DiagnosticError) return error.message;
+      throw error;
+    }
+  }
+
   /**
    * `for (let i = start; i < bound; i += step)`, the counted form: the counter is not assigned
    * in the body, the step is an integer literal, the bound does not change in the loop.
    */
-  private lowerFor(statement: ts.ForStatement): void {
+  private countedParts(statement: ts.ForStatement) {
     const { initializer, condition, incrementor } = statement;
     const declarations = initializer && ts.isVariableDeclarationList(initializer) ? initializer.declarations : undefined;
     const declaration = declarations?.length === 1 ? declarations[0] : undefined;
@@ -489,15 +667,20 @@ export class FunctionLowering {
     this.rejectCarriedArrays(statement, carried);
     if (carried.includes(counter) || this.assignsSymbol(statement.statement, counter)) this.rejectLoop(statement, "the body assigns the counter");
     if (this.readsAny(boundExpression, carried)) this.rejectLoop(boundExpression, "the bound changes inside the loop");
-    const start = this.lowerNumber(declaration.initializer);
+    return { declaration, counter, boundExpression, step, comparison, carried };
+  }
+
+  private lowerFor(statement: ts.ForStatement, label: string | undefined): void {
+    const { declaration, counter, boundExpression, step, comparison, carried } = this.countedParts(statement);
+    const start = this.lowerNumber(declaration.initializer!);
     const bound = this.lowerNumber(boundExpression);
-    this.emitCountedLoop(statement, counter, declaration.name.text, start, bound, step, comparison, carried, () =>
-      this.lowerLoopBody(statement.statement),
+    this.emitCountedLoop(statement, counter, (declaration.name as ts.Identifier).text, start, bound, step, comparison, carried, () =>
+      this.lowerLoopBody(statement, label),
     );
   }
 
   /** `for (const v of xs)`: a counted loop over the indices of xs. */
-  private lowerForOf(statement: ts.ForOfStatement): void {
+  private lowerForOf(statement: ts.ForOfStatement, label: string | undefined): void {
     const list = statement.initializer;
     const declaration = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
     if (!declaration || !ts.isIdentifier(declaration.name) || statement.awaitModifier) {
@@ -512,7 +695,7 @@ export class FunctionLowering {
     this.rejectCarriedArrays(statement, carried);
     this.emitCountedLoop(statement, undefined, "i", start, bound, 1, "lt", carried, (index) => {
       this.bind(element, this.builder.emit("array.get", [array, index], "number"));
-      this.lowerLoopBody(statement.statement);
+      this.lowerLoopBody(statement, label);
     });
   }
 
@@ -521,9 +704,116 @@ export class FunctionLowering {
     if (array) this.rejectLoop(loop, `the loop assigns the array variable '${array.name}'; write into its elements instead`);
   }
 
-  private lowerLoopBody(body: ts.Statement): void {
-    if (containsReturn(body)) this.rejectLoop(body, "return inside a loop");
-    if (this.lowerStatements([body]) !== undefined) this.rejectLoop(body, "return inside a loop");
+  /** The body of a counted loop, which neither breaks nor returns (those loops are `while` ops). */
+  private lowerLoopBody(loop: ts.IterationStatement, label: string | undefined): void {
+    this.loops.push(label === undefined ? { node: loop } : { node: loop, label });
+    this.lowerStatements([loop.statement], true);
+    this.loops.pop();
+  }
+
+  /** A `for` loop that is not counted: its initializer, then a `while` loop with the update. */
+  private lowerGeneralFor(statement: ts.ForStatement, label: string | undefined): void {
+    const { initializer, condition, incrementor } = statement;
+    if (initializer && ts.isVariableDeclarationList(initializer)) {
+      for (const declaration of initializer.declarations) {
+        if (!ts.isIdentifier(declaration.name) || !declaration.initializer) this.unsupported(declaration);
+        this.bind(this.symbolOf(declaration.name), this.lowerExpression(declaration.initializer));
+      }
+    } else if (initializer) {
+      this.lowerExpression(initializer);
+    }
+    this.lowerWhile(statement, label, {
+      condition: () => (condition ? this.lowerCondition(condition) : this.boolean(true)),
+      ...(incrementor ? { update: () => void this.lowerExpression(incrementor) } : {}),
+    });
+  }
+
+  /** `for (const v of xs)` that breaks or returns: a `while` loop over an index. */
+  private lowerGeneralForOf(statement: ts.ForOfStatement, label: string | undefined): void {
+    const list = statement.initializer;
+    const declaration = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
+    if (!declaration || !ts.isIdentifier(declaration.name)) return this.rejectLoop(statement, "for...of must declare one variable");
+    const array = this.lowerExpression(statement.expression);
+    if (array.type !== "array") this.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
+    const element = this.symbolOf(declaration.name);
+    const index = this.synthetic("i");
+    this.env.set(index, this.builder.constant(0));
+    this.lowerWhile(statement, label, {
+      condition: () => this.builder.emit("lt", [this.env.get(index)!, this.builder.emit("array.length", [array], "number")], "boolean"),
+      beforeBody: () => this.bind(element, this.readElement(array, this.env.get(index)!)),
+      update: () => this.env.set(index, this.builder.emit("add", [this.env.get(index)!, this.builder.constant(1)], "number")),
+      carried: [index],
+    });
+  }
+
+  /**
+   * The general loop: a `while` op whose condition region computes, from the carried values,
+   * whether to run the body again. Leaving the loop early becomes flags carried by the loop and
+   * read by the condition: `broken` for break, `returned` for return; do...while runs its body
+   * first by carrying `first`.
+   */
+  private lowerWhile(
+    loop: ts.IterationStatement,
+    label: string | undefined,
+    parts: { condition: () => Value; update?: () => void; beforeBody?: () => void; doWhile?: boolean; carried?: ts.Symbol[] },
+  ): void {
+    const context: LoopContext = label === undefined ? { node: loop } : { node: loop, label };
+    if (parts.update) context.update = parts.update;
+    const flags: ts.Symbol[] = [];
+    if (this.breaks(loop, label)) {
+      context.broken = this.synthetic("broken");
+      this.env.set(context.broken, this.boolean(false));
+      flags.push(context.broken);
+    }
+    for (const outer of this.breaksOutOf(loop)) flags.push(outer.broken!);
+    if (containsReturn(loop.statement)) {
+      const { returned, returnValue } = this.returnFlags();
+      if (!this.env.has(returned)) {
+        this.env.set(returned, this.boolean(false));
+        this.env.set(returnValue, this.builder.constant(0));
+      }
+      flags.push(returned, returnValue);
+    }
+    const first = parts.doWhile ? this.synthetic("first") : undefined;
+    if (first) this.env.set(first, this.boolean(true));
+    const carried = [...new Set([...this.carriedBy(loop), ...flags, ...(parts.carried ?? []), ...(first ? [first] : [])])];
+    this.rejectCarriedArrays(loop, carried);
+    const entryEnv = this.env;
+    const paramsFor = () => carried.map((symbol) => this.values.value(entryEnv.get(symbol)!.type, symbol.name));
+    const conditionRegion = emptyRegion(paramsFor());
+    const body = emptyRegion(paramsFor());
+    const envFor = (region: Region) => {
+      const env = new Map(entryEnv);
+      carried.forEach((symbol, i) => env.set(symbol, region.params[i]!));
+      return env;
+    };
+    const condition = this.inBranch(conditionRegion, envFor(conditionRegion), () =>
+      this.withoutAssignments(loop, () => {
+        const stop = flags.filter((flag) => flag.name !== "returnValue").map((flag) => this.builder.emit("not", [this.env.get(flag)!], "boolean"));
+        const test = first ? this.builder.emit("or", [this.env.get(first)!, parts.condition()], "boolean") : parts.condition();
+        return [...stop, test].reduce((all, next) => this.builder.emit("and", [all, next], "boolean"));
+      }),
+    ).result;
+    conditionRegion.yields = [condition];
+    if (conditionRegion.ops.some((op) => op.opcode === "call" || op.regions.length > 0)) {
+      this.rejectLoop(loop, "the condition calls a function or holds a conditional expression");
+    }
+    const { env } = this.inBranch(body, envFor(body), () => {
+      this.loops.push(context);
+      if (first) this.env.set(first, this.boolean(false));
+      parts.beforeBody?.();
+      this.lowerStatements([loop.statement], true);
+      this.loops.pop();
+    });
+    body.yields = carried.map((symbol) => env.get(symbol)!);
+    const op = this.builder.op({
+      opcode: "while",
+      operands: carried.map((symbol) => entryEnv.get(symbol)!),
+      regions: [conditionRegion, body],
+      results: carried.map((symbol) => ({ type: entryEnv.get(symbol)!.type, name: symbol.name })),
+      loc: this.location(loop),
+    });
+    carried.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
   }
 
   private emitCountedLoop(

@@ -123,6 +123,28 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     },
   ],
   [
+    "while",
+    {
+      summary:
+        "while (cond(carried)) carried = body(carried): operands are the initial carried values; region 0 computes the condition from its parameters without effects, region 1 yields the next carried values; the op's results are the last ones",
+      pure: false,
+      check: (op) => {
+        if (op.regions.length !== 2) return "expects a condition region and a body region";
+        const [condition, body] = op.regions as [Region, Region];
+        const types = op.operands.map((v) => v.type).join(", ");
+        if (condition.params.map((p) => p.type).join(", ") !== types || body.params.map((p) => p.type).join(", ") !== types) {
+          return "both regions take one parameter per carried value";
+        }
+        if (condition.yields.length !== 1 || condition.yields[0]!.type !== "boolean") return "the condition region yields one boolean";
+        if (condition.ops.some((inner) => inner.regions.length > 0 || inner.opcode === "call")) return "the condition has no effects";
+        if (body.yields.map((v) => v.type).join(", ") !== types || op.results.map((v) => v.type).join(", ") !== types) {
+          return "the body yields, and the op results in, one value per carried value";
+        }
+        return undefined;
+      },
+    },
+  ],
+  [
     "array.get",
     {
       summary: "the element of an array at an index",

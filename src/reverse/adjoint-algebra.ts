@@ -8,7 +8,7 @@
  * sign of a zero. None applies to the forward sweep, which is the user's code unchanged.
  */
 import type { Builder } from "../ir/builder.js";
-import type { Op, Region, Value } from "../ir/types.js";
+import type { Op, Region, Type, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
 import { mathConstantText, primitive } from "../rules/primitives.js";
 
@@ -79,13 +79,18 @@ export class AdjointAlgebra implements Algebra<Value> {
   }
 
   /** The op computed once per region: `y * y + x * x` needed twice is built once. */
-  private shared(name: string, args: Value[], type: "number" | "boolean"): Value {
+  private shared(name: string, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
     let computed = this.computedIn.get(this.builder.region);
     if (!computed) this.computedIn.set(this.builder.region, (computed = new Map()));
     const key = `${name}(${args.map((a) => a.id).join(",")})`;
     let result = computed.get(key);
-    if (!result) computed.set(key, (result = this.emit(name, args, type)));
+    if (!result) computed.set(key, (result = this.emit(name, args, type, attrs)));
     return result;
+  }
+
+  /** A forward value computed again in the reverse sweep (marked `recomputed` in the IR). */
+  recompute(opcode: string, operands: Value[], type: Type): Value {
+    return this.shared(opcode, operands, type, { recomputed: true });
   }
 
   /** A simpler equal expression for `name(args)`, or undefined to emit the op as it is. */
@@ -139,8 +144,8 @@ export class AdjointAlgebra implements Algebra<Value> {
     }
   }
 
-  private emit(name: string, args: Value[], type: "number" | "boolean"): Value {
-    const op = this.builder.op({ opcode: name, operands: args, results: [{ type }] });
+  private emit(name: string, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
+    const op = this.builder.op({ opcode: name, operands: args, results: [{ type }], attrs });
     const result = op.results[0]!;
     this.definitions.set(result, op);
     return result;

@@ -24,6 +24,7 @@
 import type { Activity } from "../analysis/activity.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import { loopParts } from "../ir/loops.js";
 import { structuralOps } from "../ir/ops.js";
 import { primitive } from "../rules/primitives.js";
 import { AdjointAlgebra } from "./adjoint-algebra.js";
@@ -77,6 +78,7 @@ class ReverseTransform {
   private readonly reverseCounter = new Map<Value, Value>();
   private readonly reversedBody = new Map<Op, Region>();
   private readonly forwardOf = new Map<Op, Op>();
+  private readonly forwardOpRegion = new Map<Op, Region>();
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Value>();
@@ -162,6 +164,7 @@ class ReverseTransform {
         return nested;
       });
       this.forwardOf.set(op, copy);
+      this.forwardOpRegion.set(copy, target);
       copy.results = op.results.map((r) => this.cloneValue(r, target));
       copy.results.forEach((r) => this.forwardDefinition.set(r, copy));
       target.ops.push(copy);
@@ -186,18 +189,13 @@ class ReverseTransform {
     const isElement = definingOp?.opcode === "array.get";
     const recomputable = isElement ? !this.writtenArrays.has(definingOp.operands[0]!) : value.name === undefined;
     if (definingOp && cheapToRecompute.has(definingOp.opcode) && recomputable) {
-      return this.builder.op({
-        opcode: definingOp.opcode,
-        operands: definingOp.operands.map((v) => this.record(v)),
-        results: [{ type: value.type }],
-        attrs: { recomputed: true },
-      }).results[0]!;
+      return this.algebra.recompute(definingOp.opcode, definingOp.operands.map((v) => this.record(v)), value.type);
     }
     let visible = value;
     while (this.forwardRegionOf.get(visible) !== this.body) {
       const region = this.forwardRegionOf.get(visible)!;
       const { op, region: outer } = this.forwardParent.get(region)!;
-      if (op.opcode === "for") return this.recordFromLoop(visible, op, region);
+      if (loopParts(op)) return this.recordFromLoop(visible, op, region);
       for (const branch of op.regions) {
         if (branch === region) {
           branch.yields.push(visible);
@@ -222,7 +220,7 @@ class ReverseTransform {
    * the reversed iteration (visible there, which is where the reverse sweep reads it).
    */
   private recordFromLoop(value: Value, loop: Op, body: Region): Value {
-    if (value === body.params[0]) return this.reverseCounter.get(value)!;
+    if (loop.opcode === "for" && value === body.params[0]) return this.reverseCounter.get(value)!;
     const element = value.type === "boolean" ? "boolean" : "number";
     const stack = this.stackAllocations.op({
       opcode: "stack.new",
@@ -275,12 +273,11 @@ class ReverseTransform {
           });
           this.countSites(branch);
         }
-      } else if (op.opcode === "for") {
-        const [body] = op.regions as [Region];
+      } else if (loopParts(op)) {
+        const { body, inits } = loopParts(op)!;
         for (const j of this.activeCarried(op)) {
           if (isActive(body.yields[j]!)) addSite(body.yields[j]!, body);
-          const init = op.operands[3 + j]!;
-          if (isActive(init)) addSite(init, region);
+          if (isActive(inits[j]!)) addSite(inits[j]!, region);
         }
         this.countSites(body);
       } else if (op.opcode === "array.set") {
@@ -367,7 +364,7 @@ class ReverseTransform {
       const op = region.ops[i]!;
       if (op.loc) this.builder.loc = op.loc;
       if (op.opcode === "if") this.reverseIf(op);
-      else if (op.opcode === "for") this.reverseFor(op);
+      else if (loopParts(op)) this.reverseLoop(op);
       else if (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) this.reverseArrayGet(op);
       else if (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) this.reverseArraySet(op);
       else if (op.opcode === "array.literal" && this.activity.isActive(op.results[0]!)) this.reverseArrayLiteral(op);
@@ -397,20 +394,18 @@ class ReverseTransform {
     }
   }
 
-  /** The carried values of a `for` op that carry a derivative. */
+  /** The carried values of a loop that carry a derivative. */
   private activeCarried(op: Op): number[] {
-    const [body] = op.regions as [Region];
+    const { body, carriedParams } = loopParts(op)!;
     const isActive = (v: Value) => this.activity.isActive(v);
-    return op.results.flatMap((r, j) => (isActive(r) || isActive(body.params[j + 1]!) || isActive(body.yields[j]!) ? [j] : []));
+    return op.results.flatMap((r, j) => (isActive(r) || isActive(carriedParams[j]!) || isActive(body.yields[j]!) ? [j] : []));
   }
 
   /** Values yielded inside `op` whose adjoints its reversal adds to. */
   private yieldTargets(op: Op): Value[] {
     const isActive = (v: Value) => this.activity.isActive(v);
-    if (op.opcode === "for") {
-      const [body] = op.regions as [Region];
-      return this.activeCarried(op).flatMap((j) => (isActive(body.yields[j]!) ? [body.yields[j]!] : []));
-    }
+    const loop = loopParts(op);
+    if (loop) return this.activeCarried(op).flatMap((j) => (isActive(loop.body.yields[j]!) ? [loop.body.yields[j]!] : []));
     return op.results.flatMap((r, j) => (isActive(r) ? op.regions.flatMap((branch) => (isActive(branch.yields[j]!) ? [branch.yields[j]!] : [])) : []));
   }
 
@@ -422,9 +417,10 @@ class ReverseTransform {
     const visit = (region: Region) => {
       region.params.forEach((p) => inside.add(p));
       for (const inner of region.ops) {
-        if (inner.opcode === "if" || inner.opcode === "for") {
+        if (inner.opcode === "if" || loopParts(inner)) {
           this.yieldTargets(inner).forEach((v) => targets.add(v));
-          if (inner.opcode === "for") this.activeCarried(inner).forEach((j) => targets.add(inner.operands[3 + j]!));
+          const loop = loopParts(inner);
+          if (loop) this.activeCarried(inner).forEach((j) => targets.add(loop.inits[j]!));
           inner.regions.forEach(visit);
         } else if (inner.opcode === "array.set" && isActive(inner.operands[0]!)) {
           targets.add(inner.operands[2]!);
@@ -450,7 +446,7 @@ class ReverseTransform {
    * to it after this point), a new one otherwise.
    */
   private carriedCell(op: Op, j: number): Value {
-    const param = op.regions[0]!.params[j + 1]!;
+    const param = loopParts(op)!.carriedParams[j]!;
     const resultAdjoint = this.adjoints.get(op.results[j]!);
     if (resultAdjoint?.kind === "cell") {
       this.adjoints.set(param, resultAdjoint);
@@ -493,24 +489,20 @@ class ReverseTransform {
   }
 
   /**
-   * A counted loop reversed: the same counter values, last first. Each carried value has a cell
-   * holding the adjoint that flows backwards from one iteration to the one before.
+   * A loop reversed: a counted loop runs its counter backwards, a `while` loop runs as many
+   * times as the forward loop did (counted there). Each carried value has a cell holding the
+   * adjoint that flows backwards from one iteration to the one before.
    */
-  private reverseFor(op: Op): void {
+  private reverseLoop(op: Op): void {
     const carried = this.activeCarried(op);
-    const [body] = op.regions as [Region];
+    const { body, carriedParams, inits } = loopParts(op)!;
     if (carried.length === 0 && !this.hasActiveArrayEffects(body)) return;
     const cells = carried.map((j) => this.carriedCell(op, j));
     this.declareTargets(op);
-    const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [Value, Value, Value];
-    const comparison = String(op.attrs.comparison);
-    const stepValue = this.constantValue(op.operands[2]!);
-    const counter = this.values.value("number", body.params[0]!.name);
-    const reversed = emptyRegion([counter]);
     const forwardLoop = this.forwardOf.get(op)!;
-    this.reverseCounter.set(forwardLoop.regions[0]!.params[0]!, counter);
+    const header = op.opcode === "for" ? this.reversedCounter(op, forwardLoop) : this.reversedIterations(forwardLoop);
+    const reversed = emptyRegion([header.counter]);
     this.reversedBody.set(forwardLoop, reversed);
-    const last = this.lastCounterValue(op, start, bound, step, stepValue, comparison);
     this.builder.inRegion(reversed, () => {
       const saved = this.currentPrimalRegion;
       this.currentPrimalRegion = body;
@@ -521,8 +513,8 @@ class ReverseTransform {
         return read;
       });
       carried.forEach((j, k) => {
-        const accumulation = this.accumulatesInPlace(body, j);
-        if (accumulation) this.implicitContributions.set(accumulation, body.params[j + 1]!);
+        const accumulation = this.accumulatesInPlace(body, carriedParams[j]!, body.yields[j]!);
+        if (accumulation) this.implicitContributions.set(accumulation, carriedParams[j]!);
         else this.builder.op({ opcode: "cell.set", operands: [cells[k]!, this.algebra.num(0)] });
       });
       carried.forEach((j, k) => {
@@ -533,19 +525,57 @@ class ReverseTransform {
     });
     this.builder.op({
       opcode: "for",
-      operands: [last, start, this.algebra.num(-stepValue)],
+      operands: header.operands,
       regions: [reversed],
-      attrs: { comparison: stepValue > 0 ? "ge" : "le" },
+      attrs: { comparison: header.comparison },
       ...(op.loc ? { loc: op.loc } : {}),
     });
     carried.forEach((j, k) => {
-      const init = op.operands[3 + j]!;
+      const init = inits[j]!;
       if (this.activity.isActive(init)) {
         const read = this.builder.emit("cell.read", [cells[k]!], "number");
         this.reads.add(read);
         this.contribute(init, read);
       }
     });
+  }
+
+  /** `for (i = last; i >= start; i -= step)` for a counted loop; its counter stands for the forward one. */
+  private reversedCounter(op: Op, forwardLoop: Op) {
+    const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [Value, Value, Value];
+    const stepValue = this.constantValue(op.operands[2]!);
+    const counter = this.values.value("number", op.regions[0]!.params[0]!.name);
+    this.reverseCounter.set(forwardLoop.regions[0]!.params[0]!, counter);
+    const last = this.lastCounterValue(op, start, bound, step, stepValue, String(op.attrs.comparison));
+    return { counter, operands: [last, start, this.algebra.num(-stepValue)], comparison: stepValue > 0 ? "ge" : "le" };
+  }
+
+  /**
+   * `for (k = iterations - 1; k >= 0; k--)` for a `while` loop: the forward loop is given a
+   * counter of its iterations, read (recorded) here.
+   */
+  private reversedIterations(forwardLoop: Op) {
+    const [, body] = forwardLoop.regions as [Region, Region];
+    const region = this.forwardOpRegion.get(forwardLoop)!;
+    forwardLoop.operands.push(this.stackAllocations.constant(0));
+    forwardLoop.regions[0]!.params.push(this.values.value("number"));
+    const current = this.values.value("number", "iterations");
+    body.params.push(current);
+    this.forwardRegionOf.set(current, body);
+    const one = this.values.value("number");
+    const next = this.values.value("number", "iterations");
+    body.ops.push(
+      { opcode: "const", operands: [], results: [one], regions: [], attrs: { value: 1 } },
+      { opcode: "add", operands: [current, one], results: [next], regions: [], attrs: {} },
+    );
+    body.yields.push(next);
+    const iterations = this.values.value("number", "iterations");
+    forwardLoop.results.push(iterations);
+    this.forwardRegionOf.set(iterations, region);
+    this.forwardDefinition.set(iterations, forwardLoop);
+    const count = this.record(iterations);
+    const counter = this.values.value("number", "iteration");
+    return { counter, operands: [this.algebra.apply("sub", count, this.algebra.num(1)), this.algebra.num(0), this.algebra.num(-1)], comparison: "ge" };
   }
 
   /** True when the region reads or writes, at any depth, an element that carries a derivative. */
@@ -563,9 +593,7 @@ class ReverseTransform {
    * `s` in one iteration is that of the next `s`: the reversed loop leaves the cell as it is
    * instead of emptying it and adding it back. Returns the `add`/`sub` op, or undefined.
    */
-  private accumulatesInPlace(body: Region, j: number): Op | undefined {
-    const param = body.params[j + 1]!;
-    const next = body.yields[j]!;
+  private accumulatesInPlace(body: Region, param: Value, next: Value): Op | undefined {
     const op = body.ops.find((candidate) => candidate.results[0] === next);
     if (!op || !(op.opcode === "add" || (op.opcode === "sub" && op.operands[0] === param))) return undefined;
     if (op.operands[0] === op.operands[1] || !op.operands.includes(param)) return undefined;
