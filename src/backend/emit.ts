@@ -74,6 +74,8 @@ export class FunctionEmitter {
   private readonly names = new Map<Value, string>();
   /** Values stored in the variable of an `if` result (see coalesceYields). */
   private readonly storage = new Map<Value, Value>();
+  /** The index variable of each stack kept in a typed array. */
+  private readonly stackTops = new Map<Value, string>();
   /** For each nested region: the region holding its op, and the op's index there. */
   private readonly regionParent = new Map<Region, { region: Region; index: number }>();
   private readonly reverseOps = new Set<Op>();
@@ -470,15 +472,35 @@ export class FunctionEmitter {
         this.lines.push(`${indent}${this.nameOf(array)}[${this.expression(index).text}] ${this.accumulation(addend)};`);
         return;
       }
-      case "stack.new":
-        this.lines.push(`${indent}const ${this.nameOf(result!)}: ${String(op.attrs.element)}[] = [];`);
+      case "stack.new": {
+        const name = this.nameOf(result!);
+        const element = String(op.attrs.element);
+        if (op.operands.length === 0) {
+          this.lines.push(`${indent}const ${name}: ${element}[] = [];`);
+          return;
+        }
+        const top = this.namer.claim(`${name.replace(/Stack$/, "")}Top`);
+        this.stackTops.set(result!, top);
+        const kind = element === "boolean" ? "Uint8Array" : "Float64Array";
+        this.lines.push(`${indent}const ${name} = new ${kind}(${this.expression(op.operands[0]!).text});`, `${indent}let ${top} = 0;`);
         return;
-      case "stack.push":
-        this.lines.push(`${indent}${this.nameOf(op.operands[0]!)}.push(${this.expression(op.operands[1]!).text});`);
+      }
+      case "stack.push": {
+        const [stack, value] = op.operands as [Value, Value];
+        const top = this.stackTops.get(stack);
+        const text = this.expression(value).text;
+        if (top === undefined) this.lines.push(`${indent}${this.nameOf(stack)}.push(${text});`);
+        else this.lines.push(`${indent}${this.nameOf(stack)}[${top}++] = ${value.type === "boolean" ? `${this.operand(value, Precedence.or)} ? 1 : 0` : text};`);
         return;
-      case "stack.pop":
-        this.lines.push(`${indent}${this.declaration(result!)} = ${this.nameOf(op.operands[0]!)}.pop()!;`);
+      }
+      case "stack.pop": {
+        const [stack] = op.operands as [Value];
+        const top = this.stackTops.get(stack);
+        const popped =
+          top === undefined ? `${this.nameOf(stack)}.pop()!` : `${this.nameOf(stack)}[--${top}]${result!.type === "boolean" ? " === 1" : ""}`;
+        this.lines.push(`${indent}${this.declaration(result!)} = ${popped};`);
         return;
+      }
       default:
         throw new Error(`cannot print op '${op.opcode}'`);
     }

@@ -79,6 +79,10 @@ class ReverseTransform {
   private readonly reversedBody = new Map<Op, Region>();
   private readonly forwardOf = new Map<Op, Op>();
   private readonly forwardOpRegion = new Map<Op, Region>();
+  private readonly primalOfLoop = new Map<Op, Op>();
+  /** How many ops of the top region are the forward sweep (it grows as storage is placed in it). */
+  private forwardOps = 0;
+  private readonly capacities = new Map<Region, Value>();
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Value>();
@@ -103,7 +107,7 @@ class ReverseTransform {
       return { ...p, value };
     });
     this.cloneRegion(primal.body, this.body);
-    const forwardOps = this.body.ops.length;
+    this.forwardOps = this.body.ops.length;
     this.collectWrittenArrays(this.body);
 
     this.countSites(primal.body);
@@ -115,6 +119,7 @@ class ReverseTransform {
       .map((p) => (p.value.type === "array" ? this.arrayAdjoint(p.value) : (this.adjointValue(p.value) ?? this.algebra.num(0))));
     this.body.yields = [this.forward.get(returned)!, ...grads];
     const stacks = this.stackAllocations.region.ops;
+    const forwardOps = this.forwardOps;
     this.body.ops = [...stacks, ...this.body.ops.slice(0, forwardOps), ...this.adjointAllocations.region.ops, ...this.body.ops.slice(forwardOps)];
     const forwardOpCount = stacks.length + forwardOps;
     removeUnusedAdjointOps(this.body, forwardOpCount);
@@ -164,6 +169,7 @@ class ReverseTransform {
         return nested;
       });
       this.forwardOf.set(op, copy);
+      this.primalOfLoop.set(copy, op);
       this.forwardOpRegion.set(copy, target);
       copy.results = op.results.map((r) => this.cloneValue(r, target));
       copy.results.forEach((r) => this.forwardDefinition.set(r, copy));
@@ -186,9 +192,9 @@ class ReverseTransform {
     if (readable) return readable;
     // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`; elements of
     // arrays the function never writes into are read again wherever they are needed.
-    const isElement = definingOp?.opcode === "array.get";
-    const recomputable = isElement ? !this.writtenArrays.has(definingOp.operands[0]!) : value.name === undefined;
-    if (definingOp && cheapToRecompute.has(definingOp.opcode) && recomputable) {
+    // A cheap value whose operands would have to be stored is stored itself instead: one push
+    // (a byte, for a branch's condition) rather than several.
+    if (definingOp && this.isRecomputable(value, definingOp) && definingOp.operands.every((v) => this.readableWithoutStorage(v))) {
       return this.algebra.recompute(definingOp.opcode, definingOp.operands.map((v) => this.record(v)), value.type);
     }
     let visible = value;
@@ -222,16 +228,99 @@ class ReverseTransform {
   private recordFromLoop(value: Value, loop: Op, body: Region): Value {
     if (loop.opcode === "for" && value === body.params[0]) return this.reverseCounter.get(value)!;
     const element = value.type === "boolean" ? "boolean" : "number";
-    const stack = this.stackAllocations.op({
-      opcode: "stack.new",
-      results: [{ type: "stack", name: `${value.name ?? "tmp"}Stack` }],
-      attrs: { element },
-    }).results[0]!;
+    const stackSpec = { opcode: "stack.new", results: [{ type: "stack" as const, name: `${value.name ?? (value.type === "boolean" ? "branch" : "tmp")}Stack` }], attrs: { element } };
+    const outermost = this.enclosingLoops(body).at(-1)!;
+    const capacity = this.capacityBefore(outermost, body);
+    const stack = capacity
+      ? this.insertBefore(outermost, () => this.builder.op({ ...stackSpec, operands: [capacity] }).results[0]!)
+      : this.stackAllocations.op(stackSpec).results[0]!;
     body.ops.push({ opcode: "stack.push", operands: [stack, value], results: [], regions: [], attrs: {} });
     const popped = this.values.value(value.type, value.name);
     this.reversedBody.get(loop)!.ops.unshift({ opcode: "stack.pop", operands: [stack], results: [popped], regions: [], attrs: {} });
     this.recorded.set(value, popped);
     return popped;
+  }
+
+  /**
+   * How many values a stack pushed once per iteration of `body` holds in all, when that is known
+   * before `outermost` (the outermost loop around it) starts: the product of the trip counts of
+   * counted loops whose bounds are computed before it. Undefined otherwise (the stack grows).
+   */
+  private capacityBefore(outermost: Op, body: Region): Value | undefined {
+    const loops = this.enclosingLoops(body);
+    const top = this.body.ops.indexOf(outermost);
+    if (top < 0 || loops.some((loop) => loop.opcode !== "for")) return undefined;
+    const known = (v: Value) =>
+      this.forwardDefinition.get(v)?.opcode === "const" ||
+      this.primal.params.some((p) => this.forward.get(p.value) === v) ||
+      (this.forwardRegionOf.get(v) === this.body && this.body.ops.indexOf(this.forwardDefinition.get(v)!) < top);
+    if (!loops.every((loop) => loop.operands.slice(0, 3).every(known))) return undefined;
+    const cached = this.capacities.get(body);
+    if (cached) return cached;
+    const capacity = this.insertBefore(outermost, () =>
+      loops.map((loop) => this.tripCount(loop)).reduce((product, count) => this.algebra.apply("mul", product, count)),
+    );
+    this.capacities.set(body, capacity);
+    return capacity;
+  }
+
+  /** The number of iterations of a forward counted loop, from its start, bound and step. */
+  private tripCount(loop: Op): Value {
+    const m = this.algebra;
+    const [start, bound] = loop.operands.map((v) => (this.forwardDefinition.get(v)?.opcode === "const" ? m.literal(this.forwardDefinition.get(v)!.attrs) : v)) as [Value, Value];
+    const stepValue = this.forwardDefinition.get(loop.operands[2]!)!.attrs.value as number;
+    const comparison = String(loop.attrs.comparison);
+    const inclusive = comparison === "le" || comparison === "ge";
+    const primalLoop = this.primalOfLoop.get(loop)!;
+    const span = stepValue > 0 ? m.apply("sub", bound, start) : m.apply("sub", start, bound);
+    const integers = Math.abs(stepValue) === 1 && this.isInteger(primalLoop.operands[0]!) && this.isInteger(primalLoop.operands[1]!);
+    const count = integers
+      ? inclusive ? m.apply("add", span, m.num(1)) : span
+      : inclusive
+        ? m.apply("add", m.apply("floor", m.apply("div", span, m.num(Math.abs(stepValue)))), m.num(1))
+        : m.apply("ceil", m.apply("div", span, m.num(Math.abs(stepValue))));
+    const neverNegative = !inclusive && stepValue === 1 && this.forwardDefinition.get(loop.operands[0]!)?.attrs.value === 0 &&
+      this.forwardDefinition.get(loop.operands[1]!)?.opcode === "array.length";
+    return neverNegative ? count : m.apply("max", m.num(0), count);
+  }
+
+  /** Builds ops with `build` and places them in the forward sweep just before `anchor`. */
+  private insertBefore<R>(anchor: Op, build: () => R): R {
+    const scratch = emptyRegion();
+    const result = this.builder.inRegion(scratch, build);
+    this.body.ops.splice(this.body.ops.indexOf(anchor), 0, ...scratch.ops);
+    this.forwardOps += scratch.ops.length;
+    for (const op of scratch.ops) {
+      op.results.forEach((r) => {
+        this.forwardRegionOf.set(r, this.body);
+        this.forwardDefinition.set(r, op);
+      });
+    }
+    return result;
+  }
+
+  private isRecomputable(value: Value, definingOp: Op): boolean {
+    if (!cheapToRecompute.has(definingOp.opcode)) return false;
+    return definingOp.opcode === "array.get" ? !this.writtenArrays.has(definingOp.operands[0]!) : value.name === undefined;
+  }
+
+  /** True when the reverse sweep can have `value` without pushing anything on a stack. */
+  private readableWithoutStorage(value: Value): boolean {
+    const definingOp = this.forwardDefinition.get(value);
+    if (definingOp?.opcode === "const" || this.recorded.has(value) || this.forwardRegionOf.get(value) === this.body) return true;
+    const region = this.forwardRegionOf.get(value)!;
+    if (this.forwardParent.get(region)?.op.opcode === "for" && value === region.params[0]) return true;
+    if (definingOp && this.isRecomputable(value, definingOp)) return definingOp.operands.every((v) => this.readableWithoutStorage(v));
+    return !this.enclosingLoops(region).length;
+  }
+
+  /** The loop ops around a forward region, innermost first. */
+  private enclosingLoops(region: Region): Op[] {
+    const loops: Op[] = [];
+    for (let parent = this.forwardParent.get(region); parent; parent = this.forwardParent.get(parent.region)) {
+      if (loopParts(parent.op)) loops.push(parent.op);
+    }
+    return loops;
   }
 
   /** The value, a literal equal to it, or its recorded copy, when readable at the top already. */
