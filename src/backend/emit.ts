@@ -76,6 +76,8 @@ export class FunctionEmitter {
   private readonly storage = new Map<Value, Value>();
   /** The index variable of each stack kept in a typed array. */
   private readonly stackTops = new Map<Value, string>();
+  /** The name of the optional trailing parameter holding arrays for the gradients. */
+  private outName?: string;
   /** For each nested region: the region holding its op, and the op's index there. */
   private readonly regionParent = new Map<Region, { region: Region; index: number }>();
   private readonly reverseOps = new Set<Op>();
@@ -104,6 +106,11 @@ export class FunctionEmitter {
     const params = fn.params.map((p) => `${this.nameOf(p.value)}: ${p.typeText}`);
     const wrt = fn.params.filter((p) => p.differentiated);
     const gradType = wrt.map((p) => `${p.value.name}: ${gradientType(p)}`).join("; ");
+    const outputs = wrt.filter((p) => p.arrayKind !== undefined);
+    if (outputs.length > 0) {
+      this.outName = this.namer.claim("out");
+      params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
+    }
     this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: number; grad: { ${gradType} } } {`);
     this.emitOps(fn.body, "  ");
     const field = (key: string, v: Value) => {
@@ -435,7 +442,9 @@ export class FunctionEmitter {
         const length = this.expression(op.operands[0]!).text;
         const kind = String(op.attrs.kind);
         const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
-        this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
+        const output = typeof op.attrs.output === "string" && this.outName ? `${this.outName}.${op.attrs.output}` : undefined;
+        const text = output ? `${this.outName}?.${op.attrs.output} ? ${output}.fill(0) : ${allocation}` : allocation;
+        this.lines.push(`${indent}${this.declaration(result!)} = ${text};`);
         return;
       }
       case "array.new": {

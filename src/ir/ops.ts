@@ -203,7 +203,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "array.zeros",
     {
-      summary: "a new array of attrs.kind holding the operand's number of zeros",
+      summary:
+        "a new array of attrs.kind holding the operand's number of zeros; for the gradient of parameter attrs.output, the caller's array when it provides one",
       pure: false,
       check: (op) => expectShape(op, ["number"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
     },

@@ -425,10 +425,13 @@ class ReverseTransform {
   private arrayAdjoint(array: Value): Value {
     const existing = this.adjoints.get(array);
     if (existing?.kind === "array") return existing.array;
-    const kind = this.primal.params.find((p) => p.value === array)?.arrayKind ?? String(this.primalDefinition.get(array)!.attrs.kind);
+    const param = this.primal.params.find((p) => p.value === array);
+    const kind = param?.arrayKind ?? String(this.primalDefinition.get(array)!.attrs.kind);
     const forwardArray = this.forward.get(array)!;
     const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
-    const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", { kind }, array.name === undefined ? undefined : `d${array.name}`);
+    // A parameter's gradient may be written into an array the caller provides (see the backend).
+    const attrs: Op["attrs"] = param?.differentiated ? { kind, output: param.value.name! } : { kind };
+    const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", attrs, array.name === undefined ? undefined : `d${array.name}`);
     adjoint.adjointOf = forwardArray;
     this.adjoints.set(array, { kind: "array", array: adjoint });
     return adjoint;
