@@ -538,7 +538,8 @@ export class FunctionEmitter {
     const { inits } = loopParts(op)!;
     op.results.forEach((result, j) => {
       if (this.variableOf(inits[j]!) === this.variableOf(result)) return;
-      const init = this.expression(inits[j]!).text;
+      const unassigned = this.definitions.get(inits[j]!)?.op.opcode === "undef";
+      const init = unassigned ? defaultValue(result.type) : this.expression(inits[j]!).text;
       this.lines.push(`${indent}${this.storage.has(result) ? "" : "let "}${this.nameOf(result)} = ${init};`);
     });
   }
