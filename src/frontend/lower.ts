@@ -567,14 +567,14 @@ export class FunctionLowering {
       const declaration = symbol?.valueDeclaration;
       // Declared before the body: in an enclosing scope or in a for loop's initializer.
       const outside = declaration !== undefined && !(declaration.getStart() >= body.getStart(this.sourceFile) && declaration.getEnd() <= body.getEnd());
-      if (symbol && outside && !this.syntheticSymbols.has(symbol) && !assigned.includes(symbol)) {
-        // `let change: number;` declared before the loop and first assigned in it starts as a
-        // placeholder: TypeScript's definite assignment rules out reading it before.
-        if (!this.env.has(symbol)) {
-          this.env.set(symbol, this.builder.emit("undef", [], this.typeOf((declaration as ts.VariableDeclaration).name, `'${symbol.name}'`)));
-        }
-        assigned.push(symbol);
+      if (!symbol || !outside || assigned.includes(symbol)) return;
+      // `let change: number;` declared before the loop and first assigned in it starts as a
+      // placeholder: TypeScript's definite assignment rules out reading it before.
+      const declaredBeforeLoop = declaration.getEnd() <= loop.getStart(this.sourceFile);
+      if (!this.env.has(symbol) && declaredBeforeLoop && ts.isVariableDeclaration(declaration)) {
+        this.env.set(symbol, this.builder.emit("undef", [], this.typeOf(declaration.name, `'${symbol.name}'`)));
       }
+      if (this.env.has(symbol)) assigned.push(symbol);
     };
     const visit = (node: ts.Node): void => {
       if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))) {
