@@ -115,18 +115,19 @@ async function main() {
       const inputs = workload.args();
 
       const agreement = check(workload.name, fns, inputs);
+      const storage = await measureStorage(dir, workload.name, generated.text, info.gradientName, inputs);
       console.log(
         `${workload.name} (${workload.size}): generated vs hand-written gradient, ` +
           `max relative difference ${agreement.grad.toExponential(2)}; value vs primal: ` +
           `${agreement.value.toExponential(2)} (generated), ${agreement.handValue.toExponential(2)} (hand-written)`,
       );
-      prepared.push({ workload, fns, inputs, agreement });
+      prepared.push({ workload, fns, inputs, agreement, storage });
     }
 
     const rows = [];
-    for (const { workload, fns, inputs, agreement } of prepared) {
+    for (const { workload, fns, inputs, agreement, storage } of prepared) {
       const timing = time(fns, inputs);
-      rows.push({ workload, agreement, ...timing });
+      rows.push({ workload, agreement, storage, ...timing });
       console.log(
         `${workload.name}: ${timing.rounds} timed rounds after ${timing.warmupRounds} warm-up rounds, ` +
           `${timing.seconds.toFixed(1)} s`,
@@ -147,6 +148,27 @@ async function main() {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Bytes the generated gradient stores for its reverse sweep in one call: its source is loaded a
+ * second time with every stack allocation wrapped so that its size is counted (typed arrays by
+ * their byte length, growable stacks by 8 bytes a push), and called once.
+ */
+async function measureStorage(dir, name, source, gradientName, inputs) {
+  const counted = source
+    .replace(/^(\s*const \w+Stack = )(new (?:Float64Array|Uint8Array)\(.*\));$/gm, "$1globalThis.__countStorage($2);")
+    .replace(/^(\s*const \w+Stack): \w+\[\] = \[\];$/gm, "$1 = globalThis.__countPushes([]);");
+  let bytes = 0;
+  globalThis.__countStorage = (array) => ((bytes += array.byteLength), array);
+  globalThis.__countPushes = (array) => {
+    array.push = (...values) => ((bytes += 8 * values.length), Array.prototype.push.apply(array, values));
+    return array;
+  };
+  const module = await load(dir, `${name}.storage.grad.mjs`, counted);
+  module[gradientName](...inputs);
+  const inputBytes = inputs.reduce((sum, input) => sum + (ArrayBuffer.isView(input) ? input.byteLength : Array.isArray(input) ? 8 * input.length : 8), 0);
+  return { bytes, inputBytes };
 }
 
 /** Transpiles TypeScript to an ES2022 module in `dir` and imports it. */
@@ -309,7 +331,7 @@ function tableRows(rows) {
     ratio(r.generated, r.primal),
     ratio(r.hand, r.primal),
     ratio(r.generated, r.hand),
-    "n/a",
+    `${r.storage.bytes.toLocaleString("en-US")} (${(r.storage.bytes / r.storage.inputBytes).toFixed(2)}x input)`,
   ]);
 }
 
@@ -366,8 +388,10 @@ ${markdownTable(table)}
 Times are medians over the timed runs, in milliseconds per call. *primal* is the
 \`@differentiable\` function in \`bench/workloads/<name>.ts\`; *generated* is the gradient adjoint
 generates from it; *hand-written* is \`bench/workloads/<name>.hand.ts\`. Each gradient returns the
-value and the whole gradient, allocating its gradient array on every call. *bytes stored* is not
-measured yet.
+value and the whole gradient, allocating its gradient array on every call. *bytes stored* is what
+the generated gradient allocates for its reverse sweep in one call (stacks of recorded values and
+branch outcomes; the gradient arrays themselves not included), and how that compares with the
+size of the inputs.
 
 All three run in one Node process. Each workload is warmed up (at least ${WARMUP_ROUNDS} rounds
 and ${WARMUP_SECONDS} s), then timed for at least ${MIN_ROUNDS} rounds and ${MIN_SECONDS} s; each

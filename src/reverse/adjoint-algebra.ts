@@ -4,8 +4,8 @@
  * no `1 * dy`, `x * -1` or `a + a` noise.
  *
  * Every simplification is exact in IEEE arithmetic except `a * (1 / b) -> a / b` (and
- * `(1 / b) * a`), which rounds once instead of twice, and `0 + a -> a`, which may differ in the
- * sign of a zero. None applies to the forward sweep, which is the user's code unchanged.
+ * `(1 / b) * a`), which rounds once instead of twice, `c1 * (c2 * x) -> (c1 * c2) * x`, which
+ * regroups a constant factor, and `0 + a -> a`, which may differ in the sign of a zero. None applies to the forward sweep, which is the user's code unchanged.
  */
 import type { Builder } from "../ir/builder.js";
 import type { Op, Region, Type, Value } from "../ir/types.js";
@@ -107,6 +107,13 @@ export class AdjointAlgebra implements Algebra<Value> {
         if (negA) return this.apply("neg", this.apply("mul", negA, b));
         const negB = this.negated(b);
         if (negB) return this.apply("neg", this.apply("mul", a, negB));
+        // c1 * (c2 * x) -> (c1 * c2) * x: adjoint code only, where the rounding of a constant
+        // factor does not matter.
+        const scaled = this.definitions.get(b);
+        if (typeof ka === "number" && scaled?.opcode === "mul" && typeof this.constants.get(scaled.operands[0]!) === "number") {
+          const product = ka * (this.constants.get(scaled.operands[0]!) as number);
+          if (readsAsLiteral(product, [ka, this.constants.get(scaled.operands[0]!)])) return this.apply("mul", this.num(product), scaled.operands[1]!);
+        }
         const denominatorOfB = this.reciprocal(b);
         if (denominatorOfB) return this.apply("div", a, denominatorOfB);
         const denominatorOfA = this.reciprocal(a);
