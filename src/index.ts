@@ -32,7 +32,7 @@ export interface GeneratedFunction {
   name: string;
   gradientName: string;
   /** `arrayKind` for array parameters: how the array is stored. */
-  params: { name: string; differentiated: boolean; arrayKind?: ArrayKind }[];
+  params: { name: string; differentiated: boolean; arrayKind?: ArrayKind; rowKind?: ArrayKind }[];
 }
 
 export interface CompiledFile {
@@ -103,6 +103,7 @@ function compileFunction(
     name: p.value.name!,
     differentiated: p.differentiated,
     ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
+    ...(p.rowKind ? { rowKind: p.rowKind } : {}),
   }));
   return {
     module: {

@@ -23,7 +23,7 @@ export interface Activity {
 type Flow = "differentiable" | "opaque" | "none";
 
 /** Ops whose result is computed from the operands' values (arrays: from their elements). */
-const elementFlow = new Set(["array.get", "array.literal", "array.copy", "array.new"]);
+const elementFlow = new Set(["array.get", "array.row", "array.literal", "array.copy", "array.new"]);
 
 function flowOf(op: Op): Flow {
   if (op.opcode === "call" || op.opcode === "template") return "opaque";
@@ -34,7 +34,7 @@ function flowOf(op: Op): Flow {
 
 /** The operands a derivative flows through: all of them, except indices and lengths. */
 function flowingOperands(op: Op): Value[] {
-  if (op.opcode === "array.get") return [op.operands[0]!];
+  if (op.opcode === "array.get" || op.opcode === "array.row") return [op.operands[0]!];
   if (op.opcode === "array.new") return [op.operands[1]!];
   return op.operands;
 }

@@ -48,8 +48,9 @@ export function numberText(value: number): string {
 
 /** The type of a parameter's gradient: its own shape. */
 function gradientType(param: Param): string {
-  if (param.arrayKind === undefined) return "number";
-  return param.arrayKind === "Array" ? "number[]" : param.arrayKind;
+  const arrayType = (kind: string) => (kind === "Array" ? "number[]" : kind);
+  if (param.rowKind !== undefined) return `${arrayType(param.rowKind)}[]`;
+  return param.arrayKind === undefined ? "number" : arrayType(param.arrayKind);
 }
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -106,7 +107,7 @@ export class FunctionEmitter {
     const params = fn.params.map((p) => `${this.nameOf(p.value)}: ${p.typeText}`);
     const wrt = fn.params.filter((p) => p.differentiated);
     const gradType = wrt.map((p) => `${p.value.name}: ${gradientType(p)}`).join("; ");
-    const outputs = wrt.filter((p) => p.arrayKind !== undefined);
+    const outputs = wrt.filter((p) => p.arrayKind !== undefined && p.rowKind === undefined);
     if (outputs.length > 0) {
       this.outName = this.namer.claim("out");
       params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
@@ -343,6 +344,8 @@ export class FunctionEmitter {
         return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`, precedence: member };
       case "array.length":
         return { text: `${this.operand(op.operands[0]!, member)}.length`, precedence: member };
+      case "array.row":
+        return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`, precedence: member };
     }
     const p = primitive(op.opcode)!;
     const [a, b] = op.operands as [Value, Value];
@@ -458,6 +461,14 @@ export class FunctionEmitter {
         this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
         return;
       }
+      case "array.zerosLike": {
+        const row = this.namer.claim("row");
+        const rows = String(op.attrs.rows);
+        const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
+        this.lines.push(`${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map((${row}) => ${zeros});`);
+        this.namer.release(row);
+        return;
+      }
       case "array.literal":
         this.lines.push(`${indent}${this.declaration(result!)} = [${op.operands.map((v) => this.expression(v).text).join(", ")}];`);
         return;
@@ -466,7 +477,7 @@ export class FunctionEmitter {
         return;
       case "array.set": {
         const [array, index, value] = op.operands as [Value, Value, Value];
-        this.lines.push(`${indent}${this.nameOf(array)}[${this.expression(index).text}] = ${this.expression(value).text};`);
+        this.lines.push(`${indent}${this.operand(array, member)}[${this.expression(index).text}] = ${this.expression(value).text};`);
         return;
       }
       case "array.addAll": {
@@ -478,7 +489,7 @@ export class FunctionEmitter {
       }
       case "array.add": {
         const [array, index, addend] = op.operands as [Value, Value, Value];
-        this.lines.push(`${indent}${this.nameOf(array)}[${this.expression(index).text}] ${this.accumulation(addend)};`);
+        this.lines.push(`${indent}${this.operand(array, member)}[${this.expression(index).text}] ${this.accumulation(addend)};`);
         return;
       }
       case "stack.new": {

@@ -212,7 +212,7 @@ export class FunctionLowering {
 
   /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
   private irType(type: ts.Type): Type | undefined {
-    if (this.arrayKind(type)) return "array";
+    if (this.arrayKind(type) || this.rowKind(type)) return "array";
     const all = (flags: ts.TypeFlags) => (type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags);
     if (all(ts.TypeFlags.NumberLike)) return "number";
     if (all(ts.TypeFlags.BooleanLike)) return "boolean";
@@ -232,6 +232,13 @@ export class FunctionLowering {
     return undefined;
   }
 
+  /** For `number[][]`, `readonly number[][]`, `Float64Array[]`: how the rows are stored. */
+  private rowKind(type: ts.Type): ArrayKind | undefined {
+    if (!this.checker.isArrayType(type)) return undefined;
+    const [row] = this.checker.getTypeArguments(type as ts.TypeReference);
+    return row ? this.arrayKind(row) : undefined;
+  }
+
   private typeOf(node: ts.Node, what: string): Type {
     const irType = this.irType(this.checker.getTypeAtLocation(node));
     return irType && irType !== "void" ? irType : this.rejectType(node, what);
@@ -242,7 +249,7 @@ export class FunctionLowering {
       node,
       "AD1009",
       `${what} has type '${this.checker.typeToString(this.checker.getTypeAtLocation(node))}', which is not supported yet`,
-      "differentiable functions take and compute numbers (and booleans and strings that are not differentiated)",
+      "differentiable functions take numbers and numeric arrays (number[], Float64Array, Float32Array, and arrays of those), and booleans and strings that are not differentiated",
     );
   }
 
@@ -304,7 +311,9 @@ export class FunctionLowering {
       const type = this.typeOf(p, `parameter '${name}'`);
       const value = this.values.value(type, name);
       this.env.set(this.symbolOf(p.name), value);
-      const arrayKind = type === "array" ? this.arrayKind(this.checker.getTypeAtLocation(p)) : undefined;
+      const paramType = this.checker.getTypeAtLocation(p);
+      const rowKind = type === "array" ? this.rowKind(paramType) : undefined;
+      const arrayKind = rowKind ? "Array" : type === "array" ? this.arrayKind(paramType) : undefined;
       if (arrayKind) this.parameterArrays.add(value);
       const differentiable = (type === "number" && !isInt) || type === "array";
       const differentiated = wrt ? wrt.includes(name) : differentiable;
@@ -317,7 +326,14 @@ export class FunctionLowering {
         );
       }
       const typeText = type === "array" ? p.type!.getText(this.sourceFile) : type;
-      return { value, typeText, differentiated, ...(isInt ? { integer: true } : {}), ...(arrayKind ? { arrayKind } : {}) };
+      return {
+        value,
+        typeText,
+        differentiated,
+        ...(isInt ? { integer: true } : {}),
+        ...(arrayKind ? { arrayKind } : {}),
+        ...(rowKind ? { rowKind } : {}),
+      };
     });
     for (const { name, position } of this.fn.wrt ?? []) {
       if (!params.some((p) => p.value.name === name)) {
@@ -602,7 +618,7 @@ export class FunctionLowering {
   }
 
   private lowerLoop(statement: ts.IterationStatement, label?: string): void {
-    const exits = containsReturn(statement.statement) || this.breaks(statement, label);
+    const exits = containsReturn(statement.statement) || this.breaks(statement, label) || this.breaksOutOf(statement).length > 0;
     if (ts.isForStatement(statement) && !exits && this.countedForm(statement) === undefined) {
       this.lowerFor(statement, label);
     } else if (ts.isForOfStatement(statement) && !exits) {
@@ -700,8 +716,9 @@ export class FunctionLowering {
     const bound = this.builder.emit("array.length", [array], "number");
     const carried = this.carriedBy(statement);
     this.rejectCarriedArrays(statement, carried);
+    const rows = this.rowKind(this.checker.getTypeAtLocation(statement.expression)) !== undefined;
     this.emitCountedLoop(statement, undefined, "i", start, bound, 1, "lt", carried, (index) => {
-      this.bind(element, this.builder.emit("array.get", [array, index], "number"));
+      this.bind(element, rows ? this.readRow(array, index) : this.builder.emit("array.get", [array, index], "number"));
       this.lowerLoopBody(statement, label);
     });
   }
@@ -747,7 +764,13 @@ export class FunctionLowering {
     this.env.set(index, this.builder.constant(0));
     this.lowerWhile(statement, label, {
       condition: () => this.builder.emit("lt", [this.env.get(index)!, this.builder.emit("array.length", [array], "number")], "boolean"),
-      beforeBody: () => this.bind(element, this.readElement(array, this.env.get(index)!)),
+      beforeBody: () =>
+        this.bind(
+          element,
+          this.rowKind(this.checker.getTypeAtLocation(statement.expression))
+            ? this.readRow(array, this.env.get(index)!)
+            : this.readElement(array, this.env.get(index)!),
+        ),
       update: () => this.env.set(index, this.builder.emit("add", [this.env.get(index)!, this.builder.constant(1)], "number")),
       carried: [index],
     });
@@ -939,7 +962,9 @@ export class FunctionLowering {
     if (ts.isElementAccessExpression(expression)) {
       const array = this.lowerExpression(expression.expression);
       if (array.type !== "array") return this.unsupported(expression);
-      return this.readElement(array, this.lowerNumber(expression.argumentExpression));
+      const index = this.lowerNumber(expression.argumentExpression);
+      if (this.rowKind(this.checker.getTypeAtLocation(expression.expression))) return this.readRow(array, index);
+      return this.readElement(array, index);
     }
     if (ts.isTemplateExpression(expression)) {
       const operands = expression.templateSpans.map((span) => this.lowerExpression(span.expression));
@@ -1122,6 +1147,13 @@ export class FunctionLowering {
     const value = this.builder.emit("array.get", [array, index], "number");
     this.elementReads.set(key, { region: this.builder.region, value });
     return value;
+  }
+
+  /** `m[i]` of an array of arrays: a row, which is the parameter's as much as the parameter is. */
+  private readRow(array: Value, index: Value): Value {
+    const row = this.builder.emit("array.row", [array, index], "array");
+    if (this.parameterArrays.has(array)) this.parameterArrays.add(row);
+    return row;
   }
 
   /** Arrays are created at the top of the function, where their gradients can be allocated. */

@@ -153,6 +153,22 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     },
   ],
   [
+    "array.row",
+    {
+      summary: "the row of an array of arrays at an index (itself an array)",
+      pure: true,
+      check: (op) => expectShape(op, ["array", "number"], ["array"]),
+    },
+  ],
+  [
+    "array.zerosLike",
+    {
+      summary: "a new array of arrays shaped like the operand, each row of attrs.rows holding zeros",
+      pure: false,
+      check: (op) => expectShape(op, ["array"], ["array"]) ?? (typeof op.attrs.rows === "string" ? undefined : "needs attrs.rows"),
+    },
+  ],
+  [
     "array.length",
     {
       summary: "the length of an array",

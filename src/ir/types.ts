@@ -10,7 +10,8 @@
  * results are the values after the last iteration (MLIR's `scf.for`). Reversal is recursion over
  * regions.
  *
- * Arrays are references: `array.get` reads an element, `array.add` adds into one.
+ * Arrays are references: `array.get` reads an element, `array.add` adds into one; `array.row`
+ * reads a row of an array of arrays.
  *
  * Adjoint code adds two mutable concepts. The cell: `cell.new` declares an accumulator,
  * `cell.add` adds into it, `cell.set` overwrites it and `cell.read` takes its current value.
@@ -72,6 +73,8 @@ export interface Param {
   integer?: boolean;
   /** For array parameters: how the array (and so its gradient) is stored. */
   arrayKind?: ArrayKind;
+  /** For arrays of arrays (`number[][]`, `Float64Array[]`): how each row is stored. */
+  rowKind?: ArrayKind;
 }
 
 export interface IRFunction {

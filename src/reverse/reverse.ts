@@ -38,7 +38,7 @@ export interface GradientIR {
 type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value } | { kind: "array"; array: Value };
 
 /** Ops cheaper to compute again in the reverse sweep than to carry out of a branch or a loop. */
-const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul", "array.length", "array.get"]);
+const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul", "array.length", "array.get", "array.row"]);
 
 function differentiableOp(op: Op): boolean {
   return primitive(op.opcode)?.derivative.kind === "partials";
@@ -85,7 +85,7 @@ class ReverseTransform {
   private readonly capacities = new Map<Region, Value>();
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
-  private readonly implicitContributions = new Map<Op, Value>();
+  private readonly implicitContributions = new Map<Op, Set<Value>>();
   /** Forward arrays the function writes into: their elements cannot be read again later. */
   private readonly writtenArrays = new Set<Value>();
   /** Placeholders handed to rules for primal values, resolved only if a rule uses them. */
@@ -301,7 +301,8 @@ class ReverseTransform {
 
   private isRecomputable(value: Value, definingOp: Op): boolean {
     if (!cheapToRecompute.has(definingOp.opcode)) return false;
-    return definingOp.opcode === "array.get" ? !this.writtenArrays.has(definingOp.operands[0]!) : value.name === undefined;
+    const isRead = definingOp.opcode === "array.get" || definingOp.opcode === "array.row";
+    return isRead ? !this.writtenArrays.has(definingOp.operands[0]!) : value.name === undefined;
   }
 
   /** True when the reverse sweep can have `value` without pushing anything on a stack. */
@@ -425,7 +426,19 @@ class ReverseTransform {
   private arrayAdjoint(array: Value): Value {
     const existing = this.adjoints.get(array);
     if (existing?.kind === "array") return existing.array;
+    const definition = this.primalDefinition.get(array);
+    if (definition?.opcode === "array.row") {
+      // The gradient of a row is the same row of the gradient, read where it is needed.
+      const [rows, index] = definition.operands as [Value, Value];
+      return this.algebra.recompute("array.row", [this.arrayAdjoint(rows), this.resolve(this.placeholder(index))], "array");
+    }
     const param = this.primal.params.find((p) => p.value === array);
+    if (param?.rowKind) {
+      const adjoint = this.adjointAllocations.emit("array.zerosLike", [this.forward.get(array)!], "array", { rows: param.rowKind }, `d${array.name}`);
+      adjoint.adjointOf = this.forward.get(array)!;
+      this.adjoints.set(array, { kind: "array", array: adjoint });
+      return adjoint;
+    }
     const kind = param?.arrayKind ?? String(this.primalDefinition.get(array)!.attrs.kind);
     const forwardArray = this.forward.get(array)!;
     const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
@@ -475,7 +488,7 @@ class ReverseTransform {
     const inputs = op.operands.map((v) => this.placeholder(v));
     const output = this.placeholder(result);
     for (const operand of new Set(op.operands)) {
-      if (!this.activity.isActive(operand) || this.implicitContributions.get(op) === operand) continue;
+      if (!this.activity.isActive(operand) || this.implicitContributions.get(op)?.has(operand)) continue;
       let partial: Value | undefined;
       op.operands.forEach((v, i) => {
         if (v !== operand) return;
@@ -604,13 +617,17 @@ class ReverseTransform {
         this.reads.add(read);
         return read;
       });
+      const inPlace = carried.map((j) => this.accumulatesInPlace(body, carriedParams[j]!, body.yields[j]!));
       carried.forEach((j, k) => {
-        const accumulation = this.accumulatesInPlace(body, carriedParams[j]!, body.yields[j]!);
-        if (accumulation) this.implicitContributions.set(accumulation, carriedParams[j]!);
+        const accumulation = inPlace[k];
+        if (accumulation) this.implicitContribution(accumulation, carriedParams[j]!);
         else this.builder.op({ opcode: "cell.set", operands: [cells[k]!, this.algebra.num(0)] });
       });
       carried.forEach((j, k) => {
-        if (this.activity.isActive(body.yields[j]!)) this.contribute(body.yields[j]!, incoming[k]!);
+        const next = body.yields[j]!;
+        // Through an inner loop, the inner loop itself carries the adjoint in this very cell.
+        if (inPlace[k] && loopParts(inPlace[k]!)) this.adjoints.set(next, { kind: "cell", cell: cells[k]! });
+        else if (this.activity.isActive(next)) this.contribute(next, incoming[k]!);
       });
       this.reverseRegion(body);
       this.currentPrimalRegion = saved;
@@ -624,12 +641,18 @@ class ReverseTransform {
     });
     carried.forEach((j, k) => {
       const init = inits[j]!;
-      if (this.activity.isActive(init)) {
+      if (this.activity.isActive(init) && !this.implicitContributions.get(op)?.has(init)) {
         const read = this.builder.emit("cell.read", [cells[k]!], "number");
         this.reads.add(read);
         this.contribute(init, read);
       }
     });
+  }
+
+  private implicitContribution(op: Op, operand: Value): void {
+    const operands = this.implicitContributions.get(op);
+    if (operands) operands.add(operand);
+    else this.implicitContributions.set(op, new Set([operand]));
   }
 
   /** `for (i = last; i >= start; i -= step)` for a counted loop; its counter stands for the forward one. */
@@ -683,14 +706,17 @@ class ReverseTransform {
   /**
    * For `s = s + t` (or `s - t`, `t + s`) where the body reads `s` nowhere else, the adjoint of
    * `s` in one iteration is that of the next `s`: the reversed loop leaves the cell as it is
-   * instead of emptying it and adding it back. Returns the `add`/`sub` op, or undefined.
+   * instead of emptying it and adding it back. The same holds when the next `s` comes out of an
+   * inner loop that starts from `s` (nested sums). Returns the `add`/`sub` or loop op, or
+   * undefined.
    */
   private accumulatesInPlace(body: Region, param: Value, next: Value): Op | undefined {
-    const op = body.ops.find((candidate) => candidate.results[0] === next);
-    if (!op || !(op.opcode === "add" || (op.opcode === "sub" && op.operands[0] === param))) return undefined;
-    if (op.operands[0] === op.operands[1] || !op.operands.includes(param)) return undefined;
-    const uses = countUses(body, param);
-    return uses === 1 && countUses(body, next) === 1 ? op : undefined;
+    const op = body.ops.find((candidate) => candidate.results.includes(next));
+    if (!op || countUses(body, param) !== 1 || countUses(body, next) !== 1) return undefined;
+    const loop = loopParts(op);
+    if (loop) return loop.inits[op.results.indexOf(next)] === param ? op : undefined;
+    if (!(op.opcode === "add" || (op.opcode === "sub" && op.operands[0] === param))) return undefined;
+    return op.operands[0] !== op.operands[1] && op.operands.includes(param) ? op : undefined;
   }
 
   private constantValue(value: Value): number {

@@ -8,28 +8,39 @@ import { expect } from "vitest";
 import type { GeneratedFunction } from "../../src/index.js";
 import { centralDifference, relativeError } from "./finite-differences.js";
 
-type Gradient = (...args: unknown[]) => { value: number; grad: Record<string, number | ArrayLike<number>> };
+type Gradient = (...args: unknown[]) => { value: number; grad: Record<string, unknown> };
 type Param = GeneratedFunction["params"][number];
+
+function arrayOf(kind: string | undefined, json: number[]): number[] | Float64Array | Float32Array {
+  if (kind === "Float64Array") return Float64Array.from(json);
+  if (kind === "Float32Array") return Float32Array.from(json);
+  return [...json];
+}
 
 /** The argument for a parameter from its JSON form: arrays become the parameter's array kind. */
 function argument(param: Param, json: unknown): unknown {
   if (!Array.isArray(json)) return json;
-  if (param.arrayKind === "Float64Array") return Float64Array.from(json as number[]);
-  if (param.arrayKind === "Float32Array") return Float32Array.from(json as number[]);
-  return [...(json as number[])];
+  if (param.rowKind !== undefined) return (json as number[][]).map((row) => arrayOf(param.rowKind, row));
+  return arrayOf(param.arrayKind, json as number[]);
 }
+
+const plain = (value: unknown): unknown =>
+  ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : Array.isArray(value) ? value.map(plain) : value;
 
 function argumentsOf(fn: GeneratedFunction, json: unknown[]): unknown[] {
   return fn.params.map((param, i) => argument(param, json[i]));
 }
 
-/** Every differentiable coordinate of the arguments: [parameter index, element index or -1]. */
-function coordinates(fn: GeneratedFunction, json: unknown[]): [number, number][] {
-  return fn.params.flatMap((param, i): [number, number][] => {
-    if (!param.differentiated) return [];
-    const value = json[i];
-    return Array.isArray(value) ? value.map((_, j): [number, number] => [i, j]) : [[i, -1]];
-  });
+/** Every differentiable coordinate of the arguments: the parameter's index, then the element's
+ * indices (none for a number, one for an array, two for an array of arrays). */
+function coordinates(fn: GeneratedFunction, json: unknown[]): number[][] {
+  const within = (value: unknown, path: number[]): number[][] =>
+    Array.isArray(value) ? value.flatMap((element, j) => within(element, [...path, j])) : [path];
+  return fn.params.flatMap((param, i) => (param.differentiated ? within(json[i], [i]) : []));
+}
+
+function read(value: unknown, path: number[]): number {
+  return path.reduce((inner: unknown, index) => (inner as ArrayLike<unknown>)[index], value) as number;
 }
 
 export async function checkGradients(
@@ -50,23 +61,19 @@ export async function checkGradients(
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
       const args = argumentsOf(fn, json);
       const { value, grad } = gradient(...args);
-      expect(args.map((a) => (ArrayBuffer.isView(a) ? Array.from(a as Float64Array) : a)), `${where}: arguments unchanged`).toEqual(
-        argumentsOf(fn, json).map((a) => (ArrayBuffer.isView(a) ? Array.from(a as Float64Array) : a)),
-      );
+      expect(args.map(plain), `${where}: arguments unchanged`).toEqual(argumentsOf(fn, json).map(plain));
       expect(Object.is(value, primal(...argumentsOf(fn, json))), `${where}: value is the primal's`).toBe(true);
-      for (const [i, j] of coordinates(fn, json)) {
-        const param = fn.params[i]!;
+      for (const [i, ...element] of coordinates(fn, json)) {
+        const param = fn.params[i!]!;
         const at = (x: number) => {
           const perturbed = argumentsOf(fn, json);
-          if (j < 0) perturbed[i] = x;
-          else (perturbed[i] as number[])[j] = x;
+          if (element.length === 0) perturbed[i!] = x;
+          else (read(perturbed[i!], element.slice(0, -1)) as unknown as number[])[element[element.length - 1]!] = x;
           return primal(...perturbed);
         };
-        const start = j < 0 ? (json[i] as number) : (json[i] as number[])[j]!;
-        const numeric = centralDifference(at, start);
-        const entry = grad[param.name]!;
-        const generatedValue = j < 0 ? (entry as number) : (entry as ArrayLike<number>)[j]!;
-        const label = j < 0 ? param.name : `${param.name}[${j}]`;
+        const numeric = centralDifference(at, read(json[i!], element));
+        const generatedValue = read(grad[param.name], element);
+        const label = `${param.name}${element.map((j) => `[${j}]`).join("")}`;
         expect(
           relativeError(generatedValue, numeric),
           `d${fn.name}/d${label} at ${where}: generated ${generatedValue}, finite differences ${numeric}`,
