@@ -821,7 +821,10 @@ export class FunctionLowering {
       this.withoutAssignments(loop, () => {
         const stop = flags.filter((flag) => flag.name !== "returnValue").map((flag) => this.builder.emit("not", [this.env.get(flag)!], "boolean"));
         const test = first ? this.builder.emit("or", [this.env.get(first)!, parts.condition()], "boolean") : parts.condition();
-        return [...stop, test].reduce((all, next) => this.builder.emit("and", [all, next], "boolean"));
+        // `while (true)` with a break: the break flag alone decides.
+        const alwaysTrue = this.builder.region.ops.find((op) => op.results[0] === test)?.attrs.value === true;
+        const terms = alwaysTrue && stop.length > 0 ? stop : [...stop, test];
+        return terms.reduce((all, next) => this.builder.emit("and", [all, next], "boolean"));
       }),
     ).result;
     conditionRegion.yields = [condition];

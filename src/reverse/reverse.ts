@@ -38,7 +38,7 @@ export interface GradientIR {
 type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value } | { kind: "array"; array: Value };
 
 /** Ops cheaper to compute again in the reverse sweep than to carry out of a branch or a loop. */
-const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul", "array.length", "array.get", "array.row"]);
+const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul", "div", "array.length", "array.get", "array.row"]);
 
 function differentiableOp(op: Op): boolean {
   return primitive(op.opcode)?.derivative.kind === "partials";
