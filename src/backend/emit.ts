@@ -496,7 +496,8 @@ export class FunctionEmitter {
         const name = this.nameOf(result!);
         const element = String(op.attrs.element);
         if (op.operands.length === 0) {
-          this.lines.push(`${indent}const ${name}: ${element}[] = [];`);
+          const pushed = element === "array" ? this.arrayTypeText(this.pushedValue(result!)) : element;
+          this.lines.push(`${indent}const ${name}: ${pushed}[] = [];`);
           return;
         }
         const top = this.namer.claim(`${name.replace(/Stack$/, "")}Top`);
@@ -620,6 +621,35 @@ export class FunctionEmitter {
     return definition !== undefined && this.inlined.has(value) && definition.op.operands.some((v) => this.reads(v, variable));
   }
 
+  /** The value pushed on a stack (every stack has one push). */
+  private pushedValue(stack: Value): Value {
+    const find = (region: Region): Value | undefined => {
+      for (const op of region.ops) {
+        if (op.opcode === "stack.push" && op.operands[0] === stack) return op.operands[1];
+        for (const nested of op.regions) {
+          const found = find(nested);
+          if (found) return found;
+        }
+      }
+      return undefined;
+    };
+    return find(this.fn.body)!;
+  }
+
+  /** The TypeScript type of an array value, from the op that created it. */
+  private arrayTypeText(value: Value): string {
+    const param = this.fn.params.find((p) => p.value === value);
+    if (param) return param.typeText;
+    const { op } = this.definitions.get(value)!;
+    if (op.opcode === "if") {
+      const index = op.results.indexOf(value);
+      const yielded = op.regions.map((r) => r.yields[index]!).find((v) => this.definitions.get(v)?.op.opcode !== "undef")!;
+      return this.arrayTypeText(yielded);
+    }
+    const kind = String(op.attrs.kind);
+    return kind === "Array" ? "number[]" : kind;
+  }
+
   /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */
   private declaration(value: Value): string {
     return this.storage.has(value) ? this.nameOf(value) : `const ${this.nameOf(value)}`;
@@ -630,7 +660,12 @@ export class FunctionEmitter {
     op.results.forEach((result, j) => {
       if (this.storage.has(result)) return;
       const name = this.nameOf(result);
-      this.lines.push(undefinedSomewhere(j) ? `${indent}let ${name} = ${defaultValue(result.type)};` : `${indent}let ${name}: ${result.type};`);
+      if (result.type === "array") {
+        // An array carried out of a branch for the reverse sweep, which reads it only there.
+        this.lines.push(`${indent}let ${name}${undefinedSomewhere(j) ? "!" : ""}: ${this.arrayTypeText(result)};`);
+      } else {
+        this.lines.push(undefinedSomewhere(j) ? `${indent}let ${name} = ${defaultValue(result.type)};` : `${indent}let ${name}: ${result.type};`);
+      }
     });
     const branchLines = op.regions.map((region) => {
       const saved = this.lines.length;

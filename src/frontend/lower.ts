@@ -136,8 +136,6 @@ export class FunctionLowering {
   private readonly values = new ValueFactory();
   private readonly builder: Builder;
   private env = new Map<ts.Symbol, Value>();
-  /** The function's own region, where arrays may be created. */
-  private readonly topRegion: Region;
   private readonly parameterArrays = new Set<Value>();
   /** The loops being lowered, innermost last. */
   private readonly loops: LoopContext[] = [];
@@ -152,7 +150,6 @@ export class FunctionLowering {
     private readonly fn: DifferentiableFunction,
   ) {
     this.builder = new Builder(this.values, emptyRegion());
-    this.topRegion = this.builder.region;
   }
 
   private fail(node: ts.Node, code: DiagnosticCode, message: string, hint: string): never {
@@ -982,12 +979,12 @@ export class FunctionLowering {
       const kind = expression.expression.text;
       const length = this.lowerExpression(expression.arguments[0]!);
       if ((kind === "Float64Array" || kind === "Float32Array") && length.type === "number") {
-        return this.createArray(expression, "array.new", [length, this.builder.constant(0)], kind);
+        return this.builder.emit("array.new", [length, this.builder.constant(0)], "array", { kind });
       }
     }
     if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {
       const elements = expression.elements.map((element) => this.lowerNumber(element));
-      return this.createArray(expression, "array.literal", elements, "Array");
+      return this.builder.emit("array.literal", elements, "array", { kind: "Array" });
     }
     return this.unsupported(expression);
   }
@@ -1144,7 +1141,8 @@ export class FunctionLowering {
    * the first read (`a[i] * a[i]` reads once, and the reverse sweep keeps one value).
    */
   private readElement(array: Value, index: Value): Value {
-    const key = `${array.id}[${index.id}]`;
+    const literal = this.builder.region.ops.find((op) => op.results[0] === index && op.opcode === "const");
+    const key = `${array.id}[${literal ? `=${String(literal.attrs.value)}` : index.id}]`;
     const cached = this.elementReads.get(key);
     if (cached && cached.region === this.builder.region) return cached.value;
     const value = this.builder.emit("array.get", [array, index], "number");
@@ -1157,14 +1155,6 @@ export class FunctionLowering {
     const row = this.builder.emit("array.row", [array, index], "array");
     if (this.parameterArrays.has(array)) this.parameterArrays.add(row);
     return row;
-  }
-
-  /** Arrays are created at the top of the function, where their gradients can be allocated. */
-  private createArray(node: ts.Node, opcode: string, operands: Value[], kind: ArrayKind): Value {
-    if (this.builder.region !== this.topRegion) {
-      this.fail(node, "AD1004", "arrays created inside a loop or a branch are not supported yet", "create the array before the loop and reuse it");
-    }
-    return this.builder.emit(opcode, operands, "array", { kind });
   }
 
   /** Runs a nested lowering that must not assign variables (conditional parts of expressions). */
@@ -1328,12 +1318,12 @@ export class FunctionLowering {
         const literal = ts.isNumericLiteral(fill) || (ts.isPrefixUnaryExpression(fill) && ts.isNumericLiteral(fill.operand));
         if (!literal) this.fail(fill, "AD1004", "arrays can be filled with a number literal only", "fill with 0 and assign the elements in a loop");
         const length = this.lowerNumber(receiver.arguments[0]!);
-        return this.createArray(call, "array.new", [length, this.lowerNumber(fill)], kind);
+        return this.builder.emit("array.new", [length, this.lowerNumber(fill)], "array", { kind });
       }
     }
     if (method === "slice" && call.arguments.length === 0) {
       const source = this.lowerExpression(receiver);
-      if (source.type === "array") return this.createArray(call, "array.copy", [source], kind);
+      if (source.type === "array") return this.builder.emit("array.copy", [source], "array", { kind });
     }
     return undefined;
   }

@@ -237,11 +237,11 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     "stack.new",
     {
       summary:
-        "an empty stack of attrs.element values (number or boolean) for the reverse sweep; with an operand, a typed array of that capacity, else a growable array",
+        "an empty stack of attrs.element values (number, boolean or array) for the reverse sweep; with an operand, a typed array of that capacity, else a growable array",
       pure: false,
       check: (op) =>
         (op.operands.length === 0 ? expectShape(op, [], ["stack"]) : expectShape(op, ["number"], ["stack"])) ??
-        (["number", "boolean"].includes(String(op.attrs.element)) ? undefined : "needs attrs.element"),
+        (["number", "boolean", "array"].includes(String(op.attrs.element)) ? undefined : "needs attrs.element"),
     },
   ],
   [

@@ -79,6 +79,8 @@ class ReverseTransform {
   private readonly reversedBody = new Map<Op, Region>();
   private readonly forwardOf = new Map<Op, Op>();
   private readonly forwardOpRegion = new Map<Op, Region>();
+  /** Each primal branch or loop body -> the region holding its reversal. */
+  private readonly reversedRegions = new Map<Region, Region>();
   private readonly primalOfLoop = new Map<Op, Op>();
   /** How many ops of the top region are the forward sweep (it grows as storage is placed in it). */
   private forwardOps = 0;
@@ -227,10 +229,11 @@ class ReverseTransform {
    */
   private recordFromLoop(value: Value, loop: Op, body: Region): Value {
     if (loop.opcode === "for" && value === body.params[0]) return this.reverseCounter.get(value)!;
-    const element = value.type === "boolean" ? "boolean" : "number";
+    const element = value.type === "number" ? "number" : value.type;
     const stackSpec = { opcode: "stack.new", results: [{ type: "stack" as const, name: `${value.name ?? (value.type === "boolean" ? "branch" : "tmp")}Stack` }], attrs: { element } };
     const outermost = this.enclosingLoops(body).at(-1)!;
-    const capacity = this.capacityBefore(outermost, body);
+    // Arrays made in an iteration are kept by reference, in a growable stack.
+    const capacity = value.type === "array" ? undefined : this.capacityBefore(outermost, body);
     const stack = capacity
       ? this.insertBefore(outermost, () => this.builder.op({ ...stackSpec, operands: [capacity] }).results[0]!)
       : this.stackAllocations.op(stackSpec).results[0]!;
@@ -441,11 +444,36 @@ class ReverseTransform {
     }
     const kind = param?.arrayKind ?? String(this.primalDefinition.get(array)!.attrs.kind);
     const forwardArray = this.forward.get(array)!;
+    if (!param && this.primalRegionOf.get(array) !== this.primal.body) return this.iterationArrayAdjoint(array, kind);
     const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
     // A parameter's gradient may be written into an array the caller provides (see the backend).
     const attrs: Op["attrs"] = param?.differentiated ? { kind, output: param.value.name! } : { kind };
     const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", attrs, array.name === undefined ? undefined : `d${array.name}`);
     adjoint.adjointOf = forwardArray;
+    this.adjoints.set(array, { kind: "array", array: adjoint });
+    return adjoint;
+  }
+
+  /**
+   * The gradient of an array created inside a loop or a branch: a new one for every execution of
+   * that region, allocated at the start of its reversed region (after the values it pops).
+   */
+  private iterationArrayAdjoint(array: Value, kind: string): Value {
+    const creation = this.primalDefinition.get(array)!;
+    const reversed = this.reversedRegions.get(this.primalRegionOf.get(array)!)!;
+    const scratch = emptyRegion();
+    const adjoint = this.builder.inRegion(scratch, () => {
+      const length =
+        creation.opcode === "array.new"
+          ? this.resolve(this.placeholder(creation.operands[0]!))
+          : creation.opcode === "array.literal"
+            ? this.algebra.num(creation.operands.length)
+            : this.builder.emit("array.length", [this.resolve(this.placeholder(creation.operands[0]!))], "number");
+      return this.builder.emit("array.zeros", [length], "array", { kind }, array.name === undefined ? undefined : `d${array.name}`);
+    });
+    adjoint.adjointOf = this.forward.get(array)!;
+    const afterPops = reversed.ops.findIndex((op) => op.opcode !== "stack.pop");
+    reversed.ops.splice(afterPops < 0 ? reversed.ops.length : afterPops, 0, ...scratch.ops);
     this.adjoints.set(array, { kind: "array", array: adjoint });
     return adjoint;
   }
@@ -574,8 +602,27 @@ class ReverseTransform {
     const adjointArray = this.arrayAdjoint(array);
     const at = this.resolve(this.placeholder(index));
     const elementAdjoint = this.builder.emit("array.get", [adjointArray, at], "number");
-    this.builder.op({ opcode: "array.set", operands: [adjointArray, at, this.algebra.num(0)] });
+    const update = this.updatesInPlace(op);
+    if (update) this.implicitContribution(update.op, update.old);
+    else this.builder.op({ opcode: "array.set", operands: [adjointArray, at, this.algebra.num(0)] });
     if (this.activity.isActive(value)) this.contribute(value, elementAdjoint);
+  }
+
+  /**
+   * For `a[i] = a[i] + t` (or `a[i] - t`, `t + a[i]`), the old element's adjoint is the new one's:
+   * the element's adjoint stays as it is rather than being emptied and added back. Returns the
+   * `add`/`sub` op and the old element it reads, or undefined.
+   */
+  private updatesInPlace(set: Op): { op: Op; old: Value } | undefined {
+    const [array, index, value] = set.operands as [Value, Value, Value];
+    const op = this.primalDefinition.get(value);
+    if (!op || !(op.opcode === "add" || op.opcode === "sub") || op.operands[0] === op.operands[1]) return undefined;
+    const candidates = op.opcode === "sub" ? [op.operands[0]!] : op.operands;
+    const old = candidates.find((v) => {
+      const read = this.primalDefinition.get(v);
+      return read?.opcode === "array.get" && read.operands[0] === array && read.operands[1] === index;
+    });
+    return old && countUses(this.primalRegionOf.get(old)!, old) === 1 ? { op, old } : undefined;
   }
 
   /** `b = [u, v]` reversed: `du += db[0]; dv += db[1]`. */
@@ -608,6 +655,7 @@ class ReverseTransform {
     const header = op.opcode === "for" ? this.reversedCounter(op, forwardLoop) : this.reversedIterations(forwardLoop);
     const reversed = emptyRegion([header.counter]);
     this.reversedBody.set(forwardLoop, reversed);
+    this.reversedRegions.set(body, reversed);
     this.builder.inRegion(reversed, () => {
       const saved = this.currentPrimalRegion;
       this.currentPrimalRegion = body;
@@ -763,6 +811,7 @@ class ReverseTransform {
     const condition = this.resolve(this.placeholder(op.operands[0]!));
     const regions = op.regions.map((branch) => {
       const reversed = emptyRegion();
+      this.reversedRegions.set(branch, reversed);
       this.builder.inRegion(reversed, () => {
         const saved = this.currentPrimalRegion;
         this.currentPrimalRegion = branch;
