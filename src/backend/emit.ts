@@ -77,6 +77,8 @@ export class FunctionEmitter {
   private readonly storage = new Map<Value, Value>();
   /** The index variable of each stack kept in a typed array. */
   private readonly stackTops = new Map<Value, string>();
+  /** Arrays the function pushes onto: their length is read where the program reads it. */
+  private readonly growingArrays = new Set<Value>();
   /** The name of the optional trailing parameter holding arrays for the gradients. */
   private outName?: string;
   /** For each nested region: the region holding its op, and the op's index there. */
@@ -133,6 +135,7 @@ export class FunctionEmitter {
       op.regions.forEach((r) => this.regionParent.set(r, { region, index }));
       op.results.forEach((r) => this.definitions.set(r, { op, region, index }));
       if (op.opcode === "cell.add" || op.opcode === "cell.set") this.updatedCells.add(op.operands[0]!);
+      if (op.opcode === "array.set" && op.attrs.push === true) this.growingArrays.add(op.operands[0]!);
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
     region.ops.forEach((op) => this.decideInlining(op));
@@ -248,6 +251,7 @@ export class FunctionEmitter {
   private isTrivialCondition(op: Op): boolean {
     const value = op.results[0]!;
     if (value.name !== undefined || (primitive(op.opcode)?.result !== "boolean" && op.opcode !== "array.length")) return false;
+    if (op.opcode === "array.length" && this.growingArrays.has(op.operands[0]!)) return false;
     return op.operands.every((v) => {
       const definition = this.definitions.get(v);
       return definition === undefined || this.isLiteral(definition.op) || !this.inlined.has(v);
@@ -469,14 +473,21 @@ export class FunctionEmitter {
         this.namer.release(row);
         return;
       }
-      case "array.literal":
-        this.lines.push(`${indent}${this.declaration(result!)} = [${op.operands.map((v) => this.expression(v).text).join(", ")}];`);
+      case "array.literal": {
+        const elements = op.operands.map((v) => this.expression(v).text).join(", ");
+        const declared = this.declaration(result!);
+        this.lines.push(`${indent}${declared}${op.operands.length === 0 && declared.startsWith("const") ? ": number[]" : ""} = [${elements}];`);
         return;
+      }
       case "array.copy":
         this.lines.push(`${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.slice();`);
         return;
       case "array.set": {
         const [array, index, value] = op.operands as [Value, Value, Value];
+        if (op.attrs.push === true) {
+          this.lines.push(`${indent}${this.operand(array, member)}.push(${this.expression(value).text});`);
+          return;
+        }
         this.lines.push(`${indent}${this.operand(array, member)}[${this.expression(index).text}] = ${this.expression(value).text};`);
         return;
       }

@@ -847,7 +847,7 @@ export class FunctionLowering {
   }
 
   private emitCountedLoop(
-    statement: ts.IterationStatement,
+    statement: ts.Node,
     counter: ts.Symbol | undefined,
     counterName: string,
     start: Value,
@@ -1121,14 +1121,7 @@ export class FunctionLowering {
   private writeElement(target: ts.ElementAccessExpression, update: (old: () => Value) => Value): Value {
     const array = this.lowerExpression(target.expression);
     if (array.type !== "array") return this.unsupported(target);
-    if (this.parameterArrays.has(array)) {
-      this.fail(
-        target,
-        "AD1004",
-        `'${target.expression.getText(this.sourceFile)}' is a parameter: writing into it would change the array the caller passed`,
-        `copy it first (const copy = ${target.expression.getText(this.sourceFile)}.slice()) and write into the copy`,
-      );
-    }
+    this.rejectParameterWrite(target, target.expression, array);
     const index = this.lowerNumber(target.argumentExpression);
     const value = update(() => this.readElement(array, index));
     this.builder.op({ opcode: "array.set", operands: [array, index, value] });
@@ -1148,6 +1141,17 @@ export class FunctionLowering {
     const value = this.builder.emit("array.get", [array, index], "number");
     this.elementReads.set(key, { region: this.builder.region, value });
     return value;
+  }
+
+  private rejectParameterWrite(node: ts.Node, target: ts.Expression, array: Value): void {
+    if (!this.parameterArrays.has(array)) return;
+    const name = target.getText(this.sourceFile);
+    this.fail(
+      node,
+      "AD1004",
+      `'${name}' is a parameter: writing into it would change the array the caller passed`,
+      `copy it first (const copy = ${name}.slice()) and write into the copy`,
+    );
   }
 
   /** `m[i]` of an array of arrays: a row, which is the parameter's as much as the parameter is. */
@@ -1257,6 +1261,10 @@ export class FunctionLowering {
     }
     const arrayCreation = this.lowerArrayMethod(call);
     if (arrayCreation) return arrayCreation;
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
+      const array = this.lowerExpression(callee.expression);
+      if (array.type === "array") return this.lowerPush(call, callee.expression, array);
+    }
     const receiverType = ts.isPropertyAccessExpression(callee) ? this.irType(this.checker.getTypeAtLocation(callee.expression)) : undefined;
     if (ts.isPropertyAccessExpression(callee) && (receiverType === "number" || receiverType === "string" || receiverType === "boolean")) {
       // A method of a number, string or boolean (x.toFixed(2), label.toUpperCase()): not differentiated.
@@ -1306,6 +1314,7 @@ export class FunctionLowering {
    */
   private lowerArrayMethod(call: ts.CallExpression): Value | undefined {
     const callee = call.expression;
+    if (callee.getText(this.sourceFile) === "Array.from") return this.lowerArrayFrom(call);
     if (!ts.isPropertyAccessExpression(callee)) return undefined;
     const method = callee.name.text;
     const receiver = callee.expression;
@@ -1326,6 +1335,40 @@ export class FunctionLowering {
       if (source.type === "array") return this.builder.emit("array.copy", [source], "array", { kind });
     }
     return undefined;
+  }
+
+  /** `xs.push(a, b)`: each value is written at the array's current length (`xs[xs.length] = a`). */
+  private lowerPush(call: ts.CallExpression, target: ts.Expression, array: Value): Value {
+    this.rejectParameterWrite(call, target, array);
+    for (const argument of call.arguments) {
+      const value = this.lowerNumber(argument);
+      const index = this.builder.emit("array.length", [array], "number");
+      this.builder.op({ opcode: "array.set", operands: [array, index, value], attrs: { push: true } });
+    }
+    this.elementReads.clear();
+    return this.builder.emit("array.length", [array], "number");
+  }
+
+  /** `Array.from({ length: n }, (_, i) => f(i))`: a new array filled by a counted loop. */
+  private lowerArrayFrom(call: ts.CallExpression): Value | undefined {
+    const [shape, fill] = call.arguments;
+    const lengthProperty =
+      shape && ts.isObjectLiteralExpression(shape) && shape.properties.length === 1 ? shape.properties[0] : undefined;
+    if (!lengthProperty || !ts.isPropertyAssignment(lengthProperty) || lengthProperty.name.getText(this.sourceFile) !== "length") {
+      return undefined;
+    }
+    if (fill && !(ts.isArrowFunction(fill) && !ts.isBlock(fill.body) && fill.parameters.length <= 2)) {
+      return this.fail(fill, "AD1004", "Array.from is supported with an arrow function returning an expression", "write (_, i) => expression");
+    }
+    const length = this.lowerNumber(lengthProperty.initializer);
+    const array = this.builder.emit("array.new", [length, this.builder.constant(0)], "array", { kind: "Array" });
+    if (!fill) return array;
+    const indexParameter = fill.parameters[1];
+    const counter = indexParameter && ts.isIdentifier(indexParameter.name) ? this.symbolOf(indexParameter.name) : undefined;
+    this.emitCountedLoop(call, counter, counter?.name ?? "i", this.builder.constant(0), length, 1, "lt", [], (index) => {
+      this.builder.op({ opcode: "array.set", operands: [array, index, this.lowerNumber(fill.body as ts.Expression)] });
+    });
+    return array;
   }
 
   private declarationsOf(callee: ts.Expression): ts.Declaration[] {

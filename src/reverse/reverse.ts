@@ -90,6 +90,8 @@ class ReverseTransform {
   private readonly implicitContributions = new Map<Op, Set<Value>>();
   /** Forward arrays the function writes into: their elements cannot be read again later. */
   private readonly writtenArrays = new Set<Value>();
+  /** Forward arrays the function pushes onto: their length changes, so it is never read again. */
+  private readonly growingArrays = new Set<Value>();
   /** Placeholders handed to rules for primal values, resolved only if a rule uses them. */
   private readonly placeholders = new Map<Value, Value>();
   private currentPrimalRegion: Region;
@@ -133,6 +135,7 @@ class ReverseTransform {
   private collectWrittenArrays(region: Region): void {
     for (const op of region.ops) {
       if (op.opcode === "array.set") this.writtenArrays.add(op.operands[0]!);
+      if (op.opcode === "array.set" && op.attrs.push === true) this.growingArrays.add(op.operands[0]!);
       op.regions.forEach((r) => this.collectWrittenArrays(r));
     }
   }
@@ -305,7 +308,9 @@ class ReverseTransform {
   private isRecomputable(value: Value, definingOp: Op): boolean {
     if (!cheapToRecompute.has(definingOp.opcode)) return false;
     const isRead = definingOp.opcode === "array.get" || definingOp.opcode === "array.row";
-    return isRead ? !this.writtenArrays.has(definingOp.operands[0]!) : value.name === undefined;
+    if (isRead) return !this.writtenArrays.has(definingOp.operands[0]!);
+    if (definingOp.opcode === "array.length") return !this.growingArrays.has(definingOp.operands[0]!);
+    return value.name === undefined;
   }
 
   /** True when the reverse sweep can have `value` without pushing anything on a stack. */
@@ -463,8 +468,10 @@ class ReverseTransform {
     const reversed = this.reversedRegions.get(this.primalRegionOf.get(array)!)!;
     const scratch = emptyRegion();
     const adjoint = this.builder.inRegion(scratch, () => {
-      const length =
-        creation.opcode === "array.new"
+      const grows = this.growingArrays.has(this.forward.get(array)!);
+      const length = grows
+        ? this.builder.emit("array.length", [this.resolve(this.placeholder(array))], "number")
+        : creation.opcode === "array.new"
           ? this.resolve(this.placeholder(creation.operands[0]!))
           : creation.opcode === "array.literal"
             ? this.algebra.num(creation.operands.length)
