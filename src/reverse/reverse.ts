@@ -3,9 +3,11 @@
  *
  * Accepts: a verified primal IRFunction (the frontend's output) and its activity.
  * Produces: an IRFunction with the same parameters whose body is
- *   1. the forward sweep: the primal body, op for op (so `value` is bit-for-bit the primal's);
+ *   1. the forward sweep: the primal body, op for op (so `value` is bit-for-bit the primal's),
+ *      plus the storage the reverse sweep needs (stack pushes, a counter per `while` loop);
  *   2. the reverse sweep: for each active op, last to first, its adjoint statements; for an `if`,
- *      an `if` on the same condition whose branches hold the reversed branches;
+ *      an `if` on the same condition whose branches hold the reversed branches; for a loop, a
+ *      counted loop running the reversed body once per forward iteration, last first;
  * and which yields the primal value followed by one adjoint per differentiated parameter.
  *
  * The engine knows no math: a primitive's partial derivatives come from the rule table, and the
@@ -13,13 +15,15 @@
  *
  * Adjoints: a value with one contribution, made in its own region, gets an SSA value
  * (`const da = ...`). Any other value gets a cell, declared where its first contribution is
- * made, or before the reversed `if` holding it when that comes first (`let dx = 0; if (...) {
- * dx += ... }`).
+ * made, or before the reversed `if` or loop holding it when that comes first. A loop-carried
+ * value has one cell carrying its adjoint from each reversed iteration to the one before. An
+ * array's adjoint is an array of the same shape.
  *
- * Values the reverse sweep reads (the to-be-recorded set) are those the rules of active ops
- * read. Without loops nothing is overwritten, so recording is making them visible: a value
- * computed inside a branch is yielded out of its `if` (an `undef` in the other branch), and a
- * literal is recomputed where it is needed instead.
+ * Recording (the to-be-recorded analysis): the reverse sweep reads only what the rules of active
+ * ops read, and gets each such value the cheapest way that is correct (see `record`): directly
+ * when computed outside loops; again when cheap or an element of an array never written; out of
+ * a branch as an extra result of its `if`; out of a loop iteration from a stack, a typed array
+ * sized by the trip count when that is known before the loop nest starts.
  */
 import type { Activity } from "../analysis/activity.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
