@@ -41,6 +41,12 @@ export interface GradientIR {
 
 type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value } | { kind: "array"; array: Value };
 
+/** See `accumulatesInPlace`. */
+interface InPlace {
+  marks: [Op, Value][];
+  throughLoop: boolean;
+}
+
 /** Ops cheaper to compute again in the reverse sweep than to carry out of a branch or a loop. */
 const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul", "div", "array.length", "array.get", "array.row"]);
 
@@ -677,15 +683,15 @@ class ReverseTransform {
         return read;
       });
       const inPlace = carried.map((j) => this.accumulatesInPlace(body, carriedParams[j]!, body.yields[j]!));
-      carried.forEach((j, k) => {
+      carried.forEach((_, k) => {
         const accumulation = inPlace[k];
-        if (accumulation) this.implicitContribution(accumulation, carriedParams[j]!);
+        if (accumulation) accumulation.marks.forEach(([op, operand]) => this.implicitContribution(op, operand));
         else this.builder.op({ opcode: "cell.set", operands: [cells[k]!, this.algebra.num(0)] });
       });
       carried.forEach((j, k) => {
         const next = body.yields[j]!;
         // Through an inner loop, the inner loop itself carries the adjoint in this very cell.
-        if (inPlace[k] && loopParts(inPlace[k]!)) this.adjoints.set(next, { kind: "cell", cell: cells[k]! });
+        if (inPlace[k]?.throughLoop) this.adjoints.set(next, { kind: "cell", cell: cells[k]! });
         else if (this.activity.isActive(next)) this.contribute(next, incoming[k]!);
       });
       this.reverseRegion(body);
@@ -765,17 +771,47 @@ class ReverseTransform {
   /**
    * For `s = s + t` (or `s - t`, `t + s`) where the body reads `s` nowhere else, the adjoint of
    * `s` in one iteration is that of the next `s`: the reversed loop leaves the cell as it is
-   * instead of emptying it and adding it back. The same holds when the next `s` comes out of an
-   * inner loop that starts from `s` (nested sums). Returns the `add`/`sub` or loop op, or
-   * undefined.
+   * instead of emptying it and adding it back. The same holds along branches that add to `s` or
+   * leave it alone (`if (x[i] > 0) s += x[i]`), and when the next `s` comes out of an inner loop
+   * that starts from `s` (nested sums). Returns the contributions the cell makes implicitly (an
+   * op and the operand or yield it would otherwise pass the adjoint to), or undefined.
    */
-  private accumulatesInPlace(body: Region, param: Value, next: Value): Op | undefined {
+  private accumulatesInPlace(body: Region, param: Value, next: Value): InPlace | undefined {
+    if (countUses(body, next) !== 1) return undefined;
     const op = body.ops.find((candidate) => candidate.results.includes(next));
-    if (!op || countUses(body, param) !== 1 || countUses(body, next) !== 1) return undefined;
-    const loop = loopParts(op);
-    if (loop) return loop.inits[op.results.indexOf(next)] === param ? op : undefined;
-    if (!(op.opcode === "add" || (op.opcode === "sub" && op.operands[0] === param))) return undefined;
-    return op.operands[0] !== op.operands[1] && op.operands.includes(param) ? op : undefined;
+    const loop = op && loopParts(op);
+    if (loop) {
+      const startsFromParam = loop.inits[op.results.indexOf(next)] === param && countUses(body, param) === 1;
+      return startsFromParam ? { marks: [[op, param]], throughLoop: true } : undefined;
+    }
+    const path = this.additivePath(body, param, next);
+    return path && path.leaves === countUses(body, param) ? { marks: path.marks, throughLoop: false } : undefined;
+  }
+
+  /** How `value` is `param` plus other terms, through adds, subtractions and branches, if it is. */
+  private additivePath(region: Region, param: Value, value: Value): { marks: [Op, Value][]; leaves: number } | undefined {
+    if (value === param) return { marks: [], leaves: 1 };
+    const op = region.ops.find((candidate) => candidate.results.includes(value));
+    if (!op) return undefined;
+    if ((op.opcode === "add" || op.opcode === "sub") && op.operands[0] !== op.operands[1]) {
+      for (const operand of op.opcode === "sub" ? [op.operands[0]!] : op.operands) {
+        if (operand !== param && countUses(region, operand) !== 1) continue;
+        const rest = this.additivePath(region, param, operand);
+        // Only the step that hands the adjoint to `s` itself is left to the cell.
+        if (rest) return { marks: operand === param ? [[op, operand]] : rest.marks, leaves: rest.leaves };
+      }
+      return undefined;
+    }
+    if (op.opcode !== "if") return undefined;
+    const k = op.results.indexOf(value);
+    const branches = op.regions.map((branch) => {
+      const yielded = branch.yields[k]!;
+      if (yielded !== param && countUses(branch, yielded) !== 1) return undefined;
+      const rest = this.additivePath(branch, param, yielded);
+      return rest && { marks: yielded === param ? [[op, yielded] as [Op, Value]] : rest.marks, leaves: rest.leaves };
+    });
+    if (branches.some((b) => b === undefined)) return undefined;
+    return { marks: branches.flatMap((b) => b!.marks), leaves: branches.reduce((sum, b) => sum + b!.leaves, 0) };
   }
 
   private constantValue(value: Value): number {
@@ -831,7 +867,7 @@ class ReverseTransform {
         activeResults.forEach((j, k) => {
           const yielded = branch.yields[j]!;
           const adjoint = resultAdjoints[k];
-          if (adjoint && this.activity.isActive(yielded)) this.contribute(yielded, adjoint);
+          if (adjoint && this.activity.isActive(yielded) && !this.implicitContributions.get(op)?.has(yielded)) this.contribute(yielded, adjoint);
         });
         this.reverseRegion(branch);
         this.currentPrimalRegion = saved;
