@@ -290,7 +290,7 @@ export class FunctionEmitter {
       if (value.adjointOf) {
         const primal = value.adjointOf;
         const printed = this.inlined.has(primal) ? (primal.name ?? temporaryName) : this.nameOf(primal);
-        name = this.namer.claim(`d${printed}`);
+        name = this.namer.claim(`d${printed}`, true);
       } else if (value.name !== undefined && this.forwardValues.has(value)) {
         name = this.namer.claimUserName(value.name);
       } else {

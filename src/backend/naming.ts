@@ -37,9 +37,13 @@ export class Namer {
     return this.claimed.has(name) ? this.claim(name) : this.take(name);
   }
 
-  /** A fresh name based on `hint`, distinct from every user name and every claimed name. */
-  claim(hint: string): string {
-    const base = /\d$/.test(hint) ? `${hint}_` : hint;
+  /**
+   * A fresh name based on `hint`, distinct from every user name and every claimed name: `hint`,
+   * else `hint2`, `hint3`, ... (`hint_2` when `hint` ends with a digit or when `separated`, as
+   * for adjoints, where `dnorm2` would read as the adjoint of `norm2`).
+   */
+  claim(hint: string, separated = false): string {
+    const base = separated || /\d$/.test(hint) ? `${hint}_` : hint;
     if (!this.isTaken(hint)) return this.take(hint);
     for (let n = 2; ; n++) {
       if (!this.isTaken(`${base}${n}`)) return this.take(`${base}${n}`);
