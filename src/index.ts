@@ -20,7 +20,16 @@ import type { ts } from "ts-morph";
 /** A number that is always an integer: sizes, counts, indices. Never differentiated. */
 export type int = number;
 
+/**
+ * The value itself, through which no derivative flows: gradients treat it as a constant (for
+ * example the maximum subtracted in a stable log-sum-exp).
+ */
+export function stopGradient(x: number): number {
+  return x;
+}
+
 export type { Diagnostic } from "./diagnostics.js";
+export { gradcheck, type GradcheckEntry, type GradcheckOptions, type GradcheckResult } from "./gradcheck.js";
 export { formatDiagnostic } from "./diagnostics.js";
 
 export interface CompileOptions {

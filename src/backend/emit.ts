@@ -326,6 +326,8 @@ export class FunctionEmitter {
         return { text: String(op.attrs.value), precedence: primary };
       case "string":
         return { text: JSON.stringify(op.attrs.value), precedence: primary };
+      case "stop":
+        return this.expression(op.operands[0]!);
       case "cell.read": {
         const alias = this.aliasOfCell(op.operands[0]!);
         return alias ? this.expression(alias) : { text: this.nameOf(op.operands[0]!), precedence: primary };

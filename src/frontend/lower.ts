@@ -1259,6 +1259,10 @@ export class FunctionLowering {
     if (ts.isNewExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Function") {
       this.rejectDynamicCode(call, "Function");
     }
+    if (ts.isIdentifier(callee) && this.isFromPackage(callee, "stopGradient")) {
+      if (call.arguments.length !== 1) return this.unsupported(call);
+      return this.builder.emit("stop", [this.lowerNumber(call.arguments[0]!)], "number");
+    }
     const arrayCreation = this.lowerArrayMethod(call);
     if (arrayCreation) return arrayCreation;
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
@@ -1369,6 +1373,16 @@ export class FunctionLowering {
       this.builder.op({ opcode: "array.set", operands: [array, index, this.lowerNumber(fill.body as ts.Expression)] });
     });
     return array;
+  }
+
+  /** True for `name` imported from this package (`import { stopGradient } from "adjoint"`). */
+  private isFromPackage(identifier: ts.Identifier, name: string): boolean {
+    const symbol = this.checker.getSymbolAtLocation(identifier);
+    if (!symbol || !(symbol.flags & ts.SymbolFlags.Alias)) return false;
+    const specifier = symbol.declarations?.[0];
+    if (!specifier || !ts.isImportSpecifier(specifier)) return false;
+    const module = specifier.parent.parent.parent.moduleSpecifier;
+    return ts.isStringLiteral(module) && module.text === "adjoint" && (specifier.propertyName ?? specifier.name).text === name;
   }
 
   private declarationsOf(callee: ts.Expression): ts.Declaration[] {

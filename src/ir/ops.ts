@@ -49,6 +49,14 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     },
   ],
   [
+    "stop",
+    {
+      summary: "the operand's value, through which no derivative flows (`stopGradient(x)`)",
+      pure: true,
+      check: (op) => expectShape(op, ["number"], ["number"]),
+    },
+  ],
+  [
     "undef",
     {
       summary: "a placeholder yielded by a branch that does not compute a value another branch yields",

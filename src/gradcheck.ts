@@ -1,0 +1,129 @@
+/**
+ * `gradcheck`: compares a gradient with central finite differences of the function, for users'
+ * own tests (and the project's). It runs the function many times; it is not for production code.
+ */
+
+/** Central difference with one Richardson step: truncation error O(h^4), so the step (1e-3,
+ * relative to |x| when that is above 1) can stay large enough that rounding does not dominate. */
+export function centralDifference(f: (x: number) => number, x: number): number {
+  const h = 1e-3 * Math.max(1, Math.abs(x));
+  const at = (step: number) => (f(x + step) - f(x - step)) / (2 * step);
+  return (4 * at(h / 2) - at(h)) / 3;
+}
+
+/** |a - b| relative to the larger magnitude, with magnitudes below 1 treated as 1. */
+export function relativeError(a: number, b: number): number {
+  if (a === b) return 0;
+  return Math.abs(a - b) / Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+export interface GradcheckEntry {
+  /** The parameter, and the element's indices in it (empty for a number). */
+  parameter: string;
+  index: number[];
+  generated: number;
+  numeric: number;
+  error: number;
+}
+
+export interface GradcheckResult {
+  /** True when the value is the function's and every entry is within the tolerance. */
+  ok: boolean;
+  /** `value` equals what the function returns, bit for bit. */
+  valueMatches: boolean;
+  /** The gradient function left its arguments as they were. */
+  argumentsUnchanged: boolean;
+  /** The entry with the largest error (undefined when there is nothing to compare). */
+  worst?: GradcheckEntry;
+  checked: number;
+}
+
+export interface GradcheckOptions {
+  /** The function's parameter names in order; read from its source text when omitted. */
+  names?: string[];
+  /** Largest accepted relative error (default 1e-6). */
+  tolerance?: number;
+}
+
+type Gradient = (...args: never[]) => { value: number; grad: Record<string, unknown> };
+
+/** Parameter names from a function's source: `function f(a, b)` or `(a, b) =>`. */
+function parameterNames(f: (...args: never[]) => unknown): string[] {
+  const text = f.toString();
+  const list = /^[^(]*\(([^)]*)\)/.exec(text)?.[1] ?? /^\s*(\w+)\s*=>/.exec(text)?.[1] ?? "";
+  return list
+    .split(",")
+    .map((p) => p.replace(/[:=].*$/s, "").trim())
+    .filter((p) => p.length > 0);
+}
+
+/** A deep copy of arguments: numbers, arrays, typed arrays and arrays of those. */
+function copy(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) return (value as Float64Array).slice();
+  if (Array.isArray(value)) return value.map(copy);
+  return value;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (ArrayBuffer.isView(a) || Array.isArray(a)) {
+    const x = a as ArrayLike<unknown>;
+    const y = b as ArrayLike<unknown>;
+    return x.length === y.length && Array.from(x).every((v, i) => same(v, y[i]));
+  }
+  return Object.is(a, b);
+}
+
+/** Every number inside a value, by index path. */
+function coordinates(value: unknown, path: number[] = []): number[][] {
+  if (ArrayBuffer.isView(value) || Array.isArray(value)) {
+    return Array.from(value as ArrayLike<unknown>).flatMap((element, i) => coordinates(element, [...path, i]));
+  }
+  return typeof value === "number" ? [path] : [];
+}
+
+function at(value: unknown, path: number[]): unknown {
+  return path.reduce((inner: unknown, i) => (inner as ArrayLike<unknown>)[i], value);
+}
+
+/**
+ * Checks `gradient` (a generated `fGrad`) against central finite differences of `f` at `args`:
+ * every differentiated parameter, every element of array parameters. Returns the worst entry.
+ *
+ *   const result = gradcheck(rosenbrock, rosenbrockGrad, [-1.2, 1]);
+ *   expect(result.ok).toBe(true);
+ */
+export function gradcheck<F extends (...args: never[]) => number>(
+  f: F,
+  gradient: Gradient,
+  args: Parameters<F>,
+  options: GradcheckOptions = {},
+): GradcheckResult {
+  const names = options.names ?? parameterNames(f);
+  const tolerance = options.tolerance ?? 1e-6;
+  const call = f as unknown as (...a: unknown[]) => number;
+  const given = args as unknown[];
+  const before = given.map(copy);
+  const { value, grad } = (gradient as unknown as (...a: unknown[]) => ReturnType<Gradient>)(...given);
+  const argumentsUnchanged = given.every((a, i) => same(a, before[i]));
+  const valueMatches = Object.is(value, call(...before.map(copy)));
+  let worst: GradcheckEntry | undefined;
+  let checked = 0;
+  for (const [parameter, generated] of Object.entries(grad)) {
+    const position = names.indexOf(parameter);
+    if (position < 0) throw new Error(`gradcheck: no parameter named '${parameter}' (pass options.names)`);
+    for (const index of coordinates(generated)) {
+      const numeric = centralDifference((x) => {
+        const perturbed = before.map(copy);
+        if (index.length === 0) perturbed[position] = x;
+        else (at(perturbed[position], index.slice(0, -1)) as number[])[index[index.length - 1]!] = x;
+        return call(...perturbed);
+      }, at(before[position], index) as number);
+      const entry = { parameter, index, generated: at(generated, index) as number, numeric, error: 0 };
+      entry.error = relativeError(entry.generated, numeric);
+      checked++;
+      if (!worst || !(entry.error <= worst.error)) worst = entry;
+    }
+  }
+  const ok = valueMatches && argumentsUnchanged && (worst === undefined || worst.error <= tolerance);
+  return worst ? { ok, valueMatches, argumentsUnchanged, worst, checked } : { ok, valueMatches, argumentsUnchanged, checked };
+}
