@@ -27,7 +27,7 @@ import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
 import type { ArrayKind, IRFunction, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
-import type { DifferentiableFunction } from "./annotations.js";
+import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import { locate } from "./program.js";
 
 /** What lowering statements leads to: a returned value, leaving the loop iteration, or falling through. */
@@ -140,13 +140,16 @@ export class FunctionLowering {
   /** The loops being lowered, innermost last. */
   private readonly loops: LoopContext[] = [];
   private readonly syntheticSymbols = new Set<ts.Symbol>();
+  /** The helpers being inlined, innermost last. */
+  private readonly inlined: FunctionNode[] = [];
   private returnFlagSymbols?: { returned: ts.Symbol; returnValue: ts.Symbol };
   /** Element reads since the last write into an array (see readElement). */
   private readonly elementReads = new Map<string, { region: Region; value: Value }>();
 
   constructor(
     private readonly checker: ts.TypeChecker,
-    private readonly sourceFile: ts.SourceFile,
+    /** The file being lowered: the function's, or a called helper's while it is inlined. */
+    private sourceFile: ts.SourceFile,
     private readonly fn: DifferentiableFunction,
   ) {
     this.builder = new Builder(this.values, emptyRegion());
@@ -191,12 +194,15 @@ export class FunctionLowering {
   }
 
   private location(node: ts.Node): SourceLocation {
+    // Inside an inlined helper, everything belongs to the call in the user's function.
+    if (this.inlined.length > 0 && this.builder.loc) return this.builder.loc;
     const { file, line, column } = locate(this.sourceFile, node.getStart(this.sourceFile));
     return { file, line, column, statement: statementSummary(node, this.sourceFile) };
   }
 
   /** The current statement's location, narrowed to `node`: for ops a diagnostic may point at. */
   private pointAt(node: ts.Node): SourceLocation {
+    if (this.inlined.length > 0 && this.builder.loc) return this.builder.loc;
     const { line, column } = locate(this.sourceFile, node.getStart(this.sourceFile));
     return { ...(this.builder.loc ?? this.location(node)), line, column };
   }
@@ -1285,16 +1291,18 @@ export class FunctionLowering {
       }).results[0];
     }
     const calleeName = callee.getText(this.sourceFile);
+    const helper = this.helperOf(callee);
+    if (helper) return this.inlineCall(call, calleeName, helper);
     if (!this.isGlobalFunction(callee)) {
       const hasSource = this.declarationsOf(callee).some((d) => ts.isFunctionLike(d) && "body" in d && d.body !== undefined);
       return this.fail(
         call,
         hasSource ? "AD1004" : "AD1005",
         hasSource
-          ? `calls to other functions ('${calleeName}') are not supported yet`
+          ? `calls through '${calleeName}' (a method, or a function value) are not supported yet`
           : `'${calleeName}' has no source the compiler can read and no derivative rule`,
         hasSource
-          ? "inline the helper into the differentiable function for now"
+          ? "call a function declared with `function` or `const f = (...) => ...` instead"
           : "compute the value outside the differentiable function and pass it in as a parameter",
       );
     }
@@ -1373,6 +1381,52 @@ export class FunctionLowering {
       this.builder.op({ opcode: "array.set", operands: [array, index, this.lowerNumber(fill.body as ts.Expression)] });
     });
     return array;
+  }
+
+  /**
+   * The function a plain call names, when its source is in the program: a function declaration
+   * or `const f = (...) => ...` in this file or imported from another file of the project.
+   */
+  private helperOf(callee: ts.Expression): FunctionNode | undefined {
+    if (!ts.isIdentifier(callee)) return undefined;
+    let symbol = this.checker.getSymbolAtLocation(callee);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.valueDeclaration;
+    if (!declaration || declaration.getSourceFile().isDeclarationFile) return undefined;
+    if (ts.isFunctionDeclaration(declaration) && declaration.body) return declaration;
+    if (ts.isVariableDeclaration(declaration) && ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) {
+      const init = declaration.initializer;
+      if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init;
+    }
+    return undefined;
+  }
+
+  /**
+   * A call to a helper, inlined: its parameters are bound to the arguments and its body is
+   * lowered in place (a helper writing into an array argument writes into the caller's array).
+   * Its statements count as the call's, for comments and locations.
+   */
+  private inlineCall(call: ts.CallExpression, name: string, helper: FunctionNode): Value | undefined {
+    if (this.inlined.includes(helper)) {
+      return this.fail(call, "AD1004", `recursive calls ('${name}') are not supported yet`, "write the recursion as a loop");
+    }
+    if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return this.unsupported(call);
+    if (helper.parameters.length !== call.arguments.length || helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)) {
+      return this.fail(call, "AD1004", `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`, "pass every argument to plain parameters");
+    }
+    const args = call.arguments.map((arg) => this.lowerExpression(arg));
+    const saved = { sourceFile: this.sourceFile, loops: this.loops.splice(0), returnFlags: this.returnFlagSymbols };
+    this.returnFlagSymbols = undefined;
+    this.inlined.push(helper);
+    this.sourceFile = helper.getSourceFile();
+    helper.parameters.forEach((p, i) => this.bind(this.symbolOf(p.name), args[i]!));
+    const body = helper.body!;
+    const outcome = ts.isBlock(body) ? this.lowerStatements(body.statements) : this.lowerExpression(body);
+    this.inlined.pop();
+    this.sourceFile = saved.sourceFile;
+    this.loops.push(...saved.loops);
+    this.returnFlagSymbols = saved.returnFlags;
+    return typeof outcome === "object" ? outcome : undefined;
   }
 
   /** True for `name` imported from this package (`import { stopGradient } from "adjoint"`). */
