@@ -40,6 +40,8 @@ export interface CompileOptions {
 export interface GeneratedFunction {
   name: string;
   gradientName: string;
+  /** True for a function returning an array: `gradientName` is a VJP taking a cotangent last. */
+  vjp: boolean;
   /** `arrayKind` for array parameters: how the array is stored. */
   params: { name: string; differentiated: boolean; arrayKind?: ArrayKind; rowKind?: ArrayKind }[];
 }
@@ -118,10 +120,11 @@ function compileFunction(
     module: {
       sourceName: found.name,
       differentiated: params.filter((p) => p.differentiated).map((p) => p.name),
+      vjp: primal.returnsArray !== undefined,
       code,
       constants: emitter.moduleConstants,
     },
-    generated: { name: found.name, gradientName: gradient.fn.name, params },
+    generated: { name: found.name, gradientName: gradient.fn.name, vjp: primal.returnsArray !== undefined, params },
     ir: irText,
   };
 }

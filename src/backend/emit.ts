@@ -114,7 +114,8 @@ export class FunctionEmitter {
       this.outName = this.namer.claim("out");
       params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
     }
-    this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: number; grad: { ${gradType} } } {`);
+    const valueType = fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number";
+    this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`);
     this.emitOps(fn.body, "  ");
     const field = (key: string, v: Value) => {
       const text = this.expression(v).text;

@@ -9,6 +9,8 @@ import prettier from "prettier";
 export interface ModuleFunction {
   sourceName: string;
   differentiated: string[];
+  /** The function returns an array: its generated function is a vector-Jacobian product. */
+  vjp: boolean;
   code: string;
   /** Top-level constants of the source the code reads: name -> literal. */
   constants: ReadonlyMap<string, string>;
@@ -23,9 +25,12 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
   ].join("\n");
   const constants = new Map(functions.flatMap((f) => [...f.constants]));
   const declarations = [...constants.keys()].sort().map((name) => `const ${name} = ${constants.get(name)};`);
-  const body = functions.map(
-    (f) => `/** Value of \`${f.sourceName}\` and its gradient with respect to ${f.differentiated.join(", ")}. */\n${f.code}`,
-  );
+  const body = functions.map((f) => {
+    const what = f.vjp
+      ? `the product of \`cotangent\` with its Jacobian (cotangent^T J) with respect to ${f.differentiated.join(", ")}`
+      : `its gradient with respect to ${f.differentiated.join(", ")}`;
+    return `/** Value of \`${f.sourceName}\` and ${what}. */\n${f.code}`;
+  });
   const sections = declarations.length > 0 ? [header, declarations.join("\n"), ...body] : [header, ...body];
   return prettier.format(sections.join("\n\n"), { parser: "typescript", printWidth: 100 });
 }

@@ -140,6 +140,8 @@ export class FunctionLowering {
   /** The loops being lowered, innermost last. */
   private readonly loops: LoopContext[] = [];
   private readonly syntheticSymbols = new Set<ts.Symbol>();
+  /** What `return` gives in the function (or inlined helper) being lowered. */
+  private returnType: Type = "number";
   /** The helpers being inlined, innermost last. */
   private readonly inlined: FunctionNode[] = [];
   private returnFlagSymbols?: { returned: ts.Symbol; returnValue: ts.Symbol };
@@ -277,25 +279,29 @@ export class FunctionLowering {
     const params = this.lowerParams();
     const signature = this.checker.getSignatureFromDeclaration(node)!;
     const returnType = this.checker.getReturnTypeOfSignature(signature);
-    if (this.irType(returnType) !== "number") {
+    const returnsArray = this.arrayKind(returnType);
+    if (this.irType(returnType) !== "number" && !returnsArray) {
       this.fail(
         node.type ?? node,
         "AD1009",
-        `'${this.fn.name}' returns '${this.checker.typeToString(returnType)}'; only functions returning a number are supported yet`,
-        "return a single number (for example a loss)",
+        `'${this.fn.name}' returns '${this.checker.typeToString(returnType)}'; only functions returning a number or a numeric array are supported yet`,
+        "return a single number (for example a loss), or an array of numbers",
       );
     }
+    this.returnType = returnsArray ? "array" : "number";
     const body = node.body!;
     let result: Outcome;
     if (ts.isBlock(body)) {
       result = this.lowerStatements(body.statements);
     } else {
       this.builder.loc = this.location(body);
-      result = this.expectType(body, this.lowerExpression(body), "number");
+      result = this.expectType(body, this.lowerExpression(body), this.returnType);
     }
     if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);
     this.builder.region.yields = [result];
-    return { name: this.fn.name, params, body: this.builder.region, loc: this.location(node) };
+    const fn: IRFunction = { name: this.fn.name, params, body: this.builder.region, loc: this.location(node) };
+    if (returnsArray) fn.returnsArray = returnsArray;
+    return fn;
   }
 
   private lowerParams(): Param[] {
@@ -366,7 +372,7 @@ export class FunctionLowering {
       this.builder.loc = this.location(statement);
       if (ts.isReturnStatement(statement)) {
         if (!statement.expression) this.unsupported(statement);
-        const value = this.expectType(statement.expression, this.lowerExpression(statement.expression), "number");
+        const value = this.expectType(statement.expression, this.lowerExpression(statement.expression), this.returnType);
         if (this.loops.length === 0) return value;
         const { returned, returnValue } = this.returnFlags();
         this.env.set(returned, this.boolean(true));
@@ -539,9 +545,12 @@ export class FunctionLowering {
     const then = this.inBranch(thenRegion, entryEnv, lowerThen);
     const otherwise = this.inBranch(elseRegion, entryEnv, lowerElse);
     if (typeof then.result === "object" && typeof otherwise.result === "object") {
+      if (then.result.type === "array") {
+        this.fail(statement, "AD1004", "returning an array from inside a branch is not supported yet", "return one array at the end of the function");
+      }
       thenRegion.yields = [then.result];
       elseRegion.yields = [otherwise.result];
-      return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type: "number" }] })
+      return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type: then.result.type }] })
         .results[0]!;
     }
     if (typeof then.result === "object" || typeof otherwise.result === "object") {
@@ -1415,7 +1424,8 @@ export class FunctionLowering {
       return this.fail(call, "AD1004", `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`, "pass every argument to plain parameters");
     }
     const args = call.arguments.map((arg) => this.lowerExpression(arg));
-    const saved = { sourceFile: this.sourceFile, loops: this.loops.splice(0), returnFlags: this.returnFlagSymbols };
+    const saved = { sourceFile: this.sourceFile, loops: this.loops.splice(0), returnFlags: this.returnFlagSymbols, returnType: this.returnType };
+    this.returnType = this.irType(this.checker.getReturnTypeOfSignature(this.checker.getSignatureFromDeclaration(helper)!)) ?? "number";
     this.returnFlagSymbols = undefined;
     this.inlined.push(helper);
     this.sourceFile = helper.getSourceFile();
@@ -1426,6 +1436,7 @@ export class FunctionLowering {
     this.sourceFile = saved.sourceFile;
     this.loops.push(...saved.loops);
     this.returnFlagSymbols = saved.returnFlags;
+    this.returnType = saved.returnType;
     return typeof outcome === "object" ? outcome : undefined;
   }
 

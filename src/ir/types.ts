@@ -75,11 +75,15 @@ export interface Param {
   arrayKind?: ArrayKind;
   /** For arrays of arrays (`number[][]`, `Float64Array[]`): how each row is stored. */
   rowKind?: ArrayKind;
+  /** The cotangent of a VJP: the array the result's adjoint starts from. */
+  cotangent?: boolean;
 }
 
 export interface IRFunction {
   name: string;
   params: Param[];
+  /** For a function returning an array: how it is stored (the gradient function is a VJP). */
+  returnsArray?: ArrayKind;
   /** Yields the return value (primal) or the value followed by one adjoint per differentiated
    * parameter (gradient). */
   body: Region;

@@ -126,7 +126,14 @@ class ReverseTransform {
 
     this.countSites(primal.body);
     const returned = primal.body.yields[0]!;
-    if (this.activity.isActive(returned)) this.contribute(returned, this.algebra.num(1));
+    if (primal.returnsArray) {
+      // A VJP: the result's adjoint starts as the cotangent the caller passes.
+      const cotangent = this.values.value("array", "cotangent");
+      params.push({ value: cotangent, typeText: primal.returnsArray === "Array" ? "readonly number[]" : primal.returnsArray, differentiated: false, cotangent: true });
+      if (this.activity.isActive(returned)) this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(returned), cotangent] });
+    } else if (this.activity.isActive(returned)) {
+      this.contribute(returned, this.algebra.num(1));
+    }
     this.reverseRegion(primal.body);
     const grads = primal.params
       .filter((p) => p.differentiated)
@@ -137,7 +144,9 @@ class ReverseTransform {
     this.body.ops = [...stacks, ...this.body.ops.slice(0, forwardOps), ...this.adjointAllocations.region.ops, ...this.body.ops.slice(forwardOps)];
     const forwardOpCount = stacks.length + forwardOps;
     removeUnusedAdjointOps(this.body, forwardOpCount);
-    return { fn: { name: `${primal.name}Grad`, params, body: this.body, loc: primal.loc }, forwardOpCount };
+    const fn: IRFunction = { name: `${primal.name}${primal.returnsArray ? "Vjp" : "Grad"}`, params, body: this.body, loc: primal.loc };
+    if (primal.returnsArray) fn.returnsArray = primal.returnsArray;
+    return { fn, forwardOpCount };
   }
 
   // ----- forward sweep -----

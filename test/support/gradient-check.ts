@@ -24,6 +24,27 @@ function argument(param: Param, json: unknown): unknown {
   return arrayOf(param.arrayKind, json as number[]);
 }
 
+type Vjp = (...args: unknown[]) => { value: ArrayLike<number>; grad: Record<string, unknown> };
+
+/**
+ * A VJP checked as the gradient of v . f(x) for a fixed cotangent v: reverse mode computes
+ * v^T J in one sweep, which is that gradient. The values compared are v . f(x), after checking
+ * that the VJP's value is f(x) element for element.
+ */
+function scalarized(f: (...args: unknown[]) => ArrayLike<number>, vjp: Vjp, length: number) {
+  const cotangent = Array.from({ length }, (_, i) => 0.37 * (i + 1) - 0.5);
+  const dot = (value: ArrayLike<number>) => Array.from(value).reduce((sum, y, i) => sum + cotangent[i]! * y, 0);
+  const primal = (...args: unknown[]) => dot(f(...args));
+  const gradient = (...args: unknown[]) => {
+    const { value, grad } = vjp(...args, cotangent);
+    expect(Array.from(value), "the VJP's value is the function's").toEqual(Array.from(f(...args.map(copyArgument))));
+    return { value: dot(value), grad };
+  };
+  return [primal, gradient] as const;
+}
+
+const copyArgument = (a: unknown): unknown => (ArrayBuffer.isView(a) ? (a as Float64Array).slice() : Array.isArray(a) ? a.map(copyArgument) : a);
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -39,7 +60,11 @@ export async function checkGradients(
     for (const json of fnPoints!) {
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
       const args = fn.params.map((param, i) => argument(param, json[i]));
-      const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, { names: fn.params.map((p) => p.name) });
+      const names = fn.params.map((p) => p.name);
+      const [primal, gradient] = fn.vjp
+        ? scalarized(source[fn.name], generated[fn.gradientName], (source[fn.name] as (...a: unknown[]) => ArrayLike<number>)(...args).length)
+        : [source[fn.name], generated[fn.gradientName]];
+      const result = gradcheck(primal, gradient, args as never, { names });
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
       expect(result.argumentsUnchanged, `${where}: arguments unchanged`).toBe(true);
       const worst = result.worst;
