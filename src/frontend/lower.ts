@@ -230,9 +230,10 @@ export class FunctionLowering {
   private arrayKind(type: ts.Type): ArrayKind | undefined {
     const name = type.getSymbol()?.getName();
     if (name === "Float64Array" || name === "Float32Array") return name;
-    if (this.checker.isArrayType(type)) {
-      const [element] = this.checker.getTypeArguments(type as ts.TypeReference);
-      if (element && element.flags & ts.TypeFlags.NumberLike) return "Array";
+    if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) {
+      // number[], readonly number[], and tuples of numbers ([number, number]), stored as arrays.
+      const elements = this.checker.getTypeArguments(type as ts.TypeReference);
+      if (elements.length > 0 && elements.every((element) => element.flags & ts.TypeFlags.NumberLike)) return "Array";
     }
     return undefined;
   }
@@ -483,6 +484,10 @@ export class FunctionLowering {
   private lowerStatement(statement: ts.Statement): void {
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
+        if (ts.isArrayBindingPattern(declaration.name) && declaration.initializer) {
+          this.lowerArrayDestructuring(declaration.name, declaration.initializer);
+          continue;
+        }
         if (!ts.isIdentifier(declaration.name)) this.unsupported(declaration);
         const symbol = this.symbolOf(declaration.name);
         const type = this.typeOf(declaration.name, `'${declaration.name.text}'`);
@@ -504,6 +509,17 @@ export class FunctionLowering {
     } else if (!ts.isEmptyStatement(statement)) {
       this.unsupported(statement);
     }
+  }
+
+  /** `const [a, b] = pair`: each name bound to the element at its position. */
+  private lowerArrayDestructuring(pattern: ts.ArrayBindingPattern, initializer: ts.Expression): void {
+    const array = this.lowerExpression(initializer);
+    if (array.type !== "array") this.unsupported(pattern);
+    pattern.elements.forEach((element, k) => {
+      if (ts.isOmittedExpression(element)) return;
+      if (element.dotDotDotToken || element.initializer || !ts.isIdentifier(element.name)) this.unsupported(element);
+      this.bind(this.symbolOf(element.name), this.readElement(array, this.builder.constant(k)));
+    });
   }
 
   private bind(symbol: ts.Symbol, value: Value): void {
