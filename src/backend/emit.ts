@@ -111,7 +111,8 @@ export class FunctionEmitter {
     const gradType = wrt.map((p) => `${p.value.name}: ${gradientType(p)}`).join("; ");
     const outputs = wrt.filter((p) => p.arrayKind !== undefined && p.rowKind === undefined);
     if (outputs.length > 0) {
-      this.outName = this.namer.claim("out");
+      // Claimed before the body's names, so that a local `out` is the one renamed.
+      this.outName = this.namer.claimUserName("out");
       params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
     }
     const valueType = fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number";

@@ -94,7 +94,7 @@ class ReverseTransform {
   private readonly primalOfLoop = new Map<Op, Op>();
   /** How many ops of the top region are the forward sweep (it grows as storage is placed in it). */
   private forwardOps = 0;
-  private readonly capacities = new Map<Region, Value>();
+  private readonly capacities = new Map<string, Value>();
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Set<Value>>();
@@ -280,12 +280,18 @@ class ReverseTransform {
       this.primal.params.some((p) => this.forward.get(p.value) === v) ||
       (this.forwardRegionOf.get(v) === this.body && this.body.ops.indexOf(this.forwardDefinition.get(v)!) < top);
     if (!loops.every((loop) => loop.operands.slice(0, 3).every(known))) return undefined;
-    const cached = this.capacities.get(body);
+    // Loop nests with the same bounds share one computed capacity.
+    const operandKey = (v: Value) => {
+      const definition = this.forwardDefinition.get(v);
+      return definition?.opcode === "const" ? `=${String(definition.attrs.value)}` : `#${v.id}`;
+    };
+    const key = loops.map((loop) => `${loop.operands.slice(0, 3).map(operandKey).join(",")}${String(loop.attrs.comparison)}`).join(";");
+    const cached = this.capacities.get(key);
     if (cached) return cached;
     const capacity = this.insertBefore(outermost, () =>
       loops.map((loop) => this.tripCount(loop)).reduce((product, count) => this.algebra.apply("mul", product, count)),
     );
-    this.capacities.set(body, capacity);
+    this.capacities.set(key, capacity);
     return capacity;
   }
 
