@@ -420,7 +420,11 @@ export class FunctionLowering {
     const left = flags.reduce((any, flag) => this.builder.emit("or", [any, flag], "boolean"));
     if (this.loops.length === 0) {
       const { returnValue } = this.returnFlags();
-      return this.lowerBranches(statement, left, () => this.env.get(returnValue)!, () => this.lowerStatements(rest));
+      // When the rest falls through, TypeScript has proved the loop only ends by returning.
+      return this.lowerBranches(statement, left, () => this.env.get(returnValue)!, () => {
+        const outcome = this.lowerStatements(rest);
+        return typeof outcome === "object" ? outcome : this.env.get(returnValue)!;
+      });
     }
     return this.lowerBranches(statement, left, () => "exits", () => this.lowerStatements(rest, endsIteration));
   }
