@@ -106,6 +106,11 @@ export class FunctionEmitter {
     fn.params.forEach((p) => this.forwardValues.add(p.value));
     fn.body.ops.forEach((op, i) => (i < this.gradient.forwardOpCount ? this.markForward(op) : this.markReverse(op)));
     this.analyze(fn.body);
+    this.keepReadsBeforeReassignment();
+    // Top-level constants the function reads keep their names: nothing generated may shadow them.
+    for (const { op } of this.definitions.values()) {
+      if (op.opcode === "const" && typeof op.attrs.definedAs === "string") this.namer.claimUserName(String(op.attrs.text));
+    }
     const params = fn.params.map((p) => `${this.nameOf(p.value)}: ${p.typeText}`);
     const wrt = fn.params.filter((p) => p.differentiated);
     const gradType = wrt.map((p) => `${p.value.name}: ${gradientType(p)}`).join("; ");
@@ -167,6 +172,52 @@ export class FunctionEmitter {
         if (storable) this.storage.set(yielded, result);
       }
     });
+  }
+
+  /**
+   * Coalescing makes several values share one `let` variable, assigned as each is computed. An
+   * expression printed inline reads variables where it is printed, so it must not move past a
+   * new assignment to a variable it reads: such expressions are printed as constants instead.
+   */
+  private keepReadsBeforeReassignment(): void {
+    const members = new Map<Value, number>();
+    for (const value of this.definitions.keys()) {
+      const root = this.variableOf(value);
+      if (root !== value || this.storage.has(value)) members.set(root, (members.get(root) ?? 0) + 1);
+    }
+    const reassigned = (root: Value) => (members.get(root) ?? 0) > 0;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const value of [...this.inlined]) {
+        const { op, region, index } = this.definitions.get(value)!;
+        if (this.isLiteral(op)) continue;
+        const roots = this.variablesRead(value).filter(reassigned);
+        if (roots.length === 0) continue;
+        const uses = this.uses.get(value) ?? [];
+        const safe =
+          uses.length === 1 &&
+          uses[0]!.region === region &&
+          !region.ops.slice(index + 1, uses[0]!.index).some((other) => this.assignsAny(other, roots));
+        if (!safe) {
+          this.inlined.delete(value);
+          changed = true;
+        }
+      }
+    }
+  }
+
+  /** The variables an inline expression reads (its leaves that are not literals). */
+  private variablesRead(value: Value): Value[] {
+    const definition = this.definitions.get(value);
+    if (!definition || !this.inlined.has(value)) return [this.variableOf(value)];
+    if (this.isLiteral(definition.op)) return [];
+    return definition.op.operands.flatMap((v) => this.variablesRead(v));
+  }
+
+  /** True when the op (or an op nested in it) assigns one of these variables. */
+  private assignsAny(op: Op, roots: Value[]): boolean {
+    if (op.results.some((r) => roots.includes(this.variableOf(r)))) return true;
+    return op.regions.some((r) => r.ops.some((inner) => this.assignsAny(inner, roots)) || r.yields.some((v) => roots.includes(this.variableOf(v))));
   }
 
   /**
@@ -496,7 +547,7 @@ export class FunctionEmitter {
         return;
       }
       case "array.addAll": {
-        const [target, source] = op.operands.map((v) => this.nameOf(v)) as [string, string];
+        const [target, source] = op.operands.map((v) => this.operand(v, member)) as [string, string];
         const k = this.namer.claim("k");
         this.lines.push(`${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${source}[${k}];`);
         this.namer.release(k);
@@ -613,10 +664,19 @@ export class FunctionEmitter {
    * another, so a next value that reads a variable assigned before it is saved first.
    */
   private emitCarriedUpdates(op: Op, indent: string): void {
-    const { body } = loopParts(op)!;
-    const pending = op.results.flatMap((result, j) => {
-      const next = body.yields[j]!;
-      return this.variableOf(next) === this.variableOf(result) ? [] : [{ result, next, text: this.expression(next).text }];
+    this.emitAssignments(op.results, loopParts(op)!.body.yields, indent);
+  }
+
+  /**
+   * `result = value;` for each pair whose value is not already in the result's variable. The
+   * assignments happen one after another, so a value that reads a variable assigned before it
+   * (a swap) is saved first.
+   */
+  private emitAssignments(results: Value[], values: Value[], indent: string): void {
+    const pending = results.flatMap((result, j) => {
+      const next = values[j]!;
+      const skip = this.variableOf(next) === this.variableOf(result) || this.definitions.get(next)?.op.opcode === "undef";
+      return skip ? [] : [{ result, next, text: this.expression(next).text }];
     });
     pending.forEach((assignment, k) => {
       const assignedBefore = pending.slice(0, k).map((earlier) => this.variableOf(earlier.result));
@@ -686,10 +746,7 @@ export class FunctionEmitter {
       const saved = this.lines.length;
       if (op.loc) this.lastCommentedLine = op.loc.line;
       this.emitOps(region, indent + "  ");
-      region.yields.forEach((v, j) => {
-        if (this.definitions.get(v)?.op.opcode === "undef" || this.variableOf(v) === this.variableOf(op.results[j]!)) return;
-        this.lines.push(`${indent}  ${this.nameOf(op.results[j]!)} = ${this.expression(v).text};`);
-      });
+      this.emitAssignments(op.results, region.yields, indent + "  ");
       return this.lines.splice(saved);
     });
     const [thenLines, elseLines] = branchLines as [string[], string[]];

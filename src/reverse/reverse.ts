@@ -212,6 +212,9 @@ class ReverseTransform {
   private record(value: Value): Value {
     const definingOp = this.forwardDefinition.get(value);
     if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
+    // -2 in the source is a negation of a literal: a literal too, so that rules can fold it.
+    const negated = definingOp?.opcode === "neg" ? this.forwardDefinition.get(definingOp.operands[0]!) : undefined;
+    if (negated?.opcode === "const" && negated.attrs.definedAs === undefined) return this.algebra.num(-(negated.attrs.value as number));
     const readable = this.readableWithoutRecording(value);
     if (readable) return readable;
     // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`; elements of
@@ -589,6 +592,8 @@ class ReverseTransform {
           inner.regions.forEach(visit);
         } else if (inner.opcode === "array.set" && isActive(inner.operands[0]!)) {
           targets.add(inner.operands[2]!);
+        } else if (inner.opcode === "array.literal" && isActive(inner.results[0]!)) {
+          inner.operands.forEach((v) => targets.add(v));
         } else if (differentiableOp(inner) && isActive(inner.results[0]!)) {
           inner.operands.filter(isActive).forEach((v) => targets.add(v));
         }
