@@ -106,6 +106,7 @@ export class FunctionEmitter {
     fn.params.forEach((p) => this.forwardValues.add(p.value));
     fn.body.ops.forEach((op, i) => (i < this.gradient.forwardOpCount ? this.markForward(op) : this.markReverse(op)));
     this.analyze(fn.body);
+    this.keepOldValuesReadable();
     this.keepReadsBeforeReassignment();
     // Top-level constants the function reads keep their names: nothing generated may shadow them.
     for (const { op } of this.definitions.values()) {
@@ -142,7 +143,7 @@ export class FunctionEmitter {
       op.regions.forEach((r) => this.regionParent.set(r, { region, index }));
       op.results.forEach((r) => this.definitions.set(r, { op, region, index }));
       if (op.opcode === "cell.add" || op.opcode === "cell.set") this.updatedCells.add(op.operands[0]!);
-      if (op.opcode === "array.set" && op.attrs.push === true) this.growingArrays.add(op.operands[0]!);
+      if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
     region.ops.forEach((op) => this.decideInlining(op));
@@ -172,6 +173,39 @@ export class FunctionEmitter {
         if (storable) this.storage.set(yielded, result);
       }
     });
+  }
+
+  /**
+   * A value stored into a shared variable overwrites what the variable held. When anything after
+   * it still reads the old content (`t = a + b; a = b; b = t` with `t` stored into `b`), the value
+   * gets its own constant instead, and is assigned to the variable with the branch's results.
+   */
+  private keepOldValuesReadable(): void {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const stored of [...this.storage.keys()]) {
+        const definition = this.definitions.get(stored);
+        if (!definition) continue;
+        const variable = this.variableOf(stored);
+        const later = definition.region.ops.slice(definition.index + 1);
+        const newer = new Set<Value>();
+        const collect = (op: Op) => {
+          op.results.forEach((r) => newer.add(r));
+          op.regions.forEach((r) => {
+            r.params.forEach((p) => newer.add(p));
+            r.ops.forEach(collect);
+          });
+        };
+        later.forEach(collect);
+        const readsOld = (v: Value) => v !== stored && !newer.has(v) && this.variableOf(v) === variable;
+        const usesIn = (op: Op): Value[] => [...op.operands, ...op.regions.flatMap((r) => [...r.ops.flatMap(usesIn), ...r.yields])];
+        const uses = [...later.flatMap(usesIn), ...definition.region.yields];
+        if (uses.some(readsOld)) {
+          this.storage.delete(stored);
+          changed = true;
+        }
+      }
+    }
   }
 
   /**

@@ -11,7 +11,22 @@ const keywords = (
   "implements interface package private protected public await arguments eval"
 ).split(" ");
 
-const globals = ["Math", "Number", "String", "Boolean", "Infinity", "NaN", "undefined", "console", "Object", "Array", "globalThis"];
+const globals = [
+  "Math",
+  "Number",
+  "String",
+  "Boolean",
+  "Infinity",
+  "NaN",
+  "undefined",
+  "console",
+  "Object",
+  "Array",
+  "Float64Array",
+  "Float32Array",
+  "Uint8Array",
+  "globalThis",
+];
 
 /** Every identifier written in a node (a function: its parameters, locals and what it reads). */
 export function identifiersIn(root: ts.Node): Set<string> {
@@ -32,9 +47,10 @@ export class Namer {
     this.reserved = new Set([...userNames, ...globals, ...keywords]);
   }
 
-  /** The user's own name for a variable, unless this function already uses it. */
+  /** The user's own name for a variable, unless this function already uses it or the generated
+   * code needs it for a global (a parameter called `Math`). */
   claimUserName(name: string): string {
-    return this.claimed.has(name) ? this.claim(name) : this.take(name);
+    return this.claimed.has(name) || globals.includes(name) ? this.claim(name) : this.take(name);
   }
 
   /**

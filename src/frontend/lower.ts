@@ -75,6 +75,9 @@ const comparisons: ReadonlyMap<ts.SyntaxKind, string> = new Map([
   [ts.SyntaxKind.ExclamationEqualsToken, "ne"],
 ]);
 
+/** Array methods that change the array they are called on. */
+const mutatingMethods = new Set(["push", "pop", "shift", "unshift", "splice", "fill", "sort", "reverse", "copyWithin", "set"]);
+
 /** Number methods that turn a number into a string. */
 const stringifyingMethods = new Set(["toFixed", "toString", "toPrecision", "toExponential", "toLocaleString"]);
 
@@ -137,6 +140,8 @@ export class FunctionLowering {
   private readonly builder: Builder;
   private env = new Map<ts.Symbol, Value>();
   private readonly parameterArrays = new Set<Value>();
+  /** `int` parameters and counters of counted loops. */
+  private readonly integerSymbols = new Set<ts.Symbol>();
   /** The loops being lowered, innermost last. */
   private readonly loops: LoopContext[] = [];
   private readonly syntheticSymbols = new Set<ts.Symbol>();
@@ -321,6 +326,7 @@ export class FunctionLowering {
       const type = this.typeOf(p, `parameter '${name}'`);
       const value = this.values.value(type, name);
       this.env.set(this.symbolOf(p.name), value);
+      if (isInt) this.integerSymbols.add(this.symbolOf(p.name));
       const paramType = this.checker.getTypeAtLocation(p);
       const rowKind = type === "array" ? this.rowKind(paramType) : undefined;
       const arrayKind = rowKind ? "Array" : type === "array" ? this.arrayKind(paramType) : undefined;
@@ -653,7 +659,7 @@ export class FunctionLowering {
     const exits = containsReturn(statement.statement) || this.breaks(statement, label) || this.breaksOutOf(statement).length > 0;
     if (ts.isForStatement(statement) && !exits && this.countedForm(statement) === undefined) {
       this.lowerFor(statement, label);
-    } else if (ts.isForOfStatement(statement) && !exits) {
+    } else if (ts.isForOfStatement(statement) && !exits && !this.changedByBody(statement.expression, statement.statement)) {
       this.lowerForOf(statement, label);
     } else if (ts.isForStatement(statement)) {
       this.lowerGeneralFor(statement, label);
@@ -721,12 +727,17 @@ export class FunctionLowering {
     const carried = this.carriedBy(statement);
     this.rejectCarriedArrays(statement, carried);
     if (carried.includes(counter) || this.assignsSymbol(statement.statement, counter)) this.rejectLoop(statement, "the body assigns the counter");
-    if (this.readsAny(boundExpression, carried)) this.rejectLoop(boundExpression, "the bound changes inside the loop");
+    if (this.readsAny(boundExpression, carried) || this.changedByBody(boundExpression, statement.statement)) {
+      this.rejectLoop(boundExpression, "the bound changes inside the loop");
+    }
+    // The reversed loop computes the counter's values again from its start: exact for integers.
+    if (!this.isIntegerExpression(declaration.initializer)) this.rejectLoop(declaration.initializer, "the start is not an integer");
     return { declaration, counter, boundExpression, step, comparison, carried };
   }
 
   private lowerFor(statement: ts.ForStatement, label: string | undefined): void {
     const { declaration, counter, boundExpression, step, comparison, carried } = this.countedParts(statement);
+    this.integerSymbols.add(counter);
     const start = this.lowerNumber(declaration.initializer!);
     const bound = this.lowerNumber(boundExpression);
     this.emitCountedLoop(statement, counter, (declaration.name as ts.Identifier).text, start, bound, step, comparison, carried, () =>
@@ -914,6 +925,39 @@ export class FunctionLowering {
     carried.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
   }
 
+  /**
+   * True for expressions TypeScript's types and the source show to be integers: integer
+   * literals, `int` parameters, lengths, counters of counted loops, `const`s holding such
+   * values, Math.floor/ceil/round/trunc, and sums, differences and products of those.
+   */
+  private isIntegerExpression(node: ts.Expression): boolean {
+    if (ts.isNumericLiteral(node)) return Number.isInteger(Number(node.text));
+    if (ts.isParenthesizedExpression(node)) return this.isIntegerExpression(node.expression);
+    if (ts.isPrefixUnaryExpression(node)) {
+      return (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken) && this.isIntegerExpression(node.operand);
+    }
+    if (ts.isPropertyAccessExpression(node)) return node.name.text === "length";
+    if (ts.isBinaryExpression(node)) {
+      const integerOperators = [ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken];
+      return integerOperators.includes(node.operatorToken.kind) && this.isIntegerExpression(node.left) && this.isIntegerExpression(node.right);
+    }
+    if (ts.isCallExpression(node)) {
+      return ["Math.floor", "Math.ceil", "Math.round", "Math.trunc"].includes(node.expression.getText(this.sourceFile));
+    }
+    if (!ts.isIdentifier(node)) return false;
+    const symbol = this.checker.getSymbolAtLocation(node);
+    if (!symbol) return false;
+    if (this.integerSymbols.has(symbol)) return true;
+    const declaration = symbol.valueDeclaration;
+    return (
+      declaration !== undefined &&
+      ts.isVariableDeclaration(declaration) &&
+      (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0 &&
+      declaration.initializer !== undefined &&
+      this.isIntegerExpression(declaration.initializer)
+    );
+  }
+
   /** The counter's step for i++, ++i, i--, --i, i += k, i -= k (k an integer literal). */
   private counterStep(update: ts.Expression, isCounter: (node: ts.Node) => boolean): number | undefined {
     if ((ts.isPostfixUnaryExpression(update) || ts.isPrefixUnaryExpression(update)) && isCounter(update.operand)) {
@@ -944,6 +988,60 @@ export class FunctionLowering {
     };
     visit(node);
     return found;
+  }
+
+  /**
+   * True when `body` may change what `expression` reads: an array whose elements it reads and
+   * the body writes (element assignments, mutating methods, passing the array to a helper), or
+   * an array whose `.length` it reads and the body grows (`push` and the like, or a write at
+   * `a[a.length]`). Writing past the end of an array by any other index is not supported.
+   */
+  private changedByBody(expression: ts.Expression, body: ts.Node): boolean {
+    const written = new Set<ts.Symbol>();
+    const grown = new Set<ts.Symbol>();
+    const rootSymbol = (target: ts.Expression) => {
+      let root = target;
+      while (ts.isElementAccessExpression(root) || ts.isParenthesizedExpression(root)) root = root.expression;
+      return ts.isIdentifier(root) ? this.checker.getSymbolAtLocation(root) : undefined;
+    };
+    const noteWrite = (target: ts.ElementAccessExpression) => {
+      const symbol = rootSymbol(target.expression);
+      if (!symbol) return;
+      written.add(symbol);
+      if (this.readsAny(target.argumentExpression, [symbol])) grown.add(symbol);
+    };
+    const visit = (node: ts.Node): void => {
+      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))) {
+        if (ts.isElementAccessExpression(node.left)) noteWrite(node.left);
+      } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isElementAccessExpression(node.operand)) {
+        noteWrite(node.operand);
+      } else if (ts.isCallExpression(node)) {
+        const callee = node.expression;
+        if (ts.isPropertyAccessExpression(callee) && mutatingMethods.has(callee.name.text)) {
+          const symbol = rootSymbol(callee.expression);
+          if (symbol) [written, grown].forEach((set) => set.add(symbol));
+        }
+        if (!(ts.isPropertyAccessExpression(callee) && callee.expression.getText(this.sourceFile) === "Math")) {
+          for (const arg of node.arguments) {
+            const symbol = ts.isIdentifier(arg) ? this.checker.getSymbolAtLocation(arg) : undefined;
+            if (symbol) [written, grown].forEach((set) => set.add(symbol));
+          }
+        }
+      }
+      if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+    };
+    visit(body);
+    let changed = false;
+    const check = (node: ts.Node): void => {
+      if (ts.isIdentifier(node)) {
+        const symbol = this.checker.getSymbolAtLocation(node);
+        const readsLength = ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node && node.parent.name.text === "length";
+        if (symbol && (readsLength ? grown : written).has(symbol)) changed = true;
+      }
+      ts.forEachChild(node, check);
+    };
+    check(expression);
+    return changed;
   }
 
   private readsAny(node: ts.Node, symbols: ts.Symbol[]): boolean {
@@ -1159,7 +1257,10 @@ export class FunctionLowering {
     this.rejectParameterWrite(target, target.expression, array);
     const index = this.lowerNumber(target.argumentExpression);
     const value = update(() => this.readElement(array, index));
-    this.builder.op({ opcode: "array.set", operands: [array, index, value] });
+    // `a[a.length] = v` appends: the array's length changes, as with push.
+    const arraySymbol = ts.isIdentifier(target.expression) ? this.checker.getSymbolAtLocation(target.expression) : undefined;
+    const grows = arraySymbol !== undefined && this.readsAny(target.argumentExpression, [arraySymbol]);
+    this.builder.op({ opcode: "array.set", operands: [array, index, value], attrs: grows ? { grows } : {} });
     this.elementReads.clear();
     return value;
   }
@@ -1384,7 +1485,7 @@ export class FunctionLowering {
     for (const argument of call.arguments) {
       const value = this.lowerNumber(argument);
       const index = this.builder.emit("array.length", [array], "number");
-      this.builder.op({ opcode: "array.set", operands: [array, index, value], attrs: { push: true } });
+      this.builder.op({ opcode: "array.set", operands: [array, index, value], attrs: { push: true, grows: true } });
     }
     this.elementReads.clear();
     return this.builder.emit("array.length", [array], "number");

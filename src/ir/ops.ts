@@ -211,7 +211,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "array.set",
     {
-      summary: "writes operand 2 into the element of array operand 0 at index operand 1",
+      summary:
+        "writes operand 2 into the element of array operand 0 at index operand 1; attrs.grows when the index is the array's length (the array grows), attrs.push to print it as push",
       pure: false,
       check: (op) => expectShape(op, ["array", "number", "number"], []),
     },

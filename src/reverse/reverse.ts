@@ -154,7 +154,7 @@ class ReverseTransform {
   private collectWrittenArrays(region: Region): void {
     for (const op of region.ops) {
       if (op.opcode === "array.set") this.writtenArrays.add(op.operands[0]!);
-      if (op.opcode === "array.set" && op.attrs.push === true) this.growingArrays.add(op.operands[0]!);
+      if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
       op.regions.forEach((r) => this.collectWrittenArrays(r));
     }
   }
