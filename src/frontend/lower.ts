@@ -584,10 +584,18 @@ export class FunctionLowering {
     }
     const thenEnv = then.env;
     const elseEnv = otherwise.env;
-    const declaredBefore = (symbol: ts.Symbol) =>
-      this.syntheticSymbols.has(symbol) ||
-      entryEnv.has(symbol) ||
-      (symbol.valueDeclaration !== undefined && symbol.valueDeclaration.getEnd() <= statement.getStart(this.sourceFile));
+    // Variables of the function (or inlined helper) being lowered, declared before the branch;
+    // an inlined helper's parameters and locals belong to the helper, not to this scope.
+    const owner = this.inlined[this.inlined.length - 1] ?? this.fn.node;
+    const declaredBefore = (symbol: ts.Symbol) => {
+      const declaration = symbol.valueDeclaration;
+      const inOwner =
+        declaration !== undefined &&
+        declaration.getSourceFile() === owner.getSourceFile() &&
+        declaration.getStart() >= owner.getStart() &&
+        declaration.getEnd() <= owner.getEnd();
+      return this.syntheticSymbols.has(symbol) || entryEnv.has(symbol) || (inOwner && declaration.getEnd() <= statement.getStart(this.sourceFile));
+    };
     const assigned = [...new Set([...thenEnv.keys(), ...elseEnv.keys()])].filter(
       (symbol) => declaredBefore(symbol) && (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
     );
@@ -1301,7 +1309,8 @@ export class FunctionLowering {
   private withoutAssignments<R>(node: ts.Node, lower: () => R): R {
     const before = new Map(this.env);
     const result = lower();
-    if ([...this.env].some(([symbol, value]) => before.get(symbol) !== value)) {
+    // Only variables that existed before count: an inlined helper binds its own parameters.
+    if ([...before].some(([symbol, value]) => this.env.get(symbol) !== value)) {
       this.fail(node, "AD1004", "assignments inside conditional expressions are not supported", "assign in a separate statement");
     }
     return result;
