@@ -81,8 +81,6 @@ export class FunctionEmitter {
   private readonly growingArrays = new Set<Value>();
   /** The name of the optional trailing parameter holding arrays for the gradients. */
   private outName?: string;
-  /** For each nested region: the region holding its op, and the op's index there. */
-  private readonly regionParent = new Map<Region, { region: Region; index: number }>();
   private readonly reverseOps = new Set<Op>();
   private readonly forwardValues = new Set<Value>();
   private lastCommentedLine = -1;
@@ -140,7 +138,6 @@ export class FunctionEmitter {
     region.ops.forEach((op, index) => {
       op.operands.forEach((v) => this.addUse(v, region, index));
       op.regions.forEach((r) => this.analyze(r));
-      op.regions.forEach((r) => this.regionParent.set(r, { region, index }));
       op.results.forEach((r) => this.definitions.set(r, { op, region, index }));
       if (op.opcode === "cell.add" || op.opcode === "cell.set") this.updatedCells.add(op.operands[0]!);
       if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
@@ -151,22 +148,26 @@ export class FunctionEmitter {
   }
 
   /**
-   * A value computed in a branch only to be yielded is stored straight into the variable of the
-   * `if` result (`z = w * y;` rather than `const z2 = w * y; z = z2;`).
+   * A value computed in a branch or a loop body only to be yielded is stored straight into the
+   * variable of the `if` or loop result (`z = w * y;` rather than `const z2 = w * y; z = z2;`,
+   * `s = s + x[i]`). A loop's carried value is one variable throughout: its initial value, its
+   * value in the regions (their parameters), and after the loop. Whether a stored value may
+   * overwrite what its variable held is checked afterwards (keepOldValuesReadable).
    */
   private coalesceYields(op: Op): void {
-    if (loopParts(op)) {
-      this.coalesceLoop(op);
-      return;
-    }
-    if (op.opcode !== "if" || this.ternaries.has(op)) return;
+    const loop = loopParts(op);
+    if (!loop && (op.opcode !== "if" || this.ternaries.has(op))) return;
     op.results.forEach((result, j) => {
-      for (const branch of op.regions) {
-        const yielded = branch.yields[j]!;
+      if (loop) {
+        this.storage.set(loop.carriedParams[j]!, result);
+        if (loop.condition) this.storage.set(loop.condition.params[j]!, result);
+      }
+      for (const region of loop ? [loop.body] : op.regions) {
+        const yielded = region.yields[j]!;
         const definition = this.definitions.get(yielded);
         const storable =
           definition !== undefined &&
-          definition.region === branch &&
+          definition.region === region &&
           definition.op.opcode !== "undef" &&
           !this.inlined.has(yielded) &&
           !this.storage.has(yielded);
@@ -252,36 +253,6 @@ export class FunctionEmitter {
   private assignsAny(op: Op, roots: Value[]): boolean {
     if (op.results.some((r) => roots.includes(this.variableOf(r)))) return true;
     return op.regions.some((r) => r.ops.some((inner) => this.assignsAny(inner, roots)) || r.yields.some((v) => roots.includes(this.variableOf(v))));
-  }
-
-  /**
-   * A loop's carried value is one variable: its initial value, its value in the body (the
-   * region parameter), and after the loop (the result). The next value joins it too when it is
-   * computed in the body after the last read of the current one (`s = s + x[i]`).
-   */
-  private coalesceLoop(op: Op): void {
-    const { body, carriedParams, condition } = loopParts(op)!;
-    op.results.forEach((result, j) => {
-      const param = carriedParams[j]!;
-      this.storage.set(param, result);
-      if (condition) this.storage.set(condition.params[j]!, result);
-      const next = body.yields[j]!;
-      const definition = this.definitions.get(next);
-      if (!definition || definition.region !== body || this.inlined.has(next) || this.storage.has(next) || definition.op.opcode === "undef") return;
-      const readLater = (this.uses.get(param) ?? []).some((use) => this.topLevelIndex(use, body) > definition.index);
-      if (!readLater) this.storage.set(next, result);
-    });
-  }
-
-  /** The index, in `region`, of the op holding a use (the use's own index when it is in `region`). */
-  private topLevelIndex(use: Use, region: Region): number {
-    let current = use;
-    while (current.region !== region) {
-      const parent = this.regionParent.get(current.region);
-      if (!parent) return -1;
-      current = parent;
-    }
-    return current.index;
   }
 
   /** The value whose variable holds `value`. */
@@ -673,7 +644,7 @@ export class FunctionEmitter {
       this.lines.push(`${indent}  if (${printed.precedence >= Precedence.prefix ? `!${printed.text}` : `!(${printed.text})`}) break;`);
     }
     this.emitOps(body, indent + "  ");
-    this.emitCarriedUpdates(op, indent + "  ");
+    this.emitAssignments(op.results, loopParts(op)!.body.yields, indent + "  ");
     this.lines.push(`${indent}}`);
   }
 
@@ -688,7 +659,7 @@ export class FunctionEmitter {
     const condition = `${counter} ${comparisonOperators[String(op.attrs.comparison)]} ${this.operand(bound, Precedence.relational + 1)}`;
     this.lines.push(`${indent}for (let ${counter} = ${this.expression(start).text}; ${condition}; ${update}) {`);
     this.emitOps(body, indent + "  ");
-    this.emitCarriedUpdates(op, indent + "  ");
+    this.emitAssignments(op.results, loopParts(op)!.body.yields, indent + "  ");
     this.lines.push(`${indent}}`);
     this.namer.release(counter);
   }
@@ -697,10 +668,6 @@ export class FunctionEmitter {
    * `s = next;` for each carried value not computed in place. The assignments happen one after
    * another, so a next value that reads a variable assigned before it is saved first.
    */
-  private emitCarriedUpdates(op: Op, indent: string): void {
-    this.emitAssignments(op.results, loopParts(op)!.body.yields, indent);
-  }
-
   /**
    * `result = value;` for each pair whose value is not already in the result's variable. The
    * assignments happen one after another, so a value that reads a variable assigned before it
