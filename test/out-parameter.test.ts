@@ -26,9 +26,12 @@ test("arrays given in out are overwritten and returned, with the same gradient",
   expect(value).toBe(expected.value);
 });
 
-test("out may provide some of the arrays", () => {
-  const out = { x: new Float64Array(3) };
+test("out may provide some of the arrays; the others are allocated", () => {
+  const expected = affineGrad(w, x, 0.25);
+  const out = { x: new Float64Array([5, 5, 5]) };
   const { grad } = affineGrad(w, x, 0.25, out);
   expect(grad.x).toBe(out.x);
-  expect(grad.w).not.toBe(out.x);
+  expect(Array.from(grad.x)).toEqual(Array.from(expected.grad.x));
+  expect(grad.w).toBeInstanceOf(Float64Array);
+  expect(Array.from(grad.w)).toEqual(Array.from(expected.grad.w));
 });

@@ -25,12 +25,16 @@ export function compileFixtures(root: string, names: string[]): Promise<CompileR
   return compile(names.map((name) => inputOf(root, name)));
 }
 
-/** Compares with a committed golden file, or writes it when updating (or when it is new). */
+/**
+ * Compares with a committed golden file, or writes it when updating. A missing golden fails:
+ * a new one is made with UPDATE_FIXTURES=1 and read before it is committed.
+ */
 export function expectGolden(file: string, actual: string): void {
-  if (updating || !existsSync(file)) {
+  if (updating) {
     writeFileSync(file, actual);
     return;
   }
+  expect(existsSync(file), `${file} exists (run with UPDATE_FIXTURES=1 to create it)`).toBe(true);
   expect(actual).toBe(readFileSync(file, "utf8"));
 }
 
