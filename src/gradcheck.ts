@@ -18,9 +18,10 @@ export function relativeError(a: number, b: number): number {
 }
 
 export interface GradcheckEntry {
-  /** The parameter, and the element's indices in it (empty for a number). */
+  /** The parameter, and the path to the number in it: element indices and field names (empty
+   * for a number parameter). */
   parameter: string;
-  index: number[];
+  index: (number | string)[];
   generated: number;
   numeric: number;
   error: number;
@@ -43,9 +44,19 @@ export interface GradcheckOptions {
   names?: string[];
   /** Largest accepted relative error (default 1e-6). */
   tolerance?: number;
+  /**
+   * For a VJP (`fVjp(...args, cotangent)`): the cotangent v to pass. The VJP is then checked as
+   * the gradient of v . f(args), the sum of v's numbers times f's numbers at the same places.
+   */
+  cotangent?: unknown;
 }
 
-type Gradient = (...args: never[]) => { value: number; grad: Record<string, unknown> };
+type Gradient = (...args: never[]) => { value: unknown; grad: Record<string, unknown> };
+
+type Path = (number | string)[];
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !ArrayBuffer.isView(value) && !Array.isArray(value);
 
 /** Parameter names from a function's source: `function f(a, b)` or `(a, b) =>`. */
 function parameterNames(f: (...args: never[]) => unknown): string[] {
@@ -57,10 +68,11 @@ function parameterNames(f: (...args: never[]) => unknown): string[] {
     .filter((p) => p.length > 0);
 }
 
-/** A deep copy of arguments: numbers, arrays, typed arrays and arrays of those. */
+/** A deep copy of arguments: numbers, arrays, typed arrays, objects, and nestings of those. */
 function copy(value: unknown): unknown {
   if (ArrayBuffer.isView(value)) return (value as Float64Array).slice();
   if (Array.isArray(value)) return value.map(copy);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, copy(field)]));
   return value;
 }
 
@@ -70,29 +82,41 @@ function same(a: unknown, b: unknown): boolean {
     const y = b as ArrayLike<unknown>;
     return x.length === y.length && Array.from(x).every((v, i) => same(v, y[i]));
   }
+  if (isObject(a) && isObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => same(a[key], b[key]));
+  }
   return Object.is(a, b);
 }
 
-/** Every number inside a value, by index path. */
-function coordinates(value: unknown, path: number[] = []): number[][] {
+/** Every number inside a value, by path. */
+function coordinates(value: unknown, path: Path = []): Path[] {
   if (ArrayBuffer.isView(value) || Array.isArray(value)) {
     return Array.from(value as ArrayLike<unknown>).flatMap((element, i) => coordinates(element, [...path, i]));
   }
+  if (isObject(value)) return Object.entries(value).flatMap(([key, field]) => coordinates(field, [...path, key]));
   return typeof value === "number" ? [path] : [];
 }
 
-function at(value: unknown, path: number[]): unknown {
-  return path.reduce((inner: unknown, i) => (inner as ArrayLike<unknown>)[i], value);
+function at(value: unknown, path: Path): unknown {
+  return path.reduce((inner: unknown, i) => (inner as Record<string | number, unknown>)[i], value);
+}
+
+/** v . y: the sum of products of the numbers at the same paths of v and y. */
+function dot(v: unknown, y: unknown): number {
+  return coordinates(v).reduce((sum, path) => sum + (at(v, path) as number) * (at(y, path) as number), 0);
 }
 
 /**
- * Checks `gradient` (a generated `fGrad`) against central finite differences of `f` at `args`:
- * every differentiated parameter, every element of array parameters. Returns the worst entry.
+ * Checks `gradient` (a generated `fGrad`, or `fVjp` with `options.cotangent`) against central
+ * finite differences of `f` at `args`: every differentiated parameter, every element of array
+ * parameters, every number field of objects. Returns the worst entry.
  *
  *   const result = gradcheck(rosenbrock, rosenbrockGrad, [-1.2, 1]);
  *   expect(result.ok).toBe(true);
+ *   gradcheck(rotate, rotateVjp, [{ x: 1, y: 2 }, 0.3], { cotangent: { x: 1, y: -1 } });
  */
-export function gradcheck<F extends (...args: never[]) => number>(
+export function gradcheck<F extends (...args: never[]) => unknown>(
   f: F,
   gradient: Gradient,
   args: Parameters<F>,
@@ -100,12 +124,16 @@ export function gradcheck<F extends (...args: never[]) => number>(
 ): GradcheckResult {
   const names = options.names ?? parameterNames(f);
   const tolerance = options.tolerance ?? 1e-6;
-  const call = f as unknown as (...a: unknown[]) => number;
+  const vjp = "cotangent" in options;
+  const primal = f as unknown as (...a: unknown[]) => unknown;
+  // A VJP is the gradient of v . f: that is the function finite differences take apart.
+  const call = vjp ? (...a: unknown[]) => dot(options.cotangent, primal(...a)) : (primal as (...a: unknown[]) => number);
   const given = args as unknown[];
   const before = given.map(copy);
-  const { value, grad } = (gradient as unknown as (...a: unknown[]) => ReturnType<Gradient>)(...given);
-  const argumentsUnchanged = given.every((a, i) => same(a, before[i]));
-  const valueMatches = Object.is(value, call(...before.map(copy)));
+  const extra = vjp ? [copy(options.cotangent)] : [];
+  const { value, grad } = (gradient as unknown as (...a: unknown[]) => ReturnType<Gradient>)(...given, ...extra);
+  const argumentsUnchanged = given.every((a, i) => same(a, before[i])) && (!vjp || same(extra[0], options.cotangent));
+  const valueMatches = same(value, primal(...before.map(copy)));
   let worst: GradcheckEntry | undefined;
   let checked = 0;
   for (const [parameter, generated] of Object.entries(grad)) {
@@ -115,7 +143,7 @@ export function gradcheck<F extends (...args: never[]) => number>(
       const numeric = centralDifference((x) => {
         const perturbed = before.map(copy);
         if (index.length === 0) perturbed[position] = x;
-        else (at(perturbed[position], index.slice(0, -1)) as number[])[index[index.length - 1]!] = x;
+        else (at(perturbed[position], index.slice(0, -1)) as Record<string | number, number>)[index[index.length - 1]!] = x;
         return call(...perturbed);
       }, at(before[position], index) as number);
       const entry = { parameter, index, generated: at(generated, index) as number, numeric, error: 0 };

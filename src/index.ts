@@ -12,7 +12,7 @@ import { type DifferentiableFunction, findDifferentiableFunctions } from "./fron
 import { FunctionLowering } from "./frontend/lower.js";
 import { loadProgram, locate } from "./frontend/program.js";
 import { printFunction } from "./ir/printer.js";
-import type { ArrayKind, Op } from "./ir/types.js";
+import type { ArrayKind, Op, Param } from "./ir/types.js";
 import { verifyFunction } from "./ir/verifier.js";
 import { reverseMode } from "./reverse/reverse.js";
 import type { ts } from "ts-morph";
@@ -37,13 +37,26 @@ export interface CompileOptions {
   outDir?: string;
 }
 
+/** How an array is stored: its kind, and for an array of arrays, its rows' kind. */
+export interface ArrayShape {
+  arrayKind?: ArrayKind;
+  rowKind?: ArrayKind;
+}
+
+export interface GeneratedParam extends ArrayShape {
+  name: string;
+  differentiated: boolean;
+  /** For an object parameter: its array fields, by dotted path. */
+  arrayFields?: ({ path: string } & ArrayShape)[];
+}
+
 export interface GeneratedFunction {
   name: string;
   gradientName: string;
-  /** True for a function returning an array: `gradientName` is a VJP taking a cotangent last. */
+  /** True for a function returning an array or an object: `gradientName` is a VJP taking a
+   * cotangent last. */
   vjp: boolean;
-  /** `arrayKind` for array parameters: how the array is stored. */
-  params: { name: string; differentiated: boolean; arrayKind?: ArrayKind; rowKind?: ArrayKind }[];
+  params: GeneratedParam[];
 }
 
 export interface CompiledFile {
@@ -88,6 +101,23 @@ function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: strin
       };
 }
 
+/** The source's parameters from the IR's: the leaves of an object parameter make one entry. */
+function generatedParams(params: Param[]): GeneratedParam[] {
+  const shape = (p: Param): ArrayShape => ({ ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}), ...(p.rowKind ? { rowKind: p.rowKind } : {}) });
+  const generated: GeneratedParam[] = [];
+  for (const p of params) {
+    if (!p.field) {
+      generated.push({ name: p.value.name!, differentiated: p.differentiated, ...shape(p) });
+      continue;
+    }
+    let object = generated[generated.length - 1];
+    if (object?.name !== p.field.param || !object.arrayFields) generated.push((object = { name: p.field.param, differentiated: false, arrayFields: [] }));
+    object.differentiated ||= p.differentiated;
+    if (p.arrayKind) object.arrayFields!.push({ path: p.field.path, ...shape(p) });
+  }
+  return generated;
+}
+
 interface CompiledFunction {
   module: ModuleFunction;
   generated: GeneratedFunction;
@@ -110,21 +140,17 @@ function compileFunction(
   const irText = `${printFunction(primal)}\n${printFunction(gradient.fn, gradient.forwardOpCount)}`;
   const emitter = new FunctionEmitter(gradient, namer);
   const code = emitter.emit();
-  const params = primal.params.map((p) => ({
-    name: p.value.name!,
-    differentiated: p.differentiated,
-    ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
-    ...(p.rowKind ? { rowKind: p.rowKind } : {}),
-  }));
+  const params = generatedParams(primal.params);
+  const vjp = primal.returnsArray !== undefined || primal.returnsObject !== undefined;
   return {
     module: {
       sourceName: found.name,
       differentiated: params.filter((p) => p.differentiated).map((p) => p.name),
-      vjp: primal.returnsArray !== undefined,
+      vjp,
       code,
       constants: emitter.moduleConstants,
     },
-    generated: { name: found.name, gradientName: gradient.fn.name, vjp: primal.returnsArray !== undefined, params },
+    generated: { name: found.name, gradientName: gradient.fn.name, vjp, params },
     ir: irText,
   };
 }
@@ -138,7 +164,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     const functions: CompiledFunction[] = [];
     const fileDiagnostics: Diagnostic[] = [];
     const found = findDifferentiableFunctions(sourceFile);
-    const generatedNames = found.flatMap((f) => (f instanceof DiagnosticError ? [] : [`${f.name}Grad`]));
+    const generatedNames = found.flatMap((f) => (f instanceof DiagnosticError ? [] : [`${f.name}Grad`, `${f.name}Vjp`]));
     for (const entry of found) {
       if (entry instanceof DiagnosticError) {
         fileDiagnostics.push(entry.diagnostic);

@@ -23,7 +23,7 @@ export interface Activity {
 type Flow = "differentiable" | "opaque" | "none";
 
 /** Ops whose result is computed from the operands' values (arrays: from their elements). */
-const elementFlow = new Set(["array.get", "array.row", "array.literal", "array.copy", "array.new"]);
+const elementFlow = new Set(["array.get", "array.row", "array.literal", "array.copy", "array.new", "object"]);
 
 function flowOf(op: Op): Flow {
   if (op.opcode === "call" || op.opcode === "template") return "opaque";

@@ -18,6 +18,7 @@ import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js"
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import type { Namer } from "./naming.js";
+import { nestedObjectText } from "../ir/objects.js";
 
 interface Printed {
   text: string;
@@ -50,13 +51,38 @@ export function numberText(value: number): string {
 function gradientType(param: Param): string {
   const arrayType = (kind: string) => (kind === "Array" ? "number[]" : kind);
   if (param.rowKind !== undefined) return `${arrayType(param.rowKind)}[]`;
+  if (param.elementFields !== undefined) return `${nestedObjectText(param.elementFields.map((f) => [f, "number"]), "; ")}[]`;
   return param.arrayKind === undefined ? "number" : arrayType(param.arrayKind);
+}
+
+/**
+ * Parameters as the source declares them: the leaves of an object parameter (see
+ * src/ir/types.ts) make one entry, at the place of its first leaf, holding the object's text
+ * built from `leafText` of each leaf.
+ */
+function groupedParams(params: Param[], text: (p: Param) => string, separator: "; " | ", "): [string, string][] {
+  const grouped: [string, [string, string][]][] = [];
+  for (const p of params) {
+    if (p.field === undefined) {
+      grouped.push([p.value.name!, [["", text(p)]]]);
+      continue;
+    }
+    let group = grouped.find(([name, leaves]) => name === p.field!.param && leaves[0]![0] !== "");
+    if (!group) grouped.push((group = [p.field.param, []]));
+    group[1].push([p.field.path, text(p)]);
+  }
+  return grouped.map(([name, leaves]) => [name, leaves[0]![0] === "" ? leaves[0]![1] : nestedObjectText(leaves, separator)]);
 }
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
 /** Ops that write into the cell or array that is their first operand. */
 const writingOps = new Set(["cell.add", "cell.set", "array.set", "array.add", "array.addAll"]);
+
+/** `.x` after an element of an array of objects. */
+function fieldSuffix(op: Op): string {
+  return op.attrs.field === undefined ? "" : `.${String(op.attrs.field)}`;
+}
 
 function defaultValue(type: Type): string {
   return type === "boolean" ? "false" : type === "string" ? '""' : "0";
@@ -87,6 +113,10 @@ export class FunctionEmitter {
   /** Top-level constants of the source the function reads, by name, with their literals. */
   readonly moduleConstants = new Map<string, string>();
   private readonly lines: string[] = [];
+  /** Leaves of object parameters, printed as reads of their fields (`p.x`). */
+  private readonly leafParams = new Set<Value>();
+  /** The printed names of object parameters. */
+  private readonly objectParamNames = new Map<string, string>();
 
   constructor(
     private readonly gradient: GradientIR,
@@ -110,26 +140,44 @@ export class FunctionEmitter {
     for (const { op } of this.definitions.values()) {
       if (op.opcode === "const" && typeof op.attrs.definedAs === "string") this.namer.claimUserName(String(op.attrs.text));
     }
-    const params = fn.params.map((p) => `${this.nameOf(p.value)}: ${p.typeText}`);
+    // An object parameter's leaves read its fields: `p.x`.
+    for (const p of fn.params) {
+      if (p.field === undefined) continue;
+      if (!this.names.has(p.value)) this.names.set(p.value, `${this.objectParamName(p.field.param)}.${p.field.path}`);
+      this.leafParams.add(p.value);
+    }
+    const params = groupedParams(fn.params, (p) => p.typeText, "; ").map(([name, type]) => {
+      const printed = fn.params.find((p) => p.value.name === name && p.field === undefined);
+      return `${printed ? this.nameOf(printed.value) : this.objectParamName(name)}: ${type}`;
+    });
     const wrt = fn.params.filter((p) => p.differentiated);
-    const gradType = wrt.map((p) => `${p.value.name}: ${gradientType(p)}`).join("; ");
-    const outputs = wrt.filter((p) => p.arrayKind !== undefined && p.rowKind === undefined);
+    const gradType = groupedParams(wrt, gradientType, "; ").map(([name, type]) => `${name}: ${type}`).join("; ");
+    const outputs = wrt.filter((p) => p.arrayKind !== undefined && p.rowKind === undefined && p.field === undefined && p.elementFields === undefined);
     if (outputs.length > 0) {
       // Claimed before the body's names, so that a local `out` is the one renamed.
       this.outName = this.namer.claimUserName("out");
       params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
     }
-    const valueType = fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number";
+    const valueType = fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
     this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`);
     this.emitOps(fn.body, "  ");
     const field = (key: string, v: Value) => {
       const text = this.expression(v).text;
       return text === key ? key : `${key}: ${text}`;
     };
-    const gradFields = wrt.map((p, i) => field(p.value.name!, grads[i]!)).join(", ");
+    const gradTexts = new Map(wrt.map((p, i) => [p, this.expression(grads[i]!).text]));
+    const gradFields = groupedParams(wrt, (p) => gradTexts.get(p)!, ", ")
+      .map(([name, text]) => (text === name ? name : `${name}: ${text}`))
+      .join(", ");
     this.lines.push(`  return { ${field("value", value)}, grad: { ${gradFields} } };`);
     this.lines.push("}");
     return this.lines.join("\n");
+  }
+
+  private objectParamName(name: string): string {
+    let printed = this.objectParamNames.get(name);
+    if (printed === undefined) this.objectParamNames.set(name, (printed = this.namer.claimUserName(name)));
+    return printed;
   }
 
   // ----- analysis: where values are defined and used, and which are printed inline -----
@@ -347,7 +395,7 @@ export class FunctionEmitter {
     if (name === undefined) {
       if (value.adjointOf) {
         const primal = value.adjointOf;
-        const printed = this.inlined.has(primal) ? (primal.name ?? temporaryName) : this.nameOf(primal);
+        const printed = this.inlined.has(primal) || this.leafParams.has(primal) ? (primal.name ?? temporaryName) : this.nameOf(primal);
         name = this.namer.claim(`d${printed}`, true);
       } else if (value.name !== undefined && this.forwardValues.has(value)) {
         name = this.namer.claimUserName(value.name);
@@ -405,7 +453,11 @@ export class FunctionEmitter {
       case "call":
         return { text: this.callText(op), precedence: member };
       case "array.get":
-        return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`, precedence: member };
+        return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]${fieldSuffix(op)}`, precedence: member };
+      case "object": {
+        const fields = op.attrs.fields as readonly string[];
+        return { text: nestedObjectText(op.operands.map((v, i) => [fields[i]!, this.expression(v).text]), ", "), precedence: primary };
+      }
       case "array.length":
         return { text: `${this.operand(op.operands[0]!, member)}.length`, precedence: member };
       case "array.row":
@@ -526,6 +578,11 @@ export class FunctionEmitter {
         return;
       }
       case "array.zerosLike": {
+        if (Array.isArray(op.attrs.fields)) {
+          const zeros = nestedObjectText((op.attrs.fields as readonly string[]).map((f) => [f, "0"]), ", ");
+          this.lines.push(`${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map(() => (${zeros}));`);
+          return;
+        }
         const row = this.namer.claim("row");
         const rows = String(op.attrs.rows);
         const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
@@ -560,7 +617,7 @@ export class FunctionEmitter {
       }
       case "array.add": {
         const [array, index, addend] = op.operands as [Value, Value, Value];
-        this.lines.push(`${indent}${this.operand(array, member)}[${this.expression(index).text}] ${this.accumulation(addend)};`);
+        this.lines.push(`${indent}${this.operand(array, member)}[${this.expression(index).text}]${fieldSuffix(op)} ${this.accumulation(addend)};`);
         return;
       }
       case "stack.new": {

@@ -25,10 +25,71 @@
 import { ts } from "ts-morph";
 import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
-import type { ArrayKind, IRFunction, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
+import type { ArrayKind, IRFunction, Op, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
 import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import { locate } from "./program.js";
+import { TypeClassifier } from "./types.js";
+
+/** A variable, or one leaf of an object variable: what branches and loops carry. */
+interface Slot {
+  symbol: ts.Symbol;
+  path?: string;
+}
+
+/** The name of an object's leaf as a variable: `p.pos.x` is `pPosX`. */
+function leafName(root: string, path: string): string {
+  return root + path.split(".").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
+}
+
+function slotName(slot: Slot): string {
+  return slot.path === undefined ? slot.symbol.name : leafName(slot.symbol.name, slot.path);
+}
+
+/** A helper whose every `return` (or expression body) is an object literal. */
+function returnsOnlyNewObjects(helper: FunctionNode): boolean {
+  const body = helper.body!;
+  if (!ts.isBlock(body)) return ts.isObjectLiteralExpression(skipParentheses(body));
+  let only = true;
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node)) only &&= node.expression !== undefined && ts.isObjectLiteralExpression(skipParentheses(node.expression));
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return only;
+}
+
+function skipParentheses(node: ts.Expression): ts.Expression {
+  return ts.isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
+}
+
+/** Objects the lowering built and nothing reads (their fields were read directly), and element
+ * fields only such objects read. */
+function removeUnusedObjectOps(body: Region): void {
+  const uses = new Map<Value, number>();
+  const count = (region: Region) => {
+    for (const op of region.ops) {
+      op.operands.forEach((v) => uses.set(v, (uses.get(v) ?? 0) + 1));
+      op.regions.forEach(count);
+    }
+    region.yields.forEach((v) => uses.set(v, (uses.get(v) ?? 0) + 1));
+  };
+  count(body);
+  const removable = (op: Op) => (op.opcode === "object" || (op.opcode === "array.get" && op.attrs.field !== undefined)) && !uses.get(op.results[0]!);
+  const sweep = (region: Region): boolean => {
+    let removed = false;
+    for (let i = region.ops.length - 1; i >= 0; i--) {
+      const op = region.ops[i]!;
+      if (op.regions.map(sweep).includes(true)) removed = true;
+      if (!removable(op)) continue;
+      op.operands.forEach((v) => uses.set(v, uses.get(v)! - 1));
+      region.ops.splice(i, 1);
+      removed = true;
+    }
+    return removed;
+  };
+  while (sweep(body));
+}
 
 /** What lowering statements leads to: a returned value, leaving the loop iteration, or falling through. */
 type Outcome = Value | "exits" | undefined;
@@ -152,6 +213,9 @@ export class FunctionLowering {
   private returnFlagSymbols?: { returned: ts.Symbol; returnValue: ts.Symbol };
   /** Element reads since the last write into an array (see readElement). */
   private readonly elementReads = new Map<string, { region: Region; value: Value }>();
+  private readonly types: TypeClassifier;
+  /** The leaves of every object value, by dotted path (see makeObject). */
+  private readonly objectFields = new Map<Value, Map<string, Value>>();
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -160,6 +224,7 @@ export class FunctionLowering {
     private readonly fn: DifferentiableFunction,
   ) {
     this.builder = new Builder(this.values, emptyRegion());
+    this.types = new TypeClassifier(checker);
   }
 
   private fail(node: ts.Node, code: DiagnosticCode, message: string, hint: string): never {
@@ -220,34 +285,16 @@ export class FunctionLowering {
     return symbol;
   }
 
-  /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
   private irType(type: ts.Type): Type | undefined {
-    if (this.arrayKind(type) || this.rowKind(type)) return "array";
-    const all = (flags: ts.TypeFlags) => (type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags);
-    if (all(ts.TypeFlags.NumberLike)) return "number";
-    if (all(ts.TypeFlags.BooleanLike)) return "boolean";
-    if (all(ts.TypeFlags.StringLike)) return "string";
-    if (type.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) return "void";
-    return undefined;
+    return this.types.irType(type);
   }
 
-  /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: numeric arrays. */
   private arrayKind(type: ts.Type): ArrayKind | undefined {
-    const name = type.getSymbol()?.getName();
-    if (name === "Float64Array" || name === "Float32Array") return name;
-    if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) {
-      // number[], readonly number[], and tuples of numbers ([number, number]), stored as arrays.
-      const elements = this.checker.getTypeArguments(type as ts.TypeReference);
-      if (elements.length > 0 && elements.every((element) => element.flags & ts.TypeFlags.NumberLike)) return "Array";
-    }
-    return undefined;
+    return this.types.arrayKind(type);
   }
 
-  /** For `number[][]`, `readonly number[][]`, `Float64Array[]`: how the rows are stored. */
   private rowKind(type: ts.Type): ArrayKind | undefined {
-    if (!this.checker.isArrayType(type)) return undefined;
-    const [row] = this.checker.getTypeArguments(type as ts.TypeReference);
-    return row ? this.arrayKind(row) : undefined;
+    return this.types.rowKind(type);
   }
 
   private typeOf(node: ts.Node, what: string): Type {
@@ -286,15 +333,16 @@ export class FunctionLowering {
     const signature = this.checker.getSignatureFromDeclaration(node)!;
     const returnType = this.checker.getReturnTypeOfSignature(signature);
     const returnsArray = this.arrayKind(returnType);
-    if (this.irType(returnType) !== "number" && !returnsArray) {
+    const returnsObject = this.types.isObject(returnType) ? this.types.objectTypeText(returnType) : undefined;
+    if (this.irType(returnType) !== "number" && !returnsArray && !returnsObject) {
       this.fail(
         node.type ?? node,
         "AD1009",
-        `'${this.fn.name}' returns '${this.checker.typeToString(returnType)}'; only functions returning a number or a numeric array are supported yet`,
-        "return a single number (for example a loss), or an array of numbers",
+        `'${this.fn.name}' returns '${this.checker.typeToString(returnType)}'; only functions returning a number, a numeric array or an object are supported yet`,
+        "return a single number (for example a loss), an array of numbers, or an object of those",
       );
     }
-    this.returnType = returnsArray ? "array" : "number";
+    this.returnType = returnsArray ? "array" : returnsObject ? "object" : "number";
     const body = node.body!;
     let result: Outcome;
     if (ts.isBlock(body)) {
@@ -307,12 +355,14 @@ export class FunctionLowering {
     this.builder.region.yields = [result];
     const fn: IRFunction = { name: this.fn.name, params, body: this.builder.region, loc: this.location(node) };
     if (returnsArray) fn.returnsArray = returnsArray;
+    if (returnsObject) fn.returnsObject = returnsObject;
+    removeUnusedObjectOps(fn.body);
     return fn;
   }
 
   private lowerParams(): Param[] {
     const wrt = this.fn.wrt?.map((entry) => entry.name);
-    const params = this.fn.node.parameters.map((p): Param => {
+    const params = this.fn.node.parameters.flatMap((p): Param[] => {
       if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer || p.questionToken) {
         this.fail(
           p,
@@ -324,13 +374,13 @@ export class FunctionLowering {
       const name = p.name.text;
       const isInt = p.type !== undefined && ts.isTypeReferenceNode(p.type) && p.type.typeName.getText(this.sourceFile) === "int";
       const type = this.typeOf(p, `parameter '${name}'`);
+      const paramType = this.checker.getTypeAtLocation(p);
+      if (type === "object") return this.objectParam(p, name, paramType, wrt ? wrt.includes(name) : undefined);
       const value = this.values.value(type, name);
       this.env.set(this.symbolOf(p.name), value);
       if (isInt) this.integerSymbols.add(this.symbolOf(p.name));
-      const paramType = this.checker.getTypeAtLocation(p);
-      const rowKind = type === "array" ? this.rowKind(paramType) : undefined;
-      const arrayKind = rowKind ? "Array" : type === "array" ? this.arrayKind(paramType) : undefined;
-      if (arrayKind) this.parameterArrays.add(value);
+      const shape = type === "array" ? this.types.arrayShape(paramType) : undefined;
+      if (shape) this.parameterArrays.add(value);
       const differentiable = (type === "number" && !isInt) || type === "array";
       const differentiated = wrt ? wrt.includes(name) : differentiable;
       if (differentiated && !differentiable) {
@@ -341,18 +391,22 @@ export class FunctionLowering {
           "name only number and array parameters in wrt; int marks sizes, counts and indices, which have no derivative",
         );
       }
-      const typeText = type === "array" ? p.type!.getText(this.sourceFile) : type;
-      return {
-        value,
-        typeText,
-        differentiated,
-        ...(isInt ? { integer: true } : {}),
-        ...(arrayKind ? { arrayKind } : {}),
-        ...(rowKind ? { rowKind } : {}),
-      };
+      // An array of objects is written structurally: the generated module does not import types.
+      const typeText = shape?.elementFields ? shape.typeText : type === "array" ? p.type!.getText(this.sourceFile) : type;
+      return [
+        {
+          value,
+          typeText,
+          differentiated,
+          ...(isInt ? { integer: true } : {}),
+          ...(shape?.arrayKind ? { arrayKind: shape.arrayKind } : {}),
+          ...(shape?.rowKind ? { rowKind: shape.rowKind } : {}),
+          ...(shape?.elementFields ? { elementFields: shape.elementFields } : {}),
+        },
+      ];
     });
     for (const { name, position } of this.fn.wrt ?? []) {
-      if (!params.some((p) => p.value.name === name)) {
+      if (!params.some((p) => (p.field?.param ?? p.value.name) === name)) {
         this.failAt(position, "AD1010", `wrt names '${name}', which is not a parameter of '${this.fn.name}'`, "name parameters of the function");
       }
     }
@@ -360,6 +414,207 @@ export class FunctionLowering {
       this.fail(this.nameNode(), "AD1010", `'${this.fn.name}' has no number parameter to differentiate`, "add a number or array parameter, or remove @differentiable");
     }
     return params;
+  }
+
+  /**
+   * An object parameter: one IR parameter per leaf, named after the parameter and the path
+   * (`p.x` is `pX`). Its number and array leaves are differentiated when the parameter is
+   * (`wrtNamed` says whether wrt names it; without wrt, every object parameter is).
+   */
+  private objectParam(p: ts.ParameterDeclaration, name: string, type: ts.Type, wrtNamed: boolean | undefined): Param[] {
+    const fields = new Map<string, Value>();
+    const params = this.types.leaves(type).map((leaf): Param => {
+      const value = this.values.value(leaf.type, leafName(name, leaf.path));
+      fields.set(leaf.path, value);
+      if (leaf.type === "array") this.parameterArrays.add(value);
+      const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
+      return {
+        value,
+        typeText: leaf.typeText,
+        differentiated: wrtNamed !== false && differentiable,
+        field: { param: name, path: leaf.path },
+        ...(leaf.integer ? { integer: true } : {}),
+        ...(leaf.arrayKind ? { arrayKind: leaf.arrayKind } : {}),
+        ...(leaf.rowKind ? { rowKind: leaf.rowKind } : {}),
+        ...(leaf.elementFields ? { elementFields: leaf.elementFields } : {}),
+      };
+    });
+    if (wrtNamed === true && !params.some((param) => param.differentiated)) {
+      this.fail(p, "AD1010", `cannot differentiate with respect to '${name}': it has no number or array field`, "name parameters with number fields in wrt");
+    }
+    this.env.set(this.symbolOf(p.name), this.makeObject(fields));
+    return params;
+  }
+
+  // ----- objects -----
+
+  /** A new object value from its leaves (see src/ir/types.ts). */
+  private makeObject(fields: Map<string, Value>): Value {
+    const object = this.builder.emit("object", [...fields.values()], "object", { fields: [...fields.keys()] });
+    this.objectFields.set(object, fields);
+    return object;
+  }
+
+  private fieldsOf(object: Value): Map<string, Value> {
+    const fields = this.objectFields.get(object);
+    if (!fields) throw new Error("an object value was not built by makeObject");
+    return fields;
+  }
+
+  /** `object.name`: a leaf, or the object of the leaves under `name.`. */
+  private field(object: Value, name: string, node: ts.Node): Value {
+    const fields = this.fieldsOf(object);
+    const leaf = fields.get(name);
+    if (leaf) return leaf;
+    const prefix = `${name}.`;
+    const inner = [...fields].filter(([path]) => path.startsWith(prefix)).map(([path, value]) => [path.slice(prefix.length), value] as const);
+    if (inner.length > 0) return this.makeObject(new Map(inner));
+    return this.fail(
+      node,
+      "AD1009",
+      `the field '${name}' has a type differentiable functions do not support, or is optional`,
+      "read only fields of type number, boolean, string, numeric array or object of those",
+    );
+  }
+
+  /** `{ x: a, y, ...p }`: nested objects become leaves at dotted paths. */
+  private lowerObjectLiteral(literal: ts.ObjectLiteralExpression): Value {
+    const fields = new Map<string, Value>();
+    const setField = (name: string, value: Value) => {
+      for (const path of [...fields.keys()]) if (path === name || path.startsWith(`${name}.`)) fields.delete(path);
+      if (value.type !== "object") fields.set(name, value);
+      else for (const [path, leaf] of this.fieldsOf(value)) fields.set(`${name}.${path}`, leaf);
+    };
+    for (const property of literal.properties) {
+      if (ts.isSpreadAssignment(property)) {
+        const spread = this.lowerExpression(property.expression);
+        if (spread.type !== "object") this.unsupported(property);
+        for (const [path, leaf] of this.fieldsOf(spread)) fields.set(path, leaf);
+      } else if (ts.isShorthandPropertyAssignment(property)) {
+        const symbol = this.checker.getShorthandAssignmentValueSymbol(property);
+        const value = symbol && this.env.get(symbol);
+        setField(property.name.text, value ?? this.lowerIdentifier(property.name));
+      } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
+        setField(property.name.text, this.lowerExpression(property.initializer));
+      } else {
+        this.unsupported(property);
+      }
+    }
+    return this.makeObject(fields);
+  }
+
+  /** `const { x, y: b, pos: { z } } = p`. */
+  private lowerObjectDestructuring(pattern: ts.ObjectBindingPattern, object: Value): void {
+    if (object.type !== "object") this.unsupported(pattern);
+    for (const element of pattern.elements) {
+      const key = element.propertyName ?? element.name;
+      if (element.dotDotDotToken || element.initializer || !(ts.isIdentifier(key) || ts.isStringLiteral(key))) this.unsupported(element);
+      this.bindPattern(element.name, this.field(object, key.text, element));
+    }
+  }
+
+  private bindPattern(name: ts.BindingName, value: Value): void {
+    if (ts.isIdentifier(name)) this.bind(this.symbolOf(name), value);
+    else if (ts.isObjectBindingPattern(name)) this.lowerObjectDestructuring(name, value);
+    else this.lowerArrayDestructuring(name, value);
+  }
+
+  /**
+   * `v.x = e`, `v.pos.y += e`, `v.x++`: the variable is bound to a new object with the leaf
+   * replaced. Objects are references in JavaScript, so this is only right when no other
+   * variable, array or call sees the same object: see rejectSharedWrite.
+   */
+  private writeField(target: ts.PropertyAccessExpression, update: (old: () => Value) => Value): Value {
+    const path: string[] = [];
+    let root: ts.Expression = target;
+    while (ts.isPropertyAccessExpression(root)) {
+      path.unshift(root.name.text);
+      root = root.expression;
+    }
+    if (!ts.isIdentifier(root)) {
+      return this.fail(target, "AD1004", "only fields of local object variables can be assigned", "build the object in a local variable");
+    }
+    const symbol = this.symbolOf(root);
+    this.rejectSharedWrite(target, root, symbol);
+    const object = this.lowerIdentifier(root);
+    if (object.type !== "object") return this.unsupported(target);
+    const key = path.join(".");
+    const fields = new Map(this.fieldsOf(object));
+    const value = update(() => this.expectType(target, this.field(object, key, target), "number"));
+    for (const existing of [...fields.keys()]) if (existing === key || existing.startsWith(`${key}.`)) fields.delete(existing);
+    if (value.type === "object") for (const [inner, leaf] of this.fieldsOf(value)) fields.set(`${key}.${inner}`, leaf);
+    else fields.set(key, value);
+    this.env.set(symbol, this.makeObject(fields));
+    return value;
+  }
+
+  /**
+   * Writing a field is allowed on a local variable that always holds an object literal of its
+   * own and is used only through its fields (or returned): then no other name sees the write.
+   */
+  private rejectSharedWrite(target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
+    const declaration = symbol.valueDeclaration;
+    const owner = this.inlined[this.inlined.length - 1] ?? this.fn.node;
+    if (!declaration || !ts.isVariableDeclaration(declaration)) {
+      this.fail(
+        target,
+        "AD1004",
+        `'${root.text}' is a parameter: writing into its fields would change the caller's object`,
+        `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
+      );
+    }
+    if (declaration.getSourceFile() !== owner.getSourceFile() || declaration.getStart() < owner.getStart() || declaration.getEnd() > owner.getEnd()) {
+      this.fail(
+        target,
+        "AD1004",
+        `'${root.text}' is not a local of '${this.fn.name}': writing into its fields would change state outside the function`,
+        "keep the object in a local variable, or return the value instead",
+      );
+    }
+    let shared: ts.Node | undefined;
+    const visit = (node: ts.Node): void => {
+      if (shared) return;
+      if (ts.isIdentifier(node) && node !== declaration.name && this.checker.getSymbolAtLocation(node) === symbol) {
+        const parent = node.parent;
+        const assigned = ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+        if (assigned ? !ts.isObjectLiteralExpression(skipParentheses(parent.right)) : this.mayAlias(node)) shared = node;
+      }
+      ts.forEachChild(node, visit);
+    };
+    if (declaration.initializer && !ts.isObjectLiteralExpression(skipParentheses(declaration.initializer))) shared = declaration.initializer;
+    visit(owner);
+    if (shared) {
+      const { line } = locate(this.sourceFile, shared.getStart(this.sourceFile));
+      this.fail(
+        target,
+        "AD1004",
+        `'${root.text}' may share its object with another variable or a call (line ${line}): writing into its fields is not supported`,
+        `build a new object instead, as in ${root.text} = { ...${root.text}, x: 1 }, or give '${root.text}' its own object literal`,
+      );
+    }
+  }
+
+  /**
+   * True when this use of an object variable may give the same object another name: stored in a
+   * variable, an object or an array, or passed to a helper that may return it. Reading fields,
+   * spreading, returning it and passing it to functions returning something else do not.
+   */
+  private mayAlias(use: ts.Identifier): boolean {
+    let node: ts.Node = use;
+    while (ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isConditionalExpression(node.parent)) {
+      if (ts.isConditionalExpression(node.parent) && node.parent.condition === node) return false;
+      node = node.parent;
+    }
+    const parent = node.parent;
+    if (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent) || ts.isSpreadAssignment(parent) || ts.isReturnStatement(parent)) {
+      return false;
+    }
+    if (ts.isCallExpression(parent) && parent.expression !== node) {
+      if (this.irType(this.checker.getTypeAtLocation(parent)) !== "object") return false;
+      const helper = this.helperOf(parent.expression);
+      return helper === undefined || !returnsOnlyNewObjects(helper);
+    }
+    return true;
   }
 
   // ----- statements -----
@@ -381,6 +636,9 @@ export class FunctionLowering {
         if (!statement.expression) this.unsupported(statement);
         const value = this.expectType(statement.expression, this.lowerExpression(statement.expression), this.returnType);
         if (this.loops.length === 0) return value;
+        if (value.type === "object") {
+          this.fail(statement, "AD1003", "returning an object from inside a loop is not supported yet", "leave the loop with break and return after it");
+        }
         const { returned, returnValue } = this.returnFlags();
         this.env.set(returned, this.boolean(true));
         this.env.set(returnValue, value);
@@ -494,8 +752,8 @@ export class FunctionLowering {
   private lowerStatement(statement: ts.Statement): void {
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
-        if (ts.isArrayBindingPattern(declaration.name) && declaration.initializer) {
-          this.lowerArrayDestructuring(declaration.name, declaration.initializer);
+        if (!ts.isIdentifier(declaration.name) && declaration.initializer) {
+          this.bindPattern(declaration.name, this.lowerExpression(declaration.initializer));
           continue;
         }
         if (!ts.isIdentifier(declaration.name)) this.unsupported(declaration);
@@ -522,8 +780,7 @@ export class FunctionLowering {
   }
 
   /** `const [a, b] = pair`: each name bound to the element at its position. */
-  private lowerArrayDestructuring(pattern: ts.ArrayBindingPattern, initializer: ts.Expression): void {
-    const array = this.lowerExpression(initializer);
+  private lowerArrayDestructuring(pattern: ts.ArrayBindingPattern, array: Value): void {
     if (array.type !== "array") this.unsupported(pattern);
     pattern.elements.forEach((element, k) => {
       if (ts.isOmittedExpression(element)) return;
@@ -571,13 +828,22 @@ export class FunctionLowering {
     const then = this.inBranch(thenRegion, entryEnv, lowerThen);
     const otherwise = this.inBranch(elseRegion, entryEnv, lowerElse);
     if (typeof then.result === "object" && typeof otherwise.result === "object") {
-      if (then.result.type === "array") {
+      const returned = [then.result, otherwise.result];
+      // An object is returned leaf by leaf, and built again after the `if`.
+      const paths = then.result.type === "object" ? [...this.fieldsOf(then.result).keys()] : [undefined];
+      const leaves = returned.map((result) => paths.map((path) => (path === undefined ? result : this.fieldsOf(result).get(path))));
+      if (leaves.some((values) => values.some((leaf) => leaf === undefined || leaf.type === "array"))) {
         this.fail(statement, "AD1004", "returning an array from inside a branch is not supported yet", "return one array at the end of the function");
       }
-      thenRegion.yields = [then.result];
-      elseRegion.yields = [otherwise.result];
-      return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type: then.result.type }] })
-        .results[0]!;
+      thenRegion.yields = leaves[0] as Value[];
+      elseRegion.yields = leaves[1] as Value[];
+      const results = this.builder.op({
+        opcode: "if",
+        operands: [condition],
+        regions: [thenRegion, elseRegion],
+        results: thenRegion.yields.map((leaf) => ({ type: leaf.type })),
+      }).results;
+      return then.result.type === "object" ? this.makeObject(new Map(paths.map((path, i) => [path!, results[i]!]))) : results[0]!;
     }
     if (typeof then.result === "object" || typeof otherwise.result === "object") {
       throw new Error(`not every path of '${this.fn.name}' returns a value`);
@@ -596,25 +862,79 @@ export class FunctionLowering {
         declaration.getEnd() <= owner.getEnd();
       return this.syntheticSymbols.has(symbol) || entryEnv.has(symbol) || (inOwner && declaration.getEnd() <= statement.getStart(this.sourceFile));
     };
-    const assigned = [...new Set([...thenEnv.keys(), ...elseEnv.keys()])].filter(
+    const assignedSymbols = [...new Set([...thenEnv.keys(), ...elseEnv.keys()])].filter(
       (symbol) => declaredBefore(symbol) && (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
     );
-    const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, symbol: ts.Symbol, type: Type) =>
-      env.get(symbol) ?? this.builder.inRegion(region, () => this.builder.emit("undef", [], type));
-    const types = assigned.map((symbol) => (thenEnv.get(symbol) ?? elseEnv.get(symbol))!.type);
+    const assigned = this.slotsOf(assignedSymbols, [thenEnv, elseEnv, entryEnv]).filter(
+      (slot) => this.slotValue(thenEnv, slot) !== this.slotValue(entryEnv, slot) || this.slotValue(elseEnv, slot) !== this.slotValue(entryEnv, slot),
+    );
+    const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) =>
+      this.slotValue(env, slot) ?? this.builder.inRegion(region, () => this.builder.emit("undef", [], type));
+    const types = assigned.map((slot) => (this.slotValue(thenEnv, slot) ?? this.slotValue(elseEnv, slot))!.type);
     if (types.includes("array")) {
       this.fail(statement, "AD1004", "assigning an array variable in a branch is not supported yet", "write into the array's elements instead");
     }
-    thenRegion.yields = assigned.map((symbol, i) => yieldOf(thenEnv, thenRegion, symbol, types[i]!));
-    elseRegion.yields = assigned.map((symbol, i) => yieldOf(elseEnv, elseRegion, symbol, types[i]!));
+    thenRegion.yields = assigned.map((slot, i) => yieldOf(thenEnv, thenRegion, slot, types[i]!));
+    elseRegion.yields = assigned.map((slot, i) => yieldOf(elseEnv, elseRegion, slot, types[i]!));
     const op = this.builder.op({
       opcode: "if",
       operands: [condition],
       regions: [thenRegion, elseRegion],
-      results: assigned.map((symbol, i) => ({ type: types[i]!, name: symbol.name })),
+      results: assigned.map((slot, i) => ({ type: types[i]!, name: slotName(slot) })),
     });
-    assigned.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
+    this.assignSlots(this.env, assigned, op.results, entryEnv);
     return then.result === undefined || otherwise.result === undefined ? undefined : "exits";
+  }
+
+  /** The slots of variables: one per variable, one per leaf for an object variable (the
+   * leaves any of `envs` holds). */
+  private slotsOf(symbols: ts.Symbol[], envs: Map<ts.Symbol, Value>[]): Slot[] {
+    return symbols.flatMap((symbol): Slot[] => {
+      const objects = envs.map((env) => env.get(symbol)).filter((value) => value?.type === "object");
+      if (objects.length === 0) return [{ symbol }];
+      const paths = new Set(objects.flatMap((object) => [...this.fieldsOf(object!).keys()]));
+      return [...paths].map((path) => ({ symbol, path }));
+    });
+  }
+
+  private slotValue(env: Map<ts.Symbol, Value>, slot: Slot): Value | undefined {
+    const value = env.get(slot.symbol);
+    return value && slot.path !== undefined ? this.fieldsOf(value).get(slot.path) : value;
+  }
+
+  /** Sets each slot in `env`: an object variable gets a new object holding the new leaves and,
+   * for the leaves not among the slots, those it has in `base`. */
+  private assignSlots(env: Map<ts.Symbol, Value>, slots: Slot[], values: Value[], base: Map<ts.Symbol, Value>): void {
+    const objects = new Map<ts.Symbol, Map<string, Value>>();
+    slots.forEach((slot, i) => {
+      if (slot.path === undefined) {
+        env.set(slot.symbol, values[i]!);
+        return;
+      }
+      if (!objects.has(slot.symbol)) {
+        const before = base.get(slot.symbol);
+        objects.set(slot.symbol, new Map(before?.type === "object" ? this.fieldsOf(before) : []));
+      }
+      objects.get(slot.symbol)!.set(slot.path, values[i]!);
+    });
+    objects.forEach((fields, symbol) => env.set(symbol, this.makeObject(fields)));
+  }
+
+  /** The slots a loop carries: its carried variables, and every leaf but arrays of an object
+   * variable (arrays are references: the loop writes into them, it cannot replace them). */
+  private loopSlots(carried: ts.Symbol[], entryEnv: Map<ts.Symbol, Value>): Slot[] {
+    return this.slotsOf(carried, [entryEnv]).filter((slot) => slot.path === undefined || this.slotValue(entryEnv, slot)!.type !== "array");
+  }
+
+  /** The values a loop body yields for its slots; replacing an object's array is rejected. */
+  private loopYields(loop: ts.Node, slots: Slot[], carried: ts.Symbol[], entryEnv: Map<ts.Symbol, Value>, env: Map<ts.Symbol, Value>): Value[] {
+    for (const slot of this.slotsOf(carried, [entryEnv])) {
+      const after = this.slotValue(env, slot);
+      if (after === undefined || (after.type === "array" && after !== this.slotValue(entryEnv, slot))) {
+        this.rejectLoop(loop, `the loop replaces the field '${slot.path}' of '${slot.symbol.name}'; assign its numbers instead`);
+      }
+    }
+    return slots.map((slot) => this.slotValue(env, slot)!);
   }
 
   // ----- loops -----
@@ -625,6 +945,8 @@ export class FunctionLowering {
     const assigned: ts.Symbol[] = [];
     const body = loop.statement;
     const note = (target: ts.Expression) => {
+      // `v.x = ...` assigns the object variable v.
+      while (ts.isPropertyAccessExpression(target)) target = target.expression;
       const symbol = ts.isIdentifier(target) ? this.checker.getSymbolAtLocation(target) : undefined;
       const declaration = symbol?.valueDeclaration;
       // Declared before the body: in an enclosing scope or in a for loop's initializer.
@@ -634,7 +956,7 @@ export class FunctionLowering {
       // placeholder: TypeScript's definite assignment rules out reading it before.
       const declaredBeforeLoop = declaration.getEnd() <= loop.getStart(this.sourceFile);
       if (!this.env.has(symbol) && declaredBeforeLoop && ts.isVariableDeclaration(declaration)) {
-        this.env.set(symbol, this.builder.emit("undef", [], this.typeOf(declaration.name, `'${symbol.name}'`)));
+        this.env.set(symbol, this.undefinedValue(declaration.name, `'${symbol.name}'`));
       }
       if (this.env.has(symbol)) assigned.push(symbol);
     };
@@ -652,6 +974,14 @@ export class FunctionLowering {
     [loop.statement, ...(ts.isForStatement(loop) ? [loop.incrementor, loop.condition] : []), ...(ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? [loop.expression] : [])]
       .forEach((node) => node && visit(node));
     return assigned;
+  }
+
+  /** The placeholder value of a variable declared without a value: `let v: Vec2;`. */
+  private undefinedValue(name: ts.Node, what: string): Value {
+    const type = this.typeOf(name, what);
+    if (type !== "object") return this.builder.emit("undef", [], type);
+    const leaves = this.types.leaves(this.checker.getTypeAtLocation(name));
+    return this.makeObject(new Map(leaves.map((leaf) => [leaf.path, this.builder.emit("undef", [], leaf.type)])));
   }
 
   private rejectLoop(node: ts.Node, reason: string): never {
@@ -767,9 +1097,8 @@ export class FunctionLowering {
     const bound = this.builder.emit("array.length", [array], "number");
     const carried = this.carriedBy(statement);
     this.rejectCarriedArrays(statement, carried);
-    const rows = this.rowKind(this.checker.getTypeAtLocation(statement.expression)) !== undefined;
     this.emitCountedLoop(statement, undefined, "i", start, bound, 1, "lt", carried, (index) => {
-      this.bind(element, rows ? this.readRow(array, index) : this.builder.emit("array.get", [array, index], "number"));
+      this.bind(element, this.elementOf(statement.expression, array, index));
       this.lowerLoopBody(statement, label);
     });
   }
@@ -815,13 +1144,7 @@ export class FunctionLowering {
     this.env.set(index, this.builder.constant(0));
     this.lowerWhile(statement, label, {
       condition: () => this.builder.emit("lt", [this.env.get(index)!, this.builder.emit("array.length", [array], "number")], "boolean"),
-      beforeBody: () =>
-        this.bind(
-          element,
-          this.rowKind(this.checker.getTypeAtLocation(statement.expression))
-            ? this.readRow(array, this.env.get(index)!)
-            : this.readElement(array, this.env.get(index)!),
-        ),
+      beforeBody: () => this.bind(element, this.elementOf(statement.expression, array, this.env.get(index)!)),
       update: () => this.env.set(index, this.builder.emit("add", [this.env.get(index)!, this.builder.constant(1)], "number")),
       carried: [index],
     });
@@ -860,44 +1183,43 @@ export class FunctionLowering {
     const carried = [...new Set([...this.carriedBy(loop), ...flags, ...(parts.carried ?? []), ...(first ? [first] : [])])];
     this.rejectCarriedArrays(loop, carried);
     const entryEnv = this.env;
-    const paramsFor = () => carried.map((symbol) => this.values.value(entryEnv.get(symbol)!.type, symbol.name));
+    const slots = this.loopSlots(carried, entryEnv);
+    const paramsFor = () => slots.map((slot) => this.values.value(this.slotValue(entryEnv, slot)!.type, slotName(slot)));
     const conditionRegion = emptyRegion(paramsFor());
     const body = emptyRegion(paramsFor());
-    const envFor = (region: Region) => {
-      const env = new Map(entryEnv);
-      carried.forEach((symbol, i) => env.set(symbol, region.params[i]!));
-      return env;
-    };
-    const condition = this.inBranch(conditionRegion, envFor(conditionRegion), () =>
-      this.withoutAssignments(loop, () => {
+    const enter = (region: Region) => this.assignSlots(this.env, slots, region.params, entryEnv);
+    const condition = this.inBranch(conditionRegion, entryEnv, () => {
+      enter(conditionRegion);
+      return this.withoutAssignments(loop, () => {
         const stop = flags.filter((flag) => flag.name !== "returnValue").map((flag) => this.builder.emit("not", [this.env.get(flag)!], "boolean"));
         const test = first ? this.builder.emit("or", [this.env.get(first)!, parts.condition()], "boolean") : parts.condition();
         // `while (true)` with a break: the break flag alone decides.
         const alwaysTrue = this.builder.region.ops.find((op) => op.results[0] === test)?.attrs.value === true;
         const terms = alwaysTrue && stop.length > 0 ? stop : [...stop, test];
         return terms.reduce((all, next) => this.builder.emit("and", [all, next], "boolean"));
-      }),
-    ).result;
+      });
+    }).result;
     conditionRegion.yields = [condition];
     if (conditionRegion.ops.some((op) => op.opcode === "call" || op.regions.length > 0)) {
       this.rejectLoop(loop, "the condition calls a function or holds a conditional expression");
     }
-    const { env } = this.inBranch(body, envFor(body), () => {
+    const { env } = this.inBranch(body, entryEnv, () => {
+      enter(body);
       this.loops.push(context);
       if (first) this.env.set(first, this.boolean(false));
       parts.beforeBody?.();
       this.lowerStatements([loop.statement], true);
       this.loops.pop();
     });
-    body.yields = carried.map((symbol) => env.get(symbol)!);
+    body.yields = this.loopYields(loop, slots, carried, entryEnv, env);
     const op = this.builder.op({
       opcode: "while",
-      operands: carried.map((symbol) => entryEnv.get(symbol)!),
+      operands: slots.map((slot) => this.slotValue(entryEnv, slot)!),
       regions: [conditionRegion, body],
-      results: carried.map((symbol) => ({ type: entryEnv.get(symbol)!.type, name: symbol.name })),
+      results: slots.map((slot) => ({ type: this.slotValue(entryEnv, slot)!.type, name: slotName(slot) })),
       loc: this.location(loop),
     });
-    carried.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
+    this.assignSlots(this.env, slots, op.results, entryEnv);
   }
 
   private emitCountedLoop(
@@ -913,24 +1235,27 @@ export class FunctionLowering {
   ): void {
     const stepValue = this.builder.constant(step);
     const index = this.values.value("number", counterName);
-    const params = carried.map((symbol) => this.values.value(this.env.get(symbol)!.type, symbol.name));
-    const body = emptyRegion([index, ...params]);
     const entryEnv = this.env;
-    const inits = carried.map((symbol) => entryEnv.get(symbol)!);
+    const slots = this.loopSlots(carried, entryEnv);
+    const inits = slots.map((slot) => this.slotValue(entryEnv, slot)!);
+    const params = slots.map((slot, i) => this.values.value(inits[i]!.type, slotName(slot)));
+    const body = emptyRegion([index, ...params]);
     const bodyEnv = new Map(entryEnv);
-    carried.forEach((symbol, i) => bodyEnv.set(symbol, params[i]!));
     if (counter) bodyEnv.set(counter, index);
-    const { env } = this.inBranch(body, bodyEnv, () => lowerBody(index));
-    body.yields = carried.map((symbol) => env.get(symbol)!);
+    const { env } = this.inBranch(body, bodyEnv, () => {
+      this.assignSlots(this.env, slots, params, entryEnv);
+      lowerBody(index);
+    });
+    body.yields = this.loopYields(statement, slots, carried, entryEnv, env);
     const op = this.builder.op({
       opcode: "for",
       operands: [start, bound, stepValue, ...inits],
       regions: [body],
-      results: carried.map((symbol, i) => ({ type: params[i]!.type, name: symbol.name })),
+      results: slots.map((slot, i) => ({ type: params[i]!.type, name: slotName(slot) })),
       attrs: { comparison },
       loc: this.location(statement),
     });
-    carried.forEach((symbol, i) => this.env.set(symbol, op.results[i]!));
+    this.assignSlots(this.env, slots, op.results, entryEnv);
   }
 
   /**
@@ -1103,10 +1428,9 @@ export class FunctionLowering {
     if (ts.isElementAccessExpression(expression)) {
       const array = this.lowerExpression(expression.expression);
       if (array.type !== "array") return this.unsupported(expression);
-      const index = this.lowerNumber(expression.argumentExpression);
-      if (this.rowKind(this.checker.getTypeAtLocation(expression.expression))) return this.readRow(array, index);
-      return this.readElement(array, index);
+      return this.elementOf(expression.expression, array, this.lowerNumber(expression.argumentExpression));
     }
+    if (ts.isObjectLiteralExpression(expression)) return this.lowerObjectLiteral(expression);
     if (ts.isTemplateExpression(expression)) {
       const operands = expression.templateSpans.map((span) => this.lowerExpression(span.expression));
       const quasis = [expression.head.rawText ?? expression.head.text, ...expression.templateSpans.map((s) => s.literal.rawText ?? s.literal.text)];
@@ -1191,6 +1515,14 @@ export class FunctionLowering {
       });
       return prefix ? updated : oldValue!;
     }
+    if (ts.isPropertyAccessExpression(operand)) {
+      let oldValue: Value | undefined;
+      const updated = this.writeField(operand, (old) => {
+        oldValue = old();
+        return this.builder.emit(opcode, [oldValue, this.builder.constant(1)], "number");
+      });
+      return prefix ? updated : oldValue!;
+    }
     if (!ts.isIdentifier(operand)) return this.unsupported(node);
     const symbol = this.symbolOf(operand);
     const old = this.expectType(operand, this.lowerIdentifier(operand), "number");
@@ -1239,8 +1571,14 @@ export class FunctionLowering {
         return opcode ? this.builder.emit(opcode, [old(), right], "number") : right;
       });
     }
+    if (ts.isPropertyAccessExpression(target)) {
+      return this.writeField(target, (old) => {
+        const right = this.lowerExpression(expression.right);
+        return opcode ? this.builder.emit(opcode, [old(), this.expectType(expression.right, right, "number")], "number") : right;
+      });
+    }
     if (!ts.isIdentifier(target)) {
-      return this.fail(target, "AD1004", "only local variables and array elements can be assigned", "assign to a local variable");
+      return this.fail(target, "AD1004", "only local variables, fields and array elements can be assigned", "assign to a local variable");
     }
     const symbol = this.symbolOf(target);
     const right = this.lowerExpression(expression.right);
@@ -1273,16 +1611,25 @@ export class FunctionLowering {
     return value;
   }
 
+  /** `a[i]`: a number, a row of an array of arrays, or an object of an array of objects. */
+  private elementOf(arrayExpression: ts.Expression, array: Value, index: Value): Value {
+    const type = this.checker.getTypeAtLocation(arrayExpression);
+    if (this.rowKind(type)) return this.readRow(array, index);
+    const fields = this.types.elementFields(type);
+    if (fields) return this.makeObject(new Map(fields.map((field) => [field, this.readElement(array, index, field)])));
+    return this.readElement(array, index);
+  }
+
   /**
    * `a[i]`: reading the same element again, in the same region with no write in between, reuses
    * the first read (`a[i] * a[i]` reads once, and the reverse sweep keeps one value).
    */
-  private readElement(array: Value, index: Value): Value {
+  private readElement(array: Value, index: Value, field?: string): Value {
     const literal = this.builder.region.ops.find((op) => op.results[0] === index && op.opcode === "const");
-    const key = `${array.id}[${literal ? `=${String(literal.attrs.value)}` : index.id}]`;
+    const key = `${array.id}[${literal ? `=${String(literal.attrs.value)}` : index.id}]${field === undefined ? "" : `.${field}`}`;
     const cached = this.elementReads.get(key);
     if (cached && cached.region === this.builder.region) return cached.value;
-    const value = this.builder.emit("array.get", [array, index], "number");
+    const value = this.builder.emit("array.get", [array, index], "number", field === undefined ? undefined : { field });
     this.elementReads.set(key, { region: this.builder.region, value });
     return value;
   }
@@ -1371,6 +1718,9 @@ export class FunctionLowering {
     if (ts.isIdentifier(expression.expression) && expression.expression.text === "Math") {
       const value = mathConstants.get(expression.name.text);
       if (value !== undefined) return this.builder.constant(value, expression.getText(this.sourceFile));
+    }
+    if (this.irType(this.checker.getTypeAtLocation(expression.expression)) === "object") {
+      return this.field(this.lowerExpression(expression.expression), expression.name.text, expression.name);
     }
     return this.unsupported(expression);
   }

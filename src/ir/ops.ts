@@ -153,9 +153,21 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     },
   ],
   [
+    "object",
+    {
+      summary: "an object whose leaves, at the dotted paths attrs.fields, are the operands",
+      pure: true,
+      check: (op) => {
+        const fields = op.attrs.fields;
+        if (!Array.isArray(fields) || fields.length !== op.operands.length) return "needs one field path per operand";
+        return expectShape(op, op.operands.map((v) => v.type), ["object"]);
+      },
+    },
+  ],
+  [
     "array.get",
     {
-      summary: "the element of an array at an index",
+      summary: "the element of an array at an index (with attrs.field, that field of an object element)",
       pure: true,
       check: (op) => expectShape(op, ["array", "number"], ["number"]),
     },
@@ -171,9 +183,11 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "array.zerosLike",
     {
-      summary: "a new array of arrays shaped like the operand, each row of attrs.rows holding zeros",
+      summary:
+        "a new array shaped like the operand: rows of attrs.rows holding zeros, or objects with the number fields attrs.fields set to zero",
       pure: false,
-      check: (op) => expectShape(op, ["array"], ["array"]) ?? (typeof op.attrs.rows === "string" ? undefined : "needs attrs.rows"),
+      check: (op) =>
+        expectShape(op, ["array"], ["array"]) ?? (typeof op.attrs.rows === "string" || Array.isArray(op.attrs.fields) ? undefined : "needs attrs.rows or attrs.fields"),
     },
   ],
   [
@@ -237,7 +251,7 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "array.add",
     {
-      summary: "adds operand 2 into the element of array operand 0 at index operand 1",
+      summary: "adds operand 2 into the element of array operand 0 at index operand 1 (with attrs.field, into that field of it)",
       pure: false,
       check: (op) => expectShape(op, ["array", "number", "number"], []),
     },

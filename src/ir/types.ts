@@ -11,7 +11,13 @@
  * regions.
  *
  * Arrays are references: `array.get` reads an element, `array.add` adds into one; `array.row`
- * reads a row of an array of arrays.
+ * reads a row of an array of arrays. In an array of objects, `array.get` and `array.add` name a
+ * field of the element (attrs.field).
+ *
+ * Objects are values built by the `object` op from their leaves (numbers, booleans, strings and
+ * arrays, by dotted path). The frontend reads a field straight from the leaf and carries objects
+ * through branches and loops leaf by leaf, so an `object` op is left only where a whole object
+ * is returned. An object parameter is one IR parameter per leaf (see `Param.field`).
  *
  * Adjoint code adds two mutable concepts. The cell: `cell.new` declares an accumulator,
  * `cell.add` adds into it, `cell.set` overwrites it and `cell.read` takes its current value.
@@ -20,7 +26,7 @@
  * are pushed in each iteration and popped, last first, in the reversed loop.
  */
 
-export type Type = "number" | "boolean" | "string" | "void" | "array" | "cell" | "stack";
+export type Type = "number" | "boolean" | "string" | "void" | "array" | "object" | "cell" | "stack";
 
 /** How an array parameter is stored; its gradient has the same kind. */
 export type ArrayKind = "Array" | "Float64Array" | "Float32Array";
@@ -77,6 +83,10 @@ export interface Param {
   rowKind?: ArrayKind;
   /** The cotangent of a VJP: the array the result's adjoint starts from. */
   cotangent?: boolean;
+  /** For a leaf of an object parameter: the parameter's name and the leaf's dotted path in it. */
+  field?: { param: string; path: string };
+  /** For an array of objects: the dotted paths of each element's number fields. */
+  elementFields?: readonly string[];
 }
 
 export interface IRFunction {
@@ -84,6 +94,8 @@ export interface IRFunction {
   params: Param[];
   /** For a function returning an array: how it is stored (the gradient function is a VJP). */
   returnsArray?: ArrayKind;
+  /** For a function returning an object: its structural type (the gradient function is a VJP). */
+  returnsObject?: string;
   /** Yields the return value (primal) or the value followed by one adjoint per differentiated
    * parameter (gradient). */
   body: Region;

@@ -82,15 +82,16 @@ export class AdjointAlgebra implements Algebra<Value> {
   private shared(name: string, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
     let computed = this.computedIn.get(this.builder.region);
     if (!computed) this.computedIn.set(this.builder.region, (computed = new Map()));
-    const key = `${name}(${args.map((a) => a.id).join(",")})`;
+    const fieldKey = attrs.field === undefined ? "" : `.${String(attrs.field)}`;
+    const key = `${name}(${args.map((a) => a.id).join(",")})${fieldKey}`;
     let result = computed.get(key);
     if (!result) computed.set(key, (result = this.emit(name, args, type, attrs)));
     return result;
   }
 
   /** A forward value computed again in the reverse sweep (marked `recomputed` in the IR). */
-  recompute(opcode: string, operands: Value[], type: Type): Value {
-    return this.shared(opcode, operands, type, { recomputed: true });
+  recompute(opcode: string, operands: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
+    return this.shared(opcode, operands, type, { ...attrs, recomputed: true });
   }
 
   /** A simpler equal expression for `name(args)`, or undefined to emit the op as it is. */

@@ -27,7 +27,7 @@
  */
 import type { Activity } from "../analysis/activity.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
-import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
 import { loopParts } from "../ir/loops.js";
 import { structuralOps } from "../ir/ops.js";
 import { primitive } from "../rules/primitives.js";
@@ -131,6 +131,8 @@ class ReverseTransform {
       const cotangent = this.values.value("array", "cotangent");
       params.push({ value: cotangent, typeText: primal.returnsArray === "Array" ? "readonly number[]" : primal.returnsArray, differentiated: false, cotangent: true });
       if (this.activity.isActive(returned)) this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(returned), cotangent] });
+    } else if (primal.returnsObject) {
+      params.push(...this.seedObjectCotangent(returned));
     } else if (this.activity.isActive(returned)) {
       this.contribute(returned, this.algebra.num(1));
     }
@@ -144,9 +146,38 @@ class ReverseTransform {
     this.body.ops = [...stacks, ...this.body.ops.slice(0, forwardOps), ...this.adjointAllocations.region.ops, ...this.body.ops.slice(forwardOps)];
     const forwardOpCount = stacks.length + forwardOps;
     removeUnusedAdjointOps(this.body, forwardOpCount);
-    const fn: IRFunction = { name: `${primal.name}${primal.returnsArray ? "Vjp" : "Grad"}`, params, body: this.body, loc: primal.loc };
+    const fn: IRFunction = { name: `${primal.name}${primal.returnsArray || primal.returnsObject ? "Vjp" : "Grad"}`, params, body: this.body, loc: primal.loc };
     if (primal.returnsArray) fn.returnsArray = primal.returnsArray;
+    if (primal.returnsObject) fn.returnsObject = primal.returnsObject;
     return { fn, forwardOpCount };
+  }
+
+  /**
+   * A VJP of a function returning an object: the cotangent is an object with the result's number
+   * and array fields (one parameter per leaf, as for object parameters), and each leaf's adjoint
+   * starts as the cotangent's field.
+   */
+  private seedObjectCotangent(returned: Value): Param[] {
+    const object = this.primalDefinition.get(returned)!;
+    const paths = object.attrs.fields as readonly string[];
+    return object.operands.flatMap((leaf, i): Param[] => {
+      if (leaf.type !== "number" && leaf.type !== "array") return [];
+      const path = paths[i]!;
+      const cotangent = this.values.value(leaf.type, `cotangent_${path.replaceAll(".", "_")}`);
+      const kind = leaf.type === "array" ? this.arrayKindOf(leaf) : undefined;
+      const typeText = kind === undefined ? "number" : kind === "Array" ? "readonly number[]" : kind;
+      if (this.activity.isActive(leaf)) {
+        if (leaf.type === "array") this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(leaf), cotangent] });
+        else this.contribute(leaf, cotangent);
+      }
+      return [{ value: cotangent, typeText, differentiated: false, cotangent: true, field: { param: "cotangent", path } }];
+    });
+  }
+
+  /** How an array is stored: as the parameter it is, or as the op that created it says. */
+  private arrayKindOf(array: Value): string {
+    const param = this.primal.params.find((p) => p.value === array);
+    return param?.arrayKind ?? String(this.primalDefinition.get(array)?.attrs.kind ?? "Array");
   }
 
   // ----- forward sweep -----
@@ -222,7 +253,7 @@ class ReverseTransform {
     // A cheap value whose operands would have to be stored is stored itself instead: one push
     // (a byte, for a branch's condition) rather than several.
     if (definingOp && this.isRecomputable(value, definingOp) && definingOp.operands.every((v) => this.readableWithoutStorage(v))) {
-      return this.algebra.recompute(definingOp.opcode, definingOp.operands.map((v) => this.record(v)), value.type);
+      return this.algebra.recompute(definingOp.opcode, definingOp.operands.map((v) => this.record(v)), value.type, definingOp.attrs);
     }
     let visible = value;
     while (this.forwardRegionOf.get(visible) !== this.body) {
@@ -469,8 +500,9 @@ class ReverseTransform {
       return this.algebra.recompute("array.row", [this.arrayAdjoint(rows), this.resolve(this.placeholder(index))], "array");
     }
     const param = this.primal.params.find((p) => p.value === array);
-    if (param?.rowKind) {
-      const adjoint = this.adjointAllocations.emit("array.zerosLike", [this.forward.get(array)!], "array", { rows: param.rowKind }, `d${array.name}`);
+    if (param?.rowKind || param?.elementFields) {
+      const shape: Op["attrs"] = param.rowKind ? { rows: param.rowKind } : { fields: param.elementFields! };
+      const adjoint = this.adjointAllocations.emit("array.zerosLike", [this.forward.get(array)!], "array", shape, `d${array.name}`);
       adjoint.adjointOf = this.forward.get(array)!;
       this.adjoints.set(array, { kind: "array", array: adjoint });
       return adjoint;
@@ -630,7 +662,8 @@ class ReverseTransform {
     const adjoint = this.adjointValue(op.results[0]!);
     if (!adjoint || !this.activity.isActive(op.operands[0]!)) return;
     const index = this.resolve(this.placeholder(op.operands[1]!));
-    this.builder.op({ opcode: "array.add", operands: [this.arrayAdjoint(op.operands[0]!), index, adjoint] });
+    const field: Op["attrs"] = op.attrs.field === undefined ? {} : { field: op.attrs.field };
+    this.builder.op({ opcode: "array.add", operands: [this.arrayAdjoint(op.operands[0]!), index, adjoint], attrs: field });
   }
 
   /** `a[i] = v` reversed: `dv += da[i]; da[i] = 0` (the element's old value did not reach the result). */

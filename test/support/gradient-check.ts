@@ -7,7 +7,7 @@
 import { pathToFileURL } from "node:url";
 import { expect } from "vitest";
 import { gradcheck } from "../../src/gradcheck.js";
-import type { GeneratedFunction } from "../../src/index.js";
+import type { ArrayShape, GeneratedFunction } from "../../src/index.js";
 
 type Param = GeneratedFunction["params"][number];
 
@@ -17,33 +17,32 @@ function arrayOf(kind: string | undefined, json: number[]): number[] | Float64Ar
   return [...json];
 }
 
-/** The argument for a parameter from its JSON form: arrays become the parameter's array kind. */
+function arrayShaped(shape: ArrayShape, json: unknown): unknown {
+  if (shape.rowKind !== undefined) return (json as number[][]).map((row) => arrayOf(shape.rowKind, row));
+  return arrayOf(shape.arrayKind, json as number[]);
+}
+
+/** The argument for a parameter from its JSON form: arrays, also in fields of objects, become
+ * the parameter's array kind. */
 function argument(param: Param, json: unknown): unknown {
-  if (!Array.isArray(json)) return json;
-  if (param.rowKind !== undefined) return (json as number[][]).map((row) => arrayOf(param.rowKind, row));
-  return arrayOf(param.arrayKind, json as number[]);
+  if (param.arrayFields) {
+    const object = structuredClone(json) as Record<string, unknown>;
+    for (const field of param.arrayFields) {
+      const keys = field.path.split(".");
+      const parent = keys.slice(0, -1).reduce((inner, key) => inner[key] as Record<string, unknown>, object);
+      parent[keys[keys.length - 1]!] = arrayShaped(field, parent[keys[keys.length - 1]!]);
+    }
+    return object;
+  }
+  return Array.isArray(json) ? arrayShaped(param, json) : json;
 }
 
-type Vjp = (...args: unknown[]) => { value: ArrayLike<number>; grad: Record<string, unknown> };
-
-/**
- * A VJP checked as the gradient of v . f(x) for a fixed cotangent v: reverse mode computes
- * v^T J in one sweep, which is that gradient. The values compared are v . f(x), after checking
- * that the VJP's value is f(x) element for element.
- */
-function scalarized(f: (...args: unknown[]) => ArrayLike<number>, vjp: Vjp, length: number) {
-  const cotangent = Array.from({ length }, (_, i) => 0.37 * (i + 1) - 0.5);
-  const dot = (value: ArrayLike<number>) => Array.from(value).reduce((sum, y, i) => sum + cotangent[i]! * y, 0);
-  const primal = (...args: unknown[]) => dot(f(...args));
-  const gradient = (...args: unknown[]) => {
-    const { value, grad } = vjp(...args, cotangent);
-    expect(Array.from(value), "the VJP's value is the function's").toEqual(Array.from(f(...args.map(copyArgument))));
-    return { value: dot(value), grad };
-  };
-  return [primal, gradient] as const;
+/** A cotangent shaped like a VJP's value, with numbers that differ from one another. */
+function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
+  if (typeof value === "number") return 0.37 * ++counter.next - 0.5;
+  if (ArrayBuffer.isView(value) || Array.isArray(value)) return Array.from(value as ArrayLike<unknown>, (v) => cotangentLike(v, counter));
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, field]) => [key, cotangentLike(field, counter)]));
 }
-
-const copyArgument = (a: unknown): unknown => (ArrayBuffer.isView(a) ? (a as Float64Array).slice() : Array.isArray(a) ? a.map(copyArgument) : a);
 
 export async function checkGradients(
   sourcePath: string,
@@ -61,10 +60,8 @@ export async function checkGradients(
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
       const args = fn.params.map((param, i) => argument(param, json[i]));
       const names = fn.params.map((p) => p.name);
-      const [primal, gradient] = fn.vjp
-        ? scalarized(source[fn.name], generated[fn.gradientName], (source[fn.name] as (...a: unknown[]) => ArrayLike<number>)(...args).length)
-        : [source[fn.name], generated[fn.gradientName]];
-      const result = gradcheck(primal, gradient, args as never, { names });
+      const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...structuredClone(args))) } : {};
+      const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, { names, ...cotangent });
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
       expect(result.argumentsUnchanged, `${where}: arguments unchanged`).toBe(true);
       const worst = result.worst;

@@ -1,0 +1,115 @@
+/**
+ * What the compiler makes of TypeScript types: the IR type of a value, how an array is stored,
+ * and the leaves of an object type (its numbers, booleans, strings and arrays, by dotted path).
+ */
+import { ts } from "ts-morph";
+import { nestedObjectText } from "../ir/objects.js";
+import type { ArrayKind, Type } from "../ir/types.js";
+
+/** A leaf of an object type: a field that is not itself an object. */
+export interface Leaf {
+  path: string;
+  type: Type;
+  /** Declared `int`: an integer, never differentiated. */
+  integer: boolean;
+  arrayKind?: ArrayKind;
+  rowKind?: ArrayKind;
+  /** For an array of objects: the number fields of each element. */
+  elementFields?: string[];
+  /** The leaf's type as generated code writes it. */
+  typeText: string;
+}
+
+const arrayTypeText = (kind: ArrayKind) => (kind === "Array" ? "number[]" : kind);
+
+export class TypeClassifier {
+  constructor(private readonly checker: ts.TypeChecker) {}
+
+  /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
+  irType(type: ts.Type): Type | undefined {
+    if (this.arrayKind(type) || this.rowKind(type) || this.elementFields(type)) return "array";
+    const all = (flags: ts.TypeFlags) => (type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags);
+    if (all(ts.TypeFlags.NumberLike)) return "number";
+    if (all(ts.TypeFlags.BooleanLike)) return "boolean";
+    if (all(ts.TypeFlags.StringLike)) return "string";
+    if (type.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) return "void";
+    if (this.isObject(type)) return "object";
+    return undefined;
+  }
+
+  /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: numeric arrays. */
+  arrayKind(type: ts.Type): ArrayKind | undefined {
+    const name = type.getSymbol()?.getName();
+    if (name === "Float64Array" || name === "Float32Array") return name;
+    if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) {
+      // number[], readonly number[], and tuples of numbers ([number, number]), stored as arrays.
+      const elements = this.checker.getTypeArguments(type as ts.TypeReference);
+      if (elements.length > 0 && elements.every((element) => element.flags & ts.TypeFlags.NumberLike)) return "Array";
+    }
+    return undefined;
+  }
+
+  /** For `number[][]`, `readonly number[][]`, `Float64Array[]`: how the rows are stored. */
+  rowKind(type: ts.Type): ArrayKind | undefined {
+    if (!this.checker.isArrayType(type)) return undefined;
+    const [row] = this.checker.getTypeArguments(type as ts.TypeReference);
+    return row ? this.arrayKind(row) : undefined;
+  }
+
+  /** For an array of objects of numbers (`Vec2[]`): the paths of the elements' number fields. */
+  elementFields(type: ts.Type): string[] | undefined {
+    if (!this.checker.isArrayType(type)) return undefined;
+    const [element] = this.checker.getTypeArguments(type as ts.TypeReference);
+    if (!element || !this.isObject(element)) return undefined;
+    const leaves = this.leaves(element);
+    return leaves.length > 0 && leaves.every((leaf) => leaf.type === "number") ? leaves.map((leaf) => leaf.path) : undefined;
+  }
+
+  /** An object or interface type with fields: not an array, not a function. */
+  isObject(type: ts.Type): boolean {
+    return (
+      (type.flags & ts.TypeFlags.Object) !== 0 &&
+      !this.checker.isArrayType(type) &&
+      !this.checker.isTupleType(type) &&
+      this.arrayKind(type) === undefined &&
+      type.getCallSignatures().length === 0 &&
+      type.getProperties().length > 0
+    );
+  }
+
+  /** The leaves of an object type, depth first in declaration order. Fields of other types
+   * (functions, optional fields, ...) are left out: generated code does not touch them. */
+  leaves(type: ts.Type, prefix = ""): Leaf[] {
+    return type.getProperties().flatMap((property): Leaf[] => {
+      const declaration = property.valueDeclaration;
+      if (!declaration || property.flags & ts.SymbolFlags.Optional) return [];
+      const fieldType = this.checker.getTypeOfSymbolAtLocation(property, declaration);
+      const path = `${prefix}${property.name}`;
+      const irType = this.irType(fieldType);
+      if (irType === "object") return this.leaves(fieldType, `${path}.`);
+      if (irType === undefined || irType === "void") return [];
+      const typeNode = ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration) ? declaration.type : undefined;
+      const integer = typeNode !== undefined && ts.isTypeReferenceNode(typeNode) && typeNode.typeName.getText() === "int";
+      const leaf: Leaf = { path, type: irType, integer, typeText: irType };
+      if (irType === "array") Object.assign(leaf, this.arrayShape(fieldType));
+      return [leaf];
+    });
+  }
+
+  /** How an array type is stored, and its type as generated code writes it. */
+  arrayShape(type: ts.Type): Pick<Leaf, "arrayKind" | "rowKind" | "elementFields" | "typeText"> {
+    const rowKind = this.rowKind(type);
+    if (rowKind) return { arrayKind: "Array", rowKind, typeText: `readonly ${arrayTypeText(rowKind)}[]` };
+    const elementFields = this.elementFields(type);
+    if (elementFields) {
+      return { arrayKind: "Array", elementFields, typeText: `readonly ${nestedObjectText(elementFields.map((f) => [f, "number"]), "; ")}[]` };
+    }
+    const arrayKind = this.arrayKind(type)!;
+    return { arrayKind, typeText: arrayKind === "Array" ? "readonly number[]" : arrayKind };
+  }
+
+  /** An object type as generated code writes it: its leaves, nested. */
+  objectTypeText(type: ts.Type): string {
+    return nestedObjectText(this.leaves(type).map((leaf) => [leaf.path, leaf.typeText]), "; ");
+  }
+}
