@@ -320,8 +320,9 @@ class ReverseTransform {
       return definition?.opcode === "const" ? `=${String(definition.attrs.value)}` : `#${v.id}`;
     };
     const key = loops.map((loop) => `${loop.operands.slice(0, 3).map(operandKey).join(",")}${String(loop.attrs.comparison)}`).join(";");
+    // Loops are reversed last first: a capacity computed for a later loop is no use before it.
     const cached = this.capacities.get(key);
-    if (cached) return cached;
+    if (cached && known(cached)) return cached;
     const capacity = this.insertBefore(outermost, () =>
       loops.map((loop) => this.tripCount(loop)).reduce((product, count) => this.algebra.apply("mul", product, count)),
     );
