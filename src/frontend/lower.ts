@@ -1912,6 +1912,14 @@ export class FunctionLowering {
     helper.parameters.forEach((p, i) => this.bind(this.symbolOf(p.name), args[i]!));
     const body = helper.body!;
     const outcome = ts.isBlock(body) ? this.lowerStatements(body.statements) : this.lowerExpression(body);
+    // The helper's parameters and locals end with the call: a second call starts afresh (its
+    // loop counter is not a variable an earlier call left behind).
+    for (const symbol of [...this.env.keys()]) {
+      const declaration = symbol.valueDeclaration;
+      if (declaration && declaration.getSourceFile() === helper.getSourceFile() && declaration.pos >= helper.pos && declaration.end <= helper.end) {
+        this.env.delete(symbol);
+      }
+    }
     this.inlined.pop();
     this.sourceFile = saved.sourceFile;
     this.loops.push(...saved.loops);
