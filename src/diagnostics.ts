@@ -16,6 +16,7 @@ export const diagnosticCodes = {
   AD1010: "wrt names a parameter that cannot be differentiated",
   AD1011: "malformed @differentiable tag",
   AD1012: "no @differentiable function in the file",
+  AD1013: "malformed or unusable @derivative rule",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -10,6 +10,7 @@ import { identifiersIn, Namer } from "./backend/naming.js";
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions } from "./frontend/annotations.js";
 import { FunctionLowering } from "./frontend/lower.js";
+import { type DerivativeRule, findDerivativeRules } from "./frontend/derivatives.js";
 import { loadProgram, locate } from "./frontend/program.js";
 import { printFunction } from "./ir/printer.js";
 import type { ArrayKind, Op, Param } from "./ir/types.js";
@@ -129,8 +130,11 @@ function compileFunction(
   sourceFile: ts.SourceFile,
   found: DifferentiableFunction,
   namer: Namer,
+  rules: ReadonlyMap<ts.Symbol, DerivativeRule>,
 ): CompiledFunction | Diagnostic[] {
-  const primal = new FunctionLowering(checker, sourceFile, found).lower();
+  const lowering = new FunctionLowering(checker, sourceFile, found, rules);
+  const primal = lowering.lower();
+  for (const reference of lowering.references) namer.reserve(reference.name);
   verifyFunction(primal);
   const activity = analyzeActivity(primal);
   const opaque = opaqueActiveOps(primal, activity);
@@ -149,6 +153,7 @@ function compileFunction(
       vjp,
       code,
       constants: emitter.moduleConstants,
+      references: lowering.references,
     },
     generated: { name: found.name, gradientName: gradient.fn.name, vjp, params },
     ir: irText,
@@ -158,6 +163,8 @@ function compileFunction(
 export async function compile(files: string[], options: CompileOptions = {}): Promise<CompileResult> {
   const program = loadProgram(files);
   const diagnostics = [...program.diagnostics];
+  const { rules, diagnostics: ruleDiagnostics } = findDerivativeRules(program.checker, program.programFiles);
+  diagnostics.push(...ruleDiagnostics);
   const compiled: CompiledFile[] = [];
   for (const sourceFile of program.sourceFiles) {
     if (diagnostics.some((d) => d.file === locate(sourceFile, 0).file)) continue;
@@ -172,7 +179,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
       }
       try {
         const namer = new Namer([...identifiersIn(entry.node), ...generatedNames]);
-        const result = compileFunction(program.checker, sourceFile, entry, namer);
+        const result = compileFunction(program.checker, sourceFile, entry, namer, rules);
         if (Array.isArray(result)) fileDiagnostics.push(...result);
         else functions.push(result);
       } catch (error) {

@@ -26,6 +26,7 @@ type Flow = "differentiable" | "opaque" | "none";
 const elementFlow = new Set(["array.get", "array.row", "array.literal", "array.copy", "array.new", "object"]);
 
 function flowOf(op: Op): Flow {
+  if (op.opcode === "call" && op.attrs.derivative !== undefined) return "differentiable";
   if (op.opcode === "call" || op.opcode === "template") return "opaque";
   if (elementFlow.has(op.opcode)) return "differentiable";
   const p = primitive(op.opcode);
@@ -36,6 +37,7 @@ function flowOf(op: Op): Flow {
 function flowingOperands(op: Op): Value[] {
   if (op.opcode === "array.get" || op.opcode === "array.row") return [op.operands[0]!];
   if (op.opcode === "array.new") return [op.operands[1]!];
+  if (op.opcode === "call" && op.attrs.partials !== undefined) return op.operands.filter((_, i) => (op.attrs.partials as readonly string[])[i] !== "");
   return op.operands;
 }
 

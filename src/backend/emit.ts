@@ -460,6 +460,8 @@ export class FunctionEmitter {
       }
       case "array.length":
         return { text: `${this.operand(op.operands[0]!, member)}.length`, precedence: member };
+      case "field":
+        return { text: `${this.operand(op.operands[0]!, member)}.${String(op.attrs.path)}`, precedence: member };
       case "array.row":
         return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`, precedence: member };
     }
@@ -611,7 +613,8 @@ export class FunctionEmitter {
       case "array.addAll": {
         const [target, source] = op.operands.map((v) => this.operand(v, member)) as [string, string];
         const k = this.namer.claim("k");
-        this.lines.push(`${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${source}[${k}];`);
+        const scale = op.operands[2] === undefined ? "" : `${this.operand(op.operands[2], Precedence.multiplicative)} * `;
+        this.lines.push(`${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${scale}${source}[${k}];`);
         this.namer.release(k);
         return;
       }

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import prettier from "prettier";
+import type { ExternalReference } from "../frontend/derivatives.js";
 
 export interface ModuleFunction {
   sourceName: string;
@@ -14,6 +15,31 @@ export interface ModuleFunction {
   code: string;
   /** Top-level constants of the source the code reads: name -> literal. */
   constants: ReadonlyMap<string, string>;
+  /** Functions of the user's program the code calls. */
+  references: readonly ExternalReference[];
+}
+
+/** `./model.js` for /src/model.ts seen from /src/gen: how an ES module imports a TypeScript file. */
+function importPath(fromDirectory: string, file: string): string {
+  const relative = path.relative(fromDirectory, file).split(path.sep).join("/").replace(/\.(m|c)?tsx?$/, ".$1js");
+  return relative.startsWith(".") ? relative : `./${relative}`;
+}
+
+/** Imports and `declare function`s for the functions the generated code calls, sorted. */
+function referenceLines(outputPath: string, references: readonly ExternalReference[]): string[] {
+  const imports = new Map<string, Set<string>>();
+  const declarations = new Set<string>();
+  for (const reference of references) {
+    if ("declaration" in reference) {
+      declarations.add(reference.declaration);
+      continue;
+    }
+    const from = "file" in reference ? importPath(path.dirname(outputPath), reference.file) : reference.specifier;
+    if (!imports.has(from)) imports.set(from, new Set());
+    imports.get(from)!.add(reference.name);
+  }
+  const importLines = [...imports.keys()].sort().map((from) => `import { ${[...imports.get(from)!].sort().join(", ")} } from "${from}";`);
+  return [...importLines, ...[...declarations].sort()];
 }
 
 export async function formatModule(sourcePath: string, outputPath: string, functions: ModuleFunction[]): Promise<string> {
@@ -31,6 +57,8 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
       : `its gradient with respect to ${f.differentiated.join(", ")}`;
     return `/** Value of \`${f.sourceName}\` and ${what}. */\n${f.code}`;
   });
-  const sections = declarations.length > 0 ? [header, declarations.join("\n"), ...body] : [header, ...body];
+  const references = referenceLines(outputPath, functions.flatMap((f) => f.references));
+  const preamble = [references.join("\n"), declarations.join("\n")].filter((text) => text.length > 0);
+  const sections = [header, ...preamble, ...body];
   return prettier.format(sections.join("\n\n"), { parser: "typescript", printWidth: 100 });
 }

@@ -66,6 +66,11 @@ export class Namer {
     }
   }
 
+  /** Keeps `name` out of generated names: a function the generated code imports. */
+  reserve(name: string): void {
+    this.reserved.add(name);
+  }
+
   /** Frees a block-scoped name (a loop counter) once its block has ended. */
   release(name: string): void {
     this.claimed.delete(name);

@@ -27,9 +27,36 @@ import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
 import type { ArrayKind, IRFunction, Op, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
-import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
+import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { locate } from "./program.js";
 import { TypeClassifier } from "./types.js";
+import { type DerivativeRule, type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
+
+/** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
+interface CallDerivative {
+  name: string;
+  /** "vjp": a rule taking the arguments and the cotangent; "grad": a gradient function. */
+  kind: "vjp" | "grad";
+  declaration: ts.FunctionLikeDeclaration;
+  rule?: ts.FunctionDeclaration;
+  /** For a gradient: the parameters it differentiates (all of them when undefined). */
+  wrt?: DifferentiableFunction["wrt"];
+}
+
+/** True when the function's body calls the function `symbol` names. */
+function callsItself(checker: ts.TypeChecker, node: FunctionNode, symbol: ts.Symbol): boolean {
+  let found = false;
+  const visit = (child: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(child) && ts.isIdentifier(child.expression)) {
+      const called = checker.getSymbolAtLocation(child.expression);
+      if (called && resolvedSymbol(checker, called) === symbol) found = true;
+    }
+    ts.forEachChild(child, visit);
+  };
+  if (node.body) visit(node.body);
+  return found;
+}
 
 /** A variable, or one leaf of an object variable: what branches and loops carry. */
 interface Slot {
@@ -217,11 +244,15 @@ export class FunctionLowering {
   /** The leaves of every object value, by dotted path (see makeObject). */
   private readonly objectFields = new Map<Value, Map<string, Value>>();
 
+  /** Functions of the user's program that the generated code calls, and how it reaches them. */
+  readonly references: ExternalReference[] = [];
+
   constructor(
     private readonly checker: ts.TypeChecker,
     /** The file being lowered: the function's, or a called helper's while it is inlined. */
     private sourceFile: ts.SourceFile,
     private readonly fn: DifferentiableFunction,
+    private readonly rules: ReadonlyMap<ts.Symbol, DerivativeRule> = new Map(),
   ) {
     this.builder = new Builder(this.values, emptyRegion());
     this.types = new TypeClassifier(checker);
@@ -559,7 +590,7 @@ export class FunctionLowering {
       this.fail(
         target,
         "AD1004",
-        `'${root.text}' is a parameter: writing into its fields would change the caller's object`,
+        `'${root.text}' is a parameter: writing into its fields would change the object the caller passed`,
         `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
       );
     }
@@ -1355,8 +1386,10 @@ export class FunctionLowering {
           if (symbol) [written, grown].forEach((set) => set.add(symbol));
         }
         if (!(ts.isPropertyAccessExpression(callee) && callee.expression.getText(this.sourceFile) === "Math")) {
+          // A call can change an array it is passed (its elements, its length), not a number.
           for (const arg of node.arguments) {
-            const symbol = ts.isIdentifier(arg) ? this.checker.getSymbolAtLocation(arg) : undefined;
+            const byReference = this.irType(this.checker.getTypeAtLocation(arg)) === "array";
+            const symbol = ts.isIdentifier(arg) && byReference ? this.checker.getSymbolAtLocation(arg) : undefined;
             if (symbol) [written, grown].forEach((set) => set.add(symbol));
           }
         }
@@ -1780,6 +1813,8 @@ export class FunctionLowering {
       }).results[0];
     }
     const calleeName = callee.getText(this.sourceFile);
+    const derivative = ts.isIdentifier(callee) ? this.derivativeOf(callee) : undefined;
+    if (derivative) return this.lowerCallWithDerivative(call, callee as ts.Identifier, derivative);
     const helper = this.helperOf(callee);
     if (helper) return this.inlineCall(call, calleeName, helper);
     if (!this.isGlobalFunction(callee)) {
@@ -1792,7 +1827,7 @@ export class FunctionLowering {
           : `'${calleeName}' has no source the compiler can read and no derivative rule`,
         hasSource
           ? "call a function declared with `function` or `const f = (...) => ...` instead"
-          : "compute the value outside the differentiable function and pass it in as a parameter",
+          : `give it a derivative: an exported function tagged /** @derivative ${calleeName} */ taking its parameters and the cotangent (see the README), or compute the value outside and pass it in`,
       );
     }
     const args = call.arguments.map((arg) => this.lowerExpression(arg));
@@ -1897,7 +1932,12 @@ export class FunctionLowering {
    */
   private inlineCall(call: ts.CallExpression, name: string, helper: FunctionNode): Value | undefined {
     if (this.inlined.includes(helper)) {
-      return this.fail(call, "AD1004", `recursive calls ('${name}') are not supported yet`, "write the recursion as a loop");
+      return this.fail(
+        call,
+        "AD1004",
+        `recursive calls of the helper '${name}' are not supported`,
+        `mark '${name}' itself @differentiable (a differentiable function may call itself), or write the recursion as a loop`,
+      );
     }
     if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return this.unsupported(call);
     if (helper.parameters.length !== call.arguments.length || helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)) {
@@ -1926,6 +1966,66 @@ export class FunctionLowering {
     this.returnFlagSymbols = saved.returnFlags;
     this.returnType = saved.returnType;
     return typeof outcome === "object" ? outcome : undefined;
+  }
+
+  /**
+   * The derivative of a function called by name: its `@derivative` rule, or, for the function
+   * being differentiated calling itself, the gradient being generated (the call's reverse runs
+   * it again on the call's arguments: recursion is checkpointed at each call).
+   */
+  private derivativeOf(callee: ts.Identifier): CallDerivative | undefined {
+    const local = this.checker.getSymbolAtLocation(callee);
+    if (!local) return undefined;
+    const target = resolvedSymbol(this.checker, local);
+    const rule = this.rules.get(target);
+    const declaration = target.valueDeclaration;
+    if (rule && declaration && ts.isFunctionDeclaration(declaration)) return { name: rule.name, kind: "vjp", declaration, rule: rule.node };
+    const self = this.fn.node;
+    const isSelf = declaration === self || (declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer === self);
+    if (isSelf && this.inlined.length === 0) return { name: `${this.fn.name}Grad`, kind: "grad", declaration: self, wrt: this.fn.wrt };
+    // Another recursive differentiable function of this file: its gradient is generated beside this one.
+    const other = declaration && findDifferentiableFunctions(self.getSourceFile()).find((f) => !(f instanceof DiagnosticError) && f.node === declaration);
+    if (!other || other instanceof DiagnosticError || !callsItself(this.checker, other.node, target)) return undefined;
+    return { name: `${other.name}Grad`, kind: "grad", declaration: other.node, wrt: other.wrt };
+  }
+
+  /** A call kept as a call: the forward sweep calls the function, the reverse its derivative. */
+  private lowerCallWithDerivative(call: ts.CallExpression, callee: ts.Identifier, derivative: CallDerivative): Value {
+    const name = callee.text;
+    if (derivative.declaration === this.fn.node && this.returnType !== "number") {
+      this.fail(call, "AD1004", `recursive calls of '${name}', which does not return a number, are not supported yet`, "write the recursion as a loop");
+    }
+    const returned = this.irType(this.checker.getTypeAtLocation(call));
+    if (returned !== "number") {
+      this.fail(call, "AD1009", `'${name}' has a derivative rule but returns '${this.checker.typeToString(this.checker.getTypeAtLocation(call))}'; rules are supported for functions returning a number`, "return a number");
+    }
+    const reference = referenceTo(this.checker, callee);
+    if (reference === undefined) {
+      this.fail(call, "AD1004", `'${name}' is not exported, and the generated gradient calls it`, `export '${name}' from its file`);
+    }
+    if (reference !== "global") this.references.push(reference);
+    if (derivative.rule) {
+      const ruleReference = referenceTo(this.checker, derivative.rule.name!);
+      if (ruleReference && ruleReference !== "global") this.references.push(ruleReference);
+    }
+    const wrt = derivative.wrt?.map((entry) => entry.name);
+    const partials = derivative.declaration.parameters.map((p) =>
+      ts.isIdentifier(p.name) && hasCotangent(this.checker, p) && (wrt === undefined || wrt.includes(p.name.text)) ? p.name.text : "",
+    );
+    const args = call.arguments.map((arg, i) => {
+      const value = this.lowerExpression(arg);
+      if (value.type === "array" && partials[i] !== "" && !this.parameterArrays.has(value)) {
+        this.fail(arg, "AD1004", `only parameter arrays can be passed to '${name}', whose derivative the reverse sweep calls with the same arrays`, "pass a parameter, or copy what the function needs into numbers");
+      }
+      return value;
+    });
+    return this.builder.op({
+      opcode: "call",
+      operands: args,
+      results: [{ type: "number" }],
+      attrs: { callee: reference === "global" ? name : reference.name, derivative: derivative.name, derivativeKind: derivative.kind, partials },
+      loc: this.pointAt(call),
+    }).results[0]!;
   }
 
   /** True for `name` imported from this package (`import { stopGradient } from "adjoint"`). */

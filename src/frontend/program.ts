@@ -30,6 +30,8 @@ function compilerOptionsFor(file: string): ts.CompilerOptions {
 export interface LoadedProgram {
   checker: ts.TypeChecker;
   sourceFiles: ts.SourceFile[];
+  /** Every file of the user's program the inputs reach (imports included), without typings. */
+  programFiles: ts.SourceFile[];
   diagnostics: Diagnostic[];
 }
 
@@ -81,5 +83,6 @@ export function loadProgram(files: string[]): LoadedProgram {
       );
     }
   }
-  return { checker: program.getTypeChecker(), sourceFiles, diagnostics };
+  const programFiles = program.getSourceFiles().filter((file) => !file.isDeclarationFile && !file.fileName.includes("/node_modules/"));
+  return { checker: program.getTypeChecker(), sourceFiles, programFiles, diagnostics };
 }

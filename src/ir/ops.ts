@@ -85,7 +85,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "call",
     {
-      summary: "a call the compiler does not differentiate (attrs.callee); attrs.method makes operand 0 the receiver",
+      summary:
+        "a call (attrs.callee); attrs.method makes operand 0 the receiver. With attrs.derivative, the reverse sweep calls that function: a rule (attrs.derivativeKind vjp) or a gradient (grad); attrs.partials names the cotangent of each operand, empty for none. Without, it is not differentiated",
       pure: false,
       check: (op) =>
         typeof op.attrs.callee !== "string"
@@ -165,6 +166,17 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     },
   ],
   [
+    "field",
+    {
+      summary: "the field at the dotted path attrs.path of an object a call returned (a derivative rule's result)",
+      pure: true,
+      check: (op) =>
+        op.operands.length === 1 && op.operands[0]!.type === "object" && op.results.length === 1 && typeof op.attrs.path === "string"
+          ? undefined
+          : "expects one object operand, one result and attrs.path",
+    },
+  ],
+  [
     "array.get",
     {
       summary: "the element of an array at an index (with attrs.field, that field of an object element)",
@@ -234,9 +246,9 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "array.addAll",
     {
-      summary: "adds each element of array operand 1 into the same element of array operand 0",
+      summary: "adds each element of array operand 1 (times operand 2, when there is one) into the same element of array operand 0",
       pure: false,
-      check: (op) => expectShape(op, ["array", "array"], []),
+      check: (op) => (op.operands.length === 3 ? expectShape(op, ["array", "array", "number"], []) : expectShape(op, ["array", "array"], [])),
     },
   ],
   [

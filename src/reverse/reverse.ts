@@ -442,6 +442,9 @@ class ReverseTransform {
         if (isActive(op.operands[0]!) && isActive(op.operands[2]!)) addSite(op.operands[2]!, region);
       } else if (op.opcode === "array.literal") {
         if (isActive(op.results[0]!)) op.operands.filter(isActive).forEach((element) => addSite(element, region));
+      } else if (op.opcode === "object" || (op.opcode === "call" && op.attrs.derivative !== undefined)) {
+        // A returned object's leaves take the cotangent's fields; a call's derivative gives each argument's.
+        if (isActive(op.results[0]!)) for (const operand of new Set(op.operands)) if (isActive(operand)) addSite(operand, region);
       } else if (differentiableOp(op) && isActive(op.results[0]!)) {
         for (const operand of new Set(op.operands)) if (isActive(operand)) addSite(operand, region);
       }
@@ -570,6 +573,7 @@ class ReverseTransform {
       else if (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) this.reverseArraySet(op);
       else if (op.opcode === "array.literal" && this.activity.isActive(op.results[0]!)) this.reverseArrayLiteral(op);
       else if (op.opcode === "array.copy" && this.activity.isActive(op.results[0]!)) this.reverseArrayCopy(op);
+      else if (op.opcode === "call" && op.attrs.derivative !== undefined && this.activity.isActive(op.results[0]!)) this.reverseCallWithDerivative(op);
       else if (differentiableOp(op) && this.activity.isActive(op.results[0]!)) this.reversePrimitive(op);
     }
     this.currentPrimalRegion = saved;
@@ -701,6 +705,31 @@ class ReverseTransform {
     const adjointArray = this.arrayAdjoint(op.results[0]!);
     op.operands.forEach((element, k) => {
       if (this.activity.isActive(element)) this.contribute(element, this.builder.emit("array.get", [adjointArray, this.algebra.num(k)], "number"));
+    });
+  }
+
+  /**
+   * `y = f(a, b)` reversed with f's derivative: a rule gives the cotangents of a and b from the
+   * arguments and dy (`const g = fVjp(a, b, dy); da += g.a`), a gradient function their
+   * derivatives (`const g = fGrad(a, b); da += dy * g.grad.a`).
+   */
+  private reverseCallWithDerivative(op: Op): void {
+    const adjoint = this.adjointValue(op.results[0]!);
+    if (!adjoint) return;
+    const vjp = op.attrs.derivativeKind === "vjp";
+    const args = op.operands.map((v) => this.resolve(this.placeholder(v)));
+    const result = this.builder.emit("call", vjp ? [...args, adjoint] : args, "object", { callee: String(op.attrs.derivative) });
+    const partials = op.attrs.partials as readonly string[];
+    op.operands.forEach((operand, i) => {
+      if (partials[i] === "" || !this.activity.isActive(operand)) return;
+      const path = vjp ? partials[i]! : `grad.${partials[i]}`;
+      const cotangent = this.builder.emit("field", [result], operand.type, { path });
+      if (operand.type === "array") {
+        const scale = vjp ? [] : [adjoint];
+        this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(operand), cotangent, ...scale] });
+      } else {
+        this.contribute(operand, vjp ? cotangent : this.algebra.apply("mul", adjoint, cotangent));
+      }
     });
   }
 
