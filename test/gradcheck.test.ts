@@ -43,3 +43,34 @@ test("a gradient that changes its arguments or its value fails", () => {
   const offValue = (x: number, y: number) => ({ ...rosenbrockGrad(x, y), value: 0 });
   expect(gradcheck(rosenbrock, offValue, [-1.2, 1]).valueMatches).toBe(false);
 });
+
+interface Vec2 {
+  x: number;
+  y: number;
+}
+
+/** A rotation, returning an object, and its VJP written by hand. */
+const rotate = (p: Vec2, angle: number): Vec2 => ({
+  x: Math.cos(angle) * p.x - Math.sin(angle) * p.y,
+  y: Math.sin(angle) * p.x + Math.cos(angle) * p.y,
+});
+const rotateVjp = (p: Vec2, angle: number, cotangent: Vec2) => {
+  const [c, s] = [Math.cos(angle), Math.sin(angle)];
+  const value = rotate(p, angle);
+  const dp = { x: c * cotangent.x + s * cotangent.y, y: -s * cotangent.x + c * cotangent.y };
+  const dangle = -value.y * cotangent.x + value.x * cotangent.y;
+  return { value, grad: { p: dp, angle: dangle } };
+};
+
+test("a VJP of a function returning an object is checked field by field against cotangent . f", () => {
+  const args: [Vec2, number] = [{ x: 1, y: 2 }, 0.3];
+  const right = gradcheck(rotate, rotateVjp, args, { cotangent: { x: 0.5, y: -1 } });
+  expect(right).toMatchObject({ ok: true, valueMatches: true, argumentsUnchanged: true, checked: 3 });
+  const wrong = (p: Vec2, angle: number, cotangent: Vec2) => {
+    const result = rotateVjp(p, angle, cotangent);
+    return { ...result, grad: { ...result.grad, p: { ...result.grad.p, y: 0 } } };
+  };
+  const result = gradcheck(rotate, wrong, args, { cotangent: { x: 0.5, y: -1 } });
+  expect(result.ok).toBe(false);
+  expect(result.worst).toMatchObject({ parameter: "p", index: ["y"], generated: 0 });
+});
