@@ -338,7 +338,7 @@ export class FunctionLowering {
       node,
       "AD1009",
       `${what} has type '${this.checker.typeToString(this.checker.getTypeAtLocation(node))}', which is not supported yet`,
-      "differentiable functions take numbers and numeric arrays (number[], Float64Array, Float32Array, and arrays of those), and booleans and strings that are not differentiated",
+      "differentiable functions take numbers, numeric arrays (number[], Float64Array, Float32Array, and arrays of those), objects with such fields, and booleans and strings that are not differentiated",
     );
   }
 
@@ -454,7 +454,12 @@ export class FunctionLowering {
    */
   private objectParam(p: ts.ParameterDeclaration, name: string, type: ts.Type, wrtNamed: boolean | undefined): Param[] {
     const fields = new Map<string, Value>();
-    const params = this.types.leaves(type).map((leaf): Param => {
+    const leaves = this.types.leaves(type);
+    if (leaves.length === 0) {
+      // The parameter would vanish from the generated signature, shifting the arguments after it.
+      this.rejectType(p, `parameter '${name}'`);
+    }
+    const params = leaves.map((leaf): Param => {
       const value = this.values.value(leaf.type, leafName(name, leaf.path));
       fields.set(leaf.path, value);
       if (leaf.type === "array") this.parameterArrays.add(value);
