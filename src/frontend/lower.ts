@@ -669,7 +669,9 @@ export class FunctionLowering {
       if (ts.isBlock(statement)) return this.lowerStatements([...statement.statements, ...rest], endsIteration);
       this.builder.loc = this.location(statement);
       if (ts.isReturnStatement(statement)) {
-        if (!statement.expression) this.unsupported(statement);
+        if (!statement.expression) {
+          this.fail(statement, "AD1003", "'return;' without a value is not supported yet", "write the function with if/else so that it ends without a bare return");
+        }
         const value = this.expectType(statement.expression, this.lowerExpression(statement.expression), this.returnType);
         if (this.loops.length === 0) return value;
         if (value.type === "object") {
