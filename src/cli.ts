@@ -2,13 +2,14 @@
  * The command line: argument parsing, printing diagnostics, and writing (or checking) files.
  * Exit codes: 0 ok, 1 diagnostics or stale output, 2 internal error.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, type FSWatcher, readFileSync, renameSync, watch, writeFileSync } from "node:fs";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatDiagnostic } from "./diagnostics.js";
 import { compile } from "./index.js";
 import { displayPath } from "./frontend/program.js";
+import { inputsOf } from "./plugin/inputs.js";
 
 const usage = `Usage: adjoint [options] <files...>
 
@@ -19,6 +20,8 @@ Options:
   --out-dir <dir>  write the generated files into <dir> instead
   --check          write nothing; exit 1 when a generated file is missing or out of date
   --dump-ir        print the primal and adjoint IR of each function instead of writing files
+  --watch          write, then write again whenever an input or a file it imports changes;
+                   Ctrl-C to stop
   --debug          print stack traces of internal errors
   --version        print the version
   --help           print this help
@@ -47,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         "out-dir": { type: "string" },
         check: { type: "boolean" },
         "dump-ir": { type: "boolean" },
+        watch: { type: "boolean" },
         debug: { type: "boolean" },
         version: { type: "boolean" },
         help: { type: "boolean" },
@@ -74,8 +78,16 @@ export async function main(argv: string[]): Promise<number> {
     for (const file of missing) process.stderr.write(`adjoint: cannot read '${file}': no such file\n`);
     return 1;
   }
+  const options = values["out-dir"] === undefined ? {} : { outDir: values["out-dir"] };
+  if (values.watch) {
+    if (values.check || values["dump-ir"]) {
+      process.stderr.write("adjoint: --watch writes files: it cannot be combined with --check or --dump-ir\n");
+      return 1;
+    }
+    return watchFiles(positionals, options, values.debug === true);
+  }
   try {
-    const result = await compile(positionals, values["out-dir"] === undefined ? {} : { outDir: values["out-dir"] });
+    const result = await compile(positionals, options);
     for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
     const errors = result.diagnostics.filter((d) => d.severity === "error").length;
     if (errors > 0) {
@@ -97,10 +109,100 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    process.stderr.write(`adjoint: internal error AD9000: ${message}\n`);
-    if (values.debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    else process.stderr.write("This is a bug in adjoint; run again with --debug for the stack trace and report it.\n");
+    reportInternalError(error, values.debug === true);
     return 2;
   }
+}
+
+function reportInternalError(error: unknown, debug: boolean): void {
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  process.stderr.write(`adjoint: internal error AD9000: ${message}\n`);
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write("This is a bug in adjoint; run again with --debug for the stack trace and report it.\n");
+}
+
+/**
+ * One pass of `--watch`: compiles every input, prints the diagnostics, then one line per input.
+ * Unlike a single run, an input with errors does not stop the others from being written: its
+ * generated file keeps its last good text until the errors are fixed.
+ */
+async function regenerate(files: string[], options: { outDir?: string }): Promise<void> {
+  const missing = files.filter((file) => !existsSync(file));
+  for (const file of missing) process.stderr.write(`adjoint: cannot read '${file}': no such file\n`);
+  if (missing.length > 0) return;
+  const result = await compile(files, options);
+  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+  for (const file of files) {
+    const compiled = result.files.find((f) => f.source === path.resolve(file));
+    const errors = result.diagnostics.filter((d) => d.severity === "error" && d.file === displayPath(path.resolve(file))).length;
+    if (!compiled) {
+      const what = errors === 0 ? "nothing to generate" : `${errors} error${errors === 1 ? "" : "s"}`;
+      process.stdout.write(`adjoint: ${displayPath(path.resolve(file))}: ${what}; its generated file is unchanged\n`);
+    } else if (existsSync(compiled.outputPath) && readFileSync(compiled.outputPath, "utf8") === compiled.text) {
+      process.stdout.write(`adjoint: ${displayPath(compiled.outputPath)} is up to date\n`);
+    } else {
+      writeAtomically(compiled.outputPath, compiled.text);
+      process.stdout.write(`adjoint: wrote ${displayPath(compiled.outputPath)}\n`);
+    }
+  }
+}
+
+/**
+ * `--watch`: regenerates on every change of an input or of a file it imports (the set is
+ * recomputed after each pass, as imports change) until SIGINT or SIGTERM, then exits 0.
+ * Directories are watched rather than files, since editors often save by replacing the file.
+ */
+function watchFiles(files: string[], options: { outDir?: string }, debug: boolean): Promise<number> {
+  const inputs = files.map((file) => path.resolve(file));
+  const watchers = new Map<string, FSWatcher>();
+  // The inputs stay watched when deleted, to see them come back.
+  let watched = new Set(inputs);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  // Passes run one after another; changes during a pass schedule the next.
+  let passes = Promise.resolve();
+  const schedule = (): void => {
+    if (stopped) return;
+    clearTimeout(timer);
+    // Editors often write a file in several steps: wait for them to settle.
+    timer = setTimeout(() => (passes = passes.then(pass)), 50);
+  };
+  const pass = async (): Promise<void> => {
+    try {
+      await regenerate(files, options);
+      const present = inputs.filter((file) => existsSync(file));
+      watched = new Set([...inputs, ...(present.length > 0 ? inputsOf(present) : []).map((input) => input.file)]);
+    } catch (error) {
+      reportInternalError(error, debug);
+    }
+    const directories = new Set([...watched].map((file) => path.dirname(file)));
+    for (const [directory, watcher] of watchers) {
+      if (directories.has(directory)) continue;
+      watcher.close();
+      watchers.delete(directory);
+    }
+    for (const directory of directories) {
+      if (watchers.has(directory)) continue;
+      const watcher = watch(directory, (_event, name) => {
+        if (name !== null && watched.has(path.join(directory, name))) schedule();
+      });
+      watchers.set(directory, watcher);
+    }
+  };
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      stopped = true;
+      clearTimeout(timer);
+      // A pass under way finishes (no half-written file) before the watchers close.
+      void passes.then(() => {
+        for (const watcher of watchers.values()) watcher.close();
+        resolve(0);
+      });
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    passes = pass().then(() => {
+      process.stdout.write("adjoint: watching for changes; Ctrl-C to stop\n");
+    });
+  });
 }

@@ -52,7 +52,8 @@ export function findDerivativeRules(checker: ts.TypeChecker, files: readonly ts.
   const rules = new Map<ts.Symbol, DerivativeRule>();
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
-    for (const statement of file.statements) {
+    // Rules are function declarations; a tag elsewhere (a file's header comment) is prose.
+    for (const statement of file.statements.filter(ts.isFunctionDeclaration)) {
       const tag = ts.getJSDocTags(statement).find((t) => t.tagName.text === "derivative");
       if (!tag) continue;
       try {
@@ -72,10 +73,10 @@ function fail(file: ts.SourceFile, node: ts.Node, message: string, hint: string)
   throw new DiagnosticError({ code: "AD1013", severity: "error", message, hint, ...locate(file, node.getStart(file)) });
 }
 
-function readRule(checker: ts.TypeChecker, file: ts.SourceFile, statement: ts.Statement, tag: ts.JSDocTag): [ts.Symbol, DerivativeRule] {
+function readRule(checker: ts.TypeChecker, file: ts.SourceFile, statement: ts.FunctionDeclaration, tag: ts.JSDocTag): [ts.Symbol, DerivativeRule] {
   const comment = typeof tag.comment === "string" ? tag.comment.trim() : "";
   const usage = "write /** @derivative f */ above `export function fVjp(...fParameters, cotangent: number) { return { x: ... } }`";
-  if (!ts.isFunctionDeclaration(statement) || !statement.name || !statement.body) {
+  if (!statement.name || !statement.body) {
     fail(file, tag, "@derivative marks a function declaration", usage);
   }
   const ruleName = statement.name.text;
@@ -133,6 +134,10 @@ export function referenceTo(checker: ts.TypeChecker, name: ts.Identifier): Exter
   }
   const file = declaration.getSourceFile();
   if (file.isDeclarationFile) return "global";
+  // `export const f = (...) => ...` is a function with a body too; its export is on the statement.
+  if (ts.isVariableDeclaration(declaration)) {
+    return isExported(declaration.parent.parent) ? { name: exportedName, file: file.fileName } : undefined;
+  }
   const hasBody = ts.isFunctionDeclaration(declaration) && declaration.body !== undefined;
   if (!hasBody) {
     const text = declaration.getText(file).replace(/^export\s+/, "");

@@ -570,6 +570,16 @@ export class FunctionLowering {
     if (!ts.isIdentifier(root)) {
       return this.fail(target, "AD1004", "only fields of local object variables can be assigned", "build the object in a local variable");
     }
+    if (path.length > 1) {
+      // `v.inner` may be another variable's object too (`{ inner: c }`): its fields stay as they are.
+      const inner = path.slice(0, -1).join(".");
+      this.fail(
+        target,
+        "AD1004",
+        `writing a field of the nested object '${root.text}.${inner}' is not supported: that object may be shared`,
+        `give it a new object instead: ${root.text}.${inner} = { ...${root.text}.${inner}, ${path[path.length - 1]}: ... }`,
+      );
+    }
     const symbol = this.symbolOf(root);
     this.rejectSharedWrite(target, root, symbol);
     const object = this.lowerIdentifier(root);
@@ -1746,9 +1756,28 @@ export class FunctionLowering {
     const thenRegion = arm(expression.whenTrue);
     const elseRegion = arm(expression.whenFalse);
     const type = thenRegion.yields[0]!.type;
-    if (type === "array") return this.unsupported(expression);
+    if (type === "array") {
+      return this.fail(expression, "AD1004", "a conditional expression choosing between arrays is not supported yet", "choose between the elements instead, or use an if statement writing into one array");
+    }
     this.expectType(expression.whenFalse, elseRegion.yields[0]!, type);
-    return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type }] }).results[0]!;
+    if (type !== "object") {
+      return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type }] }).results[0]!;
+    }
+    // Objects are chosen leaf by leaf, and built again after the `if`.
+    const [thenFields, elseFields] = [thenRegion, elseRegion].map((region) => this.fieldsOf(region.yields[0]!));
+    const paths = [...thenFields!.keys()];
+    if (paths.length !== elseFields!.size || paths.some((path) => !elseFields!.has(path) || thenFields!.get(path)!.type === "array")) {
+      return this.fail(expression, "AD1004", "a conditional expression choosing between objects with array fields or different fields is not supported yet", "use an if statement assigning each field");
+    }
+    thenRegion.yields = paths.map((path) => thenFields!.get(path)!);
+    elseRegion.yields = paths.map((path) => elseFields!.get(path)!);
+    const results = this.builder.op({
+      opcode: "if",
+      operands: [condition],
+      regions: [thenRegion, elseRegion],
+      results: paths.map((path) => ({ type: thenFields!.get(path)!.type })),
+    }).results;
+    return this.makeObject(new Map(paths.map((path, i) => [path, results[i]!])));
   }
 
   private lowerPropertyAccess(expression: ts.PropertyAccessExpression): Value {
@@ -2016,6 +2045,17 @@ export class FunctionLowering {
       if (ruleReference && ruleReference !== "global") this.references.push(ruleReference);
     }
     const wrt = derivative.wrt?.map((entry) => entry.name);
+    for (const p of derivative.declaration.parameters) {
+      const type = this.checker.getTypeAtLocation(p);
+      if (this.irType(type) === "object" || this.rowKind(type) || this.types.elementFields(type)) {
+        this.fail(
+          call,
+          derivative.rule ? "AD1013" : "AD1004",
+          `'${name}' takes '${p.name.getText()}', an object or an array of arrays or objects: calls kept as calls (recursion, @derivative rules) take numbers and numeric arrays only, for now`,
+          "pass the numbers and flat arrays the function needs as separate parameters",
+        );
+      }
+    }
     const partials = derivative.declaration.parameters.map((p) =>
       ts.isIdentifier(p.name) && hasCotangent(this.checker, p) && (wrt === undefined || wrt.includes(p.name.text)) ? p.name.text : "",
     );

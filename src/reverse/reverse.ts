@@ -438,15 +438,8 @@ class ReverseTransform {
           if (isActive(inits[j]!)) addSite(inits[j]!, region);
         }
         this.countSites(body);
-      } else if (op.opcode === "array.set") {
-        if (isActive(op.operands[0]!) && isActive(op.operands[2]!)) addSite(op.operands[2]!, region);
-      } else if (op.opcode === "array.literal") {
-        if (isActive(op.results[0]!)) op.operands.filter(isActive).forEach((element) => addSite(element, region));
-      } else if (op.opcode === "object" || (op.opcode === "call" && op.attrs.derivative !== undefined)) {
-        // A returned object's leaves take the cotangent's fields; a call's derivative gives each argument's.
-        if (isActive(op.results[0]!)) for (const operand of new Set(op.operands)) if (isActive(operand)) addSite(operand, region);
-      } else if (differentiableOp(op) && isActive(op.results[0]!)) {
-        for (const operand of new Set(op.operands)) if (isActive(operand)) addSite(operand, region);
+      } else {
+        contributionTargets(op, isActive).forEach((target) => addSite(target, region));
       }
     }
     if (region === this.primal.body && isActive(region.yields[0]!)) addSite(region.yields[0]!, region);
@@ -627,12 +620,8 @@ class ReverseTransform {
           const loop = loopParts(inner);
           if (loop) this.activeCarried(inner).forEach((j) => targets.add(loop.inits[j]!));
           inner.regions.forEach(visit);
-        } else if (inner.opcode === "array.set" && isActive(inner.operands[0]!)) {
-          targets.add(inner.operands[2]!);
-        } else if (inner.opcode === "array.literal" && isActive(inner.results[0]!)) {
-          inner.operands.forEach((v) => targets.add(v));
-        } else if (differentiableOp(inner) && isActive(inner.results[0]!)) {
-          inner.operands.filter(isActive).forEach((v) => targets.add(v));
+        } else {
+          contributionTargets(inner, isActive).forEach((v) => targets.add(v));
         }
         inner.results.forEach((r) => inside.add(r));
       }
@@ -1004,6 +993,22 @@ function removeUnusedAdjointOps(body: Region, forwardOpCount: number): void {
     };
     sweep(body, forwardOpCount);
   }
+}
+
+/**
+ * The values the reverse of an op (other than `if` and loops) contributes adjoints to, once per
+ * contribution: a primitive sums the partials of a repeated operand into one contribution; an
+ * array literal, a returned object and a call with a derivative make one per occurrence.
+ */
+function contributionTargets(op: Op, isActive: (v: Value) => boolean): Value[] {
+  const result = op.results[0];
+  if (op.opcode === "array.set") return isActive(op.operands[0]!) && isActive(op.operands[2]!) ? [op.operands[2]!] : [];
+  if (result === undefined || !isActive(result)) return [];
+  if (op.opcode === "array.literal" || op.opcode === "object") return op.operands.filter(isActive);
+  if (op.opcode === "call" && op.attrs.derivative !== undefined) {
+    return op.operands.filter((v, i) => (op.attrs.partials as readonly string[])[i] !== "" && isActive(v));
+  }
+  return differentiableOp(op) ? [...new Set(op.operands)].filter(isActive) : [];
 }
 
 export function reverseMode(primal: IRFunction, activity: Activity): GradientIR {
