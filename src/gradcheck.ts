@@ -34,6 +34,9 @@ export interface GradcheckResult {
   valueMatches: boolean;
   /** The gradient function left its arguments as they were. */
   argumentsUnchanged: boolean;
+  /** Each gradient has its parameter's shape: a number for a number, an array of the same
+   * length for an array, an object with some of the object's fields. */
+  shapeMatches: boolean;
   /** The entry with the largest error (undefined when there is nothing to compare). */
   worst?: GradcheckEntry;
   checked: number;
@@ -102,6 +105,18 @@ function at(value: unknown, path: Path): unknown {
   return path.reduce((inner: unknown, i) => (inner as Record<string | number, unknown>)[i], value);
 }
 
+function sameShape(gradient: unknown, argument: unknown): boolean {
+  if (typeof argument === "number") return typeof gradient === "number";
+  if (ArrayBuffer.isView(argument) || Array.isArray(argument)) {
+    const [g, a] = [gradient as ArrayLike<unknown>, argument as ArrayLike<unknown>];
+    return (ArrayBuffer.isView(g) || Array.isArray(g)) && g.length === a.length && Array.from(a).every((v, i) => sameShape(g[i], v));
+  }
+  if (isObject(argument)) {
+    return isObject(gradient) && Object.keys(gradient).every((key) => key in argument && sameShape(gradient[key], argument[key]));
+  }
+  return false;
+}
+
 /** v . y: the sum of products of the numbers at the same paths of v and y. */
 function dot(v: unknown, y: unknown): number {
   return coordinates(v).reduce((sum, path) => sum + (at(v, path) as number) * (at(y, path) as number), 0);
@@ -136,9 +151,11 @@ export function gradcheck<F extends (...args: never[]) => unknown>(
   const valueMatches = same(value, primal(...before.map(copy)));
   let worst: GradcheckEntry | undefined;
   let checked = 0;
+  let shapeMatches = true;
   for (const [parameter, generated] of Object.entries(grad)) {
     const position = names.indexOf(parameter);
     if (position < 0) throw new Error(`gradcheck: no parameter named '${parameter}' (pass options.names)`);
+    shapeMatches &&= sameShape(generated, before[position]);
     for (const index of coordinates(generated)) {
       const numeric = centralDifference((x) => {
         const perturbed = before.map(copy);
@@ -152,6 +169,7 @@ export function gradcheck<F extends (...args: never[]) => unknown>(
       if (!worst || !(entry.error <= worst.error)) worst = entry;
     }
   }
-  const ok = valueMatches && argumentsUnchanged && (worst === undefined || worst.error <= tolerance);
-  return worst ? { ok, valueMatches, argumentsUnchanged, worst, checked } : { ok, valueMatches, argumentsUnchanged, checked };
+  const ok = valueMatches && argumentsUnchanged && shapeMatches && (worst === undefined || worst.error <= tolerance);
+  const checks = { ok, valueMatches, argumentsUnchanged, shapeMatches, checked };
+  return worst ? { ...checks, worst } : checks;
 }

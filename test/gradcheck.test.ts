@@ -74,3 +74,17 @@ test("a VJP of a function returning an object is checked field by field against 
   expect(result.ok).toBe(false);
   expect(result.worst).toMatchObject({ parameter: "p", index: ["y"], generated: 0 });
 });
+
+test("a gradient of the wrong shape fails, even when its numbers are right", () => {
+  const short = (v: Float64Array) => {
+    const { value, grad } = normGrad(v);
+    return { value, grad: { v: grad.v.subarray(0, 2) } };
+  };
+  const result = gradcheck(norm, short, [Float64Array.from([3, -4, 12])]);
+  expect(result).toMatchObject({ ok: false, shapeMatches: false });
+  const strings = (p: Vec2, angle: number, cotangent: Vec2) => {
+    const { value, grad } = rotateVjp(p, angle, cotangent);
+    return { value, grad: { ...grad, p: { x: String(grad.p.x), y: grad.p.y } } };
+  };
+  expect(gradcheck(rotate, strings, [{ x: 1, y: 2 }, 0.3], { cotangent: { x: 1, y: 0 } }).shapeMatches).toBe(false);
+});

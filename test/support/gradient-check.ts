@@ -64,6 +64,7 @@ export async function checkGradients(
       const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, { names, ...cotangent });
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
       expect(result.argumentsUnchanged, `${where}: arguments unchanged`).toBe(true);
+      expect(result.shapeMatches, `${where}: each gradient has its parameter's shape`).toBe(true);
       const worst = result.worst;
       const label = worst && `${worst.parameter}${worst.index.map((j) => `[${j}]`).join("")}`;
       expect(
