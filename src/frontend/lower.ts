@@ -601,11 +601,20 @@ export class FunctionLowering {
   private rejectSharedWrite(target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
     const declaration = symbol.valueDeclaration;
     const owner = this.inlined[this.inlined.length - 1] ?? this.fn.node;
-    if (!declaration || !ts.isVariableDeclaration(declaration)) {
+    if (declaration && ts.isParameter(declaration)) {
       this.fail(
         target,
         "AD1004",
         `'${root.text}' is a parameter: writing into its fields would change the object the caller passed`,
+        `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
+      );
+    }
+    if (!declaration || !ts.isVariableDeclaration(declaration)) {
+      // A name bound by destructuring (`const { inner } = v`) holds an object another one holds too.
+      this.fail(
+        target,
+        "AD1004",
+        `'${root.text}' is taken out of another object, which holds the same object: writing into its fields is not supported`,
         `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
       );
     }
