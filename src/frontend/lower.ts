@@ -1144,18 +1144,17 @@ export class FunctionLowering {
   private lowerForOf(statement: ts.ForOfStatement, label: string | undefined): void {
     const list = statement.initializer;
     const declaration = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
-    if (!declaration || !ts.isIdentifier(declaration.name) || statement.awaitModifier) {
+    if (!declaration || statement.awaitModifier) {
       this.rejectLoop(statement, "for...of must declare one variable, as in for (const v of xs)");
     }
     const array = this.lowerExpression(statement.expression);
     if (array.type !== "array") this.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
-    const element = this.symbolOf(declaration.name);
     const start = this.builder.constant(0);
     const bound = this.builder.emit("array.length", [array], "number");
     const carried = this.carriedBy(statement);
     this.rejectCarriedArrays(statement, carried);
     this.emitCountedLoop(statement, undefined, "i", start, bound, 1, "lt", carried, (index) => {
-      this.bind(element, this.elementOf(statement.expression, array, index));
+      this.bindPattern(declaration.name, this.elementOf(statement.expression, array, index));
       this.lowerLoopBody(statement, label);
     });
   }
@@ -1193,15 +1192,14 @@ export class FunctionLowering {
   private lowerGeneralForOf(statement: ts.ForOfStatement, label: string | undefined): void {
     const list = statement.initializer;
     const declaration = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
-    if (!declaration || !ts.isIdentifier(declaration.name)) return this.rejectLoop(statement, "for...of must declare one variable");
+    if (!declaration) return this.rejectLoop(statement, "for...of must declare one variable");
     const array = this.lowerExpression(statement.expression);
     if (array.type !== "array") this.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
-    const element = this.symbolOf(declaration.name);
     const index = this.synthetic("i");
     this.env.set(index, this.builder.constant(0));
     this.lowerWhile(statement, label, {
       condition: () => this.builder.emit("lt", [this.env.get(index)!, this.builder.emit("array.length", [array], "number")], "boolean"),
-      beforeBody: () => this.bind(element, this.elementOf(statement.expression, array, this.env.get(index)!)),
+      beforeBody: () => this.bindPattern(declaration.name, this.elementOf(statement.expression, array, this.env.get(index)!)),
       update: () => this.env.set(index, this.builder.emit("add", [this.env.get(index)!, this.builder.constant(1)], "number")),
       carried: [index],
     });
