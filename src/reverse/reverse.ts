@@ -87,6 +87,8 @@ class ReverseTransform {
   /** A forward loop's counter -> the reversed loop's counter; a forward loop -> its reversed body. */
   private readonly reverseCounter = new Map<Value, Value>();
   private readonly reversedBody = new Map<Op, Region>();
+  /** The reversed region of each forward branch, while and after it is built. */
+  private readonly reversedBranch = new Map<Region, Region>();
   private readonly forwardOf = new Map<Op, Op>();
   private readonly forwardOpRegion = new Map<Op, Region>();
   /** Each primal branch or loop body -> the region holding its reversal. */
@@ -260,6 +262,10 @@ class ReverseTransform {
       const region = this.forwardRegionOf.get(visible)!;
       const { op, region: outer } = this.forwardParent.get(region)!;
       if (loopParts(op)) return this.recordFromLoop(visible, op, region);
+      // Inside a loop, a branch stores its values itself (Tapenade's PUSH in the branch): the
+      // iterations that do not take it store nothing, instead of a placeholder.
+      const reversedBranch = this.reversedBranch.get(region);
+      if (reversedBranch && this.enclosingLoops(region).length > 0) return this.recordOnStack(visible, region, reversedBranch);
       for (const branch of op.regions) {
         if (branch === region) {
           branch.yields.push(visible);
@@ -285,17 +291,23 @@ class ReverseTransform {
    */
   private recordFromLoop(value: Value, loop: Op, body: Region): Value {
     if (loop.opcode === "for" && value === body.params[0]) return this.reverseCounter.get(value)!;
+    return this.recordOnStack(value, body, this.reversedBody.get(loop)!);
+  }
+
+  /** Pushes the value at the end of `pushRegion` (inside a loop) and pops it at the start of
+   * `popRegion`, the region reversing it. */
+  private recordOnStack(value: Value, pushRegion: Region, popRegion: Region): Value {
     const element = value.type === "number" ? "number" : value.type;
     const stackSpec = { opcode: "stack.new", results: [{ type: "stack" as const, name: `${value.name ?? (value.type === "boolean" ? "branch" : "tmp")}Stack` }], attrs: { element } };
-    const outermost = this.enclosingLoops(body).at(-1)!;
+    const outermost = this.enclosingLoops(pushRegion).at(-1)!;
     // Arrays made in an iteration are kept by reference, in a growable stack.
-    const capacity = value.type === "array" ? undefined : this.capacityBefore(outermost, body);
+    const capacity = value.type === "array" ? undefined : this.capacityBefore(outermost, pushRegion);
     const stack = capacity
       ? this.insertBefore(outermost, () => this.builder.op({ ...stackSpec, operands: [capacity] }).results[0]!)
       : this.stackAllocations.op(stackSpec).results[0]!;
-    body.ops.push({ opcode: "stack.push", operands: [stack, value], results: [], regions: [], attrs: {} });
+    pushRegion.ops.push({ opcode: "stack.push", operands: [stack, value], results: [], regions: [], attrs: {} });
     const popped = this.values.value(value.type, value.name);
-    this.reversedBody.get(loop)!.ops.unshift({ opcode: "stack.pop", operands: [stack], results: [popped], regions: [], attrs: {} });
+    popRegion.ops.unshift({ opcode: "stack.pop", operands: [stack], results: [popped], regions: [], attrs: {} });
     this.recorded.set(value, popped);
     return popped;
   }
@@ -928,9 +940,11 @@ class ReverseTransform {
     const resultAdjoints = activeResults.map((j) => this.adjointValue(op.results[j]!));
     this.declareTargets(op);
     const condition = this.resolve(this.placeholder(op.operands[0]!));
-    const regions = op.regions.map((branch) => {
+    const forwardIf = this.forwardOf.get(op)!;
+    const regions = op.regions.map((branch, k) => {
       const reversed = emptyRegion();
       this.reversedRegions.set(branch, reversed);
+      this.reversedBranch.set(forwardIf.regions[k]!, reversed);
       this.builder.inRegion(reversed, () => {
         const saved = this.currentPrimalRegion;
         this.currentPrimalRegion = branch;
