@@ -73,13 +73,34 @@ function slotName(slot: Slot): string {
   return slot.path === undefined ? slot.symbol.name : leafName(slot.symbol.name, slot.path);
 }
 
-/** A helper whose every `return` (or expression body) is an object literal. */
-function returnsOnlyNewObjects(helper: FunctionNode): boolean {
+/**
+ * A helper whose every `return` (or expression body) is a new object: an object literal whose
+ * fields hold no object the helper was given (`{ inner: v }` would share `v`).
+ */
+function returnsOnlyNewObjects(checker: ts.TypeChecker, types: TypeClassifier, helper: FunctionNode): boolean {
+  // Arrays are references in the compiler too: sharing one is fine.
+  const isObjectValued = (node: ts.Node) => types.isObject(checker.getTypeAtLocation(node));
+  const isNew = (expression: ts.Expression): boolean => {
+    const literal = skipParentheses(expression);
+    if (!ts.isObjectLiteralExpression(literal)) return false;
+    return literal.properties.every((property) => {
+      if (ts.isPropertyAssignment(property)) return !isObjectValued(property.initializer) || isNew(property.initializer);
+      if (ts.isShorthandPropertyAssignment(property)) return !isObjectValued(property.name);
+      // A spread copies the fields, but an object field would be shared.
+      if (ts.isSpreadAssignment(property)) {
+        return checker.getTypeAtLocation(property.expression).getProperties().every((field) => {
+          const declaration = field.valueDeclaration;
+          return !declaration || !types.isObject(checker.getTypeOfSymbolAtLocation(field, declaration));
+        });
+      }
+      return false;
+    });
+  };
   const body = helper.body!;
-  if (!ts.isBlock(body)) return ts.isObjectLiteralExpression(skipParentheses(body));
+  if (!ts.isBlock(body)) return isNew(body);
   let only = true;
   const visit = (node: ts.Node): void => {
-    if (ts.isReturnStatement(node)) only &&= node.expression !== undefined && ts.isObjectLiteralExpression(skipParentheses(node.expression));
+    if (ts.isReturnStatement(node)) only &&= node.expression !== undefined && isNew(node.expression);
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };
   visit(body);
@@ -667,7 +688,7 @@ export class FunctionLowering {
     if (ts.isCallExpression(parent) && parent.expression !== node) {
       if (this.irType(this.checker.getTypeAtLocation(parent)) !== "object") return false;
       const helper = this.helperOf(parent.expression);
-      return helper === undefined || !returnsOnlyNewObjects(helper);
+      return helper === undefined || !returnsOnlyNewObjects(this.checker, this.types, helper);
     }
     return true;
   }
