@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { formatDiagnostic } from "./diagnostics.js";
 import { compile } from "./index.js";
 import { displayPath } from "./frontend/program.js";
-import { inputsOf } from "./plugin/inputs.js";
+import { inputsOf } from "./frontend/inputs.js";
 
 const usage = `Usage: adjoint [options] <files...>
 

@@ -11,15 +11,16 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ts } from "ts-morph";
 import { createUnplugin, type UnpluginBuildContext, type UnpluginContext } from "unplugin";
+import type { ResolvedConfig } from "vite";
 import { compile, type Diagnostic, formatDiagnostic, outputPathFor } from "../index.js";
-import { type Input, inputsOf } from "./inputs.js";
+import { type Input, inputsOf } from "../frontend/inputs.js";
 
 export interface AdjointPluginOptions {
   /**
    * Also write each generated module to disk beside its source (`model.grad.ts`), so that
-   * editors and `tsc` see its types. Default: when the bundler watches (Vite's dev server and
-   * Vitest, `--watch` builds of Rollup, Rolldown, Vite and webpack). esbuild does not tell
-   * plugins that it watches: pass `true` in an esbuild watch script.
+   * editors and `tsc` see its types. Default: when the bundler watches (Vite's dev server,
+   * Vitest's watch mode, watch builds of Vite, Rollup, Rolldown and webpack). esbuild does not
+   * tell plugins that it watches: pass `true` in an esbuild watch script.
    */
   write?: boolean;
 }
@@ -32,8 +33,7 @@ const sourceExtensions = [".ts", ".tsx", ".mts", ".cts"];
 
 interface Generated {
   /** The module as `adjoint` writes it, and as JavaScript for the bundler; absent on errors. */
-  text?: string;
-  code?: string;
+  module?: { text: string; code: string };
   diagnostics: Diagnostic[];
 }
 
@@ -71,15 +71,21 @@ async function generate(source: string): Promise<Generated> {
   const { files, diagnostics } = await compile([source]);
   const file = files[0];
   if (!file) return { diagnostics };
-  return { text: file.text, code: transpile(file.text, file.outputPath), diagnostics };
+  return { module: { text: file.text, code: transpile(file.text, file.outputPath) }, diagnostics };
 }
 
 /** Whether the bundler rebuilds on changes: then generated files are written by default. */
 function watching(context: UnpluginBuildContext): boolean {
   const native = context.getNativeBuildContext?.();
-  if (native?.framework === "webpack" || native?.framework === "rspack") return native.compiler.watchMode;
-  // Vite, Rollup and Rolldown call hooks with their own context, whose `meta` says it.
+  if (native?.framework === "webpack") return native.compiler.watchMode;
+  // Rollup and Rolldown call hooks with their own context, whose `meta` says it.
   return (context as { meta?: { watchMode?: boolean } }).meta?.watchMode === true;
+}
+
+/** Whether Vite watches: its dev server and Vitest's watch mode have a watcher, or the build watches.
+ * (Vitest's hooks say `watchMode: false` even when it watches.) */
+function viteWatches(config: ResolvedConfig): boolean {
+  return config.command === "serve" ? config.server.watch !== null : Boolean(config.build.watch);
 }
 
 /** Writes through a temporary file and a rename, and only a changed text (a write wakes watchers). */
@@ -109,8 +115,8 @@ function report(context: UnpluginContext, diagnostics: Diagnostic[]): void {
 export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>((options = {}) => {
   /** The last module generated for each id, with the hash of every input's path and text. */
   const cache = new Map<string, { hash: string; generated: Promise<Generated> }>();
-  /** Where Vite's root-relative ids (`/src/model.grad.ts` in the dev server) start. */
-  let root = process.cwd();
+  /** Vite's config, read when needed: Vitest changes it after plugins have seen it. */
+  let viteConfig: ResolvedConfig | undefined;
   return {
     name: "adjoint",
     // Before the bundler's own resolution, which would fail on a module not on disk.
@@ -120,9 +126,16 @@ export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>(
       const gradient = gradientImport.exec(id);
       if (gradient) {
         const stem = gradient[1]!;
-        const stems = path.isAbsolute(stem) ? [stem, path.join(root, stem)] : from && stem.startsWith(".") ? [path.resolve(path.dirname(from), stem)] : [];
+        // An absolute id is a path or, in Vite's dev server, relative to the root (`/src/model.grad`).
+        const stems = path.isAbsolute(stem)
+          ? [stem, path.join(viteConfig?.root ?? process.cwd(), stem)]
+          : from && stem.startsWith(".")
+            ? [path.resolve(path.dirname(from), stem)]
+            : [];
         const source = stems.map(sourceOf).find((file) => file !== undefined);
-        return source && outputPathFor(source);
+        const resolved = source && outputPathFor(source);
+        // webpack asks again with the answer: a file on disk is then its to resolve.
+        return resolved === id && existsSync(id) ? undefined : resolved;
       }
       if (from && gradientModule.test(from) && id.startsWith(".")) return importedFile(path.resolve(path.dirname(from), id));
       return undefined;
@@ -136,20 +149,20 @@ export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>(
         for (const input of inputs) this.addWatchFile(input.file);
         const hash = hashOf(inputs);
         if (cache.get(id)?.hash !== hash) cache.set(id, { hash, generated: generate(source) });
-        const { text, code, diagnostics } = await cache.get(id)!.generated;
-        if (text === undefined || code === undefined) {
+        const { module, diagnostics } = await cache.get(id)!.generated;
+        if (!module) {
           report(this, diagnostics);
           return { code: "" };
         }
         // A module was generated, so these are warnings.
         for (const d of diagnostics) this.warn(formatDiagnostic(d));
-        if (options.write ?? watching(this)) writeIfChanged(id, text);
-        return { code };
+        if (options.write ?? (viteConfig ? viteWatches(viteConfig) : watching(this))) writeIfChanged(id, module.text);
+        return { code: module.code };
       },
     },
     vite: {
       configResolved(config) {
-        root = config.root;
+        viteConfig = config;
       },
     },
     esbuild: {
