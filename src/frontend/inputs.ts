@@ -7,26 +7,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ts } from "ts-morph";
+import { compilerOptionsFor } from "./program.js";
 
 export interface Input {
   file: string;
   text: string;
-}
-
-/** Without a tsconfig.json, imports resolve as the compiler's strict defaults resolve them. */
-const defaultOptions: ts.CompilerOptions = {
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  allowImportingTsExtensions: true,
-};
-
-/** The options of the nearest tsconfig.json, as the compiler reads them (`paths`, `extends`). */
-function compilerOptionsFor(file: string): ts.CompilerOptions {
-  const configPath = ts.findConfigFile(path.dirname(file), ts.sys.fileExists);
-  if (!configPath) return defaultOptions;
-  const config = ts.readConfigFile(configPath, ts.sys.readFile);
-  if (config.error) return defaultOptions;
-  return ts.parseJsonConfigFileContent(config.config, ts.sys, path.dirname(configPath)).options;
 }
 
 /** The sources and the project files they import, transitively, in a stable order. */

@@ -18,7 +18,7 @@ const defaultOptions: ts.CompilerOptions = {
 };
 
 /** The compiler options of the nearest tsconfig.json, or strict defaults when there is none. */
-function compilerOptionsFor(file: string): ts.CompilerOptions {
+export function compilerOptionsFor(file: string): ts.CompilerOptions {
   const configPath = ts.findConfigFile(path.dirname(file), ts.sys.fileExists);
   if (!configPath) return defaultOptions;
   const config = ts.readConfigFile(configPath, ts.sys.readFile);
