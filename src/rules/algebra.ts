@@ -27,6 +27,8 @@ export function mathOf<T>(m: Algebra<T>) {
     div: binary("div"),
     pow: binary("pow"),
     eq: binary("eq"),
+    gt: binary("gt"),
+    lt: binary("lt"),
     neg: unary("neg"),
     sqrt: unary("sqrt"),
     sin: unary("sin"),

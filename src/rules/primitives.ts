@@ -75,12 +75,23 @@ function comparison(name: string, operator: string, precedence: number, evaluate
 }
 
 /** d/dx_i of max or min: the tied arguments share the adjoint evenly. */
-const extremumPartial: Partial = (m, x, y, i) => {
-  const f = mathOf(m);
-  if (x.length === 2) return f.select(f.eq(x[0]!, x[1]!), 0.5, f.select(f.eq(x[i]!, y), 1, 0));
-  const tiedCount = x.map((xj) => f.select(f.eq(xj, y), 1, 0)).reduce((sum, term) => f.add(sum, term));
-  return f.select(f.eq(x[i]!, y), f.div(1, tiedCount), 0);
-};
+/**
+ * Math.max (`larger`) and Math.min: the adjoint goes to the argument that is the result, split
+ * evenly among tied ones. With two arguments the rule compares the arguments rather than
+ * reading the result, so a running maximum `m = Math.max(m, x[i])` needs only the old `m`
+ * stored, not the new one too.
+ */
+const extremumPartial =
+  (larger: boolean): Partial =>
+  (m, x, y, i) => {
+    const f = mathOf(m);
+    if (x.length === 2) {
+      const wins = larger ? f.gt(x[i]!, x[1 - i]!) : f.lt(x[i]!, x[1 - i]!);
+      return f.select(f.eq(x[0]!, x[1]!), 0.5, f.select(wins, 1, 0));
+    }
+    const tiedCount = x.map((xj) => f.select(f.eq(xj, y), 1, 0)).reduce((sum, term) => f.add(sum, term));
+    return f.select(f.eq(x[i]!, y), f.div(1, tiedCount), 0);
+  };
 
 const positive = [[[0.1, 5]]] as const;
 const unitInterval = [[[-0.9, 0.9]]] as const;
@@ -267,8 +278,8 @@ const table: Primitive[] = [
     { atLeast: 1 },
   ),
   mathFunction("abs", Math.abs, rule((m, [a]) => mathOf(m).sign(a!)), bothSidesOfZero),
-  mathFunction("min", Math.min, rule(extremumPartial), undefined, { atLeast: 1 }),
-  mathFunction("max", Math.max, rule(extremumPartial), undefined, { atLeast: 1 }),
+  mathFunction("min", Math.min, rule(extremumPartial(false)), undefined, { atLeast: 1 }),
+  mathFunction("max", Math.max, rule(extremumPartial(true)), undefined, { atLeast: 1 }),
   mathFunction("floor", Math.floor, zero),
   mathFunction("ceil", Math.ceil, zero),
   mathFunction("round", Math.round, zero),
