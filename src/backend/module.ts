@@ -60,5 +60,7 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
   const references = referenceLines(outputPath, functions.flatMap((f) => f.references));
   const preamble = [references.join("\n"), declarations.join("\n")].filter((text) => text.length > 0);
   const sections = [header, ...preamble, ...body];
-  return prettier.format(sections.join("\n\n"), { parser: "typescript", printWidth: 100 });
+  // The file path tells prettier the text is .ts, not .tsx: otherwise it first looks for JSX
+  // with a regular expression whose time grows with the square of the file's size.
+  return prettier.format(sections.join("\n\n"), { parser: "typescript", filepath: outputPath, printWidth: 100 });
 }
