@@ -1,174 +1,246 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: times, in one process, each workload's primal function, the gradient adjoint
- * generates for it and a hand-written adjoint, and prints a table of medians and ratios. The same
- * table goes to bench/RESULTS.md with the machine it ran on.
+ * `npm run bench`: how fast adjoint's generated code and the compiler are. Writes BENCHMARKS.md
+ * (tables, and the machine they were measured on) and bench/ratios.svg (a chart of the
+ * gradient / primal ratios against GradBench's targets).
  *
- * Each workload is bench/workloads/<name>.ts (the @differentiable primal `<name>`) and
- * bench/workloads/<name>.hand.ts (`<name>Adjoint`, returning `{ value, grad }` like the generated
- * `<name>Grad`). The primal is compiled with adjoint's `compile()`; the three TypeScript modules
- * are transpiled to JavaScript in a temporary directory and imported from there.
+ * 1. GradBench evals. For each eval module gradbench/evals/<eval>.ts and each pair of functions
+ *    of gradbench/samples/<eval>.json (the primal, then its gradient or Jacobian), at the sample
+ *    input and at a larger one (bench/inputs.mjs): the median time of each function, run by the
+ *    GradBench tool (dist/gradbench/tool.js) through its protocol, as GradBench runs it. Each
+ *    other implementation bench/workloads/<eval>.hand.ts (hand-written) or <eval>.tfjs.mjs
+ *    (TensorFlow.js, when installed) stands in for the generated module in the tool's adapter,
+ *    so that it gets the same input conversion and the same timed call; it is checked against
+ *    the generated gradient first. The bytes stored for the reverse sweep are counted in a copy
+ *    of the generated module with its stacks instrumented.
+ * 2. Compile times: each eval module (the tool's `define` timing), synthetic functions of 100,
+ *    1,000 and 10,000 statements (bench/compile-once.mjs, in a child process with a time limit),
+ *    and the wall-clock time of `adjoint --check` on a 1,000-statement module.
  *
- * Protocol: first check once, for every workload, that the generated and hand-written gradients
- * agree (fails if their largest relative difference exceeds 1e-8). Then, per workload: warm up;
- * time rounds in which each of the three functions runs once, in an order that rotates from round to round, so that noise
- * (GC, frequency scaling, other processes) affects them alike; report the median of each.
- *
- * Options: --quick (fewer rounds, for trying the script out), --no-write (leave RESULTS.md alone).
+ * Options: --quick (fewer runs and no 10,000-statement functions: rough numbers in about two
+ * minutes), --no-write (print the tables, write no file).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
+import { largerInputs, loopSource, straightLineSource } from "./inputs.mjs";
+import { chartSvg, count, markdown, plainTables } from "./report.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.dirname(benchDir);
 const workloadsDir = path.join(benchDir, "workloads");
-const resultsFile = path.join(benchDir, "RESULTS.md");
+const samplesDir = path.join(rootDir, "gradbench", "samples");
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
-const writeResults = !args.has("--no-write");
+const write = !args.has("--no-write");
 
-/** Largest relative difference allowed between the generated and the hand-written gradient. */
-const TOLERANCE = 1e-8;
+/**
+ * Timing protocol per measured pair: every contender (primal, gradient, other implementations)
+ * is warmed up, then timed in rounds; a round runs each contender for ROUND_SECONDS (at least
+ * once), starting with a different one each round, so that noise (GC, frequency scaling, other
+ * processes on a shared machine) reaches them alike. Times are medians over all timed runs.
+ */
+const WARMUP = quick ? { runs: 2, seconds: 0.1 } : { runs: 10, seconds: 0.5 };
+const ROUNDS = quick ? 3 : 10;
+const ROUND_SECONDS = quick ? 0.05 : 0.3;
 
-/** Timing budget per workload. */
-const WARMUP_ROUNDS = quick ? 3 : 20;
-const WARMUP_SECONDS = quick ? 0.2 : 1;
-const MIN_ROUNDS = quick ? 5 : 30;
-const MIN_SECONDS = quick ? 0.5 : 5;
-const MAX_ROUNDS = 2000;
-const MAX_SECONDS = 30;
+/** Synthetic functions whose compile time is measured, and how long one may take. */
+const SYNTHETIC_SIZES = quick ? [100, 1_000] : [100, 1_000, 10_000];
+const COMPILE_TIME_LIMIT_SECONDS = quick ? 30 : 90;
+/** Runs of the command line, cold each time (a new process). */
+const CLI_RUNS = quick ? 1 : 3;
 
-/** Deterministic inputs: a small xorshift generator, uniform in [lo, hi). */
-function randomArray(length, lo, hi, seed) {
-  let s = seed >>> 0 || 1;
-  const out = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + (hi - lo) * (s / 4294967296);
-  }
-  return out;
-}
-
-const workloads = [
+/**
+ * The evals: the gradient / primal ratio aimed at (target), how an input's size reads, and for
+ * ht, which has two, the variant an input is for.
+ */
+const EVALS = [
+  { name: "llsq", target: 2.0, size: (i) => `m = ${i.x.length}, n = ${count(i.n)}` },
+  { name: "lse", target: 1.5, size: (i) => `n = ${count(i.x.length)}` },
+  { name: "det", target: 9.3, size: (i) => `ell = ${i.ell}` },
+  { name: "ode", target: 2.5, size: (i) => `n = ${count(i.x.length)}, s = ${i.s}` },
+  { name: "gmm", target: 2.1, size: (i) => `d = ${i.d}, k = ${i.k}, n = ${count(i.n)}` },
+  { name: "lstm", target: 2.8, size: (i) => `l = ${i.main_params.length / 2}, c = ${count(i.sequence.length)}` },
+  { name: "ba", target: 9.7, size: (i) => `n = ${i.n}, m = ${count(i.m)}, p = ${count(i.p)}` },
   {
-    name: "logSumExp",
-    size: "n = 1,000,000",
-    args: () => [randomArray(1_000_000, -10, 10, 12345)],
-  },
-  {
-    // GradBench's llsq: x holds the m polynomial coefficients, n is the number of sample points.
-    name: "llsq",
-    size: "m = 128 coefficients, n = 4096 points",
-    args: () => [randomArray(128, 0, 1, 31337), 4096],
+    name: "ht",
+    target: 4.7,
+    size: (i) => `${i.data.correspondences.length} points`,
+    variant: (i) => (i.us.length > 0 ? "complicated" : "simple"),
   },
 ];
 
-async function main() {
-  const distIndex = path.join(rootDir, "dist", "index.js");
-  if (!existsSync(distIndex)) {
-    fail(
-      `${path.relative(process.cwd(), distIndex)} not found: run \`npm run build\` first (npm run bench does).`,
-    );
-  }
-  const { compile, formatDiagnostic } = await import(pathToFileURL(distIndex).href);
+/** Generated and other gradients must agree elementwise: |a - b| / max(|a|, |b|) <= 1e-8... */
+const STRICT = {
+  tolerance: 1e-8,
+  description: "|a - b| / max(|a|, |b|)",
+  scale: (a, b) => Math.max(Math.abs(a), Math.abs(b)),
+};
+/** ...except float32 implementations, held to GradBench's own criterion. */
+const GRADBENCH = {
+  tolerance: 1e-4,
+  description: "GradBench's criterion |a - b| / max(1, |a| + |b|)",
+  scale: (a, b) => Math.max(1, Math.abs(a) + Math.abs(b)),
+};
 
-  const sources = workloads.map((w) => path.join(workloadsDir, `${w.name}.ts`));
-  const result = await compile(sources);
-  if (result.diagnostics.length > 0) {
-    const text = result.diagnostics.map((d) => formatDiagnostic(d)).join("\n");
-    if (result.diagnostics.some((d) => d.severity === "error")) fail(`adjoint reported errors:\n${text}`);
-    console.warn(text);
+/** Other implementations of an eval's gradient, found by file name in bench/workloads. */
+const ALTERNATIVES = [
+  { label: "hand-written", suffix: ".hand.ts", agreement: STRICT },
+  { label: "TF.js", suffix: ".tfjs.mjs", requires: "@tensorflow/tfjs", agreement: GRADBENCH },
+];
+
+class BenchError extends Error {}
+
+function fail(message) {
+  throw new BenchError(message);
+}
+
+async function main() {
+  const started = performance.now();
+  const dist = (file) => pathToFileURL(path.join(rootDir, "dist", file)).href;
+  if (!existsSync(path.join(rootDir, "dist", "index.js"))) {
+    fail("dist/index.js not found: run `npm run build` first (npm run bench does).");
   }
+  const { compile, formatDiagnostic } = await import(dist("index.js"));
+  const { GradbenchTool, evalsDir } = await import(dist("gradbench/tool.js"));
+  const { adapters } = await import(dist("gradbench/adapters.js"));
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), "adjoint-bench-"));
+  const tool = new GradbenchTool();
   try {
-    // Load and check every workload before timing any, so that a disagreement fails fast.
-    const prepared = [];
-    for (const [index, workload] of workloads.entries()) {
-      const generated = result.files.find((f) => path.resolve(f.source) === path.resolve(sources[index]));
-      if (!generated) fail(`no generated module for ${workload.name}`);
-      const info = generated.functions.find((f) => f.name === workload.name);
-      if (!info) fail(`no gradient generated for ${workload.name}`);
+    const send = async (message) => {
+      const response = await tool.handleMessage(JSON.stringify({ id: 0, ...message }));
+      if (response.success === false) fail(`the GradBench tool failed on ${JSON.stringify(message).slice(0, 120)}: ${response.error}`);
+      return response;
+    };
 
-      const dir = path.join(tmp, workload.name);
+    // The generated modules once more, for their text (the tool keeps its own to itself). This
+    // also loads the compiler and TypeScript's libraries, keeping that start-up out of the
+    // compile times of the tool's `define` below.
+    const sources = EVALS.map((e) => path.join(evalsDir, adapters[e.name].source));
+    const compiled = await compile(sources);
+    const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) fail(`adjoint reported errors:\n${errors.map((d) => formatDiagnostic(d)).join("\n")}`);
+
+    const evals = [];
+    for (const [index, evalInfo] of EVALS.entries()) {
+      const generated = compiled.files.find((f) => path.resolve(f.source) === path.resolve(sources[index]));
+      if (!generated) fail(`no generated module for ${evalInfo.name}`);
+      const dir = path.join(tmp, evalInfo.name);
       mkdirSync(dir);
-      const primalModule = await load(dir, `${workload.name}.mjs`, readFileSync(sources[index], "utf8"));
-      const generatedModule = await load(dir, `${workload.name}.grad.mjs`, generated.text);
-      const handSource = path.join(workloadsDir, `${workload.name}.hand.ts`);
-      const handModule = await load(dir, `${workload.name}.hand.mjs`, readFileSync(handSource, "utf8"));
-
-      const fns = {
-        primal: exported(primalModule, workload.name),
-        generated: exported(generatedModule, info.gradientName),
-        hand: exported(handModule, `${workload.name}Adjoint`),
-      };
-      const inputs = workload.args();
-
-      const agreement = check(workload.name, fns, inputs);
-      const storage = await measureStorage(dir, workload.name, generated.text, info.gradientName, inputs);
-      console.log(
-        `${workload.name} (${workload.size}): generated vs hand-written gradient, ` +
-          `max relative difference ${agreement.grad.toExponential(2)}; value vs primal: ` +
-          `${agreement.value.toExponential(2)} (generated), ${agreement.handValue.toExponential(2)} (hand-written)`,
-      );
-      prepared.push({ workload, fns, inputs, agreement, storage });
+      evals.push({
+        ...evalInfo,
+        ...(await measureEval(send, adapters[evalInfo.name], evalInfo, generated, dir)),
+        sourceLines: lineCount(readFileSync(sources[index], "utf8")),
+        generatedLines: lineCount(generated.text),
+      });
     }
+    const synthetic = measureSyntheticCompiles(tmp);
+    const cli = measureCli(tmp);
 
-    const rows = [];
-    for (const { workload, fns, inputs, agreement, storage } of prepared) {
-      const timing = time(fns, inputs);
-      rows.push({ workload, agreement, storage, ...timing });
-      console.log(
-        `${workload.name}: ${timing.rounds} timed rounds after ${timing.warmupRounds} warm-up rounds, ` +
-          `${timing.seconds.toFixed(1)} s`,
-      );
-    }
-
-    const table = tableRows(rows);
-    console.log();
-    console.log(plainTable(table));
-    const machine = machineInfo();
-    console.log();
-    console.log(`${machine.cpu}; ${machine.node}; ${machine.platform}`);
-
-    if (writeResults) {
-      writeFileSync(resultsFile, markdown(table, rows, machine));
-      console.log(`\nwrote ${path.relative(process.cwd(), resultsFile)}`);
+    const results = {
+      evals,
+      synthetic,
+      cli,
+      machine: machineInfo(),
+      revision: compilerRevision(),
+      date: new Date().toISOString().slice(0, 10),
+      quick,
+      protocol: { WARMUP, ROUNDS, ROUND_SECONDS, COMPILE_TIME_LIMIT_SECONDS, CLI_RUNS },
+      agreements: { STRICT, GRADBENCH },
+      benchSeconds: (performance.now() - started) / 1000,
+    };
+    console.log(`\n${plainTables(results)}`);
+    if (write) {
+      writeFileSync(path.join(rootDir, "BENCHMARKS.md"), markdown(results));
+      writeFileSync(path.join(benchDir, "ratios.svg"), chartSvg(results));
+      console.log("\nwrote BENCHMARKS.md and bench/ratios.svg");
     }
   } finally {
+    tool.dispose();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 /**
- * Bytes the generated gradient stores for its reverse sweep in one call: its source is loaded a
- * second time with every stack allocation wrapped so that its size is counted (typed arrays by
- * their byte length, growable stacks by 8 bytes a push), and called once.
+ * One eval: its compile time (the tool's `define`), and for each function pair of its sample, at
+ * the sample input and at the larger one, the storage and the timings.
  */
-async function measureStorage(dir, name, source, gradientName, inputs) {
-  const counted = source
-    .replace(/^(\s*const \w+Stack = )(new (?:Float64Array|Uint8Array)\(.*\));$/gm, "$1globalThis.__countStorage($2);")
-    .replace(/^(\s*const \w+Stack): \w+\[\] = \[\];$/gm, "$1 = globalThis.__countPushes([]);");
-  let bytes = 0;
-  globalThis.__countStorage = (array) => ((bytes += array.byteLength), array);
-  globalThis.__countPushes = (array) => {
-    array.push = (...values) => ((bytes += 8 * values.length), Array.prototype.push.apply(array, values));
-    return array;
+async function measureEval(send, adapter, evalInfo, generated, dir) {
+  const defined = await send({ kind: "define", module: evalInfo.name });
+  const alternatives = await loadAlternatives(evalInfo.name, dir);
+  const storage = await storageCounter(dir, generated);
+  const rows = [];
+  for (const pair of samplePairs(evalInfo.name)) {
+    for (const [sizeLabel, input] of [
+      ["default", pair.input],
+      ["larger", largerInputs[evalInfo.name](pair.input)],
+    ]) {
+      const row = {
+        pair,
+        variant: evalInfo.variant?.(input),
+        sizeLabel,
+        size: evalInfo.size(input),
+        storage: storage.measure(adapter.functions[pair.gradient], input),
+        ...(await measureRow(send, adapter, evalInfo.name, pair, input, alternatives)),
+      };
+      console.log(progressLine(evalInfo.name, row));
+      rows.push(row);
+    }
+  }
+  return {
+    rows,
+    skipped: alternatives.filter((a) => a.skipped),
+    compileMilliseconds: defined.timings.find((t) => t.name === "compile").nanoseconds / 1e6,
   };
-  const module = await load(dir, `${name}.storage.grad.mjs`, counted);
-  module[gradientName](...inputs);
-  const inputBytes = inputs.reduce((sum, input) => sum + (ArrayBuffer.isView(input) ? input.byteLength : Array.isArray(input) ? 8 * input.length : 8), 0);
-  return { bytes, inputBytes };
+}
+
+/**
+ * The sample's functions in pairs, as gradbench/samples/<eval>.json lists them: a primal, then
+ * its gradient or Jacobian, on the same input (ht has two pairs, simple and complicated).
+ */
+function samplePairs(name) {
+  const samples = JSON.parse(readFileSync(path.join(samplesDir, `${name}.json`), "utf8"));
+  const pairs = [];
+  for (let i = 0; i + 1 < samples.length; i += 2) {
+    pairs.push({ primal: samples[i].function, gradient: samples[i + 1].function, input: samples[i].input });
+  }
+  return pairs;
+}
+
+/** The eval's other implementations: loaded modules, or skipped ones with the reason. */
+async function loadAlternatives(name, dir) {
+  const loaded = [];
+  for (const alternative of ALTERNATIVES) {
+    const file = path.join(workloadsDir, `${name}${alternative.suffix}`);
+    if (!existsSync(file)) continue;
+    if (alternative.requires && !isInstalled(alternative.requires)) {
+      loaded.push({ ...alternative, skipped: `${alternative.requires} is not installed` });
+      continue;
+    }
+    // TypeScript is transpiled into the temporary directory; JavaScript is imported where it is,
+    // so that it finds its packages.
+    const module = file.endsWith(".ts")
+      ? await load(dir, path.basename(file).replace(/\.ts$/, ".mjs"), readFileSync(file, "utf8"))
+      : await import(pathToFileURL(file).href);
+    loaded.push({ ...alternative, module });
+  }
+  return loaded;
+}
+
+function isInstalled(packageName) {
+  try {
+    createRequire(import.meta.url).resolve(packageName);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Transpiles TypeScript to an ES2022 module in `dir` and imports it. */
@@ -179,124 +251,67 @@ async function load(dir, fileName, source) {
     compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
   });
   if (diagnostics && diagnostics.length > 0) {
-    const text = diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n");
-    fail(`could not transpile ${fileName}:\n${text}`);
+    fail(`could not transpile ${fileName}:\n${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n")}`);
   }
   const file = path.join(dir, fileName);
   writeFileSync(file, outputText);
   return import(pathToFileURL(file).href);
 }
 
-function exported(module, name) {
-  const fn = module[name];
-  if (typeof fn !== "function") fail(`expected an exported function ${name}`);
-  return fn;
-}
-
-/** |a - b| relative to the larger magnitude (0 when both are 0 or equal). */
-function relativeDifference(a, b) {
-  if (a === b) return 0;
-  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
-}
-
-/** Runs each function once and compares values and gradients; fails above TOLERANCE. */
-function check(name, fns, inputs) {
-  const primal = fns.primal(...inputs);
-  const generated = fns.generated(...inputs);
-  const hand = fns.hand(...inputs);
-  const keys = Object.keys(generated.grad).sort();
-  const handKeys = Object.keys(hand.grad).sort();
-  if (keys.join() !== handKeys.join()) {
-    fail(`${name}: generated grad has keys {${keys}} but the hand-written one has {${handKeys}}`);
-  }
-  let worst = 0;
-  let where = "";
-  for (const key of keys) {
-    const g = generated.grad[key];
-    const h = hand.grad[key];
-    if (typeof g === "number") {
-      const d = relativeDifference(g, h);
-      if (!(d <= worst)) [worst, where] = [d, key];
-      continue;
-    }
-    if (g.length !== h.length)
-      fail(`${name}: grad.${key} has length ${g.length} generated, ${h.length} hand-written`);
-    for (let i = 0; i < g.length; i++) {
-      const d = relativeDifference(g[i], h[i]);
-      if (!(d <= worst)) [worst, where] = [d, `${key}[${i}]`];
-    }
-  }
-  const value = relativeDifference(generated.value, hand.value);
-  if (!(value <= worst)) [worst, where] = [value, "value"];
-  if (!(worst <= TOLERANCE)) {
-    fail(
-      `${name}: the generated and hand-written gradients disagree: relative difference ` +
-        `${worst} at ${where} (tolerance ${TOLERANCE})`,
-    );
-  }
-  return {
-    grad: worst,
-    value: relativeDifference(generated.value, primal),
-    handValue: relativeDifference(hand.value, primal),
-  };
-}
-
-/** Anything the timed calls return goes here, so that no call can be optimized away. */
-let sink = 0;
-
-function consume(result) {
-  if (typeof result === "number") {
-    sink += result;
-  } else {
-    sink += result.value;
-    for (const g of Object.values(result.grad)) sink += typeof g === "number" ? g : g[0];
-  }
-}
-
 /**
- * Warm-up, then timed rounds. Each round calls primal, generated and hand-written once, starting
- * with a different one each round (the three rotations in turn).
+ * Times one pair at one input (see the protocol above) and checks each other implementation
+ * against the generated gradient. The primal and the gradient are evaluated by the tool; the
+ * others by `timeRuns`, the tool's timing loop, on the adapter the tool would use.
  */
-function time(fns, inputs) {
-  const names = ["primal", "generated", "hand"];
-  const samples = { primal: [], generated: [], hand: [] };
-  const runRound = (round, record) => {
-    for (let k = 0; k < 3; k++) {
-      const name = names[(round + k) % 3];
-      const fn = fns[name];
-      const start = performance.now();
-      const result = fn(...inputs);
-      const elapsed = performance.now() - start;
-      consume(result);
-      if (record) samples[name].push(elapsed);
+async function measureRow(send, adapter, module, pair, input, alternatives) {
+  const evaluate = (fn) => async (runs, seconds) => {
+    const response = await send({ kind: "evaluate", module, function: fn, input: { ...input, min_runs: runs, min_seconds: seconds } });
+    return { output: response.output, times: response.timings.map((t) => t.nanoseconds / 1e6) };
+  };
+  // each contender: (runs, seconds) => { times, output? }
+  const contenders = [evaluate(pair.primal), evaluate(pair.gradient)];
+  const present = alternatives.filter((a) => !a.skipped);
+  for (const alternative of present) {
+    const prepared = adapter.functions[pair.gradient](input, { primal: {}, generated: alternative.module });
+    contenders.push(async (runs, seconds) => ({ times: timeRuns(prepared, runs, seconds) }));
+  }
+
+  const warm = [];
+  for (const run of contenders) warm.push(await run(WARMUP.runs, WARMUP.seconds));
+  const [primalOutput, gradientOutput] = [warm[0].output, warm[1].output];
+  const agreement = present.map((alternative) =>
+    checkAgreement(`${module} ${pair.gradient}`, alternative, adapter.functions[pair.gradient], input, primalOutput, gradientOutput),
+  );
+
+  const times = contenders.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = (round + k) % contenders.length;
+      // (concat: a fast function runs hundreds of thousands of times a round, too many to spread)
+      times[c] = times[c].concat((await contenders[c](1, ROUND_SECONDS)).times);
     }
-  };
-
-  let warmupRounds = 0;
-  const warmupStart = performance.now();
-  while (warmupRounds < WARMUP_ROUNDS || performance.now() - warmupStart < WARMUP_SECONDS * 1000) {
-    runRound(warmupRounds++, false);
-    if (performance.now() - warmupStart > MAX_SECONDS * 1000) break;
   }
-
-  let rounds = 0;
-  const start = performance.now();
-  for (;;) {
-    runRound(rounds++, true);
-    const elapsed = performance.now() - start;
-    if (rounds >= MAX_ROUNDS || elapsed > MAX_SECONDS * 1000) break;
-    if (rounds >= MIN_ROUNDS && elapsed >= MIN_SECONDS * 1000 && rounds % 3 === 0) break;
-  }
-  if (!Number.isFinite(sink)) sink = 0;
-
+  const [primal, gradient, ...others] = times;
   return {
-    warmupRounds,
-    rounds,
-    seconds: (performance.now() - warmupStart) / 1000,
-    primal: median(samples.primal),
-    generated: median(samples.generated),
-    hand: median(samples.hand),
+    runs: Math.min(...times.map((t) => t.length)),
+    primal: median(primal),
+    gradient: median(gradient),
+    alternatives: present.map((alternative, i) => ({ label: alternative.label, gradient: median(others[i]), agreement: agreement[i] })),
   };
+}
+
+/** The tool's timing loop (GradbenchTool.evaluate), for the implementations the tool cannot load. */
+function timeRuns(prepared, minRuns, minSeconds) {
+  const times = [];
+  let total = 0;
+  while (times.length < minRuns || total < minSeconds * 1e9) {
+    const start = process.hrtime.bigint();
+    prepared.run();
+    const elapsed = Number(process.hrtime.bigint() - start);
+    times.push(elapsed / 1e6);
+    total += elapsed;
+  }
+  return times;
 }
 
 function median(values) {
@@ -305,56 +320,198 @@ function median(values) {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const HEADER = [
-  "workload",
-  "size",
-  "runs",
-  "primal (ms)",
-  "generated (ms)",
-  "hand-written (ms)",
-  "generated / primal",
-  "hand-written / primal",
-  "generated / hand-written",
-  "bytes stored",
-];
-
-function tableRows(rows) {
-  const ms = (t) => (t >= 100 ? t.toFixed(1) : t >= 10 ? t.toFixed(2) : t.toFixed(3));
-  const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
-  return rows.map((r) => [
-    r.workload.name,
-    r.workload.size,
-    String(r.rounds),
-    ms(r.primal),
-    ms(r.generated),
-    ms(r.hand),
-    ratio(r.generated, r.primal),
-    ratio(r.hand, r.primal),
-    ratio(r.generated, r.hand),
-    `${r.storage.bytes.toLocaleString("en-US")} (${(r.storage.bytes / r.storage.inputBytes).toFixed(2)}x input)`,
-  ]);
+/**
+ * Runs an other implementation once through the adapter and compares its output with the
+ * generated gradient's (as the tool returned it), and its value with the primal's; fails beyond
+ * the implementation's tolerance.
+ */
+function checkAgreement(what, alternative, adapterFunction, input, primalOutput, gradientOutput) {
+  let value;
+  const recording = Object.fromEntries(
+    Object.entries(alternative.module).map(([name, f]) => [
+      name,
+      (...fnArgs) => {
+        const result = f(...fnArgs);
+        value = result.value;
+        return result;
+      },
+    ]),
+  );
+  const prepared = adapterFunction(input, { primal: {}, generated: recording });
+  const output = prepared.output(prepared.run());
+  const { scale, tolerance } = alternative.agreement;
+  const worst = { difference: 0, where: "" };
+  compareValues(output, gradientOutput, scale, "gradient", worst);
+  compareValues(value, primalOutput, scale, "value", worst);
+  if (!(worst.difference <= tolerance)) {
+    fail(
+      `${what}: the ${alternative.label} and generated gradients disagree: ${worst.difference} at ${worst.where} ` +
+        `(tolerance ${tolerance})`,
+    );
+  }
+  return worst.difference;
 }
 
-/** Columns 0-1 are text (left-aligned), the others numbers (right-aligned). */
-function plainTable(rows) {
-  const widths = HEADER.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells) =>
-    cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
-  return [line(HEADER), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+/** Walks two outputs of the same shape, keeping the largest scaled difference in `worst`. */
+function compareValues(a, b, scale, where, worst) {
+  if (typeof b === "number") {
+    if (typeof a !== "number") fail(`${where}: expected a number, got ${typeof a}`);
+    const difference = a === b ? 0 : Math.abs(a - b) / scale(a, b);
+    if (!(difference <= worst.difference)) Object.assign(worst, { difference, where });
+  } else if (Array.isArray(b) || ArrayBuffer.isView(b)) {
+    if (a?.length !== b.length) fail(`${where}: length ${a?.length}, generated ${b.length}`);
+    for (let i = 0; i < b.length; i++) compareValues(a[i], b[i], scale, `${where}[${i}]`, worst);
+  } else {
+    for (const key of Object.keys(b)) compareValues(a?.[key], b[key], scale, `${where}.${key}`, worst);
+  }
 }
 
-function markdownTable(rows) {
-  const line = (cells) => `| ${cells.join(" | ")} |`;
-  const align = HEADER.map((_, c) => (c < 2 ? "---" : "---:"));
-  return [line(HEADER), line(align), ...rows.map(line)].join("\n");
+/**
+ * The bytes the generated code stores for its reverse sweep. The generated module is loaded once
+ * more with each stack allocation wrapped so that its size is counted (typed arrays by their byte
+ * length, growable `number[]` and `boolean[]` stacks at 8 bytes a push, what V8 takes for an
+ * element of either); `measure` runs the gradient function of
+ * a pair once through its adapter and reports the bytes per call of the generated function that
+ * stores the most (a Jacobian calls a VJP once per row), against the size of that call's primal
+ * arguments.
+ */
+async function storageCounter(dir, generated) {
+  const stacks = /^(\s*const \w*Stack\d* = )(new (?:Float64Array|Uint8Array)\(.*\));$/gm;
+  const growable = /^(\s*const \w*Stack\d*): (?:number|boolean)\[\] = \[\];$/gm;
+  const declared = generated.text.match(/^\s*const \w*Stack\d*\b/gm)?.length ?? 0;
+  const recognized = (generated.text.match(stacks)?.length ?? 0) + (generated.text.match(growable)?.length ?? 0);
+  if (recognized !== declared) {
+    fail(`${generated.source}: ${declared} stacks declared but ${recognized} recognized: update storageCounter's patterns`);
+  }
+  const counted = generated.text
+    .replace(stacks, "$1globalThis.__countStorage($2);")
+    .replace(growable, "$1 = globalThis.__countPushes([]);");
+  const module = await load(dir, "storage.grad.mjs", counted);
+
+  let bytes = 0;
+  let perFunction;
+  const instrumented = Object.fromEntries(
+    generated.functions.map((info) => [
+      info.gradientName,
+      (...fnArgs) => {
+        const before = bytes;
+        const result = module[info.gradientName](...fnArgs);
+        const entry = perFunction.get(info.gradientName) ?? { calls: 0, bytes: 0, inputBytes: byteSize(fnArgs.slice(0, info.params.length)) };
+        entry.calls++;
+        entry.bytes += bytes - before;
+        perFunction.set(info.gradientName, entry);
+        return result;
+      },
+    ]),
+  );
+  return {
+    measure(adapterFunction, input) {
+      // the counters of this module (the hooks are global: set them for each measurement)
+      globalThis.__countStorage = (array) => ((bytes += array.byteLength), array);
+      globalThis.__countPushes = (array) => {
+        array.push = (...values) => ((bytes += 8 * values.length), Array.prototype.push.apply(array, values));
+        return array;
+      };
+      perFunction = new Map();
+      adapterFunction(input, { primal: {}, generated: instrumented }).run();
+      const [name, largest] = [...perFunction].sort((a, b) => b[1].bytes - a[1].bytes)[0];
+      return { function: name, calls: largest.calls, bytesPerCall: largest.bytes / largest.calls, inputBytes: largest.inputBytes };
+    },
+  };
+}
+
+/** Bytes of numeric data in a value: 8 per number, typed arrays by their byte length. */
+function byteSize(value) {
+  if (typeof value === "number") return 8;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (Array.isArray(value)) return value.reduce((sum, v) => sum + byteSize(v), 0);
+  return 0;
+}
+
+function progressLine(name, row) {
+  const others = row.alternatives.map((a) => `, ${a.label} ${a.gradient.toFixed(3)} ms`).join("");
+  return (
+    `${[name, row.variant, row.pair.gradient].filter(Boolean).join(" ")} (${row.size}): primal ${row.primal.toFixed(3)} ms, ` +
+    `${row.pair.gradient} ${row.gradient.toFixed(3)} ms (${(row.gradient / row.primal).toFixed(2)}x)${others}`
+  );
+}
+
+function lineCount(text) {
+  return text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+}
+
+/**
+ * Compile time of synthetic functions, straight-line and loop-heavy, of each size: each compiled
+ * in its own process after a warm-up compilation, stopped after COMPILE_TIME_LIMIT_SECONDS.
+ */
+function measureSyntheticCompiles(tmp) {
+  const dir = path.join(tmp, "synthetic");
+  mkdirSync(dir);
+  const warmUp = path.join(dir, "warm-up.ts");
+  writeFileSync(warmUp, straightLineSource(10));
+  const results = [];
+  for (const [shape, source] of [
+    ["straight-line", straightLineSource],
+    ["loops", loopSource],
+  ]) {
+    for (const statements of SYNTHETIC_SIZES) {
+      const file = path.join(dir, `${shape}-${statements}.ts`);
+      const text = source(statements);
+      writeFileSync(file, text);
+      const child = spawnSync(process.execPath, [path.join(benchDir, "compile-once.mjs"), warmUp, file], {
+        encoding: "utf8",
+        timeout: COMPILE_TIME_LIMIT_SECONDS * 1000,
+      });
+      const result = { shape, statements, sourceLines: lineCount(text) };
+      if (child.error?.code === "ETIMEDOUT") {
+        result.timedOut = true;
+      } else if (child.status !== 0) {
+        fail(`compiling the synthetic ${shape} function of ${statements} statements failed:\n${child.stderr}`);
+      } else {
+        Object.assign(result, JSON.parse(child.stdout));
+      }
+      console.log(
+        `compile ${shape} ${count(statements)} statements: ` +
+          (result.timedOut ? `stopped after ${COMPILE_TIME_LIMIT_SECONDS} s` : `${result.milliseconds.toFixed(0)} ms`),
+      );
+      results.push(result);
+    }
+  }
+  return results;
+}
+
+/**
+ * Wall-clock time of `node bin/adjoint.js module.ts --check` on the 1,000-statement straight-line
+ * module, its generated file written first so that the check passes: a cold start of the command
+ * line (Node, the compiler, TypeScript's libraries) plus one compilation.
+ */
+function measureCli(tmp) {
+  const dir = path.join(tmp, "cli");
+  mkdirSync(dir);
+  const file = path.join(dir, "module.ts");
+  const text = straightLineSource(1_000);
+  writeFileSync(file, text);
+  const cli = path.join(rootDir, "bin", "adjoint.js");
+  execFileSync(process.execPath, [cli, file], { stdio: "pipe" });
+  const times = [];
+  for (let i = 0; i < CLI_RUNS; i++) {
+    const start = performance.now();
+    const child = spawnSync(process.execPath, [cli, file, "--check"], { encoding: "utf8" });
+    times.push(performance.now() - start);
+    if (child.status !== 0) fail(`adjoint --check exited with ${child.status}:\n${child.stderr}`);
+  }
+  const milliseconds = median(times);
+  console.log(`adjoint --check on a ${count(lineCount(text))}-line module: ${milliseconds.toFixed(0)} ms`);
+  return { lines: lineCount(text), runs: CLI_RUNS, milliseconds };
 }
 
 function machineInfo() {
   const cpus = os.cpus();
-  const model = cpus.length > 0 ? cpus[0].model.trim() : "unknown CPU";
   return {
-    cpu: `${model} (${cpus.length} logical cores)`,
-    node: `Node ${process.version}`,
+    cpu: cpus.length > 0 ? cpus[0].model.trim() : "unknown CPU",
+    cores: cpus.length,
+    node: process.version,
+    v8: process.versions.v8,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
   };
 }
@@ -364,70 +521,10 @@ function compilerRevision() {
   try {
     const git = (...gitArgs) => execFileSync("git", gitArgs, { cwd: rootDir, encoding: "utf8" }).trim();
     const commit = git("rev-parse", "--short", "HEAD");
-    return git("status", "--porcelain", "--", "src").length > 0
-      ? `${commit} with uncommitted changes in src/`
-      : commit;
+    return git("status", "--porcelain", "--", "src").length > 0 ? `${commit} with uncommitted changes in src/` : commit;
   } catch {
     return "unknown (not a git checkout)";
   }
-}
-
-function markdown(table, rows, machine) {
-  const agreement = rows.map((r) => `- ${r.workload.name}: ${r.agreement.grad.toExponential(2)}`).join("\n");
-  return `# Benchmark results
-
-Written by \`npm run bench\` (bench/run.mjs); run it again to refresh this file.
-
-- Machine: ${machine.cpu}
-- Runtime: ${machine.node} (V8 ${process.versions.v8}), ${machine.platform}
-- Compiler: ${compilerRevision()}
-- Date: ${new Date().toISOString().slice(0, 10)}${quick ? "\n- **Quick run (--quick): few rounds, numbers are rough.**" : ""}
-
-${markdownTable(table)}
-
-Times are medians over the timed runs, in milliseconds per call. *primal* is the
-\`@differentiable\` function in \`bench/workloads/<name>.ts\`; *generated* is the gradient adjoint
-generates from it; *hand-written* is \`bench/workloads/<name>.hand.ts\`. Each gradient returns the
-value and the whole gradient, allocating its gradient array on every call. *bytes stored* is what
-the generated gradient allocates for its reverse sweep in one call (stacks of recorded values and
-branch outcomes; the gradient arrays themselves not included), and how that compares with the
-size of the inputs.
-
-All three run in one Node process. Each workload is warmed up (at least ${WARMUP_ROUNDS} rounds
-and ${WARMUP_SECONDS} s), then timed for at least ${MIN_ROUNDS} rounds and ${MIN_SECONDS} s; each
-round calls the three functions once, in an order that rotates from round to round. *runs* is
-the number of timed calls of each function.
-
-## Workloads
-
-- **logSumExp**: \`log(sum_i exp(x[i]))\` with the maximum subtracted first (a loop with an
-  \`if\` finds it), over a \`Float64Array\` of n = 1,000,000 values uniform in [-10, 10).
-- **llsq**: GradBench's linear least squares objective (eval \`llsq\`, from cmpad's llsq_obj),
-  \`y(x) = 1/2 sum_{i<n} (s_i - sum_{j<m} x_j t_i^j)^2\` with \`t_i = -1 + 2i/(n-1)\` and
-  \`s_i = sign(t_i)\`. As in the eval, **m is the number of coefficients** (the length of \`x\`,
-  the differentiated input) and **n the number of sample points** (an \`int\` parameter):
-  m = 128 and n = 4096, one of the eval's default sizes (it runs m = 128 with n from 16 to
-  16392). \`x\` is uniform in [0, 1). Powers of \`t_i\` use \`Math.pow\`, as the eval's reference
-  implementation does.
-
-The hand-written adjoints store as little as a careful person would: logSumExp's keeps the
-index of the maximum and writes \`exp(x[i] - m)\` straight into the gradient array; llsq's
-accumulates the gradient sample by sample, keeping one sample's powers of \`t_i\` in a scratch
-array of length m.
-
-## Agreement
-
-Largest relative difference between the generated and the hand-written gradient (and value),
-element by element, \`|a - b| / max(|a|, |b|)\`; the run fails above ${TOLERANCE}:
-
-${agreement}
-`;
-}
-
-class BenchError extends Error {}
-
-function fail(message) {
-  throw new BenchError(message);
 }
 
 try {

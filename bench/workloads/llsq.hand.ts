@@ -1,5 +1,7 @@
 /**
- * Hand-written adjoint of `llsq` (./llsq.ts), for comparison with the generated one.
+ * Hand-written adjoint of GradBench's llsq objective (`llsq` in gradbench/evals/llsq.ts), for
+ * comparison with the generated one: it stands in for the generated module, exporting `llsqGrad`
+ * with the same parameters and result.
  *
  * y = 1/2 sum_i r_i^2 with r_i = s_i - sum_j x_j t_i^j, so dy/dx_j = -sum_i r_i t_i^j. Each
  * sample's powers of t_i are kept in one scratch array of length m, reused for every sample, and
@@ -7,7 +9,7 @@
  */
 import type { int } from "adjoint";
 
-export function llsqAdjoint(x: Float64Array, n: int): { value: number; grad: { x: Float64Array } } {
+export function llsqGrad(x: Float64Array, n: int): { value: number; grad: { x: Float64Array } } {
   const m = x.length;
   const dx = new Float64Array(m);
   const powers = new Float64Array(m);

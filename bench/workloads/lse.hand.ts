@@ -1,11 +1,13 @@
 /**
- * Hand-written adjoint of `logSumExp` (./logSumExp.ts), for comparison with the generated one.
+ * Hand-written adjoint of GradBench's lse objective (`logsumexp` in gradbench/evals/lse.ts), for
+ * comparison with the generated one: it stands in for the generated module, exporting
+ * `logsumexpGrad` with the same parameters and result.
  *
  * The forward sweep keeps the index of the maximum and writes exp(x[i] - m) straight into the
  * gradient array, so nothing else is stored; the reverse sweep scales it by 1 / sum and gives
  * the adjoint of m (1 minus the sum of the softmax, zero up to rounding) to the maximum's index.
  */
-export function logSumExpAdjoint(x: Float64Array): { value: number; grad: { x: Float64Array } } {
+export function logsumexpGrad(x: Float64Array): { value: number; grad: { x: Float64Array } } {
   const n = x.length;
   let m = -Infinity;
   let argmax = -1;

@@ -1,0 +1,309 @@
+/**
+ * The benchmark's report: the tables of bench/run.mjs's results, as Markdown (BENCHMARKS.md) and
+ * as plain text (the console), and the chart bench/ratios.svg, written by hand (no dependency).
+ */
+
+/** An integer with thousands separators. */
+export const count = (n) => n.toLocaleString("en-US");
+
+/** a / b with as many decimals as matter at its size. */
+function ratio(a, b) {
+  const r = a / b;
+  return `${r >= 100 ? count(Math.round(r)) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
+}
+
+function ms(t) {
+  if (t >= 100) return t.toFixed(0);
+  if (t >= 1) return t.toFixed(2);
+  return t.toFixed(4);
+}
+
+function bytes(b) {
+  if (b < 1e3) return `${Math.round(b)} B`;
+  if (b < 1e6) return `${(b / 1e3).toFixed(1)} kB`;
+  return `${(b / 1e6).toFixed(1)} MB`;
+}
+
+function seconds(s) {
+  return s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`;
+}
+
+/** The function a row measures, with the eval's variant (ht: simple or complicated). */
+function functionName(row) {
+  return row.variant ? `${row.pair.gradient} (${row.variant})` : row.pair.gradient;
+}
+
+/** The labels of the other implementations, present or skipped, in the order first met. */
+function alternativeLabels(results) {
+  const labels = new Set();
+  for (const e of results.evals) {
+    for (const row of e.rows) for (const a of row.alternatives) labels.add(a.label);
+    for (const s of e.skipped) labels.add(s.label);
+  }
+  return [...labels];
+}
+
+/** Every table of the report: { title, header, numeric: columns aligned right, rows }. */
+function tables(results) {
+  const evalTable = {
+    title: "GradBench evals",
+    header: ["eval", "function", "input", "primal (ms)", "gradient (ms)", "gradient / primal", "target", "runs", "stored for the reverse sweep"],
+    numeric: [3, 4, 5, 6, 7],
+    rows: results.evals.flatMap((e) =>
+      e.rows.map((row) => {
+        const s = row.storage;
+        const perCall = s.calls > 1 ? ` per ${s.function} call (${count(s.calls)} calls)` : "";
+        return [
+          e.name,
+          functionName(row),
+          `${row.size} (${row.sizeLabel === "default" ? "sample" : "larger"})`,
+          ms(row.primal),
+          ms(row.gradient),
+          ratio(row.gradient, row.primal),
+          `${e.target.toFixed(1)}x`,
+          count(row.runs),
+          `${bytes(s.bytesPerCall)}${perCall}, ${ratio(s.bytesPerCall, s.inputBytes)} its input`,
+        ];
+      }),
+    ),
+  };
+
+  const labels = alternativeLabels(results);
+  const compared = results.evals.filter((e) => e.rows.some((r) => r.alternatives.length > 0) || e.skipped.length > 0);
+  const comparisonTable = {
+    title: "Against other implementations",
+    header: ["eval", "input", "generated (ms)", ...labels.flatMap((l) => [`${l} (ms)`, `generated / ${l}`])],
+    numeric: [2, ...labels.flatMap((_, i) => [3 + 2 * i, 4 + 2 * i])],
+    rows: compared.flatMap((e) =>
+      e.rows.map((row) => [
+        e.name,
+        row.size,
+        ms(row.gradient),
+        ...labels.flatMap((label) => {
+          const other = row.alternatives.find((a) => a.label === label);
+          if (other) return [ms(other.gradient), ratio(row.gradient, other.gradient)];
+          const skipped = e.skipped.find((s) => s.label === label);
+          return skipped ? [`skipped: ${skipped.skipped}`, ""] : ["", ""];
+        }),
+      ]),
+    ),
+  };
+
+  const moduleTable = {
+    title: "Compile time of the eval modules",
+    header: ["module", "source lines", "generated lines", "compile (ms)"],
+    numeric: [1, 2, 3],
+    rows: results.evals.map((e) => [`${e.name}.ts`, count(e.sourceLines), count(e.generatedLines), count(Math.round(e.compileMilliseconds))]),
+  };
+
+  const limit = results.protocol.COMPILE_TIME_LIMIT_SECONDS;
+  const syntheticTable = {
+    title: "Compile time of synthetic functions",
+    header: ["function", "statements", "source lines", "generated lines", "compile (ms)", "per statement (ms)"],
+    numeric: [1, 2, 3, 4, 5],
+    rows: results.synthetic.map((s) => [
+      s.shape,
+      count(s.statements),
+      count(s.sourceLines),
+      s.timedOut ? "" : count(s.generatedLines),
+      s.timedOut ? `stopped after ${limit} s` : count(Math.round(s.milliseconds)),
+      s.timedOut ? `> ${((limit * 1000) / s.statements).toFixed(1)}` : (s.milliseconds / s.statements).toFixed(2),
+    ]),
+  };
+  return { evalTable, comparisonTable, moduleTable, syntheticTable };
+}
+
+function markdownTable({ header, numeric, rows }) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  const align = header.map((_, c) => (numeric.includes(c) ? "---:" : "---"));
+  return [line(header), line(align), ...rows.map(line)].join("\n");
+}
+
+function plainTable({ title, header, numeric, rows }) {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells) =>
+    cells.map((cell, c) => (numeric.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd();
+  return [title, "", line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** The tables as plain text, for the console. */
+export function plainTables(results) {
+  const cli = results.cli;
+  return [
+    ...Object.values(tables(results)).map(plainTable),
+    `adjoint --check on a ${count(cli.lines)}-line module: ${count(Math.round(cli.milliseconds))} ms (wall clock)`,
+    `${results.machine.cpu} (${results.machine.cores} logical cores), Node ${results.machine.node}; bench ran ${seconds(results.benchSeconds)}`,
+  ].join("\n\n");
+}
+
+/** BENCHMARKS.md. */
+export function markdown(results) {
+  const t = tables(results);
+  const { machine, protocol, cli } = results;
+  const agreements = results.evals.flatMap((e) =>
+    e.rows.flatMap((row) =>
+      row.alternatives.map((a) => `- ${e.name} (${row.size}), ${a.label}: ${a.agreement.toExponential(2)}`),
+    ),
+  );
+  const skipped = results.evals.flatMap((e) => e.skipped.map((s) => `${s.label} for ${e.name}`));
+  const htSweeps = (results.evals.find((e) => e.name === "ht")?.rows ?? []).map(
+    (r) => `${r.variant}, ${r.size}: ${count(r.storage.calls)} VJPs, each ${(r.gradient / r.storage.calls / r.primal).toFixed(2)}x the primal`,
+  );
+  const { STRICT, GRADBENCH } = results.agreements;
+  return `# Benchmarks
+
+Written by \`npm run bench\` (\`bench/run.mjs\`); run it again to refresh this file and
+\`bench/ratios.svg\`. \`node bench/run.mjs --quick\` gives rough numbers in about two minutes.
+
+- Machine: ${machine.cpu}, ${machine.cores} logical cores
+- Runtime: Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}
+- Compiler: ${results.revision}
+- Date: ${results.date}; the benchmark ran ${seconds(results.benchSeconds)}${
+    results.quick ? "\n- **Quick run (--quick): few runs, rough numbers.**" : ""
+  }
+
+## GradBench evals
+
+${markdownTable(t.evalTable)}
+
+![gradient / primal ratio of each eval against its target](bench/ratios.svg)
+
+Each eval is the module \`gradbench/evals/<eval>.ts\`, compiled, loaded and run by the GradBench
+tool (\`src/gradbench/tool.ts\`) as GradBench runs it: one \`evaluate\` message per timed batch,
+the input converted once per message, one timing per run. The *sample* input is the one in
+\`gradbench/samples/<eval>.json\`; the *larger* one has the same shape, with random values from a
+fixed seed (\`bench/inputs.mjs\`): ADBench's data sets for gmm (d = 10, k = 25), lstm (4 layers,
+4,096 characters) and ba (ba3), more points for ht. *gradient* is the eval's gradient or
+Jacobian: for ba, one VJP per row of each observation's 2 x 15 block, and for ht one VJP per
+residual, a full reverse sweep each, so that its ratio is the number of residuals times that of
+one VJP (${htSweeps.join("; ")}). *target* is the ratio aimed at.
+
+*stored for the reverse sweep*: the bytes the generated code allocates for its stacks in one call
+(recorded values, branch outcomes, trip counts; not the gradient arrays, nor the primal's own
+local arrays), against the size of that call's arguments (8 bytes a number). A Jacobian calls a
+VJP once per row: the figure is then per call.
+
+## Against other implementations
+
+${markdownTable(t.comparisonTable)}
+
+The other implementations stand in for the generated module in the tool's adapter, so they get
+the same arguments and the same timed call: \`bench/workloads/<eval>.hand.ts\`, written by hand
+the way a careful person would (storing nothing across loop iterations), and
+\`bench/workloads/<eval>.tfjs.mjs\`, TensorFlow.js, float32, measured when \`@tensorflow/tfjs\`
+is installed.${skipped.length > 0 ? ` Skipped in this run: ${skipped.join(", ")} (the package is not installed).` : ""}
+The target is a generated gradient within 1.2x of the hand-written one.
+
+Before timing, each is checked against the generated gradient, element by element, value
+included: hand-written ones with ${STRICT.description} <= ${STRICT.tolerance.toExponential()},
+float32 ones with ${GRADBENCH.description} <= ${GRADBENCH.tolerance.toExponential()}. Largest
+differences:
+
+${agreements.join("\n")}
+
+## Compile time
+
+${markdownTable(t.moduleTable)}
+
+*compile* is the \`compile\` timing of the tool's \`define\` (one compilation, in a process that
+has compiled before).
+
+${markdownTable(t.syntheticTable)}
+
+Synthetic functions (\`bench/inputs.mjs\`): *straight-line* is a chain of constants, each
+computed from the one before and another of the ten before it with \`* + / Math.sin Math.exp\`;
+*loops* updates eight running values in a sequence of loops over an array, nine statements a loop,
+two of them under an \`if\`. Each is compiled in a new process after a warm-up compilation,
+stopped after ${protocol.COMPILE_TIME_LIMIT_SECONDS} s.
+
+Cold start of the command line: \`node bin/adjoint.js module.ts --check\` on the
+${count(cli.lines)}-line straight-line module takes ${count(Math.round(cli.milliseconds))} ms (wall
+clock, median of ${cli.runs}): starting Node, loading the compiler and TypeScript, type-checking
+and compiling the module, and comparing with the generated file.
+
+## Protocol
+
+All run in one Node process, except the synthetic compilations and the command line. For each
+eval, function pair and input: every contender (primal, generated gradient, other
+implementations) is warmed up (at least ${protocol.WARMUP.runs} runs and ${protocol.WARMUP.seconds} s),
+then timed in ${protocol.ROUNDS} rounds; in each round each contender runs for ${protocol.ROUND_SECONDS} s
+(at least once), starting with a different contender each round, so that noise reaches them
+alike. Times are medians over all timed runs, in milliseconds per call; *runs* is the number of
+timed runs of the contender with the fewest. On a shared machine compare ratios rather than
+times between runs.
+`;
+}
+
+/**
+ * The chart: per eval and function pair, the gradient / primal ratio at the sample and the larger
+ * input as bars on a log scale, GradBench's target as a red line, and where there is one, the
+ * hand-written adjoint's ratio as a diamond.
+ */
+export function chartSvg(results) {
+  const groups = results.evals.flatMap((e) => {
+    const variants = [...new Set(e.rows.map((r) => r.variant))];
+    return variants.map((variant) => ({
+      label: variant ? `${e.name} ${variant}` : e.name,
+      target: e.target,
+      bars: e.rows
+        .filter((r) => r.variant === variant)
+        .map((r) => ({
+          larger: r.sizeLabel !== "default",
+          ratio: r.gradient / r.primal,
+          hand: r.alternatives.find((a) => a.label === "hand-written"),
+          primal: r.primal,
+        })),
+    }));
+  });
+  const values = groups.flatMap((g) => [g.target, ...g.bars.flatMap((b) => [b.ratio, ...(b.hand ? [b.hand.gradient / b.primal] : [])])]);
+  const ticks = [];
+  for (let decade = 1; decade <= 1e6; decade *= 10) ticks.push(decade, 2 * decade, 5 * decade);
+  const max = ticks.find((t) => t >= Math.max(...values));
+
+  // the plot spans [left, right]; the margins hold the labels of the groups and of the bars
+  const [width, left, right, top, barHeight, gap, groupHeight] = [820, 120, 750, 64, 11, 2, 36];
+  const height = top + groups.length * groupHeight + 36;
+  const x = (r) => left + (Math.log10(Math.max(r, 1)) / Math.log10(max)) * (right - left);
+  const colors = { sample: "#4e79a7", larger: "#a0cbe8", target: "#e15759", hand: "#222" };
+  const text = (tx, ty, content, attributes = "") => `<text x="${tx.toFixed(1)}" y="${ty.toFixed(1)}"${attributes}>${content}</text>`;
+  const diamond = (cx, cy) =>
+    `<path d="M${cx.toFixed(1)} ${(cy - 5).toFixed(1)} l5 5 l-5 5 l-5 -5 z" fill="white" stroke="${colors.hand}" stroke-width="1.5"/>`;
+
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    text(left, 20, "Gradient / primal time of adjoint's generated code, log scale", ` font-size="14" font-weight="bold"`),
+    `<rect x="${left}" y="32" width="12" height="10" fill="${colors.sample}"/>`,
+    text(left + 16, 41, "sample input"),
+    `<rect x="${left + 110}" y="32" width="12" height="10" fill="${colors.larger}"/>`,
+    text(left + 126, 41, "larger input"),
+    `<rect x="${left + 220}" y="30" width="3" height="14" fill="${colors.target}"/>`,
+    text(left + 228, 41, "target"),
+    diamond(left + 290, 37),
+    text(left + 300, 41, "hand-written JS (the generated code should be within 1.2x of it)"),
+  ];
+  for (const t of ticks.filter((t) => t <= max)) {
+    const tx = x(t);
+    parts.push(`<line x1="${tx.toFixed(1)}" y1="${top - 6}" x2="${tx.toFixed(1)}" y2="${height - 30}" stroke="#ddd"/>`);
+    parts.push(text(tx, height - 16, `${count(t)}x`, ` text-anchor="middle" fill="#555"`));
+  }
+  groups.forEach((g, i) => {
+    const y0 = top + i * groupHeight;
+    const barY = (j) => y0 + j * (barHeight + gap);
+    parts.push(text(left - 8, y0 + barHeight + 4, g.label, ` text-anchor="end"`));
+    g.bars.forEach((b, j) => {
+      const color = b.larger ? colors.larger : colors.sample;
+      parts.push(`<rect x="${left}" y="${barY(j)}" width="${(x(b.ratio) - left).toFixed(1)}" height="${barHeight}" fill="${color}"/>`);
+    });
+    const tx = x(g.target);
+    parts.push(`<rect x="${(tx - 1.5).toFixed(1)}" y="${y0 - 3}" width="3" height="${2 * barHeight + gap + 6}" fill="${colors.target}"/>`);
+    // markers and values last, the values with a white outline, so that the target never hides them
+    g.bars.forEach((b, j) => {
+      if (b.hand) parts.push(diamond(x(b.hand.gradient / b.primal), barY(j) + barHeight / 2));
+      const halo = ` font-size="10" fill="#333" stroke="white" stroke-width="3" paint-order="stroke"`;
+      parts.push(text(x(b.ratio) + 4, barY(j) + barHeight - 1, ratio(b.ratio, 1), halo));
+    });
+  });
+  parts.push("</svg>", "");
+  return parts.join("\n");
+}
