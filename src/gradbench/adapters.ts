@@ -106,57 +106,56 @@ const hello: EvalAdapter = {
   },
 };
 
+/**
+ * A function of an eval that calls one exported function of the primal or the generated module
+ * on the arguments `argumentsOf` makes of the input (once), and picks the answer from its result.
+ */
+function calling(
+  argumentsOf: (input: Json) => unknown[],
+  module: keyof LoadedModule,
+  name: string,
+  answer: (result: any) => unknown = (result) => result,
+  output?: (result: any) => unknown,
+): FunctionAdapter {
+  return (input, m) => {
+    const args = argumentsOf(input);
+    const f = fn(m[module], name);
+    return prepared(() => answer(f(...args)), output);
+  };
+}
+
+const llsqArguments = (input: Json) => [numbers(field(input, "x"), "x"), integer(field(input, "n"), "n")];
+
 const llsq: EvalAdapter = {
   source: "llsq.ts",
   functions: {
-    primal(input, m) {
-      const x = numbers(field(input, "x"), "x");
-      const n = integer(field(input, "n"), "n");
-      const f = fn(m.primal, "llsq");
-      return prepared(() => f(x, n));
-    },
-    gradient(input, m) {
-      const x = numbers(field(input, "x"), "x");
-      const n = integer(field(input, "n"), "n");
-      const g = fn(m.generated, "llsqGrad");
-      return prepared(() => g(x, n).grad.x, toArray);
-    },
+    primal: calling(llsqArguments, "primal", "llsq"),
+    gradient: calling(llsqArguments, "generated", "llsqGrad", (r) => r.grad.x, toArray),
   },
 };
+
+const lseArguments = (input: Json) => [numbers(field(input, "x"), "x")];
 
 const lse: EvalAdapter = {
   source: "lse.ts",
   functions: {
-    primal(input, m) {
-      const x = numbers(field(input, "x"), "x");
-      const f = fn(m.primal, "logsumexp");
-      return prepared(() => f(x));
-    },
-    gradient(input, m) {
-      const x = numbers(field(input, "x"), "x");
-      const g = fn(m.generated, "logsumexpGrad");
-      return prepared(() => g(x).grad.x, toArray);
-    },
+    primal: calling(lseArguments, "primal", "logsumexp"),
+    gradient: calling(lseArguments, "generated", "logsumexpGrad", (r) => r.grad.x, toArray),
   },
 };
+
+function detArguments(input: Json): unknown[] {
+  const a = numbers(field(input, "A"), "A");
+  const ell = integer(field(input, "ell"), "ell");
+  if (a.length !== ell * ell) throw new Error(`'A' has ${a.length} elements, not ell^2 = ${ell * ell}`);
+  return [a, ell];
+}
 
 const det: EvalAdapter = {
   source: "det.ts",
   functions: {
-    primal(input, m) {
-      const a = numbers(field(input, "A"), "A");
-      const ell = integer(field(input, "ell"), "ell");
-      if (a.length !== ell * ell) throw new Error(`'A' has ${a.length} elements, not ell^2 = ${ell * ell}`);
-      const f = fn(m.primal, "det");
-      return prepared(() => f(a, ell));
-    },
-    gradient(input, m) {
-      const a = numbers(field(input, "A"), "A");
-      const ell = integer(field(input, "ell"), "ell");
-      if (a.length !== ell * ell) throw new Error(`'A' has ${a.length} elements, not ell^2 = ${ell * ell}`);
-      const g = fn(m.generated, "detGrad");
-      return prepared(() => g(a, ell).grad.a, toArray);
-    },
+    primal: calling(detArguments, "primal", "det"),
+    gradient: calling(detArguments, "generated", "detGrad", (r) => r.grad.a, toArray),
   },
 };
 
@@ -202,19 +201,13 @@ function gmmArguments(input: Json): unknown[] {
 const gmm: EvalAdapter = {
   source: "gmm.ts",
   functions: {
-    objective(input, m) {
-      const args = gmmArguments(input);
-      const f = fn(m.primal, "gmmObjective");
-      return prepared(() => f(...args));
-    },
-    jacobian(input, m) {
-      const args = gmmArguments(input);
-      const g = fn(m.generated, "gmmObjectiveGrad");
-      return prepared(
-        () => g(...args).grad,
-        (grad) => ({ alpha: toArray(grad.alpha), mu: toRows(grad.mu), q: toRows(grad.q), l: toRows(grad.l) }),
-      );
-    },
+    objective: calling(gmmArguments, "primal", "gmmObjective"),
+    jacobian: calling(gmmArguments, "generated", "gmmObjectiveGrad", (r) => r.grad, (grad) => ({
+      alpha: toArray(grad.alpha),
+      mu: toRows(grad.mu),
+      q: toRows(grad.q),
+      l: toRows(grad.l),
+    })),
   },
 };
 
@@ -230,20 +223,11 @@ function lstmArguments(input: Json): Float64Array[][] {
 const lstm: EvalAdapter = {
   source: "lstm.ts",
   functions: {
-    objective(input, m) {
-      const args = lstmArguments(input);
-      const f = fn(m.primal, "lstmObjective");
-      return prepared(() => f(...args));
-    },
-    jacobian(input, m) {
-      // the gradient with respect to main_params and extra_params, rows concatenated
-      const args = lstmArguments(input);
-      const g = fn(m.generated, "lstmObjectiveGrad");
-      return prepared(
-        () => g(...args).grad,
-        (grad) => [...grad.mainParams, ...grad.extraParams].flatMap((row: Float64Array) => toArray(row)),
-      );
-    },
+    objective: calling(lstmArguments, "primal", "lstmObjective"),
+    // the gradient with respect to main_params and extra_params, rows concatenated
+    jacobian: calling(lstmArguments, "generated", "lstmObjectiveGrad", (r) => r.grad, (grad) =>
+      [...grad.mainParams, ...grad.extraParams].flatMap((row: Float64Array) => toArray(row)),
+    ),
   },
 };
 
