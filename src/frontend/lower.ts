@@ -1996,6 +1996,15 @@ export class FunctionLowering {
    */
   private inlineCall(call: ts.CallExpression, name: string, helper: FunctionNode): Value | undefined {
     if (this.inlined.includes(helper)) {
+      // The helper whose body is being lowered calls itself, or a function that called it.
+      if (this.inlined[this.inlined.length - 1] !== helper) {
+        return this.fail(
+          call,
+          "AD1004",
+          `functions calling each other in a cycle ('${name}' is called again) are not supported yet`,
+          "merge them into one function that calls itself and mark it @differentiable, or write the recursion as a loop",
+        );
+      }
       return this.fail(
         call,
         "AD1004",
