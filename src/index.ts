@@ -14,6 +14,7 @@ import { type DerivativeRule, findDerivativeRules } from "./frontend/derivatives
 import { loadProgram, locate } from "./frontend/program.js";
 import { printFunction } from "./ir/printer.js";
 import type { ArrayKind, Op, Param } from "./ir/types.js";
+import { sourceParams } from "./ir/objects.js";
 import { verifyFunction } from "./ir/verifier.js";
 import { reverseMode } from "./reverse/reverse.js";
 import type { ts } from "ts-morph";
@@ -102,21 +103,18 @@ function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: strin
       };
 }
 
-/** The source's parameters from the IR's: the leaves of an object parameter make one entry. */
+/** The source's parameters, with how their arrays are stored. */
 function generatedParams(params: Param[]): GeneratedParam[] {
   const shape = (p: Param): ArrayShape => ({ ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}), ...(p.rowKind ? { rowKind: p.rowKind } : {}) });
-  const generated: GeneratedParam[] = [];
-  for (const p of params) {
-    if (!p.field) {
-      generated.push({ name: p.value.name!, differentiated: p.differentiated, ...shape(p) });
-      continue;
-    }
-    let object = generated[generated.length - 1];
-    if (object?.name !== p.field.param || !object.arrayFields) generated.push((object = { name: p.field.param, differentiated: false, arrayFields: [] }));
-    object.differentiated ||= p.differentiated;
-    if (p.arrayKind) object.arrayFields!.push({ path: p.field.path, ...shape(p) });
-  }
-  return generated;
+  return sourceParams(params).map(({ name, params: group, object }) =>
+    object
+      ? {
+          name,
+          differentiated: group.some((p) => p.differentiated),
+          arrayFields: group.filter((p) => p.arrayKind).map((p) => ({ path: p.field!.path, ...shape(p) })),
+        }
+      : { name, differentiated: group[0]!.differentiated, ...shape(group[0]!) },
+  );
 }
 
 interface CompiledFunction {

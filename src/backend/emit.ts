@@ -18,7 +18,7 @@ import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js"
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import type { Namer } from "./naming.js";
-import { nestedObjectText } from "../ir/objects.js";
+import { nestedObjectText, sourceParams } from "../ir/objects.js";
 
 interface Printed {
   text: string;
@@ -55,23 +55,13 @@ function gradientType(param: Param): string {
   return param.arrayKind === undefined ? "number" : arrayType(param.arrayKind);
 }
 
-/**
- * Parameters as the source declares them: the leaves of an object parameter (see
- * src/ir/types.ts) make one entry, at the place of its first leaf, holding the object's text
- * built from `leafText` of each leaf.
- */
-function groupedParams(params: Param[], text: (p: Param) => string, separator: "; " | ", "): [string, string][] {
-  const grouped: [string, [string, string][]][] = [];
-  for (const p of params) {
-    if (p.field === undefined) {
-      grouped.push([p.value.name!, [["", text(p)]]]);
-      continue;
-    }
-    let group = grouped.find(([name, leaves]) => name === p.field!.param && leaves[0]![0] !== "");
-    if (!group) grouped.push((group = [p.field.param, []]));
-    group[1].push([p.field.path, text(p)]);
-  }
-  return grouped.map(([name, leaves]) => [name, leaves[0]![0] === "" ? leaves[0]![1] : nestedObjectText(leaves, separator)]);
+/** Each source parameter's name and text: an object parameter's text is built from `text` of
+ * each leaf, nested. */
+function sourceParamTexts(params: Param[], text: (p: Param) => string, separator: "; " | ", "): [string, string][] {
+  return sourceParams(params).map(({ name, params: group, object }) => [
+    name,
+    object ? nestedObjectText(group.map((p) => [p.field!.path, text(p)]), separator) : text(group[0]!),
+  ]);
 }
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -146,12 +136,12 @@ export class FunctionEmitter {
       if (!this.names.has(p.value)) this.names.set(p.value, `${this.objectParamName(p.field.param)}.${p.field.path}`);
       this.leafParams.add(p.value);
     }
-    const params = groupedParams(fn.params, (p) => p.typeText, "; ").map(([name, type]) => {
-      const printed = fn.params.find((p) => p.value.name === name && p.field === undefined);
-      return `${printed ? this.nameOf(printed.value) : this.objectParamName(name)}: ${type}`;
+    const params = sourceParams(fn.params).map(({ name, params: group, object }) => {
+      const type = object ? nestedObjectText(group.map((p) => [p.field!.path, p.typeText]), "; ") : group[0]!.typeText;
+      return `${object ? this.objectParamName(name) : this.nameOf(group[0]!.value)}: ${type}`;
     });
     const wrt = fn.params.filter((p) => p.differentiated);
-    const gradType = groupedParams(wrt, gradientType, "; ").map(([name, type]) => `${name}: ${type}`).join("; ");
+    const gradType = sourceParamTexts(wrt, gradientType, "; ").map(([name, type]) => `${name}: ${type}`).join("; ");
     const outputs = wrt.filter((p) => p.arrayKind !== undefined && p.rowKind === undefined && p.field === undefined && p.elementFields === undefined);
     if (outputs.length > 0) {
       // Claimed before the body's names, so that a local `out` is the one renamed.
@@ -166,7 +156,7 @@ export class FunctionEmitter {
       return text === key ? key : `${key}: ${text}`;
     };
     const gradTexts = new Map(wrt.map((p, i) => [p, this.expression(grads[i]!).text]));
-    const gradFields = groupedParams(wrt, (p) => gradTexts.get(p)!, ", ")
+    const gradFields = sourceParamTexts(wrt, (p) => gradTexts.get(p)!, ", ")
       .map(([name, text]) => (text === name ? name : `${name}: ${text}`))
       .join(", ");
     this.lines.push(`  return { ${field("value", value)}, grad: { ${gradFields} } };`);
