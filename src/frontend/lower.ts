@@ -906,22 +906,9 @@ export class FunctionLowering {
     const then = this.inBranch(thenRegion, entryEnv, lowerThen);
     const otherwise = this.inBranch(elseRegion, entryEnv, lowerElse);
     if (typeof then.result === "object" && typeof otherwise.result === "object") {
-      const returned = [then.result, otherwise.result];
-      // An object is returned leaf by leaf, and built again after the `if`.
-      const paths = then.result.type === "object" ? [...this.fieldsOf(then.result).keys()] : [undefined];
-      const leaves = returned.map((result) => paths.map((path) => (path === undefined ? result : this.fieldsOf(result).get(path))));
-      if (leaves.some((values) => values.some((leaf) => leaf === undefined || leaf.type === "array"))) {
-        this.fail(statement, "AD1004", "returning an array from inside a branch is not supported yet", "return one array at the end of the function");
-      }
-      thenRegion.yields = leaves[0] as Value[];
-      elseRegion.yields = leaves[1] as Value[];
-      const results = this.builder.op({
-        opcode: "if",
-        operands: [condition],
-        regions: [thenRegion, elseRegion],
-        results: thenRegion.yields.map((leaf) => ({ type: leaf.type })),
-      }).results;
-      return then.result.type === "object" ? this.makeObject(new Map(paths.map((path, i) => [path!, results[i]!]))) : results[0]!;
+      return this.choose(condition, [thenRegion, elseRegion], [then.result, otherwise.result], () =>
+        this.fail(statement, "AD1004", "returning an array from inside a branch is not supported yet", "return one array at the end of the function"),
+      );
     }
     if (typeof then.result === "object" || typeof otherwise.result === "object") {
       throw new Error(`not every path of '${this.fn.name}' returns a value`);
@@ -1783,29 +1770,37 @@ export class FunctionLowering {
     };
     const thenRegion = arm(expression.whenTrue);
     const elseRegion = arm(expression.whenFalse);
-    const type = thenRegion.yields[0]!.type;
-    if (type === "array") {
-      return this.fail(expression, "AD1004", "a conditional expression choosing between arrays is not supported yet", "choose between the elements instead, or use an if statement writing into one array");
-    }
-    this.expectType(expression.whenFalse, elseRegion.yields[0]!, type);
-    if (type !== "object") {
-      return this.builder.op({ opcode: "if", operands: [condition], regions: [thenRegion, elseRegion], results: [{ type }] }).results[0]!;
-    }
-    // Objects are chosen leaf by leaf, and built again after the `if`.
-    const [thenFields, elseFields] = [thenRegion, elseRegion].map((region) => this.fieldsOf(region.yields[0]!));
-    const paths = [...thenFields!.keys()];
-    if (paths.length !== elseFields!.size || paths.some((path) => !elseFields!.has(path) || thenFields!.get(path)!.type === "array")) {
-      return this.fail(expression, "AD1004", "a conditional expression choosing between objects with array fields or different fields is not supported yet", "use an if statement assigning each field");
-    }
-    thenRegion.yields = paths.map((path) => thenFields!.get(path)!);
-    elseRegion.yields = paths.map((path) => elseFields!.get(path)!);
+    const values: [Value, Value] = [thenRegion.yields[0]!, elseRegion.yields[0]!];
+    this.expectType(expression.whenFalse, values[1], values[0].type);
+    return this.choose(condition, [thenRegion, elseRegion], values, () =>
+      this.fail(
+        expression,
+        "AD1004",
+        "a conditional expression choosing between arrays, or objects with array fields or different fields, is not supported yet",
+        "choose between the elements or fields instead, or use an if statement",
+      ),
+    );
+  }
+
+  /**
+   * An `if` op whose branches each end with one value of the same type; returns the chosen one.
+   * An object is chosen leaf by leaf and built again after the `if` (objects never cross
+   * regions, see src/ir/types.ts). Arrays, and objects of different fields, go to `reject`.
+   */
+  private choose(condition: Value, regions: [Region, Region], values: [Value, Value], reject: () => never): Value {
+    const object = values[0].type === "object";
+    const paths = object ? [...this.fieldsOf(values[0]).keys()] : [undefined];
+    if (object && this.fieldsOf(values[1]).size !== paths.length) reject();
+    const leaves = values.map((value) => paths.map((path) => (path === undefined ? value : this.fieldsOf(value).get(path))));
+    if (leaves.some((list) => list.some((leaf) => leaf === undefined || leaf.type === "array"))) reject();
+    regions.forEach((region, k) => (region.yields = leaves[k] as Value[]));
     const results = this.builder.op({
       opcode: "if",
       operands: [condition],
-      regions: [thenRegion, elseRegion],
-      results: paths.map((path) => ({ type: thenFields!.get(path)!.type })),
+      regions,
+      results: regions[0].yields.map((leaf) => ({ type: leaf.type })),
     }).results;
-    return this.makeObject(new Map(paths.map((path, i) => [path, results[i]!])));
+    return object ? this.makeObject(new Map(paths.map((path, i) => [path!, results[i]!]))) : results[0]!;
   }
 
   private lowerPropertyAccess(expression: ts.PropertyAccessExpression): Value {
