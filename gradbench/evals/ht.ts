@@ -213,6 +213,23 @@ function skinnedVertexPositions(
   }
 }
 
+/** The vertex positions of the hand model in the pose `theta`, three numbers a vertex. */
+function posedVertexPositions(
+  theta: Float64Array,
+  parents: readonly number[],
+  baseRelatives: Float64Array[],
+  inverseBaseAbsolutes: Float64Array[],
+  basePositions: Float64Array[],
+  weights: Float64Array[],
+  isMirrored: boolean,
+): Float64Array {
+  const pose = new Float64Array(3 * (baseRelatives.length + 3));
+  toPoseParams(theta, pose);
+  const positions = new Float64Array(3 * basePositions.length);
+  skinnedVertexPositions(pose, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored, positions);
+  return positions;
+}
+
 /** @differentiable(wrt: theta) */
 export function handObjective(
   theta: Float64Array,
@@ -225,10 +242,7 @@ export function handObjective(
   correspondences: readonly number[],
   points: Float64Array[],
 ): Float64Array {
-  const pose = new Float64Array(3 * (baseRelatives.length + 3));
-  toPoseParams(theta, pose);
-  const positions = new Float64Array(3 * basePositions.length);
-  skinnedVertexPositions(pose, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored, positions);
+  const positions = posedVertexPositions(theta, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored);
   const err = new Float64Array(3 * correspondences.length);
   for (let i = 0; i < correspondences.length; i++) {
     const point = points[i];
@@ -254,10 +268,7 @@ export function handObjectiveComplicated(
   correspondences: readonly number[],
   points: Float64Array[],
 ): Float64Array {
-  const pose = new Float64Array(3 * (baseRelatives.length + 3));
-  toPoseParams(theta, pose);
-  const positions = new Float64Array(3 * basePositions.length);
-  skinnedVertexPositions(pose, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored, positions);
+  const positions = posedVertexPositions(theta, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored);
   const err = new Float64Array(3 * correspondences.length);
   for (let i = 0; i < correspondences.length; i++) {
     const verts = triangles[correspondences[i]];
