@@ -202,6 +202,17 @@ describe("conventions at non-differentiable points", () => {
     expect([0, 1, 2].map((i) => rulePartial(name, [2, other, 2], i))).toEqual([0.5, 0, 0.5]);
   });
 
+  test.each(["max", "min"])("%s of two arguments gives the whole adjoint to the extremum, none through NaN", (name) => {
+    const [small, large] = [-0.25, 3];
+    const winner = name === "max" ? [0, 1] : [1, 0];
+    expect([0, 1].map((i) => rulePartial(name, [small, large], i))).toEqual(winner);
+    expect([0, 1].map((i) => rulePartial(name, [large, small], i))).toEqual([...winner].reverse());
+    // Math.max(-0, 0) and Math.min(-0, 0) are ties: -0 === 0.
+    expect([0, 1].map((i) => rulePartial(name, [-0, 0], i))).toEqual([0.5, 0.5]);
+    // The result is NaN: no argument is the extremum.
+    expect([0, 1].map((i) => rulePartial(name, [NaN, 1], i))).toEqual([0, 0]);
+  });
+
   test("sqrt'(0) = Infinity", () => {
     expect(rulePartial("sqrt", [0], 0)).toBe(Infinity);
   });
