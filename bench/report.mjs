@@ -131,7 +131,7 @@ export function plainTables(results) {
   const cli = results.cli;
   return [
     ...Object.values(tables(results)).map(plainTable),
-    `adjoint --check on a ${count(cli.lines)}-line module: ${count(Math.round(cli.milliseconds))} ms (wall clock)`,
+    ...(cli ? [`adjoint --check on a ${count(cli.lines)}-line module: ${count(Math.round(cli.milliseconds))} ms (wall clock)`] : []),
     `${results.machine.cpu} (${results.machine.cores} logical cores), Node ${results.machine.node}; bench ran ${seconds(results.benchSeconds)}`,
   ].join("\n\n");
 }

@@ -18,7 +18,8 @@
  *    and the wall-clock time of `adjoint --check` on a 1,000-statement module.
  *
  * Options: --quick (fewer runs and no 10,000-statement functions: rough numbers in about two
- * minutes), --no-write (print the tables, write no file).
+ * minutes), --no-write (print the tables, write no file), --only=<eval>[,<eval>...] (only those
+ * evals, no compile times; writes no file, since its tables would be partial).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -38,7 +39,8 @@ const samplesDir = path.join(rootDir, "gradbench", "samples");
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
-const write = !args.has("--no-write");
+const only = [...args].find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const write = !args.has("--no-write") && !only;
 
 /**
  * Timing protocol per measured pair: every contender (primal, gradient, other implementations)
@@ -130,6 +132,7 @@ async function main() {
 
     const evals = [];
     for (const [index, evalInfo] of EVALS.entries()) {
+      if (only && !only.includes(evalInfo.name)) continue;
       const generated = compiled.files.find((f) => path.resolve(f.source) === path.resolve(sources[index]));
       if (!generated) fail(`no generated module for ${evalInfo.name}`);
       const dir = path.join(tmp, evalInfo.name);
@@ -141,8 +144,8 @@ async function main() {
         generatedLines: lineCount(generated.text),
       });
     }
-    const synthetic = measureSyntheticCompiles(tmp);
-    const cli = measureCli(tmp);
+    const synthetic = only ? [] : measureSyntheticCompiles(tmp);
+    const cli = only ? undefined : measureCli(tmp);
 
     const results = {
       evals,
