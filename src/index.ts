@@ -152,6 +152,7 @@ function compileFunction(
       code,
       constants: emitter.moduleConstants,
       references: lowering.references,
+      growableStackKinds: emitter.growableStackKinds,
     },
     generated: { name: found.name, gradientName: gradient.fn.name, vjp, params },
     ir: irText,

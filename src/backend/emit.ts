@@ -66,6 +66,15 @@ function sourceParamTexts(params: Param[], text: (p: Param) => string, separator
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
+/** Elements a growable stack starts with (it doubles whenever it is full). */
+const initialGrowableCapacity = 64;
+
+/** The module-level function that copies a full stack of this typed-array kind into one twice as
+ * long (see backend/module.ts): `grownFloat64Stack`. */
+export function growerName(kind: string): string {
+  return `grown${kind.replace(/Array$/, "")}Stack`;
+}
+
 /** Ops that write into the cell or array that is their first operand. */
 const writingOps = new Set(["cell.add", "cell.set", "array.set", "array.add", "array.addAll"]);
 
@@ -91,8 +100,8 @@ export class FunctionEmitter {
   private readonly names = new Map<Value, string>();
   /** Values stored in the variable of an `if` result (see coalesceYields). */
   private readonly storage = new Map<Value, Value>();
-  /** The index variable of each stack kept in a typed array. */
-  private readonly stackTops = new Map<Value, string>();
+  /** Each stack kept in a typed array: its index variable, its array type, and whether it grows. */
+  private readonly stackTops = new Map<Value, { top: string; kind: string; growable: boolean }>();
   /** Arrays the function pushes onto: their length is read where the program reads it. */
   private readonly growingArrays = new Set<Value>();
   /** The name of the optional trailing parameter holding arrays for the gradients. */
@@ -102,6 +111,8 @@ export class FunctionEmitter {
   private lastCommentedLine = -1;
   /** Top-level constants of the source the function reads, by name, with their literals. */
   readonly moduleConstants = new Map<string, string>();
+  /** The typed-array kinds of the growable stacks the function pushes onto (see `growerName`). */
+  readonly growableStackKinds = new Set<string>();
   private readonly lines: string[] = [];
   /** Leaves of object parameters, printed as reads of their fields (`p.x`). */
   private readonly leafParams = new Set<Value>();
@@ -616,30 +627,41 @@ export class FunctionEmitter {
       case "stack.new": {
         const name = this.nameOf(result!);
         const element = String(op.attrs.element);
-        if (op.operands.length === 0) {
-          const pushed = element === "array" ? this.arrayTypeText(this.pushedValue(result!)) : element;
-          this.lines.push(`${indent}const ${name}: ${pushed}[] = [];`);
+        if (element === "array") {
+          this.lines.push(`${indent}const ${name}: ${this.arrayTypeText(this.pushedValue(result!))}[] = [];`);
           return;
         }
         const top = this.namer.claim(`${name.replace(/Stack$/, "")}Top`);
-        this.stackTops.set(result!, top);
         const kind = element === "boolean" ? "Uint8Array" : "Float64Array";
-        this.lines.push(`${indent}const ${name} = new ${kind}(${this.expression(op.operands[0]!).text});`, `${indent}let ${top} = 0;`);
+        const growable = op.operands.length === 0;
+        this.stackTops.set(result!, { top, kind, growable });
+        // A stack whose size is not known before its loops start doubles when full.
+        const capacity = growable ? String(initialGrowableCapacity) : this.expression(op.operands[0]!).text;
+        this.lines.push(`${indent}${growable ? "let" : "const"} ${name} = new ${kind}(${capacity});`, `${indent}let ${top} = 0;`);
         return;
       }
       case "stack.push": {
         const [stack, value] = op.operands as [Value, Value];
-        const top = this.stackTops.get(stack);
+        const typed = this.stackTops.get(stack);
+        const name = this.nameOf(stack);
         const text = this.expression(value).text;
-        if (top === undefined) this.lines.push(`${indent}${this.nameOf(stack)}.push(${text});`);
-        else this.lines.push(`${indent}${this.nameOf(stack)}[${top}++] = ${value.type === "boolean" ? `${this.operand(value, Precedence.or)} ? 1 : 0` : text};`);
+        if (typed === undefined) {
+          this.lines.push(`${indent}${name}.push(${text});`);
+          return;
+        }
+        const { top, kind, growable } = typed;
+        if (growable) {
+          this.growableStackKinds.add(kind);
+          this.lines.push(`${indent}if (${top} === ${name}.length) ${name} = ${growerName(kind)}(${name});`);
+        }
+        this.lines.push(`${indent}${name}[${top}++] = ${value.type === "boolean" ? `${this.operand(value, Precedence.or)} ? 1 : 0` : text};`);
         return;
       }
       case "stack.pop": {
         const [stack] = op.operands as [Value];
-        const top = this.stackTops.get(stack);
+        const typed = this.stackTops.get(stack);
         const popped =
-          top === undefined ? `${this.nameOf(stack)}.pop()!` : `${this.nameOf(stack)}[--${top}]${result!.type === "boolean" ? " === 1" : ""}`;
+          typed === undefined ? `${this.nameOf(stack)}.pop()!` : `${this.nameOf(stack)}[--${typed.top}]${result!.type === "boolean" ? " === 1" : ""}`;
         this.lines.push(`${indent}${this.declaration(result!)} = ${popped};`);
         return;
       }

@@ -6,6 +6,7 @@
 import path from "node:path";
 import prettier from "prettier";
 import type { ExternalReference } from "../frontend/derivatives.js";
+import { growerName } from "./emit.js";
 
 export interface ModuleFunction {
   sourceName: string;
@@ -17,6 +18,21 @@ export interface ModuleFunction {
   constants: ReadonlyMap<string, string>;
   /** Functions of the user's program the code calls. */
   references: readonly ExternalReference[];
+  /** Typed-array kinds of the stacks that grow when full: each needs its grower function. */
+  growableStackKinds: ReadonlySet<string>;
+}
+
+/** The function a growable stack of this kind calls when it is full. Generated modules carry
+ * what they need themselves: there is no runtime library. */
+function growerDeclaration(kind: string): string {
+  return [
+    `/** A full stack of the reverse sweep, copied into a ${kind} twice as long. */`,
+    `function ${growerName(kind)}(stack: ${kind}): ${kind} {`,
+    `  const bigger = new ${kind}(2 * stack.length);`,
+    "  bigger.set(stack);",
+    "  return bigger;",
+    "}",
+  ].join("\n");
 }
 
 /** `./model.js` for /src/model.ts seen from /src/gen: how an ES module imports a TypeScript file. */
@@ -59,7 +75,8 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
   });
   const references = referenceLines(outputPath, functions.flatMap((f) => f.references));
   const preamble = [references.join("\n"), declarations.join("\n")].filter((text) => text.length > 0);
-  const sections = [header, ...preamble, ...body];
+  const growers = [...new Set(functions.flatMap((f) => [...f.growableStackKinds]))].sort().map(growerDeclaration);
+  const sections = [header, ...preamble, ...body, ...growers];
   // The file path tells prettier the text is .ts, not .tsx: otherwise it first looks for JSX
   // with a regular expression whose time grows with the square of the file's size.
   return prettier.format(sections.join("\n\n"), { parser: "typescript", filepath: outputPath, printWidth: 100 });

@@ -26,6 +26,9 @@ const globals = [
   "Float32Array",
   "Uint8Array",
   "globalThis",
+  // the generated module's own functions for growing stacks (see backend/module.ts)
+  "grownFloat64Stack",
+  "grownUint8Stack",
 ];
 
 /** Every identifier written in a node (a function: its parameters, locals and what it reads). */

@@ -272,7 +272,7 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     "stack.new",
     {
       summary:
-        "an empty stack of attrs.element values (number, boolean or array) for the reverse sweep; with an operand, a typed array of that capacity, else a growable array",
+        "an empty stack of attrs.element values (number, boolean or array) for the reverse sweep; with an operand, a typed array of that capacity, else one that grows (a typed array doubled when full; a plain array for arrays)",
       pure: false,
       check: (op) =>
         (op.operands.length === 0 ? expectShape(op, [], ["stack"]) : expectShape(op, ["number"], ["stack"])) ??
