@@ -7,6 +7,8 @@ import { analyzeActivity, opaqueActiveOps } from "./analysis/activity.js";
 import { FunctionEmitter } from "./backend/emit.js";
 import { formatModule, type ModuleFunction } from "./backend/module.js";
 import { identifiersIn, Namer } from "./backend/naming.js";
+import { hoistLoopInvariants } from "./optimize/hoist.js";
+import { shareRepeatedValues } from "./optimize/shared-values.js";
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions } from "./frontend/annotations.js";
 import { FunctionLowering } from "./frontend/lower.js";
@@ -133,6 +135,9 @@ function compileFunction(
   const lowering = new FunctionLowering(checker, sourceFile, found, rules);
   const primal = lowering.lower();
   for (const reference of lowering.references) namer.reserve(reference.name);
+  verifyFunction(primal);
+  shareRepeatedValues(primal);
+  hoistLoopInvariants(primal);
   verifyFunction(primal);
   const activity = analyzeActivity(primal);
   const opaque = opaqueActiveOps(primal, activity);

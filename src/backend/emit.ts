@@ -329,7 +329,9 @@ export class FunctionEmitter {
   }
 
   private decideInlining(op: Op): void {
-    if (op.opcode === "if" && op.results.length === 1 && op.regions.every((r) => r.ops.every((inner) => inner.results.every((v) => this.inlined.has(v))))) {
+    // (an op with no result, a push, is a statement: its branch cannot be an expression)
+    const printsAsExpression = (inner: Op) => inner.results.length > 0 && inner.results.every((v) => this.inlined.has(v));
+    if (op.opcode === "if" && op.results.length === 1 && op.regions.every((r) => r.ops.every(printsAsExpression))) {
       this.ternaries.add(op);
     }
     if (this.isLiteral(op)) {
@@ -637,7 +639,9 @@ export class FunctionEmitter {
         this.stackTops.set(result!, { top, kind, growable });
         // A stack whose size is not known before its loops start doubles when full.
         const capacity = growable ? String(initialGrowableCapacity) : this.expression(op.operands[0]!).text;
-        this.lines.push(`${indent}${growable ? "let" : "const"} ${name} = new ${kind}(${capacity});`, `${indent}let ${top} = 0;`);
+        // (a growable stack's type is written out: the grower returns a plain `${kind}`)
+        const declaration = growable ? `let ${name}: ${kind}` : `const ${name}`;
+        this.lines.push(`${indent}${declaration} = new ${kind}(${capacity});`, `${indent}let ${top} = 0;`);
         return;
       }
       case "stack.push": {

@@ -66,6 +66,7 @@ class ReverseTransform {
 
   /** Primal value -> its copy in the forward sweep. */
   private readonly forward = new Map<Value, Value>();
+  private readonly primalOf = new Map<Value, Value>();
   private readonly forwardValues = new Set<Value>();
   /** Where each forward value is defined, and which op and region hold each forward region. */
   private readonly forwardRegionOf = new Map<Value, Region>();
@@ -100,8 +101,10 @@ class ReverseTransform {
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Set<Value>>();
-  /** Forward arrays the function writes into: their elements cannot be read again later. */
-  private readonly writtenArrays = new Set<Value>();
+  /** Forward arrays the function writes into -> the top-level ops holding those writes. */
+  private readonly writtenArrays = new Map<Value, Set<Op>>();
+  /** Each top-level forward op's position, for comparing which comes first. */
+  private readonly topPosition = new Map<Op, number>();
   /** Forward arrays the function pushes onto: their length changes, so it is never read again. */
   private readonly growingArrays = new Set<Value>();
   /** Placeholders handed to rules for primal values, resolved only if a rule uses them. */
@@ -124,7 +127,10 @@ class ReverseTransform {
     });
     this.cloneRegion(primal.body, this.body);
     this.forwardOps = this.body.ops.length;
-    this.collectWrittenArrays(this.body);
+    this.body.ops.forEach((op, i) => {
+      this.topPosition.set(op, i);
+      this.collectWrittenArrays(op, op);
+    });
 
     this.countSites(primal.body);
     const returned = primal.body.yields[0]!;
@@ -184,17 +190,21 @@ class ReverseTransform {
 
   // ----- forward sweep -----
 
-  private collectWrittenArrays(region: Region): void {
-    for (const op of region.ops) {
-      if (op.opcode === "array.set") this.writtenArrays.add(op.operands[0]!);
-      if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
-      op.regions.forEach((r) => this.collectWrittenArrays(r));
+  /** Records the arrays `op` (inside the top-level op `top`) writes into. */
+  private collectWrittenArrays(op: Op, top: Op): void {
+    if (op.opcode === "array.set") {
+      const array = op.operands[0]!;
+      if (!this.writtenArrays.has(array)) this.writtenArrays.set(array, new Set());
+      this.writtenArrays.get(array)!.add(top);
+      if (op.attrs.grows === true) this.growingArrays.add(array);
     }
+    op.regions.forEach((r) => r.ops.forEach((nested) => this.collectWrittenArrays(nested, top)));
   }
 
   private cloneValue(value: Value, region: Region): Value {
     const copy = this.values.value(value.type, value.name);
     this.forward.set(value, copy);
+    this.primalOf.set(copy, value);
     this.forwardValues.add(copy);
     this.forwardRegionOf.set(copy, region);
     return copy;
@@ -254,7 +264,9 @@ class ReverseTransform {
     // arrays the function never writes into are read again wherever they are needed.
     // A cheap value whose operands would have to be stored is stored itself instead: one push
     // (a byte, for a branch's condition) rather than several.
-    if (definingOp && this.isRecomputable(value, definingOp) && definingOp.operands.every((v) => this.readableWithoutStorage(v))) {
+    // An active read is the exception: its index is recorded anyway, for the adjoint it adds to.
+    const operandsReadable = definingOp !== undefined && (definingOp.operands.every((v) => this.readableWithoutStorage(v)) || this.isActiveRead(definingOp));
+    if (definingOp && this.isRecomputable(value, definingOp) && operandsReadable) {
       return this.algebra.recompute(definingOp.opcode, definingOp.operands.map((v) => this.record(v)), value.type, definingOp.attrs);
     }
     let visible = value;
@@ -291,7 +303,39 @@ class ReverseTransform {
    */
   private recordFromLoop(value: Value, loop: Op, body: Region): Value {
     if (loop.opcode === "for" && value === body.params[0]) return this.reverseCounter.get(value)!;
+    const induction = this.induction(value);
+    if (induction) {
+      // init + (i - start) / step * increment, from the reversed loop's counter i
+      const m = this.algebra;
+      const [start, , step] = loop.operands.map((v) => this.record(v)) as [Value, Value, Value];
+      const done = m.apply("div", m.apply("sub", this.reverseCounter.get(body.params[0]!)!, start), step);
+      return m.apply("add", this.record(induction.init), m.apply("mul", done, this.record(induction.increment)));
+    }
     return this.recordOnStack(value, body, this.reversedBody.get(loop)!);
+  }
+
+  /**
+   * For a forward value carried by a counted loop that adds the same integer in every iteration
+   * (`lIndex++`), starting from an integer: its start and increment. Its value in any iteration
+   * then follows from the counter, exactly (integers), so the reverse sweep computes it instead
+   * of popping it.
+   */
+  private induction(value: Value): { init: Value; increment: Value } | undefined {
+    const region = this.forwardRegionOf.get(value);
+    const loop = region && this.forwardParent.get(region)?.op;
+    const j = region?.params.indexOf(value) ?? -1;
+    if (loop?.opcode !== "for" || j < 1) return undefined;
+    const primalLoop = this.primalOfLoop.get(loop)!;
+    const body = primalLoop.regions[0]!;
+    const update = this.primalDefinition.get(body.yields[j - 1]!);
+    const param = body.params[j]!;
+    if (update?.opcode !== "add" || this.primalRegionOf.get(update.results[0]!) !== body || !update.operands.includes(param)) return undefined;
+    const increment = update.operands[0] === param ? update.operands[1]! : update.operands[0]!;
+    const init = primalLoop.operands[3 + j - 1]!;
+    const constant = (v: Value) => this.primalDefinition.get(v)?.opcode === "const";
+    const integerSteps = Number.isInteger(this.constantValue(primalLoop.operands[2]!)) && this.isInteger(primalLoop.operands[0]!);
+    if (!constant(increment) || !this.isInteger(increment) || !this.isInteger(init) || !integerSteps) return undefined;
+    return { init: loop.operands[3 + j - 1]!, increment: this.forward.get(increment)! };
   }
 
   /** Pushes the value at the end of `pushRegion` (inside a loop) and pops it at the start of
@@ -380,9 +424,32 @@ class ReverseTransform {
   private isRecomputable(value: Value, definingOp: Op): boolean {
     if (!cheapToRecompute.has(definingOp.opcode)) return false;
     const isRead = definingOp.opcode === "array.get" || definingOp.opcode === "array.row";
-    if (isRead) return !this.writtenArrays.has(definingOp.operands[0]!);
+    if (isRead) return this.settledWhenRead(definingOp.operands[0]!, definingOp);
     if (definingOp.opcode === "array.length") return !this.growingArrays.has(definingOp.operands[0]!);
-    return value.name === undefined;
+    // In a loop, computing a cheap value again beats a push and a pop; elsewhere a named value
+    // stays recorded, as `Math.cos(z)` reads better than `Math.cos(x * y)`.
+    return value.name === undefined || this.enclosingLoops(this.forwardRegionOf.get(value)!).length > 0;
+  }
+
+  /**
+   * True when the reverse sweep, reading the array where the forward op `read` did, finds the
+   * same elements: the array is never written, or only by top-level ops before the one holding
+   * `read` (nothing after it runs before the reverse sweep, which writes no primal array).
+   */
+  private settledWhenRead(array: Value, read: Op): boolean {
+    const writers = this.writtenArrays.get(array);
+    if (!writers) return true;
+    let top = read;
+    for (let region = this.forwardOpRegion.get(top)!; region !== this.body; region = this.forwardOpRegion.get(top)!) {
+      top = this.forwardParent.get(region)!.op;
+    }
+    const position = this.topPosition.get(top);
+    return position !== undefined && this.forwardRegionOf.get(array) === this.body && [...writers].every((w) => this.topPosition.get(w)! < position);
+  }
+
+  /** True for a forward array read whose result carries a derivative. */
+  private isActiveRead(op: Op): boolean {
+    return op.opcode === "array.get" && this.activity.isActive(this.primalOf.get(op.results[0]!)!);
   }
 
   /** True when the reverse sweep can have `value` without pushing anything on a stack. */
@@ -391,6 +458,8 @@ class ReverseTransform {
     if (definingOp?.opcode === "const" || this.recorded.has(value) || this.forwardRegionOf.get(value) === this.body) return true;
     const region = this.forwardRegionOf.get(value)!;
     if (this.forwardParent.get(region)?.op.opcode === "for" && value === region.params[0]) return true;
+    const induction = this.induction(value);
+    if (induction) return this.readableWithoutStorage(induction.init);
     if (definingOp && this.isRecomputable(value, definingOp)) return definingOp.operands.every((v) => this.readableWithoutStorage(v));
     return !this.enclosingLoops(region).length;
   }
@@ -921,17 +990,39 @@ class ReverseTransform {
 
   /** True for values known to be integers: int parameters, lengths, integer literals, and
    * sums, differences and products of those. */
-  private isInteger(value: Value): boolean {
+  /**
+   * True when the primal value is always an integer. A value carried by a loop is when its start
+   * and what each iteration yields are; around the loop, it is assumed to be (`visiting`), which
+   * holds by induction over the iterations.
+   */
+  private isInteger(value: Value, visiting = new Set<Value>()): boolean {
+    if (visiting.has(value)) return true;
+    visiting.add(value);
     const param = this.primal.params.find((p) => p.value === value);
     if (param) return param.integer === true;
     const loop = this.loopOfCounter.get(value);
-    if (loop) return this.isInteger(loop.operands[0]!);
+    if (loop) return this.isInteger(loop.operands[0]!, visiting);
+    const carrier = this.carrierOf(value);
+    if (carrier) return this.isInteger(carrier.init, visiting) && this.isInteger(carrier.next, visiting);
     const definition = this.primalDefinition.get(value);
     if (!definition) return false;
     if (definition.opcode === "const") return Number.isInteger(definition.attrs.value);
     if (definition.opcode === "array.length") return true;
-    if (["add", "sub", "mul"].includes(definition.opcode)) return definition.operands.every((v) => this.isInteger(v));
+    if (["add", "sub", "mul"].includes(definition.opcode)) return definition.operands.every((v) => this.isInteger(v, visiting));
+    if (definition.opcode === "for") {
+      const j = definition.results.indexOf(value);
+      const { body, inits } = loopParts(definition)!;
+      return this.isInteger(inits[j]!, visiting) && this.isInteger(body.yields[j]!, visiting);
+    }
     return false;
+  }
+
+  /** For a value a `for` body's parameter carries: its value before the loop and the next one. */
+  private carrierOf(value: Value): { init: Value; next: Value } | undefined {
+    const region = this.primalRegionOf.get(value);
+    const loop = region && this.loopOfCounter.get(region.params[0]!);
+    const j = loop ? region.params.indexOf(value) - 1 : -1;
+    return j >= 0 ? { init: loopParts(loop!)!.inits[j]!, next: region!.yields[j]! } : undefined;
   }
 
   private reverseIf(op: Op): void {
