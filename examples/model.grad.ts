@@ -26,22 +26,26 @@ export function rosenbrockGrad(
 
 /** Value of `softplus` and its gradient with respect to x. */
 export function softplusGrad(x: number, beta: number): { value: number; grad: { x: number } } {
-  const tmp = beta * x > 30;
+  const tmp = beta * x;
   let value: number;
   let tmp2 = 0;
-  if (tmp) {
+  if (tmp > 30) {
     value = x;
   } else {
-    tmp2 = Math.exp(beta * x);
+    tmp2 = Math.exp(tmp);
     value = Math.log1p(tmp2) / beta;
   }
   let dx = 0;
-  if (tmp) {
+  let dtmp = 0;
+  if (tmp > 30) {
     dx += 1;
   } else {
     // adjoint of line 13: return Math.log1p(Math.exp(beta * x)) / beta;
-    dx += (1 / beta / (1 + tmp2)) * tmp2 * beta;
+    dtmp += (1 / beta / (1 + tmp2)) * tmp2;
   }
+
+  // adjoint of line 12: if (beta * x > 30)
+  dx += dtmp * beta;
   return { value, grad: { x: dx } };
 }
 

@@ -91,6 +91,8 @@ export class FunctionEmitter {
   private readonly definitions = new Map<Value, Definition>();
   private readonly uses = new Map<Value, Use[]>();
   private readonly inlined = new Set<Value>();
+  /** See `writePositions`. */
+  private readonly writePositionCache = new Map<Region, Map<Value, number[]>>();
   /** `if` ops printed as a ternary. */
   private readonly ternaries = new Set<Op>();
   /** Cells and arrays read by the inline expression of each inlined value: it must not move past
@@ -349,8 +351,7 @@ export class FunctionEmitter {
     if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
     const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [op.operands[0]!] : []);
     op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((location) => reads.add(location)));
-    const between = definition.region.ops.slice(definition.index + 1, uses[0]!.index);
-    if (reads.size > 0 && between.some((other) => this.writesAny(other, reads))) return;
+    if (reads.size > 0 && this.writtenBetween(definition.region, reads, definition.index, uses[0]!.index)) return;
     this.inlined.add(value);
     this.cellsRead.set(value, reads);
   }
@@ -371,12 +372,46 @@ export class FunctionEmitter {
   private isFinalRead(op: Op, definition: Definition): boolean {
     if (op.opcode !== "cell.read" || op.results[0]!.name !== undefined) return false;
     const cell = new Set([op.operands[0]!]);
-    return !definition.region.ops.slice(definition.index + 1).some((other) => this.writesAny(other, cell));
+    return !this.writtenBetween(definition.region, cell, definition.index, Infinity);
   }
 
-  private writesAny(op: Op, locations: Set<Value>): boolean {
-    if (writingOps.has(op.opcode) && locations.has(op.operands[0]!)) return true;
-    return op.regions.some((r) => r.ops.some((inner) => this.writesAny(inner, locations)));
+  /** True when an op of `region` strictly between positions `after` and `before` (or an op
+   * nested in one) writes into one of the cells or arrays. */
+  private writtenBetween(region: Region, locations: Set<Value>, after: number, before: number): boolean {
+    const positions = this.writePositions(region);
+    return [...locations].some((location) => {
+      const list = positions.get(location) ?? [];
+      // the first position after `after`, by binary search (lists are in increasing order)
+      let low = 0;
+      let high = list.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (list[mid]! <= after) low = mid + 1;
+        else high = mid;
+      }
+      return low < list.length && list[low]! < before;
+    });
+  }
+
+  /** For each cell or array written in `region`: the positions of the region's ops that write
+   * into it, themselves or in a nested op, in increasing order. Computed once per region. */
+  private writePositions(region: Region): Map<Value, number[]> {
+    const cached = this.writePositionCache.get(region);
+    if (cached) return cached;
+    const positions = new Map<Value, number[]>();
+    const collect = (op: Op, into: Set<Value>): Set<Value> => {
+      if (writingOps.has(op.opcode)) into.add(op.operands[0]!);
+      op.regions.forEach((r) => r.ops.forEach((inner) => collect(inner, into)));
+      return into;
+    };
+    region.ops.forEach((op, i) => {
+      for (const location of collect(op, new Set())) {
+        if (!positions.has(location)) positions.set(location, []);
+        positions.get(location)!.push(i);
+      }
+    });
+    this.writePositionCache.set(region, positions);
+    return positions;
   }
 
   private markReverse(op: Op): void {

@@ -44,6 +44,8 @@ export function identifiersIn(root: ts.Node): Set<string> {
 
 export class Namer {
   private readonly claimed = new Set<string>();
+  /** For each base of numbered names (`tmp` of `tmp2`): the smallest suffix that may be free. */
+  private readonly nextSuffix = new Map<string, number>();
   private readonly reserved: Set<string>;
 
   constructor(userNames: Iterable<string>) {
@@ -64,8 +66,12 @@ export class Namer {
   claim(hint: string, separated = false): string {
     const base = separated || /\d$/.test(hint) ? `${hint}_` : hint;
     if (!this.isTaken(hint)) return this.take(hint);
-    for (let n = 2; ; n++) {
-      if (!this.isTaken(`${base}${n}`)) return this.take(`${base}${n}`);
+    // Suffixes below `nextSuffix` are all taken (see `release`): no need to try them again.
+    for (let n = this.nextSuffix.get(base) ?? 2; ; n++) {
+      if (!this.isTaken(`${base}${n}`)) {
+        this.nextSuffix.set(base, n + 1);
+        return this.take(`${base}${n}`);
+      }
     }
   }
 
@@ -77,6 +83,11 @@ export class Namer {
   /** Frees a block-scoped name (a loop counter) once its block has ended. */
   release(name: string): void {
     this.claimed.delete(name);
+    // A base never ends with a digit, so the name's trailing digits are its suffix.
+    const suffix = /\d+$/.exec(name);
+    if (!suffix) return;
+    const base = name.slice(0, suffix.index);
+    if ((this.nextSuffix.get(base) ?? 2) > Number(suffix[0])) this.nextSuffix.set(base, Number(suffix[0]));
   }
 
   private isTaken(name: string): boolean {
