@@ -78,6 +78,8 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
   const growers = [...new Set(functions.flatMap((f) => [...f.growableStackKinds]))].sort().map(growerDeclaration);
   const sections = [header, ...preamble, ...body, ...growers];
   // The file path tells prettier the text is .ts, not .tsx: otherwise it first looks for JSX
-  // with a regular expression whose time grows with the square of the file's size.
-  return prettier.format(sections.join("\n\n"), { parser: "typescript", filepath: outputPath, printWidth: 100 });
+  // with a regular expression whose time grows with the square of the file's size. Babel's
+  // TypeScript parser formats the same but loads and parses in half the time of prettier's
+  // `typescript` one, which was a third of a cold start of the command line.
+  return prettier.format(sections.join("\n\n"), { parser: "babel-ts", filepath: outputPath, printWidth: 100 });
 }
