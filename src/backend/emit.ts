@@ -66,12 +66,8 @@ function sourceParamTexts(params: Param[], text: (p: Param) => string, separator
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
-/**
- * Elements a growable stack starts with (it doubles whenever it is full). Eight numbers are 64
- * bytes, the most V8 allocates inside its heap; a larger typed array allocates a buffer outside
- * it, which costs more than a small gradient function called many times (GradBench's ba) runs.
- */
-const initialGrowableCapacity = 8;
+/** Elements a growable stack starts with (it doubles whenever it is full). */
+const initialGrowableCapacity = 64;
 
 /** The module-level function that copies a full stack of this typed-array kind into one twice as
  * long (see backend/module.ts): `grownFloat64Stack`. */

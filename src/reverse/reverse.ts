@@ -98,6 +98,8 @@ class ReverseTransform {
   /** How many ops of the top region are the forward sweep (it grows as storage is placed in it). */
   private forwardOps = 0;
   private readonly capacities = new Map<string, Value>();
+  /** Values computed among the stack allocations (see `atEntry`). */
+  private readonly entryValues = new Set<Value>();
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Set<Value>>();
@@ -346,9 +348,9 @@ class ReverseTransform {
     const outermost = this.enclosingLoops(pushRegion).at(-1)!;
     // Arrays made in an iteration are kept by reference, in a growable stack.
     const capacity = value.type === "array" ? undefined : this.capacityBefore(outermost, pushRegion);
-    const stack = capacity
+    const stack = capacity && this.body.ops.includes(outermost)
       ? this.insertBefore(outermost, () => this.builder.op({ ...stackSpec, operands: [capacity] }).results[0]!)
-      : this.stackAllocations.op(stackSpec).results[0]!;
+      : this.stackAllocations.op({ ...stackSpec, operands: capacity ? [capacity] : [] }).results[0]!;
     pushRegion.ops.push({ opcode: "stack.push", operands: [stack, value], results: [], regions: [], attrs: {} });
     const popped = this.values.value(value.type, value.name);
     popRegion.ops.unshift({ opcode: "stack.pop", operands: [stack], results: [popped], regions: [], attrs: {} });
@@ -363,12 +365,15 @@ class ReverseTransform {
    */
   private capacityBefore(outermost: Op, body: Region): Value | undefined {
     const loops = this.enclosingLoops(body);
+    // A loop nest inside a branch gets a capacity only from literals and parameters, computed
+    // at the function's top (with the stack): a branch's values are not visible there.
     const top = this.body.ops.indexOf(outermost);
-    if (top < 0 || loops.some((loop) => loop.opcode !== "for")) return undefined;
+    if (loops.some((loop) => loop.opcode !== "for")) return undefined;
     const known = (v: Value) =>
       this.forwardDefinition.get(v)?.opcode === "const" ||
       this.primal.params.some((p) => this.forward.get(p.value) === v) ||
-      (this.forwardRegionOf.get(v) === this.body && this.body.ops.indexOf(this.forwardDefinition.get(v)!) < top);
+      this.entryValues.has(v) ||
+      (top >= 0 && this.forwardRegionOf.get(v) === this.body && this.body.ops.indexOf(this.forwardDefinition.get(v)!) < top);
     if (!loops.every((loop) => loop.operands.slice(0, 3).every(known))) return undefined;
     // Loop nests with the same bounds share one computed capacity.
     const operandKey = (v: Value) => {
@@ -379,9 +384,8 @@ class ReverseTransform {
     // Loops are reversed last first: a capacity computed for a later loop is no use before it.
     const cached = this.capacities.get(key);
     if (cached && known(cached)) return cached;
-    const capacity = this.insertBefore(outermost, () =>
-      loops.map((loop) => this.tripCount(loop)).reduce((product, count) => this.algebra.apply("mul", product, count)),
-    );
+    const product = () => loops.map((loop) => this.tripCount(loop)).reduce((total, count) => this.algebra.apply("mul", total, count));
+    const capacity = top >= 0 ? this.insertBefore(outermost, product) : this.atEntry(product);
     this.capacities.set(key, capacity);
     return capacity;
   }
@@ -404,6 +408,20 @@ class ReverseTransform {
     const neverNegative = !inclusive && stepValue === 1 && this.forwardDefinition.get(loop.operands[0]!)?.attrs.value === 0 &&
       this.forwardDefinition.get(loop.operands[1]!)?.opcode === "array.length";
     return neverNegative ? count : m.apply("max", m.num(0), count);
+  }
+
+  /** Builds ops with `build` among the stack allocations, at the function's top. */
+  private atEntry(build: () => Value): Value {
+    const start = this.stackAllocations.region.ops.length;
+    const result = this.builder.inRegion(this.stackAllocations.region, build);
+    for (const op of this.stackAllocations.region.ops.slice(start)) {
+      op.results.forEach((r) => {
+        this.forwardRegionOf.set(r, this.body);
+        this.forwardDefinition.set(r, op);
+        this.entryValues.add(r);
+      });
+    }
+    return result;
   }
 
   /** Builds ops with `build` and places them in the forward sweep just before `anchor`. */
