@@ -379,16 +379,20 @@ function compareValues(a, b, scale, where, worst) {
  * arguments.
  */
 async function storageCounter(dir, generated) {
-  const stacks = /^(\s*const \w*Stack\d* = )(new (?:Float64Array|Uint8Array)\(.*\));$/gm;
-  const growable = /^(\s*const \w*Stack\d*): (?:number|boolean)\[\] = \[\];$/gm;
-  const declared = generated.text.match(/^\s*const \w*Stack\d*\b/gm)?.length ?? 0;
-  const recognized = (generated.text.match(stacks)?.length ?? 0) + (generated.text.match(growable)?.length ?? 0);
+  // typed stacks (`let` when they grow: the grower's new arrays are counted too), and plain
+  // arrays of arrays, counted 8 bytes a push
+  const stacks = /^(\s*(?:const|let) \w*Stack\d*(?:: \w+)? = )(new (?:Float64Array|Uint8Array)\(.*\));$/gm;
+  const grown = /^(\s*const bigger = )(new (?:Float64Array|Uint8Array)\(2 \* stack\.length\));$/gm;
+  const plain = /^(\s*const \w*Stack\d*): [\w[\]]+\[\] = \[\];$/gm;
+  const declared = generated.text.match(/^\s*(?:const|let) \w*Stack\d*\b/gm)?.length ?? 0;
+  const recognized = (generated.text.match(stacks)?.length ?? 0) + (generated.text.match(plain)?.length ?? 0);
   if (recognized !== declared) {
     fail(`${generated.source}: ${declared} stacks declared but ${recognized} recognized: update storageCounter's patterns`);
   }
   const counted = generated.text
     .replace(stacks, "$1globalThis.__countStorage($2);")
-    .replace(growable, "$1 = globalThis.__countPushes([]);");
+    .replace(grown, "$1globalThis.__countStorage($2);")
+    .replace(plain, "$1 = globalThis.__countPushes([]);");
   const module = await load(dir, "storage.grad.mjs", counted);
 
   let bytes = 0;
