@@ -26,36 +26,35 @@ export function shareRepeatedValues(fn: IRFunction): void {
   const replacement = new Map<Value, Value>();
   const current = (v: Value): Value => replacement.get(v) ?? v;
 
-  const visit = (region: Region, inherited: ReadonlyMap<string, Known>): void => {
-    const known = new Map(inherited);
-    const forget = (arrays: ReadonlySet<Value>) => {
-      for (const [key, entry] of known) if (entry.array && arrays.has(entry.array)) known.delete(key);
-    };
+  const visit = (region: Region, known: Map<string, Known>): void => {
     region.ops = region.ops.filter((op) => {
       op.operands = op.operands.map(current);
       if (computesValue(op)) {
         const key = valueKey(op);
         const earlier = known.get(key);
-        const result = op.results[0]!;
-        if (earlier && result.name === undefined && earlier.value.type === result.type) {
-          replacement.set(result, earlier.value);
+        if (earlier && op.results[0]!.name === undefined) {
+          replacement.set(op.results[0]!, earlier.value);
           return false;
         }
-        if (!earlier) known.set(key, { value: result, ...(arrayReads.has(op.opcode) ? { array: op.operands[0]! } : {}) });
+        if (!earlier) known.set(key, { value: op.results[0]!, ...(arrayReads.has(op.opcode) ? { array: op.operands[0]! } : {}) });
         return true;
       }
       const changed = new Set([...changedArrays(op)].map(current));
-      for (const nested of op.regions) {
-        const entering = new Map(known);
-        if (loopParts(op)) {
-          for (const [key, entry] of entering) if (entry.array && changed.has(entry.array)) entering.delete(key);
-        }
-        visit(nested, entering);
-      }
-      forget(changed);
+      // A loop's regions run again after its writes; a branch starts from what is known here.
+      for (const nested of op.regions) visit(nested, loopParts(op) ? withoutReadsOf(known, changed) : new Map(known));
+      for (const [key, entry] of known) if (readsAny(entry, changed)) known.delete(key);
       return true;
     });
     region.yields = region.yields.map(current);
   };
   visit(fn.body, new Map());
+}
+
+function readsAny(entry: Known, arrays: ReadonlySet<Value>): boolean {
+  return entry.array !== undefined && arrays.has(entry.array);
+}
+
+/** The known values, less the reads of the given arrays. */
+function withoutReadsOf(known: ReadonlyMap<string, Known>, arrays: ReadonlySet<Value>): Map<string, Known> {
+  return new Map([...known].filter(([, entry]) => !readsAny(entry, arrays)));
 }

@@ -66,7 +66,6 @@ class ReverseTransform {
 
   /** Primal value -> its copy in the forward sweep. */
   private readonly forward = new Map<Value, Value>();
-  private readonly primalOf = new Map<Value, Value>();
   private readonly forwardValues = new Set<Value>();
   /** Where each forward value is defined, and which op and region hold each forward region. */
   private readonly forwardRegionOf = new Map<Value, Region>();
@@ -94,7 +93,8 @@ class ReverseTransform {
   private readonly forwardOpRegion = new Map<Op, Region>();
   /** Each primal branch or loop body -> the region holding its reversal. */
   private readonly reversedRegions = new Map<Region, Region>();
-  private readonly primalOfLoop = new Map<Op, Op>();
+  /** Each forward op -> the primal op it copies. */
+  private readonly primalOp = new Map<Op, Op>();
   /** How many ops of the top region are the forward sweep (it grows as storage is placed in it). */
   private forwardOps = 0;
   private readonly capacities = new Map<string, Value>();
@@ -103,8 +103,9 @@ class ReverseTransform {
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Set<Value>>();
-  /** Forward arrays the function writes into -> the top-level ops holding those writes. */
-  private readonly writtenArrays = new Map<Value, Set<Op>>();
+  /** Forward arrays the function writes into -> the position of the last top-level op holding
+   * such a write (see `settledWhenRead`). */
+  private readonly lastWriteAt = new Map<Value, number>();
   /** Each top-level forward op's position, for comparing which comes first. */
   private readonly topPosition = new Map<Op, number>();
   /** Forward arrays the function pushes onto: their length changes, so it is never read again. */
@@ -131,7 +132,7 @@ class ReverseTransform {
     this.forwardOps = this.body.ops.length;
     this.body.ops.forEach((op, i) => {
       this.topPosition.set(op, i);
-      this.collectWrittenArrays(op, op);
+      this.collectWrittenArrays(op, i);
     });
 
     this.countSites(primal.body);
@@ -192,13 +193,12 @@ class ReverseTransform {
 
   // ----- forward sweep -----
 
-  /** Records the arrays `op` (inside the top-level op `top`) writes into. */
-  private collectWrittenArrays(op: Op, top: Op): void {
+  /** Records the arrays `op`, inside the top-level op at position `top`, writes into (top-level
+   * ops are visited in order, so the last position recorded is the last writer's). */
+  private collectWrittenArrays(op: Op, top: number): void {
     if (op.opcode === "array.set") {
-      const array = op.operands[0]!;
-      if (!this.writtenArrays.has(array)) this.writtenArrays.set(array, new Set());
-      this.writtenArrays.get(array)!.add(top);
-      if (op.attrs.grows === true) this.growingArrays.add(array);
+      this.lastWriteAt.set(op.operands[0]!, top);
+      if (op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
     }
     op.regions.forEach((r) => r.ops.forEach((nested) => this.collectWrittenArrays(nested, top)));
   }
@@ -206,7 +206,6 @@ class ReverseTransform {
   private cloneValue(value: Value, region: Region): Value {
     const copy = this.values.value(value.type, value.name);
     this.forward.set(value, copy);
-    this.primalOf.set(copy, value);
     this.forwardValues.add(copy);
     this.forwardRegionOf.set(copy, region);
     return copy;
@@ -238,7 +237,7 @@ class ReverseTransform {
         return nested;
       });
       this.forwardOf.set(op, copy);
-      this.primalOfLoop.set(copy, op);
+      this.primalOp.set(copy, op);
       this.forwardOpRegion.set(copy, target);
       copy.results = op.results.map((r) => this.cloneValue(r, target));
       copy.results.forEach((r) => this.forwardDefinition.set(r, copy));
@@ -325,19 +324,19 @@ class ReverseTransform {
   private induction(value: Value): { init: Value; increment: Value } | undefined {
     const region = this.forwardRegionOf.get(value);
     const loop = region && this.forwardParent.get(region)?.op;
+    // (a carried value: a parameter of the body after the counter)
     const j = region?.params.indexOf(value) ?? -1;
     if (loop?.opcode !== "for" || j < 1) return undefined;
-    const primalLoop = this.primalOfLoop.get(loop)!;
-    const body = primalLoop.regions[0]!;
-    const update = this.primalDefinition.get(body.yields[j - 1]!);
-    const param = body.params[j]!;
-    if (update?.opcode !== "add" || this.primalRegionOf.get(update.results[0]!) !== body || !update.operands.includes(param)) return undefined;
+    const primalLoop = this.primalOp.get(loop)!;
+    const param = primalLoop.regions[0]!.params[j]!;
+    const { init, next } = this.carrierOf(param)!;
+    const update = this.primalDefinition.get(next);
+    if (update?.opcode !== "add" || this.primalRegionOf.get(next) !== primalLoop.regions[0] || !update.operands.includes(param)) return undefined;
     const increment = update.operands[0] === param ? update.operands[1]! : update.operands[0]!;
-    const init = primalLoop.operands[3 + j - 1]!;
-    const constant = (v: Value) => this.primalDefinition.get(v)?.opcode === "const";
     const integerSteps = Number.isInteger(this.constantValue(primalLoop.operands[2]!)) && this.isInteger(primalLoop.operands[0]!);
-    if (!constant(increment) || !this.isInteger(increment) || !this.isInteger(init) || !integerSteps) return undefined;
-    return { init: loop.operands[3 + j - 1]!, increment: this.forward.get(increment)! };
+    const literal = this.primalDefinition.get(increment)?.opcode === "const";
+    if (!literal || !this.isInteger(increment) || !this.isInteger(init) || !integerSteps) return undefined;
+    return { init: this.forward.get(init)!, increment: this.forward.get(increment)! };
   }
 
   /** Pushes the value at the end of `pushRegion` (inside a loop) and pops it at the start of
@@ -397,7 +396,7 @@ class ReverseTransform {
     const stepValue = this.forwardDefinition.get(loop.operands[2]!)!.attrs.value as number;
     const comparison = String(loop.attrs.comparison);
     const inclusive = comparison === "le" || comparison === "ge";
-    const primalLoop = this.primalOfLoop.get(loop)!;
+    const primalLoop = this.primalOp.get(loop)!;
     const span = stepValue > 0 ? m.apply("sub", bound, start) : m.apply("sub", start, bound);
     const integers = Math.abs(stepValue) === 1 && this.isInteger(primalLoop.operands[0]!) && this.isInteger(primalLoop.operands[1]!);
     const count = integers
@@ -455,19 +454,19 @@ class ReverseTransform {
    * `read` (nothing after it runs before the reverse sweep, which writes no primal array).
    */
   private settledWhenRead(array: Value, read: Op): boolean {
-    const writers = this.writtenArrays.get(array);
-    if (!writers) return true;
+    const lastWrite = this.lastWriteAt.get(array);
+    if (lastWrite === undefined) return true;
     let top = read;
     for (let region = this.forwardOpRegion.get(top)!; region !== this.body; region = this.forwardOpRegion.get(top)!) {
       top = this.forwardParent.get(region)!.op;
     }
     const position = this.topPosition.get(top);
-    return position !== undefined && this.forwardRegionOf.get(array) === this.body && [...writers].every((w) => this.topPosition.get(w)! < position);
+    return position !== undefined && this.forwardRegionOf.get(array) === this.body && lastWrite < position;
   }
 
   /** True for a forward array read whose result carries a derivative. */
   private isActiveRead(op: Op): boolean {
-    return op.opcode === "array.get" && this.activity.isActive(this.primalOf.get(op.results[0]!)!);
+    return op.opcode === "array.get" && this.activity.isActive(this.primalOp.get(op)!.results[0]!);
   }
 
   /** True when the reverse sweep can have `value` without pushing anything on a stack. */
@@ -1006,10 +1005,9 @@ class ReverseTransform {
     return m.apply("add", start, m.apply("mul", m.apply("sub", trips, m.num(1)), step));
   }
 
-  /** True for values known to be integers: int parameters, lengths, integer literals, and
-   * sums, differences and products of those. */
   /**
-   * True when the primal value is always an integer. A value carried by a loop is when its start
+   * True when the primal value is always an integer: int parameters, lengths, integer literals,
+   * sums, differences and products of those, and loop counters. A value carried by a loop is when its start
    * and what each iteration yields are; around the loop, it is assumed to be (`visiting`), which
    * holds by induction over the iterations.
    */
