@@ -308,7 +308,7 @@ class ReverseTransform {
     if (induction) {
       // init + (i - start) / step * increment, from the reversed loop's counter i
       const m = this.algebra;
-      const [start, , step] = loop.operands.map((v) => this.record(v)) as [Value, Value, Value];
+      const [start, step] = [loop.operands[0]!, loop.operands[2]!].map((v) => this.record(v)) as [Value, Value];
       const done = m.apply("div", m.apply("sub", this.reverseCounter.get(body.params[0]!)!, start), step);
       return m.apply("add", this.record(induction.init), m.apply("mul", done, this.record(induction.increment)));
     }
