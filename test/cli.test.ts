@@ -217,6 +217,36 @@ describe("errors", () => {
     expect(listing(dir)).toEqual(["typed.ts"]);
   });
 
+  // Without a tsconfig the check runs without the DOM's typings first (see loadProgram): code
+  // that needs them must still compile, and errors must read as they do with them.
+  const usesTheDom = `export function report(x: number): void {
+  console.log(x);
+  document.title = String(x);
+}
+
+/** @differentiable */
+export function cube(x: number): number {
+  return x * x * x;
+}
+`;
+
+  test("without a tsconfig, a module using the DOM's typings compiles", () => {
+    const dir = workspace({ "page.ts": usesTheDom });
+    const run = adjoint(path.join(dir, "page.ts"));
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(listing(dir)).toEqual(["page.grad.ts", "page.ts"]);
+  });
+
+  test("without a tsconfig, a type error is reported as the DOM-aware check words it", () => {
+    const dir = workspace({ "page.ts": usesTheDom.replace("document.title", "documnt.title") });
+    const input = path.join(dir, "page.ts");
+    const run = adjoint(input);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${input}:3:3 - error AD1002: TS2552: Cannot find name 'documnt'. Did you mean 'document'?`);
+    expect(listing(dir)).toEqual(["page.ts"]);
+  });
+
   test("a file without a differentiable function is a warning: exit 0, nothing written", () => {
     const dir = workspace({ "plain.ts": "export const half = (x: number): number => x / 2;\n" });
     const input = path.join(dir, "plain.ts");
