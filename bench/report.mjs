@@ -191,7 +191,10 @@ The other implementations stand in for the generated module in the tool's adapte
 the same arguments and the same timed call: \`bench/workloads/<eval>.hand.ts\`, written by hand
 the way a careful person would (storing nothing across loop iterations), and
 \`bench/workloads/<eval>.tfjs.mjs\`, TensorFlow.js, float32, measured when \`@tensorflow/tfjs\`
-is installed.${skipped.length > 0 ? ` Skipped in this run: ${skipped.join(", ")} (the package is not installed).` : ""}
+is installed: \`tf.valueAndGrad\` of the objective written as whole-tensor operations (llsq as
+one matrix-vector product). For llsq, *TF.js, GradBench's loop* (\`llsq.tfjs-loop.mjs\`) is the
+objective written the way GradBench's tensorflow-js tool writes it, one small tensor operation
+per coefficient, which is how the 20x target was set.${skipped.length > 0 ? ` Skipped in this run: ${skipped.join(", ")} (the package is not installed).` : ""}
 The target is a generated gradient within 1.2x of the hand-written one.
 
 Before timing, each is checked against the generated gradient, element by element, value

@@ -8,8 +8,8 @@
  *    of gradbench/samples/<eval>.json (the primal, then its gradient or Jacobian), at the sample
  *    input and at a larger one (bench/inputs.mjs): the median time of each function, run by the
  *    GradBench tool (dist/gradbench/tool.js) through its protocol, as GradBench runs it. Each
- *    other implementation bench/workloads/<eval>.hand.ts (hand-written) or <eval>.tfjs.mjs
- *    (TensorFlow.js, when installed) stands in for the generated module in the tool's adapter,
+ *    other implementation bench/workloads/<eval>.hand.ts (hand-written), <eval>.tfjs.mjs or
+ *    <eval>.tfjs-loop.mjs (TensorFlow.js, when installed) stands in for the generated module in the tool's adapter,
  *    so that it gets the same input conversion and the same timed call; it is checked against
  *    the generated gradient first. The bytes stored for the reverse sweep are counted in a copy
  *    of the generated module with its stacks instrumented.
@@ -95,6 +95,7 @@ const GRADBENCH = {
 const ALTERNATIVES = [
   { label: "hand-written", suffix: ".hand.ts", agreement: STRICT },
   { label: "TF.js", suffix: ".tfjs.mjs", requires: "@tensorflow/tfjs", agreement: GRADBENCH },
+  { label: "TF.js, GradBench's loop", suffix: ".tfjs-loop.mjs", requires: "@tensorflow/tfjs", agreement: GRADBENCH },
 ];
 
 class BenchError extends Error {}
