@@ -10,10 +10,13 @@
  * positions[3v .. 3v + 2]). basePositions[v] is vertex v in homogeneous coordinates and
  * weights[v][bone] the skinning weight of bone for vertex v.
  *
- * `handObjective` is the simple variant (each point corresponds to a vertex), and
- * `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
- * triangle, with barycentric coordinates us, also differentiated). The Jacobians are assembled
- * by the tool from one vector-Jacobian product per residual.
+ * `handObjective` is GradBench's objective, simple variant (each point corresponds to a vertex),
+ * and `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
+ * triangle, with barycentric coordinates us, also differentiated); both skin every vertex, as
+ * the reference does. Their Jacobians are assembled by the tool from vector-Jacobian products of
+ * `pointResidual` and `pointResidualComplicated`, the three residuals of one point, three per
+ * point: each poses the bones but skins only the point's vertex (or its triangle's three),
+ * rather than reversing the whole objective for every residual.
  */
 import type { int } from "adjoint";
 
@@ -127,19 +130,22 @@ function toPoseParams(theta: Float64Array, pose: Float64Array): void {
   }
 }
 
-/** The posed and skinned vertex positions (3 x vertices, column-major), written into positions. */
-function skinnedVertexPositions(
-  pose: Float64Array,
+/**
+ * The hand posed by theta: the pose parameters (3 x (bones + 3)), the bone transforms (16 a bone)
+ * and the global rotation (3 x 3, its columns scaled by pose column 1), written into pose,
+ * transforms and rotation.
+ */
+function poseHand(
+  theta: Float64Array,
   parents: readonly number[],
   baseRelatives: Float64Array[],
   inverseBaseAbsolutes: Float64Array[],
-  basePositions: Float64Array[],
-  weights: Float64Array[],
-  isMirrored: boolean,
-  positions: Float64Array,
+  pose: Float64Array,
+  transforms: Float64Array,
+  rotation: Float64Array,
 ): void {
   const bones = baseRelatives.length;
-  const vertices = basePositions.length;
+  toPoseParams(theta, pose);
 
   // posed relatives: each bone's base relative transform times its rotation
   const relatives = new Float64Array(16 * bones);
@@ -169,51 +175,57 @@ function skinnedVertexPositions(
   }
 
   // bone transforms
-  const transforms = new Float64Array(16 * bones);
   for (let i = 0; i < bones; i++) {
     matMul4(absolutes, 16 * i, inverseBaseAbsolutes[i], 0, transforms, 16 * i);
   }
 
-  // skinning: each vertex is the weighted sum of its positions under every bone's transform
-  for (let bone = 0; bone < bones; bone++) {
-    for (let v = 0; v < vertices; v++) {
-      const base = basePositions[v];
-      const weight = weights[v][bone];
-      for (let i = 0; i < 3; i++) {
-        let current = 0;
-        for (let k = 0; k < 4; k++) {
-          current += transforms[16 * bone + 4 * i + k] * base[k];
-        }
-        positions[3 * v + i] += current * weight;
-      }
-    }
-  }
-
-  if (isMirrored) {
-    for (let v = 0; v < vertices; v++) {
-      positions[3 * v] = -positions[3 * v];
-    }
-  }
-
-  // the global transform: rotation (columns scaled by pose column 1), then translation
-  const rotation = new Float64Array(9);
+  // the global rotation; its translation is pose column 2
   angleAxisToRotationMatrix(pose, 0, rotation);
   for (let col = 0; col < 3; col++) {
     for (let row = 0; row < 3; row++) {
       rotation[row * 3 + col] *= pose[3 + col];
     }
   }
-  for (let v = 0; v < vertices; v++) {
-    const p0 = positions[3 * v];
-    const p1 = positions[3 * v + 1];
-    const p2 = positions[3 * v + 2];
-    for (let i = 0; i < 3; i++) {
-      positions[3 * v + i] = rotation[3 * i] * p0 + rotation[3 * i + 1] * p1 + rotation[3 * i + 2] * p2 + pose[6 + i];
+}
+
+/**
+ * Vertex v of the hand posed by poseHand, written into positions[at .. at + 2]: the weighted sum
+ * of its base position under every bone's transform, mirrored if the model is, then rotated and
+ * translated by the global transform.
+ */
+function posedVertex(
+  v: int,
+  pose: Float64Array,
+  transforms: Float64Array,
+  rotation: Float64Array,
+  basePositions: Float64Array[],
+  weights: Float64Array[],
+  isMirrored: boolean,
+  positions: Float64Array,
+  at: int,
+): void {
+  const base = basePositions[v];
+  const weight = weights[v];
+  for (let i = 0; i < 3; i++) {
+    let skinned = 0;
+    for (let bone = 0; bone < weight.length; bone++) {
+      let current = 0;
+      for (let k = 0; k < 4; k++) {
+        current += transforms[16 * bone + 4 * i + k] * base[k];
+      }
+      skinned += current * weight[bone];
     }
+    positions[at + i] = skinned;
+  }
+  const p0 = isMirrored ? -positions[at] : positions[at];
+  const p1 = positions[at + 1];
+  const p2 = positions[at + 2];
+  for (let i = 0; i < 3; i++) {
+    positions[at + i] = rotation[3 * i] * p0 + rotation[3 * i + 1] * p1 + rotation[3 * i + 2] * p2 + pose[6 + i];
   }
 }
 
-/** The vertex positions of the hand model in the pose `theta`, three numbers a vertex. */
+/** The positions of all vertices of the hand model in the pose theta, three numbers a vertex. */
 function posedVertexPositions(
   theta: Float64Array,
   parents: readonly number[],
@@ -223,14 +235,47 @@ function posedVertexPositions(
   weights: Float64Array[],
   isMirrored: boolean,
 ): Float64Array {
-  const pose = new Float64Array(3 * (baseRelatives.length + 3));
-  toPoseParams(theta, pose);
+  const bones = baseRelatives.length;
+  const pose = new Float64Array(3 * (bones + 3));
+  const transforms = new Float64Array(16 * bones);
+  const rotation = new Float64Array(9);
+  poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes, pose, transforms, rotation);
   const positions = new Float64Array(3 * basePositions.length);
-  skinnedVertexPositions(pose, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored, positions);
+  for (let v = 0; v < basePositions.length; v++) {
+    posedVertex(v, pose, transforms, rotation, basePositions, weights, isMirrored, positions, 3 * v);
+  }
   return positions;
 }
 
-/** @differentiable(wrt: theta) */
+/** err[errAt .. errAt + 2] = point - positions[at .. at + 2]. */
+function vertexResidual(point: Float64Array, positions: Float64Array, at: int, err: Float64Array, errAt: int): void {
+  for (let j = 0; j < 3; j++) {
+    err[errAt + j] = point[j] - positions[at + j];
+  }
+}
+
+/**
+ * err[errAt .. errAt + 2] = point minus the point with barycentric coordinates (u0, u1) of the
+ * triangle whose corners are at positions[a ..], positions[b ..] and positions[c ..].
+ */
+function triangleResidual(
+  point: Float64Array,
+  u0: number,
+  u1: number,
+  positions: Float64Array,
+  a: int,
+  b: int,
+  c: int,
+  err: Float64Array,
+  errAt: int,
+): void {
+  for (let j = 0; j < 3; j++) {
+    const handPoint = u0 * positions[a + j] + u1 * positions[b + j] + (1 - u0 - u1) * positions[c + j];
+    err[errAt + j] = point[j] - handPoint;
+  }
+}
+
+/** GradBench's objective, simple variant: the residuals of all points, three a point. */
 export function handObjective(
   theta: Float64Array,
   parents: readonly number[],
@@ -245,16 +290,12 @@ export function handObjective(
   const positions = posedVertexPositions(theta, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored);
   const err = new Float64Array(3 * correspondences.length);
   for (let i = 0; i < correspondences.length; i++) {
-    const point = points[i];
-    const vertex = correspondences[i];
-    for (let j = 0; j < 3; j++) {
-      err[3 * i + j] = point[j] - positions[3 * vertex + j];
-    }
+    vertexResidual(points[i], positions, 3 * correspondences[i], err, 3 * i);
   }
   return err;
 }
 
-/** @differentiable(wrt: theta, us) */
+/** GradBench's objective, complicated variant: the residuals of all points, three a point. */
 export function handObjectiveComplicated(
   theta: Float64Array,
   us: Float64Array,
@@ -271,15 +312,75 @@ export function handObjectiveComplicated(
   const positions = posedVertexPositions(theta, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored);
   const err = new Float64Array(3 * correspondences.length);
   for (let i = 0; i < correspondences.length; i++) {
-    const verts = triangles[correspondences[i]];
-    const u0 = us[2 * i];
-    const u1 = us[2 * i + 1];
-    const point = points[i];
-    for (let j = 0; j < 3; j++) {
-      const handPoint =
-        u0 * positions[3 * verts[0] + j] + u1 * positions[3 * verts[1] + j] + (1 - u0 - u1) * positions[3 * verts[2] + j];
-      err[3 * i + j] = point[j] - handPoint;
-    }
+    const corners = triangles[correspondences[i]];
+    triangleResidual(points[i], us[2 * i], us[2 * i + 1], positions, 3 * corners[0], 3 * corners[1], 3 * corners[2], err, 3 * i);
   }
+  return err;
+}
+
+/**
+ * The three residuals of point i of handObjective (equal to its elements 3i .. 3i + 2), from the
+ * posed bones and the one vertex the point corresponds to.
+ *
+ * @differentiable(wrt: theta)
+ */
+export function pointResidual(
+  theta: Float64Array,
+  i: int,
+  parents: readonly number[],
+  baseRelatives: Float64Array[],
+  inverseBaseAbsolutes: Float64Array[],
+  basePositions: Float64Array[],
+  weights: Float64Array[],
+  isMirrored: boolean,
+  correspondences: readonly number[],
+  points: Float64Array[],
+): Float64Array {
+  const bones = baseRelatives.length;
+  const pose = new Float64Array(3 * (bones + 3));
+  const transforms = new Float64Array(16 * bones);
+  const rotation = new Float64Array(9);
+  poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes, pose, transforms, rotation);
+  const vertex = new Float64Array(3);
+  posedVertex(correspondences[i], pose, transforms, rotation, basePositions, weights, isMirrored, vertex, 0);
+  const err = new Float64Array(3);
+  vertexResidual(points[i], vertex, 0, err, 0);
+  return err;
+}
+
+/**
+ * The three residuals of point i of handObjectiveComplicated, whose barycentric coordinates
+ * (us[2i], us[2i + 1]) are u0 and u1, from the posed bones and the three corners of the point's
+ * triangle.
+ *
+ * @differentiable(wrt: theta, u0, u1)
+ */
+export function pointResidualComplicated(
+  theta: Float64Array,
+  u0: number,
+  u1: number,
+  i: int,
+  parents: readonly number[],
+  baseRelatives: Float64Array[],
+  inverseBaseAbsolutes: Float64Array[],
+  basePositions: Float64Array[],
+  weights: Float64Array[],
+  isMirrored: boolean,
+  triangles: number[][],
+  correspondences: readonly number[],
+  points: Float64Array[],
+): Float64Array {
+  const bones = baseRelatives.length;
+  const pose = new Float64Array(3 * (bones + 3));
+  const transforms = new Float64Array(16 * bones);
+  const rotation = new Float64Array(9);
+  poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes, pose, transforms, rotation);
+  const corners = triangles[correspondences[i]];
+  const cornerPositions = new Float64Array(9);
+  for (let c = 0; c < 3; c++) {
+    posedVertex(corners[c], pose, transforms, rotation, basePositions, weights, isMirrored, cornerPositions, 3 * c);
+  }
+  const err = new Float64Array(3);
+  triangleResidual(points[i], u0, u1, cornerPositions, 0, 3, 6, err, 0);
   return err;
 }

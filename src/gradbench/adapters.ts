@@ -354,8 +354,9 @@ const ba: EvalAdapter = {
 };
 
 /**
- * The hand model and the data of an ht input as the objective's arguments (after theta, and us
- * for the complicated variant): the 4 x 4 matrices flattened row-major.
+ * The hand model and the data of an ht input: `modelArgs` are the model's arguments of the
+ * eval's functions (after theta, and us for the complicated variant), the 4 x 4 matrices
+ * flattened row-major.
  */
 function htProblem(input: Json) {
   const theta = numbers(field(input, "theta"), "theta");
@@ -376,87 +377,69 @@ function htProblem(input: Json) {
   const triangles = triangleList.map((t: Json, i: number) => integers(t, `triangles[${i}]`));
   const isMirrored = field(model, "is_mirrored");
   if (typeof isMirrored !== "boolean") throw new Error("'is_mirrored' is not a boolean");
-  const shared = {
-    parents: integers(field(model, "parents"), "parents"),
-    baseRelatives: matrices(field(model, "base_relatives"), "base_relatives"),
-    inverseBaseAbsolutes: matrices(field(model, "inverse_base_absolutes"), "inverse_base_absolutes"),
-    basePositions: rows(field(model, "base_positions"), "base_positions"),
-    weights: rows(field(model, "weights"), "weights"),
+  const modelArgs = [
+    integers(field(model, "parents"), "parents"),
+    matrices(field(model, "base_relatives"), "base_relatives"),
+    matrices(field(model, "inverse_base_absolutes"), "inverse_base_absolutes"),
+    rows(field(model, "base_positions"), "base_positions"),
+    rows(field(model, "weights"), "weights"),
     isMirrored,
-    points: rows(field(data, "points"), "points"),
-  };
+  ];
+  const points = rows(field(data, "points"), "points");
   const complicated = us.length > 0;
   if (complicated && us.length !== 2 * correspondences.length) {
     throw new Error(`'us' has ${us.length / 2} pairs for ${correspondences.length} correspondences`);
   }
-  const simpleArgs = (t: Float64Array) => [
-    t,
-    shared.parents,
-    shared.baseRelatives,
-    shared.inverseBaseAbsolutes,
-    shared.basePositions,
-    shared.weights,
-    shared.isMirrored,
-    correspondences,
-    shared.points,
-  ];
-  const complicatedArgs = (t: Float64Array, u: Float64Array) => [
-    t,
-    u,
-    shared.parents,
-    shared.baseRelatives,
-    shared.inverseBaseAbsolutes,
-    shared.basePositions,
-    shared.weights,
-    shared.isMirrored,
-    triangles,
-    correspondences,
-    shared.points,
-  ];
-  return { theta, us, complicated, correspondences, simpleArgs, complicatedArgs };
+  return { theta, us, complicated, modelArgs, triangles, correspondences, points };
 }
 
 const ht: EvalAdapter = {
   source: "ht.ts",
   functions: {
     objective(input, module) {
-      const { theta, us, complicated, simpleArgs, complicatedArgs } = htProblem(input);
-      const args = complicated ? complicatedArgs(theta, us) : simpleArgs(theta);
+      const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
+      const args = complicated
+        ? [theta, us, ...modelArgs, triangles, correspondences, points]
+        : [theta, ...modelArgs, correspondences, points];
       const f = fn(module.primal, complicated ? "handObjectiveComplicated" : "handObjective");
       return prepared(() => f(...args), toArray);
     },
     jacobian(input, module) {
-      // The dense Jacobian, one row per residual, each row one VJP with a unit cotangent. The
-      // complicated variant has two more columns, first: the derivatives with respect to the two
-      // barycentric coordinates of the residual's point (the only ones of us it depends on).
-      const { theta, us, complicated, correspondences, simpleArgs, complicatedArgs } = htProblem(input);
-      const residuals = 3 * correspondences.length;
-      const args = complicated ? complicatedArgs(theta, us) : simpleArgs(theta);
-      const vjp = fn(module.generated, complicated ? "handObjectiveComplicatedVjp" : "handObjectiveVjp");
-      const cotangent = new Float64Array(residuals);
-      const out = complicated
-        ? { theta: new Float64Array(theta.length), us: new Float64Array(us.length) }
-        : { theta: new Float64Array(theta.length) };
+      // The dense Jacobian, three rows per point. The point's three residuals are a function of
+      // their own, which poses the bones but skins only the point's vertex (or its triangle's
+      // three), so each row is one VJP of it with a unit cotangent, not of the whole objective.
+      // The complicated variant has two more columns, first: the derivatives with respect to the
+      // point's two barycentric coordinates (the only ones of us its residuals depend on).
+      const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
+      const pointCount = correspondences.length;
+      const cotangent = new Float64Array(3);
+      const out = { theta: new Float64Array(theta.length) };
+      const vjp = fn(module.generated, complicated ? "pointResidualComplicatedVjp" : "pointResidualVjp");
+      // the VJP of point i's residuals with the current cotangent
+      const pointVjp = complicated
+        ? (i: number) => vjp(theta, us[2 * i], us[2 * i + 1], i, ...modelArgs, triangles, correspondences, points, cotangent, out)
+        : (i: number) => vjp(theta, i, ...modelArgs, correspondences, points, cotangent, out);
       const columns = theta.length + (complicated ? 2 : 0);
       return prepared(
         () => {
-          const jacobian = new Float64Array(residuals * columns);
-          for (let r = 0; r < residuals; r++) {
-            cotangent[r] = 1;
-            const { grad } = vjp(...args, cotangent, out);
-            cotangent[r] = 0;
-            let c = r * columns;
-            if (complicated) {
-              const point = Math.floor(r / 3);
-              jacobian[c++] = grad.us[2 * point];
-              jacobian[c++] = grad.us[2 * point + 1];
+          const jacobian = new Float64Array(3 * pointCount * columns);
+          for (let i = 0; i < pointCount; i++) {
+            for (let r = 0; r < 3; r++) {
+              cotangent[r] = 1;
+              const { grad } = pointVjp(i);
+              cotangent[r] = 0;
+              let c = (3 * i + r) * columns;
+              if (complicated) {
+                jacobian[c++] = grad.u0;
+                jacobian[c++] = grad.u1;
+              }
+              jacobian.set(grad.theta, c);
             }
-            jacobian.set(grad.theta, c);
           }
           return jacobian;
         },
         (jacobian: Float64Array) =>
-          Array.from({ length: residuals }, (_, r) => Array.from(jacobian.subarray(r * columns, (r + 1) * columns))),
+          Array.from({ length: 3 * pointCount }, (_, r) => Array.from(jacobian.subarray(r * columns, (r + 1) * columns))),
       );
     },
   },
