@@ -175,8 +175,9 @@ the input converted once per message, one timing per run. The *sample* input is 
 fixed seed (\`bench/inputs.mjs\`): ADBench's data sets for gmm (d = 10, k = 25), lstm (4 layers,
 4,096 characters) and ba (ba3), more points for ht. *gradient* is the eval's gradient or
 Jacobian: for ba, one VJP per row of each observation's 2 x 15 block, and for ht one VJP per
-residual, a full reverse sweep each, so that its ratio is the number of residuals times that of
-one VJP (${htSweeps.join("; ")}). *target* is the ratio aimed at.
+residual of a function giving one point's residuals, which poses all bones again but skins only
+that point's vertex (or triangle), so that its ratio is the number of residuals times that of one
+VJP (${htSweeps.join("; ")}). *target* is the ratio aimed at.
 
 *stored for the reverse sweep*: the bytes the generated code allocates for its stacks in one call
 (recorded values, branch outcomes, trip counts; not the gradient arrays, nor the primal's own
