@@ -33,15 +33,15 @@ function matMul4(a: Float64Array, aOffset: int, b: Float64Array, bOffset: int, o
   }
 }
 
-/** out = a * b for 3 x 3 row-major matrices. */
-function matMul3(a: Float64Array, b: Float64Array, out: Float64Array): void {
+/** out[outOffset ..] = a * b for 3 x 3 row-major matrices. */
+function matMul3(a: Float64Array, b: Float64Array, out: Float64Array, outOffset: int): void {
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) {
       let s = 0;
       for (let k = 0; k < 3; k++) {
         s += a[r * 3 + k] * b[k * 3 + c];
       }
-      out[r * 3 + c] = s;
+      out[outOffset + r * 3 + c] = s;
     }
   }
 }
@@ -75,32 +75,40 @@ function angleAxisToRotationMatrix(pose: Float64Array, offset: int, r: Float64Ar
   }
 }
 
-/** The rotation matrix Rz Ry Rx of the Euler angles (x, z, y) in pose[offset .. offset + 2]. */
-function eulerAnglesToRotationMatrix(pose: Float64Array, offset: int, r: Float64Array): void {
-  const tx = pose[offset];
-  const ty = pose[offset + 2];
-  const tz = pose[offset + 1];
+/**
+ * The rotation matrix Rz Ry Rx of each bone's Euler angles (x, z, y), pose column bone + 3,
+ * written into rotations (9 numbers a bone).
+ */
+function boneRotations(pose: Float64Array, bones: int, rotations: Float64Array): void {
+  // The factors are allocated once, not per bone: in a VJP, arrays allocated per bone (and their
+  // adjoints) cost more than the arithmetic on them. Every bone writes the same elements.
   const rx = new Float64Array(9);
   const ry = new Float64Array(9);
   const rz = new Float64Array(9);
-  rx[0] = 1;
-  rx[4] = Math.cos(tx);
-  rx[7] = Math.sin(tx);
-  rx[5] = -rx[7];
-  rx[8] = rx[4];
-  ry[4] = 1;
-  ry[0] = Math.cos(ty);
-  ry[2] = Math.sin(ty);
-  ry[6] = -ry[2];
-  ry[8] = ry[0];
-  rz[8] = 1;
-  rz[0] = Math.cos(tz);
-  rz[3] = Math.sin(tz);
-  rz[1] = -rz[3];
-  rz[4] = rz[0];
   const rzy = new Float64Array(9);
-  matMul3(rz, ry, rzy);
-  matMul3(rzy, rx, r);
+  rx[0] = 1;
+  ry[4] = 1;
+  rz[8] = 1;
+  for (let bone = 0; bone < bones; bone++) {
+    const offset = 3 * (bone + 3);
+    const tx = pose[offset];
+    const ty = pose[offset + 2];
+    const tz = pose[offset + 1];
+    rx[4] = Math.cos(tx);
+    rx[7] = Math.sin(tx);
+    rx[5] = -rx[7];
+    rx[8] = rx[4];
+    ry[0] = Math.cos(ty);
+    ry[2] = Math.sin(ty);
+    ry[6] = -ry[2];
+    ry[8] = ry[0];
+    rz[0] = Math.cos(tz);
+    rz[3] = Math.sin(tz);
+    rz[1] = -rz[3];
+    rz[4] = rz[0];
+    matMul3(rz, ry, rzy, 0);
+    matMul3(rzy, rx, rotations, 9 * bone);
+  }
 }
 
 /**
@@ -147,18 +155,19 @@ function poseHand(
   const bones = baseRelatives.length;
   toPoseParams(theta, pose);
 
-  // posed relatives: each bone's base relative transform times its rotation
+  // posed relatives: each bone's base relative transform times its rotation (tr, the rotation
+  // as a 4 x 4 transform, allocated once like the factors in boneRotations)
+  const rotations = new Float64Array(9 * bones);
+  boneRotations(pose, bones, rotations);
   const relatives = new Float64Array(16 * bones);
+  const tr = new Float64Array(16);
+  tr[15] = 1;
   for (let i = 0; i < bones; i++) {
-    const r = new Float64Array(9);
-    eulerAnglesToRotationMatrix(pose, 3 * (i + 3), r);
-    const tr = new Float64Array(16);
     for (let row = 0; row < 3; row++) {
       for (let col = 0; col < 3; col++) {
-        tr[row * 4 + col] = r[row * 3 + col];
+        tr[row * 4 + col] = rotations[9 * i + row * 3 + col];
       }
     }
-    tr[15] = 1;
     matMul4(baseRelatives[i], 0, tr, 0, relatives, 16 * i);
   }
 
