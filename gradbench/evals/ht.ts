@@ -138,21 +138,25 @@ function toPoseParams(theta: Float64Array, pose: Float64Array): void {
   }
 }
 
-/**
- * The hand posed by theta: the pose parameters (3 x (bones + 3)), the bone transforms (16 a bone)
- * and the global rotation (3 x 3, its columns scaled by pose column 1), written into pose,
- * transforms and rotation.
- */
+/** The hand in a pose, as poseHand computes it. */
+interface PosedHand {
+  /** the pose parameters, 3 x (bones + 3) */
+  pose: Float64Array;
+  /** the bone transforms, 16 numbers a bone */
+  transforms: Float64Array;
+  /** the global rotation, its columns scaled by pose column 1 (its translation is pose column 2) */
+  rotation: Float64Array;
+}
+
+/** The hand posed by theta. */
 function poseHand(
   theta: Float64Array,
   parents: readonly number[],
   baseRelatives: Float64Array[],
   inverseBaseAbsolutes: Float64Array[],
-  pose: Float64Array,
-  transforms: Float64Array,
-  rotation: Float64Array,
-): void {
+): PosedHand {
   const bones = baseRelatives.length;
+  const pose = new Float64Array(3 * (bones + 3));
   toPoseParams(theta, pose);
 
   // posed relatives: each bone's base relative transform times its rotation (tr, the rotation
@@ -184,35 +188,37 @@ function poseHand(
   }
 
   // bone transforms
+  const transforms = new Float64Array(16 * bones);
   for (let i = 0; i < bones; i++) {
     matMul4(absolutes, 16 * i, inverseBaseAbsolutes[i], 0, transforms, 16 * i);
   }
 
-  // the global rotation; its translation is pose column 2
+  // the global rotation
+  const rotation = new Float64Array(9);
   angleAxisToRotationMatrix(pose, 0, rotation);
   for (let col = 0; col < 3; col++) {
     for (let row = 0; row < 3; row++) {
       rotation[row * 3 + col] *= pose[3 + col];
     }
   }
+  return { pose, transforms, rotation };
 }
 
 /**
- * Vertex v of the hand posed by poseHand, written into positions[at .. at + 2]: the weighted sum
- * of its base position under every bone's transform, mirrored if the model is, then rotated and
- * translated by the global transform.
+ * Vertex v of the posed hand, written into positions[at .. at + 2]: the weighted sum of its base
+ * position under every bone's transform, mirrored if the model is, then rotated and translated
+ * by the global transform.
  */
 function posedVertex(
   v: int,
-  pose: Float64Array,
-  transforms: Float64Array,
-  rotation: Float64Array,
+  hand: PosedHand,
   basePositions: Float64Array[],
   weights: Float64Array[],
   isMirrored: boolean,
   positions: Float64Array,
   at: int,
 ): void {
+  const { pose, transforms, rotation } = hand;
   const base = basePositions[v];
   const weight = weights[v];
   for (let i = 0; i < 3; i++) {
@@ -244,14 +250,10 @@ function posedVertexPositions(
   weights: Float64Array[],
   isMirrored: boolean,
 ): Float64Array {
-  const bones = baseRelatives.length;
-  const pose = new Float64Array(3 * (bones + 3));
-  const transforms = new Float64Array(16 * bones);
-  const rotation = new Float64Array(9);
-  poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes, pose, transforms, rotation);
+  const hand = poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes);
   const positions = new Float64Array(3 * basePositions.length);
   for (let v = 0; v < basePositions.length; v++) {
-    posedVertex(v, pose, transforms, rotation, basePositions, weights, isMirrored, positions, 3 * v);
+    posedVertex(v, hand, basePositions, weights, isMirrored, positions, 3 * v);
   }
   return positions;
 }
@@ -345,13 +347,9 @@ export function pointResidual(
   correspondences: readonly number[],
   points: Float64Array[],
 ): Float64Array {
-  const bones = baseRelatives.length;
-  const pose = new Float64Array(3 * (bones + 3));
-  const transforms = new Float64Array(16 * bones);
-  const rotation = new Float64Array(9);
-  poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes, pose, transforms, rotation);
+  const hand = poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes);
   const vertex = new Float64Array(3);
-  posedVertex(correspondences[i], pose, transforms, rotation, basePositions, weights, isMirrored, vertex, 0);
+  posedVertex(correspondences[i], hand, basePositions, weights, isMirrored, vertex, 0);
   const err = new Float64Array(3);
   vertexResidual(points[i], vertex, 0, err, 0);
   return err;
@@ -379,15 +377,11 @@ export function pointResidualComplicated(
   correspondences: readonly number[],
   points: Float64Array[],
 ): Float64Array {
-  const bones = baseRelatives.length;
-  const pose = new Float64Array(3 * (bones + 3));
-  const transforms = new Float64Array(16 * bones);
-  const rotation = new Float64Array(9);
-  poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes, pose, transforms, rotation);
+  const hand = poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes);
   const corners = triangles[correspondences[i]];
   const cornerPositions = new Float64Array(9);
   for (let c = 0; c < 3; c++) {
-    posedVertex(corners[c], pose, transforms, rotation, basePositions, weights, isMirrored, cornerPositions, 3 * c);
+    posedVertex(corners[c], hand, basePositions, weights, isMirrored, cornerPositions, 3 * c);
   }
   const err = new Float64Array(3);
   triangleResidual(points[i], u0, u1, cornerPositions, 0, 3, 6, err, 0);
