@@ -13,9 +13,9 @@
  * `handObjective` is GradBench's objective, simple variant (each point corresponds to a vertex),
  * and `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
  * triangle, with barycentric coordinates us, also differentiated); both skin every vertex, as
- * the reference does. Their Jacobians are assembled by the tool from vector-Jacobian products of
- * `pointResidual` and `pointResidualComplicated`, the three residuals of one point, three per
- * point: each poses the bones but skins only the point's vertex (or its triangle's three),
+ * the reference does. Their Jacobians are assembled by the tool from three vector-Jacobian
+ * products per point of `pointResidual` or `pointResidualComplicated`, that point's three
+ * residuals: each poses the bones but skins only the point's vertex (or its triangle's three),
  * rather than reversing the whole objective for every residual.
  */
 import type { int } from "adjoint";
