@@ -6,12 +6,11 @@
  * TensorFlow.js better; both are measured. Float32, as there.
  */
 import * as tf from "@tensorflow/tfjs";
-
-await tf.ready();
+import { valueAndGradient } from "./tfjs-gradient.mjs";
 
 export function llsqGrad(x, n) {
   const m = x.length;
-  const objective = (coefficients) => {
+  return valueAndGradient(() => (coefficients) => {
     const t = tf.range(0, n).mul(2 / (n - 1)).sub(1);
     let residuals = tf.sign(t);
     let powers = tf.onesLike(t);
@@ -20,9 +19,5 @@ export function llsqGrad(x, n) {
       powers = powers.mul(t);
     }
     return residuals.square().sum().mul(0.5);
-  };
-  const { value, grad } = tf.tidy(() => tf.valueAndGrad(objective)(tf.tensor1d(Float32Array.from(x))));
-  const result = { value: value.dataSync()[0], grad: { x: Float64Array.from(grad.dataSync()) } };
-  tf.dispose([value, grad]);
-  return result;
+  }, x);
 }

@@ -7,20 +7,15 @@
  * the gradient agrees with the generated one to float32 precision.
  */
 import * as tf from "@tensorflow/tfjs";
-
-await tf.ready();
+import { valueAndGradient } from "./tfjs-gradient.mjs";
 
 export function llsqGrad(x, n) {
   const m = x.length;
-  const { value, grad } = tf.tidy(() => {
+  return valueAndGradient(() => {
     const t = tf.linspace(-1, 1, n);
     const powers = tf.pow(t.reshape([n, 1]), tf.range(0, m).reshape([1, m]));
     const sign = tf.sign(t);
-    const objective = (coefficients) =>
+    return (coefficients) =>
       tf.sub(sign, tf.matMul(powers, coefficients.reshape([m, 1])).reshape([n])).square().sum().mul(0.5);
-    return tf.valueAndGrad(objective)(tf.tensor1d(Float32Array.from(x)));
-  });
-  const result = { value: value.dataSync()[0], grad: { x: Float64Array.from(grad.dataSync()) } };
-  tf.dispose([value, grad]);
-  return result;
+  }, x);
 }
