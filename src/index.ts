@@ -7,7 +7,7 @@ import { analyzeActivity, opaqueActiveOps } from "./analysis/activity.js";
 import { FunctionEmitter } from "./backend/emit.js";
 import { formatModule, type ModuleFunction } from "./backend/module.js";
 import { identifiersIn, Namer } from "./backend/naming.js";
-import { hoistLoopInvariants } from "./optimize/hoist.js";
+import { hoistLoopInvariants, hoistReverseRowReads } from "./optimize/hoist.js";
 import { shareRepeatedValues } from "./optimize/shared-values.js";
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions } from "./frontend/annotations.js";
@@ -143,6 +143,7 @@ function compileFunction(
   const opaque = opaqueActiveOps(primal, activity);
   if (opaque.length > 0) return opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
   const gradient = reverseMode(primal, activity);
+  hoistReverseRowReads(gradient);
   verifyFunction(gradient.fn);
   const irText = `${printFunction(primal)}\n${printFunction(gradient.fn, gradient.forwardOpCount)}`;
   const emitter = new FunctionEmitter(gradient, namer);

@@ -9,6 +9,7 @@ import { lowerTriangleFormGrad } from "../fixtures/growing-stacks/input.grad.js"
 import { packedTriangleGrad, stridedIndexGrad } from "../fixtures/pass-induction-variables/input.grad.js";
 import { lowerTriangleProductsGrad } from "../fixtures/pass-loop-invariants/input.grad.js";
 import { filledThenReadGrad } from "../fixtures/pass-settled-reads/input.grad.js";
+import { raggedTripleGrad } from "../fixtures/pass-reverse-rows/input.grad.js";
 import { readBeforeWritingLoopGrad, sumOfSquaresGrad } from "../fixtures/pass-shared-values/input.grad.js";
 
 const xs = Float64Array.from({ length: 9 }, (_, i) => Math.sin(1.3 * i + 0.4));
@@ -126,6 +127,28 @@ describe("shared values and loop invariants", () => {
       }
     }
     expectClose(lowerTriangleProductsGrad(n, x).grad.x, dx);
+  });
+});
+
+test("reverse rows: raggedTriple reads rows of r, t and their gradients once per k, an empty row included", () => {
+  const r = [Float64Array.of(0.5, -1.2), new Float64Array(0), Float64Array.of(0.3, 0.8, -0.4)];
+  const t = [Float64Array.of(1.1, 0.2), Float64Array.of(0.9), Float64Array.of(-0.7, 1.4)];
+  // s = sum_k sum_m sum_j cos(r[k][m] t[k][j])
+  const dr = r.map((row) => new Float64Array(row.length));
+  const dt = t.map((row) => new Float64Array(row.length));
+  for (let k = 0; k < r.length; k++) {
+    for (let m = 0; m < r[k]!.length; m++) {
+      for (let j = 0; j < t[k]!.length; j++) {
+        const sine = Math.sin(r[k]![m]! * t[k]![j]!);
+        dr[k]![m]! -= sine * t[k]![j]!;
+        dt[k]![j]! -= sine * r[k]![m]!;
+      }
+    }
+  }
+  const { grad } = raggedTripleGrad(r, t);
+  r.forEach((_, k) => {
+    expectClose(grad.r[k]!, dr[k]!);
+    expectClose(grad.t[k]!, dt[k]!);
   });
 });
 

@@ -4,18 +4,50 @@
  * before the loop. Besides the work, this saves storage: the reverse sweep records what each
  * iteration computes, and a value computed before the loop is recorded once, or not at all.
  *
- * Accepts a verified primal IRFunction; changes it in place, keeping it verified.
+ * Accepts a verified primal IRFunction; changes it in place, keeping it verified. The gradient
+ * gets a second, narrower pass, `hoistReverseRowReads`.
  *
  * Only ops that compute a value from their operands move (see `effects.ts`), inner loops first,
  * so that a value invariant in several loops leaves them all. A read moves only when the loop
  * changes no element of its array, and only from an array that cannot be missing: computed
  * before a loop that runs no iteration, `rows[k][j]` with no row k would throw where the loop
- * did not. Values the user named stay where the user wrote them.
+ * did not. Values the user named stay where the user wrote them. A moved value the place it moves
+ * to already computes (the loop's bound read the same row) becomes a use of that one.
  */
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
-import { arrayReads, changedArrays, computesValue } from "./effects.js";
+import type { GradientIR } from "../reverse/reverse.js";
+import { arrayReads, changedArrays, computesValue, valueKey } from "./effects.js";
 
 export function hoistLoopInvariants(fn: IRFunction): void {
+  hoistOutOfLoops(fn, fn.body.ops, () => true);
+}
+
+/**
+ * Moves the rows the reverse sweep reads out of its loops: the sweep reads a row again where it
+ * needs it (`dl[ik][j] += ...` in a loop over j), and V8 does not reliably keep a row of a plain
+ * array in a register across the typed-array writes of the loop, so `const dlk = dl[ik]` before
+ * the loop is what one writes by hand. Only the reverse sweep: the forward sweep's rows moved
+ * with the primal's values. Reading a row never throws (a missing row is `undefined`), so a row
+ * may move out of a loop that runs no iteration.
+ */
+export function hoistReverseRowReads(gradient: GradientIR): void {
+  const rowRead = (op: Op) => op.opcode === "array.row";
+  const moved = hoistOutOfLoops(gradient.fn, gradient.fn.body.ops.slice(gradient.forwardOpCount), rowRead);
+  // Named after its array (`dlRow`), and placed under the comment of the outermost loop it left.
+  for (const [row, loop] of moved) {
+    const array = row.operands[0]!.name;
+    if (row.results[0]!.name !== undefined || array === undefined) continue;
+    row.results[0]!.name = `${array}Row`;
+    if (loop.loc) row.loc = loop.loc;
+  }
+}
+
+/**
+ * Moves the ops `movable` accepts out of the counted loops among `ops` and nested in them.
+ * Returns each op moved with the outermost loop it left.
+ */
+function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) => boolean): Map<Op, Op> {
+  const leftLoop = new Map<Op, Op>();
   const definitions = new Map<Value, Op>();
   const define = (region: Region): void => {
     for (const op of region.ops) {
@@ -26,30 +58,73 @@ export function hoistLoopInvariants(fn: IRFunction): void {
   define(fn.body);
   const fromRow = (array: Value) => definitions.get(array)?.opcode === "array.row";
 
-  const visit = (region: Region): void => {
-    for (const op of [...region.ops]) {
-      op.regions.forEach(visit);
-      if (op.opcode !== "for") continue;
-      const body = op.regions[0]!;
-      const inside = valuesDefinedIn(body);
-      const changed = changedArrays(op);
-      const invariant = (candidate: Op) =>
-        computesValue(candidate) &&
-        candidate.results[0]!.name === undefined &&
-        candidate.operands.every((v) => !inside.has(v)) &&
-        (!arrayReads.has(candidate.opcode) || (!changed.has(candidate.operands[0]!) && (candidate.opcode === "array.row" || !fromRow(candidate.operands[0]!))));
-      // Hoisting one op can make later ones invariant: they read only what moved.
-      const moved: Op[] = [];
-      body.ops = body.ops.filter((candidate) => {
-        if (!invariant(candidate)) return true;
-        moved.push(candidate);
-        inside.delete(candidate.results[0]!);
+  const hoistOutOf = (loop: Op, region: Region): void => {
+    const body = loop.regions[0]!;
+    const inside = valuesDefinedIn(body);
+    const changed = changedArrays(loop);
+    const invariant = (candidate: Op) =>
+      movable(candidate) &&
+      computesValue(candidate) &&
+      candidate.results[0]!.name === undefined &&
+      candidate.operands.every((v) => !inside.has(v)) &&
+      (!arrayReads.has(candidate.opcode) || (!changed.has(candidate.operands[0]!) && (candidate.opcode === "array.row" || !fromRow(candidate.operands[0]!))));
+    // Hoisting one op can make later ones invariant: they read only what moved. A moved op
+    // computing what the loop's region already has before the loop (its bound read the same
+    // row), or what another moved op computes, becomes a use of that value.
+    const available = valuesBefore(region, loop);
+    const replacement = new Map<Value, Value>();
+    const moved: Op[] = [];
+    body.ops = body.ops.filter((candidate) => {
+      if (!invariant(candidate)) return true;
+      inside.delete(candidate.results[0]!);
+      candidate.operands = candidate.operands.map((v) => replacement.get(v) ?? v);
+      const same = available.get(valueKey(candidate));
+      if (same) {
+        replacement.set(candidate.results[0]!, same.results[0]!);
+        if (!leftLoop.has(same)) leftLoop.set(same, loop);
         return false;
-      });
-      region.ops.splice(region.ops.indexOf(op), 0, ...moved);
+      }
+      available.set(valueKey(candidate), candidate);
+      moved.push(candidate);
+      leftLoop.set(candidate, loop);
+      return false;
+    });
+    if (replacement.size > 0) replaceUses(body, replacement);
+    region.ops.splice(region.ops.indexOf(loop), 0, ...moved);
+  };
+  // Inner loops first, so that a value invariant in several loops leaves them all.
+  const visit = (region: Region, among: readonly Op[]): void => {
+    for (const op of [...among]) {
+      op.regions.forEach((nested) => visit(nested, nested.ops));
+      if (op.opcode === "for") hoistOutOf(op, region);
     }
   };
-  visit(fn.body);
+  visit(fn.body, ops);
+  return leftLoop;
+}
+
+/**
+ * The values computed in `region` before `op` that still hold there, by `valueKey`: a read is
+ * dropped once an op after it may change its array.
+ */
+function valuesBefore(region: Region, op: Op): Map<string, Op> {
+  const known = new Map<string, Op>();
+  for (const earlier of region.ops.slice(0, region.ops.indexOf(op))) {
+    const changed = changedArrays(earlier);
+    for (const [key, value] of known) if (arrayReads.has(value.opcode) && changed.has(value.operands[0]!)) known.delete(key);
+    if (computesValue(earlier)) known.set(valueKey(earlier), earlier);
+  }
+  return known;
+}
+
+/** Rewrites every use of a replaced value in `region`, nested regions included. */
+function replaceUses(region: Region, replacement: ReadonlyMap<Value, Value>): void {
+  const current = (v: Value) => replacement.get(v) ?? v;
+  for (const op of region.ops) {
+    op.operands = op.operands.map(current);
+    op.regions.forEach((nested) => replaceUses(nested, replacement));
+  }
+  region.yields = region.yields.map(current);
 }
 
 /** Every value a region defines: its parameters and the results of its ops, nested ones too. */
