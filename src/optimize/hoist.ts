@@ -58,7 +58,7 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
   define(fn.body);
   const fromRow = (array: Value) => definitions.get(array)?.opcode === "array.row";
 
-  const hoistOutOf = (loop: Op, region: Region): void => {
+  const hoistOutOf = (loop: Op, region: Region, available: AvailableValues): void => {
     const body = loop.regions[0]!;
     const inside = valuesDefinedIn(body);
     const changed = changedArrays(loop);
@@ -71,20 +71,19 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
     // Hoisting one op can make later ones invariant: they read only what moved. A moved op
     // computing what the loop's region already has before the loop (its bound read the same
     // row), or what another moved op computes, becomes a use of that value.
-    const available = valuesBefore(region, loop);
     const replacement = new Map<Value, Value>();
     const moved: Op[] = [];
     body.ops = body.ops.filter((candidate) => {
       if (!invariant(candidate)) return true;
       inside.delete(candidate.results[0]!);
       candidate.operands = candidate.operands.map((v) => replacement.get(v) ?? v);
-      const same = available.get(valueKey(candidate));
+      const same = available.get(candidate);
       if (same) {
         replacement.set(candidate.results[0]!, same.results[0]!);
         if (!leftLoop.has(same)) leftLoop.set(same, loop);
         return false;
       }
-      available.set(valueKey(candidate), candidate);
+      available.add(candidate);
       moved.push(candidate);
       leftLoop.set(candidate, loop);
       return false;
@@ -94,9 +93,12 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
   };
   // Inner loops first, so that a value invariant in several loops leaves them all.
   const visit = (region: Region, among: readonly Op[]): void => {
+    const available = new AvailableValues();
     for (const op of [...among]) {
       op.regions.forEach((nested) => visit(nested, nested.ops));
-      if (op.opcode === "for") hoistOutOf(op, region);
+      if (op.opcode === "for") hoistOutOf(op, region, available);
+      available.add(op);
+      available.forgetReadsChangedBy(op);
     }
   };
   visit(fn.body, ops);
@@ -104,17 +106,35 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
 }
 
 /**
- * The values computed in `region` before `op` that still hold there, by `valueKey`: a read is
- * dropped once an op after it may change its array.
+ * The values computed so far in a region that still hold, by `valueKey`: a read is forgotten
+ * once an op may change its array.
  */
-function valuesBefore(region: Region, op: Op): Map<string, Op> {
-  const known = new Map<string, Op>();
-  for (const earlier of region.ops.slice(0, region.ops.indexOf(op))) {
-    const changed = changedArrays(earlier);
-    for (const [key, value] of known) if (arrayReads.has(value.opcode) && changed.has(value.operands[0]!)) known.delete(key);
-    if (computesValue(earlier)) known.set(valueKey(earlier), earlier);
+class AvailableValues {
+  private readonly byKey = new Map<string, Op>();
+  private readonly readsOf = new Map<Value, string[]>();
+
+  get(op: Op): Op | undefined {
+    return this.byKey.get(valueKey(op));
   }
-  return known;
+
+  add(op: Op): void {
+    if (!computesValue(op)) return;
+    const key = valueKey(op);
+    if (this.byKey.has(key)) return;
+    this.byKey.set(key, op);
+    if (!arrayReads.has(op.opcode)) return;
+    const array = op.operands[0]!;
+    const keys = this.readsOf.get(array);
+    if (keys) keys.push(key);
+    else this.readsOf.set(array, [key]);
+  }
+
+  forgetReadsChangedBy(op: Op): void {
+    for (const array of changedArrays(op)) {
+      this.readsOf.get(array)?.forEach((key) => this.byKey.delete(key));
+      this.readsOf.delete(array);
+    }
+  }
 }
 
 /** Rewrites every use of a replaced value in `region`, nested regions included. */
