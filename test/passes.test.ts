@@ -9,7 +9,7 @@ import { lowerTriangleFormGrad } from "../fixtures/growing-stacks/input.grad.js"
 import { packedTriangleGrad, stridedIndexGrad } from "../fixtures/pass-induction-variables/input.grad.js";
 import { lowerTriangleProductsGrad } from "../fixtures/pass-loop-invariants/input.grad.js";
 import { filledThenReadGrad } from "../fixtures/pass-settled-reads/input.grad.js";
-import { raggedTripleGrad } from "../fixtures/pass-reverse-rows/input.grad.js";
+import { layeredRowsGrad, raggedTripleGrad } from "../fixtures/pass-reverse-rows/input.grad.js";
 import { readBeforeWritingLoopGrad, sumOfSquaresGrad } from "../fixtures/pass-shared-values/input.grad.js";
 
 const xs = Float64Array.from({ length: 9 }, (_, i) => Math.sin(1.3 * i + 0.4));
@@ -150,6 +150,28 @@ test("reverse rows: raggedTriple reads rows of r, t and their gradients once per
     expectClose(grad.r[k]!, dr[k]!);
     expectClose(grad.t[k]!, dt[k]!);
   });
+});
+
+test("reverse rows: layeredRows reads rows 2 * layer, 2 * layer + 1 and 0 of w and dw once per layer, or once", () => {
+  const layers = 2;
+  const x = xs.slice(0, 3);
+  const w = Array.from({ length: 2 * layers }, (_, r) => Float64Array.from(x, (_, j) => Math.cos(0.7 * r + 1.1 * j)));
+  // s = sum_layer sum_j w[2 layer + 1][j] sin(w[2 layer][j] x[j]) + w[0][j] x[j]
+  const dw = w.map((row) => new Float64Array(row.length));
+  const dx = new Float64Array(x.length);
+  for (let layer = 0; layer < layers; layer++) {
+    const [weights, biases] = [w[2 * layer]!, w[2 * layer + 1]!];
+    for (let j = 0; j < x.length; j++) {
+      const c = biases[j]! * Math.cos(weights[j]! * x[j]!);
+      dw[2 * layer + 1]![j]! += Math.sin(weights[j]! * x[j]!);
+      dw[2 * layer]![j]! += c * x[j]!;
+      dw[0]![j]! += x[j]!;
+      dx[j]! += c * weights[j]! + w[0]![j]!;
+    }
+  }
+  const { grad } = layeredRowsGrad(w, x, layers);
+  w.forEach((_, r) => expectClose(grad.w[r]!, dw[r]!));
+  expectClose(grad.x, dx);
 });
 
 test("growing stacks keep every element: a triangle of 91 products, past the first capacity of 64", () => {

@@ -26,20 +26,49 @@ export function hoistLoopInvariants(fn: IRFunction): void {
  * Moves the rows the reverse sweep reads out of its loops: the sweep reads a row again where it
  * needs it (`dl[ik][j] += ...` in a loop over j), and V8 does not reliably keep a row of a plain
  * array in a register across the typed-array writes of the loop, so `const dlk = dl[ik]` before
- * the loop is what one writes by hand. Only the reverse sweep: the forward sweep's rows moved
- * with the primal's values. Reading a row never throws (a missing row is `undefined`), so a row
- * may move out of a loop that runs no iteration.
+ * the loop is what one writes by hand. The integer arithmetic of a row's index moves with it
+ * (`dW[2 * layer + 1]`, recomputed where the row is read). Only the reverse sweep: the forward
+ * sweep's rows moved with the primal's values. Reading a row never throws (a missing row is
+ * `undefined`), so a row may move out of a loop that runs no iteration.
  */
 export function hoistReverseRowReads(gradient: GradientIR): void {
-  const rowRead = (op: Op) => op.opcode === "array.row";
-  const moved = hoistOutOfLoops(gradient.fn, gradient.fn.body.ops.slice(gradient.forwardOpCount), rowRead);
-  // Named after its array (`dlRow`), and placed under the comment of the outermost loop it left.
-  for (const [row, loop] of moved) {
-    const array = row.operands[0]!.name;
-    if (row.results[0]!.name !== undefined || array === undefined) continue;
-    row.results[0]!.name = `${array}Row`;
-    if (loop.loc) row.loc = loop.loc;
+  const reverse = gradient.fn.body.ops.slice(gradient.forwardOpCount);
+  const definitions = definingOps(gradient.fn.body);
+  const indexArithmetic = new Set<Op>();
+  const collectIndex = (value: Value): void => {
+    const op = definitions.get(value);
+    if (!op || !indexOpcodes.has(op.opcode) || indexArithmetic.has(op)) return;
+    indexArithmetic.add(op);
+    op.operands.forEach(collectIndex);
+  };
+  const collectRows = (ops: readonly Op[]): void => {
+    for (const op of ops) {
+      if (op.opcode === "array.row") collectIndex(op.operands[1]!);
+      op.regions.forEach((nested) => collectRows(nested.ops));
+    }
+  };
+  collectRows(reverse);
+  const movable = (op: Op) => op.opcode === "array.row" || indexArithmetic.has(op);
+  const moved = hoistOutOfLoops(gradient.fn, reverse, movable);
+  // Placed under the comment of the outermost loop it left; a row is named after its array (`dlRow`).
+  for (const [op, loop] of moved) {
+    if (op.results[0]!.name !== undefined) continue;
+    if (loop.loc) op.loc = loop.loc;
+    const array = op.opcode === "array.row" ? op.operands[0]!.name : undefined;
+    if (array !== undefined) op.results[0]!.name = `${array}Row`;
   }
+}
+
+/** The ops that compute a row's index from the loop counters: they move with the row. */
+const indexOpcodes = new Set(["const", "add", "sub", "mul", "neg"]);
+
+/** The op defining each value of a region, nested regions included. */
+function definingOps(region: Region, into = new Map<Value, Op>()): Map<Value, Op> {
+  for (const op of region.ops) {
+    op.results.forEach((r) => into.set(r, op));
+    op.regions.forEach((nested) => definingOps(nested, into));
+  }
+  return into;
 }
 
 /**
@@ -48,14 +77,7 @@ export function hoistReverseRowReads(gradient: GradientIR): void {
  */
 function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) => boolean): Map<Op, Op> {
   const leftLoop = new Map<Op, Op>();
-  const definitions = new Map<Value, Op>();
-  const define = (region: Region): void => {
-    for (const op of region.ops) {
-      op.results.forEach((r) => definitions.set(r, op));
-      op.regions.forEach(define);
-    }
-  };
-  define(fn.body);
+  const definitions = definingOps(fn.body);
   const fromRow = (array: Value) => definitions.get(array)?.opcode === "array.row";
 
   const hoistOutOf = (loop: Op, region: Region, available: AvailableValues): void => {
@@ -77,8 +99,9 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
       if (!invariant(candidate)) return true;
       inside.delete(candidate.results[0]!);
       candidate.operands = candidate.operands.map((v) => replacement.get(v) ?? v);
+      // (an op that may not move stays where it is, and would hold back the ops using it)
       const same = available.get(candidate);
-      if (same) {
+      if (same && movable(same)) {
         replacement.set(candidate.results[0]!, same.results[0]!);
         if (!leftLoop.has(same)) leftLoop.set(same, loop);
         return false;
