@@ -159,6 +159,8 @@ function compileFunction(
       constants: emitter.moduleConstants,
       references: lowering.references,
       growableStackKinds: emitter.growableStackKinds,
+      scratchHelpers: emitter.scratchHelpers,
+      ...(emitter.scratchDeclaration === undefined ? {} : { scratchDeclaration: emitter.scratchDeclaration }),
     },
     generated: { name: found.name, gradientName: gradient.fn.name, vjp, params },
     ir: irText,
@@ -176,7 +178,9 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     const functions: CompiledFunction[] = [];
     const fileDiagnostics: Diagnostic[] = [];
     const found = findDifferentiableFunctions(sourceFile);
-    const generatedNames = found.flatMap((f) => (f instanceof DiagnosticError ? [] : [`${f.name}Grad`, `${f.name}Vjp`]));
+    const generatedNames = found.flatMap((f) =>
+      f instanceof DiagnosticError ? [] : [`${f.name}Grad`, `${f.name}Vjp`, `${f.name}GradScratch`, `${f.name}VjpScratch`],
+    );
     for (const entry of found) {
       if (entry instanceof DiagnosticError) {
         fileDiagnostics.push(entry.diagnostic);

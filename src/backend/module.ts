@@ -20,6 +20,10 @@ export interface ModuleFunction {
   references: readonly ExternalReference[];
   /** Typed-array kinds of the stacks that grow when full: each needs its grower function. */
   growableStackKinds: ReadonlySet<string>;
+  /** The module-level variable keeping the function's scratch arrays between calls, if any. */
+  scratchDeclaration?: string;
+  /** The functions (`zeroedFloat64Array`, ...) the function allocates its scratch arrays with. */
+  scratchHelpers: ReadonlySet<string>;
 }
 
 /** The function a growable stack of this kind calls when it is full. Generated modules carry
@@ -31,6 +35,19 @@ function growerDeclaration(kind: string): string {
     `  const bigger = new ${kind}(2 * stack.length);`,
     "  bigger.set(stack);",
     "  return bigger;",
+    "}",
+  ].join("\n");
+}
+
+/** The function returning a gradient function's array from its last call, when its length fits
+ * (zeroed, for `zeroed...`), or a new one: `reusedFloat64Array`, `zeroedFloat64Array`. */
+function scratchHelperDeclaration(name: string): string {
+  const zeroed = name.startsWith("zeroed");
+  const kind = name.replace(/^(zeroed|reused)/, "");
+  return [
+    `/** \`previous\`${zeroed ? " zeroed" : ""} if it holds \`length\` elements, else a new ${kind}. */`,
+    `function ${name}(previous: ${kind} | undefined, length: number): ${kind} {`,
+    `  return previous !== undefined && previous.length === length ? previous${zeroed ? ".fill(0)" : ""} : new ${kind}(length);`,
     "}",
   ].join("\n");
 }
@@ -71,12 +88,14 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
     const what = f.vjp
       ? `the product of \`cotangent\` with its Jacobian (cotangent^T J) with respect to ${f.differentiated.join(", ")}`
       : `its gradient with respect to ${f.differentiated.join(", ")}`;
-    return `/** Value of \`${f.sourceName}\` and ${what}. */\n${f.code}`;
+    const declaration = f.scratchDeclaration === undefined ? "" : `${f.scratchDeclaration}\n\n`;
+    return `${declaration}/** Value of \`${f.sourceName}\` and ${what}. */\n${f.code}`;
   });
   const references = referenceLines(outputPath, functions.flatMap((f) => f.references));
   const preamble = [references.join("\n"), declarations.join("\n")].filter((text) => text.length > 0);
   const growers = [...new Set(functions.flatMap((f) => [...f.growableStackKinds]))].sort().map(growerDeclaration);
-  const sections = [header, ...preamble, ...body, ...growers];
+  const scratchHelpers = [...new Set(functions.flatMap((f) => [...f.scratchHelpers]))].sort().map(scratchHelperDeclaration);
+  const sections = [header, ...preamble, ...body, ...growers, ...scratchHelpers];
   // The file path tells prettier the text is .ts, not .tsx: otherwise it first looks for JSX
   // with a regular expression whose time grows with the square of the file's size. Babel's
   // TypeScript parser formats the same but loads and parses in half the time of prettier's

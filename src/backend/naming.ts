@@ -26,9 +26,13 @@ const globals = [
   "Float32Array",
   "Uint8Array",
   "globalThis",
-  // the generated module's own functions for growing stacks (see backend/module.ts)
+  // the generated module's own functions for growing stacks and reusing arrays (see backend/module.ts)
   "grownFloat64Stack",
   "grownUint8Stack",
+  "reusedFloat64Array",
+  "reusedUint8Array",
+  "zeroedFloat64Array",
+  "zeroedFloat32Array",
 ];
 
 /** Every identifier written in a node (a function: its parameters, locals and what it reads). */
