@@ -372,7 +372,8 @@ function compareValues(a, b, scale, where, worst) {
 
 /**
  * The bytes the generated code stores for its reverse sweep. The generated module is loaded once
- * more with each stack allocation wrapped so that its size is counted (typed arrays by their byte
+ * more with each stack allocation (or reuse of the last call's stack) wrapped so that its size
+ * is counted (typed arrays by their byte
  * length, growable `number[]` and `boolean[]` stacks at 8 bytes a push, what V8 takes for an
  * element of either); `measure` runs the gradient function of
  * a pair once through its adapter and reports the bytes per call of the generated function that
@@ -380,9 +381,12 @@ function compareValues(a, b, scale, where, worst) {
  * arguments.
  */
 async function storageCounter(dir, generated) {
-  // typed stacks (`let` when they grow: the grower's new arrays are counted too), and plain
-  // arrays of arrays, counted 8 bytes a push
-  const stacks = /^(\s*(?:const|let) \w*Stack\d*(?:: \w+)? = )(new (?:Float64Array|Uint8Array)\(.*\));$/gm;
+  // typed stacks (`let` when they grow: the grower's new arrays are counted too; a stack kept
+  // from the last call counts its whole length in every call that uses it), and plain arrays of
+  // arrays, counted 8 bytes a push
+  const typed = String.raw`new (?:Float64Array|Uint8Array)\(.*\)`;
+  const allocation = String.raw`${typed}|reused(?:Float64|Uint8)Array\(.*\)|\w+\?\.\w+ \?\? ${typed}`;
+  const stacks = new RegExp(String.raw`^(\s*(?:const|let) \w*Stack\d*(?::\s\w+)? = )(${allocation});$`, "gm");
   const grown = /^(\s*const bigger = )(new (?:Float64Array|Uint8Array)\(2 \* stack\.length\));$/gm;
   const plain = /^(\s*const \w*Stack\d*): [\w[\]]+\[\] = \[\];$/gm;
   const declared = generated.text.match(/^\s*(?:const|let) \w*Stack\d*\b/gm)?.length ?? 0;
