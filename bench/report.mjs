@@ -179,10 +179,11 @@ residual of a function giving one point's residuals, which poses all bones again
 that point's vertex (or triangle), so that its ratio is the number of residuals times that of one
 VJP (${htSweeps.join("; ")}). *target* is the ratio aimed at.
 
-*stored for the reverse sweep*: the bytes the generated code allocates for its stacks in one call
+*stored for the reverse sweep*: the bytes of the stacks the generated code fills in one call
 (recorded values, branch outcomes, trip counts; not the gradient arrays, nor the primal's own
-local arrays), against the size of that call's arguments (8 bytes a number). A Jacobian calls a
-VJP once per row: the figure is then per call.
+local arrays), whether allocated by the call or kept from the last one, against the size of that
+call's arguments (8 bytes a number). A Jacobian calls a VJP once per row: the figure is then per
+call.
 
 ## Against other implementations
 
