@@ -1,13 +1,14 @@
 /**
- * Scratch arrays kept between calls: a gradient function keeps its stacks and the adjoints of
- * its own arrays in a module-level variable and reuses them in the next call. A kept adjoint
- * that was not zeroed, a stack reused at the wrong size, or a recursive call sharing its
- * caller's arrays would each change the gradient of a later call.
+ * Scratch arrays kept between calls: a gradient function keeps its stacks, the adjoints of its
+ * own arrays and those arrays themselves in a module-level variable and reuses them in the next
+ * call. A kept adjoint that was not zeroed, a stack reused at the wrong size, a recursive call
+ * sharing its caller's arrays or a returned array kept would each change a later result.
  */
 import { expect, test } from "vitest";
 import { renormaliseGrad } from "../fixtures/do-while/input.grad.js";
 import { softPeakOfWalkGrad } from "../fixtures/prefix-sums/input.grad.js";
 import { minorDeterminantGrad } from "../fixtures/recursion/input.grad.js";
+import { softmaxVjp } from "../fixtures/vector-valued/input.grad.js";
 
 const walk = (n: number) => Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3));
 
@@ -45,4 +46,13 @@ test("a gradient that calls itself (a determinant by minors) keeps each call's a
     const { grad } = minorDeterminantGrad(a, 3, 0, 7);
     Array.from(grad.a).forEach((g, i) => expect(g).toBeCloseTo(expected[i]!, 12));
   }
+});
+
+test("a returned array is the call's own: the next call leaves it as it was", () => {
+  const cotangent = Float64Array.from([1, 0, 0]);
+  const first = softmaxVjp(Float64Array.from([0.5, -1, 2]), cotangent).value;
+  const copy = Array.from(first);
+  const second = softmaxVjp(Float64Array.from([3, 0.25, -0.5]), cotangent).value;
+  expect(second).not.toBe(first);
+  expect(Array.from(first)).toEqual(copy);
 });

@@ -68,21 +68,40 @@ const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">"
 
 /**
  * The allocations of the function body's top level that are kept between calls: stacks of
- * numbers and branch outcomes, and the zeroed adjoint arrays of the function's own typed arrays.
- * Allocating a typed array of more than a few elements is slow in V8 (its memory lives outside
- * the JavaScript heap), and in a function called many times with the same sizes (a Jacobian
- * assembled one VJP at a time) it cost a third of the time. Nothing kept is returned: parameter
- * gradients and stacks of arrays (which would hold on to the caller's data) are allocated anew.
+ * numbers and branch outcomes, the zeroed adjoint arrays of the function's own typed arrays, and
+ * those typed arrays themselves when they cannot outlive the call. Allocating a typed array of
+ * more than a few elements is slow in V8 (its memory lives outside the JavaScript heap), and in
+ * a function called many times with the same sizes (a Jacobian assembled one VJP at a time) it
+ * cost a third of the time. Nothing that leaves the call is kept: parameter gradients, returned
+ * arrays, stacks of arrays (which would hold on to the caller's data).
  */
 function scratchArrays(fn: IRFunction): Set<Op> {
-  const returned = new Set(fn.body.yields);
+  const escaping = escapingArrays(fn.body);
   return new Set(
     fn.body.ops.filter((op) => {
-      if (returned.has(op.results[0]!)) return false;
       if (op.opcode === "stack.new") return op.attrs.element !== "array";
-      return op.opcode === "array.zeros" && op.attrs.output === undefined && op.attrs.kind !== "Array";
+      if (op.attrs.kind === "Array" || escaping.has(op.results[0]!)) return false;
+      return (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
     }),
   );
+}
+
+/** Where an op may take an array without keeping it or passing it on: operand 0 of these, and
+ * either array of `array.addAll`. */
+const arrayConsumers = new Set(["array.get", "array.set", "array.length", "array.add", "array.copy"]);
+
+/** The values of a region that may outlive an op using them: yielded from a region, or taken by
+ * any op that is not a read, a write or a copy of their elements (a call, a push, an object). */
+function escapingArrays(region: Region, into = new Set<Value>()): Set<Value> {
+  region.yields.forEach((v) => into.add(v));
+  for (const op of region.ops) {
+    op.operands.forEach((v, i) => {
+      const consumed = (arrayConsumers.has(op.opcode) && i === 0) || op.opcode === "array.addAll";
+      if (!consumed) into.add(v);
+    });
+    op.regions.forEach((nested) => escapingArrays(nested, into));
+  }
+  return into;
 }
 
 /** Elements a growable stack starts with (it doubles whenever it is full). */
@@ -222,7 +241,7 @@ export class FunctionEmitter {
     if (this.scratchFields.length > 0) {
       this.lines.push(`  ${keeper} = { ${this.scratchFields.map(([name]) => name).join(", ")} };`);
       const fields = this.scratchFields.map(([name, type]) => `${name}: ${type}`).join("; ");
-      this.scratchDeclaration = `/** The stacks and adjoint arrays \`${fn.name}\` keeps from one call for the next. */\nlet ${keeper}: { ${fields} } | undefined;`;
+      this.scratchDeclaration = `/** The stacks and working arrays \`${fn.name}\` keeps from one call for the next. */\nlet ${keeper}: { ${fields} } | undefined;`;
     }
     this.lines.push(`  return { ${field("value", value)}, grad: { ${gradFields} } };`);
     this.lines.push("}");
@@ -679,10 +698,14 @@ export class FunctionEmitter {
         const [length, fill] = op.operands as [Value, Value];
         const kind = String(op.attrs.kind);
         const fillText = this.expression(fill).text;
-        const allocation =
+        let allocation =
           kind === "Array"
             ? `new Array<number>(${this.expression(length).text}).fill(${fillText})`
             : `new ${kind}(${this.expression(length).text})${fillText === "0" ? "" : `.fill(${fillText})`}`;
+        if (this.scratchOps.has(op)) {
+          const zeroed = fillText === "0";
+          allocation = `${this.scratchArray(result!, kind, zeroed, this.expression(length).text)}${zeroed ? "" : `.fill(${fillText})`}`;
+        }
         this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
         return;
       }

@@ -30,6 +30,7 @@ const globals = [
   "grownFloat64Stack",
   "grownUint8Stack",
   "reusedFloat64Array",
+  "reusedFloat32Array",
   "reusedUint8Array",
   "zeroedFloat64Array",
   "zeroedFloat32Array",
