@@ -29,3 +29,45 @@ export function changedArrays(op: Op, into = new Set<Value>()): Set<Value> {
   for (const region of op.regions) region.ops.forEach((nested) => changedArrays(nested, into));
   return into;
 }
+
+/**
+ * The values computed so far along a region that still hold, by `valueKey` (the first of equal
+ * ones): a read is forgotten once an op may change its array.
+ */
+export class AvailableValues {
+  private readonly byKey = new Map<string, Op>();
+  /** The keys of the reads of each array. */
+  private readonly readsOf = new Map<Value, string[]>();
+
+  /** The op computing what `op` computes, if there is one. */
+  get(op: Op): Op | undefined {
+    return this.byKey.get(valueKey(op));
+  }
+
+  /** Records the value `op` computes, unless an earlier op computes it. */
+  add(op: Op): void {
+    if (!computesValue(op)) return;
+    const key = valueKey(op);
+    if (this.byKey.has(key)) return;
+    this.byKey.set(key, op);
+    if (!arrayReads.has(op.opcode)) return;
+    const array = op.operands[0]!;
+    const keys = this.readsOf.get(array);
+    if (keys) keys.push(key);
+    else this.readsOf.set(array, [key]);
+  }
+
+  forgetReadsOf(arrays: Iterable<Value>): void {
+    for (const array of arrays) {
+      this.readsOf.get(array)?.forEach((key) => this.byKey.delete(key));
+      this.readsOf.delete(array);
+    }
+  }
+
+  copy(): AvailableValues {
+    const copy = new AvailableValues();
+    this.byKey.forEach((op, key) => copy.byKey.set(key, op));
+    this.readsOf.forEach((keys, array) => copy.readsOf.set(array, [...keys]));
+    return copy;
+  }
+}

@@ -16,7 +16,7 @@
  */
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { GradientIR } from "../reverse/reverse.js";
-import { arrayReads, changedArrays, computesValue, valueKey } from "./effects.js";
+import { arrayReads, AvailableValues, changedArrays, computesValue } from "./effects.js";
 
 export function hoistLoopInvariants(fn: IRFunction): void {
   hoistOutOfLoops(fn, fn.body.ops, () => true);
@@ -121,43 +121,11 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
       op.regions.forEach((nested) => visit(nested, nested.ops));
       if (op.opcode === "for") hoistOutOf(op, region, available);
       available.add(op);
-      available.forgetReadsChangedBy(op);
+      available.forgetReadsOf(changedArrays(op));
     }
   };
   visit(fn.body, ops);
   return leftLoop;
-}
-
-/**
- * The values computed so far in a region that still hold, by `valueKey`: a read is forgotten
- * once an op may change its array.
- */
-class AvailableValues {
-  private readonly byKey = new Map<string, Op>();
-  private readonly readsOf = new Map<Value, string[]>();
-
-  get(op: Op): Op | undefined {
-    return this.byKey.get(valueKey(op));
-  }
-
-  add(op: Op): void {
-    if (!computesValue(op)) return;
-    const key = valueKey(op);
-    if (this.byKey.has(key)) return;
-    this.byKey.set(key, op);
-    if (!arrayReads.has(op.opcode)) return;
-    const array = op.operands[0]!;
-    const keys = this.readsOf.get(array);
-    if (keys) keys.push(key);
-    else this.readsOf.set(array, [key]);
-  }
-
-  forgetReadsChangedBy(op: Op): void {
-    for (const array of changedArrays(op)) {
-      this.readsOf.get(array)?.forEach((key) => this.byKey.delete(key));
-      this.readsOf.delete(array);
-    }
-  }
 }
 
 /** Rewrites every use of a replaced value in `region`, nested regions included. */

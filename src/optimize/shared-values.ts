@@ -14,47 +14,35 @@
  */
 import type { IRFunction, Region, Value } from "../ir/types.js";
 import { loopParts } from "../ir/loops.js";
-import { arrayReads, changedArrays, computesValue, valueKey } from "./effects.js";
-
-interface Known {
-  value: Value;
-  /** The array it reads, for reads. */
-  array?: Value;
-}
+import { AvailableValues, changedArrays, computesValue } from "./effects.js";
 
 export function shareRepeatedValues(fn: IRFunction): void {
   const replacement = new Map<Value, Value>();
   const current = (v: Value): Value => replacement.get(v) ?? v;
 
-  const visit = (region: Region, known: Map<string, Known>): void => {
+  const visit = (region: Region, known: AvailableValues): void => {
     region.ops = region.ops.filter((op) => {
       op.operands = op.operands.map(current);
       if (computesValue(op)) {
-        const key = valueKey(op);
-        const earlier = known.get(key);
+        const earlier = known.get(op);
         if (earlier && op.results[0]!.name === undefined) {
-          replacement.set(op.results[0]!, earlier.value);
+          replacement.set(op.results[0]!, earlier.results[0]!);
           return false;
         }
-        if (!earlier) known.set(key, { value: op.results[0]!, ...(arrayReads.has(op.opcode) ? { array: op.operands[0]! } : {}) });
+        known.add(op);
         return true;
       }
       const changed = new Set([...changedArrays(op)].map(current));
       // A loop's regions run again after its writes; a branch starts from what is known here.
-      for (const nested of op.regions) visit(nested, loopParts(op) ? withoutReadsOf(known, changed) : new Map(known));
-      for (const [key, entry] of known) if (readsAny(entry, changed)) known.delete(key);
+      for (const nested of op.regions) {
+        const start = known.copy();
+        if (loopParts(op)) start.forgetReadsOf(changed);
+        visit(nested, start);
+      }
+      known.forgetReadsOf(changed);
       return true;
     });
     region.yields = region.yields.map(current);
   };
-  visit(fn.body, new Map());
-}
-
-function readsAny(entry: Known, arrays: ReadonlySet<Value>): boolean {
-  return entry.array !== undefined && arrays.has(entry.array);
-}
-
-/** The known values, less the reads of the given arrays. */
-function withoutReadsOf(known: ReadonlyMap<string, Known>, arrays: ReadonlySet<Value>): Map<string, Known> {
-  return new Map([...known].filter(([, entry]) => !readsAny(entry, arrays)));
+  visit(fn.body, new AvailableValues());
 }
