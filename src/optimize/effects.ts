@@ -1,7 +1,7 @@
 /**
- * What the primal passes of this folder need to know about ops: which ones compute a value from
- * their operands alone (so that two of them with the same operands are equal, and one may move),
- * and which arrays an op may change.
+ * What the passes of this folder need to know about ops: which ones compute a value from their
+ * operands alone (so that two of them with the same operands are equal, and one may move), which
+ * arrays an op may change, and which values computed earlier still hold.
  */
 import { primitive } from "../rules/primitives.js";
 import type { Op, Value } from "../ir/types.js";
