@@ -66,44 +66,9 @@ function sourceParamTexts(params: Param[], text: (p: Param) => string, separator
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
-/**
- * The allocations of the function body's top level that are kept between calls: stacks of
- * numbers and branch outcomes, the zeroed adjoint arrays of the function's own typed arrays, and
- * those typed arrays themselves when they cannot outlive the call. Allocating a typed array of
- * more than a few elements is slow in V8 (its memory lives outside the JavaScript heap), and in
- * a function called many times with the same sizes (a Jacobian assembled one VJP at a time) it
- * cost up to two fifths of the time. Nothing that leaves the call is kept: parameter gradients,
- * returned arrays, arrays passed to a call, stacks of arrays (which would hold on to the caller's
- * data).
- */
-function scratchArrays(fn: IRFunction): Set<Op> {
-  const escaping = escapingArrays(fn.body);
-  return new Set(
-    fn.body.ops.filter((op) => {
-      if (op.opcode === "stack.new") return op.attrs.element !== "array";
-      if (op.attrs.kind === "Array" || escaping.has(op.results[0]!)) return false;
-      return (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
-    }),
-  );
-}
-
-/** Where an op may take an array without keeping it or passing it on: operand 0 of these, and
- * either array of `array.addAll`. */
-const arrayConsumers = new Set(["array.get", "array.set", "array.length", "array.add", "array.copy"]);
-
-/** The values of a region that may outlive an op using them: yielded from a region, or taken by
- * any op that is not a read, a write or a copy of their elements (a call, a push, an object). */
-function escapingArrays(region: Region, into = new Set<Value>()): Set<Value> {
-  region.yields.forEach((v) => into.add(v));
-  for (const op of region.ops) {
-    op.operands.forEach((v, i) => {
-      const consumed = (arrayConsumers.has(op.opcode) && i === 0) || op.opcode === "array.addAll";
-      if (!consumed) into.add(v);
-    });
-    op.regions.forEach((nested) => escapingArrays(nested, into));
-  }
-  return into;
-}
+/** Ops that take an array without keeping it or passing it on: they read or write its
+ * elements, its length, or copy it. */
+const elementAccesses = new Set(["array.get", "array.set", "array.length", "array.add", "array.addAll", "array.copy"]);
 
 /** Elements a growable stack starts with (it doubles whenever it is full). */
 const initialGrowableCapacity = 64;
@@ -220,7 +185,7 @@ export class FunctionEmitter {
     }
     const valueType = fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
     this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`);
-    this.scratchOps = scratchArrays(fn);
+    this.scratchOps = new Set(fn.body.ops.filter((op) => this.keptBetweenCalls(op)));
     const keeper = `${fn.name}Scratch`;
     if (this.scratchOps.size > 0) {
       this.scratchName = this.namer.claim("scratch");
@@ -253,6 +218,24 @@ export class FunctionEmitter {
     let printed = this.objectParamNames.get(name);
     if (printed === undefined) this.objectParamNames.set(name, (printed = this.namer.claimUserName(name)));
     return printed;
+  }
+
+  /**
+   * True for an allocation of the function body's top level kept between calls: a stack of
+   * numbers or branch outcomes, the zeroed adjoint of one of the function's own typed arrays, or
+   * such a typed array itself, when nothing can keep it past the call. Allocating a typed array
+   * of more than a few elements is slow in V8 (its memory lives outside the JavaScript heap), and
+   * in a function called many times with the same sizes (a Jacobian assembled one VJP at a time)
+   * it cost up to two fifths of the time. Nothing that leaves the call is kept: parameter
+   * gradients, arrays yielded (returned ones among them) or passed to any op other than an
+   * element access (a call, a push), stacks of arrays (which would hold on to the caller's data).
+   */
+  private keptBetweenCalls(op: Op): boolean {
+    if (op.opcode === "stack.new") return op.attrs.element !== "array";
+    const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
+    if (!allocates || op.attrs.kind === "Array") return false;
+    // (a yield is a use at the index past the region's last op)
+    return (this.uses.get(op.results[0]!) ?? []).every(({ region, index }) => elementAccesses.has(region.ops[index]?.opcode ?? "yield"));
   }
 
   /** Records that the array named `name` is kept between calls; returns the name. */
