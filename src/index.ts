@@ -159,7 +159,7 @@ function compileFunction(
       constants: emitter.moduleConstants,
       references: lowering.references,
       growableStackKinds: emitter.growableStackKinds,
-      scratchHelpers: emitter.scratchHelpers,
+      scratchKinds: emitter.scratchKinds,
       ...(emitter.scratchDeclaration === undefined ? {} : { scratchDeclaration: emitter.scratchDeclaration }),
     },
     generated: { name: found.name, gradientName: gradient.fn.name, vjp, params },

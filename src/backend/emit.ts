@@ -131,7 +131,8 @@ export class FunctionEmitter {
   /** The module-level variable keeping the scratch arrays between calls, declared before the
    * function (see `scratchArrays`), and the helpers their allocations call. */
   scratchDeclaration?: string;
-  readonly scratchHelpers = new Set<string>();
+  /** The typed-array kinds of the kept arrays, by whether their helper zeroes them (see `scratchHelperName`). */
+  readonly scratchKinds = { reused: new Set<string>(), zeroed: new Set<string>() };
   /** The allocations kept between calls, the local holding the last call's, and each kept array's
    * name and type. */
   private scratchOps = new Set<Op>();
@@ -246,9 +247,8 @@ export class FunctionEmitter {
 
   /** The allocation of a kept array: the last call's when its length fits, else a new one. */
   private scratchArray(array: Value, kind: string, zeroed: boolean, length: string): string {
-    const helper = scratchHelperName(kind, zeroed);
-    this.scratchHelpers.add(helper);
-    return `${helper}(${this.scratchName}?.${this.keep(this.nameOf(array), kind)}, ${length})`;
+    this.scratchKinds[zeroed ? "zeroed" : "reused"].add(kind);
+    return `${scratchHelperName(kind, zeroed)}(${this.scratchName}?.${this.keep(this.nameOf(array), kind)}, ${length})`;
   }
 
   // ----- analysis: where values are defined and used, and which are printed inline -----

@@ -6,7 +6,7 @@
 import path from "node:path";
 import prettier from "prettier";
 import type { ExternalReference } from "../frontend/derivatives.js";
-import { growerName } from "./emit.js";
+import { growerName, scratchHelperName } from "./emit.js";
 
 export interface ModuleFunction {
   sourceName: string;
@@ -22,8 +22,8 @@ export interface ModuleFunction {
   growableStackKinds: ReadonlySet<string>;
   /** The module-level variable keeping the function's scratch arrays between calls, if any. */
   scratchDeclaration?: string;
-  /** The functions (`zeroedFloat64Array`, ...) the function allocates its scratch arrays with. */
-  scratchHelpers: ReadonlySet<string>;
+  /** Typed-array kinds of the kept arrays, by whether they are zeroed: each needs its helper. */
+  scratchKinds: { reused: ReadonlySet<string>; zeroed: ReadonlySet<string> };
 }
 
 /** The function a growable stack of this kind calls when it is full. Generated modules carry
@@ -40,13 +40,11 @@ function growerDeclaration(kind: string): string {
 }
 
 /** The function returning a gradient function's array from its last call, when its length fits
- * (zeroed, for `zeroed...`), or a new one: `reusedFloat64Array`, `zeroedFloat64Array`. */
-function scratchHelperDeclaration(name: string): string {
-  const zeroed = name.startsWith("zeroed");
-  const kind = name.replace(/^(zeroed|reused)/, "");
+ * (zeroed, or as it was), or a new one: `zeroedFloat64Array`, `reusedFloat64Array`. */
+function scratchHelperDeclaration(kind: string, zeroed: boolean): string {
   return [
     `/** \`previous\`${zeroed ? " zeroed" : ""} if it holds \`length\` elements, else a new ${kind}. */`,
-    `function ${name}(previous: ${kind} | undefined, length: number): ${kind} {`,
+    `function ${scratchHelperName(kind, zeroed)}(previous: ${kind} | undefined, length: number): ${kind} {`,
     `  return previous !== undefined && previous.length === length ? previous${zeroed ? ".fill(0)" : ""} : new ${kind}(length);`,
     "}",
   ].join("\n");
@@ -93,8 +91,12 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
   });
   const references = referenceLines(outputPath, functions.flatMap((f) => f.references));
   const preamble = [references.join("\n"), declarations.join("\n")].filter((text) => text.length > 0);
-  const growers = [...new Set(functions.flatMap((f) => [...f.growableStackKinds]))].sort().map(growerDeclaration);
-  const scratchHelpers = [...new Set(functions.flatMap((f) => [...f.scratchHelpers]))].sort().map(scratchHelperDeclaration);
+  const kinds = (of: (f: ModuleFunction) => ReadonlySet<string>) => [...new Set(functions.flatMap((f) => [...of(f)]))].sort();
+  const growers = kinds((f) => f.growableStackKinds).map(growerDeclaration);
+  const scratchHelpers = [
+    ...kinds((f) => f.scratchKinds.reused).map((kind) => scratchHelperDeclaration(kind, false)),
+    ...kinds((f) => f.scratchKinds.zeroed).map((kind) => scratchHelperDeclaration(kind, true)),
+  ];
   const sections = [header, ...preamble, ...body, ...growers, ...scratchHelpers];
   // The file path tells prettier the text is .ts, not .tsx: otherwise it first looks for JSX
   // with a regular expression whose time grows with the square of the file's size. Babel's
