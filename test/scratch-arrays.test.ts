@@ -25,11 +25,28 @@ test("the same call twice gives the same gradient, bit for bit: kept adjoints ar
   expect(Array.from(renormaliseGrad(v, weights).grad.v)).toEqual(first);
 });
 
-test("a call of another size in between changes nothing: kept arrays are reused only at their size", () => {
-  const first = plain(softPeakOfWalkGrad(walk(4), -0.2, 0.8));
-  plain(softPeakOfWalkGrad(walk(9), 1.1, 2.5));
-  plain(softPeakOfWalkGrad(walk(2), 0.7, 0.5));
-  expect(plain(softPeakOfWalkGrad(walk(4), -0.2, 0.8))).toEqual(first);
+test("calls of several sizes in turn each get their own gradient: kept arrays are reused only at their size", () => {
+  // softPeakOfWalk = scale log(sum_i exp(level_i / scale)), level_i = start + steps[0] + ... + steps[i - 1]
+  const expected = (steps: number[], start: number, scale: number) => {
+    const levels = [start];
+    for (const step of steps) levels.push(levels.at(-1)! + step);
+    const sum = levels.reduce((s, level) => s + Math.exp(level / scale), 0);
+    const weights = levels.map((level) => Math.exp(level / scale) / sum);
+    return {
+      value: scale * Math.log(sum),
+      steps: steps.map((_, j) => weights.slice(j + 1).reduce((s, w) => s + w, 0)),
+      start: 1,
+      scale: Math.log(sum) - weights.reduce((s, w, i) => s + (w * levels[i]!) / scale, 0),
+    };
+  };
+  for (const [n, start, scale] of [[4, -0.2, 0.8], [9, 1.1, 2.5], [2, 0.7, 0.5], [4, -0.2, 0.8], [9, 0.3, 1.5]] as const) {
+    const actual = plain(softPeakOfWalkGrad(walk(n), start, scale));
+    const reference = expected(walk(n), start, scale);
+    expect(actual.value).toBeCloseTo(reference.value, 12);
+    expect(actual.start).toBeCloseTo(reference.start, 12);
+    expect(actual.scale).toBeCloseTo(reference.scale, 12);
+    actual.steps.forEach((g, j) => expect(g, `n = ${n}, steps[${j}]`).toBeCloseTo(reference.steps[j]!, 12));
+  }
 });
 
 test("a gradient that calls itself (a determinant by minors) keeps each call's arrays apart", () => {
