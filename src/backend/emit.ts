@@ -82,8 +82,7 @@ export function growerName(kind: string): string {
 /**
  * The module-level function that returns the array a gradient function kept from its last call
  * when it has the length needed (zeroed, for an adjoint or a zero-filled array), else a new one
- * (see backend/module.ts):
- * `reusedFloat64Array`, `zeroedFloat64Array`.
+ * (see backend/module.ts): `reusedFloat64Array`, `zeroedFloat64Array`.
  */
 export function scratchHelperName(kind: string, zeroed: boolean): string {
   return `${zeroed ? "zeroed" : "reused"}${kind}`;
