@@ -129,9 +129,10 @@ export class FunctionEmitter {
   /** The typed-array kinds of the growable stacks the function pushes onto (see `growerName`). */
   readonly growableStackKinds = new Set<string>();
   /** The module-level variable keeping the scratch arrays between calls, declared before the
-   * function (see `scratchArrays`), and the helpers their allocations call. */
+   * function (see `keptBetweenCalls`). */
   scratchDeclaration?: string;
-  /** The typed-array kinds of the kept arrays, by whether their helper zeroes them (see `scratchHelperName`). */
+  /** The typed-array kinds of the kept arrays, by whether their helper zeroes them
+   * (see `scratchHelperName`). */
   readonly scratchKinds = { reused: new Set<string>(), zeroed: new Set<string>() };
   /** The allocations kept between calls, the local holding the last call's, and each kept array's
    * name and type. */
