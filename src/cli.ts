@@ -99,8 +99,13 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (values.check) {
-      const stale = result.files.filter((f) => !existsSync(f.outputPath) || readFileSync(f.outputPath, "utf8") !== f.text);
-      for (const f of stale) process.stderr.write(`adjoint: ${displayPath(f.outputPath)} is ${existsSync(f.outputPath) ? "out of date" : "missing"}\n`);
+      const stale = result.files.filter(
+        (f) => !existsSync(f.outputPath) || readFileSync(f.outputPath, "utf8") !== f.text,
+      );
+      for (const f of stale)
+        process.stderr.write(
+          `adjoint: ${displayPath(f.outputPath)} is ${existsSync(f.outputPath) ? "out of date" : "missing"}\n`,
+        );
       return stale.length > 0 ? 1 : 0;
     }
     for (const file of result.files) {
@@ -134,7 +139,9 @@ async function regenerate(files: string[], options: { outDir?: string }): Promis
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
   for (const file of files) {
     const compiled = result.files.find((f) => f.source === path.resolve(file));
-    const errors = result.diagnostics.filter((d) => d.severity === "error" && d.file === displayPath(path.resolve(file))).length;
+    const errors = result.diagnostics.filter(
+      (d) => d.severity === "error" && d.file === displayPath(path.resolve(file)),
+    ).length;
     if (!compiled) {
       const what = errors === 0 ? "nothing to generate" : `${errors} error${errors === 1 ? "" : "s"}`;
       process.stdout.write(`adjoint: ${displayPath(path.resolve(file))}: ${what}; its generated file is unchanged\n`);

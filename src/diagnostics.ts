@@ -45,7 +45,8 @@ export class DiagnosticError extends Error {
 /** `file.ts:3:14 - error AD1004: message`, the source line, a caret, and the hint. */
 export function formatDiagnostic(d: Diagnostic): string {
   const gutter = String(d.line);
-  const caretLine = " ".repeat(gutter.length) + "   " + d.sourceLine.slice(0, d.column - 1).replace(/[^\t]/g, " ") + "^";
+  const caretLine =
+    " ".repeat(gutter.length) + "   " + d.sourceLine.slice(0, d.column - 1).replace(/[^\t]/g, " ") + "^";
   return [
     `${d.file}:${d.line}:${d.column} - ${d.severity} ${d.code}: ${d.message}`,
     "",

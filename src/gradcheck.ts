@@ -109,10 +109,17 @@ function sameShape(gradient: unknown, argument: unknown): boolean {
   if (typeof argument === "number") return typeof gradient === "number";
   if (ArrayBuffer.isView(argument) || Array.isArray(argument)) {
     const [g, a] = [gradient as ArrayLike<unknown>, argument as ArrayLike<unknown>];
-    return (ArrayBuffer.isView(g) || Array.isArray(g)) && g.length === a.length && Array.from(a).every((v, i) => sameShape(g[i], v));
+    return (
+      (ArrayBuffer.isView(g) || Array.isArray(g)) &&
+      g.length === a.length &&
+      Array.from(a).every((v, i) => sameShape(g[i], v))
+    );
   }
   if (isObject(argument)) {
-    return isObject(gradient) && Object.keys(gradient).every((key) => key in argument && sameShape(gradient[key], argument[key]));
+    return (
+      isObject(gradient) &&
+      Object.keys(gradient).every((key) => key in argument && sameShape(gradient[key], argument[key]))
+    );
   }
   return false;
 }
@@ -142,7 +149,9 @@ export function gradcheck<F extends (...args: never[]) => unknown>(
   const vjp = "cotangent" in options;
   const primal = f as unknown as (...a: unknown[]) => unknown;
   // A VJP is the gradient of v . f: that is the function finite differences take apart.
-  const call = vjp ? (...a: unknown[]) => dot(options.cotangent, primal(...a)) : (primal as (...a: unknown[]) => number);
+  const call = vjp
+    ? (...a: unknown[]) => dot(options.cotangent, primal(...a))
+    : (primal as (...a: unknown[]) => number);
   const given = args as unknown[];
   const before = given.map(copy);
   const extra = vjp ? [copy(options.cotangent)] : [];
@@ -157,12 +166,17 @@ export function gradcheck<F extends (...args: never[]) => unknown>(
     if (position < 0) throw new Error(`gradcheck: no parameter named '${parameter}' (pass options.names)`);
     shapeMatches &&= sameShape(generated, before[position]);
     for (const index of coordinates(generated)) {
-      const numeric = centralDifference((x) => {
-        const perturbed = before.map(copy);
-        if (index.length === 0) perturbed[position] = x;
-        else (at(perturbed[position], index.slice(0, -1)) as Record<string | number, number>)[index[index.length - 1]!] = x;
-        return call(...perturbed);
-      }, at(before[position], index) as number);
+      const numeric = centralDifference(
+        (x) => {
+          const perturbed = before.map(copy);
+          if (index.length === 0) perturbed[position] = x;
+          else
+            (at(perturbed[position], index.slice(0, -1)) as Record<string | number, number>)[index[index.length - 1]!] =
+              x;
+          return call(...perturbed);
+        },
+        at(before[position], index) as number,
+      );
       const entry = { parameter, index, generated: at(generated, index) as number, numeric, error: 0 };
       entry.error = relativeError(entry.generated, numeric);
       checked++;

@@ -107,7 +107,10 @@ function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: strin
 
 /** The source's parameters, with how their arrays are stored. */
 function generatedParams(params: Param[]): GeneratedParam[] {
-  const shape = (p: Param): ArrayShape => ({ ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}), ...(p.rowKind ? { rowKind: p.rowKind } : {}) });
+  const shape = (p: Param): ArrayShape => ({
+    ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
+    ...(p.rowKind ? { rowKind: p.rowKind } : {}),
+  });
   return sourceParams(params).map(({ name, params: group, object }) =>
     object
       ? {
@@ -179,7 +182,9 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     const fileDiagnostics: Diagnostic[] = [];
     const found = findDifferentiableFunctions(sourceFile);
     const generatedNames = found.flatMap((f) =>
-      f instanceof DiagnosticError ? [] : [`${f.name}Grad`, `${f.name}Vjp`, `${f.name}GradScratch`, `${f.name}VjpScratch`],
+      f instanceof DiagnosticError
+        ? []
+        : [`${f.name}Grad`, `${f.name}Vjp`, `${f.name}GradScratch`, `${f.name}VjpScratch`],
     );
     for (const entry of found) {
       if (entry instanceof DiagnosticError) {
@@ -211,7 +216,11 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     compiled.push({
       source: sourceFile.fileName,
       outputPath,
-      text: await formatModule(sourceFile.fileName, outputPath, functions.map((f) => f.module)),
+      text: await formatModule(
+        sourceFile.fileName,
+        outputPath,
+        functions.map((f) => f.module),
+      ),
       functions: functions.map((f) => f.generated),
       ir: functions.map((f) => f.ir).join("\n"),
     });

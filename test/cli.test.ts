@@ -24,7 +24,11 @@ interface Run {
 }
 
 function adjoint(...args: string[]): Run {
-  const run = spawnSync(process.execPath, ["bin/adjoint.js", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  const run = spawnSync(process.execPath, ["bin/adjoint.js", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   if (run.error) throw run.error;
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -84,7 +88,8 @@ describe("information", () => {
     const run = adjoint("--help");
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^Usage: adjoint \[options\] <files\.\.\.>/);
-    for (const option of ["--out-dir", "--check", "--dump-ir", "--version", "--help"]) expect(run.stdout).toContain(option);
+    for (const option of ["--out-dir", "--check", "--dump-ir", "--version", "--help"])
+      expect(run.stdout).toContain(option);
     expect(run.stderr).toBe("");
   });
 
@@ -243,7 +248,9 @@ export function cube(x: number): number {
     const input = path.join(dir, "page.ts");
     const run = adjoint(input);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${input}:3:3 - error AD1002: TS2552: Cannot find name 'documnt'. Did you mean 'document'?`);
+    expect(run.stderr).toContain(
+      `${input}:3:3 - error AD1002: TS2552: Cannot find name 'documnt'. Did you mean 'document'?`,
+    );
     expect(listing(dir)).toEqual(["page.ts"]);
   });
 

@@ -30,7 +30,9 @@ const fileLevelCodes: ReadonlySet<DiagnosticCode> = new Set(["AD1001", "AD1002",
 
 /** The names a function can be marked under: declarations and `const name = ...`. */
 function functionNamesIn(source: string): string[] {
-  return [...source.matchAll(/(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=)/g)].map((m) => (m[1] ?? m[2])!);
+  return [...source.matchAll(/(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=)/g)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
 }
 
 test("there are error fixtures", () => {
@@ -38,7 +40,9 @@ test("there are error fixtures", () => {
 });
 
 test("every error fixture is named after a known code", () => {
-  const unknown = errorFixtures.filter((name) => !/^ad\d{4}-[a-z0-9-]+$/.test(name) || !(codeOfFolder(name) in diagnosticCodes));
+  const unknown = errorFixtures.filter(
+    (name) => !/^ad\d{4}-[a-z0-9-]+$/.test(name) || !(codeOfFolder(name) in diagnosticCodes),
+  );
   expect(unknown).toEqual([]);
 });
 
@@ -70,7 +74,9 @@ describe.each(errorFixtures)("%s", (name) => {
       writeFileSync(expectedFile, actual);
       return;
     }
-    expect(existsSync(expectedFile), `${name}/expected.txt exists (run with UPDATE_FIXTURES=1 to create it)`).toBe(true);
+    expect(existsSync(expectedFile), `${name}/expected.txt exists (run with UPDATE_FIXTURES=1 to create it)`).toBe(
+      true,
+    );
     expect(actual).toBe(readFileSync(expectedFile, "utf8"));
   });
 

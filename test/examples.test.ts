@@ -39,5 +39,7 @@ test("the README's usage comment states the generated gradient's actual output",
   const { rosenbrockGrad } = await import(examples("model.grad.ts"));
   const { value, grad } = rosenbrockGrad(-1.2, 1);
   const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-  expect(readme).toContain(`// value = ${Number(value.toFixed(10))}, grad = { x: ${Number(grad.x.toFixed(10))}, y: ${Number(grad.y.toFixed(10))} }`);
+  expect(readme).toContain(
+    `// value = ${Number(value.toFixed(10))}, grad = { x: ${Number(grad.x.toFixed(10))}, y: ${Number(grad.y.toFixed(10))} }`,
+  );
 });

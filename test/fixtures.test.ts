@@ -9,7 +9,14 @@ import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { CompileResult } from "../src/index.js";
 import { checkGradients } from "./support/gradient-check.js";
-import { compileFixtures, expectGolden, fixturesRoot, gradientFixtures, inputOf, pointsOf } from "./support/fixtures.js";
+import {
+  compileFixtures,
+  expectGolden,
+  fixturesRoot,
+  gradientFixtures,
+  inputOf,
+  pointsOf,
+} from "./support/fixtures.js";
 
 let result: CompileResult;
 
@@ -19,10 +26,10 @@ beforeAll(async () => {
 
 const compiledFile = (name: string) => {
   const file = result.files.find((f) => f.source === inputOf(fixturesRoot, name));
-  if (!file) throw new Error(`fixture ${name} did not compile:\n${result.diagnostics.map((d) => d.message).join("\n")}`);
+  if (!file)
+    throw new Error(`fixture ${name} did not compile:\n${result.diagnostics.map((d) => d.message).join("\n")}`);
   return file;
 };
-
 
 test("every fixture compiles without diagnostics", () => {
   expect(result.diagnostics).toEqual([]);
@@ -45,6 +52,11 @@ describe.each(gradientFixtures)("%s", (name) => {
 
   test("gradients agree with finite differences", async () => {
     const folder = path.join(fixturesRoot, name);
-    await checkGradients(inputOf(fixturesRoot, name), path.join(folder, "input.grad.ts"), compiledFile(name).functions, pointsOf(name));
+    await checkGradients(
+      inputOf(fixturesRoot, name),
+      path.join(folder, "input.grad.ts"),
+      compiledFile(name).functions,
+      pointsOf(name),
+    );
   });
 });

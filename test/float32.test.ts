@@ -29,7 +29,10 @@ async function gradientOf(type: string) {
   expect(diagnostics).toEqual([]);
   writeFileSync(files[0]!.outputPath, files[0]!.text);
   const module = await import(pathToFileURL(files[0]!.outputPath).href);
-  return module.energyGrad as (x: Float32Array | Float64Array, k: number) => { value: number; grad: { x: Float32Array | Float64Array; k: number } };
+  return module.energyGrad as (
+    x: Float32Array | Float64Array,
+    k: number,
+  ) => { value: number; grad: { x: Float32Array | Float64Array; k: number } };
 }
 
 test("a Float32Array parameter gets a Float32Array gradient equal to the float64 one", async () => {

@@ -38,7 +38,9 @@ function mismatch(ours: unknown, reference: unknown, where = "output"): string |
   if (typeof reference === "number") {
     if (typeof ours !== "number") return `${where}: expected a number, got ${JSON.stringify(ours)?.slice(0, 80)}`;
     const error = Math.abs(ours - reference) / Math.max(1, Math.abs(ours) + Math.abs(reference));
-    return error <= 1e-4 ? undefined : `${where}: ${ours} vs reference ${reference} (relative error ${error.toExponential(2)})`;
+    return error <= 1e-4
+      ? undefined
+      : `${where}: ${ours} vs reference ${reference} (relative error ${error.toExponential(2)})`;
   }
   if (Array.isArray(reference)) {
     if (!Array.isArray(ours)) return `${where}: expected an array, got ${typeof ours}`;
@@ -53,9 +55,14 @@ function mismatch(ours: unknown, reference: unknown, where = "output"): string |
     if (ours === null || typeof ours !== "object" || Array.isArray(ours)) return `${where}: expected an object`;
     const keys = Object.keys(reference).sort();
     const ourKeys = Object.keys(ours).sort();
-    if (JSON.stringify(keys) !== JSON.stringify(ourKeys)) return `${where}: keys ${ourKeys.join(",")}, reference ${keys.join(",")}`;
+    if (JSON.stringify(keys) !== JSON.stringify(ourKeys))
+      return `${where}: keys ${ourKeys.join(",")}, reference ${keys.join(",")}`;
     for (const key of keys) {
-      const m = mismatch((ours as Record<string, unknown>)[key], (reference as Record<string, unknown>)[key], `${where}.${key}`);
+      const m = mismatch(
+        (ours as Record<string, unknown>)[key],
+        (reference as Record<string, unknown>)[key],
+        `${where}.${key}`,
+      );
       if (m) return m;
     }
     return undefined;
@@ -166,7 +173,9 @@ describe("GradBench protocol", () => {
   }, 60_000);
 
   it("answers other kinds with the id alone", async () => {
-    expect(await tool.handleMessage(JSON.stringify({ id: 6, kind: "analysis", of: 4, valid: true }))).toEqual({ id: 6 });
+    expect(await tool.handleMessage(JSON.stringify({ id: 6, kind: "analysis", of: 4, valid: true }))).toEqual({
+      id: 6,
+    });
   });
 
   it("runs min_runs times, one evaluate timing per run", async () => {

@@ -31,7 +31,13 @@ function fn(build: (b: Builder, x: Value, y: Value) => Value[]): IRFunction {
 }
 
 /** Appends `if cond { then } else { otherwise }` with one result per yielded value. */
-function ifOp(b: Builder, cond: Value, then: (r: Region) => Value[], otherwise: (r: Region) => Value[], resultNames: string[] = []) {
+function ifOp(
+  b: Builder,
+  cond: Value,
+  then: (r: Region) => Value[],
+  otherwise: (r: Region) => Value[],
+  resultNames: string[] = [],
+) {
   const thenRegion = emptyRegion();
   const elseRegion = emptyRegion();
   thenRegion.yields = b.inRegion(thenRegion, () => then(thenRegion));
@@ -86,7 +92,12 @@ describe("verifier", () => {
     const f = fn((b, x, y) => {
       const s = b.emit("sin", [x], "number", undefined, "s");
       const cond = b.emit("gt", [x, y], "boolean");
-      const branch = ifOp(b, cond, () => [b.emit("mul", [s, y], "number")], () => [s]);
+      const branch = ifOp(
+        b,
+        cond,
+        () => [b.emit("mul", [s, y], "number")],
+        () => [s],
+      );
       return branch.results;
     });
     expect(() => verifyFunction(f)).not.toThrow();
@@ -145,7 +156,12 @@ describe("verifier", () => {
   test("rejects an if whose regions yield the wrong number of values", () => {
     const f = fn((b, x, y) => {
       const cond = b.emit("lt", [x, y], "boolean");
-      const branch = ifOp(b, cond, () => [x], () => [y]);
+      const branch = ifOp(
+        b,
+        cond,
+        () => [x],
+        () => [y],
+      );
       branch.regions[1]!.yields = []; // the else region yields nothing for the one result
       return branch.results;
     });
@@ -166,7 +182,13 @@ describe("printer", () => {
       const scaled = b.emit("mul", [x, two], "number", undefined, "x");
       b.loc = undefined;
       const less = b.emit("lt", [scaled, y], "boolean");
-      const branch = ifOp(b, less, () => [b.emit("sin", [scaled], "number")], () => [y], ["r"]);
+      const branch = ifOp(
+        b,
+        less,
+        () => [b.emit("sin", [scaled], "number")],
+        () => [y],
+        ["r"],
+      );
       return branch.results;
     });
     expect(printFunction(f)).toBe(

@@ -71,7 +71,8 @@ describe("settled reads", () => {
     const a = 0.7;
     const scaled = x.map((v) => Math.exp(a * v));
     const s = [0];
-    for (let r = 0; r < 3; r++) for (let i = 0; i < x.length; i++) s.push(s.at(-1)! + Math.sin(scaled[i]! * s.at(-1)! + r));
+    for (let r = 0; r < 3; r++)
+      for (let i = 0; i < x.length; i++) s.push(s.at(-1)! + Math.sin(scaled[i]! * s.at(-1)! + r));
     const dscaled = new Float64Array(x.length);
     let ds = 1;
     for (let r = 2; r >= 0; r--) {

@@ -69,9 +69,16 @@ test("the gradient of rosenbrock", () => {
 `,
   });
   // The outer Vitest's variables would make the inner one think it runs inside a worker.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "FORCE_COLOR"));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "FORCE_COLOR"),
+  );
   const vitest = path.join(root, "node_modules/vitest/vitest.mjs");
-  const run = spawnSync(process.execPath, [vitest, "run"], { cwd: dir, env: { ...env, NO_COLOR: "1" }, encoding: "utf8", timeout: 60_000 });
+  const run = spawnSync(process.execPath, [vitest, "run"], {
+    cwd: dir,
+    env: { ...env, NO_COLOR: "1" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   expect(run.stdout + run.stderr).toMatch(/Tests\s+1 passed/);
   expect(run.status).toBe(0);
   // `vitest run` does not watch: it leaves the project's files alone.

@@ -42,7 +42,14 @@ const square = `export function square(v: number): number {
  * so its generated module imports `./soft.js`; `bad` calls a function without a derivative. */
 const project: Record<string, string> = {
   "tsconfig.json": JSON.stringify({
-    compilerOptions: { strict: true, target: "ES2022", module: "ESNext", moduleResolution: "Bundler", skipLibCheck: true, noEmit: true },
+    compilerOptions: {
+      strict: true,
+      target: "ES2022",
+      module: "ESNext",
+      moduleResolution: "Bundler",
+      skipLibCheck: true,
+      noEmit: true,
+    },
   }),
   // Outside the project's directory, which webpack watches as a whole: only the plugin's
   // watch files make a bundler see its change.
@@ -175,7 +182,11 @@ function webpackResult(dir: string, error: Error | null, stats: webpack.Stats | 
 }
 
 /** Rollup's and Rolldown's watchers report in the same events. */
-function onBundleEnd(watcher: rollup.RollupWatcher | rolldown.RolldownWatcher, file: string, built: (result: Built) => void): void {
+function onBundleEnd(
+  watcher: rollup.RollupWatcher | rolldown.RolldownWatcher,
+  file: string,
+  built: (result: Built) => void,
+): void {
   watcher.on("event", (event) => {
     if (event.code === "BUNDLE_END") void event.result.close().then(() => built(file));
     if (event.code === "ERROR") built(new Error(event.error.message));
@@ -190,7 +201,10 @@ const bundlers: Record<string, Bundler> = {
     },
     async watch(dir, entry, built) {
       const options = viteOptions(dir, entry);
-      const watcher = (await vite.build({ ...options, build: { ...options.build, watch: {} } })) as rolldown.RolldownWatcher;
+      const watcher = (await vite.build({
+        ...options,
+        build: { ...options.build, watch: {} },
+      })) as rolldown.RolldownWatcher;
       onBundleEnd(watcher, path.join(dir, "out/vite/vite.mjs"), built);
       return () => watcher.close();
     },
@@ -205,7 +219,11 @@ const bundlers: Record<string, Bundler> = {
     },
     async watch(dir, entry, built) {
       const file = path.join(dir, "out/rollup.mjs");
-      const watcher = rollup.watch({ input: path.join(dir, entry), plugins: [adjointRollup(), stripTypes], output: { file, format: "es" } });
+      const watcher = rollup.watch({
+        input: path.join(dir, entry),
+        plugins: [adjointRollup(), stripTypes],
+        output: { file, format: "es" },
+      });
       onBundleEnd(watcher, file, built);
       return () => watcher.close();
     },
@@ -213,12 +231,26 @@ const bundlers: Record<string, Bundler> = {
   rolldown: {
     async build(dir, entry) {
       const file = path.join(dir, "out/rolldown.mjs");
-      await rolldown.build({ cwd: dir, input: path.join(dir, entry), platform: "node", logLevel: "silent", plugins: [adjointRolldown()], output: { file, format: "es" } });
+      await rolldown.build({
+        cwd: dir,
+        input: path.join(dir, entry),
+        platform: "node",
+        logLevel: "silent",
+        plugins: [adjointRolldown()],
+        output: { file, format: "es" },
+      });
       return file;
     },
     async watch(dir, entry, built) {
       const file = path.join(dir, "out/rolldown.mjs");
-      const watcher = rolldown.watch({ cwd: dir, input: path.join(dir, entry), platform: "node", logLevel: "silent", plugins: [adjointRolldown()], output: { file, format: "es" } });
+      const watcher = rolldown.watch({
+        cwd: dir,
+        input: path.join(dir, entry),
+        platform: "node",
+        logLevel: "silent",
+        plugins: [adjointRolldown()],
+        output: { file, format: "es" },
+      });
       onBundleEnd(watcher, file, built);
       return () => watcher.close();
     },
@@ -234,7 +266,10 @@ const bundlers: Record<string, Bundler> = {
       const options = esbuildOptions(dir, entry, { write: true });
       const report: esbuild.Plugin = {
         name: "report",
-        setup: (build) => build.onEnd((result) => built(result.errors.length > 0 ? new Error(result.errors[0]!.text) : options.outfile!)),
+        setup: (build) =>
+          build.onEnd((result) =>
+            built(result.errors.length > 0 ? new Error(result.errors[0]!.text) : options.outfile!),
+          ),
       };
       const context = await esbuild.context({ ...options, plugins: [...options.plugins!, report] });
       await context.watch();
@@ -253,7 +288,9 @@ const bundlers: Record<string, Bundler> = {
     },
     async watch(dir, entry, built) {
       const compiler = webpackCompiler(dir, entry);
-      const watching = compiler.watch({ aggregateTimeout: 50 }, (error, stats) => built(webpackResult(dir, error, stats)));
+      const watching = compiler.watch({ aggregateTimeout: 50 }, (error, stats) =>
+        built(webpackResult(dir, error, stats)),
+      );
       return () => new Promise((resolve) => watching!.close(() => resolve()));
     },
   },
@@ -312,7 +349,11 @@ describe.each(Object.keys(bundlers))("%s", (name) => {
 describe("vite dev server", () => {
   test("serves a gradient module by the URL the browser asks for, writing nothing when asked not to", async () => {
     const dir = workspace();
-    const server = await vite.createServer({ ...viteOptions(dir, "main.ts", { write: false }), server: { middlewareMode: true, ws: false }, appType: "custom" });
+    const server = await vite.createServer({
+      ...viteOptions(dir, "main.ts", { write: false }),
+      server: { middlewareMode: true, ws: false },
+      appType: "custom",
+    });
     try {
       const served = await server.transformRequest("/soft.grad.ts");
       expect(served?.code).toContain("export function smoothGrad(x)");
@@ -325,13 +366,21 @@ describe("vite dev server", () => {
   test("regenerates a module when its source changes, and writes it for editors", async () => {
     const dir = workspace();
     writeFileSync(path.join(dir, "lib.ts"), `export { energyGrad } from "./model.grad";\n`);
-    const server = await vite.createServer({ ...viteOptions(dir, "lib.ts"), server: { middlewareMode: true, ws: false }, appType: "custom" });
+    const server = await vite.createServer({
+      ...viteOptions(dir, "lib.ts"),
+      server: { middlewareMode: true, ws: false },
+      appType: "custom",
+    });
     try {
-      const energyAt = async () => ((await server.ssrLoadModule("/lib.ts")) as { energyGrad: (x: number, y: number) => unknown }).energyGrad(2, 5);
+      const energyAt = async () =>
+        ((await server.ssrLoadModule("/lib.ts")) as { energyGrad: (x: number, y: number) => unknown }).energyGrad(2, 5);
       expect(await energyAt()).toEqual(expected.energy);
       expect(existsSync(path.join(dir, "model.grad.ts"))).toBe(true);
       writeFileSync(path.join(dir, "model.ts"), project["model.ts"]!.replace("3 * y", "4 * y"));
-      await vi.waitFor(async () => expect(await energyAt()).toEqual({ value: 40, grad: { x: 20, y: 8 } }), { timeout: 20_000, interval: 100 });
+      await vi.waitFor(async () => expect(await energyAt()).toEqual({ value: 40, grad: { x: 20, y: 8 } }), {
+        timeout: 20_000,
+        interval: 100,
+      });
     } finally {
       await server.close();
     }
@@ -343,7 +392,11 @@ test("a module is compiled again only when the text of one of its inputs changes
   const plugin = unplugin.raw(undefined, { framework: "rollup", versions: {} });
   const load = plugin.load as { handler: (this: unknown, id: string) => Promise<{ code: string }> };
   const watchFiles = new Set<string>();
-  const context = { addWatchFile: (file: string) => watchFiles.add(file), error: (e: unknown) => expect.fail(String(e)), warn: () => {} };
+  const context = {
+    addWatchFile: (file: string) => watchFiles.add(file),
+    error: (e: unknown) => expect.fail(String(e)),
+    warn: () => {},
+  };
   const id = path.join(dir, "model.grad.ts");
   const compilations = () => vi.mocked(compile).mock.calls.length;
   const before = compilations();

@@ -14,11 +14,39 @@ import { partialDerivative, relativeError } from "./support/finite-differences.j
  * being listed makes the coverage test fail, so that its rule gets looked at.
  */
 const differentiable = [
-  "add", "sub", "mul", "div", "mod", "pow", "neg",
-  "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
-  "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-  "exp", "expm1", "log", "log1p", "log2", "log10",
-  "sqrt", "cbrt", "hypot", "abs", "min", "max", "select",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "mod",
+  "pow",
+  "neg",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "atan2",
+  "sinh",
+  "cosh",
+  "tanh",
+  "asinh",
+  "acosh",
+  "atanh",
+  "exp",
+  "expm1",
+  "log",
+  "log1p",
+  "log2",
+  "log10",
+  "sqrt",
+  "cbrt",
+  "hypot",
+  "abs",
+  "min",
+  "max",
+  "select",
 ];
 const piecewiseConstant = ["floor", "ceil", "round", "trunc", "sign"];
 const booleanValued = ["lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "truthy"];
@@ -67,7 +95,9 @@ function seedOf(text: string): number {
 
 /** The argument counts a primitive is tested at: its arity, or 1 to 3 arguments if variadic. */
 function argumentCounts(p: Primitive): number[] {
-  return typeof p.arity === "number" ? [p.arity] : [1, 2, 3].filter((n) => n >= (p.arity as { atLeast: number }).atLeast);
+  return typeof p.arity === "number"
+    ? [p.arity]
+    : [1, 2, 3].filter((n) => n >= (p.arity as { atLeast: number }).atLeast);
 }
 
 type Interval = readonly [number, number];
@@ -104,9 +134,7 @@ function samplePoints(p: Primitive, box: Interval[], seed: string): number[][] {
   const points: number[][] = [];
   for (let attempt = 0; points.length < SAMPLES_PER_BOX; attempt++) {
     if (attempt > 1000) throw new Error(`no smooth sample point found for ${seed}`);
-    const point = box.map(([low, high], j) =>
-      isCondition(p, j) ? points.length % 2 : low + (high - low) * random(),
-    );
+    const point = box.map(([low, high], j) => (isCondition(p, j) ? points.length % 2 : low + (high - low) * random()));
     if (smoothAt(p.name, point)) points.push(point);
   }
   return points;

@@ -39,7 +39,13 @@ test("calls of several sizes in turn each get their own gradient: kept arrays ar
       scale: Math.log(sum) - weights.reduce((s, w, i) => s + (w * levels[i]!) / scale, 0),
     };
   };
-  for (const [n, start, scale] of [[4, -0.2, 0.8], [9, 1.1, 2.5], [2, 0.7, 0.5], [4, -0.2, 0.8], [9, 0.3, 1.5]] as const) {
+  for (const [n, start, scale] of [
+    [4, -0.2, 0.8],
+    [9, 1.1, 2.5],
+    [2, 0.7, 0.5],
+    [4, -0.2, 0.8],
+    [9, 0.3, 1.5],
+  ] as const) {
     const actual = plain(softPeakOfWalkGrad(walk(n), start, scale));
     const reference = expected(walk(n), start, scale);
     expect(actual.value).toBeCloseTo(reference.value, 12);

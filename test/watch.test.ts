@@ -61,7 +61,10 @@ test("regenerates on change, one line per file, through a syntax error, until Ct
   child.stderr.on("data", (data) => (stderr += data));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const printed = (text: string, times = 1) =>
-    vi.waitFor(() => expect(stdout.split("\n").filter((line) => line === text)).toHaveLength(times), { timeout: 20_000, interval: 50 });
+    vi.waitFor(() => expect(stdout.split("\n").filter((line) => line === text)).toHaveLength(times), {
+      timeout: 20_000,
+      interval: 50,
+    });
   const grad = path.join(dir, "model.grad.ts");
 
   await printed("adjoint: watching for changes; Ctrl-C to stop");

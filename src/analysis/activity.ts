@@ -37,7 +37,8 @@ function flowOf(op: Op): Flow {
 function flowingOperands(op: Op): Value[] {
   if (op.opcode === "array.get" || op.opcode === "array.row") return [op.operands[0]!];
   if (op.opcode === "array.new") return [op.operands[1]!];
-  if (op.opcode === "call" && op.attrs.partials !== undefined) return op.operands.filter((_, i) => (op.attrs.partials as readonly string[])[i] !== "");
+  if (op.opcode === "call" && op.attrs.partials !== undefined)
+    return op.operands.filter((_, i) => (op.attrs.partials as readonly string[])[i] !== "");
   return op.operands;
 }
 
@@ -52,14 +53,22 @@ export function analyzeActivity(fn: IRFunction): Activity {
     for (const op of region.ops) {
       if (op.opcode === "if") {
         op.regions.forEach(forward);
-        op.results.forEach((result, i) => mark(varied, result, op.regions.some((r) => varied.has(r.yields[i]!))));
+        op.results.forEach((result, i) =>
+          mark(
+            varied,
+            result,
+            op.regions.some((r) => varied.has(r.yields[i]!)),
+          ),
+        );
       } else if (loopParts(op)) {
         const { body, carriedParams, inits, condition } = loopParts(op)!;
         inits.forEach((init, i) => mark(varied, carriedParams[i]!, varied.has(init) || varied.has(body.yields[i]!)));
         condition?.params.forEach((param, i) => mark(varied, param, varied.has(carriedParams[i]!)));
         if (condition) forward(condition);
         forward(body);
-        op.results.forEach((result, i) => mark(varied, result, varied.has(carriedParams[i]!) || varied.has(body.yields[i]!)));
+        op.results.forEach((result, i) =>
+          mark(varied, result, varied.has(carriedParams[i]!) || varied.has(body.yields[i]!)),
+        );
       } else if (op.opcode === "array.set") {
         // Arrays are tracked as a whole: writing a varied value makes the array varied.
         mark(varied, op.operands[0]!, varied.has(op.operands[2]!));
@@ -79,7 +88,9 @@ export function analyzeActivity(fn: IRFunction): Activity {
         }
       } else if (loopParts(op)) {
         const { body, carriedParams, inits } = loopParts(op)!;
-        op.results.forEach((result, j) => mark(useful, body.yields[j]!, useful.has(result) || useful.has(carriedParams[j]!)));
+        op.results.forEach((result, j) =>
+          mark(useful, body.yields[j]!, useful.has(result) || useful.has(carriedParams[j]!)),
+        );
         backward(body);
         inits.forEach((init, j) => mark(useful, init, useful.has(carriedParams[j]!)));
       } else if (op.opcode === "array.set") {
@@ -91,11 +102,11 @@ export function analyzeActivity(fn: IRFunction): Activity {
   };
 
   // Loops carry activity around their back edge, so walk until nothing changes.
-  for (let size = -1; size !== varied.size; ) {
+  for (let size = -1; size !== varied.size;) {
     size = varied.size;
     forward(fn.body);
   }
-  for (let size = -1; size !== useful.size; ) {
+  for (let size = -1; size !== useful.size;) {
     size = useful.size;
     backward(fn.body);
   }
@@ -108,7 +119,11 @@ export function opaqueActiveOps(fn: IRFunction, activity: Activity): Op[] {
   const visit = (region: Region) => {
     for (const op of region.ops) {
       op.regions.forEach(visit);
-      if (flowOf(op) === "opaque" && op.results.some((r) => activity.useful.has(r)) && op.operands.some((v) => activity.varied.has(v))) {
+      if (
+        flowOf(op) === "opaque" &&
+        op.results.some((r) => activity.useful.has(r)) &&
+        op.operands.some((v) => activity.varied.has(v))
+      ) {
         found.push(op);
       }
     }

@@ -51,7 +51,11 @@ export function numberText(value: number): string {
 function gradientType(param: Param): string {
   const arrayType = (kind: string) => (kind === "Array" ? "number[]" : kind);
   if (param.rowKind !== undefined) return `${arrayType(param.rowKind)}[]`;
-  if (param.elementFields !== undefined) return `${nestedObjectText(param.elementFields.map((f) => [f, "number"]), "; ")}[]`;
+  if (param.elementFields !== undefined)
+    return `${nestedObjectText(
+      param.elementFields.map((f) => [f, "number"]),
+      "; ",
+    )}[]`;
   return param.arrayKind === undefined ? "number" : arrayType(param.arrayKind);
 }
 
@@ -60,7 +64,12 @@ function gradientType(param: Param): string {
 function sourceParamTexts(params: Param[], text: (p: Param) => string, separator: "; " | ", "): [string, string][] {
   return sourceParams(params).map(({ name, params: group, object }) => [
     name,
-    object ? nestedObjectText(group.map((p) => [p.field!.path, text(p)]), separator) : text(group[0]!),
+    object
+      ? nestedObjectText(
+          group.map((p) => [p.field!.path, text(p)]),
+          separator,
+        )
+      : text(group[0]!),
   ]);
 }
 
@@ -165,7 +174,8 @@ export class FunctionEmitter {
     this.keepReadsBeforeReassignment();
     // Top-level constants the function reads keep their names: nothing generated may shadow them.
     for (const { op } of this.definitions.values()) {
-      if (op.opcode === "const" && typeof op.attrs.definedAs === "string") this.namer.claimUserName(String(op.attrs.text));
+      if (op.opcode === "const" && typeof op.attrs.definedAs === "string")
+        this.namer.claimUserName(String(op.attrs.text));
     }
     // An object parameter's leaves read its fields: `p.x`.
     for (const p of fn.params) {
@@ -174,19 +184,32 @@ export class FunctionEmitter {
       this.leafParams.add(p.value);
     }
     const params = sourceParams(fn.params).map(({ name, params: group, object }) => {
-      const type = object ? nestedObjectText(group.map((p) => [p.field!.path, p.typeText]), "; ") : group[0]!.typeText;
+      const type = object
+        ? nestedObjectText(
+            group.map((p) => [p.field!.path, p.typeText]),
+            "; ",
+          )
+        : group[0]!.typeText;
       return `${object ? this.objectParamName(name) : this.nameOf(group[0]!.value)}: ${type}`;
     });
     const wrt = fn.params.filter((p) => p.differentiated);
-    const gradType = sourceParamTexts(wrt, gradientType, "; ").map(([name, type]) => `${name}: ${type}`).join("; ");
-    const outputs = wrt.filter((p) => p.arrayKind !== undefined && p.rowKind === undefined && p.field === undefined && p.elementFields === undefined);
+    const gradType = sourceParamTexts(wrt, gradientType, "; ")
+      .map(([name, type]) => `${name}: ${type}`)
+      .join("; ");
+    const outputs = wrt.filter(
+      (p) =>
+        p.arrayKind !== undefined && p.rowKind === undefined && p.field === undefined && p.elementFields === undefined,
+    );
     if (outputs.length > 0) {
       // Claimed before the body's names, so that a local `out` is the one renamed.
       this.outName = this.namer.claimUserName("out");
       params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
     }
-    const valueType = fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
-    this.lines.push(`export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`);
+    const valueType =
+      fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
+    this.lines.push(
+      `export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`,
+    );
     this.scratchOps = new Set(fn.body.ops.filter((op) => this.keptBetweenCalls(op)));
     const keeper = `${fn.name}Scratch`;
     if (this.scratchOps.size > 0) {
@@ -237,7 +260,9 @@ export class FunctionEmitter {
     const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
     if (!allocates || op.attrs.kind === "Array") return false;
     // (a yield is a use at the index past the region's last op)
-    return (this.uses.get(op.results[0]!) ?? []).every(({ region, index }) => elementAccesses.has(region.ops[index]?.opcode ?? "yield"));
+    return (this.uses.get(op.results[0]!) ?? []).every(({ region, index }) =>
+      elementAccesses.has(region.ops[index]?.opcode ?? "yield"),
+    );
   }
 
   /** Records that the array named `name` is kept between calls; returns the name. */
@@ -302,7 +327,7 @@ export class FunctionEmitter {
    * gets its own constant instead, and is assigned to the variable with the branch's results.
    */
   private keepOldValuesReadable(): void {
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const stored of [...this.storage.keys()]) {
         const definition = this.definitions.get(stored);
@@ -319,7 +344,10 @@ export class FunctionEmitter {
         };
         later.forEach(collect);
         const readsOld = (v: Value) => v !== stored && !newer.has(v) && this.variableOf(v) === variable;
-        const usesIn = (op: Op): Value[] => [...op.operands, ...op.regions.flatMap((r) => [...r.ops.flatMap(usesIn), ...r.yields])];
+        const usesIn = (op: Op): Value[] => [
+          ...op.operands,
+          ...op.regions.flatMap((r) => [...r.ops.flatMap(usesIn), ...r.yields]),
+        ];
         const uses = [...later.flatMap(usesIn), ...definition.region.yields];
         if (uses.some(readsOld)) {
           this.storage.delete(stored);
@@ -341,7 +369,7 @@ export class FunctionEmitter {
       if (root !== value || this.storage.has(value)) members.set(root, (members.get(root) ?? 0) + 1);
     }
     const reassigned = (root: Value) => (members.get(root) ?? 0) > 0;
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const value of [...this.inlined]) {
         const { op, region, index } = this.definitions.get(value)!;
@@ -372,7 +400,11 @@ export class FunctionEmitter {
   /** True when the op (or an op nested in it) assigns one of these variables. */
   private assignsAny(op: Op, roots: Value[]): boolean {
     if (op.results.some((r) => roots.includes(this.variableOf(r)))) return true;
-    return op.regions.some((r) => r.ops.some((inner) => this.assignsAny(inner, roots)) || r.yields.some((v) => roots.includes(this.variableOf(v))));
+    return op.regions.some(
+      (r) =>
+        r.ops.some((inner) => this.assignsAny(inner, roots)) ||
+        r.yields.some((v) => roots.includes(this.variableOf(v))),
+    );
   }
 
   /** The value whose variable holds `value`. */
@@ -396,12 +428,17 @@ export class FunctionEmitter {
 
   private isExpression(op: Op): boolean {
     if (op.opcode === "if") return this.ternaries.has(op);
-    return op.results.length === 1 && (primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true) && op.opcode !== "undef";
+    return (
+      op.results.length === 1 &&
+      (primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true) &&
+      op.opcode !== "undef"
+    );
   }
 
   private decideInlining(op: Op): void {
     // (an op with no result, a push, is a statement: its branch cannot be an expression)
-    const printsAsExpression = (inner: Op) => inner.results.length > 0 && inner.results.every((v) => this.inlined.has(v));
+    const printsAsExpression = (inner: Op) =>
+      inner.results.length > 0 && inner.results.every((v) => this.inlined.has(v));
     if (op.opcode === "if" && op.results.length === 1 && op.regions.every((r) => r.ops.every(printsAsExpression))) {
       this.ternaries.add(op);
     }
@@ -429,7 +466,8 @@ export class FunctionEmitter {
    * use (`if (x < 0)`, `i < xs.length`). */
   private isTrivialCondition(op: Op): boolean {
     const value = op.results[0]!;
-    if (value.name !== undefined || (primitive(op.opcode)?.result !== "boolean" && op.opcode !== "array.length")) return false;
+    if (value.name !== undefined || (primitive(op.opcode)?.result !== "boolean" && op.opcode !== "array.length"))
+      return false;
     if (op.opcode === "array.length" && this.growingArrays.has(op.operands[0]!)) return false;
     return op.operands.every((v) => {
       const definition = this.definitions.get(v);
@@ -502,7 +540,10 @@ export class FunctionEmitter {
     if (name === undefined) {
       if (value.adjointOf) {
         const primal = value.adjointOf;
-        const printed = this.inlined.has(primal) || this.leafParams.has(primal) ? (primal.name ?? temporaryName) : this.nameOf(primal);
+        const printed =
+          this.inlined.has(primal) || this.leafParams.has(primal)
+            ? (primal.name ?? temporaryName)
+            : this.nameOf(primal);
         name = this.namer.claim(`d${printed}`, true);
       } else if (value.name !== undefined && this.forwardValues.has(value)) {
         name = this.namer.claimUserName(value.name);
@@ -560,17 +601,29 @@ export class FunctionEmitter {
       case "call":
         return { text: this.callText(op), precedence: member };
       case "array.get":
-        return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]${fieldSuffix(op)}`, precedence: member };
+        return {
+          text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]${fieldSuffix(op)}`,
+          precedence: member,
+        };
       case "object": {
         const fields = op.attrs.fields as readonly string[];
-        return { text: nestedObjectText(op.operands.map((v, i) => [fields[i]!, this.expression(v).text]), ", "), precedence: primary };
+        return {
+          text: nestedObjectText(
+            op.operands.map((v, i) => [fields[i]!, this.expression(v).text]),
+            ", ",
+          ),
+          precedence: primary,
+        };
       }
       case "array.length":
         return { text: `${this.operand(op.operands[0]!, member)}.length`, precedence: member };
       case "field":
         return { text: `${this.operand(op.operands[0]!, member)}.${String(op.attrs.path)}`, precedence: member };
       case "array.row":
-        return { text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`, precedence: member };
+        return {
+          text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`,
+          precedence: member,
+        };
     }
     const p = primitive(op.opcode)!;
     const [a, b] = op.operands as [Value, Value];
@@ -590,11 +643,16 @@ export class FunctionEmitter {
       }
       case "prefix": {
         const inner = this.operand(a, Precedence.prefix);
-        const text = inner.startsWith(p.syntax.operator) ? `${p.syntax.operator}(${inner})` : `${p.syntax.operator}${inner}`;
+        const text = inner.startsWith(p.syntax.operator)
+          ? `${p.syntax.operator}(${inner})`
+          : `${p.syntax.operator}${inner}`;
         return { text, precedence: Precedence.prefix };
       }
       case "call":
-        return { text: `${p.syntax.callee}(${op.operands.map((v) => this.expression(v).text).join(", ")})`, precedence: member };
+        return {
+          text: `${p.syntax.callee}(${op.operands.map((v) => this.expression(v).text).join(", ")})`,
+          precedence: member,
+        };
       case "conditional":
         return this.conditional(op.operands[0]!, op.operands[1]!, op.operands[2]!);
     }
@@ -609,7 +667,8 @@ export class FunctionEmitter {
     const args = op.operands.map((v) => this.expression(v).text);
     if (op.attrs.method !== true) return `${op.attrs.callee}(${args.join(", ")})`;
     const receiver = this.expression(op.operands[0]!);
-    const receiverText = receiver.precedence >= member && !/^[\d.]/.test(receiver.text) ? receiver.text : `(${receiver.text})`;
+    const receiverText =
+      receiver.precedence >= member && !/^[\d.]/.test(receiver.text) ? receiver.text : `(${receiver.text})`;
     return `${receiverText}.${op.attrs.callee}(${args.slice(1).join(", ")})`;
   }
 
@@ -652,7 +711,9 @@ export class FunctionEmitter {
     this.comment(op, indent);
     switch (op.opcode) {
       case "call":
-        this.lines.push(result ? `${indent}${this.declaration(result)} = ${this.callText(op)};` : `${indent}${this.callText(op)};`);
+        this.lines.push(
+          result ? `${indent}${this.declaration(result)} = ${this.callText(op)};` : `${indent}${this.callText(op)};`,
+        );
         return;
       case "cell.new": {
         if (this.aliasOfCell(result!)) return;
@@ -670,11 +731,14 @@ export class FunctionEmitter {
         const length = this.expression(op.operands[0]!).text;
         const kind = String(op.attrs.kind);
         if (this.scratchOps.has(op)) {
-          this.lines.push(`${indent}const ${this.nameOf(result!)} = ${this.scratchArray(result!, kind, true, length)};`);
+          this.lines.push(
+            `${indent}const ${this.nameOf(result!)} = ${this.scratchArray(result!, kind, true, length)};`,
+          );
           return;
         }
         const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
-        const output = typeof op.attrs.output === "string" && this.outName ? `${this.outName}.${op.attrs.output}` : undefined;
+        const output =
+          typeof op.attrs.output === "string" && this.outName ? `${this.outName}.${op.attrs.output}` : undefined;
         const text = output ? `${this.outName}?.${op.attrs.output} ? ${output}.fill(0) : ${allocation}` : allocation;
         this.lines.push(`${indent}${this.declaration(result!)} = ${text};`);
         return;
@@ -696,21 +760,30 @@ export class FunctionEmitter {
       }
       case "array.zerosLike": {
         if (Array.isArray(op.attrs.fields)) {
-          const zeros = nestedObjectText((op.attrs.fields as readonly string[]).map((f) => [f, "0"]), ", ");
-          this.lines.push(`${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map(() => (${zeros}));`);
+          const zeros = nestedObjectText(
+            (op.attrs.fields as readonly string[]).map((f) => [f, "0"]),
+            ", ",
+          );
+          this.lines.push(
+            `${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map(() => (${zeros}));`,
+          );
           return;
         }
         const row = this.namer.claim("row");
         const rows = String(op.attrs.rows);
         const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
-        this.lines.push(`${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map((${row}) => ${zeros});`);
+        this.lines.push(
+          `${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map((${row}) => ${zeros});`,
+        );
         this.namer.release(row);
         return;
       }
       case "array.literal": {
         const elements = op.operands.map((v) => this.expression(v).text).join(", ");
         const declared = this.declaration(result!);
-        this.lines.push(`${indent}${declared}${op.operands.length === 0 && declared.startsWith("const") ? ": number[]" : ""} = [${elements}];`);
+        this.lines.push(
+          `${indent}${declared}${op.operands.length === 0 && declared.startsWith("const") ? ": number[]" : ""} = [${elements}];`,
+        );
         return;
       }
       case "array.copy":
@@ -722,20 +795,27 @@ export class FunctionEmitter {
           this.lines.push(`${indent}${this.operand(array, member)}.push(${this.expression(value).text});`);
           return;
         }
-        this.lines.push(`${indent}${this.operand(array, member)}[${this.expression(index).text}] = ${this.expression(value).text};`);
+        this.lines.push(
+          `${indent}${this.operand(array, member)}[${this.expression(index).text}] = ${this.expression(value).text};`,
+        );
         return;
       }
       case "array.addAll": {
         const [target, source] = op.operands.map((v) => this.operand(v, member)) as [string, string];
         const k = this.namer.claim("k");
-        const scale = op.operands[2] === undefined ? "" : `${this.operand(op.operands[2], Precedence.multiplicative)} * `;
-        this.lines.push(`${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${scale}${source}[${k}];`);
+        const scale =
+          op.operands[2] === undefined ? "" : `${this.operand(op.operands[2], Precedence.multiplicative)} * `;
+        this.lines.push(
+          `${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${scale}${source}[${k}];`,
+        );
         this.namer.release(k);
         return;
       }
       case "array.add": {
         const [array, index, addend] = op.operands as [Value, Value, Value];
-        this.lines.push(`${indent}${this.operand(array, member)}[${this.expression(index).text}]${fieldSuffix(op)} ${this.accumulation(addend)};`);
+        this.lines.push(
+          `${indent}${this.operand(array, member)}[${this.expression(index).text}]${fieldSuffix(op)} ${this.accumulation(addend)};`,
+        );
         return;
       }
       case "stack.new": {
@@ -756,7 +836,9 @@ export class FunctionEmitter {
         let allocation = `new ${kind}(${capacity})`;
         if (this.scratchOps.has(op)) {
           // A growable stack keeps the capacity it grew to; a sized one is reused at the same size.
-          allocation = growable ? `${this.scratchName}?.${this.keep(name, kind)} ?? ${allocation}` : this.scratchArray(result!, kind, false, capacity);
+          allocation = growable
+            ? `${this.scratchName}?.${this.keep(name, kind)} ?? ${allocation}`
+            : this.scratchArray(result!, kind, false, capacity);
         }
         this.lines.push(`${indent}${declaration} = ${allocation};`, `${indent}let ${top} = 0;`);
         return;
@@ -775,14 +857,18 @@ export class FunctionEmitter {
           this.growableStackKinds.add(kind);
           this.lines.push(`${indent}if (${top} === ${name}.length) ${name} = ${growerName(kind)}(${name});`);
         }
-        this.lines.push(`${indent}${name}[${top}++] = ${value.type === "boolean" ? `${this.operand(value, Precedence.or)} ? 1 : 0` : text};`);
+        this.lines.push(
+          `${indent}${name}[${top}++] = ${value.type === "boolean" ? `${this.operand(value, Precedence.or)} ? 1 : 0` : text};`,
+        );
         return;
       }
       case "stack.pop": {
         const [stack] = op.operands as [Value];
         const typed = this.stackTops.get(stack);
         const popped =
-          typed === undefined ? `${this.nameOf(stack)}.pop()!` : `${this.nameOf(stack)}[--${typed.top}]${result!.type === "boolean" ? " === 1" : ""}`;
+          typed === undefined
+            ? `${this.nameOf(stack)}.pop()!`
+            : `${this.nameOf(stack)}[--${typed.top}]${result!.type === "boolean" ? " === 1" : ""}`;
         this.lines.push(`${indent}${this.declaration(result!)} = ${popped};`);
         return;
       }
@@ -804,7 +890,8 @@ export class FunctionEmitter {
   private accumulation(addend: Value): string {
     const definition = this.definitions.get(addend);
     const printed = this.expression(addend).text;
-    if (definition?.op.opcode === "neg" && this.inlined.has(addend)) return `-= ${this.expression(definition.op.operands[0]!).text}`;
+    if (definition?.op.opcode === "neg" && this.inlined.has(addend))
+      return `-= ${this.expression(definition.op.operands[0]!).text}`;
     if (definition?.op.opcode === "const" && printed.startsWith("-")) return `-= ${printed.slice(1)}`;
     return `+= ${printed}`;
   }
@@ -834,7 +921,9 @@ export class FunctionEmitter {
       this.lines.push(`${indent}while (true) {`);
       this.emitOps(condition!, indent + "  ");
       const printed = this.expression(test);
-      this.lines.push(`${indent}  if (${printed.precedence >= Precedence.prefix ? `!${printed.text}` : `!(${printed.text})`}) break;`);
+      this.lines.push(
+        `${indent}  if (${printed.precedence >= Precedence.prefix ? `!${printed.text}` : `!(${printed.text})`}) break;`,
+      );
     }
     this.emitOps(body, indent + "  ");
     this.emitAssignments(op.results, loopParts(op)!.body.yields, indent + "  ");
@@ -848,7 +937,14 @@ export class FunctionEmitter {
     const counter = this.namer.claimUserName(body.params[0]!.name ?? "i");
     this.names.set(body.params[0]!, counter);
     const stepValue = this.definitions.get(step)!.op.attrs.value as number;
-    const update = stepValue === 1 ? `${counter}++` : stepValue === -1 ? `${counter}--` : stepValue > 0 ? `${counter} += ${stepValue}` : `${counter} -= ${-stepValue}`;
+    const update =
+      stepValue === 1
+        ? `${counter}++`
+        : stepValue === -1
+          ? `${counter}--`
+          : stepValue > 0
+            ? `${counter} += ${stepValue}`
+            : `${counter} -= ${-stepValue}`;
     const condition = `${counter} ${comparisonOperators[String(op.attrs.comparison)]} ${this.operand(bound, Precedence.relational + 1)}`;
     this.lines.push(`${indent}for (let ${counter} = ${this.expression(start).text}; ${condition}; ${update}) {`);
     this.emitOps(body, indent + "  ");
@@ -869,7 +965,8 @@ export class FunctionEmitter {
   private emitAssignments(results: Value[], values: Value[], indent: string): void {
     const pending = results.flatMap((result, j) => {
       const next = values[j]!;
-      const skip = this.variableOf(next) === this.variableOf(result) || this.definitions.get(next)?.op.opcode === "undef";
+      const skip =
+        this.variableOf(next) === this.variableOf(result) || this.definitions.get(next)?.op.opcode === "undef";
       return skip ? [] : [{ result, next, text: this.expression(next).text }];
     });
     pending.forEach((assignment, k) => {
@@ -887,7 +984,9 @@ export class FunctionEmitter {
   private reads(value: Value, variable: Value): boolean {
     if (this.variableOf(value) === variable) return true;
     const definition = this.definitions.get(value);
-    return definition !== undefined && this.inlined.has(value) && definition.op.operands.some((v) => this.reads(v, variable));
+    return (
+      definition !== undefined && this.inlined.has(value) && definition.op.operands.some((v) => this.reads(v, variable))
+    );
   }
 
   /** The value pushed on a stack (every stack has one push). */
@@ -912,7 +1011,9 @@ export class FunctionEmitter {
     const { op } = this.definitions.get(value)!;
     if (op.opcode === "if") {
       const index = op.results.indexOf(value);
-      const yielded = op.regions.map((r) => r.yields[index]!).find((v) => this.definitions.get(v)?.op.opcode !== "undef")!;
+      const yielded = op.regions
+        .map((r) => r.yields[index]!)
+        .find((v) => this.definitions.get(v)?.op.opcode !== "undef")!;
       return this.arrayTypeText(yielded);
     }
     const kind = String(op.attrs.kind);
@@ -925,7 +1026,8 @@ export class FunctionEmitter {
   }
 
   private emitIf(op: Op, indent: string): void {
-    const undefinedSomewhere = (j: number) => op.regions.some((r) => this.definitions.get(r.yields[j]!)?.op.opcode === "undef");
+    const undefinedSomewhere = (j: number) =>
+      op.regions.some((r) => this.definitions.get(r.yields[j]!)?.op.opcode === "undef");
     op.results.forEach((result, j) => {
       if (this.storage.has(result)) return;
       const name = this.nameOf(result);
@@ -933,7 +1035,11 @@ export class FunctionEmitter {
         // An array carried out of a branch for the reverse sweep, which reads it only there.
         this.lines.push(`${indent}let ${name}${undefinedSomewhere(j) ? "!" : ""}: ${this.arrayTypeText(result)};`);
       } else {
-        this.lines.push(undefinedSomewhere(j) ? `${indent}let ${name} = ${defaultValue(result.type)};` : `${indent}let ${name}: ${result.type};`);
+        this.lines.push(
+          undefinedSomewhere(j)
+            ? `${indent}let ${name} = ${defaultValue(result.type)};`
+            : `${indent}let ${name}: ${result.type};`,
+        );
       }
     });
     const branchLines = op.regions.map((region) => {
@@ -951,9 +1057,20 @@ export class FunctionEmitter {
     } else if (elseLines.length === 0) {
       this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}}`);
     } else if (this.isSingleIf(elseLines, indent + "  ")) {
-      this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}} else ${elseLines[0]!.trimStart()}`, ...elseLines.slice(1));
+      this.lines.push(
+        `${indent}if (${condition.text}) {`,
+        ...thenLines,
+        `${indent}} else ${elseLines[0]!.trimStart()}`,
+        ...elseLines.slice(1),
+      );
     } else {
-      this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}} else {`, ...elseLines, `${indent}}`);
+      this.lines.push(
+        `${indent}if (${condition.text}) {`,
+        ...thenLines,
+        `${indent}} else {`,
+        ...elseLines,
+        `${indent}}`,
+      );
     }
   }
 

@@ -52,7 +52,11 @@ function scratchHelperDeclaration(kind: string, zeroed: boolean): string {
 
 /** `./model.js` for /src/model.ts seen from /src/gen: how an ES module imports a TypeScript file. */
 function importPath(fromDirectory: string, file: string): string {
-  const relative = path.relative(fromDirectory, file).split(path.sep).join("/").replace(/\.(m|c)?tsx?$/, ".$1js");
+  const relative = path
+    .relative(fromDirectory, file)
+    .split(path.sep)
+    .join("/")
+    .replace(/\.(m|c)?tsx?$/, ".$1js");
   return relative.startsWith(".") ? relative : `./${relative}`;
 }
 
@@ -69,11 +73,17 @@ function referenceLines(outputPath: string, references: readonly ExternalReferen
     if (!imports.has(from)) imports.set(from, new Set());
     imports.get(from)!.add(reference.name);
   }
-  const importLines = [...imports.keys()].sort().map((from) => `import { ${[...imports.get(from)!].sort().join(", ")} } from "${from}";`);
+  const importLines = [...imports.keys()]
+    .sort()
+    .map((from) => `import { ${[...imports.get(from)!].sort().join(", ")} } from "${from}";`);
   return [...importLines, ...[...declarations].sort()];
 }
 
-export async function formatModule(sourcePath: string, outputPath: string, functions: ModuleFunction[]): Promise<string> {
+export async function formatModule(
+  sourcePath: string,
+  outputPath: string,
+  functions: ModuleFunction[],
+): Promise<string> {
   let relative = path.relative(path.dirname(outputPath), sourcePath).split(path.sep).join("/");
   if (!relative.startsWith(".")) relative = `./${relative}`;
   const header = [
@@ -89,9 +99,13 @@ export async function formatModule(sourcePath: string, outputPath: string, funct
     const declaration = f.scratchDeclaration === undefined ? "" : `${f.scratchDeclaration}\n\n`;
     return `${declaration}/** Value of \`${f.sourceName}\` and ${what}. */\n${f.code}`;
   });
-  const references = referenceLines(outputPath, functions.flatMap((f) => f.references));
+  const references = referenceLines(
+    outputPath,
+    functions.flatMap((f) => f.references),
+  );
   const preamble = [references.join("\n"), declarations.join("\n")].filter((text) => text.length > 0);
-  const kinds = (of: (f: ModuleFunction) => ReadonlySet<string>) => [...new Set(functions.flatMap((f) => [...of(f)]))].sort();
+  const kinds = (of: (f: ModuleFunction) => ReadonlySet<string>) =>
+    [...new Set(functions.flatMap((f) => [...of(f)]))].sort();
   const growers = kinds((f) => f.growableStackKinds).map(growerDeclaration);
   const scratchHelpers = [
     ...kinds((f) => f.scratchKinds.reused).map((kind) => scratchHelperDeclaration(kind, false)),

@@ -53,9 +53,7 @@ function parseWrt(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: str
 }
 
 /** Each marked function, or a DiagnosticError for a malformed tag (collected by the caller). */
-export function findDifferentiableFunctions(
-  sourceFile: ts.SourceFile,
-): (DifferentiableFunction | DiagnosticError)[] {
+export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (DifferentiableFunction | DiagnosticError)[] {
   const found: (DifferentiableFunction | DiagnosticError)[] = [];
   const add = (name: string, node: FunctionNode, tag: ts.JSDocTag) => {
     try {
@@ -74,7 +72,12 @@ export function findDifferentiableFunctions(
       for (const declaration of statement.declarationList.declarations) {
         const init = declaration.initializer;
         const tag = differentiableTag(declaration);
-        if (tag && init && ts.isIdentifier(declaration.name) && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) {
+        if (
+          tag &&
+          init &&
+          ts.isIdentifier(declaration.name) &&
+          (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
+        ) {
           add(declaration.name.text, init, tag);
         }
       }

@@ -26,14 +26,14 @@ export interface DerivativeRule {
 
 /** How generated code names a function of the user's program. */
 export type ExternalReference =
-  | { name: string; file: string }
-  | { name: string; specifier: string }
-  | { name: string; declaration: string };
+  { name: string; file: string } | { name: string; specifier: string } | { name: string; declaration: string };
 
 /** The symbol a name stands for, through imports. */
 export function resolvedSymbol(checker: ts.TypeChecker, symbol: ts.Symbol): ts.Symbol {
   // The local symbol of an exported declaration stands for its export symbol.
-  return checker.getExportSymbolOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
+  return checker.getExportSymbolOfSymbol(
+    symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol,
+  );
 }
 
 function isExported(node: ts.Node): boolean {
@@ -42,13 +42,21 @@ function isExported(node: ts.Node): boolean {
 
 /** `int`, boolean and string parameters have no cotangent; numbers and arrays do. */
 export function hasCotangent(checker: ts.TypeChecker, parameter: ts.ParameterDeclaration): boolean {
-  if (parameter.type && ts.isTypeReferenceNode(parameter.type) && parameter.type.typeName.getText() === "int") return false;
+  if (parameter.type && ts.isTypeReferenceNode(parameter.type) && parameter.type.typeName.getText() === "int")
+    return false;
   const type = checker.getTypeAtLocation(parameter);
-  return (type.flags & ts.TypeFlags.NumberLike) !== 0 || checker.isArrayType(type) || type.getSymbol()?.getName().endsWith("Array") === true;
+  return (
+    (type.flags & ts.TypeFlags.NumberLike) !== 0 ||
+    checker.isArrayType(type) ||
+    type.getSymbol()?.getName().endsWith("Array") === true
+  );
 }
 
 /** Every `@derivative` rule of the program's files, by the symbol of the function it is for. */
-export function findDerivativeRules(checker: ts.TypeChecker, files: readonly ts.SourceFile[]): { rules: Map<ts.Symbol, DerivativeRule>; diagnostics: Diagnostic[] } {
+export function findDerivativeRules(
+  checker: ts.TypeChecker,
+  files: readonly ts.SourceFile[],
+): { rules: Map<ts.Symbol, DerivativeRule>; diagnostics: Diagnostic[] } {
   const rules = new Map<ts.Symbol, DerivativeRule>();
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
@@ -58,7 +66,8 @@ export function findDerivativeRules(checker: ts.TypeChecker, files: readonly ts.
       if (!tag) continue;
       try {
         const [symbol, rule] = readRule(checker, file, statement, tag);
-        if (rules.has(symbol)) fail(file, tag, `'${symbol.name}' has a second @derivative rule`, "keep one rule per function");
+        if (rules.has(symbol))
+          fail(file, tag, `'${symbol.name}' has a second @derivative rule`, "keep one rule per function");
         rules.set(symbol, rule);
       } catch (error) {
         if (!(error instanceof DiagnosticError)) throw error;
@@ -73,22 +82,35 @@ function fail(file: ts.SourceFile, node: ts.Node, message: string, hint: string)
   throw new DiagnosticError({ code: "AD1013", severity: "error", message, hint, ...locate(file, node.getStart(file)) });
 }
 
-function readRule(checker: ts.TypeChecker, file: ts.SourceFile, statement: ts.FunctionDeclaration, tag: ts.JSDocTag): [ts.Symbol, DerivativeRule] {
+function readRule(
+  checker: ts.TypeChecker,
+  file: ts.SourceFile,
+  statement: ts.FunctionDeclaration,
+  tag: ts.JSDocTag,
+): [ts.Symbol, DerivativeRule] {
   const comment = typeof tag.comment === "string" ? tag.comment.trim() : "";
-  const usage = "write /** @derivative f */ above `export function fVjp(...fParameters, cotangent: number) { return { x: ... } }`";
+  const usage =
+    "write /** @derivative f */ above `export function fVjp(...fParameters, cotangent: number) { return { x: ... } }`";
   if (!statement.name || !statement.body) {
     fail(file, tag, "@derivative marks a function declaration", usage);
   }
   const ruleName = statement.name.text;
   if (!/^[A-Za-z_$][\w$]*$/.test(comment)) fail(file, tag, `cannot read '@derivative ${comment}'`, usage);
-  const found = checker.getSymbolsInScope(statement, ts.SymbolFlags.Value | ts.SymbolFlags.Alias).find((s) => s.name === comment);
+  const found = checker
+    .getSymbolsInScope(statement, ts.SymbolFlags.Value | ts.SymbolFlags.Alias)
+    .find((s) => s.name === comment);
   const target = found && resolvedSymbol(checker, found);
   const declaration = target?.valueDeclaration;
   if (!target || !declaration || !ts.isFunctionDeclaration(declaration)) {
     fail(file, tag, `'@derivative ${comment}' names no function declared or imported here`, usage);
   }
   if (!isExported(statement)) {
-    fail(file, statement.name, `the derivative rule '${ruleName}' is not exported`, "export it: generated code calls it");
+    fail(
+      file,
+      statement.name,
+      `the derivative rule '${ruleName}' is not exported`,
+      "export it: generated code calls it",
+    );
   }
   const expected = declaration.parameters.length + 1;
   if (statement.parameters.length !== expected) {
@@ -103,7 +125,12 @@ function readRule(checker: ts.TypeChecker, file: ts.SourceFile, statement: ts.Fu
   for (const parameter of declaration.parameters) {
     if (!ts.isIdentifier(parameter.name) || !hasCotangent(checker, parameter)) continue;
     if (!returned.getProperty(parameter.name.text)) {
-      fail(file, statement.name, `'${ruleName}' returns no '${parameter.name.text}': the cotangent of that parameter of '${comment}'`, usage);
+      fail(
+        file,
+        statement.name,
+        `'${ruleName}' returns no '${parameter.name.text}': the cotangent of that parameter of '${comment}'`,
+        usage,
+      );
     }
   }
   return [target, { name: ruleName, node: statement }];
@@ -123,7 +150,8 @@ export function referenceTo(checker: ts.TypeChecker, name: ts.Identifier): Exter
   const exportedName = target.name;
   if (local.flags & ts.SymbolFlags.Alias) {
     const specifier = local.declarations?.[0];
-    const module = specifier && ts.isImportSpecifier(specifier) ? specifier.parent.parent.parent.moduleSpecifier : undefined;
+    const module =
+      specifier && ts.isImportSpecifier(specifier) ? specifier.parent.parent.parent.moduleSpecifier : undefined;
     if (module && ts.isStringLiteral(module)) {
       // A relative import names a file beside the importing one (a .js file with typings, too).
       if (!module.text.startsWith(".")) return { name: exportedName, specifier: module.text };

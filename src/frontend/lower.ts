@@ -30,7 +30,13 @@ import { mathConstants, primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { locate } from "./program.js";
 import { TypeClassifier } from "./types.js";
-import { type DerivativeRule, type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
+import {
+  type DerivativeRule,
+  type ExternalReference,
+  hasCotangent,
+  referenceTo,
+  resolvedSymbol,
+} from "./derivatives.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -66,7 +72,13 @@ interface Slot {
 
 /** The name of an object's leaf as a variable: `p.pos.x` is `pPosX`. */
 function leafName(root: string, path: string): string {
-  return root + path.split(".").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
+  return (
+    root +
+    path
+      .split(".")
+      .map((part) => part[0]!.toUpperCase() + part.slice(1))
+      .join("")
+  );
 }
 
 function slotName(slot: Slot): string {
@@ -84,14 +96,18 @@ function returnsOnlyNewObjects(checker: ts.TypeChecker, types: TypeClassifier, h
     const literal = skipParentheses(expression);
     if (!ts.isObjectLiteralExpression(literal)) return false;
     return literal.properties.every((property) => {
-      if (ts.isPropertyAssignment(property)) return !isObjectValued(property.initializer) || isNew(property.initializer);
+      if (ts.isPropertyAssignment(property))
+        return !isObjectValued(property.initializer) || isNew(property.initializer);
       if (ts.isShorthandPropertyAssignment(property)) return !isObjectValued(property.name);
       // A spread copies the fields, but an object field would be shared.
       if (ts.isSpreadAssignment(property)) {
-        return checker.getTypeAtLocation(property.expression).getProperties().every((field) => {
-          const declaration = field.valueDeclaration;
-          return !declaration || !types.isObject(checker.getTypeOfSymbolAtLocation(field, declaration));
-        });
+        return checker
+          .getTypeAtLocation(property.expression)
+          .getProperties()
+          .every((field) => {
+            const declaration = field.valueDeclaration;
+            return !declaration || !types.isObject(checker.getTypeOfSymbolAtLocation(field, declaration));
+          });
       }
       return false;
     });
@@ -123,7 +139,9 @@ function removeUnusedObjectOps(body: Region): void {
     region.yields.forEach((v) => uses.set(v, (uses.get(v) ?? 0) + 1));
   };
   count(body);
-  const removable = (op: Op) => (op.opcode === "object" || (op.opcode === "array.get" && op.attrs.field !== undefined)) && !uses.get(op.results[0]!);
+  const removable = (op: Op) =>
+    (op.opcode === "object" || (op.opcode === "array.get" && op.attrs.field !== undefined)) &&
+    !uses.get(op.results[0]!);
   const sweep = (region: Region): boolean => {
     let removed = false;
     for (let i = region.ops.length - 1; i >= 0; i--) {
@@ -185,7 +203,18 @@ const comparisons: ReadonlyMap<ts.SyntaxKind, string> = new Map([
 ]);
 
 /** Array methods that change the array they are called on. */
-const mutatingMethods = new Set(["push", "pop", "shift", "unshift", "splice", "fill", "sort", "reverse", "copyWithin", "set"]);
+const mutatingMethods = new Set([
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "fill",
+  "sort",
+  "reverse",
+  "copyWithin",
+  "set",
+]);
 
 /** Number methods that turn a number into a string. */
 const stringifyingMethods = new Set(["toFixed", "toString", "toPrecision", "toExponential", "toLocaleString"]);
@@ -424,7 +453,8 @@ export class FunctionLowering {
         );
       }
       const name = p.name.text;
-      const isInt = p.type !== undefined && ts.isTypeReferenceNode(p.type) && p.type.typeName.getText(this.sourceFile) === "int";
+      const isInt =
+        p.type !== undefined && ts.isTypeReferenceNode(p.type) && p.type.typeName.getText(this.sourceFile) === "int";
       const type = this.typeOf(p, `parameter '${name}'`);
       const paramType = this.checker.getTypeAtLocation(p);
       if (type === "object") return this.objectParam(p, name, paramType, wrt ? wrt.includes(name) : undefined);
@@ -444,7 +474,11 @@ export class FunctionLowering {
         );
       }
       // An array of objects is written structurally: the generated module does not import types.
-      const typeText = shape?.elementFields ? shape.typeText : type === "array" ? p.type!.getText(this.sourceFile) : type;
+      const typeText = shape?.elementFields
+        ? shape.typeText
+        : type === "array"
+          ? p.type!.getText(this.sourceFile)
+          : type;
       return [
         {
           value,
@@ -459,11 +493,21 @@ export class FunctionLowering {
     });
     for (const { name, position } of this.fn.wrt ?? []) {
       if (!params.some((p) => (p.field?.param ?? p.value.name) === name)) {
-        this.failAt(position, "AD1010", `wrt names '${name}', which is not a parameter of '${this.fn.name}'`, "name parameters of the function");
+        this.failAt(
+          position,
+          "AD1010",
+          `wrt names '${name}', which is not a parameter of '${this.fn.name}'`,
+          "name parameters of the function",
+        );
       }
     }
     if (!params.some((p) => p.differentiated)) {
-      this.fail(this.nameNode(), "AD1010", `'${this.fn.name}' has no number parameter to differentiate`, "add a number or array parameter, or remove @differentiable");
+      this.fail(
+        this.nameNode(),
+        "AD1010",
+        `'${this.fn.name}' has no number parameter to differentiate`,
+        "add a number or array parameter, or remove @differentiable",
+      );
     }
     return params;
   }
@@ -497,7 +541,12 @@ export class FunctionLowering {
       };
     });
     if (wrtNamed === true && !params.some((param) => param.differentiated)) {
-      this.fail(p, "AD1010", `cannot differentiate with respect to '${name}': it has no number or array field`, "name parameters with number fields in wrt");
+      this.fail(
+        p,
+        "AD1010",
+        `cannot differentiate with respect to '${name}': it has no number or array field`,
+        "name parameters with number fields in wrt",
+      );
     }
     this.env.set(this.symbolOf(p.name), this.makeObject(fields));
     return params;
@@ -524,7 +573,9 @@ export class FunctionLowering {
     const leaf = fields.get(name);
     if (leaf) return leaf;
     const prefix = `${name}.`;
-    const inner = [...fields].filter(([path]) => path.startsWith(prefix)).map(([path, value]) => [path.slice(prefix.length), value] as const);
+    const inner = [...fields]
+      .filter(([path]) => path.startsWith(prefix))
+      .map(([path, value]) => [path.slice(prefix.length), value] as const);
     if (inner.length > 0) return this.makeObject(new Map(inner));
     return this.fail(
       node,
@@ -551,7 +602,10 @@ export class FunctionLowering {
         const symbol = this.checker.getShorthandAssignmentValueSymbol(property);
         const value = symbol && this.env.get(symbol);
         setField(property.name.text, value ?? this.lowerIdentifier(property.name));
-      } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
+      } else if (
+        ts.isPropertyAssignment(property) &&
+        (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
+      ) {
         setField(property.name.text, this.lowerExpression(property.initializer));
       } else {
         this.unsupported(property);
@@ -565,7 +619,8 @@ export class FunctionLowering {
     if (object.type !== "object") this.unsupported(pattern);
     for (const element of pattern.elements) {
       const key = element.propertyName ?? element.name;
-      if (element.dotDotDotToken || element.initializer || !(ts.isIdentifier(key) || ts.isStringLiteral(key))) this.unsupported(element);
+      if (element.dotDotDotToken || element.initializer || !(ts.isIdentifier(key) || ts.isStringLiteral(key)))
+        this.unsupported(element);
       this.bindPattern(element.name, this.field(object, key.text, element));
     }
   }
@@ -589,7 +644,12 @@ export class FunctionLowering {
       root = root.expression;
     }
     if (!ts.isIdentifier(root)) {
-      return this.fail(target, "AD1004", "only fields of local object variables can be assigned", "build the object in a local variable");
+      return this.fail(
+        target,
+        "AD1004",
+        "only fields of local object variables can be assigned",
+        "build the object in a local variable",
+      );
     }
     if (path.length > 1) {
       // `v.inner` may be another variable's object too (`{ inner: c }`): its fields stay as they are.
@@ -608,7 +668,8 @@ export class FunctionLowering {
     const key = path.join(".");
     const fields = new Map(this.fieldsOf(object));
     const value = update(() => this.expectType(target, this.field(object, key, target), "number"));
-    for (const existing of [...fields.keys()]) if (existing === key || existing.startsWith(`${key}.`)) fields.delete(existing);
+    for (const existing of [...fields.keys()])
+      if (existing === key || existing.startsWith(`${key}.`)) fields.delete(existing);
     if (value.type === "object") for (const [inner, leaf] of this.fieldsOf(value)) fields.set(`${key}.${inner}`, leaf);
     else fields.set(key, value);
     this.env.set(symbol, this.makeObject(fields));
@@ -639,7 +700,11 @@ export class FunctionLowering {
         `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
       );
     }
-    if (declaration.getSourceFile() !== owner.getSourceFile() || declaration.getStart() < owner.getStart() || declaration.getEnd() > owner.getEnd()) {
+    if (
+      declaration.getSourceFile() !== owner.getSourceFile() ||
+      declaration.getStart() < owner.getStart() ||
+      declaration.getEnd() > owner.getEnd()
+    ) {
       this.fail(
         target,
         "AD1004",
@@ -652,12 +717,17 @@ export class FunctionLowering {
       if (shared) return;
       if (ts.isIdentifier(node) && node !== declaration.name && this.checker.getSymbolAtLocation(node) === symbol) {
         const parent = node.parent;
-        const assigned = ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
-        if (assigned ? !ts.isObjectLiteralExpression(skipParentheses(parent.right)) : this.mayAlias(node)) shared = node;
+        const assigned =
+          ts.isBinaryExpression(parent) &&
+          parent.left === node &&
+          parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+        if (assigned ? !ts.isObjectLiteralExpression(skipParentheses(parent.right)) : this.mayAlias(node))
+          shared = node;
       }
       ts.forEachChild(node, visit);
     };
-    if (declaration.initializer && !ts.isObjectLiteralExpression(skipParentheses(declaration.initializer))) shared = declaration.initializer;
+    if (declaration.initializer && !ts.isObjectLiteralExpression(skipParentheses(declaration.initializer)))
+      shared = declaration.initializer;
     visit(owner);
     if (shared) {
       const { line } = locate(this.sourceFile, shared.getStart(this.sourceFile));
@@ -677,12 +747,22 @@ export class FunctionLowering {
    */
   private mayAlias(use: ts.Identifier): boolean {
     let node: ts.Node = use;
-    while (ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isConditionalExpression(node.parent)) {
+    while (
+      ts.isParenthesizedExpression(node.parent) ||
+      ts.isAsExpression(node.parent) ||
+      ts.isNonNullExpression(node.parent) ||
+      ts.isConditionalExpression(node.parent)
+    ) {
       if (ts.isConditionalExpression(node.parent) && node.parent.condition === node) return false;
       node = node.parent;
     }
     const parent = node.parent;
-    if (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent) || ts.isSpreadAssignment(parent) || ts.isReturnStatement(parent)) {
+    if (
+      ts.isPropertyAccessExpression(parent) ||
+      ts.isElementAccessExpression(parent) ||
+      ts.isSpreadAssignment(parent) ||
+      ts.isReturnStatement(parent)
+    ) {
       return false;
     }
     if (ts.isCallExpression(parent) && parent.expression !== node) {
@@ -710,12 +790,26 @@ export class FunctionLowering {
       this.builder.loc = this.location(statement);
       if (ts.isReturnStatement(statement)) {
         if (!statement.expression) {
-          this.fail(statement, "AD1003", "'return;' without a value is not supported yet", "write the function with if/else so that it ends without a bare return");
+          this.fail(
+            statement,
+            "AD1003",
+            "'return;' without a value is not supported yet",
+            "write the function with if/else so that it ends without a bare return",
+          );
         }
-        const value = this.expectType(statement.expression, this.lowerExpression(statement.expression), this.returnType);
+        const value = this.expectType(
+          statement.expression,
+          this.lowerExpression(statement.expression),
+          this.returnType,
+        );
         if (this.loops.length === 0) return value;
         if (value.type === "object") {
-          this.fail(statement, "AD1003", "returning an object from inside a loop is not supported yet", "leave the loop with break and return after it");
+          this.fail(
+            statement,
+            "AD1003",
+            "returning an object from inside a loop is not supported yet",
+            "leave the loop with break and return after it",
+          );
         }
         const { returned, returnValue } = this.returnFlags();
         this.env.set(returned, this.boolean(true));
@@ -737,8 +831,11 @@ export class FunctionLowering {
         const condition = this.lowerCondition(statement.expression);
         const thenBranch = [statement.thenStatement, ...rest];
         const elseBranch = statement.elseStatement ? [statement.elseStatement, ...rest] : rest;
-        return this.lowerBranches(statement, condition, () => this.lowerStatements(thenBranch, endsIteration), () =>
-          this.lowerStatements(elseBranch, endsIteration),
+        return this.lowerBranches(
+          statement,
+          condition,
+          () => this.lowerStatements(thenBranch, endsIteration),
+          () => this.lowerStatements(elseBranch, endsIteration),
         );
       }
       const loop = ts.isLabeledStatement(statement) ? statement.statement : statement;
@@ -756,19 +853,34 @@ export class FunctionLowering {
    * After a loop that may return or break out of an enclosing loop: the rest runs only when it
    * did not.
    */
-  private afterExitingLoop(statement: ts.Statement, loop: ts.IterationStatement, rest: readonly ts.Statement[], endsIteration: boolean): Outcome {
+  private afterExitingLoop(
+    statement: ts.Statement,
+    loop: ts.IterationStatement,
+    rest: readonly ts.Statement[],
+    endsIteration: boolean,
+  ): Outcome {
     const flags = this.breaksOutOf(loop).map((context) => this.env.get(context.broken!)!);
     if (containsReturn(loop)) flags.push(this.env.get(this.returnFlags().returned)!);
     const left = flags.reduce((any, flag) => this.builder.emit("or", [any, flag], "boolean"));
     if (this.loops.length === 0) {
       const { returnValue } = this.returnFlags();
       // When the rest falls through, TypeScript has proved the loop only ends by returning.
-      return this.lowerBranches(statement, left, () => this.env.get(returnValue)!, () => {
-        const outcome = this.lowerStatements(rest);
-        return typeof outcome === "object" ? outcome : this.env.get(returnValue)!;
-      });
+      return this.lowerBranches(
+        statement,
+        left,
+        () => this.env.get(returnValue)!,
+        () => {
+          const outcome = this.lowerStatements(rest);
+          return typeof outcome === "object" ? outcome : this.env.get(returnValue)!;
+        },
+      );
     }
-    return this.lowerBranches(statement, left, () => "exits", () => this.lowerStatements(rest, endsIteration));
+    return this.lowerBranches(
+      statement,
+      left,
+      () => "exits",
+      () => this.lowerStatements(rest, endsIteration),
+    );
   }
 
   /** True for an `if` containing a return, or a break or continue of a loop being lowered. */
@@ -873,7 +985,11 @@ export class FunctionLowering {
   }
 
   /** Lowers `build` into a new region with its own copy of the environment. */
-  private inBranch<R>(region: Region, entryEnv: Map<ts.Symbol, Value>, build: () => R): { result: R; env: Map<ts.Symbol, Value> } {
+  private inBranch<R>(
+    region: Region,
+    entryEnv: Map<ts.Symbol, Value>,
+    build: () => R,
+  ): { result: R; env: Map<ts.Symbol, Value> } {
     this.env = new Map(entryEnv);
     const loc = this.builder.loc;
     const result = this.builder.inRegion(region, build);
@@ -899,7 +1015,12 @@ export class FunctionLowering {
    * hold the rest of the function), the op yields it. Otherwise the op yields every variable of
    * the enclosing scope a branch assigns, which afterwards names the op's result.
    */
-  private lowerBranches(statement: ts.Node, condition: Value, lowerThen: () => Outcome, lowerElse: () => Outcome): Outcome {
+  private lowerBranches(
+    statement: ts.Node,
+    condition: Value,
+    lowerThen: () => Outcome,
+    lowerElse: () => Outcome,
+  ): Outcome {
     const entryEnv = this.env;
     const thenRegion = emptyRegion();
     const elseRegion = emptyRegion();
@@ -907,7 +1028,12 @@ export class FunctionLowering {
     const otherwise = this.inBranch(elseRegion, entryEnv, lowerElse);
     if (typeof then.result === "object" && typeof otherwise.result === "object") {
       return this.choose(condition, [thenRegion, elseRegion], [then.result, otherwise.result], () =>
-        this.fail(statement, "AD1004", "returning an array from inside a branch is not supported yet", "return one array at the end of the function"),
+        this.fail(
+          statement,
+          "AD1004",
+          "returning an array from inside a branch is not supported yet",
+          "return one array at the end of the function",
+        ),
       );
     }
     if (typeof then.result === "object" || typeof otherwise.result === "object") {
@@ -925,19 +1051,32 @@ export class FunctionLowering {
         declaration.getSourceFile() === owner.getSourceFile() &&
         declaration.getStart() >= owner.getStart() &&
         declaration.getEnd() <= owner.getEnd();
-      return this.syntheticSymbols.has(symbol) || entryEnv.has(symbol) || (inOwner && declaration.getEnd() <= statement.getStart(this.sourceFile));
+      return (
+        this.syntheticSymbols.has(symbol) ||
+        entryEnv.has(symbol) ||
+        (inOwner && declaration.getEnd() <= statement.getStart(this.sourceFile))
+      );
     };
     const assignedSymbols = [...new Set([...thenEnv.keys(), ...elseEnv.keys()])].filter(
-      (symbol) => declaredBefore(symbol) && (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
+      (symbol) =>
+        declaredBefore(symbol) &&
+        (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
     );
     const assigned = this.slotsOf(assignedSymbols, [thenEnv, elseEnv, entryEnv]).filter(
-      (slot) => this.slotValue(thenEnv, slot) !== this.slotValue(entryEnv, slot) || this.slotValue(elseEnv, slot) !== this.slotValue(entryEnv, slot),
+      (slot) =>
+        this.slotValue(thenEnv, slot) !== this.slotValue(entryEnv, slot) ||
+        this.slotValue(elseEnv, slot) !== this.slotValue(entryEnv, slot),
     );
     const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) =>
       this.slotValue(env, slot) ?? this.builder.inRegion(region, () => this.builder.emit("undef", [], type));
     const types = assigned.map((slot) => (this.slotValue(thenEnv, slot) ?? this.slotValue(elseEnv, slot))!.type);
     if (types.includes("array")) {
-      this.fail(statement, "AD1004", "assigning an array variable in a branch is not supported yet", "write into the array's elements instead");
+      this.fail(
+        statement,
+        "AD1004",
+        "assigning an array variable in a branch is not supported yet",
+        "write into the array's elements instead",
+      );
     }
     thenRegion.yields = assigned.map((slot, i) => yieldOf(thenEnv, thenRegion, slot, types[i]!));
     elseRegion.yields = assigned.map((slot, i) => yieldOf(elseEnv, elseRegion, slot, types[i]!));
@@ -988,15 +1127,26 @@ export class FunctionLowering {
   /** The slots a loop carries: its carried variables, and every leaf but arrays of an object
    * variable (arrays are references: the loop writes into them, it cannot replace them). */
   private loopSlots(carried: ts.Symbol[], entryEnv: Map<ts.Symbol, Value>): Slot[] {
-    return this.slotsOf(carried, [entryEnv]).filter((slot) => slot.path === undefined || this.slotValue(entryEnv, slot)!.type !== "array");
+    return this.slotsOf(carried, [entryEnv]).filter(
+      (slot) => slot.path === undefined || this.slotValue(entryEnv, slot)!.type !== "array",
+    );
   }
 
   /** The values a loop body yields for its slots; replacing an object's array is rejected. */
-  private loopYields(loop: ts.Node, slots: Slot[], carried: ts.Symbol[], entryEnv: Map<ts.Symbol, Value>, env: Map<ts.Symbol, Value>): Value[] {
+  private loopYields(
+    loop: ts.Node,
+    slots: Slot[],
+    carried: ts.Symbol[],
+    entryEnv: Map<ts.Symbol, Value>,
+    env: Map<ts.Symbol, Value>,
+  ): Value[] {
     for (const slot of this.slotsOf(carried, [entryEnv])) {
       const after = this.slotValue(env, slot);
       if (after === undefined || (after.type === "array" && after !== this.slotValue(entryEnv, slot))) {
-        this.rejectLoop(loop, `the loop replaces the field '${slot.path}' of '${slot.symbol.name}'; assign its numbers instead`);
+        this.rejectLoop(
+          loop,
+          `the loop replaces the field '${slot.path}' of '${slot.symbol.name}'; assign its numbers instead`,
+        );
       }
     }
     return slots.map((slot) => this.slotValue(env, slot)!);
@@ -1015,7 +1165,9 @@ export class FunctionLowering {
       const symbol = ts.isIdentifier(target) ? this.checker.getSymbolAtLocation(target) : undefined;
       const declaration = symbol?.valueDeclaration;
       // Declared before the body: in an enclosing scope or in a for loop's initializer.
-      const outside = declaration !== undefined && !(declaration.getStart() >= body.getStart(this.sourceFile) && declaration.getEnd() <= body.getEnd());
+      const outside =
+        declaration !== undefined &&
+        !(declaration.getStart() >= body.getStart(this.sourceFile) && declaration.getEnd() <= body.getEnd());
       if (!symbol || !outside || assigned.includes(symbol)) return;
       // `let change: number;` declared before the loop and first assigned in it starts as a
       // placeholder: TypeScript's definite assignment rules out reading it before.
@@ -1026,7 +1178,10 @@ export class FunctionLowering {
       if (this.env.has(symbol)) assigned.push(symbol);
     };
     const visit = (node: ts.Node): void => {
-      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))) {
+      if (
+        ts.isBinaryExpression(node) &&
+        (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))
+      ) {
         note(node.left);
       } else if (
         (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
@@ -1036,8 +1191,11 @@ export class FunctionLowering {
       }
       if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
     };
-    [loop.statement, ...(ts.isForStatement(loop) ? [loop.incrementor, loop.condition] : []), ...(ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? [loop.expression] : [])]
-      .forEach((node) => node && visit(node));
+    [
+      loop.statement,
+      ...(ts.isForStatement(loop) ? [loop.incrementor, loop.condition] : []),
+      ...(ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? [loop.expression] : []),
+    ].forEach((node) => node && visit(node));
     return assigned;
   }
 
@@ -1059,10 +1217,15 @@ export class FunctionLowering {
   }
 
   private lowerLoop(statement: ts.IterationStatement, label?: string): void {
-    const exits = containsReturn(statement.statement) || this.breaks(statement, label) || this.breaksOutOf(statement).length > 0;
+    const exits =
+      containsReturn(statement.statement) || this.breaks(statement, label) || this.breaksOutOf(statement).length > 0;
     if (ts.isForStatement(statement) && !exits && this.countedForm(statement) === undefined) {
       this.lowerFor(statement, label);
-    } else if (ts.isForOfStatement(statement) && !exits && !this.changedByBody(statement.expression, statement.statement)) {
+    } else if (
+      ts.isForOfStatement(statement) &&
+      !exits &&
+      !this.changedByBody(statement.expression, statement.statement)
+    ) {
       this.lowerForOf(statement, label);
     } else if (ts.isForStatement(statement)) {
       this.lowerGeneralFor(statement, label);
@@ -1070,7 +1233,10 @@ export class FunctionLowering {
       this.lowerGeneralForOf(statement, label);
     } else if (ts.isWhileStatement(statement) || ts.isDoStatement(statement)) {
       const condition = statement.expression;
-      this.lowerWhile(statement, label, { condition: () => this.lowerCondition(condition), doWhile: ts.isDoStatement(statement) });
+      this.lowerWhile(statement, label, {
+        condition: () => this.lowerCondition(condition),
+        doWhile: ts.isDoStatement(statement),
+      });
     } else {
       this.unsupported(statement);
     }
@@ -1080,7 +1246,11 @@ export class FunctionLowering {
   private breaks(loop: ts.IterationStatement, label: string | undefined): boolean {
     let found = false;
     const visit = (node: ts.Node, depth: number): void => {
-      if (ts.isBreakStatement(node) && ((node.label === undefined && depth === 0) || (label !== undefined && node.label?.text === label))) found = true;
+      if (
+        ts.isBreakStatement(node) &&
+        ((node.label === undefined && depth === 0) || (label !== undefined && node.label?.text === label))
+      )
+        found = true;
       if (ts.isFunctionLike(node)) return;
       const inner = isLoopStatement(node) || ts.isSwitchStatement(node) ? depth + 1 : depth;
       ts.forEachChild(node, (child) => visit(child, inner));
@@ -1106,7 +1276,8 @@ export class FunctionLowering {
    */
   private countedParts(statement: ts.ForStatement) {
     const { initializer, condition, incrementor } = statement;
-    const declarations = initializer && ts.isVariableDeclarationList(initializer) ? initializer.declarations : undefined;
+    const declarations =
+      initializer && ts.isVariableDeclarationList(initializer) ? initializer.declarations : undefined;
     const declaration = declarations?.length === 1 ? declarations[0] : undefined;
     if (!declaration || !ts.isIdentifier(declaration.name) || !declaration.initializer) {
       this.rejectLoop(statement, "the initializer must declare one counter, as in let i = 0");
@@ -1114,8 +1285,10 @@ export class FunctionLowering {
     const counter = this.symbolOf(declaration.name);
     const isCounter = (node: ts.Node) => ts.isIdentifier(node) && this.checker.getSymbolAtLocation(node) === counter;
     const step = incrementor && this.counterStep(incrementor, isCounter);
-    if (step === undefined) this.rejectLoop(incrementor ?? statement, "the update must be i++, i--, i += k or i -= k with an integer k");
-    if (!condition || !ts.isBinaryExpression(condition)) this.rejectLoop(condition ?? statement, "the condition must compare the counter with a bound");
+    if (step === undefined)
+      this.rejectLoop(incrementor ?? statement, "the update must be i++, i--, i += k or i -= k with an integer k");
+    if (!condition || !ts.isBinaryExpression(condition))
+      this.rejectLoop(condition ?? statement, "the condition must compare the counter with a bound");
     const flipped: Record<string, string> = { lt: "gt", le: "ge", gt: "lt", ge: "le" };
     let comparison = comparisons.get(condition.operatorToken.kind);
     let boundExpression = condition.right;
@@ -1125,16 +1298,20 @@ export class FunctionLowering {
     } else if (!isCounter(condition.left)) {
       comparison = undefined;
     }
-    if (comparison === undefined || !(comparison in flipped)) this.rejectLoop(condition, "the condition must be i < bound, i <= bound, i > bound or i >= bound");
-    if ((comparison === "lt" || comparison === "le") !== step > 0) this.rejectLoop(incrementor!, "the update must move the counter towards the bound");
+    if (comparison === undefined || !(comparison in flipped))
+      this.rejectLoop(condition, "the condition must be i < bound, i <= bound, i > bound or i >= bound");
+    if ((comparison === "lt" || comparison === "le") !== step > 0)
+      this.rejectLoop(incrementor!, "the update must move the counter towards the bound");
     const carried = this.carriedBy(statement);
     this.rejectCarriedArrays(statement, carried);
-    if (carried.includes(counter) || this.assignsSymbol(statement.statement, counter)) this.rejectLoop(statement, "the body assigns the counter");
+    if (carried.includes(counter) || this.assignsSymbol(statement.statement, counter))
+      this.rejectLoop(statement, "the body assigns the counter");
     if (this.readsAny(boundExpression, carried) || this.changedByBody(boundExpression, statement.statement)) {
       this.rejectLoop(boundExpression, "the bound changes inside the loop");
     }
     // The reversed loop computes the counter's values again from its start: exact for integers.
-    if (!this.isIntegerExpression(declaration.initializer)) this.rejectLoop(declaration.initializer, "the start is not an integer");
+    if (!this.isIntegerExpression(declaration.initializer))
+      this.rejectLoop(declaration.initializer, "the start is not an integer");
     return { declaration, counter, boundExpression, step, comparison, carried };
   }
 
@@ -1143,15 +1320,24 @@ export class FunctionLowering {
     this.integerSymbols.add(counter);
     const start = this.lowerNumber(declaration.initializer!);
     const bound = this.lowerNumber(boundExpression);
-    this.emitCountedLoop(statement, counter, (declaration.name as ts.Identifier).text, start, bound, step, comparison, carried, () =>
-      this.lowerLoopBody(statement, label),
+    this.emitCountedLoop(
+      statement,
+      counter,
+      (declaration.name as ts.Identifier).text,
+      start,
+      bound,
+      step,
+      comparison,
+      carried,
+      () => this.lowerLoopBody(statement, label),
     );
   }
 
   /** `for (const v of xs)`: a counted loop over the indices of xs. */
   private lowerForOf(statement: ts.ForOfStatement, label: string | undefined): void {
     const list = statement.initializer;
-    const declaration = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
+    const declaration =
+      ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
     if (!declaration || statement.awaitModifier) {
       this.rejectLoop(statement, "for...of must declare one variable, as in for (const v of xs)");
     }
@@ -1169,7 +1355,8 @@ export class FunctionLowering {
 
   private rejectCarriedArrays(loop: ts.Node, carried: ts.Symbol[]): void {
     const array = carried.find((symbol) => this.env.get(symbol)!.type === "array");
-    if (array) this.rejectLoop(loop, `the loop assigns the array variable '${array.name}'; write into its elements instead`);
+    if (array)
+      this.rejectLoop(loop, `the loop assigns the array variable '${array.name}'; write into its elements instead`);
   }
 
   /** The body of a counted loop, which neither breaks nor returns (those loops are `while` ops). */
@@ -1199,16 +1386,24 @@ export class FunctionLowering {
   /** `for (const v of xs)` that breaks or returns: a `while` loop over an index. */
   private lowerGeneralForOf(statement: ts.ForOfStatement, label: string | undefined): void {
     const list = statement.initializer;
-    const declaration = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
+    const declaration =
+      ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
     if (!declaration) return this.rejectLoop(statement, "for...of must declare one variable");
     const array = this.lowerExpression(statement.expression);
     if (array.type !== "array") this.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
     const index = this.synthetic("i");
     this.env.set(index, this.builder.constant(0));
     this.lowerWhile(statement, label, {
-      condition: () => this.builder.emit("lt", [this.env.get(index)!, this.builder.emit("array.length", [array], "number")], "boolean"),
-      beforeBody: () => this.bindPattern(declaration.name, this.elementOf(statement.expression, array, this.env.get(index)!)),
-      update: () => this.env.set(index, this.builder.emit("add", [this.env.get(index)!, this.builder.constant(1)], "number")),
+      condition: () =>
+        this.builder.emit(
+          "lt",
+          [this.env.get(index)!, this.builder.emit("array.length", [array], "number")],
+          "boolean",
+        ),
+      beforeBody: () =>
+        this.bindPattern(declaration.name, this.elementOf(statement.expression, array, this.env.get(index)!)),
+      update: () =>
+        this.env.set(index, this.builder.emit("add", [this.env.get(index)!, this.builder.constant(1)], "number")),
       carried: [index],
     });
   }
@@ -1222,7 +1417,13 @@ export class FunctionLowering {
   private lowerWhile(
     loop: ts.IterationStatement,
     label: string | undefined,
-    parts: { condition: () => Value; update?: () => void; beforeBody?: () => void; doWhile?: boolean; carried?: ts.Symbol[] },
+    parts: {
+      condition: () => Value;
+      update?: () => void;
+      beforeBody?: () => void;
+      doWhile?: boolean;
+      carried?: ts.Symbol[];
+    },
   ): void {
     const context: LoopContext = label === undefined ? { node: loop } : { node: loop, label };
     if (parts.update) context.update = parts.update;
@@ -1243,19 +1444,26 @@ export class FunctionLowering {
     }
     const first = parts.doWhile ? this.synthetic("first") : undefined;
     if (first) this.env.set(first, this.boolean(true));
-    const carried = [...new Set([...this.carriedBy(loop), ...flags, ...(parts.carried ?? []), ...(first ? [first] : [])])];
+    const carried = [
+      ...new Set([...this.carriedBy(loop), ...flags, ...(parts.carried ?? []), ...(first ? [first] : [])]),
+    ];
     this.rejectCarriedArrays(loop, carried);
     const entryEnv = this.env;
     const slots = this.loopSlots(carried, entryEnv);
-    const paramsFor = () => slots.map((slot) => this.values.value(this.slotValue(entryEnv, slot)!.type, slotName(slot)));
+    const paramsFor = () =>
+      slots.map((slot) => this.values.value(this.slotValue(entryEnv, slot)!.type, slotName(slot)));
     const conditionRegion = emptyRegion(paramsFor());
     const body = emptyRegion(paramsFor());
     const enter = (region: Region) => this.assignSlots(this.env, slots, region.params, entryEnv);
     const condition = this.inBranch(conditionRegion, entryEnv, () => {
       enter(conditionRegion);
       return this.withoutAssignments(loop, () => {
-        const stop = flags.filter((flag) => flag.name !== "returnValue").map((flag) => this.builder.emit("not", [this.env.get(flag)!], "boolean"));
-        const test = first ? this.builder.emit("or", [this.env.get(first)!, parts.condition()], "boolean") : parts.condition();
+        const stop = flags
+          .filter((flag) => flag.name !== "returnValue")
+          .map((flag) => this.builder.emit("not", [this.env.get(flag)!], "boolean"));
+        const test = first
+          ? this.builder.emit("or", [this.env.get(first)!, parts.condition()], "boolean")
+          : parts.condition();
         // `while (true)` with a break: the break flag alone decides.
         const alwaysTrue = this.builder.region.ops.find((op) => op.results[0] === test)?.attrs.value === true;
         const terms = alwaysTrue && stop.length > 0 ? stop : [...stop, test];
@@ -1330,12 +1538,19 @@ export class FunctionLowering {
     if (ts.isNumericLiteral(node)) return Number.isInteger(Number(node.text));
     if (ts.isParenthesizedExpression(node)) return this.isIntegerExpression(node.expression);
     if (ts.isPrefixUnaryExpression(node)) {
-      return (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken) && this.isIntegerExpression(node.operand);
+      return (
+        (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken) &&
+        this.isIntegerExpression(node.operand)
+      );
     }
     if (ts.isPropertyAccessExpression(node)) return node.name.text === "length";
     if (ts.isBinaryExpression(node)) {
       const integerOperators = [ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken];
-      return integerOperators.includes(node.operatorToken.kind) && this.isIntegerExpression(node.left) && this.isIntegerExpression(node.right);
+      return (
+        integerOperators.includes(node.operatorToken.kind) &&
+        this.isIntegerExpression(node.left) &&
+        this.isIntegerExpression(node.right)
+      );
     }
     if (ts.isCallExpression(node)) {
       return ["Math.floor", "Math.ceil", "Math.round", "Math.trunc"].includes(node.expression.getText(this.sourceFile));
@@ -1373,7 +1588,8 @@ export class FunctionLowering {
     let found = false;
     const visit = (child: ts.Node): void => {
       const target =
-        ts.isBinaryExpression(child) && (child.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(child.operatorToken.kind))
+        ts.isBinaryExpression(child) &&
+        (child.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(child.operatorToken.kind))
           ? child.left
           : (ts.isPrefixUnaryExpression(child) || ts.isPostfixUnaryExpression(child)) &&
               (child.operator === ts.SyntaxKind.PlusPlusToken || child.operator === ts.SyntaxKind.MinusMinusToken)
@@ -1407,9 +1623,15 @@ export class FunctionLowering {
       if (this.readsAny(target.argumentExpression, [symbol])) grown.add(symbol);
     };
     const visit = (node: ts.Node): void => {
-      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))) {
+      if (
+        ts.isBinaryExpression(node) &&
+        (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))
+      ) {
         if (ts.isElementAccessExpression(node.left)) noteWrite(node.left);
-      } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isElementAccessExpression(node.operand)) {
+      } else if (
+        (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+        ts.isElementAccessExpression(node.operand)
+      ) {
         noteWrite(node.operand);
       } else if (ts.isCallExpression(node)) {
         const callee = node.expression;
@@ -1433,7 +1655,10 @@ export class FunctionLowering {
     const check = (node: ts.Node): void => {
       if (ts.isIdentifier(node)) {
         const symbol = this.checker.getSymbolAtLocation(node);
-        const readsLength = ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node && node.parent.name.text === "length";
+        const readsLength =
+          ts.isPropertyAccessExpression(node.parent) &&
+          node.parent.expression === node &&
+          node.parent.name.text === "length";
         if (symbol && (readsLength ? grown : written).has(symbol)) changed = true;
       }
       ts.forEachChild(node, check);
@@ -1465,7 +1690,8 @@ export class FunctionLowering {
 
   private lowerExpression(expression: ts.Expression): Value {
     const b = this.builder;
-    if (ts.isNumericLiteral(expression)) return b.constant(Number(expression.text), expression.getText(this.sourceFile));
+    if (ts.isNumericLiteral(expression))
+      return b.constant(Number(expression.text), expression.getText(this.sourceFile));
     if (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) {
       return b.emit("string", [], "string", { value: expression.text });
     }
@@ -1483,7 +1709,8 @@ export class FunctionLowering {
     }
     if (ts.isIdentifier(expression)) return this.lowerIdentifier(expression);
     if (ts.isPrefixUnaryExpression(expression)) return this.lowerPrefix(expression);
-    if (ts.isPostfixUnaryExpression(expression)) return this.lowerIncrement(expression, expression.operand, expression.operator, false);
+    if (ts.isPostfixUnaryExpression(expression))
+      return this.lowerIncrement(expression, expression.operand, expression.operator, false);
     if (ts.isBinaryExpression(expression)) return this.lowerBinary(expression);
     if (ts.isConditionalExpression(expression)) return this.lowerConditional(expression);
     if (ts.isCallExpression(expression)) {
@@ -1498,14 +1725,30 @@ export class FunctionLowering {
     if (ts.isObjectLiteralExpression(expression)) return this.lowerObjectLiteral(expression);
     if (ts.isTemplateExpression(expression)) {
       const operands = expression.templateSpans.map((span) => this.lowerExpression(span.expression));
-      const quasis = [expression.head.rawText ?? expression.head.text, ...expression.templateSpans.map((s) => s.literal.rawText ?? s.literal.text)];
-      return b.op({ opcode: "template", operands, results: [{ type: "string" }], attrs: { quasis }, loc: this.pointAt(expression) })
-        .results[0]!;
+      const quasis = [
+        expression.head.rawText ?? expression.head.text,
+        ...expression.templateSpans.map((s) => s.literal.rawText ?? s.literal.text),
+      ];
+      return b.op({
+        opcode: "template",
+        operands,
+        results: [{ type: "string" }],
+        attrs: { quasis },
+        loc: this.pointAt(expression),
+      }).results[0]!;
     }
-    if (ts.isNewExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Function") {
+    if (
+      ts.isNewExpression(expression) &&
+      ts.isIdentifier(expression.expression) &&
+      expression.expression.text === "Function"
+    ) {
       this.rejectDynamicCode(expression, "Function");
     }
-    if (ts.isNewExpression(expression) && ts.isIdentifier(expression.expression) && expression.arguments?.length === 1) {
+    if (
+      ts.isNewExpression(expression) &&
+      ts.isIdentifier(expression.expression) &&
+      expression.arguments?.length === 1
+    ) {
       const kind = expression.expression.text;
       const length = this.lowerExpression(expression.arguments[0]!);
       if ((kind === "Float64Array" || kind === "Float32Array") && length.type === "number") {
@@ -1528,7 +1771,11 @@ export class FunctionLowering {
     }
     const literal = symbol && this.topLevelNumericConstant(symbol);
     if (literal) {
-      return this.builder.emit("const", [], "number", { value: literal.value, text: identifier.text, definedAs: literal.text });
+      return this.builder.emit("const", [], "number", {
+        value: literal.value,
+        text: identifier.text,
+        definedAs: literal.text,
+      });
     }
     return this.fail(
       identifier,
@@ -1547,7 +1794,11 @@ export class FunctionLowering {
     if (!(ts.getCombinedNodeFlags(list) & ts.NodeFlags.Const) || !ts.isSourceFile(list.parent.parent)) return undefined;
     const init = declaration.initializer;
     if (ts.isNumericLiteral(init)) return { value: Number(init.text), text: init.getText() };
-    if (ts.isPrefixUnaryExpression(init) && init.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(init.operand)) {
+    if (
+      ts.isPrefixUnaryExpression(init) &&
+      init.operator === ts.SyntaxKind.MinusToken &&
+      ts.isNumericLiteral(init.operand)
+    ) {
       return { value: -Number(init.operand.text), text: init.getText() };
     }
     return undefined;
@@ -1599,7 +1850,8 @@ export class FunctionLowering {
 
   private lowerBinary(expression: ts.BinaryExpression): Value {
     const operator = expression.operatorToken.kind;
-    if (operator === ts.SyntaxKind.EqualsToken || compoundAssignments.has(operator)) return this.lowerAssignment(expression);
+    if (operator === ts.SyntaxKind.EqualsToken || compoundAssignments.has(operator))
+      return this.lowerAssignment(expression);
     if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
       return this.lowerLogical(expression);
     }
@@ -1639,11 +1891,18 @@ export class FunctionLowering {
     if (ts.isPropertyAccessExpression(target)) {
       return this.writeField(target, (old) => {
         const right = this.lowerExpression(expression.right);
-        return opcode ? this.builder.emit(opcode, [old(), this.expectType(expression.right, right, "number")], "number") : right;
+        return opcode
+          ? this.builder.emit(opcode, [old(), this.expectType(expression.right, right, "number")], "number")
+          : right;
       });
     }
     if (!ts.isIdentifier(target)) {
-      return this.fail(target, "AD1004", "only local variables, fields and array elements can be assigned", "assign to a local variable");
+      return this.fail(
+        target,
+        "AD1004",
+        "only local variables, fields and array elements can be assigned",
+        "assign to a local variable",
+      );
     }
     const symbol = this.symbolOf(target);
     const right = this.lowerExpression(expression.right);
@@ -1669,7 +1928,9 @@ export class FunctionLowering {
     const index = this.lowerNumber(target.argumentExpression);
     const value = update(() => this.readElement(array, index));
     // `a[a.length] = v` appends: the array's length changes, as with push.
-    const arraySymbol = ts.isIdentifier(target.expression) ? this.checker.getSymbolAtLocation(target.expression) : undefined;
+    const arraySymbol = ts.isIdentifier(target.expression)
+      ? this.checker.getSymbolAtLocation(target.expression)
+      : undefined;
     const grows = arraySymbol !== undefined && this.readsAny(target.argumentExpression, [arraySymbol]);
     this.builder.op({ opcode: "array.set", operands: [array, index, value], attrs: grows ? { grows } : {} });
     this.elementReads.clear();
@@ -1723,7 +1984,12 @@ export class FunctionLowering {
     const result = lower();
     // Only variables that existed before count: an inlined helper binds its own parameters.
     if ([...before].some(([symbol, value]) => this.env.get(symbol) !== value)) {
-      this.fail(node, "AD1004", "assignments inside conditional expressions are not supported", "assign in a separate statement");
+      this.fail(
+        node,
+        "AD1004",
+        "assignments inside conditional expressions are not supported",
+        "assign in a separate statement",
+      );
     }
     return result;
   }
@@ -1751,7 +2017,9 @@ export class FunctionLowering {
     // The right side has effects: keep JavaScript's short-circuit as an `if`.
     rightRegion.yields = [right];
     const shortCircuit = emptyRegion();
-    shortCircuit.yields = [this.builder.inRegion(shortCircuit, () => this.builder.emit("bool", [], "boolean", { value: !isAnd }))];
+    shortCircuit.yields = [
+      this.builder.inRegion(shortCircuit, () => this.builder.emit("bool", [], "boolean", { value: !isAnd })),
+    ];
     return this.builder.op({
       opcode: "if",
       operands: [left],
@@ -1764,7 +2032,9 @@ export class FunctionLowering {
     const condition = this.lowerCondition(expression.condition);
     const arm = (branch: ts.Expression) => {
       const region = emptyRegion();
-      const value = this.builder.inRegion(region, () => this.withoutAssignments(branch, () => this.lowerExpression(branch)));
+      const value = this.builder.inRegion(region, () =>
+        this.withoutAssignments(branch, () => this.lowerExpression(branch)),
+      );
       region.yields = [value];
       return region;
     };
@@ -1791,7 +2061,9 @@ export class FunctionLowering {
     const object = values[0].type === "object";
     const paths = object ? [...this.fieldsOf(values[0]).keys()] : [undefined];
     if (object && this.fieldsOf(values[1]).size !== paths.length) reject();
-    const leaves = values.map((value) => paths.map((path) => (path === undefined ? value : this.fieldsOf(value).get(path))));
+    const leaves = values.map((value) =>
+      paths.map((path) => (path === undefined ? value : this.fieldsOf(value).get(path))),
+    );
     if (leaves.some((list) => list.some((leaf) => leaf === undefined || leaf.type === "array"))) reject();
     regions.forEach((region, k) => (region.yields = leaves[k] as Value[]));
     const results = this.builder.op({
@@ -1804,7 +2076,10 @@ export class FunctionLowering {
   }
 
   private lowerPropertyAccess(expression: ts.PropertyAccessExpression): Value {
-    if (expression.name.text === "length" && this.irType(this.checker.getTypeAtLocation(expression.expression)) === "array") {
+    if (
+      expression.name.text === "length" &&
+      this.irType(this.checker.getTypeAtLocation(expression.expression)) === "array"
+    ) {
       return this.builder.emit("array.length", [this.lowerExpression(expression.expression)], "number");
     }
     if (ts.isIdentifier(expression.expression) && expression.expression.text === "Math") {
@@ -1830,17 +2105,27 @@ export class FunctionLowering {
   private lowerCall(call: ts.CallExpression): Value | undefined {
     const callee = call.expression;
     if (call.arguments.some((arg) => ts.isSpreadElement(arg))) return this.unsupported(call);
-    if (ts.isIdentifier(callee) && (callee.text === "eval" || callee.text === "Function")) this.rejectDynamicCode(call, callee.text);
-    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Math") {
+    if (ts.isIdentifier(callee) && (callee.text === "eval" || callee.text === "Function"))
+      this.rejectDynamicCode(call, callee.text);
+    if (
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
+      callee.expression.text === "Math"
+    ) {
       const name = callee.name.text;
       const p = primitive(name);
       if (p && p.syntax.kind === "call" && p.syntax.callee === `Math.${name}`) {
         const args = call.arguments.map((arg) => this.lowerNumber(arg));
-        if (typeof p.arity === "number" ? args.length !== p.arity : args.length < p.arity.atLeast) return this.unsupported(call);
+        if (typeof p.arity === "number" ? args.length !== p.arity : args.length < p.arity.atLeast)
+          return this.unsupported(call);
         return this.builder.emit(name, args, "number");
       }
       if (name === "pow" && call.arguments.length === 2) {
-        return this.builder.emit("pow", call.arguments.map((arg) => this.lowerNumber(arg)), "number");
+        return this.builder.emit(
+          "pow",
+          call.arguments.map((arg) => this.lowerNumber(arg)),
+          "number",
+        );
       }
     }
     if (ts.isNewExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Function") {
@@ -1856,8 +2141,13 @@ export class FunctionLowering {
       const array = this.lowerExpression(callee.expression);
       if (array.type === "array") return this.lowerPush(call, callee.expression, array);
     }
-    const receiverType = ts.isPropertyAccessExpression(callee) ? this.irType(this.checker.getTypeAtLocation(callee.expression)) : undefined;
-    if (ts.isPropertyAccessExpression(callee) && (receiverType === "number" || receiverType === "string" || receiverType === "boolean")) {
+    const receiverType = ts.isPropertyAccessExpression(callee)
+      ? this.irType(this.checker.getTypeAtLocation(callee.expression))
+      : undefined;
+    if (
+      ts.isPropertyAccessExpression(callee) &&
+      (receiverType === "number" || receiverType === "string" || receiverType === "boolean")
+    ) {
       // A method of a number, string or boolean (x.toFixed(2), label.toUpperCase()): not differentiated.
       const operands = [callee.expression, ...call.arguments].map((arg) => this.lowerExpression(arg));
       const returned = this.irType(this.checker.getTypeAtLocation(call));
@@ -1877,7 +2167,9 @@ export class FunctionLowering {
     const helper = this.helperOf(callee);
     if (helper) return this.inlineCall(call, calleeName, helper);
     if (!this.isGlobalFunction(callee)) {
-      const hasSource = this.declarationsOf(callee).some((d) => ts.isFunctionLike(d) && "body" in d && d.body !== undefined);
+      const hasSource = this.declarationsOf(callee).some(
+        (d) => ts.isFunctionLike(d) && "body" in d && d.body !== undefined,
+      );
       return this.fail(
         call,
         hasSource ? "AD1004" : "AD1005",
@@ -1915,12 +2207,24 @@ export class FunctionLowering {
     const receiver = callee.expression;
     const kind = this.arrayKind(this.checker.getTypeAtLocation(call));
     if (!kind) return undefined;
-    if (method === "fill" && call.arguments.length === 1 && ts.isNewExpression(receiver) && receiver.arguments?.length === 1) {
+    if (
+      method === "fill" &&
+      call.arguments.length === 1 &&
+      ts.isNewExpression(receiver) &&
+      receiver.arguments?.length === 1
+    ) {
       const constructor = receiver.expression.getText(this.sourceFile);
       if (constructor === "Array" || constructor === "Float64Array" || constructor === "Float32Array") {
         const fill = call.arguments[0]!;
-        const literal = ts.isNumericLiteral(fill) || (ts.isPrefixUnaryExpression(fill) && ts.isNumericLiteral(fill.operand));
-        if (!literal) this.fail(fill, "AD1004", "arrays can be filled with a number literal only", "fill with 0 and assign the elements in a loop");
+        const literal =
+          ts.isNumericLiteral(fill) || (ts.isPrefixUnaryExpression(fill) && ts.isNumericLiteral(fill.operand));
+        if (!literal)
+          this.fail(
+            fill,
+            "AD1004",
+            "arrays can be filled with a number literal only",
+            "fill with 0 and assign the elements in a loop",
+          );
         const length = this.lowerNumber(receiver.arguments[0]!);
         return this.builder.emit("array.new", [length, this.lowerNumber(fill)], "array", { kind });
       }
@@ -1949,20 +2253,43 @@ export class FunctionLowering {
     const [shape, fill] = call.arguments;
     const lengthProperty =
       shape && ts.isObjectLiteralExpression(shape) && shape.properties.length === 1 ? shape.properties[0] : undefined;
-    if (!lengthProperty || !ts.isPropertyAssignment(lengthProperty) || lengthProperty.name.getText(this.sourceFile) !== "length") {
+    if (
+      !lengthProperty ||
+      !ts.isPropertyAssignment(lengthProperty) ||
+      lengthProperty.name.getText(this.sourceFile) !== "length"
+    ) {
       return undefined;
     }
     if (fill && !(ts.isArrowFunction(fill) && !ts.isBlock(fill.body) && fill.parameters.length <= 2)) {
-      return this.fail(fill, "AD1004", "Array.from is supported with an arrow function returning an expression", "write (_, i) => expression");
+      return this.fail(
+        fill,
+        "AD1004",
+        "Array.from is supported with an arrow function returning an expression",
+        "write (_, i) => expression",
+      );
     }
     const length = this.lowerNumber(lengthProperty.initializer);
     const array = this.builder.emit("array.new", [length, this.builder.constant(0)], "array", { kind: "Array" });
     if (!fill) return array;
     const indexParameter = fill.parameters[1];
-    const counter = indexParameter && ts.isIdentifier(indexParameter.name) ? this.symbolOf(indexParameter.name) : undefined;
-    this.emitCountedLoop(call, counter, counter?.name ?? "i", this.builder.constant(0), length, 1, "lt", [], (index) => {
-      this.builder.op({ opcode: "array.set", operands: [array, index, this.lowerNumber(fill.body as ts.Expression)] });
-    });
+    const counter =
+      indexParameter && ts.isIdentifier(indexParameter.name) ? this.symbolOf(indexParameter.name) : undefined;
+    this.emitCountedLoop(
+      call,
+      counter,
+      counter?.name ?? "i",
+      this.builder.constant(0),
+      length,
+      1,
+      "lt",
+      [],
+      (index) => {
+        this.builder.op({
+          opcode: "array.set",
+          operands: [array, index, this.lowerNumber(fill.body as ts.Expression)],
+        });
+      },
+    );
     return array;
   }
 
@@ -2007,13 +2334,28 @@ export class FunctionLowering {
         `mark '${name}' itself @differentiable (a differentiable function may call itself), or write the recursion as a loop`,
       );
     }
-    if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return this.unsupported(call);
-    if (helper.parameters.length !== call.arguments.length || helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)) {
-      return this.fail(call, "AD1004", `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`, "pass every argument to plain parameters");
+    if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
+      return this.unsupported(call);
+    if (
+      helper.parameters.length !== call.arguments.length ||
+      helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)
+    ) {
+      return this.fail(
+        call,
+        "AD1004",
+        `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`,
+        "pass every argument to plain parameters",
+      );
     }
     const args = call.arguments.map((arg) => this.lowerExpression(arg));
-    const saved = { sourceFile: this.sourceFile, loops: this.loops.splice(0), returnFlags: this.returnFlagSymbols, returnType: this.returnType };
-    this.returnType = this.irType(this.checker.getReturnTypeOfSignature(this.checker.getSignatureFromDeclaration(helper)!)) ?? "number";
+    const saved = {
+      sourceFile: this.sourceFile,
+      loops: this.loops.splice(0),
+      returnFlags: this.returnFlagSymbols,
+      returnType: this.returnType,
+    };
+    this.returnType =
+      this.irType(this.checker.getReturnTypeOfSignature(this.checker.getSignatureFromDeclaration(helper)!)) ?? "number";
     this.returnFlagSymbols = undefined;
     this.inlined.push(helper);
     this.sourceFile = helper.getSourceFile();
@@ -2024,7 +2366,12 @@ export class FunctionLowering {
     // loop counter is not a variable an earlier call left behind).
     for (const symbol of [...this.env.keys()]) {
       const declaration = symbol.valueDeclaration;
-      if (declaration && declaration.getSourceFile() === helper.getSourceFile() && declaration.pos >= helper.pos && declaration.end <= helper.end) {
+      if (
+        declaration &&
+        declaration.getSourceFile() === helper.getSourceFile() &&
+        declaration.pos >= helper.pos &&
+        declaration.end <= helper.end
+      ) {
         this.env.delete(symbol);
       }
     }
@@ -2047,12 +2394,20 @@ export class FunctionLowering {
     const target = resolvedSymbol(this.checker, local);
     const rule = this.rules.get(target);
     const declaration = target.valueDeclaration;
-    if (rule && declaration && ts.isFunctionDeclaration(declaration)) return { name: rule.name, kind: "vjp", declaration, rule: rule.node };
+    if (rule && declaration && ts.isFunctionDeclaration(declaration))
+      return { name: rule.name, kind: "vjp", declaration, rule: rule.node };
     const self = this.fn.node;
-    const isSelf = declaration === self || (declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer === self);
-    if (isSelf && this.inlined.length === 0) return { name: `${this.fn.name}Grad`, kind: "grad", declaration: self, wrt: this.fn.wrt };
+    const isSelf =
+      declaration === self ||
+      (declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer === self);
+    if (isSelf && this.inlined.length === 0)
+      return { name: `${this.fn.name}Grad`, kind: "grad", declaration: self, wrt: this.fn.wrt };
     // Another recursive differentiable function of this file: its gradient is generated beside this one.
-    const other = declaration && findDifferentiableFunctions(self.getSourceFile()).find((f) => !(f instanceof DiagnosticError) && f.node === declaration);
+    const other =
+      declaration &&
+      findDifferentiableFunctions(self.getSourceFile()).find(
+        (f) => !(f instanceof DiagnosticError) && f.node === declaration,
+      );
     if (!other || other instanceof DiagnosticError || !callsItself(this.checker, other.node, target)) return undefined;
     return { name: `${other.name}Grad`, kind: "grad", declaration: other.node, wrt: other.wrt };
   }
@@ -2061,15 +2416,30 @@ export class FunctionLowering {
   private lowerCallWithDerivative(call: ts.CallExpression, callee: ts.Identifier, derivative: CallDerivative): Value {
     const name = callee.text;
     if (derivative.declaration === this.fn.node && this.returnType !== "number") {
-      this.fail(call, "AD1004", `recursive calls of '${name}', which does not return a number, are not supported yet`, "write the recursion as a loop");
+      this.fail(
+        call,
+        "AD1004",
+        `recursive calls of '${name}', which does not return a number, are not supported yet`,
+        "write the recursion as a loop",
+      );
     }
     const returned = this.irType(this.checker.getTypeAtLocation(call));
     if (returned !== "number") {
-      this.fail(call, "AD1009", `'${name}' has a derivative rule but returns '${this.checker.typeToString(this.checker.getTypeAtLocation(call))}'; rules are supported for functions returning a number`, "return a number");
+      this.fail(
+        call,
+        "AD1009",
+        `'${name}' has a derivative rule but returns '${this.checker.typeToString(this.checker.getTypeAtLocation(call))}'; rules are supported for functions returning a number`,
+        "return a number",
+      );
     }
     const reference = referenceTo(this.checker, callee);
     if (reference === undefined) {
-      this.fail(call, "AD1004", `'${name}' is not exported, and the generated gradient calls it`, `export '${name}' from its file`);
+      this.fail(
+        call,
+        "AD1004",
+        `'${name}' is not exported, and the generated gradient calls it`,
+        `export '${name}' from its file`,
+      );
     }
     if (reference !== "global") this.references.push(reference);
     if (derivative.rule) {
@@ -2089,12 +2459,19 @@ export class FunctionLowering {
       }
     }
     const partials = derivative.declaration.parameters.map((p) =>
-      ts.isIdentifier(p.name) && hasCotangent(this.checker, p) && (wrt === undefined || wrt.includes(p.name.text)) ? p.name.text : "",
+      ts.isIdentifier(p.name) && hasCotangent(this.checker, p) && (wrt === undefined || wrt.includes(p.name.text))
+        ? p.name.text
+        : "",
     );
     const args = call.arguments.map((arg, i) => {
       const value = this.lowerExpression(arg);
       if (value.type === "array" && partials[i] !== "" && !this.parameterArrays.has(value)) {
-        this.fail(arg, "AD1004", `only parameter arrays can be passed to '${name}', whose derivative the reverse sweep calls with the same arrays`, "pass a parameter, or copy what the function needs into numbers");
+        this.fail(
+          arg,
+          "AD1004",
+          `only parameter arrays can be passed to '${name}', whose derivative the reverse sweep calls with the same arrays`,
+          "pass a parameter, or copy what the function needs into numbers",
+        );
       }
       return value;
     });
@@ -2102,7 +2479,12 @@ export class FunctionLowering {
       opcode: "call",
       operands: args,
       results: [{ type: "number" }],
-      attrs: { callee: reference === "global" ? name : reference.name, derivative: derivative.name, derivativeKind: derivative.kind, partials },
+      attrs: {
+        callee: reference === "global" ? name : reference.name,
+        derivative: derivative.name,
+        derivativeKind: derivative.kind,
+        partials,
+      },
       loc: this.pointAt(call),
     }).results[0]!;
   }
@@ -2114,7 +2496,11 @@ export class FunctionLowering {
     const specifier = symbol.declarations?.[0];
     if (!specifier || !ts.isImportSpecifier(specifier)) return false;
     const module = specifier.parent.parent.parent.moduleSpecifier;
-    return ts.isStringLiteral(module) && module.text === "adjoint" && (specifier.propertyName ?? specifier.name).text === name;
+    return (
+      ts.isStringLiteral(module) &&
+      module.text === "adjoint" &&
+      (specifier.propertyName ?? specifier.name).text === name
+    );
   }
 
   private declarationsOf(callee: ts.Expression): ts.Declaration[] {

@@ -100,6 +100,8 @@ function checkProgram(absolute: string[], compilerOptions: ts.CompilerOptions): 
       );
     }
   }
-  const programFiles = program.getSourceFiles().filter((file) => !file.isDeclarationFile && !file.fileName.includes("/node_modules/"));
+  const programFiles = program
+    .getSourceFiles()
+    .filter((file) => !file.isDeclarationFile && !file.fileName.includes("/node_modules/"));
   return { checker: program.getTypeChecker(), sourceFiles, programFiles, diagnostics };
 }

@@ -28,7 +28,8 @@ export class TypeClassifier {
   /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
   irType(type: ts.Type): Type | undefined {
     if (this.arrayKind(type) || this.rowKind(type) || this.elementFields(type)) return "array";
-    const all = (flags: ts.TypeFlags) => (type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags);
+    const all = (flags: ts.TypeFlags) =>
+      type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags;
     if (all(ts.TypeFlags.NumberLike)) return "number";
     if (all(ts.TypeFlags.BooleanLike)) return "boolean";
     if (all(ts.TypeFlags.StringLike)) return "string";
@@ -62,7 +63,9 @@ export class TypeClassifier {
     const [element] = this.checker.getTypeArguments(type as ts.TypeReference);
     if (!element || !this.isObject(element)) return undefined;
     const leaves = this.leaves(element);
-    return leaves.length > 0 && leaves.every((leaf) => leaf.type === "number") ? leaves.map((leaf) => leaf.path) : undefined;
+    return leaves.length > 0 && leaves.every((leaf) => leaf.type === "number")
+      ? leaves.map((leaf) => leaf.path)
+      : undefined;
   }
 
   /** An object or interface type with fields: not an array, not a function. */
@@ -88,8 +91,10 @@ export class TypeClassifier {
       const irType = this.irType(fieldType);
       if (irType === "object") return this.leaves(fieldType, `${path}.`);
       if (irType === undefined || irType === "void") return [];
-      const typeNode = ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration) ? declaration.type : undefined;
-      const integer = typeNode !== undefined && ts.isTypeReferenceNode(typeNode) && typeNode.typeName.getText() === "int";
+      const typeNode =
+        ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration) ? declaration.type : undefined;
+      const integer =
+        typeNode !== undefined && ts.isTypeReferenceNode(typeNode) && typeNode.typeName.getText() === "int";
       const leaf: Leaf = { path, type: irType, integer, typeText: irType };
       if (irType === "array") Object.assign(leaf, this.arrayShape(fieldType));
       return [leaf];
@@ -102,7 +107,14 @@ export class TypeClassifier {
     if (rowKind) return { arrayKind: "Array", rowKind, typeText: `readonly ${arrayTypeText(rowKind)}[]` };
     const elementFields = this.elementFields(type);
     if (elementFields) {
-      return { arrayKind: "Array", elementFields, typeText: `readonly ${nestedObjectText(elementFields.map((f) => [f, "number"]), "; ")}[]` };
+      return {
+        arrayKind: "Array",
+        elementFields,
+        typeText: `readonly ${nestedObjectText(
+          elementFields.map((f) => [f, "number"]),
+          "; ",
+        )}[]`,
+      };
     }
     const arrayKind = this.arrayKind(type)!;
     return { arrayKind, typeText: arrayKind === "Array" ? "readonly number[]" : arrayKind };
@@ -110,6 +122,9 @@ export class TypeClassifier {
 
   /** An object type as generated code writes it: its leaves, nested. */
   objectTypeText(type: ts.Type): string {
-    return nestedObjectText(this.leaves(type).map((leaf) => [leaf.path, leaf.typeText]), "; ");
+    return nestedObjectText(
+      this.leaves(type).map((leaf) => [leaf.path, leaf.typeText]),
+      "; ",
+    );
   }
 }

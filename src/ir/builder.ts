@@ -51,8 +51,12 @@ export class Builder {
 
   /** Appends a single-result op and returns its result. */
   emit(opcode: string, operands: Value[], type: Type, attrs?: Record<string, AttrValue>, name?: string): Value {
-    return this.op({ opcode, operands, results: [{ type, ...(name === undefined ? {} : { name }) }], ...(attrs ? { attrs } : {}) })
-      .results[0]!;
+    return this.op({
+      opcode,
+      operands,
+      results: [{ type, ...(name === undefined ? {} : { name }) }],
+      ...(attrs ? { attrs } : {}),
+    }).results[0]!;
   }
 
   constant(value: number, text?: string): Value {

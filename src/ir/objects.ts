@@ -40,7 +40,12 @@ export function sourceParams(params: readonly Param[]): SourceParam[] {
   for (const p of params) {
     const last = grouped[grouped.length - 1];
     if (p.field !== undefined && last?.object && last.name === p.field.param) last.params.push(p);
-    else grouped.push(p.field === undefined ? { name: p.value.name!, params: [p], object: false } : { name: p.field.param, params: [p], object: true });
+    else
+      grouped.push(
+        p.field === undefined
+          ? { name: p.value.name!, params: [p], object: false }
+          : { name: p.field.param, params: [p], object: true },
+      );
   }
   return grouped;
 }

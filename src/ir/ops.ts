@@ -29,7 +29,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
       summary:
         "a literal number (attrs.value), printed as attrs.text when the source spelled it; attrs.definedAs is the literal of a top-level constant named attrs.text",
       pure: true,
-      check: (op) => expectShape(op, [], ["number"]) ?? (typeof op.attrs.value === "number" ? undefined : "needs attrs.value"),
+      check: (op) =>
+        expectShape(op, [], ["number"]) ?? (typeof op.attrs.value === "number" ? undefined : "needs attrs.value"),
     },
   ],
   [
@@ -37,7 +38,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "a literal string (attrs.value)",
       pure: true,
-      check: (op) => expectShape(op, [], ["string"]) ?? (typeof op.attrs.value === "string" ? undefined : "needs attrs.value"),
+      check: (op) =>
+        expectShape(op, [], ["string"]) ?? (typeof op.attrs.value === "string" ? undefined : "needs attrs.value"),
     },
   ],
   [
@@ -45,7 +47,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "a literal boolean (attrs.value)",
       pure: true,
-      check: (op) => expectShape(op, [], ["boolean"]) ?? (typeof op.attrs.value === "boolean" ? undefined : "needs attrs.value"),
+      check: (op) =>
+        expectShape(op, [], ["boolean"]) ?? (typeof op.attrs.value === "boolean" ? undefined : "needs attrs.value"),
     },
   ],
   [
@@ -61,7 +64,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "a placeholder yielded by a branch that does not compute a value another branch yields",
       pure: true,
-      check: (op) => (op.operands.length === 0 && op.results.length === 1 ? undefined : "expects no operands and one result"),
+      check: (op) =>
+        op.operands.length === 0 && op.results.length === 1 ? undefined : "expects no operands and one result",
     },
   ],
   [
@@ -105,8 +109,13 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
       pure: true,
       check: (op) => {
         const quasis = op.attrs.quasis;
-        if (!Array.isArray(quasis) || quasis.length !== op.operands.length + 1) return "needs one more quasi than operands";
-        return expectShape(op, op.operands.map((v) => v.type), ["string"]);
+        if (!Array.isArray(quasis) || quasis.length !== op.operands.length + 1)
+          return "needs one more quasi than operands";
+        return expectShape(
+          op,
+          op.operands.map((v) => v.type),
+          ["string"],
+        );
       },
     },
   ],
@@ -117,15 +126,19 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
         "for (i = start; i <comparison> bound; i += step): operands start, bound, step, then the initial carried values; the region's parameters are i and the carried values, its yields the next carried values, the op's results the last ones",
       pure: false,
       check: (op) => {
-        if (!["lt", "le", "gt", "ge"].includes(String(op.attrs.comparison))) return "needs attrs.comparison (lt, le, gt or ge)";
+        if (!["lt", "le", "gt", "ge"].includes(String(op.attrs.comparison)))
+          return "needs attrs.comparison (lt, le, gt or ge)";
         if (op.regions.length !== 1) return "expects one region";
         const carried = op.operands.slice(3);
         const [body] = op.regions as [Region];
         if (op.operands.slice(0, 3).some((v) => v.type !== "number")) return "start, bound and step are numbers";
-        if (body.params.length !== carried.length + 1 || body.params[0]!.type !== "number") return "the region takes the counter and one parameter per carried value";
-        if (body.yields.length !== carried.length || op.results.length !== carried.length) return "one yield and one result per carried value";
+        if (body.params.length !== carried.length + 1 || body.params[0]!.type !== "number")
+          return "the region takes the counter and one parameter per carried value";
+        if (body.yields.length !== carried.length || op.results.length !== carried.length)
+          return "one yield and one result per carried value";
         const mismatch = carried.findIndex(
-          (v, i) => v.type !== body.params[i + 1]!.type || v.type !== body.yields[i]!.type || v.type !== op.results[i]!.type,
+          (v, i) =>
+            v.type !== body.params[i + 1]!.type || v.type !== body.yields[i]!.type || v.type !== op.results[i]!.type,
         );
         return mismatch >= 0 ? `carried value ${mismatch} changes type` : undefined;
       },
@@ -141,11 +154,16 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
         if (op.regions.length !== 2) return "expects a condition region and a body region";
         const [condition, body] = op.regions as [Region, Region];
         const types = op.operands.map((v) => v.type).join(", ");
-        if (condition.params.map((p) => p.type).join(", ") !== types || body.params.map((p) => p.type).join(", ") !== types) {
+        if (
+          condition.params.map((p) => p.type).join(", ") !== types ||
+          body.params.map((p) => p.type).join(", ") !== types
+        ) {
           return "both regions take one parameter per carried value";
         }
-        if (condition.yields.length !== 1 || condition.yields[0]!.type !== "boolean") return "the condition region yields one boolean";
-        if (condition.ops.some((inner) => inner.regions.length > 0 || inner.opcode === "call")) return "the condition has no effects";
+        if (condition.yields.length !== 1 || condition.yields[0]!.type !== "boolean")
+          return "the condition region yields one boolean";
+        if (condition.ops.some((inner) => inner.regions.length > 0 || inner.opcode === "call"))
+          return "the condition has no effects";
         if (body.yields.map((v) => v.type).join(", ") !== types || op.results.map((v) => v.type).join(", ") !== types) {
           return "the body yields, and the op results in, one value per carried value";
         }
@@ -161,7 +179,11 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
       check: (op) => {
         const fields = op.attrs.fields;
         if (!Array.isArray(fields) || fields.length !== op.operands.length) return "needs one field path per operand";
-        return expectShape(op, op.operands.map((v) => v.type), ["object"]);
+        return expectShape(
+          op,
+          op.operands.map((v) => v.type),
+          ["object"],
+        );
       },
     },
   ],
@@ -171,7 +193,10 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
       summary: "the field at the dotted path attrs.path of an object a call returned (a derivative rule's result)",
       pure: true,
       check: (op) =>
-        op.operands.length === 1 && op.operands[0]!.type === "object" && op.results.length === 1 && typeof op.attrs.path === "string"
+        op.operands.length === 1 &&
+        op.operands[0]!.type === "object" &&
+        op.results.length === 1 &&
+        typeof op.attrs.path === "string"
           ? undefined
           : "expects one object operand, one result and attrs.path",
     },
@@ -199,7 +224,10 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
         "a new array shaped like the operand: rows of attrs.rows holding zeros, or objects with the number fields attrs.fields set to zero",
       pure: false,
       check: (op) =>
-        expectShape(op, ["array"], ["array"]) ?? (typeof op.attrs.rows === "string" || Array.isArray(op.attrs.fields) ? undefined : "needs attrs.rows or attrs.fields"),
+        expectShape(op, ["array"], ["array"]) ??
+        (typeof op.attrs.rows === "string" || Array.isArray(op.attrs.fields)
+          ? undefined
+          : "needs attrs.rows or attrs.fields"),
     },
   ],
   [
@@ -215,7 +243,9 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "a new array of attrs.kind with operand 0 elements, each equal to operand 1",
       pure: false,
-      check: (op) => expectShape(op, ["number", "number"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
+      check: (op) =>
+        expectShape(op, ["number", "number"], ["array"]) ??
+        (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
     },
   ],
   [
@@ -223,7 +253,12 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "a new number[] holding the operands",
       pure: false,
-      check: (op) => expectShape(op, op.operands.map(() => "number" as const), ["array"]),
+      check: (op) =>
+        expectShape(
+          op,
+          op.operands.map(() => "number" as const),
+          ["array"],
+        ),
     },
   ],
   [
@@ -231,7 +266,8 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "a new array of attrs.kind holding the elements of the operand (`.slice()`)",
       pure: false,
-      check: (op) => expectShape(op, ["array"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
+      check: (op) =>
+        expectShape(op, ["array"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
     },
   ],
   [
@@ -246,9 +282,13 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
   [
     "array.addAll",
     {
-      summary: "adds each element of array operand 1 (times operand 2, when there is one) into the same element of array operand 0",
+      summary:
+        "adds each element of array operand 1 (times operand 2, when there is one) into the same element of array operand 0",
       pure: false,
-      check: (op) => (op.operands.length === 3 ? expectShape(op, ["array", "array", "number"], []) : expectShape(op, ["array", "array"], [])),
+      check: (op) =>
+        op.operands.length === 3
+          ? expectShape(op, ["array", "array", "number"], [])
+          : expectShape(op, ["array", "array"], []),
     },
   ],
   [
@@ -257,13 +297,15 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
       summary:
         "a new array of attrs.kind holding the operand's number of zeros; for the gradient of parameter attrs.output, the caller's array when it provides one",
       pure: false,
-      check: (op) => expectShape(op, ["number"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
+      check: (op) =>
+        expectShape(op, ["number"], ["array"]) ?? (typeof op.attrs.kind === "string" ? undefined : "needs attrs.kind"),
     },
   ],
   [
     "array.add",
     {
-      summary: "adds operand 2 into the element of array operand 0 at index operand 1 (with attrs.field, into that field of it)",
+      summary:
+        "adds operand 2 into the element of array operand 0 at index operand 1 (with attrs.field, into that field of it)",
       pure: false,
       check: (op) => expectShape(op, ["array", "number", "number"], []),
     },
@@ -284,7 +326,10 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "pushes operand 1 onto the stack",
       pure: false,
-      check: (op) => (op.operands.length === 2 && op.operands[0]!.type === "stack" && op.results.length === 0 ? undefined : "expects a stack and a value"),
+      check: (op) =>
+        op.operands.length === 2 && op.operands[0]!.type === "stack" && op.results.length === 0
+          ? undefined
+          : "expects a stack and a value",
     },
   ],
   [
@@ -292,7 +337,10 @@ export const structuralOps: ReadonlyMap<string, StructuralOp> = new Map<string, 
     {
       summary: "pops the value pushed last",
       pure: false,
-      check: (op) => (op.operands.length === 1 && op.operands[0]!.type === "stack" && op.results.length === 1 ? undefined : "expects a stack and one result"),
+      check: (op) =>
+        op.operands.length === 1 && op.operands[0]!.type === "stack" && op.results.length === 1
+          ? undefined
+          : "expects a stack and one result",
     },
   ],
   [

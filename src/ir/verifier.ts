@@ -41,7 +41,8 @@ export function verifyFunction(fn: IRFunction): void {
   };
   const visible: Set<Value>[] = [];
   const checkUse = (value: Value, op?: Op) => {
-    if (!visible.some((scope) => scope.has(value))) fail(`value ${value.id}${value.name ? ` (${value.name})` : ""} is used where it is not defined`, op);
+    if (!visible.some((scope) => scope.has(value)))
+      fail(`value ${value.id}${value.name ? ` (${value.name})` : ""} is used where it is not defined`, op);
   };
 
   const walk = (region: Region, scope: Set<Value>) => {
@@ -52,7 +53,8 @@ export function verifyFunction(fn: IRFunction): void {
     }
     for (const op of region.ops) {
       for (const operand of op.operands) checkUse(operand, op);
-      const problem = structuralOps.get(op.opcode)?.check(op) ?? (structuralOps.has(op.opcode) ? undefined : primitiveProblem(op));
+      const problem =
+        structuralOps.get(op.opcode)?.check(op) ?? (structuralOps.has(op.opcode) ? undefined : primitiveProblem(op));
       if (problem) fail(problem, op);
       for (const nested of op.regions) walk(nested, new Set());
       for (const result of op.results) {

@@ -13,7 +13,11 @@ export const arrayReads = new Set(["array.get", "array.row", "array.length"]);
 const valueOps = new Set(["const", "string", "bool", "stop", "field", ...arrayReads]);
 
 export function computesValue(op: Op): boolean {
-  return op.results.length === 1 && op.regions.length === 0 && (valueOps.has(op.opcode) || primitive(op.opcode) !== undefined);
+  return (
+    op.results.length === 1 &&
+    op.regions.length === 0 &&
+    (valueOps.has(op.opcode) || primitive(op.opcode) !== undefined)
+  );
 }
 
 /** A key equal for two ops exactly when they compute the same value from the same operands. */

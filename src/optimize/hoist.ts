@@ -89,7 +89,9 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
       computesValue(candidate) &&
       candidate.results[0]!.name === undefined &&
       candidate.operands.every((v) => !inside.has(v)) &&
-      (!arrayReads.has(candidate.opcode) || (!changed.has(candidate.operands[0]!) && (candidate.opcode === "array.row" || !fromRow(candidate.operands[0]!))));
+      (!arrayReads.has(candidate.opcode) ||
+        (!changed.has(candidate.operands[0]!) &&
+          (candidate.opcode === "array.row" || !fromRow(candidate.operands[0]!))));
     // Hoisting one op can make later ones invariant: they read only what moved. A moved op
     // computing what the loop's region already has before the loop (its bound read the same
     // row), or what another moved op computes, becomes a use of that value.

@@ -54,7 +54,9 @@ function sourceOf(stem: string): string | undefined {
  * thinks an in-memory module lives (webpack puts it in a directory of its own).
  */
 function importedFile(file: string): string | undefined {
-  return [file.replace(/\.(m|c)?js$/, ".$1ts"), file.replace(/\.js$/, ".tsx"), file].find((candidate) => existsSync(candidate));
+  return [file.replace(/\.(m|c)?js$/, ".$1ts"), file.replace(/\.js$/, ".tsx"), file].find((candidate) =>
+    existsSync(candidate),
+  );
 }
 
 /**
@@ -137,7 +139,8 @@ export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>(
         // webpack asks again with the answer: a file on disk is then its to resolve.
         return resolved === id && existsSync(id) ? undefined : resolved;
       }
-      if (from && gradientModule.test(from) && id.startsWith(".")) return importedFile(path.resolve(path.dirname(from), id));
+      if (from && gradientModule.test(from) && id.startsWith("."))
+        return importedFile(path.resolve(path.dirname(from), id));
       return undefined;
     },
     load: {

@@ -111,9 +111,14 @@ export class AdjointAlgebra implements Algebra<Value> {
         // c1 * (c2 * x) -> (c1 * c2) * x: adjoint code only, where the rounding of a constant
         // factor does not matter.
         const scaled = this.definitions.get(b);
-        if (typeof ka === "number" && scaled?.opcode === "mul" && typeof this.constants.get(scaled.operands[0]!) === "number") {
+        if (
+          typeof ka === "number" &&
+          scaled?.opcode === "mul" &&
+          typeof this.constants.get(scaled.operands[0]!) === "number"
+        ) {
           const product = ka * (this.constants.get(scaled.operands[0]!) as number);
-          if (readsAsLiteral(product, [ka, this.constants.get(scaled.operands[0]!)])) return this.apply("mul", this.num(product), scaled.operands[1]!);
+          if (readsAsLiteral(product, [ka, this.constants.get(scaled.operands[0]!)]))
+            return this.apply("mul", this.num(product), scaled.operands[1]!);
         }
         const denominatorOfB = this.reciprocal(b);
         if (denominatorOfB) return this.apply("div", a, denominatorOfB);

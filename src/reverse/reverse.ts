@@ -48,7 +48,25 @@ interface InPlace {
 }
 
 /** Ops cheaper to compute again in the reverse sweep than to carry out of a branch or a loop. */
-const cheapToRecompute = new Set(["lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "neg", "add", "sub", "mul", "div", "array.length", "array.get", "array.row"]);
+const cheapToRecompute = new Set([
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "ne",
+  "not",
+  "and",
+  "or",
+  "neg",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "array.length",
+  "array.get",
+  "array.row",
+]);
 
 function differentiableOp(op: Op): boolean {
   return primitive(op.opcode)?.derivative.kind === "partials";
@@ -140,8 +158,14 @@ class ReverseTransform {
     if (primal.returnsArray) {
       // A VJP: the result's adjoint starts as the cotangent the caller passes.
       const cotangent = this.values.value("array", "cotangent");
-      params.push({ value: cotangent, typeText: primal.returnsArray === "Array" ? "readonly number[]" : primal.returnsArray, differentiated: false, cotangent: true });
-      if (this.activity.isActive(returned)) this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(returned), cotangent] });
+      params.push({
+        value: cotangent,
+        typeText: primal.returnsArray === "Array" ? "readonly number[]" : primal.returnsArray,
+        differentiated: false,
+        cotangent: true,
+      });
+      if (this.activity.isActive(returned))
+        this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(returned), cotangent] });
     } else if (primal.returnsObject) {
       params.push(...this.seedObjectCotangent(returned));
     } else if (this.activity.isActive(returned)) {
@@ -150,14 +174,26 @@ class ReverseTransform {
     this.reverseRegion(primal.body);
     const grads = primal.params
       .filter((p) => p.differentiated)
-      .map((p) => (p.value.type === "array" ? this.arrayAdjoint(p.value) : (this.adjointValue(p.value) ?? this.algebra.num(0))));
+      .map((p) =>
+        p.value.type === "array" ? this.arrayAdjoint(p.value) : (this.adjointValue(p.value) ?? this.algebra.num(0)),
+      );
     this.body.yields = [this.forward.get(returned)!, ...grads];
     const stacks = this.stackAllocations.region.ops;
     const forwardOps = this.forwardOps;
-    this.body.ops = [...stacks, ...this.body.ops.slice(0, forwardOps), ...this.adjointAllocations.region.ops, ...this.body.ops.slice(forwardOps)];
+    this.body.ops = [
+      ...stacks,
+      ...this.body.ops.slice(0, forwardOps),
+      ...this.adjointAllocations.region.ops,
+      ...this.body.ops.slice(forwardOps),
+    ];
     const forwardOpCount = stacks.length + forwardOps;
     removeUnusedAdjointOps(this.body, forwardOpCount);
-    const fn: IRFunction = { name: `${primal.name}${primal.returnsArray || primal.returnsObject ? "Vjp" : "Grad"}`, params, body: this.body, loc: primal.loc };
+    const fn: IRFunction = {
+      name: `${primal.name}${primal.returnsArray || primal.returnsObject ? "Vjp" : "Grad"}`,
+      params,
+      body: this.body,
+      loc: primal.loc,
+    };
     if (primal.returnsArray) fn.returnsArray = primal.returnsArray;
     if (primal.returnsObject) fn.returnsObject = primal.returnsObject;
     return { fn, forwardOpCount };
@@ -178,10 +214,13 @@ class ReverseTransform {
       const kind = leaf.type === "array" ? this.arrayKindOf(leaf) : undefined;
       const typeText = kind === undefined ? "number" : kind === "Array" ? "readonly number[]" : kind;
       if (this.activity.isActive(leaf)) {
-        if (leaf.type === "array") this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(leaf), cotangent] });
+        if (leaf.type === "array")
+          this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(leaf), cotangent] });
         else this.contribute(leaf, cotangent);
       }
-      return [{ value: cotangent, typeText, differentiated: false, cotangent: true, field: { param: "cotangent", path } }];
+      return [
+        { value: cotangent, typeText, differentiated: false, cotangent: true, field: { param: "cotangent", path } },
+      ];
     });
   }
 
@@ -258,7 +297,8 @@ class ReverseTransform {
     if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
     // -2 in the source is a negation of a literal: a literal too, so that rules can fold it.
     const negated = definingOp?.opcode === "neg" ? this.forwardDefinition.get(definingOp.operands[0]!) : undefined;
-    if (negated?.opcode === "const" && negated.attrs.definedAs === undefined) return this.algebra.num(-(negated.attrs.value as number));
+    if (negated?.opcode === "const" && negated.attrs.definedAs === undefined)
+      return this.algebra.num(-(negated.attrs.value as number));
     const readable = this.readableWithoutRecording(value);
     if (readable) return readable;
     // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`; elements of
@@ -266,9 +306,16 @@ class ReverseTransform {
     // A cheap value whose operands would have to be stored is stored itself instead: one push
     // (a byte, for a branch's condition) rather than several.
     // An active read is the exception: its index is recorded anyway, for the adjoint it adds to.
-    const operandsReadable = definingOp !== undefined && (definingOp.operands.every((v) => this.readableWithoutStorage(v)) || this.isActiveRead(definingOp));
+    const operandsReadable =
+      definingOp !== undefined &&
+      (definingOp.operands.every((v) => this.readableWithoutStorage(v)) || this.isActiveRead(definingOp));
     if (definingOp && this.isRecomputable(value, definingOp) && operandsReadable) {
-      return this.algebra.recompute(definingOp.opcode, definingOp.operands.map((v) => this.record(v)), value.type, definingOp.attrs);
+      return this.algebra.recompute(
+        definingOp.opcode,
+        definingOp.operands.map((v) => this.record(v)),
+        value.type,
+        definingOp.attrs,
+      );
     }
     let visible = value;
     while (this.forwardRegionOf.get(visible) !== this.body) {
@@ -278,7 +325,8 @@ class ReverseTransform {
       // Inside a loop, a branch stores its values itself (Tapenade's PUSH in the branch): the
       // iterations that do not take it store nothing, instead of a placeholder.
       const reversedBranch = this.reversedBranch.get(region);
-      if (reversedBranch && this.enclosingLoops(region).length > 0) return this.recordOnStack(visible, region, reversedBranch);
+      if (reversedBranch && this.enclosingLoops(region).length > 0)
+        return this.recordOnStack(visible, region, reversedBranch);
       for (const branch of op.regions) {
         if (branch === region) {
           branch.yields.push(visible);
@@ -331,9 +379,15 @@ class ReverseTransform {
     const param = primalLoop.regions[0]!.params[j]!;
     const { init, next } = this.carrierOf(param)!;
     const update = this.primalDefinition.get(next);
-    if (update?.opcode !== "add" || this.primalRegionOf.get(next) !== primalLoop.regions[0] || !update.operands.includes(param)) return undefined;
+    if (
+      update?.opcode !== "add" ||
+      this.primalRegionOf.get(next) !== primalLoop.regions[0] ||
+      !update.operands.includes(param)
+    )
+      return undefined;
     const increment = update.operands[0] === param ? update.operands[1]! : update.operands[0]!;
-    const integerSteps = Number.isInteger(this.constantValue(primalLoop.operands[2]!)) && this.isInteger(primalLoop.operands[0]!);
+    const integerSteps =
+      Number.isInteger(this.constantValue(primalLoop.operands[2]!)) && this.isInteger(primalLoop.operands[0]!);
     const literal = this.primalDefinition.get(increment)?.opcode === "const";
     if (!literal || !this.isInteger(increment) || !this.isInteger(init) || !integerSteps) return undefined;
     return { init: this.forward.get(init)!, increment: this.forward.get(increment)! };
@@ -343,13 +397,20 @@ class ReverseTransform {
    * `popRegion`, the region reversing it. */
   private recordOnStack(value: Value, pushRegion: Region, popRegion: Region): Value {
     const element = value.type === "number" ? "number" : value.type;
-    const stackSpec = { opcode: "stack.new", results: [{ type: "stack" as const, name: `${value.name ?? (value.type === "boolean" ? "branch" : "tmp")}Stack` }], attrs: { element } };
+    const stackSpec = {
+      opcode: "stack.new",
+      results: [
+        { type: "stack" as const, name: `${value.name ?? (value.type === "boolean" ? "branch" : "tmp")}Stack` },
+      ],
+      attrs: { element },
+    };
     const outermost = this.enclosingLoops(pushRegion).at(-1)!;
     // Arrays made in an iteration are kept by reference, in a growable stack.
     const capacity = value.type === "array" ? undefined : this.capacityBefore(outermost, pushRegion);
-    const stack = capacity && this.body.ops.includes(outermost)
-      ? this.insertBefore(outermost, () => this.builder.op({ ...stackSpec, operands: [capacity] }).results[0]!)
-      : this.stackAllocations.op({ ...stackSpec, operands: capacity ? [capacity] : [] }).results[0]!;
+    const stack =
+      capacity && this.body.ops.includes(outermost)
+        ? this.insertBefore(outermost, () => this.builder.op({ ...stackSpec, operands: [capacity] }).results[0]!)
+        : this.stackAllocations.op({ ...stackSpec, operands: capacity ? [capacity] : [] }).results[0]!;
     pushRegion.ops.push({ opcode: "stack.push", operands: [stack, value], results: [], regions: [], attrs: {} });
     const popped = this.values.value(value.type, value.name);
     popRegion.ops.unshift({ opcode: "stack.pop", operands: [stack], results: [popped], regions: [], attrs: {} });
@@ -372,18 +433,23 @@ class ReverseTransform {
       this.forwardDefinition.get(v)?.opcode === "const" ||
       this.primal.params.some((p) => this.forward.get(p.value) === v) ||
       this.entryValues.has(v) ||
-      (top >= 0 && this.forwardRegionOf.get(v) === this.body && this.body.ops.indexOf(this.forwardDefinition.get(v)!) < top);
+      (top >= 0 &&
+        this.forwardRegionOf.get(v) === this.body &&
+        this.body.ops.indexOf(this.forwardDefinition.get(v)!) < top);
     if (!loops.every((loop) => loop.operands.slice(0, 3).every(known))) return undefined;
     // Loop nests with the same bounds share one computed capacity.
     const operandKey = (v: Value) => {
       const definition = this.forwardDefinition.get(v);
       return definition?.opcode === "const" ? `=${String(definition.attrs.value)}` : `#${v.id}`;
     };
-    const key = loops.map((loop) => `${loop.operands.slice(0, 3).map(operandKey).join(",")}${String(loop.attrs.comparison)}`).join(";");
+    const key = loops
+      .map((loop) => `${loop.operands.slice(0, 3).map(operandKey).join(",")}${String(loop.attrs.comparison)}`)
+      .join(";");
     // Loops are reversed last first: a capacity computed for a later loop is no use before it.
     const cached = this.capacities.get(key);
     if (cached && known(cached)) return cached;
-    const product = () => loops.map((loop) => this.tripCount(loop)).reduce((total, count) => this.algebra.apply("mul", total, count));
+    const product = () =>
+      loops.map((loop) => this.tripCount(loop)).reduce((total, count) => this.algebra.apply("mul", total, count));
     const capacity = top >= 0 ? this.insertBefore(outermost, product) : this.atEntry(product);
     this.capacities.set(key, capacity);
     return capacity;
@@ -392,19 +458,27 @@ class ReverseTransform {
   /** The number of iterations of a forward counted loop, from its start, bound and step. */
   private tripCount(loop: Op): Value {
     const m = this.algebra;
-    const [start, bound] = loop.operands.map((v) => (this.forwardDefinition.get(v)?.opcode === "const" ? m.literal(this.forwardDefinition.get(v)!.attrs) : v)) as [Value, Value];
+    const [start, bound] = loop.operands.map((v) =>
+      this.forwardDefinition.get(v)?.opcode === "const" ? m.literal(this.forwardDefinition.get(v)!.attrs) : v,
+    ) as [Value, Value];
     const stepValue = this.forwardDefinition.get(loop.operands[2]!)!.attrs.value as number;
     const comparison = String(loop.attrs.comparison);
     const inclusive = comparison === "le" || comparison === "ge";
     const primalLoop = this.primalOp.get(loop)!;
     const span = stepValue > 0 ? m.apply("sub", bound, start) : m.apply("sub", start, bound);
-    const integers = Math.abs(stepValue) === 1 && this.isInteger(primalLoop.operands[0]!) && this.isInteger(primalLoop.operands[1]!);
+    const integers =
+      Math.abs(stepValue) === 1 && this.isInteger(primalLoop.operands[0]!) && this.isInteger(primalLoop.operands[1]!);
     const count = integers
-      ? inclusive ? m.apply("add", span, m.num(1)) : span
+      ? inclusive
+        ? m.apply("add", span, m.num(1))
+        : span
       : inclusive
         ? m.apply("add", m.apply("floor", m.apply("div", span, m.num(Math.abs(stepValue)))), m.num(1))
         : m.apply("ceil", m.apply("div", span, m.num(Math.abs(stepValue))));
-    const neverNegative = !inclusive && stepValue === 1 && this.forwardDefinition.get(loop.operands[0]!)?.attrs.value === 0 &&
+    const neverNegative =
+      !inclusive &&
+      stepValue === 1 &&
+      this.forwardDefinition.get(loop.operands[0]!)?.attrs.value === 0 &&
       this.forwardDefinition.get(loop.operands[1]!)?.opcode === "array.length";
     return neverNegative ? count : m.apply("max", m.num(0), count);
   }
@@ -472,12 +546,14 @@ class ReverseTransform {
   /** True when the reverse sweep can have `value` without pushing anything on a stack. */
   private readableWithoutStorage(value: Value): boolean {
     const definingOp = this.forwardDefinition.get(value);
-    if (definingOp?.opcode === "const" || this.recorded.has(value) || this.forwardRegionOf.get(value) === this.body) return true;
+    if (definingOp?.opcode === "const" || this.recorded.has(value) || this.forwardRegionOf.get(value) === this.body)
+      return true;
     const region = this.forwardRegionOf.get(value)!;
     if (this.forwardParent.get(region)?.op.opcode === "for" && value === region.params[0]) return true;
     const induction = this.induction(value);
     if (induction) return this.readableWithoutStorage(induction.init);
-    if (definingOp && this.isRecomputable(value, definingOp)) return definingOp.operands.every((v) => this.readableWithoutStorage(v));
+    if (definingOp && this.isRecomputable(value, definingOp))
+      return definingOp.operands.every((v) => this.readableWithoutStorage(v));
     return !this.enclosingLoops(region).length;
   }
 
@@ -592,12 +668,22 @@ class ReverseTransform {
     if (definition?.opcode === "array.row") {
       // The gradient of a row is the same row of the gradient, read where it is needed.
       const [rows, index] = definition.operands as [Value, Value];
-      return this.algebra.recompute("array.row", [this.arrayAdjoint(rows), this.resolve(this.placeholder(index))], "array");
+      return this.algebra.recompute(
+        "array.row",
+        [this.arrayAdjoint(rows), this.resolve(this.placeholder(index))],
+        "array",
+      );
     }
     const param = this.primal.params.find((p) => p.value === array);
     if (param?.rowKind || param?.elementFields) {
       const shape: Op["attrs"] = param.rowKind ? { rows: param.rowKind } : { fields: param.elementFields! };
-      const adjoint = this.adjointAllocations.emit("array.zerosLike", [this.forward.get(array)!], "array", shape, `d${array.name}`);
+      const adjoint = this.adjointAllocations.emit(
+        "array.zerosLike",
+        [this.forward.get(array)!],
+        "array",
+        shape,
+        `d${array.name}`,
+      );
       adjoint.adjointOf = this.forward.get(array)!;
       this.adjoints.set(array, { kind: "array", array: adjoint });
       return adjoint;
@@ -608,7 +694,13 @@ class ReverseTransform {
     const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
     // A parameter's gradient may be written into an array the caller provides (see the backend).
     const attrs: Op["attrs"] = param?.differentiated ? { kind, output: param.value.name! } : { kind };
-    const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", attrs, array.name === undefined ? undefined : `d${array.name}`);
+    const adjoint = this.adjointAllocations.emit(
+      "array.zeros",
+      [length],
+      "array",
+      attrs,
+      array.name === undefined ? undefined : `d${array.name}`,
+    );
     adjoint.adjointOf = forwardArray;
     this.adjoints.set(array, { kind: "array", array: adjoint });
     return adjoint;
@@ -631,7 +723,13 @@ class ReverseTransform {
           : creation.opcode === "array.literal"
             ? this.algebra.num(creation.operands.length)
             : this.builder.emit("array.length", [this.resolve(this.placeholder(creation.operands[0]!))], "number");
-      return this.builder.emit("array.zeros", [length], "array", { kind }, array.name === undefined ? undefined : `d${array.name}`);
+      return this.builder.emit(
+        "array.zeros",
+        [length],
+        "array",
+        { kind },
+        array.name === undefined ? undefined : `d${array.name}`,
+      );
     });
     adjoint.adjointOf = this.forward.get(array)!;
     const afterPops = reversed.ops.findIndex((op) => op.opcode !== "stack.pop");
@@ -664,7 +762,8 @@ class ReverseTransform {
       else if (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) this.reverseArraySet(op);
       else if (op.opcode === "array.literal" && this.activity.isActive(op.results[0]!)) this.reverseArrayLiteral(op);
       else if (op.opcode === "array.copy" && this.activity.isActive(op.results[0]!)) this.reverseArrayCopy(op);
-      else if (op.opcode === "call" && op.attrs.derivative !== undefined && this.activity.isActive(op.results[0]!)) this.reverseCallWithDerivative(op);
+      else if (op.opcode === "call" && op.attrs.derivative !== undefined && this.activity.isActive(op.results[0]!))
+        this.reverseCallWithDerivative(op);
       else if (differentiableOp(op) && this.activity.isActive(op.results[0]!)) this.reversePrimitive(op);
     }
     this.currentPrimalRegion = saved;
@@ -694,15 +793,20 @@ class ReverseTransform {
   private activeCarried(op: Op): number[] {
     const { body, carriedParams } = loopParts(op)!;
     const isActive = (v: Value) => this.activity.isActive(v);
-    return op.results.flatMap((r, j) => (isActive(r) || isActive(carriedParams[j]!) || isActive(body.yields[j]!) ? [j] : []));
+    return op.results.flatMap((r, j) =>
+      isActive(r) || isActive(carriedParams[j]!) || isActive(body.yields[j]!) ? [j] : [],
+    );
   }
 
   /** Values yielded inside `op` whose adjoints its reversal adds to. */
   private yieldTargets(op: Op): Value[] {
     const isActive = (v: Value) => this.activity.isActive(v);
     const loop = loopParts(op);
-    if (loop) return this.activeCarried(op).flatMap((j) => (isActive(loop.body.yields[j]!) ? [loop.body.yields[j]!] : []));
-    return op.results.flatMap((r, j) => (isActive(r) ? op.regions.flatMap((branch) => (isActive(branch.yields[j]!) ? [branch.yields[j]!] : [])) : []));
+    if (loop)
+      return this.activeCarried(op).flatMap((j) => (isActive(loop.body.yields[j]!) ? [loop.body.yields[j]!] : []));
+    return op.results.flatMap((r, j) =>
+      isActive(r) ? op.regions.flatMap((branch) => (isActive(branch.yields[j]!) ? [branch.yields[j]!] : [])) : [],
+    );
   }
 
   /** Number values defined outside `op` whose adjoints receive contributions inside it. */
@@ -755,7 +859,11 @@ class ReverseTransform {
     if (!adjoint || !this.activity.isActive(op.operands[0]!)) return;
     const index = this.resolve(this.placeholder(op.operands[1]!));
     const field: Op["attrs"] = op.attrs.field === undefined ? {} : { field: op.attrs.field };
-    this.builder.op({ opcode: "array.add", operands: [this.arrayAdjoint(op.operands[0]!), index, adjoint], attrs: field });
+    this.builder.op({
+      opcode: "array.add",
+      operands: [this.arrayAdjoint(op.operands[0]!), index, adjoint],
+      attrs: field,
+    });
   }
 
   /** `a[i] = v` reversed: `dv += da[i]; da[i] = 0` (the element's old value did not reach the result). */
@@ -791,7 +899,8 @@ class ReverseTransform {
   private reverseArrayLiteral(op: Op): void {
     const adjointArray = this.arrayAdjoint(op.results[0]!);
     op.operands.forEach((element, k) => {
-      if (this.activity.isActive(element)) this.contribute(element, this.builder.emit("array.get", [adjointArray, this.algebra.num(k)], "number"));
+      if (this.activity.isActive(element))
+        this.contribute(element, this.builder.emit("array.get", [adjointArray, this.algebra.num(k)], "number"));
     });
   }
 
@@ -805,7 +914,9 @@ class ReverseTransform {
     if (!adjoint) return;
     const vjp = op.attrs.derivativeKind === "vjp";
     const args = op.operands.map((v) => this.resolve(this.placeholder(v)));
-    const result = this.builder.emit("call", vjp ? [...args, adjoint] : args, "object", { callee: String(op.attrs.derivative) });
+    const result = this.builder.emit("call", vjp ? [...args, adjoint] : args, "object", {
+      callee: String(op.attrs.derivative),
+    });
     const partials = op.attrs.partials as readonly string[];
     op.operands.forEach((operand, i) => {
       if (partials[i] === "" || !this.activity.isActive(operand)) return;
@@ -824,7 +935,10 @@ class ReverseTransform {
   private reverseArrayCopy(op: Op): void {
     const [source] = op.operands as [Value];
     if (!this.activity.isActive(source)) return;
-    this.builder.op({ opcode: "array.addAll", operands: [this.arrayAdjoint(source), this.arrayAdjoint(op.results[0]!)] });
+    this.builder.op({
+      opcode: "array.addAll",
+      operands: [this.arrayAdjoint(source), this.arrayAdjoint(op.results[0]!)],
+    });
   }
 
   /**
@@ -892,7 +1006,11 @@ class ReverseTransform {
 
   /** `for (i = last; i >= start; i -= step)` for a counted loop; its counter stands for the forward one. */
   private reversedCounter(op: Op, forwardLoop: Op) {
-    const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [Value, Value, Value];
+    const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [
+      Value,
+      Value,
+      Value,
+    ];
     const stepValue = this.constantValue(op.operands[2]!);
     const counter = this.values.value("number", op.regions[0]!.params[0]!.name);
     this.reverseCounter.set(forwardLoop.regions[0]!.params[0]!, counter);
@@ -925,7 +1043,11 @@ class ReverseTransform {
     this.forwardDefinition.set(iterations, forwardLoop);
     const count = this.record(iterations);
     const counter = this.values.value("number", "iteration");
-    return { counter, operands: [this.algebra.apply("sub", count, this.algebra.num(1)), this.algebra.num(0), this.algebra.num(-1)], comparison: "ge" };
+    return {
+      counter,
+      operands: [this.algebra.apply("sub", count, this.algebra.num(1)), this.algebra.num(0), this.algebra.num(-1)],
+      comparison: "ge",
+    };
   }
 
   /** True when the region reads or writes, at any depth, an element that carries a derivative. */
@@ -959,7 +1081,11 @@ class ReverseTransform {
   }
 
   /** How `value` is `param` plus other terms, through adds, subtractions and branches, if it is. */
-  private additivePath(region: Region, param: Value, value: Value): { marks: [Op, Value][]; leaves: number } | undefined {
+  private additivePath(
+    region: Region,
+    param: Value,
+    value: Value,
+  ): { marks: [Op, Value][]; leaves: number } | undefined {
     if (value === param) return { marks: [], leaves: 1 };
     const op = region.ops.find((candidate) => candidate.results.includes(value));
     if (!op) return undefined;
@@ -994,7 +1120,14 @@ class ReverseTransform {
    * The counter's value in the last iteration: `bound - 1` for `i < bound` counting up by one
    * from an integer to an integer, and in general start + (n - 1) * step with n the trip count.
    */
-  private lastCounterValue(op: Op, start: Value, bound: Value, step: Value, stepValue: number, comparison: string): Value {
+  private lastCounterValue(
+    op: Op,
+    start: Value,
+    bound: Value,
+    step: Value,
+    stepValue: number,
+    comparison: string,
+  ): Value {
     const m = this.algebra;
     const inclusive = comparison === "le" || comparison === "ge";
     if (Math.abs(stepValue) === 1 && this.isInteger(op.operands[0]!) && this.isInteger(op.operands[1]!)) {
@@ -1024,7 +1157,8 @@ class ReverseTransform {
     if (!definition) return false;
     if (definition.opcode === "const") return Number.isInteger(definition.attrs.value);
     if (definition.opcode === "array.length") return true;
-    if (["add", "sub", "mul"].includes(definition.opcode)) return definition.operands.every((v) => this.isInteger(v, visiting));
+    if (["add", "sub", "mul"].includes(definition.opcode))
+      return definition.operands.every((v) => this.isInteger(v, visiting));
     if (definition.opcode === "for") {
       const j = definition.results.indexOf(value);
       const { body, inits } = loopParts(definition)!;
@@ -1043,7 +1177,12 @@ class ReverseTransform {
 
   private reverseIf(op: Op): void {
     const activeResults = op.results.flatMap((r, j) => (this.activity.isActive(r) ? [j] : []));
-    if (this.targetsInside(op).length === 0 && activeResults.length === 0 && !op.regions.some((r) => this.hasActiveArrayEffects(r))) return;
+    if (
+      this.targetsInside(op).length === 0 &&
+      activeResults.length === 0 &&
+      !op.regions.some((r) => this.hasActiveArrayEffects(r))
+    )
+      return;
     const resultAdjoints = activeResults.map((j) => this.adjointValue(op.results[j]!));
     this.declareTargets(op);
     const condition = this.resolve(this.placeholder(op.operands[0]!));
@@ -1060,7 +1199,8 @@ class ReverseTransform {
         activeResults.forEach((j, k) => {
           const yielded = branch.yields[j]!;
           const adjoint = resultAdjoints[k];
-          if (adjoint && this.activity.isActive(yielded) && !this.implicitContributions.get(op)?.has(yielded)) this.contribute(yielded, adjoint);
+          if (adjoint && this.activity.isActive(yielded) && !this.implicitContributions.get(op)?.has(yielded))
+            this.contribute(yielded, adjoint);
         });
         this.reverseRegion(branch);
         this.currentPrimalRegion = saved;
@@ -1091,7 +1231,7 @@ function countUses(region: Region, value: Value): number {
 function removeUnusedAdjointOps(body: Region, forwardOpCount: number): void {
   const isPure = (op: Op) => primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true;
   // Removing an op can leave its operands unused, so sweep until nothing changes.
-  for (let removed = true; removed; ) {
+  for (let removed = true; removed;) {
     const used = new Set<Value>();
     const collectUses = (region: Region) => {
       region.ops.forEach((op) => {

@@ -70,8 +70,21 @@ function mathFunction(
   return { name, arity, result: "number", syntax: call(`Math.${name}`), evaluate, derivative, domains };
 }
 
-function comparison(name: string, operator: string, precedence: number, evaluate: (a: number, b: number) => boolean): Primitive {
-  return { name, arity: 2, result: "boolean", operands: "comparable", syntax: binary(operator, precedence), evaluate, derivative: zero };
+function comparison(
+  name: string,
+  operator: string,
+  precedence: number,
+  evaluate: (a: number, b: number) => boolean,
+): Primitive {
+  return {
+    name,
+    arity: 2,
+    result: "boolean",
+    operands: "comparable",
+    syntax: binary(operator, precedence),
+    evaluate,
+    derivative: zero,
+  };
 }
 
 /** d/dx_i of max or min: the tied arguments share the adjoint evenly. */
@@ -132,7 +145,12 @@ const table: Primitive[] = [
       const f = mathOf(m);
       return i === 0 ? f.div(1, b!) : f.neg(f.div(y, b!));
     }),
-    domains: [[[-3, 3], [0.5, 3]]],
+    domains: [
+      [
+        [-3, 3],
+        [0.5, 3],
+      ],
+    ],
   },
   {
     // a % b = a - b * trunc(a / b): slope 1 in a and -trunc(a / b) in b between the jumps.
@@ -145,7 +163,12 @@ const table: Primitive[] = [
       const f = mathOf(m);
       return i === 0 ? m.num(1) : f.neg(f.trunc(f.div(a!, b!)));
     }),
-    domains: [[[2.1, 2.9], [1, 1.04]]],
+    domains: [
+      [
+        [2.1, 2.9],
+        [1, 1.04],
+      ],
+    ],
   },
   {
     name: "pow",
@@ -159,7 +182,12 @@ const table: Primitive[] = [
         ? f.select(f.eq(b!, 0), 0, f.mul(b!, f.pow(a!, f.sub(b!, 1))))
         : f.select(f.eq(a!, 0), 0, f.mul(y, f.log(a!)));
     }),
-    domains: [[[0.2, 3], [-2, 2]]],
+    domains: [
+      [
+        [0.2, 3],
+        [-2, 2],
+      ],
+    ],
   },
   {
     name: "neg",
@@ -169,8 +197,16 @@ const table: Primitive[] = [
     evaluate: (a) => -a!,
     derivative: rule((m) => m.num(-1)),
   },
-  mathFunction("sin", Math.sin, rule((m, [a]) => mathOf(m).cos(a!))),
-  mathFunction("cos", Math.cos, rule((m, [a]) => mathOf(m).neg(mathOf(m).sin(a!)))),
+  mathFunction(
+    "sin",
+    Math.sin,
+    rule((m, [a]) => mathOf(m).cos(a!)),
+  ),
+  mathFunction(
+    "cos",
+    Math.cos,
+    rule((m, [a]) => mathOf(m).neg(mathOf(m).sin(a!))),
+  ),
   mathFunction(
     "tan",
     Math.tan,
@@ -211,13 +247,38 @@ const table: Primitive[] = [
       const squaredRadius = f.add(f.mul(a!, a!), f.mul(b!, b!));
       return i === 0 ? f.div(b!, squaredRadius) : f.neg(f.div(a!, squaredRadius));
     }),
-    [[[-3, 3], [0.2, 3]], [[0.2, 3], [-3, 3]]],
+    [
+      [
+        [-3, 3],
+        [0.2, 3],
+      ],
+      [
+        [0.2, 3],
+        [-3, 3],
+      ],
+    ],
     2,
   ),
-  mathFunction("sinh", Math.sinh, rule((m, [a]) => mathOf(m).cosh(a!))),
-  mathFunction("cosh", Math.cosh, rule((m, [a]) => mathOf(m).sinh(a!))),
-  mathFunction("tanh", Math.tanh, rule((m, _x, y) => mathOf(m).sub(1, mathOf(m).mul(y, y)))),
-  mathFunction("asinh", Math.asinh, rule((m, [a]) => mathOf(m).div(1, mathOf(m).hypot(a!, 1)))),
+  mathFunction(
+    "sinh",
+    Math.sinh,
+    rule((m, [a]) => mathOf(m).cosh(a!)),
+  ),
+  mathFunction(
+    "cosh",
+    Math.cosh,
+    rule((m, [a]) => mathOf(m).sinh(a!)),
+  ),
+  mathFunction(
+    "tanh",
+    Math.tanh,
+    rule((m, _x, y) => mathOf(m).sub(1, mathOf(m).mul(y, y))),
+  ),
+  mathFunction(
+    "asinh",
+    Math.asinh,
+    rule((m, [a]) => mathOf(m).div(1, mathOf(m).hypot(a!, 1))),
+  ),
   mathFunction(
     "acosh",
     Math.acosh,
@@ -236,9 +297,22 @@ const table: Primitive[] = [
     }),
     unitInterval,
   ),
-  mathFunction("exp", Math.exp, rule((_m, _x, y) => y)),
-  mathFunction("expm1", Math.expm1, rule((m, _x, y) => mathOf(m).add(y, 1))),
-  mathFunction("log", Math.log, rule((m, [a]) => mathOf(m).div(1, a!)), positive),
+  mathFunction(
+    "exp",
+    Math.exp,
+    rule((_m, _x, y) => y),
+  ),
+  mathFunction(
+    "expm1",
+    Math.expm1,
+    rule((m, _x, y) => mathOf(m).add(y, 1)),
+  ),
+  mathFunction(
+    "log",
+    Math.log,
+    rule((m, [a]) => mathOf(m).div(1, a!)),
+    positive,
+  ),
   mathFunction(
     "log1p",
     Math.log1p,
@@ -257,7 +331,12 @@ const table: Primitive[] = [
     rule((m, [a]) => mathOf(m).div(1, mathOf(m).mul(a!, Math.LN10))),
     positive,
   ),
-  mathFunction("sqrt", Math.sqrt, rule((m, _x, y) => mathOf(m).div(1, mathOf(m).mul(2, y))), positive),
+  mathFunction(
+    "sqrt",
+    Math.sqrt,
+    rule((m, _x, y) => mathOf(m).div(1, mathOf(m).mul(2, y))),
+    positive,
+  ),
   mathFunction(
     "cbrt",
     Math.cbrt,
@@ -277,7 +356,12 @@ const table: Primitive[] = [
     undefined,
     { atLeast: 1 },
   ),
-  mathFunction("abs", Math.abs, rule((m, [a]) => mathOf(m).sign(a!)), bothSidesOfZero),
+  mathFunction(
+    "abs",
+    Math.abs,
+    rule((m, [a]) => mathOf(m).sign(a!)),
+    bothSidesOfZero,
+  ),
   mathFunction("min", Math.min, rule(extremumPartial(false)), undefined, { atLeast: 1 }),
   mathFunction("max", Math.max, rule(extremumPartial(true)), undefined, { atLeast: 1 }),
   mathFunction("floor", Math.floor, zero),

@@ -40,8 +40,11 @@ function argument(param: Param, json: unknown): unknown {
 /** A cotangent shaped like a VJP's value, with numbers that differ from one another. */
 function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
   if (typeof value === "number") return 0.37 * ++counter.next - 0.5;
-  if (ArrayBuffer.isView(value) || Array.isArray(value)) return Array.from(value as ArrayLike<unknown>, (v) => cotangentLike(v, counter));
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, field]) => [key, cotangentLike(field, counter)]));
+  if (ArrayBuffer.isView(value) || Array.isArray(value))
+    return Array.from(value as ArrayLike<unknown>, (v) => cotangentLike(v, counter));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, field]) => [key, cotangentLike(field, counter)]),
+  );
 }
 
 export async function checkGradients(
