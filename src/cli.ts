@@ -10,6 +10,7 @@ import { formatDiagnostic } from "./diagnostics.js";
 import { compile } from "./index.js";
 import { displayPath } from "./frontend/program.js";
 import { inputsOf } from "./frontend/inputs.js";
+import { passNames } from "./pipeline.js";
 
 const usage = `Usage: adjoint [options] <files...>
 
@@ -20,6 +21,9 @@ Options:
   --out-dir <dir>  write the generated files into <dir> instead
   --check          write nothing; exit 1 when a generated file is missing or out of date
   --dump-ir        print the primal and adjoint IR of each function instead of writing files
+  --dump-ir=<pass> print the IR after one pass (or after each, with --dump-ir=all) instead;
+                   passes: ${passNames.join(", ")}
+  --verify-each    verify the IR after every pass, not only after each stage
   --watch          write, then write again whenever an input or a file it imports changes;
                    Ctrl-C to stop
   --debug          print stack traces of internal errors
@@ -44,12 +48,14 @@ export async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs({
-      args: argv,
+      // A bare `--dump-ir` takes no value, so it cannot swallow the file after it.
+      args: argv.map((arg) => (arg === "--dump-ir" ? "--dump-ir=" : arg)),
       allowPositionals: true,
       options: {
         "out-dir": { type: "string" },
         check: { type: "boolean" },
-        "dump-ir": { type: "boolean" },
+        "dump-ir": { type: "string" },
+        "verify-each": { type: "boolean" },
         watch: { type: "boolean" },
         debug: { type: "boolean" },
         version: { type: "boolean" },
@@ -78,9 +84,18 @@ export async function main(argv: string[]): Promise<number> {
     for (const file of missing) process.stderr.write(`adjoint: cannot read '${file}': no such file\n`);
     return 1;
   }
-  const options = values["out-dir"] === undefined ? {} : { outDir: values["out-dir"] };
+  const dumpIr = values["dump-ir"];
+  if (dumpIr && dumpIr !== "all" && !passNames.includes(dumpIr)) {
+    process.stderr.write(`adjoint: --dump-ir=${dumpIr}: no such pass; the passes are ${passNames.join(", ")}\n`);
+    return 1;
+  }
+  const options = {
+    ...(values["out-dir"] === undefined ? {} : { outDir: values["out-dir"] }),
+    ...(values["verify-each"] ? { verifyEach: true } : {}),
+    ...(dumpIr ? { dumpAfter: dumpIr === "all" ? ("all" as const) : new Set([dumpIr]) } : {}),
+  };
   if (values.watch) {
-    if (values.check || values["dump-ir"]) {
+    if (values.check || dumpIr !== undefined) {
       process.stderr.write("adjoint: --watch writes files: it cannot be combined with --check or --dump-ir\n");
       return 1;
     }
@@ -94,8 +109,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`adjoint: ${errors} error${errors === 1 ? "" : "s"}; no file written\n`);
       return 1;
     }
-    if (values["dump-ir"]) {
+    if (dumpIr === "") {
       for (const file of result.files) process.stdout.write(`// ${displayPath(file.source)}\n${file.ir}`);
+      return 0;
+    }
+    if (dumpIr !== undefined) {
+      for (const file of result.files) {
+        process.stdout.write(`// ${displayPath(file.source)}\n`);
+        for (const dump of file.dumps) process.stdout.write(`// @${dump.function} after ${dump.pass}\n${dump.text}`);
+      }
       return 0;
     }
     if (values.check) {

@@ -3,12 +3,9 @@
  * integer parameters in user code. The CLI and later integrations are thin wrappers around this.
  */
 import path from "node:path";
-import { analyzeActivity, opaqueActiveOps } from "./analysis/activity.js";
 import { FunctionEmitter } from "./backend/emit.js";
 import { formatModule, type ModuleFunction } from "./backend/module.js";
 import { identifiersIn, Namer } from "./backend/naming.js";
-import { hoistLoopInvariants, hoistReverseRowReads } from "./optimize/hoist.js";
-import { shareRepeatedValues } from "./optimize/shared-values.js";
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions } from "./frontend/annotations.js";
 import { FunctionLowering } from "./frontend/lower.js";
@@ -17,8 +14,7 @@ import { loadProgram, locate } from "./frontend/program.js";
 import { printFunction } from "./ir/printer.js";
 import type { ArrayKind, Op, Param } from "./ir/types.js";
 import { sourceParams } from "./ir/objects.js";
-import { verifyFunction } from "./ir/verifier.js";
-import { reverseMode } from "./reverse/reverse.js";
+import { type PassDump, type PipelineOptions, runPipeline } from "./pipeline.js";
 import type { ts } from "ts-morph";
 
 /** A number that is always an integer: sizes, counts, indices. Never differentiated. */
@@ -36,7 +32,7 @@ export type { Diagnostic } from "./diagnostics.js";
 export { gradcheck, type GradcheckEntry, type GradcheckOptions, type GradcheckResult } from "./gradcheck.js";
 export { formatDiagnostic } from "./diagnostics.js";
 
-export interface CompileOptions {
+export interface CompileOptions extends PipelineOptions {
   /** Write each `<name>.grad.ts` here instead of beside its source. */
   outDir?: string;
 }
@@ -70,6 +66,8 @@ export interface CompiledFile {
   functions: GeneratedFunction[];
   /** The primal and adjoint IR of each function, as `adjoint --dump-ir` prints it. */
   ir: string;
+  /** The IR after each pass `dumpAfter` names, function by function (`adjoint --dump-ir=<pass>`). */
+  dumps: (PassDump & { function: string })[];
 }
 
 export interface CompileResult {
@@ -126,6 +124,7 @@ interface CompiledFunction {
   module: ModuleFunction;
   generated: GeneratedFunction;
   ir: string;
+  dumps: PassDump[];
 }
 
 function compileFunction(
@@ -134,20 +133,14 @@ function compileFunction(
   found: DifferentiableFunction,
   namer: Namer,
   rules: ReadonlyMap<ts.Symbol, DerivativeRule>,
+  options: PipelineOptions,
 ): CompiledFunction | Diagnostic[] {
   const lowering = new FunctionLowering(checker, sourceFile, found, rules);
-  const primal = lowering.lower();
+  const lowered = lowering.lower();
   for (const reference of lowering.references) namer.reserve(reference.name);
-  verifyFunction(primal);
-  shareRepeatedValues(primal);
-  hoistLoopInvariants(primal);
-  verifyFunction(primal);
-  const activity = analyzeActivity(primal);
-  const opaque = opaqueActiveOps(primal, activity);
-  if (opaque.length > 0) return opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
-  const gradient = reverseMode(primal, activity);
-  hoistReverseRowReads(gradient);
-  verifyFunction(gradient.fn);
+  const passes = runPipeline(lowered, options);
+  if ("opaque" in passes) return passes.opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
+  const { primal, gradient } = passes;
   const irText = `${printFunction(primal)}\n${printFunction(gradient.fn, gradient.forwardOpCount)}`;
   const emitter = new FunctionEmitter(gradient, namer);
   const code = emitter.emit();
@@ -167,6 +160,7 @@ function compileFunction(
     },
     generated: { name: found.name, gradientName: gradient.fn.name, vjp, params },
     ir: irText,
+    dumps: passes.dumps,
   };
 }
 
@@ -193,7 +187,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
       }
       try {
         const namer = new Namer([...identifiersIn(entry.node), ...generatedNames]);
-        const result = compileFunction(program.checker, sourceFile, entry, namer, rules);
+        const result = compileFunction(program.checker, sourceFile, entry, namer, rules, options);
         if (Array.isArray(result)) fileDiagnostics.push(...result);
         else functions.push(result);
       } catch (error) {
@@ -223,6 +217,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
       ),
       functions: functions.map((f) => f.generated),
       ir: functions.map((f) => f.ir).join("\n"),
+      dumps: functions.flatMap((f) => f.dumps.map((d) => ({ ...d, function: f.generated.name }))),
     });
   }
   return { files: compiled, diagnostics };

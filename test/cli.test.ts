@@ -301,4 +301,49 @@ describe("--dump-ir", () => {
     expect(run.stdout).not.toContain("wrote");
     expect(listing(dir)).toEqual(["model.ts"]);
   });
+
+  test("--dump-ir=<pass> prints the IR after that pass only", () => {
+    const dir = workspace({ "model.ts": model });
+    const run = adjoint(path.join(dir, "model.ts"), "--dump-ir=reverse");
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("// @rosenbrock after reverse\nfunc @rosenbrockGrad(");
+    expect(run.stdout).toContain("  // reverse sweep\n");
+    expect(run.stdout).not.toContain("func @rosenbrock(");
+    expect(listing(dir)).toEqual(["model.ts"]);
+  });
+
+  test("--dump-ir=all prints the IR after every pass, in order, and the activity as notes", () => {
+    const dir = workspace({ "model.ts": model });
+    const run = adjoint("--dump-ir=all", path.join(dir, "model.ts"));
+    expect(run.status).toBe(0);
+    const passes = [...run.stdout.matchAll(/^\/\/ @rosenbrock after (\S+)$/gm)].map((m) => m[1]);
+    expect(passes).toEqual([
+      "lower",
+      "dead-code",
+      "shared-values",
+      "loop-invariants",
+      "activity",
+      "reverse",
+      "reverse-dead-code",
+      "reverse-rows",
+    ]);
+    const activity = run.stdout.slice(run.stdout.indexOf("after activity"), run.stdout.indexOf("after reverse"));
+    expect(activity).toMatch(/%a = sub .*; active/);
+  });
+
+  test("--dump-ir with an unknown pass names the passes and exits 1", () => {
+    const dir = workspace({ "model.ts": model });
+    const run = adjoint("--dump-ir=revers", path.join(dir, "model.ts"));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("adjoint: --dump-ir=revers: no such pass; the passes are lower, dead-code,");
+    expect(run.stdout).toBe("");
+  });
+
+  test("--verify-each compiles as usual", () => {
+    const dir = workspace({ "model.ts": model });
+    const run = adjoint("--verify-each", path.join(dir, "model.ts"));
+    expect(run.status).toBe(0);
+    expect(readFileSync(path.join(dir, "model.grad.ts"), "utf8")).toContain("export function rosenbrockGrad(");
+  });
 });

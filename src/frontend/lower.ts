@@ -25,7 +25,7 @@
 import { ts } from "ts-morph";
 import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
-import type { ArrayKind, IRFunction, Op, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
+import type { ArrayKind, IRFunction, Param, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { locate } from "./program.js";
@@ -125,36 +125,6 @@ function returnsOnlyNewObjects(checker: ts.TypeChecker, types: TypeClassifier, h
 
 function skipParentheses(node: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
-}
-
-/** Objects the lowering built and nothing reads (their fields were read directly), and element
- * fields only such objects read. */
-function removeUnusedObjectOps(body: Region): void {
-  const uses = new Map<Value, number>();
-  const count = (region: Region) => {
-    for (const op of region.ops) {
-      op.operands.forEach((v) => uses.set(v, (uses.get(v) ?? 0) + 1));
-      op.regions.forEach(count);
-    }
-    region.yields.forEach((v) => uses.set(v, (uses.get(v) ?? 0) + 1));
-  };
-  count(body);
-  const removable = (op: Op) =>
-    (op.opcode === "object" || (op.opcode === "array.get" && op.attrs.field !== undefined)) &&
-    !uses.get(op.results[0]!);
-  const sweep = (region: Region): boolean => {
-    let removed = false;
-    for (let i = region.ops.length - 1; i >= 0; i--) {
-      const op = region.ops[i]!;
-      if (op.regions.map(sweep).includes(true)) removed = true;
-      if (!removable(op)) continue;
-      op.operands.forEach((v) => uses.set(v, uses.get(v)! - 1));
-      region.ops.splice(i, 1);
-      removed = true;
-    }
-    return removed;
-  };
-  while (sweep(body));
 }
 
 /** What lowering statements leads to: a returned value, leaving the loop iteration, or falling through. */
@@ -437,7 +407,6 @@ export class FunctionLowering {
     const fn: IRFunction = { name: this.fn.name, params, body: this.builder.region, loc: this.location(node) };
     if (returnsArray) fn.returnsArray = returnsArray;
     if (returnsObject) fn.returnsObject = returnsObject;
-    removeUnusedObjectOps(fn.body);
     return fn;
   }
 

@@ -37,7 +37,28 @@ function formatAttr(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function printOp(op: Op, names: ValueNames, indent: string, lines: string[]): void {
+/** What a print adds to the plain text: a note after chosen ops, and where each op's line is. */
+interface PrintOptions {
+  /** Index of the body's first reverse-sweep op, marked with a comment. */
+  reverseSweepStart?: number;
+  /** Text appended to an op's first line (an analysis's finding about the op), if any. */
+  note?: (op: Op) => string | undefined;
+}
+
+class Printout {
+  readonly lines: string[] = [];
+  /** The index in `lines` of each op's first line. */
+  readonly lineOf = new Map<Op, number>();
+  constructor(readonly options: PrintOptions) {}
+
+  add(op: Op, line: string): void {
+    this.lineOf.set(op, this.lines.length);
+    const note = this.options.note?.(op);
+    this.lines.push(note === undefined ? line : `${line}  ; ${note}`);
+  }
+}
+
+function printOp(op: Op, names: ValueNames, indent: string, out: Printout): void {
   const results = op.results.length > 0 ? `${op.results.map((r) => names.of(r)).join(", ")} = ` : "";
   const operands = op.operands.map((v) => names.of(v)).join(", ");
   const attrs = Object.keys(op.attrs)
@@ -47,41 +68,70 @@ function printOp(op: Op, names: ValueNames, indent: string, lines: string[]): vo
   const types = op.opcode === "if" && op.results.length > 0 ? ` -> (${op.results.map((r) => r.type).join(", ")})` : "";
   const text = `${indent}${results}${op.opcode}${operands ? " " + operands : ""}${attrs ? " {" + attrs + "}" : ""}${types}`;
   if (op.regions.length === 0) {
-    lines.push(op.loc ? `${text.padEnd(48)} // line ${op.loc.line}` : text);
+    out.add(op, op.loc ? `${text.padEnd(48)} // line ${op.loc.line}` : text);
     return;
   }
   op.regions.forEach((region, i) => {
-    lines.push(`${i === 0 ? text : indent + "}" + (op.opcode === "if" ? " else" : "")} {${paramList(region, names)}`);
-    printRegion(region, names, indent + "  ", lines);
+    const opening = `${i === 0 ? text : indent + "}" + (op.opcode === "if" ? " else" : "")} {${paramList(region, names)}`;
+    if (i === 0) out.add(op, opening);
+    else out.lines.push(opening);
+    printRegion(region, names, indent + "  ", out);
   });
-  lines.push(`${indent}}${op.loc ? `  // line ${op.loc.line}` : ""}`);
+  out.lines.push(`${indent}}${op.loc ? `  // line ${op.loc.line}` : ""}`);
 }
 
 function paramList(region: Region, names: ValueNames): string {
   return region.params.length === 0 ? "" : ` (${region.params.map((p) => `${names.of(p)}: ${p.type}`).join(", ")})`;
 }
 
-function printRegion(region: Region, names: ValueNames, indent: string, lines: string[]): void {
-  for (const op of region.ops) printOp(op, names, indent, lines);
-  lines.push(`${indent}yield${region.yields.length ? " " + region.yields.map((v) => names.of(v)).join(", ") : ""}`);
+function printRegion(region: Region, names: ValueNames, indent: string, out: Printout): void {
+  for (const op of region.ops) printOp(op, names, indent, out);
+  out.lines.push(`${indent}yield${region.yields.length ? " " + region.yields.map((v) => names.of(v)).join(", ") : ""}`);
 }
 
 /** `reverseSweepStart`: index of the body's first reverse-sweep op, marked with a comment. */
 export function printFunction(fn: IRFunction, reverseSweepStart?: number): string {
+  return printLines(fn, reverseSweepStart === undefined ? {} : { reverseSweepStart }).lines.join("\n") + "\n";
+}
+
+/** The function with `note` after the ops it has something to say of (an analysis's dump). */
+export function printAnnotated(fn: IRFunction, note: (op: Op) => string | undefined, reverseSweepStart?: number) {
+  const options: PrintOptions = reverseSweepStart === undefined ? { note } : { note, reverseSweepStart };
+  return printLines(fn, options).lines.join("\n") + "\n";
+}
+
+/**
+ * The lines around `op` (`context` either side), the op's own marked with `>`: what a verifier
+ * failure shows first, as the op may sit deep in a long function.
+ */
+export function printAround(fn: IRFunction, op: Op, context = 4): string | undefined {
+  const printout = printLines(fn, {});
+  const at = printout.lineOf.get(op);
+  if (at === undefined) return undefined;
+  const first = Math.max(0, at - context);
+  return printout.lines
+    .slice(first, at + context + 1)
+    .map((line, i) => `${first + i === at ? ">" : " "} ${line}`)
+    .join("\n");
+}
+
+function printLines(fn: IRFunction, options: PrintOptions): Printout {
+  const out = new Printout(options);
+  const reverseSweepStart = options.reverseSweepStart;
   const names = new ValueNames();
   const params = fn.params
     .map((p) => `${names.of(p.value)}: ${p.typeText}${p.differentiated ? " (wrt)" : ""}`)
     .join(", ");
-  const lines = [`func @${fn.name}(${params}) {`];
+  out.lines.push(`func @${fn.name}(${params}) {`);
   if (reverseSweepStart === undefined) {
-    printRegion(fn.body, names, "  ", lines);
+    printRegion(fn.body, names, "  ", out);
   } else {
     fn.body.ops.forEach((op, i) => {
-      if (i === reverseSweepStart) lines.push("  // reverse sweep");
-      printOp(op, names, "  ", lines);
+      if (i === reverseSweepStart) out.lines.push("  // reverse sweep");
+      printOp(op, names, "  ", out);
     });
-    lines.push(`  yield ${fn.body.yields.map((v) => names.of(v)).join(", ")}`);
+    out.lines.push(`  yield ${fn.body.yields.map((v) => names.of(v)).join(", ")}`);
   }
-  lines.push("}");
-  return lines.join("\n") + "\n";
+  out.lines.push("}");
+  return out;
 }

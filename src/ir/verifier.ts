@@ -3,11 +3,12 @@
  * - every value is defined once, by an op result, a region parameter or a function parameter;
  * - every operand and yield is defined earlier in its region or in an enclosing region;
  * - every op has the shape its definition requires (primitive arity and types, `if` yields, ...).
- * Throws an error holding the printed function and the offending op.
+ * Throws an error naming the pass that ran last, the offending op with the lines around it, and
+ * the whole printed function (as JAX's `check_jaxpr` shows the equation in its jaxpr).
  */
 import { acceptsArity, primitive } from "../rules/primitives.js";
 import { structuralOps } from "./ops.js";
-import { printFunction } from "./printer.js";
+import { printAround, printFunction } from "./printer.js";
 import type { IRFunction, Op, Region, Value } from "./types.js";
 
 export class VerifierError extends Error {}
@@ -29,11 +30,17 @@ function primitiveProblem(op: Op): string | undefined {
   return wrong >= 0 ? `operand ${wrong} should be ${expected(wrong)}` : undefined;
 }
 
-export function verifyFunction(fn: IRFunction): void {
+/** `pass`: the pass whose output this is, named in the error. */
+export function verifyFunction(fn: IRFunction, pass?: string): void {
   const defined = new Set<Value>();
   const fail = (problem: string, op?: Op): never => {
     const where = op ? ` at '${op.opcode}'${op.loc ? ` (line ${op.loc.line})` : ""}` : "";
-    throw new VerifierError(`IR verification failed in @${fn.name}${where}: ${problem}\n${printFunction(fn)}`);
+    const after = pass === undefined ? "" : ` after pass '${pass}'`;
+    const around = op && printAround(fn, op);
+    const excerpt = around === undefined ? "" : `${around}\n\nthe whole function:\n`;
+    throw new VerifierError(
+      `IR verification failed${after} in @${fn.name}${where}: ${problem}\n${excerpt}${printFunction(fn)}`,
+    );
   };
   const define = (value: Value, op?: Op) => {
     if (defined.has(value)) fail(`value ${value.id} is defined twice`, op);

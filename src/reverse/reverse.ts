@@ -29,7 +29,6 @@ import type { Activity } from "../analysis/activity.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
 import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
 import { loopParts } from "../ir/loops.js";
-import { structuralOps } from "../ir/ops.js";
 import { primitive } from "../rules/primitives.js";
 import { AdjointAlgebra } from "./adjoint-algebra.js";
 
@@ -187,7 +186,6 @@ class ReverseTransform {
       ...this.body.ops.slice(forwardOps),
     ];
     const forwardOpCount = stacks.length + forwardOps;
-    removeUnusedAdjointOps(this.body, forwardOpCount);
     const fn: IRFunction = {
       name: `${primal.name}${primal.returnsArray || primal.returnsObject ? "Vjp" : "Grad"}`,
       params,
@@ -1222,38 +1220,6 @@ function countUses(region: Region, value: Value): number {
     for (const nested of op.regions) count += countUses(nested, value);
   }
   return count;
-}
-
-/**
- * Drops pure reverse-sweep ops whose results nothing reads: the literals and partial products
- * that the algebra's simplifications made unnecessary.
- */
-function removeUnusedAdjointOps(body: Region, forwardOpCount: number): void {
-  const isPure = (op: Op) => primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true;
-  // Removing an op can leave its operands unused, so sweep until nothing changes.
-  for (let removed = true; removed;) {
-    const used = new Set<Value>();
-    const collectUses = (region: Region) => {
-      region.ops.forEach((op) => {
-        op.operands.forEach((v) => used.add(v));
-        op.regions.forEach(collectUses);
-      });
-      region.yields.forEach((v) => used.add(v));
-    };
-    collectUses(body);
-    removed = false;
-    const sweep = (region: Region, from: number) => {
-      for (let i = region.ops.length - 1; i >= from; i--) {
-        const op = region.ops[i]!;
-        op.regions.forEach((r) => sweep(r, 0));
-        if (isPure(op) && op.results.length > 0 && op.results.every((r) => !used.has(r))) {
-          region.ops.splice(i, 1);
-          removed = true;
-        }
-      }
-    };
-    sweep(body, forwardOpCount);
-  }
 }
 
 /**

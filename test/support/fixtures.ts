@@ -22,7 +22,10 @@ export const errorFixtures = existsSync(errorFixturesRoot) ? folders(errorFixtur
 export const inputOf = (root: string, name: string) => path.join(root, name, "input.ts");
 
 export function compileFixtures(root: string, names: string[]): Promise<CompileResult> {
-  return compile(names.map((name) => inputOf(root, name)));
+  return compile(
+    names.map((name) => inputOf(root, name)),
+    { verifyEach: true },
+  );
 }
 
 /**
