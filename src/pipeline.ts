@@ -6,7 +6,9 @@
  *   shared-values       an unnamed value computed again from the same operands is shared
  *   loop-invariants     values a loop does not change move out of it
  *   activity            analysis: which values carry a derivative (an error where one cannot)
- *   reverse             reverse mode: primal IR -> gradient IR (forward sweep, reverse sweep)
+ *   recording           analysis: how the reverse sweep gets each value it reads (storage)
+ *   forward-sweep       the primal copied, with the storage the recording plan places in it
+ *   reverse             the adjoints, written after the forward sweep: the gradient IR
  *   reverse-dead-code   drops the pure reverse-sweep ops the adjoint algebra left unread
  *   reverse-rows        rows the reverse sweep reads move out of the loops they do not change
  *
@@ -24,7 +26,14 @@ import { verifyFunction } from "./ir/verifier.js";
 import { removeDeadOps } from "./optimize/dead-code.js";
 import { hoistLoopInvariants, hoistReverseRowReads } from "./optimize/hoist.js";
 import { shareRepeatedValues } from "./optimize/shared-values.js";
-import { type GradientIR, reverseMode } from "./reverse/reverse.js";
+import { printRecordingPlan } from "./reverse/recording.js";
+import {
+  buildForwardSweep,
+  forwardSweepFunction,
+  type GradientIR,
+  planRecording,
+  writeAdjoints,
+} from "./reverse/reverse.js";
 import { primitive } from "./rules/primitives.js";
 
 /** A pass that changes IR of type `T` in place. */
@@ -56,6 +65,8 @@ export const passNames: readonly string[] = [
   "lower",
   ...primalPasses.map((p) => p.name),
   "activity",
+  "recording",
+  "forward-sweep",
   "reverse",
   ...gradientPasses.map((p) => p.name),
 ];
@@ -95,11 +106,15 @@ export function runPipeline(primal: IRFunction, options: PipelineOptions = {}): 
     finished(pass.name, primal, i === primalPasses.length - 1);
   });
   const activity = analyzeActivity(primal);
-  dump("activity", () => printAnnotated(primal, activityNote(activity)));
+  dump("activity", () => printAnnotated(primal, { note: activityNote(activity) }));
   const opaque = opaqueActiveOps(primal, activity);
   if (opaque.length > 0) return { opaque };
 
-  const gradient = reverseMode(primal, activity);
+  const reverseMode = planRecording(primal, activity);
+  dump("recording", () => printRecordingPlan(forwardSweepFunction(reverseMode), reverseMode.recording));
+  const forwardOpCount = buildForwardSweep(reverseMode);
+  finished("forward-sweep", forwardSweepFunction(reverseMode), false);
+  const gradient = writeAdjoints(reverseMode, forwardOpCount);
   finished("reverse", gradient.fn, false, gradient.forwardOpCount);
   gradientPasses.forEach((pass, i) => {
     pass.run(gradient);

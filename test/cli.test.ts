@@ -324,11 +324,13 @@ describe("--dump-ir", () => {
       "shared-values",
       "loop-invariants",
       "activity",
+      "recording",
+      "forward-sweep",
       "reverse",
       "reverse-dead-code",
       "reverse-rows",
     ]);
-    const activity = run.stdout.slice(run.stdout.indexOf("after activity"), run.stdout.indexOf("after reverse"));
+    const activity = run.stdout.slice(run.stdout.indexOf("after activity"), run.stdout.indexOf("after recording"));
     expect(activity).toMatch(/%a = sub .*; active/);
   });
 

@@ -37,12 +37,15 @@ function formatAttr(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** What a print adds to the plain text: a note after chosen ops, and where each op's line is. */
-interface PrintOptions {
+/** What a print adds to the plain text: a note after chosen ops, lines after the function, and
+ * where each op's line is. */
+export interface PrintOptions {
   /** Index of the body's first reverse-sweep op, marked with a comment. */
   reverseSweepStart?: number;
   /** Text appended to an op's first line (an analysis's finding about the op), if any. */
   note?: (op: Op) => string | undefined;
+  /** Lines printed after the function, naming values as the function's text does. */
+  trailer?: (name: (value: Value) => string) => string[];
 }
 
 class Printout {
@@ -94,9 +97,8 @@ export function printFunction(fn: IRFunction, reverseSweepStart?: number): strin
   return printLines(fn, reverseSweepStart === undefined ? {} : { reverseSweepStart }).lines.join("\n") + "\n";
 }
 
-/** The function with `note` after the ops it has something to say of (an analysis's dump). */
-export function printAnnotated(fn: IRFunction, note: (op: Op) => string | undefined, reverseSweepStart?: number) {
-  const options: PrintOptions = reverseSweepStart === undefined ? { note } : { note, reverseSweepStart };
+/** The function with an analysis's findings: notes after ops, and lines after the function. */
+export function printAnnotated(fn: IRFunction, options: PrintOptions): string {
   return printLines(fn, options).lines.join("\n") + "\n";
 }
 
@@ -133,5 +135,6 @@ function printLines(fn: IRFunction, options: PrintOptions): Printout {
     out.lines.push(`  yield ${fn.body.yields.map((v) => names.of(v)).join(", ")}`);
   }
   out.lines.push("}");
+  if (options.trailer) out.lines.push(...options.trailer((value) => names.of(value)));
   return out;
 }

@@ -19,18 +19,22 @@
  * value has one cell carrying its adjoint from each reversed iteration to the one before. An
  * array's adjoint is an array of the same shape.
  *
- * Recording (the to-be-recorded analysis): the reverse sweep reads only what the rules of active
- * ops read, and gets each such value the cheapest way that is correct (see `record`): directly
- * when computed outside loops; again when cheap or an element of an array never written; out of
- * a branch as an extra result of its `if`; out of a loop iteration from a stack, a typed array
- * sized by the trip count when that is known before the loop nest starts.
+ * Storage is decided before adjoints are written (src/reverse/recording.ts): the adjoint writer
+ * first runs against a recording that decides, at each primal value it reads, how the reverse
+ * sweep gets it, and throws that run's reverse sweep away; the forward sweep is then built from
+ * those decisions, and the writer runs again, reading each value as decided. The writer itself
+ * never changes the forward sweep.
  */
 import type { Activity } from "../analysis/activity.js";
+import { analyzeCountedLoops, lastCounterValue, type LoopAnalysis } from "../analysis/counted-loops.js";
+import { integerValues } from "../analysis/integers.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
 import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
 import { loopParts } from "../ir/loops.js";
 import { primitive } from "../rules/primitives.js";
 import { AdjointAlgebra } from "./adjoint-algebra.js";
+import { ForwardSweep } from "./forward-sweep.js";
+import { Recording, type ReverseSweepState } from "./recording.js";
 
 export interface GradientIR {
   fn: IRFunction;
@@ -46,27 +50,6 @@ interface InPlace {
   throughLoop: boolean;
 }
 
-/** Ops cheaper to compute again in the reverse sweep than to carry out of a branch or a loop. */
-const cheapToRecompute = new Set([
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "eq",
-  "ne",
-  "not",
-  "and",
-  "or",
-  "neg",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "array.length",
-  "array.get",
-  "array.row",
-]);
-
 function differentiableOp(op: Op): boolean {
   return primitive(op.opcode)?.derivative.kind === "partials";
 }
@@ -75,83 +58,85 @@ function adjointName(value: Value): string | undefined {
   return value.name === undefined ? undefined : `d${value.name}`;
 }
 
-class ReverseTransform {
-  private readonly values = new ValueFactory();
+/** What one run of the adjoint writer produces: the gradient's parameters (the primal's, then
+ * a VJP's cotangent), the adjoint of each differentiated parameter, and the reverse sweep. */
+interface WrittenAdjoints {
+  params: Param[];
+  grads: Value[];
+  /** The gradient arrays' allocations, then the reverse sweep. */
+  ops: Op[];
+}
+
+class AdjointWriter implements ReverseSweepState {
   private readonly body = emptyRegion();
-  private readonly builder = new Builder(this.values, this.body);
-  private readonly algebra = new AdjointAlgebra(this.builder, (v) => this.resolve(v));
+  private readonly builder: Builder;
+  private readonly algebra: AdjointAlgebra;
 
   /** Primal value -> its copy in the forward sweep. */
-  private readonly forward = new Map<Value, Value>();
-  private readonly forwardValues = new Set<Value>();
-  /** Where each forward value is defined, and which op and region hold each forward region. */
-  private readonly forwardRegionOf = new Map<Value, Region>();
-  private readonly forwardDefinition = new Map<Value, Op>();
-  private readonly forwardParent = new Map<Region, { op: Op; region: Region }>();
-  /** Forward value -> the equal value visible at the top of the function (see `record`). */
-  private readonly recorded = new Map<Value, Value>();
-
-  private readonly primalRegionOf = new Map<Value, Region>();
-  private readonly primalDefinition = new Map<Value, Op>();
-  private readonly loopOfCounter = new Map<Value, Op>();
+  private readonly forward: ReadonlyMap<Value, Value>;
+  private readonly forwardValues: ReadonlySet<Value>;
+  private readonly primalRegionOf: ReadonlyMap<Value, Region>;
+  private readonly primalDefinition: ReadonlyMap<Value, Op>;
+  private readonly forwardOf: ReadonlyMap<Op, Op>;
+  private readonly growingArrays: ReadonlySet<Value>;
   private readonly sites = new Map<Value, { count: number; region: Region }>();
   private readonly adjoints = new Map<Value, Adjoint>();
-  private readonly reads = new Set<Value>();
-  /** Ops the reverse sweep needs at the function's top: stacks (before the forward sweep) and
-   * gradient arrays (before the reverse sweep). */
-  private readonly stackAllocations = new Builder(this.values, emptyRegion());
-  private readonly adjointAllocations = new Builder(this.values, emptyRegion());
-  /** A forward loop's counter -> the reversed loop's counter; a forward loop -> its reversed body. */
-  private readonly reverseCounter = new Map<Value, Value>();
+  /** Reads of cells (accumulators), which keep printing as the cell. */
+  private readonly cellReads = new Set<Value>();
+  /** The gradient arrays, allocated before the reverse sweep. */
+  private readonly adjointAllocations: Builder;
+  /** A forward loop -> the reversed loop's counter, and its reversed body. */
+  private readonly reverseCounter = new Map<Op, Value>();
   private readonly reversedBody = new Map<Op, Region>();
   /** The reversed region of each forward branch, while and after it is built. */
   private readonly reversedBranch = new Map<Region, Region>();
-  private readonly forwardOf = new Map<Op, Op>();
-  private readonly forwardOpRegion = new Map<Op, Region>();
   /** Each primal branch or loop body -> the region holding its reversal. */
   private readonly reversedRegions = new Map<Region, Region>();
-  /** Each forward op -> the primal op it copies. */
-  private readonly primalOp = new Map<Op, Op>();
-  /** How many ops of the top region are the forward sweep (it grows as storage is placed in it). */
-  private forwardOps = 0;
-  private readonly capacities = new Map<string, Value>();
-  /** Values computed among the stack allocations (see `atEntry`). */
-  private readonly entryValues = new Set<Value>();
   /** Ops whose contribution to an operand the reversed loop makes by leaving a cell as it is
    * (see `accumulatesInPlace`). */
   private readonly implicitContributions = new Map<Op, Set<Value>>();
-  /** Forward arrays the function writes into -> the position of the last top-level op holding
-   * such a write (see `settledWhenRead`). */
-  private readonly lastWriteAt = new Map<Value, number>();
-  /** Each top-level forward op's position, for comparing which comes first. */
-  private readonly topPosition = new Map<Op, number>();
-  /** Forward arrays the function pushes onto: their length changes, so it is never read again. */
-  private readonly growingArrays = new Set<Value>();
   /** Placeholders handed to rules for primal values, resolved only if a rule uses them. */
   private readonly placeholders = new Map<Value, Value>();
   private currentPrimalRegion: Region;
 
-  constructor(
-    private readonly primal: IRFunction,
-    private readonly activity: Activity,
-  ) {
+  private readonly primal: IRFunction;
+  private readonly activity: Activity;
+  private readonly forwardSweep: ForwardSweep;
+  private readonly recording: Recording;
+  private readonly loops: LoopAnalysis;
+  private readonly values: ValueFactory;
+
+  constructor({ primal, activity, forward: forwardSweep, recording, loops, values }: ReverseModeState) {
+    this.primal = primal;
+    this.activity = activity;
+    this.forwardSweep = forwardSweep;
+    this.recording = recording;
+    this.loops = loops;
+    this.values = values;
     this.currentPrimalRegion = primal.body;
+    this.builder = new Builder(values, this.body);
+    this.adjointAllocations = new Builder(values, emptyRegion());
+    this.algebra = new AdjointAlgebra(this.builder, (v) => this.resolve(v));
+    this.forward = forwardSweep.forward;
+    this.forwardValues = forwardSweep.forwardValues;
+    this.primalRegionOf = forwardSweep.primalRegionOf;
+    this.primalDefinition = forwardSweep.primalDefinition;
+    this.forwardOf = forwardSweep.forwardOf;
+    this.growingArrays = forwardSweep.growingArrays;
+    recording.startRun(this, this.algebra, this.builder);
   }
 
-  run(): GradientIR {
-    const primal = this.primal;
-    const params = primal.params.map((p) => {
-      const value = this.cloneValue(p.value, this.body);
-      this.primalRegionOf.set(p.value, primal.body);
-      return { ...p, value };
-    });
-    this.cloneRegion(primal.body, this.body);
-    this.forwardOps = this.body.ops.length;
-    this.body.ops.forEach((op, i) => {
-      this.topPosition.set(op, i);
-      this.collectWrittenArrays(op, i);
-    });
+  reversedRegion(of: Op | Region): Region | undefined {
+    return "opcode" in of ? this.reversedBody.get(of) : this.reversedBranch.get(of);
+  }
 
+  reversedCounter(loop: Op): Value {
+    return this.reverseCounter.get(loop)!;
+  }
+
+  write(): WrittenAdjoints {
+    const primal = this.primal;
+    const params = [...this.forwardSweep.params];
     this.countSites(primal.body);
     const returned = primal.body.yields[0]!;
     if (primal.returnsArray) {
@@ -176,25 +161,7 @@ class ReverseTransform {
       .map((p) =>
         p.value.type === "array" ? this.arrayAdjoint(p.value) : (this.adjointValue(p.value) ?? this.algebra.num(0)),
       );
-    this.body.yields = [this.forward.get(returned)!, ...grads];
-    const stacks = this.stackAllocations.region.ops;
-    const forwardOps = this.forwardOps;
-    this.body.ops = [
-      ...stacks,
-      ...this.body.ops.slice(0, forwardOps),
-      ...this.adjointAllocations.region.ops,
-      ...this.body.ops.slice(forwardOps),
-    ];
-    const forwardOpCount = stacks.length + forwardOps;
-    const fn: IRFunction = {
-      name: `${primal.name}${primal.returnsArray || primal.returnsObject ? "Vjp" : "Grad"}`,
-      params,
-      body: this.body,
-      loc: primal.loc,
-    };
-    if (primal.returnsArray) fn.returnsArray = primal.returnsArray;
-    if (primal.returnsObject) fn.returnsObject = primal.returnsObject;
-    return { fn, forwardOpCount };
+    return { params, grads, ops: [...this.adjointAllocations.region.ops, ...this.body.ops] };
   }
 
   /**
@@ -228,353 +195,6 @@ class ReverseTransform {
     return param?.arrayKind ?? String(this.primalDefinition.get(array)?.attrs.kind ?? "Array");
   }
 
-  // ----- forward sweep -----
-
-  /** Records the arrays `op`, inside the top-level op at position `top`, writes into (top-level
-   * ops are visited in order, so the last position recorded is the last writer's). */
-  private collectWrittenArrays(op: Op, top: number): void {
-    if (op.opcode === "array.set") {
-      this.lastWriteAt.set(op.operands[0]!, top);
-      if (op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
-    }
-    op.regions.forEach((r) => r.ops.forEach((nested) => this.collectWrittenArrays(nested, top)));
-  }
-
-  private cloneValue(value: Value, region: Region): Value {
-    const copy = this.values.value(value.type, value.name);
-    this.forward.set(value, copy);
-    this.forwardValues.add(copy);
-    this.forwardRegionOf.set(copy, region);
-    return copy;
-  }
-
-  private cloneRegion(source: Region, target: Region): void {
-    for (const op of source.ops) {
-      for (const result of op.results) {
-        this.primalRegionOf.set(result, source);
-        this.primalDefinition.set(result, op);
-      }
-      const copy: Op = {
-        opcode: op.opcode,
-        operands: op.operands.map((v) => this.forward.get(v)!),
-        results: [],
-        regions: [],
-        attrs: { ...op.attrs },
-      };
-      if (op.loc) copy.loc = op.loc;
-      copy.regions = op.regions.map((region) => {
-        const nested = emptyRegion();
-        nested.params = region.params.map((p) => {
-          this.primalRegionOf.set(p, region);
-          return this.cloneValue(p, nested);
-        });
-        if (op.opcode === "for") this.loopOfCounter.set(region.params[0]!, op);
-        this.forwardParent.set(nested, { op: copy, region: target });
-        this.cloneRegion(region, nested);
-        return nested;
-      });
-      this.forwardOf.set(op, copy);
-      this.primalOp.set(copy, op);
-      this.forwardOpRegion.set(copy, target);
-      copy.results = op.results.map((r) => this.cloneValue(r, target));
-      copy.results.forEach((r) => this.forwardDefinition.set(r, copy));
-      target.ops.push(copy);
-    }
-    target.yields = source.yields.map((v) => this.forward.get(v)!);
-  }
-
-  /**
-   * The forward value as the reverse sweep can read it. Literals are repeated in place, and a
-   * cheap unnamed op computed inside a branch (a comparison, a sum) is computed again from its
-   * recorded operands (marked `recomputed` in the IR). Other values computed inside branches are
-   * recorded: yielded out of each enclosing `if` (with `undef` from the other branch) up to the
-   * function's top.
-   */
-  private record(value: Value): Value {
-    const definingOp = this.forwardDefinition.get(value);
-    if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
-    // -2 in the source is a negation of a literal: a literal too, so that rules can fold it.
-    const negated = definingOp?.opcode === "neg" ? this.forwardDefinition.get(definingOp.operands[0]!) : undefined;
-    if (negated?.opcode === "const" && negated.attrs.definedAs === undefined)
-      return this.algebra.num(-(negated.attrs.value as number));
-    const readable = this.readableWithoutRecording(value);
-    if (readable) return readable;
-    // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`; elements of
-    // arrays the function never writes into are read again wherever they are needed.
-    // A cheap value whose operands would have to be stored is stored itself instead: one push
-    // (a byte, for a branch's condition) rather than several.
-    // An active read is the exception: its index is recorded anyway, for the adjoint it adds to.
-    const operandsReadable =
-      definingOp !== undefined &&
-      (definingOp.operands.every((v) => this.readableWithoutStorage(v)) || this.isActiveRead(definingOp));
-    if (definingOp && this.isRecomputable(value, definingOp) && operandsReadable) {
-      return this.algebra.recompute(
-        definingOp.opcode,
-        definingOp.operands.map((v) => this.record(v)),
-        value.type,
-        definingOp.attrs,
-      );
-    }
-    let visible = value;
-    while (this.forwardRegionOf.get(visible) !== this.body) {
-      const region = this.forwardRegionOf.get(visible)!;
-      const { op, region: outer } = this.forwardParent.get(region)!;
-      if (loopParts(op)) return this.recordFromLoop(visible, op, region);
-      // Inside a loop, a branch stores its values itself (Tapenade's PUSH in the branch): the
-      // iterations that do not take it store nothing, instead of a placeholder.
-      const reversedBranch = this.reversedBranch.get(region);
-      if (reversedBranch && this.enclosingLoops(region).length > 0)
-        return this.recordOnStack(visible, region, reversedBranch);
-      for (const branch of op.regions) {
-        if (branch === region) {
-          branch.yields.push(visible);
-        } else {
-          const placeholder = this.values.value(visible.type);
-          branch.ops.push({ opcode: "undef", operands: [], results: [placeholder], regions: [], attrs: {} });
-          branch.yields.push(placeholder);
-        }
-      }
-      const exported = this.values.value(visible.type, visible.name);
-      op.results.push(exported);
-      this.forwardRegionOf.set(exported, outer);
-      this.recorded.set(visible, exported);
-      visible = exported;
-    }
-    return visible;
-  }
-
-  /**
-   * A value computed in each iteration of a loop: the reversed loop's counter for the counter;
-   * for anything else, pushed on a stack at the end of each iteration and popped at the start of
-   * the reversed iteration (visible there, which is where the reverse sweep reads it).
-   */
-  private recordFromLoop(value: Value, loop: Op, body: Region): Value {
-    if (loop.opcode === "for" && value === body.params[0]) return this.reverseCounter.get(value)!;
-    const induction = this.induction(value);
-    if (induction) {
-      // init + (i - start) / step * increment, from the reversed loop's counter i
-      const m = this.algebra;
-      const [start, step] = [loop.operands[0]!, loop.operands[2]!].map((v) => this.record(v)) as [Value, Value];
-      const done = m.apply("div", m.apply("sub", this.reverseCounter.get(body.params[0]!)!, start), step);
-      return m.apply("add", this.record(induction.init), m.apply("mul", done, this.record(induction.increment)));
-    }
-    return this.recordOnStack(value, body, this.reversedBody.get(loop)!);
-  }
-
-  /**
-   * For a forward value carried by a counted loop that adds the same integer in every iteration
-   * (`lIndex++`), starting from an integer: its start and increment. Its value in any iteration
-   * then follows from the counter, exactly (integers), so the reverse sweep computes it instead
-   * of popping it.
-   */
-  private induction(value: Value): { init: Value; increment: Value } | undefined {
-    const region = this.forwardRegionOf.get(value);
-    const loop = region && this.forwardParent.get(region)?.op;
-    // (a carried value: a parameter of the body after the counter)
-    const j = region?.params.indexOf(value) ?? -1;
-    if (loop?.opcode !== "for" || j < 1) return undefined;
-    const primalLoop = this.primalOp.get(loop)!;
-    const param = primalLoop.regions[0]!.params[j]!;
-    const { init, next } = this.carrierOf(param)!;
-    const update = this.primalDefinition.get(next);
-    if (
-      update?.opcode !== "add" ||
-      this.primalRegionOf.get(next) !== primalLoop.regions[0] ||
-      !update.operands.includes(param)
-    )
-      return undefined;
-    const increment = update.operands[0] === param ? update.operands[1]! : update.operands[0]!;
-    const integerSteps =
-      Number.isInteger(this.constantValue(primalLoop.operands[2]!)) && this.isInteger(primalLoop.operands[0]!);
-    const literal = this.primalDefinition.get(increment)?.opcode === "const";
-    if (!literal || !this.isInteger(increment) || !this.isInteger(init) || !integerSteps) return undefined;
-    return { init: this.forward.get(init)!, increment: this.forward.get(increment)! };
-  }
-
-  /** Pushes the value at the end of `pushRegion` (inside a loop) and pops it at the start of
-   * `popRegion`, the region reversing it. */
-  private recordOnStack(value: Value, pushRegion: Region, popRegion: Region): Value {
-    const element = value.type === "number" ? "number" : value.type;
-    const stackSpec = {
-      opcode: "stack.new",
-      results: [
-        { type: "stack" as const, name: `${value.name ?? (value.type === "boolean" ? "branch" : "tmp")}Stack` },
-      ],
-      attrs: { element },
-    };
-    const outermost = this.enclosingLoops(pushRegion).at(-1)!;
-    // Arrays made in an iteration are kept by reference, in a growable stack.
-    const capacity = value.type === "array" ? undefined : this.capacityBefore(outermost, pushRegion);
-    const stack =
-      capacity && this.body.ops.includes(outermost)
-        ? this.insertBefore(outermost, () => this.builder.op({ ...stackSpec, operands: [capacity] }).results[0]!)
-        : this.stackAllocations.op({ ...stackSpec, operands: capacity ? [capacity] : [] }).results[0]!;
-    pushRegion.ops.push({ opcode: "stack.push", operands: [stack, value], results: [], regions: [], attrs: {} });
-    const popped = this.values.value(value.type, value.name);
-    popRegion.ops.unshift({ opcode: "stack.pop", operands: [stack], results: [popped], regions: [], attrs: {} });
-    this.recorded.set(value, popped);
-    return popped;
-  }
-
-  /**
-   * How many values a stack pushed once per iteration of `body` holds in all, when that is known
-   * before `outermost` (the outermost loop around it) starts: the product of the trip counts of
-   * counted loops whose bounds are computed before it. Undefined otherwise (the stack grows).
-   */
-  private capacityBefore(outermost: Op, body: Region): Value | undefined {
-    const loops = this.enclosingLoops(body);
-    // A loop nest inside a branch gets a capacity only from literals and parameters, computed
-    // at the function's top (with the stack): a branch's values are not visible there.
-    const top = this.body.ops.indexOf(outermost);
-    if (loops.some((loop) => loop.opcode !== "for")) return undefined;
-    const known = (v: Value) =>
-      this.forwardDefinition.get(v)?.opcode === "const" ||
-      this.primal.params.some((p) => this.forward.get(p.value) === v) ||
-      this.entryValues.has(v) ||
-      (top >= 0 &&
-        this.forwardRegionOf.get(v) === this.body &&
-        this.body.ops.indexOf(this.forwardDefinition.get(v)!) < top);
-    if (!loops.every((loop) => loop.operands.slice(0, 3).every(known))) return undefined;
-    // Loop nests with the same bounds share one computed capacity.
-    const operandKey = (v: Value) => {
-      const definition = this.forwardDefinition.get(v);
-      return definition?.opcode === "const" ? `=${String(definition.attrs.value)}` : `#${v.id}`;
-    };
-    const key = loops
-      .map((loop) => `${loop.operands.slice(0, 3).map(operandKey).join(",")}${String(loop.attrs.comparison)}`)
-      .join(";");
-    // Loops are reversed last first: a capacity computed for a later loop is no use before it.
-    const cached = this.capacities.get(key);
-    if (cached && known(cached)) return cached;
-    const product = () =>
-      loops.map((loop) => this.tripCount(loop)).reduce((total, count) => this.algebra.apply("mul", total, count));
-    const capacity = top >= 0 ? this.insertBefore(outermost, product) : this.atEntry(product);
-    this.capacities.set(key, capacity);
-    return capacity;
-  }
-
-  /** The number of iterations of a forward counted loop, from its start, bound and step. */
-  private tripCount(loop: Op): Value {
-    const m = this.algebra;
-    const [start, bound] = loop.operands.map((v) =>
-      this.forwardDefinition.get(v)?.opcode === "const" ? m.literal(this.forwardDefinition.get(v)!.attrs) : v,
-    ) as [Value, Value];
-    const stepValue = this.forwardDefinition.get(loop.operands[2]!)!.attrs.value as number;
-    const comparison = String(loop.attrs.comparison);
-    const inclusive = comparison === "le" || comparison === "ge";
-    const primalLoop = this.primalOp.get(loop)!;
-    const span = stepValue > 0 ? m.apply("sub", bound, start) : m.apply("sub", start, bound);
-    const integers =
-      Math.abs(stepValue) === 1 && this.isInteger(primalLoop.operands[0]!) && this.isInteger(primalLoop.operands[1]!);
-    const count = integers
-      ? inclusive
-        ? m.apply("add", span, m.num(1))
-        : span
-      : inclusive
-        ? m.apply("add", m.apply("floor", m.apply("div", span, m.num(Math.abs(stepValue)))), m.num(1))
-        : m.apply("ceil", m.apply("div", span, m.num(Math.abs(stepValue))));
-    const neverNegative =
-      !inclusive &&
-      stepValue === 1 &&
-      this.forwardDefinition.get(loop.operands[0]!)?.attrs.value === 0 &&
-      this.forwardDefinition.get(loop.operands[1]!)?.opcode === "array.length";
-    return neverNegative ? count : m.apply("max", m.num(0), count);
-  }
-
-  /** Builds ops with `build` among the stack allocations, at the function's top. */
-  private atEntry(build: () => Value): Value {
-    const start = this.stackAllocations.region.ops.length;
-    const result = this.builder.inRegion(this.stackAllocations.region, build);
-    for (const op of this.stackAllocations.region.ops.slice(start)) {
-      op.results.forEach((r) => {
-        this.forwardRegionOf.set(r, this.body);
-        this.forwardDefinition.set(r, op);
-        this.entryValues.add(r);
-      });
-    }
-    return result;
-  }
-
-  /** Builds ops with `build` and places them in the forward sweep just before `anchor`. */
-  private insertBefore<R>(anchor: Op, build: () => R): R {
-    const scratch = emptyRegion();
-    const result = this.builder.inRegion(scratch, build);
-    this.body.ops.splice(this.body.ops.indexOf(anchor), 0, ...scratch.ops);
-    this.forwardOps += scratch.ops.length;
-    for (const op of scratch.ops) {
-      op.results.forEach((r) => {
-        this.forwardRegionOf.set(r, this.body);
-        this.forwardDefinition.set(r, op);
-      });
-    }
-    return result;
-  }
-
-  private isRecomputable(value: Value, definingOp: Op): boolean {
-    if (!cheapToRecompute.has(definingOp.opcode)) return false;
-    const isRead = definingOp.opcode === "array.get" || definingOp.opcode === "array.row";
-    if (isRead) return this.settledWhenRead(definingOp.operands[0]!, definingOp);
-    if (definingOp.opcode === "array.length") return !this.growingArrays.has(definingOp.operands[0]!);
-    // In a loop, computing a cheap value again beats a push and a pop; elsewhere a named value
-    // stays recorded, as `Math.cos(z)` reads better than `Math.cos(x * y)`.
-    return value.name === undefined || this.enclosingLoops(this.forwardRegionOf.get(value)!).length > 0;
-  }
-
-  /**
-   * True when the reverse sweep, reading the array where the forward op `read` did, finds the
-   * same elements: the array is never written, or only by top-level ops before the one holding
-   * `read` (nothing after it runs before the reverse sweep, which writes no primal array).
-   */
-  private settledWhenRead(array: Value, read: Op): boolean {
-    const lastWrite = this.lastWriteAt.get(array);
-    if (lastWrite === undefined) return true;
-    let top = read;
-    for (let region = this.forwardOpRegion.get(top)!; region !== this.body; region = this.forwardOpRegion.get(top)!) {
-      top = this.forwardParent.get(region)!.op;
-    }
-    const position = this.topPosition.get(top);
-    return position !== undefined && this.forwardRegionOf.get(array) === this.body && lastWrite < position;
-  }
-
-  /** True for a forward array read whose result carries a derivative. */
-  private isActiveRead(op: Op): boolean {
-    return op.opcode === "array.get" && this.activity.isActive(this.primalOp.get(op)!.results[0]!);
-  }
-
-  /** True when the reverse sweep can have `value` without pushing anything on a stack. */
-  private readableWithoutStorage(value: Value): boolean {
-    const definingOp = this.forwardDefinition.get(value);
-    if (definingOp?.opcode === "const" || this.recorded.has(value) || this.forwardRegionOf.get(value) === this.body)
-      return true;
-    const region = this.forwardRegionOf.get(value)!;
-    if (this.forwardParent.get(region)?.op.opcode === "for" && value === region.params[0]) return true;
-    const induction = this.induction(value);
-    if (induction) return this.readableWithoutStorage(induction.init);
-    if (definingOp && this.isRecomputable(value, definingOp))
-      return definingOp.operands.every((v) => this.readableWithoutStorage(v));
-    return !this.enclosingLoops(region).length;
-  }
-
-  /** The loop ops around a forward region, innermost first. */
-  private enclosingLoops(region: Region): Op[] {
-    const loops: Op[] = [];
-    for (let parent = this.forwardParent.get(region); parent; parent = this.forwardParent.get(parent.region)) {
-      if (loopParts(parent.op)) loops.push(parent.op);
-    }
-    return loops;
-  }
-
-  /** The value, a literal equal to it, or its recorded copy, when readable at the top already. */
-  private readableWithoutRecording(value: Value): Value | undefined {
-    const definingOp = this.forwardDefinition.get(value);
-    if (definingOp?.opcode === "const") return this.algebra.literal(definingOp.attrs);
-    let visible: Value | undefined = value;
-    while (visible && this.forwardRegionOf.has(visible) && this.forwardRegionOf.get(visible) !== this.body) {
-      visible = this.recorded.get(visible);
-    }
-    return visible;
-  }
-
   private placeholder(primalValue: Value): Value {
     const placeholder = this.values.value(primalValue.type);
     this.placeholders.set(placeholder, primalValue);
@@ -583,7 +203,7 @@ class ReverseTransform {
 
   private resolve(value: Value): Value {
     const primalValue = this.placeholders.get(value);
-    return primalValue ? this.record(this.forward.get(primalValue)!) : value;
+    return primalValue ? this.recording.read(this.forward.get(primalValue)!) : value;
   }
 
   // ----- adjoints -----
@@ -631,7 +251,11 @@ class ReverseTransform {
     }
     if (this.hasSingleContribution(value)) {
       // A read of an accumulator keeps printing as the accumulator; other new values are named.
-      if (contribution.name === undefined && !this.forwardValues.has(contribution) && !this.reads.has(contribution)) {
+      if (
+        contribution.name === undefined &&
+        !this.forwardValues.has(contribution) &&
+        !this.cellReads.has(contribution)
+      ) {
         const name = adjointName(value);
         if (name !== undefined) contribution.name = name;
         contribution.adjointOf = this.forward.get(value)!;
@@ -742,7 +366,7 @@ class ReverseTransform {
     if (adjoint.kind === "value") return adjoint.value;
     if (adjoint.kind === "array") throw new Error("an array's adjoint is not a number");
     const read = this.builder.emit("cell.read", [adjoint.cell], "number");
-    this.reads.add(read);
+    this.cellReads.add(read);
     return read;
   }
 
@@ -951,7 +575,7 @@ class ReverseTransform {
     const cells = carried.map((j) => this.carriedCell(op, j));
     this.declareTargets(op);
     const forwardLoop = this.forwardOf.get(op)!;
-    const header = op.opcode === "for" ? this.reversedCounter(op, forwardLoop) : this.reversedIterations(forwardLoop);
+    const header = op.opcode === "for" ? this.countedHeader(op, forwardLoop) : this.whileHeader(forwardLoop);
     const reversed = emptyRegion([header.counter]);
     this.reversedBody.set(forwardLoop, reversed);
     this.reversedRegions.set(body, reversed);
@@ -961,7 +585,7 @@ class ReverseTransform {
       if (op.loc) this.builder.loc = op.loc;
       const incoming = cells.map((cell) => {
         const read = this.builder.emit("cell.read", [cell], "number");
-        this.reads.add(read);
+        this.cellReads.add(read);
         return read;
       });
       const inPlace = carried.map((j) => this.accumulatesInPlace(body, carriedParams[j]!, body.yields[j]!));
@@ -990,7 +614,7 @@ class ReverseTransform {
       const init = inits[j]!;
       if (this.activity.isActive(init) && !this.implicitContributions.get(op)?.has(init)) {
         const read = this.builder.emit("cell.read", [cells[k]!], "number");
-        this.reads.add(read);
+        this.cellReads.add(read);
         this.contribute(init, read);
       }
     });
@@ -1003,43 +627,25 @@ class ReverseTransform {
   }
 
   /** `for (i = last; i >= start; i -= step)` for a counted loop; its counter stands for the forward one. */
-  private reversedCounter(op: Op, forwardLoop: Op) {
+  private countedHeader(op: Op, forwardLoop: Op) {
     const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [
       Value,
       Value,
       Value,
     ];
-    const stepValue = this.constantValue(op.operands[2]!);
+    const loop = this.loops.counted.get(op)!;
     const counter = this.values.value("number", op.regions[0]!.params[0]!.name);
-    this.reverseCounter.set(forwardLoop.regions[0]!.params[0]!, counter);
-    const last = this.lastCounterValue(op, start, bound, step, stepValue, String(op.attrs.comparison));
-    return { counter, operands: [last, start, this.algebra.num(-stepValue)], comparison: stepValue > 0 ? "ge" : "le" };
+    this.reverseCounter.set(forwardLoop, counter);
+    const last = lastCounterValue(this.algebra, loop, start, bound, step);
+    return { counter, operands: [last, start, this.algebra.num(-loop.step)], comparison: loop.step > 0 ? "ge" : "le" };
   }
 
   /**
-   * `for (k = iterations - 1; k >= 0; k--)` for a `while` loop: the forward loop is given a
-   * counter of its iterations, read (recorded) here.
+   * `for (k = iterations - 1; k >= 0; k--)` for a `while` loop, whose forward loop counts its
+   * iterations (see `Recording.iterationCount`).
    */
-  private reversedIterations(forwardLoop: Op) {
-    const [, body] = forwardLoop.regions as [Region, Region];
-    const region = this.forwardOpRegion.get(forwardLoop)!;
-    forwardLoop.operands.push(this.stackAllocations.constant(0));
-    forwardLoop.regions[0]!.params.push(this.values.value("number"));
-    const current = this.values.value("number", "iterations");
-    body.params.push(current);
-    this.forwardRegionOf.set(current, body);
-    const one = this.values.value("number");
-    const next = this.values.value("number", "iterations");
-    body.ops.push(
-      { opcode: "const", operands: [], results: [one], regions: [], attrs: { value: 1 } },
-      { opcode: "add", operands: [current, one], results: [next], regions: [], attrs: {} },
-    );
-    body.yields.push(next);
-    const iterations = this.values.value("number", "iterations");
-    forwardLoop.results.push(iterations);
-    this.forwardRegionOf.set(iterations, region);
-    this.forwardDefinition.set(iterations, forwardLoop);
-    const count = this.record(iterations);
+  private whileHeader(forwardLoop: Op) {
+    const count = this.recording.iterationCount(forwardLoop);
     const counter = this.values.value("number", "iteration");
     return {
       counter,
@@ -1108,71 +714,6 @@ class ReverseTransform {
     return { marks: branches.flatMap((b) => b!.marks), leaves: branches.reduce((sum, b) => sum + b!.leaves, 0) };
   }
 
-  private constantValue(value: Value): number {
-    const definition = this.primalDefinition.get(value);
-    if (definition?.opcode !== "const") throw new Error("a loop step must be a literal");
-    return definition.attrs.value as number;
-  }
-
-  /**
-   * The counter's value in the last iteration: `bound - 1` for `i < bound` counting up by one
-   * from an integer to an integer, and in general start + (n - 1) * step with n the trip count.
-   */
-  private lastCounterValue(
-    op: Op,
-    start: Value,
-    bound: Value,
-    step: Value,
-    stepValue: number,
-    comparison: string,
-  ): Value {
-    const m = this.algebra;
-    const inclusive = comparison === "le" || comparison === "ge";
-    if (Math.abs(stepValue) === 1 && this.isInteger(op.operands[0]!) && this.isInteger(op.operands[1]!)) {
-      return inclusive ? bound : m.apply(stepValue > 0 ? "sub" : "add", bound, m.num(1));
-    }
-    const quotient = m.apply("div", m.apply("sub", bound, start), step);
-    const trips = inclusive ? m.apply("add", m.apply("floor", quotient), m.num(1)) : m.apply("ceil", quotient);
-    return m.apply("add", start, m.apply("mul", m.apply("sub", trips, m.num(1)), step));
-  }
-
-  /**
-   * True when the primal value is always an integer: int parameters, lengths, integer literals,
-   * sums, differences and products of those, and loop counters. A value carried by a loop is when its start
-   * and what each iteration yields are; around the loop, it is assumed to be (`visiting`), which
-   * holds by induction over the iterations.
-   */
-  private isInteger(value: Value, visiting = new Set<Value>()): boolean {
-    if (visiting.has(value)) return true;
-    visiting.add(value);
-    const param = this.primal.params.find((p) => p.value === value);
-    if (param) return param.integer === true;
-    const loop = this.loopOfCounter.get(value);
-    if (loop) return this.isInteger(loop.operands[0]!, visiting);
-    const carrier = this.carrierOf(value);
-    if (carrier) return this.isInteger(carrier.init, visiting) && this.isInteger(carrier.next, visiting);
-    const definition = this.primalDefinition.get(value);
-    if (!definition) return false;
-    if (definition.opcode === "const") return Number.isInteger(definition.attrs.value);
-    if (definition.opcode === "array.length") return true;
-    if (["add", "sub", "mul"].includes(definition.opcode))
-      return definition.operands.every((v) => this.isInteger(v, visiting));
-    if (definition.opcode === "for") {
-      const j = definition.results.indexOf(value);
-      const { body, inits } = loopParts(definition)!;
-      return this.isInteger(inits[j]!, visiting) && this.isInteger(body.yields[j]!, visiting);
-    }
-    return false;
-  }
-
-  /** For a value a `for` body's parameter carries: its value before the loop and the next one. */
-  private carrierOf(value: Value): { init: Value; next: Value } | undefined {
-    const region = this.primalRegionOf.get(value);
-    const loop = region && this.loopOfCounter.get(region.params[0]!);
-    const j = loop ? region.params.indexOf(value) - 1 : -1;
-    return j >= 0 ? { init: loopParts(loop!)!.inits[j]!, next: region!.yields[j]! } : undefined;
-  }
-
   private reverseIf(op: Op): void {
     const activeResults = op.results.flatMap((r, j) => (this.activity.isActive(r) ? [j] : []));
     if (
@@ -1238,6 +779,57 @@ function contributionTargets(op: Op, isActive: (v: Value) => boolean): Value[] {
   return differentiableOp(op) ? [...new Set(op.operands)].filter(isActive) : [];
 }
 
-export function reverseMode(primal: IRFunction, activity: Activity): GradientIR {
-  return new ReverseTransform(primal, activity).run();
+/** What the three steps of reverse mode share: the forward sweep and the recording plan. */
+export interface ReverseModeState {
+  primal: IRFunction;
+  activity: Activity;
+  loops: LoopAnalysis;
+  values: ValueFactory;
+  forward: ForwardSweep;
+  recording: Recording;
+}
+
+/**
+ * The recording plan of `primal`'s gradient: the adjoint writer runs with a recording that
+ * decides how the reverse sweep reads each value it asks for; that run's reverse sweep is dropped.
+ */
+export function planRecording(primal: IRFunction, activity: Activity): ReverseModeState {
+  const loops = analyzeCountedLoops(primal, integerValues(primal));
+  const values = new ValueFactory();
+  const forward = new ForwardSweep(primal, values);
+  const recording = new Recording(forward, activity, loops, values, (region) => new Builder(values, region));
+  const state = { primal, activity, loops, values, forward, recording };
+  new AdjointWriter(state).write();
+  recording.finishPlanning();
+  return state;
+}
+
+/** The forward sweep with the plan's storage in it; returns how many ops of the body it is. */
+export function buildForwardSweep(state: ReverseModeState): number {
+  return state.forward.apply(state.recording.edits, state.recording.entry.region.ops);
+}
+
+/** The forward sweep alone, as a function yielding the primal value (to print and verify it). */
+export function forwardSweepFunction(state: ReverseModeState): IRFunction {
+  const { primal, forward } = state;
+  const body = { params: [], ops: forward.body.ops, yields: [forward.forward.get(primal.body.yields[0]!)!] };
+  return { name: primal.name, params: forward.params, body, loc: primal.loc };
+}
+
+/** The gradient: the forward sweep, then the reverse sweep the writer writes following the plan. */
+export function writeAdjoints(state: ReverseModeState, forwardOpCount: number): GradientIR {
+  const { primal, forward } = state;
+  const written = new AdjointWriter(state).write();
+  const body = forward.body;
+  body.yields = [forward.forward.get(primal.body.yields[0]!)!, ...written.grads];
+  body.ops.push(...written.ops);
+  const fn: IRFunction = {
+    name: `${primal.name}${primal.returnsArray || primal.returnsObject ? "Vjp" : "Grad"}`,
+    params: written.params,
+    body,
+    loc: primal.loc,
+  };
+  if (primal.returnsArray) fn.returnsArray = primal.returnsArray;
+  if (primal.returnsObject) fn.returnsObject = primal.returnsObject;
+  return { fn, forwardOpCount };
 }
