@@ -17,7 +17,16 @@ import { structuralOps } from "../ir/ops.js";
 import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js";
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
-import type { Namer } from "./naming.js";
+import {
+  adjointHint,
+  growerName,
+  keeperName,
+  leafName,
+  nameHints,
+  scratchHelperName,
+  stackTopHint,
+  type Namer,
+} from "./naming.js";
 import { nestedObjectText, sourceParams } from "../ir/objects.js";
 
 interface Printed {
@@ -26,8 +35,6 @@ interface Printed {
 }
 
 const primary = 20;
-/** The name of values that have none in the source: `tmp`, `tmp2`, ... */
-const temporaryName = "tmp";
 const member = 18;
 
 interface Definition {
@@ -81,21 +88,6 @@ const elementAccesses = new Set(["array.get", "array.set", "array.length", "arra
 
 /** Elements a growable stack starts with (it doubles whenever it is full). */
 const initialGrowableCapacity = 64;
-
-/** The module-level function that copies a full stack of this typed-array kind into one twice as
- * long (see backend/module.ts): `grownFloat64Stack`. */
-export function growerName(kind: string): string {
-  return `grown${kind.replace(/Array$/, "")}Stack`;
-}
-
-/**
- * The module-level function that returns the array a gradient function kept from its last call
- * when it has the length needed (zeroed, for an adjoint or a zero-filled array), else a new one
- * (see backend/module.ts): `reusedFloat64Array`, `zeroedFloat64Array`.
- */
-export function scratchHelperName(kind: string, zeroed: boolean): string {
-  return `${zeroed ? "zeroed" : "reused"}${kind}`;
-}
 
 /** Ops that write into the cell or array that is their first operand. */
 const writingOps = new Set(["cell.add", "cell.set", "array.set", "array.add", "array.addAll"]);
@@ -166,7 +158,7 @@ export class FunctionEmitter {
   emit(): string {
     const fn = this.fn;
     const [value, ...grads] = fn.body.yields as [Value, ...Value[]];
-    if (value.name === undefined) value.name = "value";
+    if (value.name === undefined) value.name = nameHints.returnedValue;
     fn.params.forEach((p) => this.forwardValues.add(p.value));
     fn.body.ops.forEach((op, i) => (i < this.gradient.forwardOpCount ? this.markForward(op) : this.markReverse(op)));
     this.analyze(fn.body);
@@ -180,7 +172,8 @@ export class FunctionEmitter {
     // An object parameter's leaves read its fields: `p.x`.
     for (const p of fn.params) {
       if (p.field === undefined) continue;
-      if (!this.names.has(p.value)) this.names.set(p.value, `${this.objectParamName(p.field.param)}.${p.field.path}`);
+      if (!this.names.has(p.value))
+        this.names.set(p.value, leafName(this.objectParamName(p.field.param), p.field.path));
       this.leafParams.add(p.value);
     }
     const params = sourceParams(fn.params).map(({ name, params: group, object }) => {
@@ -202,7 +195,7 @@ export class FunctionEmitter {
     );
     if (outputs.length > 0) {
       // Claimed before the body's names, so that a local `out` is the one renamed.
-      this.outName = this.namer.claimUserName("out");
+      this.outName = this.namer.claimUserName(nameHints.outParameter);
       params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
     }
     const valueType =
@@ -211,9 +204,9 @@ export class FunctionEmitter {
       `export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`,
     );
     this.scratchOps = new Set(fn.body.ops.filter((op) => this.keptBetweenCalls(op)));
-    const keeper = `${fn.name}Scratch`;
+    const keeper = keeperName(fn.name);
     if (this.scratchOps.size > 0) {
-      this.scratchName = this.namer.claim("scratch");
+      this.scratchName = this.namer.claim(nameHints.scratch);
       this.lines.push(
         "  // the last call's arrays, taken so that a call made meanwhile (recursion) allocates its own",
         `  const ${this.scratchName} = ${keeper};`,
@@ -542,13 +535,13 @@ export class FunctionEmitter {
         const primal = value.adjointOf;
         const printed =
           this.inlined.has(primal) || this.leafParams.has(primal)
-            ? (primal.name ?? temporaryName)
+            ? (primal.name ?? nameHints.temporary)
             : this.nameOf(primal);
-        name = this.namer.claim(`d${printed}`, true);
+        name = this.namer.claim(adjointHint(printed), true);
       } else if (value.name !== undefined && this.forwardValues.has(value)) {
         name = this.namer.claimUserName(value.name);
       } else {
-        name = this.namer.claim(value.name ?? temporaryName);
+        name = this.namer.claim(value.name ?? nameHints.temporary);
       }
       this.names.set(value, name);
     }
@@ -769,7 +762,7 @@ export class FunctionEmitter {
           );
           return;
         }
-        const row = this.namer.claim("row");
+        const row = this.namer.claim(nameHints.row);
         const rows = String(op.attrs.rows);
         const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
         this.lines.push(
@@ -802,7 +795,7 @@ export class FunctionEmitter {
       }
       case "array.addAll": {
         const [target, source] = op.operands.map((v) => this.operand(v, member)) as [string, string];
-        const k = this.namer.claim("k");
+        const k = this.namer.claim(nameHints.elementCounter);
         const scale =
           op.operands[2] === undefined ? "" : `${this.operand(op.operands[2], Precedence.multiplicative)} * `;
         this.lines.push(
@@ -825,7 +818,7 @@ export class FunctionEmitter {
           this.lines.push(`${indent}const ${name}: ${this.arrayTypeText(this.pushedValue(result!))}[] = [];`);
           return;
         }
-        const top = this.namer.claim(`${name.replace(/Stack$/, "")}Top`);
+        const top = this.namer.claim(stackTopHint(name));
         const kind = element === "boolean" ? "Uint8Array" : "Float64Array";
         const growable = op.operands.length === 0;
         this.stackTops.set(result!, { top, kind, growable });
@@ -934,7 +927,7 @@ export class FunctionEmitter {
     const [start, bound, step] = op.operands as [Value, Value, Value];
     const [body] = op.regions as [Region];
     this.declareCarried(op, indent);
-    const counter = this.namer.claimUserName(body.params[0]!.name ?? "i");
+    const counter = this.namer.claimUserName(body.params[0]!.name ?? nameHints.loopCounter);
     this.names.set(body.params[0]!, counter);
     const stepValue = this.definitions.get(step)!.op.attrs.value as number;
     const update =
@@ -972,7 +965,7 @@ export class FunctionEmitter {
     pending.forEach((assignment, k) => {
       const assignedBefore = pending.slice(0, k).map((earlier) => this.variableOf(earlier.result));
       if (assignedBefore.some((variable) => this.reads(assignment.next, variable))) {
-        const saved = this.namer.claim(temporaryName);
+        const saved = this.namer.claim(nameHints.temporary);
         this.lines.push(`${indent}const ${saved} = ${assignment.text};`);
         assignment.text = saved;
       }

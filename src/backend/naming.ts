@@ -1,7 +1,9 @@
 /**
- * The one place generated names come from. Names are claimed in emission order, so the same IR
- * always gets the same names, and a generated name never equals a name the user wrote in the
- * function or a global the generated code may reference.
+ * The one place generated names come from: the hints the backend names things after (`tmp`,
+ * `value`, `dx`, `xTop`, `scratch`, ...), the module-level names of the generated module's own
+ * functions, and the Namer that turns hints into names. Names are claimed in emission order, so
+ * the same IR always gets the same names, and a generated name never equals a name the user wrote
+ * in the function or a global the generated code may reference.
  */
 import { ts } from "ts-morph";
 
@@ -27,14 +29,64 @@ const globals = [
   "Uint8Array",
   "globalThis",
   // the generated module's own functions for growing stacks and reusing arrays (see backend/module.ts)
-  "grownFloat64Stack",
-  "grownUint8Stack",
-  "reusedFloat64Array",
-  "reusedFloat32Array",
-  "reusedUint8Array",
-  "zeroedFloat64Array",
-  "zeroedFloat32Array",
+  ...["Float64Array", "Uint8Array"].map(growerName),
+  ...["Float64Array", "Float32Array", "Uint8Array"].map((kind) => scratchHelperName(kind, false)),
+  ...["Float64Array", "Float32Array"].map((kind) => scratchHelperName(kind, true)),
 ];
+
+/** The hints of names the backend gives what the source leaves unnamed. */
+export const nameHints = {
+  /** A value with no name in the source: `tmp`, `tmp2`, ... */
+  temporary: "tmp",
+  /** The returned value, when the source names it nothing else (`return { value, grad }`). */
+  returnedValue: "value",
+  /** The optional trailing parameter holding arrays the gradients are written into. */
+  outParameter: "out",
+  /** The local holding the arrays the last call kept (see backend/storage.ts). */
+  scratch: "scratch",
+  /** A loop counter the source does not name. */
+  loopCounter: "i",
+  /** The counter of a loop adding one array into another element by element. */
+  elementCounter: "k",
+  /** The parameter of the callback making the zeroed adjoint of each row. */
+  row: "row",
+} as const;
+
+/** The hint for the adjoint of a value printed as `printed`: `dx`. */
+export function adjointHint(printed: string): string {
+  return `d${printed}`;
+}
+
+/** The hint for the index of the next free slot of a stack kept in a typed array: `xTop` for `xStack`. */
+export function stackTopHint(stackName: string): string {
+  return `${stackName.replace(/Stack$/, "")}Top`;
+}
+
+/** A leaf of an object parameter, read as a field of the parameter: `p.pos.x`. */
+export function leafName(objectName: string, path: string): string {
+  return `${objectName}.${path}`;
+}
+
+/** The module-level variable keeping a gradient function's arrays from one call for the next:
+ * `fScratch` for `f`. */
+export function keeperName(functionName: string): string {
+  return `${functionName}Scratch`;
+}
+
+/** The module-level function that copies a full stack of this typed-array kind into one twice as
+ * long (see backend/module.ts): `grownFloat64Stack`. */
+export function growerName(kind: string): string {
+  return `grown${kind.replace(/Array$/, "")}Stack`;
+}
+
+/**
+ * The module-level function that returns the array a gradient function kept from its last call
+ * when it has the length needed (zeroed, for an adjoint or a zero-filled array), else a new one
+ * (see backend/module.ts): `reusedFloat64Array`, `zeroedFloat64Array`.
+ */
+export function scratchHelperName(kind: string, zeroed: boolean): string {
+  return `${zeroed ? "zeroed" : "reused"}${kind}`;
+}
 
 /** Every identifier written in a node (a function: its parameters, locals and what it reads). */
 export function identifiersIn(root: ts.Node): Set<string> {
