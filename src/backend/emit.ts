@@ -13,10 +13,10 @@
  * - the function returns `{ value, grad: { param: adjoint, ... } }`.
  */
 import { loopParts } from "../ir/loops.js";
-import { structuralOps } from "../ir/ops.js";
 import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js";
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
+import { planFunction, type Plan } from "./plan.js";
 import {
   adjointHint,
   growerName,
@@ -36,18 +36,6 @@ interface Printed {
 
 const primary = 20;
 const member = 18;
-
-interface Definition {
-  op: Op;
-  region: Region;
-  index: number;
-}
-
-interface Use {
-  region: Region;
-  /** The index of the using op, or the region's op count for a yield. */
-  index: number;
-}
 
 export function numberText(value: number): string {
   if (Object.is(value, -0)) return "-0";
@@ -89,9 +77,6 @@ const elementAccesses = new Set(["array.get", "array.set", "array.length", "arra
 /** Elements a growable stack starts with (it doubles whenever it is full). */
 const initialGrowableCapacity = 64;
 
-/** Ops that write into the cell or array that is their first operand. */
-const writingOps = new Set(["cell.add", "cell.set", "array.set", "array.add", "array.addAll"]);
-
 /** `.x` after an element of an array of objects. */
 function fieldSuffix(op: Op): string {
   return op.attrs.field === undefined ? "" : `.${String(op.attrs.field)}`;
@@ -102,28 +87,11 @@ function defaultValue(type: Type): string {
 }
 
 export class FunctionEmitter {
-  private readonly definitions = new Map<Value, Definition>();
-  private readonly uses = new Map<Value, Use[]>();
-  private readonly inlined = new Set<Value>();
-  /** See `writePositions`. */
-  private readonly writePositionCache = new Map<Region, Map<Value, number[]>>();
-  /** `if` ops printed as a ternary. */
-  private readonly ternaries = new Set<Op>();
-  /** Cells and arrays read by the inline expression of each inlined value: it must not move past
-   * a write to any of them. */
-  private readonly cellsRead = new Map<Value, Set<Value>>();
-  private readonly updatedCells = new Set<Value>();
   private readonly names = new Map<Value, string>();
-  /** Values stored in the variable of an `if` result (see coalesceYields). */
-  private readonly storage = new Map<Value, Value>();
   /** Each stack kept in a typed array: its index variable, its array type, and whether it grows. */
   private readonly stackTops = new Map<Value, { top: string; kind: string; growable: boolean }>();
-  /** Arrays the function pushes onto: their length is read where the program reads it. */
-  private readonly growingArrays = new Set<Value>();
   /** The name of the optional trailing parameter holding arrays for the gradients. */
   private outName?: string;
-  private readonly reverseOps = new Set<Op>();
-  private readonly forwardValues = new Set<Value>();
   private lastCommentedLine = -1;
   /** Top-level constants of the source the function reads, by name, with their literals. */
   readonly moduleConstants = new Map<string, string>();
@@ -146,26 +114,26 @@ export class FunctionEmitter {
   /** The printed names of object parameters. */
   private readonly objectParamNames = new Map<string, string>();
 
+  private readonly plan: Plan;
+
   constructor(
-    private readonly gradient: GradientIR,
+    gradient: GradientIR,
     private readonly namer: Namer,
-  ) {}
+  ) {
+    const [value] = gradient.fn.body.yields as [Value];
+    if (value.name === undefined) value.name = nameHints.returnedValue;
+    this.plan = planFunction(gradient);
+  }
 
   private get fn(): IRFunction {
-    return this.gradient.fn;
+    return this.plan.fn;
   }
 
   emit(): string {
     const fn = this.fn;
     const [value, ...grads] = fn.body.yields as [Value, ...Value[]];
-    if (value.name === undefined) value.name = nameHints.returnedValue;
-    fn.params.forEach((p) => this.forwardValues.add(p.value));
-    fn.body.ops.forEach((op, i) => (i < this.gradient.forwardOpCount ? this.markForward(op) : this.markReverse(op)));
-    this.analyze(fn.body);
-    this.keepOldValuesReadable();
-    this.keepReadsBeforeReassignment();
     // Top-level constants the function reads keep their names: nothing generated may shadow them.
-    for (const { op } of this.definitions.values()) {
+    for (const { op } of this.plan.definitions.values()) {
       if (op.opcode === "const" && typeof op.attrs.definedAs === "string")
         this.namer.claimUserName(String(op.attrs.text));
     }
@@ -253,9 +221,9 @@ export class FunctionEmitter {
     const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
     if (!allocates || op.attrs.kind === "Array") return false;
     // (a yield is a use at the index past the region's last op)
-    return (this.uses.get(op.results[0]!) ?? []).every(({ region, index }) =>
-      elementAccesses.has(region.ops[index]?.opcode ?? "yield"),
-    );
+    return this.plan
+      .usesOf(op.results[0]!)
+      .every(({ region, index }) => elementAccesses.has(region.ops[index]?.opcode ?? "yield"));
   }
 
   /** Records that the array named `name` is kept between calls; returns the name. */
@@ -270,275 +238,20 @@ export class FunctionEmitter {
     return `${scratchHelperName(kind, zeroed)}(${this.scratchName}?.${this.keep(this.nameOf(array), kind)}, ${length})`;
   }
 
-  // ----- analysis: where values are defined and used, and which are printed inline -----
-
-  private analyze(region: Region): void {
-    region.ops.forEach((op, index) => {
-      op.operands.forEach((v) => this.addUse(v, region, index));
-      op.regions.forEach((r) => this.analyze(r));
-      op.results.forEach((r) => this.definitions.set(r, { op, region, index }));
-      if (op.opcode === "cell.add" || op.opcode === "cell.set") this.updatedCells.add(op.operands[0]!);
-      if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
-    });
-    region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
-    region.ops.forEach((op) => this.decideInlining(op));
-    region.ops.forEach((op) => this.coalesceYields(op));
-  }
-
-  /**
-   * A value computed in a branch or a loop body only to be yielded is stored straight into the
-   * variable of the `if` or loop result (`z = w * y;` rather than `const z2 = w * y; z = z2;`,
-   * `s = s + x[i]`). A loop's carried value is one variable throughout: its initial value, its
-   * value in the regions (their parameters), and after the loop. Whether a stored value may
-   * overwrite what its variable held is checked afterwards (keepOldValuesReadable).
-   */
-  private coalesceYields(op: Op): void {
-    const loop = loopParts(op);
-    if (!loop && (op.opcode !== "if" || this.ternaries.has(op))) return;
-    op.results.forEach((result, j) => {
-      if (loop) {
-        this.storage.set(loop.carriedParams[j]!, result);
-        if (loop.condition) this.storage.set(loop.condition.params[j]!, result);
-      }
-      for (const region of loop ? [loop.body] : op.regions) {
-        const yielded = region.yields[j]!;
-        const definition = this.definitions.get(yielded);
-        const storable =
-          definition !== undefined &&
-          definition.region === region &&
-          definition.op.opcode !== "undef" &&
-          !this.inlined.has(yielded) &&
-          !this.storage.has(yielded);
-        if (storable) this.storage.set(yielded, result);
-      }
-    });
-  }
-
-  /**
-   * A value stored into a shared variable overwrites what the variable held. When anything after
-   * it still reads the old content (`t = a + b; a = b; b = t` with `t` stored into `b`), the value
-   * gets its own constant instead, and is assigned to the variable with the branch's results.
-   */
-  private keepOldValuesReadable(): void {
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const stored of [...this.storage.keys()]) {
-        const definition = this.definitions.get(stored);
-        if (!definition) continue;
-        const variable = this.variableOf(stored);
-        const later = definition.region.ops.slice(definition.index + 1);
-        const newer = new Set<Value>();
-        const collect = (op: Op) => {
-          op.results.forEach((r) => newer.add(r));
-          op.regions.forEach((r) => {
-            r.params.forEach((p) => newer.add(p));
-            r.ops.forEach(collect);
-          });
-        };
-        later.forEach(collect);
-        const readsOld = (v: Value) => v !== stored && !newer.has(v) && this.variableOf(v) === variable;
-        const usesIn = (op: Op): Value[] => [
-          ...op.operands,
-          ...op.regions.flatMap((r) => [...r.ops.flatMap(usesIn), ...r.yields]),
-        ];
-        const uses = [...later.flatMap(usesIn), ...definition.region.yields];
-        if (uses.some(readsOld)) {
-          this.storage.delete(stored);
-          changed = true;
-        }
-      }
-    }
-  }
-
-  /**
-   * Coalescing makes several values share one `let` variable, assigned as each is computed. An
-   * expression printed inline reads variables where it is printed, so it must not move past a
-   * new assignment to a variable it reads: such expressions are printed as constants instead.
-   */
-  private keepReadsBeforeReassignment(): void {
-    const members = new Map<Value, number>();
-    for (const value of this.definitions.keys()) {
-      const root = this.variableOf(value);
-      if (root !== value || this.storage.has(value)) members.set(root, (members.get(root) ?? 0) + 1);
-    }
-    const reassigned = (root: Value) => (members.get(root) ?? 0) > 0;
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const value of [...this.inlined]) {
-        const { op, region, index } = this.definitions.get(value)!;
-        if (this.isLiteral(op)) continue;
-        const roots = this.variablesRead(value).filter(reassigned);
-        if (roots.length === 0) continue;
-        const uses = this.uses.get(value) ?? [];
-        const safe =
-          uses.length === 1 &&
-          uses[0]!.region === region &&
-          !region.ops.slice(index + 1, uses[0]!.index).some((other) => this.assignsAny(other, roots));
-        if (!safe) {
-          this.inlined.delete(value);
-          changed = true;
-        }
-      }
-    }
-  }
-
-  /** The variables an inline expression reads (its leaves that are not literals). */
-  private variablesRead(value: Value): Value[] {
-    const definition = this.definitions.get(value);
-    if (!definition || !this.inlined.has(value)) return [this.variableOf(value)];
-    if (this.isLiteral(definition.op)) return [];
-    return definition.op.operands.flatMap((v) => this.variablesRead(v));
-  }
-
-  /** True when the op (or an op nested in it) assigns one of these variables. */
-  private assignsAny(op: Op, roots: Value[]): boolean {
-    if (op.results.some((r) => roots.includes(this.variableOf(r)))) return true;
-    return op.regions.some(
-      (r) =>
-        r.ops.some((inner) => this.assignsAny(inner, roots)) ||
-        r.yields.some((v) => roots.includes(this.variableOf(v))),
-    );
-  }
-
-  /** The value whose variable holds `value`. */
-  private variableOf(value: Value): Value {
-    let root = value;
-    for (let next = this.storage.get(root); next; next = this.storage.get(root)) root = next;
-    return root;
-  }
-
-  private addUse(value: Value, region: Region, index: number): void {
-    const list = this.uses.get(value);
-    if (list) list.push({ region, index });
-    else this.uses.set(value, [{ region, index }]);
-  }
-
-  /** Literals, including a negated number (`-0.5`), are printed inline wherever they are used. */
-  private isLiteral(op: Op): boolean {
-    if (op.opcode === "neg") return this.definitions.get(op.operands[0]!)?.op.opcode === "const";
-    return op.opcode === "const" || op.opcode === "bool" || op.opcode === "string";
-  }
-
-  private isExpression(op: Op): boolean {
-    if (op.opcode === "if") return this.ternaries.has(op);
-    return (
-      op.results.length === 1 &&
-      (primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true) &&
-      op.opcode !== "undef"
-    );
-  }
-
-  private decideInlining(op: Op): void {
-    // (an op with no result, a push, is a statement: its branch cannot be an expression)
-    const printsAsExpression = (inner: Op) =>
-      inner.results.length > 0 && inner.results.every((v) => this.inlined.has(v));
-    if (op.opcode === "if" && op.results.length === 1 && op.regions.every((r) => r.ops.every(printsAsExpression))) {
-      this.ternaries.add(op);
-    }
-    if (this.isLiteral(op)) {
-      this.inlined.add(op.results[0]!);
-      return;
-    }
-    if (!this.isExpression(op)) return;
-    const value = op.results[0]!;
-    const definition = this.definitions.get(value)!;
-    if (this.isTrivialCondition(op) || this.isFinalRead(op, definition)) {
-      this.inlined.add(value);
-      return;
-    }
-    const uses = this.uses.get(value) ?? [];
-    if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
-    const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [op.operands[0]!] : []);
-    op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((location) => reads.add(location)));
-    if (reads.size > 0 && this.writtenBetween(definition.region, reads, definition.index, uses[0]!.index)) return;
-    this.inlined.add(value);
-    this.cellsRead.set(value, reads);
-  }
-
-  /** A comparison of variables and literals, or an array's length, reads best repeated at each
-   * use (`if (x < 0)`, `i < xs.length`). */
-  private isTrivialCondition(op: Op): boolean {
-    const value = op.results[0]!;
-    if (value.name !== undefined || (primitive(op.opcode)?.result !== "boolean" && op.opcode !== "array.length"))
-      return false;
-    if (op.opcode === "array.length" && this.growingArrays.has(op.operands[0]!)) return false;
-    return op.operands.every((v) => {
-      const definition = this.definitions.get(v);
-      return definition === undefined || this.isLiteral(definition.op) || !this.inlined.has(v);
-    });
-  }
-
-  /** A read of a cell nothing writes afterwards is the cell's variable wherever it is used. */
-  private isFinalRead(op: Op, definition: Definition): boolean {
-    if (op.opcode !== "cell.read" || op.results[0]!.name !== undefined) return false;
-    const cell = new Set([op.operands[0]!]);
-    return !this.writtenBetween(definition.region, cell, definition.index, Infinity);
-  }
-
-  /** True when an op of `region` strictly between positions `after` and `before` (or an op
-   * nested in one) writes into one of the cells or arrays. */
-  private writtenBetween(region: Region, locations: Set<Value>, after: number, before: number): boolean {
-    const positions = this.writePositions(region);
-    return [...locations].some((location) => {
-      const list = positions.get(location) ?? [];
-      // the first position after `after`, by binary search (lists are in increasing order)
-      let low = 0;
-      let high = list.length;
-      while (low < high) {
-        const mid = (low + high) >> 1;
-        if (list[mid]! <= after) low = mid + 1;
-        else high = mid;
-      }
-      return low < list.length && list[low]! < before;
-    });
-  }
-
-  /** For each cell or array written in `region`: the positions of the region's ops that write
-   * into it, themselves or in a nested op, in increasing order. Computed once per region. */
-  private writePositions(region: Region): Map<Value, number[]> {
-    const cached = this.writePositionCache.get(region);
-    if (cached) return cached;
-    const positions = new Map<Value, number[]>();
-    const collect = (op: Op, into: Set<Value>): Set<Value> => {
-      if (writingOps.has(op.opcode)) into.add(op.operands[0]!);
-      op.regions.forEach((r) => r.ops.forEach((inner) => collect(inner, into)));
-      return into;
-    };
-    region.ops.forEach((op, i) => {
-      for (const location of collect(op, new Set())) {
-        if (!positions.has(location)) positions.set(location, []);
-        positions.get(location)!.push(i);
-      }
-    });
-    this.writePositionCache.set(region, positions);
-    return positions;
-  }
-
-  private markReverse(op: Op): void {
-    this.reverseOps.add(op);
-    op.regions.forEach((r) => r.ops.forEach((inner) => this.markReverse(inner)));
-  }
-
-  /** Forward values carry the user's variable names; the rest are generated. */
-  private markForward(op: Op): void {
-    op.results.forEach((r) => this.forwardValues.add(r));
-    op.regions.forEach((r) => r.ops.forEach((inner) => this.markForward(inner)));
-  }
-
   // ----- names -----
 
   private nameOf(original: Value): string {
-    const value = this.variableOf(original);
+    const value = this.plan.variableOf(original);
     let name = this.names.get(value);
     if (name === undefined) {
       if (value.adjointOf) {
         const primal = value.adjointOf;
         const printed =
-          this.inlined.has(primal) || this.leafParams.has(primal)
+          this.plan.inlined.has(primal) || this.leafParams.has(primal)
             ? (primal.name ?? nameHints.temporary)
             : this.nameOf(primal);
         name = this.namer.claim(adjointHint(printed), true);
-      } else if (value.name !== undefined && this.forwardValues.has(value)) {
+      } else if (value.name !== undefined && this.plan.forwardValues.has(value)) {
         name = this.namer.claimUserName(value.name);
       } else {
         name = this.namer.claim(value.name ?? nameHints.temporary);
@@ -551,8 +264,8 @@ export class FunctionEmitter {
   // ----- expressions -----
 
   private expression(value: Value): Printed {
-    const definition = this.definitions.get(value);
-    if (definition && this.inlined.has(value)) return this.printOp(definition.op);
+    const definition = this.plan.definitions.get(value);
+    if (definition && this.plan.inlined.has(value)) return this.printOp(definition.op);
     return { text: this.nameOf(value), precedence: primary };
   }
 
@@ -576,7 +289,7 @@ export class FunctionEmitter {
       case "stop":
         return this.expression(op.operands[0]!);
       case "cell.read": {
-        const alias = this.aliasOfCell(op.operands[0]!);
+        const alias = this.plan.aliasOfCell(op.operands[0]!);
         return alias ? this.expression(alias) : { text: this.nameOf(op.operands[0]!), precedence: primary };
       }
       case "template": {
@@ -621,7 +334,7 @@ export class FunctionEmitter {
     const p = primitive(op.opcode)!;
     const [a, b] = op.operands as [Value, Value];
     // In adjoint code, a never-updated accumulator prints as its literal: `1 * x` is just `x`.
-    if (op.opcode === "mul" && this.reverseOps.has(op)) {
+    if (op.opcode === "mul" && this.plan.reverseOps.has(op)) {
       if (this.expression(a).text === "1") return this.expression(b);
       if (this.expression(b).text === "1") return this.expression(a);
     }
@@ -672,15 +385,15 @@ export class FunctionEmitter {
   }
 
   private comment(op: Op, indent: string): void {
-    if (!this.reverseOps.has(op) || !op.loc || op.loc.line === this.lastCommentedLine) return;
+    if (!this.plan.reverseOps.has(op) || !op.loc || op.loc.line === this.lastCommentedLine) return;
     this.lastCommentedLine = op.loc.line;
     this.lines.push("", `${indent}// adjoint of line ${op.loc.line}: ${op.loc.statement}`);
   }
 
   private emitOp(op: Op, indent: string): void {
     const result = op.results[0];
-    if (op.opcode === "undef" || (result && this.inlined.has(result))) return;
-    if (op.opcode === "if" && !this.ternaries.has(op)) {
+    if (op.opcode === "undef" || (result && this.plan.inlined.has(result))) return;
+    if (op.opcode === "if" && !this.plan.ternaries.has(op)) {
       this.comment(op, indent);
       this.emitIf(op, indent);
       return;
@@ -695,8 +408,8 @@ export class FunctionEmitter {
       this.emitWhile(op, indent);
       return;
     }
-    if (this.isExpression(op) && result) {
-      if ((this.uses.get(result) ?? []).length === 0 && result.name === undefined) return;
+    if (this.plan.isExpression(op) && result) {
+      if (this.plan.usesOf(result).length === 0 && result.name === undefined) return;
       this.comment(op, indent);
       this.lines.push(`${indent}${this.declaration(result)} = ${this.printOp(op).text};`);
       return;
@@ -709,8 +422,8 @@ export class FunctionEmitter {
         );
         return;
       case "cell.new": {
-        if (this.aliasOfCell(result!)) return;
-        const keyword = this.updatedCells.has(result!) ? "let" : "const";
+        if (this.plan.aliasOfCell(result!)) return;
+        const keyword = this.plan.updatedCells.has(result!) ? "let" : "const";
         this.lines.push(`${indent}${keyword} ${this.nameOf(result!)} = ${this.expression(op.operands[0]!).text};`);
         return;
       }
@@ -815,7 +528,7 @@ export class FunctionEmitter {
         const name = this.nameOf(result!);
         const element = String(op.attrs.element);
         if (element === "array") {
-          this.lines.push(`${indent}const ${name}: ${this.arrayTypeText(this.pushedValue(result!))}[] = [];`);
+          this.lines.push(`${indent}const ${name}: ${this.arrayTypeText(this.plan.pushedValue(result!))}[] = [];`);
           return;
         }
         const top = this.namer.claim(stackTopHint(name));
@@ -870,20 +583,11 @@ export class FunctionEmitter {
     }
   }
 
-  /** A cell nothing updates, made from a variable or a literal, is that variable or literal. */
-  private aliasOfCell(cell: Value): Value | undefined {
-    if (this.updatedCells.has(cell)) return undefined;
-    const initial = this.definitions.get(cell)!.op.operands[0]!;
-    const definition = this.definitions.get(initial);
-    const isLiteral = definition !== undefined && this.isLiteral(definition.op);
-    return isLiteral || !this.inlined.has(initial) ? initial : undefined;
-  }
-
   /** `+= x`, or `-= x` when x is a negation or a negative literal. */
   private accumulation(addend: Value): string {
-    const definition = this.definitions.get(addend);
+    const definition = this.plan.definitions.get(addend);
     const printed = this.expression(addend).text;
-    if (definition?.op.opcode === "neg" && this.inlined.has(addend))
+    if (definition?.op.opcode === "neg" && this.plan.inlined.has(addend))
       return `-= ${this.expression(definition.op.operands[0]!).text}`;
     if (definition?.op.opcode === "const" && printed.startsWith("-")) return `-= ${printed.slice(1)}`;
     return `+= ${printed}`;
@@ -893,10 +597,10 @@ export class FunctionEmitter {
   private declareCarried(op: Op, indent: string): void {
     const { inits } = loopParts(op)!;
     op.results.forEach((result, j) => {
-      if (this.variableOf(inits[j]!) === this.variableOf(result)) return;
-      const unassigned = this.definitions.get(inits[j]!)?.op.opcode === "undef";
+      if (this.plan.variableOf(inits[j]!) === this.plan.variableOf(result)) return;
+      const unassigned = this.plan.definitions.get(inits[j]!)?.op.opcode === "undef";
       const init = unassigned ? defaultValue(result.type) : this.expression(inits[j]!).text;
-      this.lines.push(`${indent}${this.storage.has(result) ? "" : "let "}${this.nameOf(result)} = ${init};`);
+      this.lines.push(`${indent}${this.plan.storage.has(result) ? "" : "let "}${this.nameOf(result)} = ${init};`);
     });
   }
 
@@ -908,7 +612,7 @@ export class FunctionEmitter {
     const { body, condition } = loopParts(op)!;
     this.declareCarried(op, indent);
     const test = condition!.yields[0]!;
-    if (condition!.ops.every((inner) => inner.results.every((r) => this.inlined.has(r)))) {
+    if (condition!.ops.every((inner) => inner.results.every((r) => this.plan.inlined.has(r)))) {
       this.lines.push(`${indent}while (${this.expression(test).text}) {`);
     } else {
       this.lines.push(`${indent}while (true) {`);
@@ -929,7 +633,7 @@ export class FunctionEmitter {
     this.declareCarried(op, indent);
     const counter = this.namer.claimUserName(body.params[0]!.name ?? nameHints.loopCounter);
     this.names.set(body.params[0]!, counter);
-    const stepValue = this.definitions.get(step)!.op.attrs.value as number;
+    const stepValue = this.plan.definitions.get(step)!.op.attrs.value as number;
     const update =
       stepValue === 1
         ? `${counter}++`
@@ -959,12 +663,13 @@ export class FunctionEmitter {
     const pending = results.flatMap((result, j) => {
       const next = values[j]!;
       const skip =
-        this.variableOf(next) === this.variableOf(result) || this.definitions.get(next)?.op.opcode === "undef";
+        this.plan.variableOf(next) === this.plan.variableOf(result) ||
+        this.plan.definitions.get(next)?.op.opcode === "undef";
       return skip ? [] : [{ result, next, text: this.expression(next).text }];
     });
     pending.forEach((assignment, k) => {
-      const assignedBefore = pending.slice(0, k).map((earlier) => this.variableOf(earlier.result));
-      if (assignedBefore.some((variable) => this.reads(assignment.next, variable))) {
+      const assignedBefore = pending.slice(0, k).map((earlier) => this.plan.variableOf(earlier.result));
+      if (assignedBefore.some((variable) => this.plan.reads(assignment.next, variable))) {
         const saved = this.namer.claim(nameHints.temporary);
         this.lines.push(`${indent}const ${saved} = ${assignment.text};`);
         assignment.text = saved;
@@ -973,40 +678,16 @@ export class FunctionEmitter {
     for (const { result, text } of pending) this.lines.push(`${indent}${this.nameOf(result)} = ${text};`);
   }
 
-  /** True when the printed expression of `value` reads the variable of `variable`. */
-  private reads(value: Value, variable: Value): boolean {
-    if (this.variableOf(value) === variable) return true;
-    const definition = this.definitions.get(value);
-    return (
-      definition !== undefined && this.inlined.has(value) && definition.op.operands.some((v) => this.reads(v, variable))
-    );
-  }
-
-  /** The value pushed on a stack (every stack has one push). */
-  private pushedValue(stack: Value): Value {
-    const find = (region: Region): Value | undefined => {
-      for (const op of region.ops) {
-        if (op.opcode === "stack.push" && op.operands[0] === stack) return op.operands[1];
-        for (const nested of op.regions) {
-          const found = find(nested);
-          if (found) return found;
-        }
-      }
-      return undefined;
-    };
-    return find(this.fn.body)!;
-  }
-
   /** The TypeScript type of an array value, from the op that created it. */
   private arrayTypeText(value: Value): string {
     const param = this.fn.params.find((p) => p.value === value);
     if (param) return param.typeText;
-    const { op } = this.definitions.get(value)!;
+    const { op } = this.plan.definitions.get(value)!;
     if (op.opcode === "if") {
       const index = op.results.indexOf(value);
       const yielded = op.regions
         .map((r) => r.yields[index]!)
-        .find((v) => this.definitions.get(v)?.op.opcode !== "undef")!;
+        .find((v) => this.plan.definitions.get(v)?.op.opcode !== "undef")!;
       return this.arrayTypeText(yielded);
     }
     const kind = String(op.attrs.kind);
@@ -1015,14 +696,14 @@ export class FunctionEmitter {
 
   /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */
   private declaration(value: Value): string {
-    return this.storage.has(value) ? this.nameOf(value) : `const ${this.nameOf(value)}`;
+    return this.plan.storage.has(value) ? this.nameOf(value) : `const ${this.nameOf(value)}`;
   }
 
   private emitIf(op: Op, indent: string): void {
     const undefinedSomewhere = (j: number) =>
-      op.regions.some((r) => this.definitions.get(r.yields[j]!)?.op.opcode === "undef");
+      op.regions.some((r) => this.plan.definitions.get(r.yields[j]!)?.op.opcode === "undef");
     op.results.forEach((result, j) => {
-      if (this.storage.has(result)) return;
+      if (this.plan.storage.has(result)) return;
       const name = this.nameOf(result);
       if (result.type === "array") {
         // An array carried out of a branch for the reverse sweep, which reads it only there.
