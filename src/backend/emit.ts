@@ -18,13 +18,12 @@ import { Precedence, primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import { planFunction, type Plan } from "./plan.js";
 import {
-  adjointHint,
   growerName,
   keeperName,
-  leafName,
   nameHints,
   scratchHelperName,
   stackTopHint,
+  ValueNames,
   type Namer,
 } from "./naming.js";
 import { nestedObjectText, sourceParams } from "../ir/objects.js";
@@ -87,7 +86,6 @@ function defaultValue(type: Type): string {
 }
 
 export class FunctionEmitter {
-  private readonly names = new Map<Value, string>();
   /** Each stack kept in a typed array: its index variable, its array type, and whether it grows. */
   private readonly stackTops = new Map<Value, { top: string; kind: string; growable: boolean }>();
   /** The name of the optional trailing parameter holding arrays for the gradients. */
@@ -109,20 +107,14 @@ export class FunctionEmitter {
   private scratchName = "";
   private readonly scratchFields: [string, string][] = [];
   private readonly lines: string[] = [];
-  /** Leaves of object parameters, printed as reads of their fields (`p.x`). */
-  private readonly leafParams = new Set<Value>();
-  /** The printed names of object parameters. */
-  private readonly objectParamNames = new Map<string, string>();
-
   private readonly plan: Plan;
+  private readonly names: ValueNames;
 
-  constructor(
-    gradient: GradientIR,
-    private readonly namer: Namer,
-  ) {
+  constructor(gradient: GradientIR, namer: Namer) {
     const [value] = gradient.fn.body.yields as [Value];
     if (value.name === undefined) value.name = nameHints.returnedValue;
     this.plan = planFunction(gradient);
+    this.names = new ValueNames(this.plan, namer);
   }
 
   private get fn(): IRFunction {
@@ -132,18 +124,7 @@ export class FunctionEmitter {
   emit(): string {
     const fn = this.fn;
     const [value, ...grads] = fn.body.yields as [Value, ...Value[]];
-    // Top-level constants the function reads keep their names: nothing generated may shadow them.
-    for (const { op } of this.plan.definitions.values()) {
-      if (op.opcode === "const" && typeof op.attrs.definedAs === "string")
-        this.namer.claimUserName(String(op.attrs.text));
-    }
-    // An object parameter's leaves read its fields: `p.x`.
-    for (const p of fn.params) {
-      if (p.field === undefined) continue;
-      if (!this.names.has(p.value))
-        this.names.set(p.value, leafName(this.objectParamName(p.field.param), p.field.path));
-      this.leafParams.add(p.value);
-    }
+    this.names.claimFixedNames();
     const params = sourceParams(fn.params).map(({ name, params: group, object }) => {
       const type = object
         ? nestedObjectText(
@@ -151,7 +132,7 @@ export class FunctionEmitter {
             "; ",
           )
         : group[0]!.typeText;
-      return `${object ? this.objectParamName(name) : this.nameOf(group[0]!.value)}: ${type}`;
+      return `${object ? this.names.objectParam(name) : this.names.of(group[0]!.value)}: ${type}`;
     });
     const wrt = fn.params.filter((p) => p.differentiated);
     const gradType = sourceParamTexts(wrt, gradientType, "; ")
@@ -163,7 +144,7 @@ export class FunctionEmitter {
     );
     if (outputs.length > 0) {
       // Claimed before the body's names, so that a local `out` is the one renamed.
-      this.outName = this.namer.claimUserName(nameHints.outParameter);
+      this.outName = this.names.freshUserName(nameHints.outParameter);
       params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
     }
     const valueType =
@@ -174,7 +155,7 @@ export class FunctionEmitter {
     this.scratchOps = new Set(fn.body.ops.filter((op) => this.keptBetweenCalls(op)));
     const keeper = keeperName(fn.name);
     if (this.scratchOps.size > 0) {
-      this.scratchName = this.namer.claim(nameHints.scratch);
+      this.scratchName = this.names.fresh(nameHints.scratch);
       this.lines.push(
         "  // the last call's arrays, taken so that a call made meanwhile (recursion) allocates its own",
         `  const ${this.scratchName} = ${keeper};`,
@@ -198,12 +179,6 @@ export class FunctionEmitter {
     this.lines.push(`  return { ${field("value", value)}, grad: { ${gradFields} } };`);
     this.lines.push("}");
     return this.lines.join("\n");
-  }
-
-  private objectParamName(name: string): string {
-    let printed = this.objectParamNames.get(name);
-    if (printed === undefined) this.objectParamNames.set(name, (printed = this.namer.claimUserName(name)));
-    return printed;
   }
 
   /**
@@ -235,30 +210,7 @@ export class FunctionEmitter {
   /** The allocation of a kept array: the last call's when its length fits, else a new one. */
   private scratchArray(array: Value, kind: string, zeroed: boolean, length: string): string {
     this.scratchKinds[zeroed ? "zeroed" : "reused"].add(kind);
-    return `${scratchHelperName(kind, zeroed)}(${this.scratchName}?.${this.keep(this.nameOf(array), kind)}, ${length})`;
-  }
-
-  // ----- names -----
-
-  private nameOf(original: Value): string {
-    const value = this.plan.variableOf(original);
-    let name = this.names.get(value);
-    if (name === undefined) {
-      if (value.adjointOf) {
-        const primal = value.adjointOf;
-        const printed =
-          this.plan.inlined.has(primal) || this.leafParams.has(primal)
-            ? (primal.name ?? nameHints.temporary)
-            : this.nameOf(primal);
-        name = this.namer.claim(adjointHint(printed), true);
-      } else if (value.name !== undefined && this.plan.forwardValues.has(value)) {
-        name = this.namer.claimUserName(value.name);
-      } else {
-        name = this.namer.claim(value.name ?? nameHints.temporary);
-      }
-      this.names.set(value, name);
-    }
-    return name;
+    return `${scratchHelperName(kind, zeroed)}(${this.scratchName}?.${this.keep(this.names.of(array), kind)}, ${length})`;
   }
 
   // ----- expressions -----
@@ -266,7 +218,7 @@ export class FunctionEmitter {
   private expression(value: Value): Printed {
     const definition = this.plan.definitions.get(value);
     if (definition && this.plan.inlined.has(value)) return this.printOp(definition.op);
-    return { text: this.nameOf(value), precedence: primary };
+    return { text: this.names.of(value), precedence: primary };
   }
 
   /** The operand printed so it binds at least as tightly as `minimum`. */
@@ -290,7 +242,7 @@ export class FunctionEmitter {
         return this.expression(op.operands[0]!);
       case "cell.read": {
         const alias = this.plan.aliasOfCell(op.operands[0]!);
-        return alias ? this.expression(alias) : { text: this.nameOf(op.operands[0]!), precedence: primary };
+        return alias ? this.expression(alias) : { text: this.names.of(op.operands[0]!), precedence: primary };
       }
       case "template": {
         const quasis = op.attrs.quasis as readonly string[];
@@ -424,21 +376,21 @@ export class FunctionEmitter {
       case "cell.new": {
         if (this.plan.aliasOfCell(result!)) return;
         const keyword = this.plan.updatedCells.has(result!) ? "let" : "const";
-        this.lines.push(`${indent}${keyword} ${this.nameOf(result!)} = ${this.expression(op.operands[0]!).text};`);
+        this.lines.push(`${indent}${keyword} ${this.names.of(result!)} = ${this.expression(op.operands[0]!).text};`);
         return;
       }
       case "cell.add":
-        this.lines.push(`${indent}${this.nameOf(op.operands[0]!)} ${this.accumulation(op.operands[1]!)};`);
+        this.lines.push(`${indent}${this.names.of(op.operands[0]!)} ${this.accumulation(op.operands[1]!)};`);
         return;
       case "cell.set":
-        this.lines.push(`${indent}${this.nameOf(op.operands[0]!)} = ${this.expression(op.operands[1]!).text};`);
+        this.lines.push(`${indent}${this.names.of(op.operands[0]!)} = ${this.expression(op.operands[1]!).text};`);
         return;
       case "array.zeros": {
         const length = this.expression(op.operands[0]!).text;
         const kind = String(op.attrs.kind);
         if (this.scratchOps.has(op)) {
           this.lines.push(
-            `${indent}const ${this.nameOf(result!)} = ${this.scratchArray(result!, kind, true, length)};`,
+            `${indent}const ${this.names.of(result!)} = ${this.scratchArray(result!, kind, true, length)};`,
           );
           return;
         }
@@ -475,13 +427,13 @@ export class FunctionEmitter {
           );
           return;
         }
-        const row = this.namer.claim(nameHints.row);
+        const row = this.names.fresh(nameHints.row);
         const rows = String(op.attrs.rows);
         const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
         this.lines.push(
           `${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map((${row}) => ${zeros});`,
         );
-        this.namer.release(row);
+        this.names.release(row);
         return;
       }
       case "array.literal": {
@@ -508,13 +460,13 @@ export class FunctionEmitter {
       }
       case "array.addAll": {
         const [target, source] = op.operands.map((v) => this.operand(v, member)) as [string, string];
-        const k = this.namer.claim(nameHints.elementCounter);
+        const k = this.names.fresh(nameHints.elementCounter);
         const scale =
           op.operands[2] === undefined ? "" : `${this.operand(op.operands[2], Precedence.multiplicative)} * `;
         this.lines.push(
           `${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${scale}${source}[${k}];`,
         );
-        this.namer.release(k);
+        this.names.release(k);
         return;
       }
       case "array.add": {
@@ -525,13 +477,13 @@ export class FunctionEmitter {
         return;
       }
       case "stack.new": {
-        const name = this.nameOf(result!);
+        const name = this.names.of(result!);
         const element = String(op.attrs.element);
         if (element === "array") {
           this.lines.push(`${indent}const ${name}: ${this.arrayTypeText(this.plan.pushedValue(result!))}[] = [];`);
           return;
         }
-        const top = this.namer.claim(stackTopHint(name));
+        const top = this.names.fresh(stackTopHint(name));
         const kind = element === "boolean" ? "Uint8Array" : "Float64Array";
         const growable = op.operands.length === 0;
         this.stackTops.set(result!, { top, kind, growable });
@@ -552,7 +504,7 @@ export class FunctionEmitter {
       case "stack.push": {
         const [stack, value] = op.operands as [Value, Value];
         const typed = this.stackTops.get(stack);
-        const name = this.nameOf(stack);
+        const name = this.names.of(stack);
         const text = this.expression(value).text;
         if (typed === undefined) {
           this.lines.push(`${indent}${name}.push(${text});`);
@@ -573,8 +525,8 @@ export class FunctionEmitter {
         const typed = this.stackTops.get(stack);
         const popped =
           typed === undefined
-            ? `${this.nameOf(stack)}.pop()!`
-            : `${this.nameOf(stack)}[--${typed.top}]${result!.type === "boolean" ? " === 1" : ""}`;
+            ? `${this.names.of(stack)}.pop()!`
+            : `${this.names.of(stack)}[--${typed.top}]${result!.type === "boolean" ? " === 1" : ""}`;
         this.lines.push(`${indent}${this.declaration(result!)} = ${popped};`);
         return;
       }
@@ -600,7 +552,7 @@ export class FunctionEmitter {
       if (this.plan.variableOf(inits[j]!) === this.plan.variableOf(result)) return;
       const unassigned = this.plan.definitions.get(inits[j]!)?.op.opcode === "undef";
       const init = unassigned ? defaultValue(result.type) : this.expression(inits[j]!).text;
-      this.lines.push(`${indent}${this.plan.storage.has(result) ? "" : "let "}${this.nameOf(result)} = ${init};`);
+      this.lines.push(`${indent}${this.plan.storage.has(result) ? "" : "let "}${this.names.of(result)} = ${init};`);
     });
   }
 
@@ -631,8 +583,7 @@ export class FunctionEmitter {
     const [start, bound, step] = op.operands as [Value, Value, Value];
     const [body] = op.regions as [Region];
     this.declareCarried(op, indent);
-    const counter = this.namer.claimUserName(body.params[0]!.name ?? nameHints.loopCounter);
-    this.names.set(body.params[0]!, counter);
+    const counter = this.names.counter(body.params[0]!);
     const stepValue = this.plan.definitions.get(step)!.op.attrs.value as number;
     const update =
       stepValue === 1
@@ -647,7 +598,7 @@ export class FunctionEmitter {
     this.emitOps(body, indent + "  ");
     this.emitAssignments(op.results, loopParts(op)!.body.yields, indent + "  ");
     this.lines.push(`${indent}}`);
-    this.namer.release(counter);
+    this.names.release(counter);
   }
 
   /**
@@ -670,12 +621,12 @@ export class FunctionEmitter {
     pending.forEach((assignment, k) => {
       const assignedBefore = pending.slice(0, k).map((earlier) => this.plan.variableOf(earlier.result));
       if (assignedBefore.some((variable) => this.plan.reads(assignment.next, variable))) {
-        const saved = this.namer.claim(nameHints.temporary);
+        const saved = this.names.fresh(nameHints.temporary);
         this.lines.push(`${indent}const ${saved} = ${assignment.text};`);
         assignment.text = saved;
       }
     });
-    for (const { result, text } of pending) this.lines.push(`${indent}${this.nameOf(result)} = ${text};`);
+    for (const { result, text } of pending) this.lines.push(`${indent}${this.names.of(result)} = ${text};`);
   }
 
   /** The TypeScript type of an array value, from the op that created it. */
@@ -696,7 +647,7 @@ export class FunctionEmitter {
 
   /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */
   private declaration(value: Value): string {
-    return this.plan.storage.has(value) ? this.nameOf(value) : `const ${this.nameOf(value)}`;
+    return this.plan.storage.has(value) ? this.names.of(value) : `const ${this.names.of(value)}`;
   }
 
   private emitIf(op: Op, indent: string): void {
@@ -704,7 +655,7 @@ export class FunctionEmitter {
       op.regions.some((r) => this.plan.definitions.get(r.yields[j]!)?.op.opcode === "undef");
     op.results.forEach((result, j) => {
       if (this.plan.storage.has(result)) return;
-      const name = this.nameOf(result);
+      const name = this.names.of(result);
       if (result.type === "array") {
         // An array carried out of a branch for the reverse sweep, which reads it only there.
         this.lines.push(`${indent}let ${name}${undefinedSomewhere(j) ? "!" : ""}: ${this.arrayTypeText(result)};`);

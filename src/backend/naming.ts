@@ -3,9 +3,12 @@
  * `value`, `dx`, `xTop`, `scratch`, ...), the module-level names of the generated module's own
  * functions, and the Namer that turns hints into names. Names are claimed in emission order, so
  * the same IR always gets the same names, and a generated name never equals a name the user wrote
- * in the function or a global the generated code may reference.
+ * in the function or a global the generated code may reference. ValueNames gives each value of a
+ * gradient function its name, from the plan (see plan.ts), as the printers first print it.
  */
 import { ts } from "ts-morph";
+import type { Value } from "../ir/types.js";
+import type { Plan } from "./plan.js";
 
 const keywords = (
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
@@ -154,5 +157,92 @@ export class Namer {
   private take(name: string): string {
     this.claimed.add(name);
     return name;
+  }
+}
+
+/**
+ * The printed name of each value of a gradient function, claimed from the Namer the first time the
+ * value is printed: a forward value keeps its user's name, an adjoint is named after its primal
+ * (`dx`), anything else after its hint (`tmp`). Values sharing a variable (see plan.ts) share its
+ * name.
+ */
+export class ValueNames {
+  private readonly names = new Map<Value, string>();
+  /** Leaves of object parameters, printed as reads of their fields (`p.x`). */
+  private readonly leafParams = new Set<Value>();
+  /** The printed names of object parameters. */
+  private readonly objectParams = new Map<string, string>();
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly namer: Namer,
+  ) {}
+
+  /**
+   * Claims the names printed before anything else: top-level constants the function reads keep
+   * their names (nothing generated may shadow them), and an object parameter's leaves read its
+   * fields (`p.x`).
+   */
+  claimFixedNames(): void {
+    for (const { op } of this.plan.definitions.values()) {
+      if (op.opcode === "const" && typeof op.attrs.definedAs === "string")
+        this.namer.claimUserName(String(op.attrs.text));
+    }
+    for (const p of this.plan.fn.params) {
+      if (p.field === undefined) continue;
+      if (!this.names.has(p.value)) this.names.set(p.value, leafName(this.objectParam(p.field.param), p.field.path));
+      this.leafParams.add(p.value);
+    }
+  }
+
+  /** The name of the variable holding `original`. */
+  of(original: Value): string {
+    const value = this.plan.variableOf(original);
+    let name = this.names.get(value);
+    if (name === undefined) {
+      if (value.adjointOf) {
+        const primal = value.adjointOf;
+        const printed =
+          this.plan.inlined.has(primal) || this.leafParams.has(primal)
+            ? (primal.name ?? nameHints.temporary)
+            : this.of(primal);
+        name = this.namer.claim(adjointHint(printed), true);
+      } else if (value.name !== undefined && this.plan.forwardValues.has(value)) {
+        name = this.namer.claimUserName(value.name);
+      } else {
+        name = this.namer.claim(value.name ?? nameHints.temporary);
+      }
+      this.names.set(value, name);
+    }
+    return name;
+  }
+
+  /** The printed name of the object parameter the source calls `name`. */
+  objectParam(name: string): string {
+    let printed = this.objectParams.get(name);
+    if (printed === undefined) this.objectParams.set(name, (printed = this.namer.claimUserName(name)));
+    return printed;
+  }
+
+  /** Names a `for` loop's counter after the source's, for the loop's block (see `release`). */
+  counter(param: Value): string {
+    const counter = this.namer.claimUserName(param.name ?? nameHints.loopCounter);
+    this.names.set(param, counter);
+    return counter;
+  }
+
+  /** A fresh name for something of the generated code alone (a saved value, a scratch local). */
+  fresh(hint: string): string {
+    return this.namer.claim(hint);
+  }
+
+  /** A fresh name the user would expect (`out`), renaming the user's own variable if need be. */
+  freshUserName(hint: string): string {
+    return this.namer.claimUserName(hint);
+  }
+
+  /** Frees a block-scoped name (a loop counter) once its block has ended. */
+  release(name: string): void {
+    this.namer.release(name);
   }
 }
