@@ -14,9 +14,10 @@
  */
 import { loopParts } from "../ir/loops.js";
 import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js";
-import { Precedence, primitive } from "../rules/primitives.js";
+import { Precedence } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import { planFunction, type Plan } from "./plan.js";
+import { ExpressionPrinter, fieldSuffix, memberPrecedence, negated } from "./expressions.js";
 import {
   growerName,
   keeperName,
@@ -27,19 +28,6 @@ import {
   type Namer,
 } from "./naming.js";
 import { nestedObjectText, sourceParams } from "../ir/objects.js";
-
-interface Printed {
-  text: string;
-  precedence: number;
-}
-
-const primary = 20;
-const member = 18;
-
-export function numberText(value: number): string {
-  if (Object.is(value, -0)) return "-0";
-  return String(value);
-}
 
 /** The type of a parameter's gradient: its own shape. */
 function gradientType(param: Param): string {
@@ -76,11 +64,6 @@ const elementAccesses = new Set(["array.get", "array.set", "array.length", "arra
 /** Elements a growable stack starts with (it doubles whenever it is full). */
 const initialGrowableCapacity = 64;
 
-/** `.x` after an element of an array of objects. */
-function fieldSuffix(op: Op): string {
-  return op.attrs.field === undefined ? "" : `.${String(op.attrs.field)}`;
-}
-
 function defaultValue(type: Type): string {
   return type === "boolean" ? "false" : type === "string" ? '""' : "0";
 }
@@ -91,8 +74,6 @@ export class FunctionEmitter {
   /** The name of the optional trailing parameter holding arrays for the gradients. */
   private outName?: string;
   private lastCommentedLine = -1;
-  /** Top-level constants of the source the function reads, by name, with their literals. */
-  readonly moduleConstants = new Map<string, string>();
   /** The typed-array kinds of the growable stacks the function pushes onto (see `growerName`). */
   readonly growableStackKinds = new Set<string>();
   /** The module-level variable keeping the scratch arrays between calls, declared before the
@@ -109,12 +90,19 @@ export class FunctionEmitter {
   private readonly lines: string[] = [];
   private readonly plan: Plan;
   private readonly names: ValueNames;
+  private readonly expressions: ExpressionPrinter;
 
   constructor(gradient: GradientIR, namer: Namer) {
     const [value] = gradient.fn.body.yields as [Value];
     if (value.name === undefined) value.name = nameHints.returnedValue;
     this.plan = planFunction(gradient);
     this.names = new ValueNames(this.plan, namer);
+    this.expressions = new ExpressionPrinter(this.plan, this.names);
+  }
+
+  /** Top-level constants of the source the function reads, by name, with their literals. */
+  get moduleConstants(): ReadonlyMap<string, string> {
+    return this.expressions.moduleConstants;
   }
 
   private get fn(): IRFunction {
@@ -164,10 +152,10 @@ export class FunctionEmitter {
     }
     this.emitOps(fn.body, "  ");
     const field = (key: string, v: Value) => {
-      const text = this.expression(v).text;
+      const text = this.expressions.expression(v).text;
       return text === key ? key : `${key}: ${text}`;
     };
-    const gradTexts = new Map(wrt.map((p, i) => [p, this.expression(grads[i]!).text]));
+    const gradTexts = new Map(wrt.map((p, i) => [p, this.expressions.expression(grads[i]!).text]));
     const gradFields = sourceParamTexts(wrt, (p) => gradTexts.get(p)!, ", ")
       .map(([name, text]) => (text === name ? name : `${name}: ${text}`))
       .join(", ");
@@ -213,123 +201,6 @@ export class FunctionEmitter {
     return `${scratchHelperName(kind, zeroed)}(${this.scratchName}?.${this.keep(this.names.of(array), kind)}, ${length})`;
   }
 
-  // ----- expressions -----
-
-  private expression(value: Value): Printed {
-    const definition = this.plan.definitions.get(value);
-    if (definition && this.plan.inlined.has(value)) return this.printOp(definition.op);
-    return { text: this.names.of(value), precedence: primary };
-  }
-
-  /** The operand printed so it binds at least as tightly as `minimum`. */
-  private operand(value: Value, minimum: number): string {
-    const printed = this.expression(value);
-    return printed.precedence >= minimum ? printed.text : `(${printed.text})`;
-  }
-
-  private printOp(op: Op): Printed {
-    switch (op.opcode) {
-      case "const": {
-        const text = typeof op.attrs.text === "string" ? op.attrs.text : numberText(op.attrs.value as number);
-        if (typeof op.attrs.definedAs === "string") this.moduleConstants.set(text, op.attrs.definedAs);
-        return { text, precedence: text.startsWith("-") ? Precedence.prefix : primary };
-      }
-      case "bool":
-        return { text: String(op.attrs.value), precedence: primary };
-      case "string":
-        return { text: JSON.stringify(op.attrs.value), precedence: primary };
-      case "stop":
-        return this.expression(op.operands[0]!);
-      case "cell.read": {
-        const alias = this.plan.aliasOfCell(op.operands[0]!);
-        return alias ? this.expression(alias) : { text: this.names.of(op.operands[0]!), precedence: primary };
-      }
-      case "template": {
-        const quasis = op.attrs.quasis as readonly string[];
-        const [a, b] = op.operands as [Value, Value];
-        if (op.operands.length === 2 && quasis.every((q) => q === "") && (a.type === "string" || b.type === "string")) {
-          const text = `${this.operand(a, Precedence.additive)} + ${this.operand(b, Precedence.additive + 1)}`;
-          return { text, precedence: Precedence.additive };
-        }
-        const parts = op.operands.map((v, i) => `\${${this.expression(v).text}}${quasis[i + 1]}`);
-        return { text: `\`${quasis[0]}${parts.join("")}\``, precedence: primary };
-      }
-      case "if":
-        return this.conditional(op.operands[0]!, op.regions[0]!.yields[0]!, op.regions[1]!.yields[0]!);
-      case "call":
-        return { text: this.callText(op), precedence: member };
-      case "array.get":
-        return {
-          text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]${fieldSuffix(op)}`,
-          precedence: member,
-        };
-      case "object": {
-        const fields = op.attrs.fields as readonly string[];
-        return {
-          text: nestedObjectText(
-            op.operands.map((v, i) => [fields[i]!, this.expression(v).text]),
-            ", ",
-          ),
-          precedence: primary,
-        };
-      }
-      case "array.length":
-        return { text: `${this.operand(op.operands[0]!, member)}.length`, precedence: member };
-      case "field":
-        return { text: `${this.operand(op.operands[0]!, member)}.${String(op.attrs.path)}`, precedence: member };
-      case "array.row":
-        return {
-          text: `${this.operand(op.operands[0]!, member)}[${this.expression(op.operands[1]!).text}]`,
-          precedence: member,
-        };
-    }
-    const p = primitive(op.opcode)!;
-    const [a, b] = op.operands as [Value, Value];
-    // In adjoint code, a never-updated accumulator prints as its literal: `1 * x` is just `x`.
-    if (op.opcode === "mul" && this.plan.reverseOps.has(op)) {
-      if (this.expression(a).text === "1") return this.expression(b);
-      if (this.expression(b).text === "1") return this.expression(a);
-    }
-    switch (p.syntax.kind) {
-      case "binary": {
-        const level = p.syntax.precedence;
-        const isExponent = p.syntax.operator === "**";
-        const left = this.operand(a, isExponent ? level + 1 : level);
-        // Left-associative operators keep explicit grouping on the right: a - (b - c), a * (b * c).
-        const right = this.operand(b, isExponent ? level : level + 1);
-        return { text: `${left} ${p.syntax.operator} ${right}`, precedence: level };
-      }
-      case "prefix": {
-        const inner = this.operand(a, Precedence.prefix);
-        const text = inner.startsWith(p.syntax.operator)
-          ? `${p.syntax.operator}(${inner})`
-          : `${p.syntax.operator}${inner}`;
-        return { text, precedence: Precedence.prefix };
-      }
-      case "call":
-        return {
-          text: `${p.syntax.callee}(${op.operands.map((v) => this.expression(v).text).join(", ")})`,
-          precedence: member,
-        };
-      case "conditional":
-        return this.conditional(op.operands[0]!, op.operands[1]!, op.operands[2]!);
-    }
-  }
-
-  private conditional(condition: Value, whenTrue: Value, whenFalse: Value): Printed {
-    const text = `${this.operand(condition, Precedence.or)} ? ${this.operand(whenTrue, Precedence.conditional)} : ${this.operand(whenFalse, Precedence.conditional)}`;
-    return { text, precedence: Precedence.conditional };
-  }
-
-  private callText(op: Op): string {
-    const args = op.operands.map((v) => this.expression(v).text);
-    if (op.attrs.method !== true) return `${op.attrs.callee}(${args.join(", ")})`;
-    const receiver = this.expression(op.operands[0]!);
-    const receiverText =
-      receiver.precedence >= member && !/^[\d.]/.test(receiver.text) ? receiver.text : `(${receiver.text})`;
-    return `${receiverText}.${op.attrs.callee}(${args.slice(1).join(", ")})`;
-  }
-
   // ----- statements -----
 
   private emitOps(region: Region, indent: string): void {
@@ -363,30 +234,36 @@ export class FunctionEmitter {
     if (this.plan.isExpression(op) && result) {
       if (this.plan.usesOf(result).length === 0 && result.name === undefined) return;
       this.comment(op, indent);
-      this.lines.push(`${indent}${this.declaration(result)} = ${this.printOp(op).text};`);
+      this.lines.push(`${indent}${this.declaration(result)} = ${this.expressions.printOp(op).text};`);
       return;
     }
     this.comment(op, indent);
     switch (op.opcode) {
       case "call":
         this.lines.push(
-          result ? `${indent}${this.declaration(result)} = ${this.callText(op)};` : `${indent}${this.callText(op)};`,
+          result
+            ? `${indent}${this.declaration(result)} = ${this.expressions.callText(op)};`
+            : `${indent}${this.expressions.callText(op)};`,
         );
         return;
       case "cell.new": {
         if (this.plan.aliasOfCell(result!)) return;
         const keyword = this.plan.updatedCells.has(result!) ? "let" : "const";
-        this.lines.push(`${indent}${keyword} ${this.names.of(result!)} = ${this.expression(op.operands[0]!).text};`);
+        this.lines.push(
+          `${indent}${keyword} ${this.names.of(result!)} = ${this.expressions.expression(op.operands[0]!).text};`,
+        );
         return;
       }
       case "cell.add":
         this.lines.push(`${indent}${this.names.of(op.operands[0]!)} ${this.accumulation(op.operands[1]!)};`);
         return;
       case "cell.set":
-        this.lines.push(`${indent}${this.names.of(op.operands[0]!)} = ${this.expression(op.operands[1]!).text};`);
+        this.lines.push(
+          `${indent}${this.names.of(op.operands[0]!)} = ${this.expressions.expression(op.operands[1]!).text};`,
+        );
         return;
       case "array.zeros": {
-        const length = this.expression(op.operands[0]!).text;
+        const length = this.expressions.expression(op.operands[0]!).text;
         const kind = String(op.attrs.kind);
         if (this.scratchOps.has(op)) {
           this.lines.push(
@@ -404,14 +281,14 @@ export class FunctionEmitter {
       case "array.new": {
         const [length, fill] = op.operands as [Value, Value];
         const kind = String(op.attrs.kind);
-        const fillText = this.expression(fill).text;
+        const fillText = this.expressions.expression(fill).text;
         let allocation =
           kind === "Array"
-            ? `new Array<number>(${this.expression(length).text}).fill(${fillText})`
-            : `new ${kind}(${this.expression(length).text})${fillText === "0" ? "" : `.fill(${fillText})`}`;
+            ? `new Array<number>(${this.expressions.expression(length).text}).fill(${fillText})`
+            : `new ${kind}(${this.expressions.expression(length).text})${fillText === "0" ? "" : `.fill(${fillText})`}`;
         if (this.scratchOps.has(op)) {
           const zeroed = fillText === "0";
-          allocation = `${this.scratchArray(result!, kind, zeroed, this.expression(length).text)}${zeroed ? "" : `.fill(${fillText})`}`;
+          allocation = `${this.scratchArray(result!, kind, zeroed, this.expressions.expression(length).text)}${zeroed ? "" : `.fill(${fillText})`}`;
         }
         this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
         return;
@@ -423,7 +300,7 @@ export class FunctionEmitter {
             ", ",
           );
           this.lines.push(
-            `${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map(() => (${zeros}));`,
+            `${indent}${this.declaration(result!)} = ${this.expressions.operand(op.operands[0]!, memberPrecedence)}.map(() => (${zeros}));`,
           );
           return;
         }
@@ -431,13 +308,13 @@ export class FunctionEmitter {
         const rows = String(op.attrs.rows);
         const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
         this.lines.push(
-          `${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.map((${row}) => ${zeros});`,
+          `${indent}${this.declaration(result!)} = ${this.expressions.operand(op.operands[0]!, memberPrecedence)}.map((${row}) => ${zeros});`,
         );
         this.names.release(row);
         return;
       }
       case "array.literal": {
-        const elements = op.operands.map((v) => this.expression(v).text).join(", ");
+        const elements = op.operands.map((v) => this.expressions.expression(v).text).join(", ");
         const declared = this.declaration(result!);
         this.lines.push(
           `${indent}${declared}${op.operands.length === 0 && declared.startsWith("const") ? ": number[]" : ""} = [${elements}];`,
@@ -445,24 +322,33 @@ export class FunctionEmitter {
         return;
       }
       case "array.copy":
-        this.lines.push(`${indent}${this.declaration(result!)} = ${this.operand(op.operands[0]!, member)}.slice();`);
+        this.lines.push(
+          `${indent}${this.declaration(result!)} = ${this.expressions.operand(op.operands[0]!, memberPrecedence)}.slice();`,
+        );
         return;
       case "array.set": {
         const [array, index, value] = op.operands as [Value, Value, Value];
         if (op.attrs.push === true) {
-          this.lines.push(`${indent}${this.operand(array, member)}.push(${this.expression(value).text});`);
+          this.lines.push(
+            `${indent}${this.expressions.operand(array, memberPrecedence)}.push(${this.expressions.expression(value).text});`,
+          );
           return;
         }
         this.lines.push(
-          `${indent}${this.operand(array, member)}[${this.expression(index).text}] = ${this.expression(value).text};`,
+          `${indent}${this.expressions.operand(array, memberPrecedence)}[${this.expressions.expression(index).text}] = ${this.expressions.expression(value).text};`,
         );
         return;
       }
       case "array.addAll": {
-        const [target, source] = op.operands.map((v) => this.operand(v, member)) as [string, string];
+        const [target, source] = op.operands.map((v) => this.expressions.operand(v, memberPrecedence)) as [
+          string,
+          string,
+        ];
         const k = this.names.fresh(nameHints.elementCounter);
         const scale =
-          op.operands[2] === undefined ? "" : `${this.operand(op.operands[2], Precedence.multiplicative)} * `;
+          op.operands[2] === undefined
+            ? ""
+            : `${this.expressions.operand(op.operands[2], Precedence.multiplicative)} * `;
         this.lines.push(
           `${indent}for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${scale}${source}[${k}];`,
         );
@@ -472,7 +358,7 @@ export class FunctionEmitter {
       case "array.add": {
         const [array, index, addend] = op.operands as [Value, Value, Value];
         this.lines.push(
-          `${indent}${this.operand(array, member)}[${this.expression(index).text}]${fieldSuffix(op)} ${this.accumulation(addend)};`,
+          `${indent}${this.expressions.operand(array, memberPrecedence)}[${this.expressions.expression(index).text}]${fieldSuffix(op)} ${this.accumulation(addend)};`,
         );
         return;
       }
@@ -488,7 +374,7 @@ export class FunctionEmitter {
         const growable = op.operands.length === 0;
         this.stackTops.set(result!, { top, kind, growable });
         // A stack whose size is not known before its loops start doubles when full.
-        const capacity = growable ? String(initialGrowableCapacity) : this.expression(op.operands[0]!).text;
+        const capacity = growable ? String(initialGrowableCapacity) : this.expressions.expression(op.operands[0]!).text;
         // (a growable stack's type is written out: the grower returns a plain `${kind}`)
         const declaration = growable ? `let ${name}: ${kind}` : `const ${name}`;
         let allocation = `new ${kind}(${capacity})`;
@@ -505,7 +391,7 @@ export class FunctionEmitter {
         const [stack, value] = op.operands as [Value, Value];
         const typed = this.stackTops.get(stack);
         const name = this.names.of(stack);
-        const text = this.expression(value).text;
+        const text = this.expressions.expression(value).text;
         if (typed === undefined) {
           this.lines.push(`${indent}${name}.push(${text});`);
           return;
@@ -516,7 +402,7 @@ export class FunctionEmitter {
           this.lines.push(`${indent}if (${top} === ${name}.length) ${name} = ${growerName(kind)}(${name});`);
         }
         this.lines.push(
-          `${indent}${name}[${top}++] = ${value.type === "boolean" ? `${this.operand(value, Precedence.or)} ? 1 : 0` : text};`,
+          `${indent}${name}[${top}++] = ${value.type === "boolean" ? `${this.expressions.operand(value, Precedence.or)} ? 1 : 0` : text};`,
         );
         return;
       }
@@ -538,9 +424,9 @@ export class FunctionEmitter {
   /** `+= x`, or `-= x` when x is a negation or a negative literal. */
   private accumulation(addend: Value): string {
     const definition = this.plan.definitions.get(addend);
-    const printed = this.expression(addend).text;
+    const printed = this.expressions.expression(addend).text;
     if (definition?.op.opcode === "neg" && this.plan.inlined.has(addend))
-      return `-= ${this.expression(definition.op.operands[0]!).text}`;
+      return `-= ${this.expressions.expression(definition.op.operands[0]!).text}`;
     if (definition?.op.opcode === "const" && printed.startsWith("-")) return `-= ${printed.slice(1)}`;
     return `+= ${printed}`;
   }
@@ -551,7 +437,7 @@ export class FunctionEmitter {
     op.results.forEach((result, j) => {
       if (this.plan.variableOf(inits[j]!) === this.plan.variableOf(result)) return;
       const unassigned = this.plan.definitions.get(inits[j]!)?.op.opcode === "undef";
-      const init = unassigned ? defaultValue(result.type) : this.expression(inits[j]!).text;
+      const init = unassigned ? defaultValue(result.type) : this.expressions.expression(inits[j]!).text;
       this.lines.push(`${indent}${this.plan.storage.has(result) ? "" : "let "}${this.names.of(result)} = ${init};`);
     });
   }
@@ -565,14 +451,11 @@ export class FunctionEmitter {
     this.declareCarried(op, indent);
     const test = condition!.yields[0]!;
     if (condition!.ops.every((inner) => inner.results.every((r) => this.plan.inlined.has(r)))) {
-      this.lines.push(`${indent}while (${this.expression(test).text}) {`);
+      this.lines.push(`${indent}while (${this.expressions.expression(test).text}) {`);
     } else {
       this.lines.push(`${indent}while (true) {`);
       this.emitOps(condition!, indent + "  ");
-      const printed = this.expression(test);
-      this.lines.push(
-        `${indent}  if (${printed.precedence >= Precedence.prefix ? `!${printed.text}` : `!(${printed.text})`}) break;`,
-      );
+      this.lines.push(`${indent}  if (${negated(this.expressions.expression(test))}) break;`);
     }
     this.emitOps(body, indent + "  ");
     this.emitAssignments(op.results, loopParts(op)!.body.yields, indent + "  ");
@@ -593,8 +476,10 @@ export class FunctionEmitter {
           : stepValue > 0
             ? `${counter} += ${stepValue}`
             : `${counter} -= ${-stepValue}`;
-    const condition = `${counter} ${comparisonOperators[String(op.attrs.comparison)]} ${this.operand(bound, Precedence.relational + 1)}`;
-    this.lines.push(`${indent}for (let ${counter} = ${this.expression(start).text}; ${condition}; ${update}) {`);
+    const condition = `${counter} ${comparisonOperators[String(op.attrs.comparison)]} ${this.expressions.operand(bound, Precedence.relational + 1)}`;
+    this.lines.push(
+      `${indent}for (let ${counter} = ${this.expressions.expression(start).text}; ${condition}; ${update}) {`,
+    );
     this.emitOps(body, indent + "  ");
     this.emitAssignments(op.results, loopParts(op)!.body.yields, indent + "  ");
     this.lines.push(`${indent}}`);
@@ -616,7 +501,7 @@ export class FunctionEmitter {
       const skip =
         this.plan.variableOf(next) === this.plan.variableOf(result) ||
         this.plan.definitions.get(next)?.op.opcode === "undef";
-      return skip ? [] : [{ result, next, text: this.expression(next).text }];
+      return skip ? [] : [{ result, next, text: this.expressions.expression(next).text }];
     });
     pending.forEach((assignment, k) => {
       const assignedBefore = pending.slice(0, k).map((earlier) => this.plan.variableOf(earlier.result));
@@ -675,10 +560,9 @@ export class FunctionEmitter {
       return this.lines.splice(saved);
     });
     const [thenLines, elseLines] = branchLines as [string[], string[]];
-    const condition = this.expression(op.operands[0]!);
+    const condition = this.expressions.expression(op.operands[0]!);
     if (thenLines.length === 0) {
-      const negated = condition.precedence >= Precedence.prefix ? `!${condition.text}` : `!(${condition.text})`;
-      this.lines.push(`${indent}if (${negated}) {`, ...elseLines, `${indent}}`);
+      this.lines.push(`${indent}if (${negated(condition)}) {`, ...elseLines, `${indent}}`);
     } else if (elseLines.length === 0) {
       this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}}`);
     } else if (this.isSingleIf(elseLines, indent + "  ")) {
