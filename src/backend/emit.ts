@@ -18,28 +18,9 @@ import { Precedence } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import { planFunction, type Plan } from "./plan.js";
 import { ExpressionPrinter, fieldSuffix, memberPrecedence, negated } from "./expressions.js";
-import {
-  growerName,
-  keeperName,
-  nameHints,
-  scratchHelperName,
-  stackTopHint,
-  ValueNames,
-  type Namer,
-} from "./naming.js";
+import { arrayTypeText, gradientType, Storage } from "./storage.js";
+import { nameHints, ValueNames, type Namer } from "./naming.js";
 import { nestedObjectText, sourceParams } from "../ir/objects.js";
-
-/** The type of a parameter's gradient: its own shape. */
-function gradientType(param: Param): string {
-  const arrayType = (kind: string) => (kind === "Array" ? "number[]" : kind);
-  if (param.rowKind !== undefined) return `${arrayType(param.rowKind)}[]`;
-  if (param.elementFields !== undefined)
-    return `${nestedObjectText(
-      param.elementFields.map((f) => [f, "number"]),
-      "; ",
-    )}[]`;
-  return param.arrayKind === undefined ? "number" : arrayType(param.arrayKind);
-}
 
 /** Each source parameter's name and text: an object parameter's text is built from `text` of
  * each leaf, nested. */
@@ -57,40 +38,17 @@ function sourceParamTexts(params: Param[], text: (p: Param) => string, separator
 
 const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
-/** Ops that take an array without keeping it or passing it on: they read or write its
- * elements, its length, or copy it. */
-const elementAccesses = new Set(["array.get", "array.set", "array.length", "array.add", "array.addAll", "array.copy"]);
-
-/** Elements a growable stack starts with (it doubles whenever it is full). */
-const initialGrowableCapacity = 64;
-
 function defaultValue(type: Type): string {
   return type === "boolean" ? "false" : type === "string" ? '""' : "0";
 }
 
 export class FunctionEmitter {
-  /** Each stack kept in a typed array: its index variable, its array type, and whether it grows. */
-  private readonly stackTops = new Map<Value, { top: string; kind: string; growable: boolean }>();
-  /** The name of the optional trailing parameter holding arrays for the gradients. */
-  private outName?: string;
   private lastCommentedLine = -1;
-  /** The typed-array kinds of the growable stacks the function pushes onto (see `growerName`). */
-  readonly growableStackKinds = new Set<string>();
-  /** The module-level variable keeping the scratch arrays between calls, declared before the
-   * function (see `keptBetweenCalls`). */
-  scratchDeclaration?: string;
-  /** The typed-array kinds of the kept arrays, by whether their helper zeroes them
-   * (see `scratchHelperName`). */
-  readonly scratchKinds = { reused: new Set<string>(), zeroed: new Set<string>() };
-  /** The allocations kept between calls, the local holding the last call's, and each kept array's
-   * name and type. */
-  private scratchOps = new Set<Op>();
-  private scratchName = "";
-  private readonly scratchFields: [string, string][] = [];
   private readonly lines: string[] = [];
   private readonly plan: Plan;
   private readonly names: ValueNames;
   private readonly expressions: ExpressionPrinter;
+  private readonly storage: Storage;
 
   constructor(gradient: GradientIR, namer: Namer) {
     const [value] = gradient.fn.body.yields as [Value];
@@ -98,6 +56,22 @@ export class FunctionEmitter {
     this.plan = planFunction(gradient);
     this.names = new ValueNames(this.plan, namer);
     this.expressions = new ExpressionPrinter(this.plan, this.names);
+    this.storage = new Storage(this.plan, this.names, this.expressions);
+  }
+
+  /** The typed-array kinds of the growable stacks the function pushes onto (see `growerName`). */
+  get growableStackKinds(): ReadonlySet<string> {
+    return this.storage.growableStackKinds;
+  }
+
+  /** The typed-array kinds of the kept arrays, by whether their helper zeroes them. */
+  get scratchKinds(): { reused: ReadonlySet<string>; zeroed: ReadonlySet<string> } {
+    return this.storage.scratchKinds;
+  }
+
+  /** The module-level variable keeping the function's arrays between calls, if it keeps any. */
+  get scratchDeclaration(): string | undefined {
+    return this.storage.scratchDeclaration;
   }
 
   /** Top-level constants of the source the function reads, by name, with their literals. */
@@ -126,30 +100,14 @@ export class FunctionEmitter {
     const gradType = sourceParamTexts(wrt, gradientType, "; ")
       .map(([name, type]) => `${name}: ${type}`)
       .join("; ");
-    const outputs = wrt.filter(
-      (p) =>
-        p.arrayKind !== undefined && p.rowKind === undefined && p.field === undefined && p.elementFields === undefined,
-    );
-    if (outputs.length > 0) {
-      // Claimed before the body's names, so that a local `out` is the one renamed.
-      this.outName = this.names.freshUserName(nameHints.outParameter);
-      params.push(`${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`);
-    }
+    const out = this.storage.outParameter(wrt);
+    if (out !== undefined) params.push(out);
     const valueType =
       fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
     this.lines.push(
       `export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`,
     );
-    this.scratchOps = new Set(fn.body.ops.filter((op) => this.keptBetweenCalls(op)));
-    const keeper = keeperName(fn.name);
-    if (this.scratchOps.size > 0) {
-      this.scratchName = this.names.fresh(nameHints.scratch);
-      this.lines.push(
-        "  // the last call's arrays, taken so that a call made meanwhile (recursion) allocates its own",
-        `  const ${this.scratchName} = ${keeper};`,
-        `  ${keeper} = undefined;`,
-      );
-    }
+    this.lines.push(...this.storage.takeKeptArrays().map((line) => `  ${line}`));
     this.emitOps(fn.body, "  ");
     const field = (key: string, v: Value) => {
       const text = this.expressions.expression(v).text;
@@ -159,46 +117,10 @@ export class FunctionEmitter {
     const gradFields = sourceParamTexts(wrt, (p) => gradTexts.get(p)!, ", ")
       .map(([name, text]) => (text === name ? name : `${name}: ${text}`))
       .join(", ");
-    if (this.scratchFields.length > 0) {
-      this.lines.push(`  ${keeper} = { ${this.scratchFields.map(([name]) => name).join(", ")} };`);
-      const fields = this.scratchFields.map(([name, type]) => `${name}: ${type}`).join("; ");
-      this.scratchDeclaration = `/** The stacks and working arrays \`${fn.name}\` keeps from one call for the next. */\nlet ${keeper}: { ${fields} } | undefined;`;
-    }
+    this.lines.push(...this.storage.returnKeptArrays().map((line) => `  ${line}`));
     this.lines.push(`  return { ${field("value", value)}, grad: { ${gradFields} } };`);
     this.lines.push("}");
     return this.lines.join("\n");
-  }
-
-  /**
-   * True for an allocation of the function body's top level kept between calls: a stack of
-   * numbers or branch outcomes, the zeroed adjoint of one of the function's own typed arrays, or
-   * such a typed array itself, when nothing can keep it past the call. Allocating a typed array
-   * of more than a few elements is slow in V8 (its memory lives outside the JavaScript heap), and
-   * in a function called many times with the same sizes (a Jacobian assembled one VJP at a time)
-   * it cost up to two fifths of the time. Nothing that leaves the call is kept: parameter
-   * gradients, arrays yielded (returned ones among them) or passed to any op other than an
-   * element access (a call, a push), stacks of arrays (which would hold on to the caller's data).
-   */
-  private keptBetweenCalls(op: Op): boolean {
-    if (op.opcode === "stack.new") return op.attrs.element !== "array";
-    const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
-    if (!allocates || op.attrs.kind === "Array") return false;
-    // (a yield is a use at the index past the region's last op)
-    return this.plan
-      .usesOf(op.results[0]!)
-      .every(({ region, index }) => elementAccesses.has(region.ops[index]?.opcode ?? "yield"));
-  }
-
-  /** Records that the array named `name` is kept between calls; returns the name. */
-  private keep(name: string, kind: string): string {
-    this.scratchFields.push([name, kind]);
-    return name;
-  }
-
-  /** The allocation of a kept array: the last call's when its length fits, else a new one. */
-  private scratchArray(array: Value, kind: string, zeroed: boolean, length: string): string {
-    this.scratchKinds[zeroed ? "zeroed" : "reused"].add(kind);
-    return `${scratchHelperName(kind, zeroed)}(${this.scratchName}?.${this.keep(this.names.of(array), kind)}, ${length})`;
   }
 
   // ----- statements -----
@@ -264,32 +186,13 @@ export class FunctionEmitter {
         return;
       case "array.zeros": {
         const length = this.expressions.expression(op.operands[0]!).text;
-        const kind = String(op.attrs.kind);
-        if (this.scratchOps.has(op)) {
-          this.lines.push(
-            `${indent}const ${this.names.of(result!)} = ${this.scratchArray(result!, kind, true, length)};`,
-          );
-          return;
-        }
-        const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
-        const output =
-          typeof op.attrs.output === "string" && this.outName ? `${this.outName}.${op.attrs.output}` : undefined;
-        const text = output ? `${this.outName}?.${op.attrs.output} ? ${output}.fill(0) : ${allocation}` : allocation;
-        this.lines.push(`${indent}${this.declaration(result!)} = ${text};`);
+        this.lines.push(`${indent}${this.declaration(result!)} = ${this.storage.zerosAllocation(op, length)};`);
         return;
       }
       case "array.new": {
         const [length, fill] = op.operands as [Value, Value];
-        const kind = String(op.attrs.kind);
         const fillText = this.expressions.expression(fill).text;
-        let allocation =
-          kind === "Array"
-            ? `new Array<number>(${this.expressions.expression(length).text}).fill(${fillText})`
-            : `new ${kind}(${this.expressions.expression(length).text})${fillText === "0" ? "" : `.fill(${fillText})`}`;
-        if (this.scratchOps.has(op)) {
-          const zeroed = fillText === "0";
-          allocation = `${this.scratchArray(result!, kind, zeroed, this.expressions.expression(length).text)}${zeroed ? "" : `.fill(${fillText})`}`;
-        }
+        const allocation = this.storage.filledAllocation(op, this.expressions.expression(length).text, fillText);
         this.lines.push(`${indent}${this.declaration(result!)} = ${allocation};`);
         return;
       }
@@ -362,57 +265,14 @@ export class FunctionEmitter {
         );
         return;
       }
-      case "stack.new": {
-        const name = this.names.of(result!);
-        const element = String(op.attrs.element);
-        if (element === "array") {
-          this.lines.push(`${indent}const ${name}: ${this.arrayTypeText(this.plan.pushedValue(result!))}[] = [];`);
-          return;
-        }
-        const top = this.names.fresh(stackTopHint(name));
-        const kind = element === "boolean" ? "Uint8Array" : "Float64Array";
-        const growable = op.operands.length === 0;
-        this.stackTops.set(result!, { top, kind, growable });
-        // A stack whose size is not known before its loops start doubles when full.
-        const capacity = growable ? String(initialGrowableCapacity) : this.expressions.expression(op.operands[0]!).text;
-        // (a growable stack's type is written out: the grower returns a plain `${kind}`)
-        const declaration = growable ? `let ${name}: ${kind}` : `const ${name}`;
-        let allocation = `new ${kind}(${capacity})`;
-        if (this.scratchOps.has(op)) {
-          // A growable stack keeps the capacity it grew to; a sized one is reused at the same size.
-          allocation = growable
-            ? `${this.scratchName}?.${this.keep(name, kind)} ?? ${allocation}`
-            : this.scratchArray(result!, kind, false, capacity);
-        }
-        this.lines.push(`${indent}${declaration} = ${allocation};`, `${indent}let ${top} = 0;`);
+      case "stack.new":
+        this.lines.push(...this.storage.stackDeclaration(op).map((line) => `${indent}${line}`));
         return;
-      }
-      case "stack.push": {
-        const [stack, value] = op.operands as [Value, Value];
-        const typed = this.stackTops.get(stack);
-        const name = this.names.of(stack);
-        const text = this.expressions.expression(value).text;
-        if (typed === undefined) {
-          this.lines.push(`${indent}${name}.push(${text});`);
-          return;
-        }
-        const { top, kind, growable } = typed;
-        if (growable) {
-          this.growableStackKinds.add(kind);
-          this.lines.push(`${indent}if (${top} === ${name}.length) ${name} = ${growerName(kind)}(${name});`);
-        }
-        this.lines.push(
-          `${indent}${name}[${top}++] = ${value.type === "boolean" ? `${this.expressions.operand(value, Precedence.or)} ? 1 : 0` : text};`,
-        );
+      case "stack.push":
+        this.lines.push(...this.storage.pushStatements(op).map((line) => `${indent}${line}`));
         return;
-      }
       case "stack.pop": {
-        const [stack] = op.operands as [Value];
-        const typed = this.stackTops.get(stack);
-        const popped =
-          typed === undefined
-            ? `${this.names.of(stack)}.pop()!`
-            : `${this.names.of(stack)}[--${typed.top}]${result!.type === "boolean" ? " === 1" : ""}`;
+        const popped = this.storage.poppedText(op);
         this.lines.push(`${indent}${this.declaration(result!)} = ${popped};`);
         return;
       }
@@ -514,22 +374,6 @@ export class FunctionEmitter {
     for (const { result, text } of pending) this.lines.push(`${indent}${this.names.of(result)} = ${text};`);
   }
 
-  /** The TypeScript type of an array value, from the op that created it. */
-  private arrayTypeText(value: Value): string {
-    const param = this.fn.params.find((p) => p.value === value);
-    if (param) return param.typeText;
-    const { op } = this.plan.definitions.get(value)!;
-    if (op.opcode === "if") {
-      const index = op.results.indexOf(value);
-      const yielded = op.regions
-        .map((r) => r.yields[index]!)
-        .find((v) => this.plan.definitions.get(v)?.op.opcode !== "undef")!;
-      return this.arrayTypeText(yielded);
-    }
-    const kind = String(op.attrs.kind);
-    return kind === "Array" ? "number[]" : kind;
-  }
-
   /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */
   private declaration(value: Value): string {
     return this.plan.storage.has(value) ? this.names.of(value) : `const ${this.names.of(value)}`;
@@ -543,7 +387,9 @@ export class FunctionEmitter {
       const name = this.names.of(result);
       if (result.type === "array") {
         // An array carried out of a branch for the reverse sweep, which reads it only there.
-        this.lines.push(`${indent}let ${name}${undefinedSomewhere(j) ? "!" : ""}: ${this.arrayTypeText(result)};`);
+        this.lines.push(
+          `${indent}let ${name}${undefinedSomewhere(j) ? "!" : ""}: ${arrayTypeText(this.plan, result)};`,
+        );
       } else {
         this.lines.push(
           undefinedSomewhere(j)
