@@ -36,7 +36,7 @@ interface Findings {
   uses: Map<Value, Use[]>;
   inlined: Set<Value>;
   ternaries: Set<Op>;
-  storage: Map<Value, Value>;
+  storedIn: Map<Value, Value>;
   updatedCells: Set<Value>;
   reverseOps: Set<Op>;
   forwardValues: Set<Value>;
@@ -52,8 +52,9 @@ export class Plan {
   readonly inlined: ReadonlySet<Value>;
   /** `if` ops printed as a ternary. */
   readonly ternaries: ReadonlySet<Op>;
-  /** Values stored in the variable of an `if` or loop result (see coalesceYields). */
-  readonly storage: ReadonlyMap<Value, Value>;
+  /** Each value stored in the variable of an `if` or loop result (see coalesceYields): the result
+   * whose variable holds it. */
+  readonly storedIn: ReadonlyMap<Value, Value>;
   /** Cells something adds into or overwrites: `let` variables. */
   readonly updatedCells: ReadonlySet<Value>;
   /** Ops of the reverse sweep, nested ones included. */
@@ -69,7 +70,7 @@ export class Plan {
     this.uses = findings.uses;
     this.inlined = findings.inlined;
     this.ternaries = findings.ternaries;
-    this.storage = findings.storage;
+    this.storedIn = findings.storedIn;
     this.updatedCells = findings.updatedCells;
     this.reverseOps = findings.reverseOps;
     this.forwardValues = findings.forwardValues;
@@ -87,7 +88,7 @@ export class Plan {
   /** The value whose variable holds `value`. */
   variableOf(value: Value): Value {
     let root = value;
-    for (let next = this.storage.get(root); next; next = this.storage.get(root)) root = next;
+    for (let next = this.storedIn.get(root); next; next = this.storedIn.get(root)) root = next;
     return root;
   }
 
@@ -152,7 +153,7 @@ class Planner {
     uses: new Map(),
     inlined: new Set(),
     ternaries: new Set(),
-    storage: new Map(),
+    storedIn: new Map(),
     updatedCells: new Set(),
     reverseOps: new Set(),
     forwardValues: new Set(),
@@ -298,13 +299,13 @@ class Planner {
    * overwrite what its variable held is checked afterwards (keepOldValuesReadable).
    */
   private coalesceYields(op: Op): void {
-    const { storage } = this.found;
+    const { storedIn } = this.found;
     const loop = loopParts(op);
     if (!loop && (op.opcode !== "if" || this.found.ternaries.has(op))) return;
     op.results.forEach((result, j) => {
       if (loop) {
-        storage.set(loop.carriedParams[j]!, result);
-        if (loop.condition) storage.set(loop.condition.params[j]!, result);
+        storedIn.set(loop.carriedParams[j]!, result);
+        if (loop.condition) storedIn.set(loop.condition.params[j]!, result);
       }
       for (const region of loop ? [loop.body] : op.regions) {
         const yielded = region.yields[j]!;
@@ -314,8 +315,8 @@ class Planner {
           definition.region === region &&
           definition.op.opcode !== "undef" &&
           !this.found.inlined.has(yielded) &&
-          !storage.has(yielded);
-        if (storable) storage.set(yielded, result);
+          !storedIn.has(yielded);
+        if (storable) storedIn.set(yielded, result);
       }
     });
   }
@@ -326,10 +327,10 @@ class Planner {
    * gets its own constant instead, and is assigned to the variable with the branch's results.
    */
   private keepOldValuesReadable(): void {
-    const { storage } = this.found;
+    const { storedIn } = this.found;
     for (let changed = true; changed;) {
       changed = false;
-      for (const stored of [...storage.keys()]) {
+      for (const stored of [...storedIn.keys()]) {
         const definition = this.found.definitions.get(stored);
         if (!definition) continue;
         const variable = this.plan.variableOf(stored);
@@ -350,7 +351,7 @@ class Planner {
         ];
         const uses = [...later.flatMap(usesIn), ...definition.region.yields];
         if (uses.some(readsOld)) {
-          storage.delete(stored);
+          storedIn.delete(stored);
           changed = true;
         }
       }
@@ -367,7 +368,7 @@ class Planner {
     const members = new Map<Value, number>();
     for (const value of this.found.definitions.keys()) {
       const root = this.plan.variableOf(value);
-      if (root !== value || this.found.storage.has(value)) members.set(root, (members.get(root) ?? 0) + 1);
+      if (root !== value || this.found.storedIn.has(value)) members.set(root, (members.get(root) ?? 0) + 1);
     }
     const reassigned = (root: Value) => (members.get(root) ?? 0) > 0;
     for (let changed = true; changed;) {

@@ -191,7 +191,7 @@ export class StatementPrinter {
 
   /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */
   private declaration(value: Value): string {
-    return this.plan.storage.has(value) ? this.names.of(value) : `const ${this.names.of(value)}`;
+    return this.plan.storedIn.has(value) ? this.names.of(value) : `const ${this.names.of(value)}`;
   }
 
   // ----- calls, cells and arrays -----
@@ -296,7 +296,7 @@ export class StatementPrinter {
     op.results.forEach((result, j) => {
       if (this.plan.variableOf(inits[j]!) === this.plan.variableOf(result)) return;
       const init = this.plan.isUndefined(inits[j]!) ? defaultValue(result.type) : this.text(inits[j]!);
-      this.line(indent, `${this.plan.storage.has(result) ? "" : "let "}${this.names.of(result)} = ${init}`);
+      this.line(indent, `${this.plan.storedIn.has(result) ? "" : "let "}${this.names.of(result)} = ${init}`);
     });
   }
 
@@ -393,7 +393,7 @@ export class StatementPrinter {
   private declareIfResults(op: Op, indent: string): void {
     const undefinedSomewhere = (j: number) => op.regions.some((r) => this.plan.isUndefined(r.yields[j]!));
     op.results.forEach((result, j) => {
-      if (this.plan.storage.has(result)) return;
+      if (this.plan.storedIn.has(result)) return;
       const name = this.names.of(result);
       if (result.type === "array") {
         // An array carried out of a branch for the reverse sweep, which reads it only there.
