@@ -31,7 +31,9 @@ const globals = [
   "Float32Array",
   "Uint8Array",
   "globalThis",
-  // the generated module's own functions for growing stacks and reusing arrays (see backend/module.ts)
+  // the generated module's own functions for growing stacks and reusing arrays (see backend/module.ts):
+  // stacks hold numbers (Float64Array) or branch outcomes (Uint8Array); kept arrays are numeric
+  // (Float64Array, Float32Array) or stacks of branch outcomes, which are never zeroed
   ...["Float64Array", "Uint8Array"].map(growerName),
   ...["Float64Array", "Float32Array", "Uint8Array"].map((kind) => scratchHelperName(kind, false)),
   ...["Float64Array", "Float32Array"].map((kind) => scratchHelperName(kind, true)),
