@@ -6,7 +6,7 @@
 import path from "node:path";
 import prettier from "prettier";
 import type { ExternalReference } from "../frontend/derivatives.js";
-import { growerName, scratchHelperName } from "./emit.js";
+import { growerName, scratchHelperName } from "./naming.js";
 
 export interface ModuleFunction {
   sourceName: string;

@@ -1,9 +1,14 @@
 /**
- * The one place generated names come from. Names are claimed in emission order, so the same IR
- * always gets the same names, and a generated name never equals a name the user wrote in the
- * function or a global the generated code may reference.
+ * The one place generated names come from: the hints the backend names things after (`tmp`,
+ * `value`, `dx`, `xTop`, `scratch`, ...), the module-level names of the generated module's own
+ * functions, and the Namer that turns hints into names. Names are claimed in emission order, so
+ * the same IR always gets the same names, and a generated name never equals a name the user wrote
+ * in the function or a global the generated code may reference. ValueNames gives each value of a
+ * gradient function its name, from the plan (see plan.ts), as the printers first print it.
  */
 import { ts } from "ts-morph";
+import type { Value } from "../ir/types.js";
+import type { Plan } from "./plan.js";
 
 const keywords = (
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
@@ -26,15 +31,67 @@ const globals = [
   "Float32Array",
   "Uint8Array",
   "globalThis",
-  // the generated module's own functions for growing stacks and reusing arrays (see backend/module.ts)
-  "grownFloat64Stack",
-  "grownUint8Stack",
-  "reusedFloat64Array",
-  "reusedFloat32Array",
-  "reusedUint8Array",
-  "zeroedFloat64Array",
-  "zeroedFloat32Array",
+  // the generated module's own functions for growing stacks and reusing arrays (see backend/module.ts):
+  // stacks hold numbers (Float64Array) or branch outcomes (Uint8Array); kept arrays are numeric
+  // (Float64Array, Float32Array) or stacks of branch outcomes, which are never zeroed
+  ...["Float64Array", "Uint8Array"].map(growerName),
+  ...["Float64Array", "Float32Array", "Uint8Array"].map((kind) => scratchHelperName(kind, false)),
+  ...["Float64Array", "Float32Array"].map((kind) => scratchHelperName(kind, true)),
 ];
+
+/** The hints of names the backend gives what the source leaves unnamed. */
+export const nameHints = {
+  /** A value with no name in the source: `tmp`, `tmp2`, ... */
+  temporary: "tmp",
+  /** The returned value, when the source names it nothing else (`return { value, grad }`). */
+  returnedValue: "value",
+  /** The optional trailing parameter holding arrays the gradients are written into. */
+  outParameter: "out",
+  /** The local holding the arrays the last call kept (see backend/storage.ts). */
+  scratch: "scratch",
+  /** A loop counter the source does not name. */
+  loopCounter: "i",
+  /** The counter of a loop adding one array into another element by element. */
+  elementCounter: "k",
+  /** The parameter of the callback making the zeroed adjoint of each row. */
+  row: "row",
+} as const;
+
+/** The hint for the adjoint of a value printed as `printed`: `dx`. */
+export function adjointHint(printed: string): string {
+  return `d${printed}`;
+}
+
+/** The hint for the index of the next free slot of a stack kept in a typed array: `xTop` for `xStack`. */
+export function stackTopHint(stackName: string): string {
+  return `${stackName.replace(/Stack$/, "")}Top`;
+}
+
+/** A leaf of an object parameter, read as a field of the parameter: `p.pos.x`. */
+export function leafName(objectName: string, path: string): string {
+  return `${objectName}.${path}`;
+}
+
+/** The module-level variable keeping a gradient function's arrays from one call for the next:
+ * `fScratch` for `f`. */
+export function keeperName(functionName: string): string {
+  return `${functionName}Scratch`;
+}
+
+/** The module-level function that copies a full stack of this typed-array kind into one twice as
+ * long (see backend/module.ts): `grownFloat64Stack`. */
+export function growerName(kind: string): string {
+  return `grown${kind.replace(/Array$/, "")}Stack`;
+}
+
+/**
+ * The module-level function that returns the array a gradient function kept from its last call
+ * when it has the length needed (zeroed, for an adjoint or a zero-filled array), else a new one
+ * (see backend/module.ts): `reusedFloat64Array`, `zeroedFloat64Array`.
+ */
+export function scratchHelperName(kind: string, zeroed: boolean): string {
+  return `${zeroed ? "zeroed" : "reused"}${kind}`;
+}
 
 /** Every identifier written in a node (a function: its parameters, locals and what it reads). */
 export function identifiersIn(root: ts.Node): Set<string> {
@@ -102,5 +159,92 @@ export class Namer {
   private take(name: string): string {
     this.claimed.add(name);
     return name;
+  }
+}
+
+/**
+ * The printed name of each value of a gradient function, claimed from the Namer the first time the
+ * value is printed: a forward value keeps its user's name, an adjoint is named after its primal
+ * (`dx`), anything else after its hint (`tmp`). Values sharing a variable (see plan.ts) share its
+ * name.
+ */
+export class ValueNames {
+  private readonly names = new Map<Value, string>();
+  /** Leaves of object parameters, printed as reads of their fields (`p.x`). */
+  private readonly leafParams = new Set<Value>();
+  /** The printed names of object parameters. */
+  private readonly objectParams = new Map<string, string>();
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly namer: Namer,
+  ) {}
+
+  /**
+   * Claims the names printed before anything else: top-level constants the function reads keep
+   * their names (nothing generated may shadow them), and an object parameter's leaves read its
+   * fields (`p.x`).
+   */
+  claimFixedNames(): void {
+    for (const { op } of this.plan.definitions.values()) {
+      if (op.opcode === "const" && typeof op.attrs.definedAs === "string")
+        this.namer.claimUserName(String(op.attrs.text));
+    }
+    for (const p of this.plan.fn.params) {
+      if (p.field === undefined) continue;
+      if (!this.names.has(p.value)) this.names.set(p.value, leafName(this.objectParam(p.field.param), p.field.path));
+      this.leafParams.add(p.value);
+    }
+  }
+
+  /** The name of the variable holding `original`. */
+  of(original: Value): string {
+    const value = this.plan.variableOf(original);
+    let name = this.names.get(value);
+    if (name === undefined) {
+      if (value.adjointOf) {
+        const primal = value.adjointOf;
+        const printed =
+          this.plan.inlined.has(primal) || this.leafParams.has(primal)
+            ? (primal.name ?? nameHints.temporary)
+            : this.of(primal);
+        name = this.namer.claim(adjointHint(printed), true);
+      } else if (value.name !== undefined && this.plan.forwardValues.has(value)) {
+        name = this.namer.claimUserName(value.name);
+      } else {
+        name = this.namer.claim(value.name ?? nameHints.temporary);
+      }
+      this.names.set(value, name);
+    }
+    return name;
+  }
+
+  /** The printed name of the object parameter the source calls `name`. */
+  objectParam(name: string): string {
+    let printed = this.objectParams.get(name);
+    if (printed === undefined) this.objectParams.set(name, (printed = this.namer.claimUserName(name)));
+    return printed;
+  }
+
+  /** Names a `for` loop's counter after the source's, for the loop's block (see `release`). */
+  counter(param: Value): string {
+    const counter = this.namer.claimUserName(param.name ?? nameHints.loopCounter);
+    this.names.set(param, counter);
+    return counter;
+  }
+
+  /** A fresh name for something of the generated code alone (a saved value, a scratch local). */
+  fresh(hint: string): string {
+    return this.namer.claim(hint);
+  }
+
+  /** A fresh name the user would expect (`out`), renaming the user's own variable if need be. */
+  freshUserName(hint: string): string {
+    return this.namer.claimUserName(hint);
+  }
+
+  /** Frees a block-scoped name (a loop counter) once its block has ended. */
+  release(name: string): void {
+    this.namer.release(name);
   }
 }

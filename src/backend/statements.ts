@@ -1,0 +1,421 @@
+/**
+ * Prints a gradient function's statements, one printer per kind of op, and the function around
+ * them: its signature, and its `return { value, grad: { param: adjoint, ... } }`.
+ * - An op the plan prints as an expression is the initializer of its `const` (or is assigned to
+ *   the shared variable it is stored in); one it inlines prints nothing here.
+ * - An `if` declares its results with `let` and assigns them in each branch; a loop declares its
+ *   carried values with `let` and assigns them at the end of its body.
+ * - Cells are `let` variables updated with `+=` / `-=` (a `const` when never updated).
+ * - Each group of reverse-sweep statements is preceded by a comment naming the source line it is
+ *   the adjoint of.
+ *
+ * Relies on: the plan (plan.ts), the names (naming.ts), the expression printer (expressions.ts),
+ * and storage.ts for the statements on stacks and the allocations of arrays.
+ */
+import { loopParts } from "../ir/loops.js";
+import { nestedObjectText, sourceParams } from "../ir/objects.js";
+import type { Op, Param, Region, Type, Value } from "../ir/types.js";
+import { Precedence } from "../rules/primitives.js";
+import { type ExpressionPrinter, fieldSuffix, memberPrecedence, negated } from "./expressions.js";
+import { nameHints, type ValueNames } from "./naming.js";
+import type { Plan } from "./plan.js";
+import { arrayTypeText, gradientType, type Storage } from "./storage.js";
+
+const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
+
+/** The value a variable starts with before a branch or loop entry that does not set it. */
+function defaultValue(type: Type): string {
+  return type === "boolean" ? "false" : type === "string" ? '""' : "0";
+}
+
+/** `key: text`, or the shorthand `key` when the text is the key. */
+function property(key: string, text: string): string {
+  return text === key ? key : `${key}: ${text}`;
+}
+
+/** Each source parameter's name and text: an object parameter's text is built from `text` of
+ * each leaf, nested. */
+function sourceParamTexts(params: Param[], text: (p: Param) => string, separator: "; " | ", "): [string, string][] {
+  return sourceParams(params).map(({ name, params: group, object }) => [
+    name,
+    object
+      ? nestedObjectText(
+          group.map((p) => [p.field!.path, text(p)]),
+          separator,
+        )
+      : text(group[0]!),
+  ]);
+}
+
+/** `i++`, `i--`, `i += 2`, `i -= 2`. */
+function counterUpdate(counter: string, step: number): string {
+  if (step === 1) return `${counter}++`;
+  if (step === -1) return `${counter}--`;
+  return step > 0 ? `${counter} += ${step}` : `${counter} -= ${-step}`;
+}
+
+export class StatementPrinter {
+  private readonly lines: string[] = [];
+  /** The source line the last comment named: the statements of one line share one comment. */
+  private lastCommentedLine = -1;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly names: ValueNames,
+    private readonly expressions: ExpressionPrinter,
+    private readonly storage: Storage,
+  ) {}
+
+  /** The whole function, as lines joined. Prints once. */
+  printFunction(): string {
+    const { fn } = this.plan;
+    const [value, ...grads] = fn.body.yields as [Value, ...Value[]];
+    this.names.claimFixedNames();
+    this.lines.push(this.signature());
+    this.pushAll("  ", this.storage.takeKeptArrays());
+    this.emitOps(fn.body, "  ");
+    const wrt = fn.params.filter((p) => p.differentiated);
+    const gradTexts = new Map(wrt.map((p, i) => [p, this.expressions.expression(grads[i]!).text]));
+    const gradFields = sourceParamTexts(wrt, (p) => gradTexts.get(p)!, ", ")
+      .map(([name, text]) => property(name, text))
+      .join(", ");
+    this.pushAll("  ", this.storage.returnKeptArrays());
+    const valueField = property("value", this.expressions.expression(value).text);
+    this.lines.push(`  return { ${valueField}, grad: { ${gradFields} } };`, "}");
+    return this.lines.join("\n");
+  }
+
+  /** `export function fGrad(x: number, out?: { ... }): { value: number; grad: { x: number } } {` */
+  private signature(): string {
+    const { fn } = this.plan;
+    const params = sourceParams(fn.params).map(({ name, params: group, object }) => {
+      const type = object
+        ? nestedObjectText(
+            group.map((p) => [p.field!.path, p.typeText]),
+            "; ",
+          )
+        : group[0]!.typeText;
+      return `${object ? this.names.objectParam(name) : this.names.of(group[0]!.value)}: ${type}`;
+    });
+    const wrt = fn.params.filter((p) => p.differentiated);
+    const gradType = sourceParamTexts(wrt, gradientType, "; ")
+      .map(([name, type]) => `${name}: ${type}`)
+      .join("; ");
+    const out = this.storage.outParameter(wrt);
+    if (out !== undefined) params.push(out);
+    const valueType =
+      fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
+    return `export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`;
+  }
+
+  private pushAll(indent: string, statements: string[]): void {
+    this.lines.push(...statements.map((statement) => `${indent}${statement}`));
+  }
+
+  private emitOps(region: Region, indent: string): void {
+    for (const op of region.ops) this.emitOp(op, indent);
+  }
+
+  private comment(op: Op, indent: string): void {
+    if (!this.plan.reverseOps.has(op) || !op.loc || op.loc.line === this.lastCommentedLine) return;
+    this.lastCommentedLine = op.loc.line;
+    this.lines.push("", `${indent}// adjoint of line ${op.loc.line}: ${op.loc.statement}`);
+  }
+
+  private emitOp(op: Op, indent: string): void {
+    const result = op.results[0];
+    if (op.opcode === "undef" || (result && this.plan.inlined.has(result))) return;
+    if (result && this.plan.isExpression(op)) {
+      // (a value nothing reads and the source does not name is not printed at all)
+      if (this.plan.usesOf(result).length === 0 && result.name === undefined) return;
+      this.comment(op, indent);
+      this.lines.push(`${indent}${this.declaration(result)} = ${this.expressions.printOp(op).text};`);
+      return;
+    }
+    this.comment(op, indent);
+    switch (op.opcode) {
+      case "if":
+        return this.emitIf(op, indent);
+      case "for":
+        return this.emitFor(op, indent);
+      case "while":
+        return this.emitWhile(op, indent);
+      case "call":
+        return this.emitCall(op, indent);
+      case "cell.new":
+        return this.emitCell(op, indent);
+      case "cell.add":
+        return this.line(indent, `${this.names.of(op.operands[0]!)} ${this.accumulation(op.operands[1]!)}`);
+      case "cell.set":
+        return this.line(indent, `${this.names.of(op.operands[0]!)} = ${this.text(op.operands[1]!)}`);
+      case "array.zeros":
+        return this.emitZeros(op, indent);
+      case "array.new":
+        return this.emitFilled(op, indent);
+      case "array.zerosLike":
+        return this.emitZerosLike(op, indent);
+      case "array.literal":
+        return this.emitArrayLiteral(op, indent);
+      case "array.copy":
+        return this.line(indent, `${this.declaration(op.results[0]!)} = ${this.member(op.operands[0]!)}.slice()`);
+      case "array.set":
+        return this.emitArraySet(op, indent);
+      case "array.add":
+        return this.emitArrayAdd(op, indent);
+      case "array.addAll":
+        return this.emitAddAll(op, indent);
+      case "stack.new":
+        return this.pushAll(indent, this.storage.stackDeclaration(op));
+      case "stack.push":
+        return this.pushAll(indent, this.storage.pushStatements(op));
+      case "stack.pop":
+        return this.emitPop(op, indent);
+      default:
+        throw new Error(`cannot print op '${op.opcode}'`);
+    }
+  }
+
+  /** Pushes the statement `text;`. */
+  private line(indent: string, text: string): void {
+    this.lines.push(`${indent}${text};`);
+  }
+
+  private text(value: Value): string {
+    return this.expressions.expression(value).text;
+  }
+
+  /** The value printed so that a member access may follow it. */
+  private member(value: Value): string {
+    return this.expressions.operand(value, memberPrecedence);
+  }
+
+  /** `const x` for a new variable, or just `x` when the value is stored in an `if` result's variable. */
+  private declaration(value: Value): string {
+    return this.plan.storedIn.has(value) ? this.names.of(value) : `const ${this.names.of(value)}`;
+  }
+
+  // ----- calls, cells and arrays -----
+
+  private emitCall(op: Op, indent: string): void {
+    const result = op.results[0];
+    this.line(
+      indent,
+      result ? `${this.declaration(result)} = ${this.expressions.callText(op)}` : this.expressions.callText(op),
+    );
+  }
+
+  private emitCell(op: Op, indent: string): void {
+    const cell = op.results[0]!;
+    if (this.plan.aliasOfCell(cell)) return;
+    const keyword = this.plan.updatedCells.has(cell) ? "let" : "const";
+    this.line(indent, `${keyword} ${this.names.of(cell)} = ${this.text(op.operands[0]!)}`);
+  }
+
+  /** `+= x`, or `-= x` when x is a negation or a negative literal. */
+  private accumulation(addend: Value): string {
+    const definition = this.plan.definitions.get(addend);
+    const printed = this.text(addend);
+    if (definition?.op.opcode === "neg" && this.plan.inlined.has(addend))
+      return `-= ${this.text(definition.op.operands[0]!)}`;
+    if (definition?.op.opcode === "const" && printed.startsWith("-")) return `-= ${printed.slice(1)}`;
+    return `+= ${printed}`;
+  }
+
+  private emitZeros(op: Op, indent: string): void {
+    const length = this.text(op.operands[0]!);
+    this.line(indent, `${this.declaration(op.results[0]!)} = ${this.storage.zerosAllocation(op, length)}`);
+  }
+
+  private emitFilled(op: Op, indent: string): void {
+    const [length, fill] = op.operands as [Value, Value];
+    const fillText = this.text(fill);
+    const allocation = this.storage.filledAllocation(op, this.text(length), fillText);
+    this.line(indent, `${this.declaration(op.results[0]!)} = ${allocation}`);
+  }
+
+  /** The zeroed adjoint of an array of objects (`xs.map(() => ({ x: 0 }))`) or of rows. */
+  private emitZerosLike(op: Op, indent: string): void {
+    const result = op.results[0]!;
+    if (Array.isArray(op.attrs.fields)) {
+      const zeros = nestedObjectText(
+        (op.attrs.fields as readonly string[]).map((f) => [f, "0"]),
+        ", ",
+      );
+      this.line(indent, `${this.declaration(result)} = ${this.member(op.operands[0]!)}.map(() => (${zeros}))`);
+      return;
+    }
+    const row = this.names.fresh(nameHints.row);
+    const rows = String(op.attrs.rows);
+    const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
+    this.line(indent, `${this.declaration(result)} = ${this.member(op.operands[0]!)}.map((${row}) => ${zeros})`);
+    this.names.release(row);
+  }
+
+  private emitArrayLiteral(op: Op, indent: string): void {
+    const elements = op.operands.map((v) => this.text(v)).join(", ");
+    const declared = this.declaration(op.results[0]!);
+    // (an empty literal declared here needs its type: TypeScript would infer `never[]`)
+    const type = op.operands.length === 0 && declared.startsWith("const") ? ": number[]" : "";
+    this.line(indent, `${declared}${type} = [${elements}]`);
+  }
+
+  private emitArraySet(op: Op, indent: string): void {
+    const [array, index, value] = op.operands as [Value, Value, Value];
+    if (op.attrs.push === true) {
+      this.line(indent, `${this.member(array)}.push(${this.text(value)})`);
+      return;
+    }
+    this.line(indent, `${this.member(array)}[${this.text(index)}] = ${this.text(value)}`);
+  }
+
+  private emitArrayAdd(op: Op, indent: string): void {
+    const [array, index, addend] = op.operands as [Value, Value, Value];
+    this.line(indent, `${this.member(array)}[${this.text(index)}]${fieldSuffix(op)} ${this.accumulation(addend)}`);
+  }
+
+  /** `for (let k = 0; k < source.length; k++) target[k] += scale * source[k];` */
+  private emitAddAll(op: Op, indent: string): void {
+    const [target, source] = op.operands.map((v) => this.member(v)) as [string, string];
+    const k = this.names.fresh(nameHints.elementCounter);
+    const scale =
+      op.operands[2] === undefined ? "" : `${this.expressions.operand(op.operands[2], Precedence.multiplicative)} * `;
+    this.line(indent, `for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${scale}${source}[${k}]`);
+    this.names.release(k);
+  }
+
+  private emitPop(op: Op, indent: string): void {
+    const popped = this.storage.poppedText(op);
+    this.line(indent, `${this.declaration(op.results[0]!)} = ${popped}`);
+  }
+
+  // ----- control flow -----
+
+  /** `let s = init;` for each carried value of a loop. */
+  private declareCarried(op: Op, indent: string): void {
+    const { inits } = loopParts(op)!;
+    op.results.forEach((result, j) => {
+      if (this.plan.variableOf(inits[j]!) === this.plan.variableOf(result)) return;
+      const init = this.plan.isUndefined(inits[j]!) ? defaultValue(result.type) : this.text(inits[j]!);
+      this.line(indent, `${this.plan.storedIn.has(result) ? "" : "let "}${this.names.of(result)} = ${init}`);
+    });
+  }
+
+  /**
+   * `while (condition) { ... }` when the condition region prints as one expression, otherwise
+   * `while (true) { ...; if (!condition) break; ... }`.
+   */
+  private emitWhile(op: Op, indent: string): void {
+    const { body, condition } = loopParts(op)!;
+    this.declareCarried(op, indent);
+    const test = condition!.yields[0]!;
+    if (condition!.ops.every((inner) => inner.results.every((r) => this.plan.inlined.has(r)))) {
+      this.lines.push(`${indent}while (${this.text(test)}) {`);
+    } else {
+      this.lines.push(`${indent}while (true) {`);
+      this.emitOps(condition!, indent + "  ");
+      this.lines.push(`${indent}  if (${negated(this.expressions.expression(test))}) break;`);
+    }
+    this.emitOps(body, indent + "  ");
+    this.emitAssignments(op.results, body.yields, indent + "  ");
+    this.lines.push(`${indent}}`);
+  }
+
+  private emitFor(op: Op, indent: string): void {
+    const [start, bound, step] = op.operands as [Value, Value, Value];
+    const [body] = op.regions as [Region];
+    this.declareCarried(op, indent);
+    const counter = this.names.counter(body.params[0]!);
+    const update = counterUpdate(counter, this.plan.definitions.get(step)!.op.attrs.value as number);
+    const comparison = comparisonOperators[String(op.attrs.comparison)];
+    const condition = `${counter} ${comparison} ${this.expressions.operand(bound, Precedence.relational + 1)}`;
+    this.lines.push(`${indent}for (let ${counter} = ${this.text(start)}; ${condition}; ${update}) {`);
+    this.emitOps(body, indent + "  ");
+    this.emitAssignments(op.results, body.yields, indent + "  ");
+    this.lines.push(`${indent}}`);
+    this.names.release(counter);
+  }
+
+  /**
+   * `result = value;` for each pair whose value is not already in the result's variable. The
+   * assignments happen one after another, so a value that reads a variable assigned before it
+   * (a swap) is saved first.
+   */
+  private emitAssignments(results: Value[], values: Value[], indent: string): void {
+    const pending = results.flatMap((result, j) => {
+      const next = values[j]!;
+      const skip = this.plan.variableOf(next) === this.plan.variableOf(result) || this.plan.isUndefined(next);
+      return skip ? [] : [{ result, next, text: this.text(next) }];
+    });
+    pending.forEach((assignment, k) => {
+      const assignedBefore = pending.slice(0, k).map((earlier) => this.plan.variableOf(earlier.result));
+      if (assignedBefore.some((variable) => this.plan.reads(assignment.next, variable))) {
+        const saved = this.names.fresh(nameHints.temporary);
+        this.line(indent, `const ${saved} = ${assignment.text}`);
+        assignment.text = saved;
+      }
+    });
+    for (const { result, text } of pending) this.line(indent, `${this.names.of(result)} = ${text}`);
+  }
+
+  private emitIf(op: Op, indent: string): void {
+    this.declareIfResults(op, indent);
+    const [thenLines, elseLines] = op.regions.map((region) => {
+      const saved = this.lines.length;
+      if (op.loc) this.lastCommentedLine = op.loc.line;
+      this.emitOps(region, indent + "  ");
+      this.emitAssignments(op.results, region.yields, indent + "  ");
+      return this.lines.splice(saved);
+    }) as [string[], string[]];
+    const condition = this.expressions.expression(op.operands[0]!);
+    if (thenLines.length === 0) {
+      this.lines.push(`${indent}if (${negated(condition)}) {`, ...elseLines, `${indent}}`);
+    } else if (elseLines.length === 0) {
+      this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}}`);
+    } else if (this.isSingleIf(elseLines, indent + "  ")) {
+      this.lines.push(
+        `${indent}if (${condition.text}) {`,
+        ...thenLines,
+        `${indent}} else ${elseLines[0]!.trimStart()}`,
+        ...elseLines.slice(1),
+      );
+    } else {
+      this.lines.push(
+        `${indent}if (${condition.text}) {`,
+        ...thenLines,
+        `${indent}} else {`,
+        ...elseLines,
+        `${indent}}`,
+      );
+    }
+  }
+
+  /** `let r: number;` for each result of an `if` not stored in a variable declared before. */
+  private declareIfResults(op: Op, indent: string): void {
+    const undefinedSomewhere = (j: number) => op.regions.some((r) => this.plan.isUndefined(r.yields[j]!));
+    op.results.forEach((result, j) => {
+      if (this.plan.storedIn.has(result)) return;
+      const name = this.names.of(result);
+      if (result.type === "array") {
+        // An array carried out of a branch for the reverse sweep, which reads it only there.
+        this.line(indent, `let ${name}${undefinedSomewhere(j) ? "!" : ""}: ${arrayTypeText(this.plan, result)}`);
+      } else {
+        this.line(
+          indent,
+          undefinedSomewhere(j) ? `let ${name} = ${defaultValue(result.type)}` : `let ${name}: ${result.type}`,
+        );
+      }
+    });
+  }
+
+  /** True when a branch holds one `if` statement and nothing else: it prints as `else if`. */
+  private isSingleIf(lines: string[], indent: string): boolean {
+    const topLevel = lines.filter((line) => line.startsWith(indent) && line[indent.length] !== " ");
+    return (
+      topLevel.length >= 2 &&
+      topLevel[0]!.startsWith(`${indent}if (`) &&
+      topLevel.slice(1, -1).every((line) => line.startsWith(`${indent}} else`)) &&
+      topLevel[topLevel.length - 1] === `${indent}}` &&
+      lines[lines.length - 1] === `${indent}}`
+    );
+  }
+}

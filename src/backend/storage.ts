@@ -1,0 +1,229 @@
+/**
+ * Where a gradient function keeps its arrays, and how they are typed and allocated: stacks of the
+ * reverse sweep (in a typed array with the index of its top, growing when its size is not known
+ * in advance, or a plain array of arrays), arrays kept from one call for the next, and the
+ * optional `out` parameter whose arrays the gradients are written into.
+ *
+ * Relies on: the plan (plan.ts) for the uses that decide what may be kept, the names (naming.ts)
+ * and the expression printer (expressions.ts) for the text of lengths and pushed values.
+ * Records: the kinds of growable stacks and of kept arrays the function needs a module-level
+ * helper for, and the declaration of the module-level variable keeping its arrays.
+ */
+import { nestedObjectText } from "../ir/objects.js";
+import type { Op, Param, Value } from "../ir/types.js";
+import { Precedence } from "../rules/primitives.js";
+import type { ExpressionPrinter } from "./expressions.js";
+import { growerName, keeperName, nameHints, scratchHelperName, stackTopHint, type ValueNames } from "./naming.js";
+import type { Plan } from "./plan.js";
+
+/** Ops that take an array without keeping it or passing it on: they read or write its
+ * elements, its length, or copy it. */
+const elementAccesses = new Set(["array.get", "array.set", "array.length", "array.add", "array.addAll", "array.copy"]);
+
+/** Elements a growable stack starts with (it doubles whenever it is full). */
+const initialGrowableCapacity = 64;
+
+/** A stack kept in a typed array: its index variable, its array type, and whether it grows. */
+interface TypedStack {
+  top: string;
+  kind: string;
+  growable: boolean;
+}
+
+/** The type of a parameter's gradient: its own shape. */
+export function gradientType(param: Param): string {
+  const arrayType = (kind: string) => (kind === "Array" ? "number[]" : kind);
+  if (param.rowKind !== undefined) return `${arrayType(param.rowKind)}[]`;
+  if (param.elementFields !== undefined)
+    return `${nestedObjectText(
+      param.elementFields.map((f) => [f, "number"]),
+      "; ",
+    )}[]`;
+  return param.arrayKind === undefined ? "number" : arrayType(param.arrayKind);
+}
+
+/** The TypeScript type of an array value, from the op that created it. */
+export function arrayTypeText(plan: Plan, value: Value): string {
+  const param = plan.fn.params.find((p) => p.value === value);
+  if (param) return param.typeText;
+  const { op } = plan.definitions.get(value)!;
+  if (op.opcode === "if") {
+    const index = op.results.indexOf(value);
+    const yielded = op.regions.map((r) => r.yields[index]!).find((v) => !plan.isUndefined(v))!;
+    return arrayTypeText(plan, yielded);
+  }
+  const kind = String(op.attrs.kind);
+  return kind === "Array" ? "number[]" : kind;
+}
+
+/**
+ * True for an allocation of the function body's top level kept between calls: a stack of
+ * numbers or branch outcomes, the zeroed adjoint of one of the function's own typed arrays, or
+ * such a typed array itself, when nothing can keep it past the call. Allocating a typed array
+ * of more than a few elements is slow in V8 (its memory lives outside the JavaScript heap), and
+ * in a function called many times with the same sizes (a Jacobian assembled one VJP at a time)
+ * it cost up to two fifths of the time. Nothing that leaves the call is kept: parameter
+ * gradients, arrays yielded (returned ones among them) or passed to any op other than an
+ * element access (a call, a push), stacks of arrays (which would hold on to the caller's data).
+ */
+function keptBetweenCalls(plan: Plan, op: Op): boolean {
+  if (op.opcode === "stack.new") return op.attrs.element !== "array";
+  const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
+  if (!allocates || op.attrs.kind === "Array") return false;
+  // (a yield is a use at the index past the region's last op)
+  return plan
+    .usesOf(op.results[0]!)
+    .every(({ region, index }) => elementAccesses.has(region.ops[index]?.opcode ?? "yield"));
+}
+
+/** The storage of one gradient function, decided as its statements are printed. */
+export class Storage {
+  /** The typed-array kinds of the growable stacks the function pushes onto (see `growerName`). */
+  readonly growableStackKinds = new Set<string>();
+  /** The typed-array kinds of the kept arrays, by whether their helper zeroes them
+   * (see `scratchHelperName`). */
+  readonly scratchKinds = { reused: new Set<string>(), zeroed: new Set<string>() };
+  /** The module-level variable keeping the kept arrays between calls, declared before the
+   * function (see `keptBetweenCalls`), once `returnKeptArrays` has run. */
+  scratchDeclaration?: string;
+  private readonly stackTops = new Map<Value, TypedStack>();
+  /** The allocations kept between calls, the local holding the last call's, and each kept array's
+   * name and type. */
+  private readonly scratchOps: ReadonlySet<Op>;
+  private scratchName = "";
+  private readonly scratchFields: [string, string][] = [];
+  /** The name of the optional trailing parameter holding arrays for the gradients. */
+  private outName?: string;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly names: ValueNames,
+    private readonly expressions: ExpressionPrinter,
+  ) {
+    this.scratchOps = new Set(plan.fn.body.ops.filter((op) => keptBetweenCalls(plan, op)));
+  }
+
+  /** `out?: { x?: Float64Array }` when a differentiated parameter is an array: its gradient is
+   * written into the caller's array when the caller passes one. */
+  outParameter(differentiated: Param[]): string | undefined {
+    const outputs = differentiated.filter(
+      (p) =>
+        p.arrayKind !== undefined && p.rowKind === undefined && p.field === undefined && p.elementFields === undefined,
+    );
+    if (outputs.length === 0) return undefined;
+    // Claimed before the body's names, so that a local `out` is the one renamed.
+    this.outName = this.names.freshUserName(nameHints.outParameter);
+    return `${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`;
+  }
+
+  /** The statements opening the body that take the arrays the last call kept, if any are. */
+  takeKeptArrays(): string[] {
+    if (this.scratchOps.size === 0) return [];
+    const keeper = keeperName(this.plan.fn.name);
+    this.scratchName = this.names.fresh(nameHints.scratch);
+    return [
+      "// the last call's arrays, taken so that a call made meanwhile (recursion) allocates its own",
+      `const ${this.scratchName} = ${keeper};`,
+      `${keeper} = undefined;`,
+    ];
+  }
+
+  /** The statements, before the function returns, keeping its arrays for the next call; sets
+   * `scratchDeclaration`. Runs once the body is printed. */
+  returnKeptArrays(): string[] {
+    if (this.scratchFields.length === 0) return [];
+    const name = this.plan.fn.name;
+    const keeper = keeperName(name);
+    const fields = this.scratchFields.map(([field, type]) => `${field}: ${type}`).join("; ");
+    this.scratchDeclaration = `/** The stacks and working arrays \`${name}\` keeps from one call for the next. */\nlet ${keeper}: { ${fields} } | undefined;`;
+    return [`${keeper} = { ${this.scratchFields.map(([field]) => field).join(", ")} };`];
+  }
+
+  /** A zero-filled array of `length`: the caller's `out` array zeroed when it passes one, the
+   * last call's zeroed when it is kept, else a new one. */
+  zerosAllocation(op: Op, length: string): string {
+    const kind = String(op.attrs.kind);
+    if (this.scratchOps.has(op)) return this.scratchArray(op.results[0]!, kind, true, length);
+    const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
+    const output =
+      typeof op.attrs.output === "string" && this.outName ? `${this.outName}.${op.attrs.output}` : undefined;
+    return output ? `${this.outName}?.${op.attrs.output} ? ${output}.fill(0) : ${allocation}` : allocation;
+  }
+
+  /** An array of `length` elements, each `fill`. */
+  filledAllocation(op: Op, length: string, fill: string): string {
+    const kind = String(op.attrs.kind);
+    if (this.scratchOps.has(op)) {
+      const zeroed = fill === "0";
+      return `${this.scratchArray(op.results[0]!, kind, zeroed, length)}${zeroed ? "" : `.fill(${fill})`}`;
+    }
+    return kind === "Array"
+      ? `new Array<number>(${length}).fill(${fill})`
+      : `new ${kind}(${length})${fill === "0" ? "" : `.fill(${fill})`}`;
+  }
+
+  /** The statements declaring the stack `op` makes: a plain array for a stack of arrays, else a
+   * typed array and the index of its top. */
+  stackDeclaration(op: Op): string[] {
+    const stack = op.results[0]!;
+    const name = this.names.of(stack);
+    const element = String(op.attrs.element);
+    if (element === "array")
+      return [`const ${name}: ${arrayTypeText(this.plan, this.plan.pushedValue(stack))}[] = [];`];
+    const top = this.names.fresh(stackTopHint(name));
+    const kind = element === "boolean" ? "Uint8Array" : "Float64Array";
+    const growable = op.operands.length === 0;
+    this.stackTops.set(stack, { top, kind, growable });
+    // A stack whose size is not known before its loops start doubles when full.
+    const capacity = growable ? String(initialGrowableCapacity) : this.expressions.expression(op.operands[0]!).text;
+    // (a growable stack's type is written out: the grower returns a plain `${kind}`)
+    const declaration = growable ? `let ${name}: ${kind}` : `const ${name}`;
+    let allocation = `new ${kind}(${capacity})`;
+    if (this.scratchOps.has(op)) {
+      // A growable stack keeps the capacity it grew to; a sized one is reused at the same size.
+      allocation = growable
+        ? `${this.scratchName}?.${this.keep(name, kind)} ?? ${allocation}`
+        : this.scratchArray(stack, kind, false, capacity);
+    }
+    return [`${declaration} = ${allocation};`, `let ${top} = 0;`];
+  }
+
+  /** The statements of a `stack.push`: a growable stack first grows when full. */
+  pushStatements(op: Op): string[] {
+    const [stack, value] = op.operands as [Value, Value];
+    const typed = this.stackTops.get(stack);
+    const name = this.names.of(stack);
+    const text = this.expressions.expression(value).text;
+    if (typed === undefined) return [`${name}.push(${text});`];
+    const { top, kind, growable } = typed;
+    const statements: string[] = [];
+    if (growable) {
+      this.growableStackKinds.add(kind);
+      statements.push(`if (${top} === ${name}.length) ${name} = ${growerName(kind)}(${name});`);
+    }
+    const pushed = value.type === "boolean" ? `${this.expressions.operand(value, Precedence.or)} ? 1 : 0` : text;
+    statements.push(`${name}[${top}++] = ${pushed};`);
+    return statements;
+  }
+
+  /** The value a `stack.pop` takes off its stack. */
+  poppedText(op: Op): string {
+    const [stack] = op.operands as [Value];
+    const typed = this.stackTops.get(stack);
+    return typed === undefined
+      ? `${this.names.of(stack)}.pop()!`
+      : `${this.names.of(stack)}[--${typed.top}]${op.results[0]!.type === "boolean" ? " === 1" : ""}`;
+  }
+
+  /** Records that the array named `name` is kept between calls; returns the name. */
+  private keep(name: string, kind: string): string {
+    this.scratchFields.push([name, kind]);
+    return name;
+  }
+
+  /** The allocation of a kept array: the last call's when its length fits, else a new one. */
+  private scratchArray(array: Value, kind: string, zeroed: boolean, length: string): string {
+    this.scratchKinds[zeroed ? "zeroed" : "reused"].add(kind);
+    return `${scratchHelperName(kind, zeroed)}(${this.scratchName}?.${this.keep(this.names.of(array), kind)}, ${length})`;
+  }
+}
