@@ -1,0 +1,441 @@
+/**
+ * Calls: `Math` functions (primitives of the rule table), `stopGradient`, array methods,
+ * methods of numbers and strings, calls of helpers (inlined), calls kept as calls because they
+ * have a derivative (a `@derivative` rule, or recursion), and functions of the environment
+ * (`console.log`), which the compiler does not differentiate.
+ */
+import { ts } from "ts-morph";
+import { DiagnosticError } from "../diagnostics.js";
+import type { Type, Value } from "../ir/types.js";
+import { primitive } from "../rules/primitives.js";
+import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
+import { lowerArrayMethod, lowerPush } from "./arrays.js";
+import type { LoweringContext } from "./context.js";
+import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
+import { lowerExpression, lowerNumber } from "./expressions.js";
+import { lowerStatements } from "./statements.js";
+import { stringifyingMethods } from "./syntax.js";
+
+/** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
+interface CallDerivative {
+  name: string;
+  /** "vjp": a rule taking the arguments and the cotangent; "grad": a gradient function. */
+  kind: "vjp" | "grad";
+  declaration: ts.FunctionLikeDeclaration;
+  rule?: ts.FunctionDeclaration;
+  /** For a gradient: the parameters it differentiates (all of them when undefined). */
+  wrt?: DifferentiableFunction["wrt"];
+}
+
+export function rejectDynamicCode(cx: LoweringContext, node: ts.Node, name: string): never {
+  return cx.fail(
+    node,
+    "AD1006",
+    `'${name}' runs code the compiler cannot see`,
+    "write the computation directly in the differentiable function",
+  );
+}
+
+/** Returns the call's result, or undefined for a call returning nothing. */
+export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
+  const callee = call.expression;
+  if (call.arguments.some((arg) => ts.isSpreadElement(arg))) return cx.unsupported(call);
+  if (ts.isIdentifier(callee) && (callee.text === "eval" || callee.text === "Function"))
+    rejectDynamicCode(cx, call, callee.text);
+  const math = lowerMathCall(cx, call);
+  if (math) return math;
+  if (ts.isNewExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Function") {
+    rejectDynamicCode(cx, call, "Function");
+  }
+  if (ts.isIdentifier(callee) && isFromPackage(cx.checker, callee, "stopGradient")) {
+    if (call.arguments.length !== 1) return cx.unsupported(call);
+    return cx.builder.emit("stop", [lowerNumber(cx, call.arguments[0]!)], "number");
+  }
+  const arrayCreation = lowerArrayMethod(cx, call);
+  if (arrayCreation) return arrayCreation;
+  if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
+    const array = lowerExpression(cx, callee.expression);
+    if (array.type === "array") return lowerPush(cx, call, callee.expression, array);
+  }
+  const receiverType = ts.isPropertyAccessExpression(callee)
+    ? cx.irType(cx.checker.getTypeAtLocation(callee.expression))
+    : undefined;
+  if (
+    ts.isPropertyAccessExpression(callee) &&
+    (receiverType === "number" || receiverType === "string" || receiverType === "boolean")
+  ) {
+    return lowerPrimitiveMethod(cx, call, callee, receiverType);
+  }
+  const calleeName = callee.getText(cx.sourceFile);
+  const derivative = ts.isIdentifier(callee) ? derivativeOf(cx, callee) : undefined;
+  if (derivative) return lowerCallWithDerivative(cx, call, callee as ts.Identifier, derivative);
+  const helper = helperOf(cx.checker, callee);
+  if (helper) return inlineCall(cx, call, calleeName, helper);
+  return lowerGlobalCall(cx, call, calleeName);
+}
+
+/** `Math.exp(x)` and the other Math functions of the rule table, and `Math.pow`; undefined for other calls. */
+function lowerMathCall(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
+  if (callee.expression.text !== "Math") return undefined;
+  const name = callee.name.text;
+  const p = primitive(name);
+  if (p && p.syntax.kind === "call" && p.syntax.callee === `Math.${name}`) {
+    const args = call.arguments.map((arg) => lowerNumber(cx, arg));
+    if (typeof p.arity === "number" ? args.length !== p.arity : args.length < p.arity.atLeast)
+      return cx.unsupported(call);
+    return cx.builder.emit(name, args, "number");
+  }
+  if (name === "pow" && call.arguments.length === 2) {
+    return cx.builder.emit(
+      "pow",
+      call.arguments.map((arg) => lowerNumber(cx, arg)),
+      "number",
+    );
+  }
+  return undefined;
+}
+
+/** A method of a number, string or boolean (x.toFixed(2), label.toUpperCase()): not differentiated. */
+function lowerPrimitiveMethod(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  callee: ts.PropertyAccessExpression,
+  receiverType: Type,
+): Value | undefined {
+  const operands = [callee.expression, ...call.arguments].map((arg) => lowerExpression(cx, arg));
+  const returned = cx.irType(cx.checker.getTypeAtLocation(call));
+  if (returned === undefined) return cx.rejectType(call, `the result of '${callee.getText(cx.sourceFile)}'`);
+  const stringifies = receiverType === "number" && stringifyingMethods.has(callee.name.text);
+  return cx.builder.op({
+    opcode: "call",
+    operands,
+    results: returned === "void" ? [] : [{ type: returned }],
+    attrs: { callee: callee.name.text, method: true, ...(stringifies ? { stringifies } : {}) },
+    loc: cx.pointAt(call),
+  }).results[0];
+}
+
+/** A function of the environment (`console.log`, `String`): called as it is, not differentiated. */
+function lowerGlobalCall(cx: LoweringContext, call: ts.CallExpression, calleeName: string): Value | undefined {
+  const callee = call.expression;
+  if (!isGlobalFunction(cx.checker, callee)) {
+    const hasSource = (cx.checker.getSymbolAtLocation(callee)?.declarations ?? []).some(
+      (d) => ts.isFunctionLike(d) && "body" in d && d.body !== undefined,
+    );
+    return cx.fail(
+      call,
+      hasSource ? "AD1004" : "AD1005",
+      hasSource
+        ? `calls through '${calleeName}' (a method, or a function value) are not supported yet`
+        : `'${calleeName}' has no source the compiler can read and no derivative rule`,
+      hasSource
+        ? "call a function declared with `function` or `const f = (...) => ...` instead"
+        : `give it a derivative: an exported function tagged /** @derivative ${calleeName} */ taking its parameters and the cotangent (see the README), or compute the value outside and pass it in`,
+    );
+  }
+  const args = call.arguments.map((arg) => lowerExpression(cx, arg));
+  const returned = cx.irType(cx.checker.getTypeAtLocation(call));
+  if (returned === undefined) return cx.rejectType(call, `the result of '${calleeName}'`);
+  const stringifies = calleeName === "String";
+  const op = cx.builder.op({
+    opcode: "call",
+    operands: args,
+    results: returned === "void" ? [] : [{ type: returned }],
+    attrs: stringifies ? { callee: calleeName, stringifies } : { callee: calleeName },
+    loc: cx.pointAt(call),
+  });
+  return op.results[0];
+}
+
+// ----- helpers, inlined -----
+
+/**
+ * The function a plain call names, when its source is in the program: a function declaration
+ * or `const f = (...) => ...` in this file or imported from another file of the project.
+ */
+export function helperOf(checker: ts.TypeChecker, callee: ts.Expression): FunctionNode | undefined {
+  if (!ts.isIdentifier(callee)) return undefined;
+  let symbol = checker.getSymbolAtLocation(callee);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  if (!declaration || declaration.getSourceFile().isDeclarationFile) return undefined;
+  if (ts.isFunctionDeclaration(declaration) && declaration.body) return declaration;
+  if (ts.isVariableDeclaration(declaration) && ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) {
+    const init = declaration.initializer;
+    if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init;
+  }
+  return undefined;
+}
+
+/**
+ * A call to a helper, inlined: its parameters are bound to the arguments and its body is
+ * lowered in place (a helper writing into an array argument writes into the caller's array).
+ * Its statements count as the call's, for comments and locations.
+ */
+function inlineCall(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  helper: FunctionNode,
+): Value | undefined {
+  rejectUninlinable(cx, call, name, helper);
+  const args = call.arguments.map((arg) => lowerExpression(cx, arg));
+  const saved = {
+    sourceFile: cx.sourceFile,
+    loops: cx.loops.splice(0),
+    returnFlags: cx.returnFlagSymbols,
+    returnType: cx.returnType,
+  };
+  cx.returnType =
+    cx.irType(cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!)) ?? "number";
+  cx.returnFlagSymbols = undefined;
+  cx.inlined.push(helper);
+  cx.sourceFile = helper.getSourceFile();
+  helper.parameters.forEach((p, i) => cx.bind(cx.symbolOf(p.name), args[i]!));
+  const body = helper.body!;
+  const outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
+  forgetLocals(cx, helper);
+  cx.inlined.pop();
+  cx.sourceFile = saved.sourceFile;
+  cx.loops.push(...saved.loops);
+  cx.returnFlagSymbols = saved.returnFlags;
+  cx.returnType = saved.returnType;
+  return typeof outcome === "object" ? outcome : undefined;
+}
+
+/** Rejects calls that cannot be inlined: recursion, async or generator helpers, and parameters
+ * other than plain ones, each given an argument. */
+function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, helper: FunctionNode): void {
+  if (cx.inlined.includes(helper)) {
+    // The helper whose body is being lowered calls itself, or a function that called it.
+    if (cx.inlined[cx.inlined.length - 1] !== helper) {
+      cx.fail(
+        call,
+        "AD1004",
+        `functions calling each other in a cycle ('${name}' is called again) are not supported yet`,
+        "merge them into one function that calls itself and mark it @differentiable, or write the recursion as a loop",
+      );
+    }
+    cx.fail(
+      call,
+      "AD1004",
+      `recursive calls of the helper '${name}' are not supported`,
+      `mark '${name}' itself @differentiable (a differentiable function may call itself), or write the recursion as a loop`,
+    );
+  }
+  if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
+    cx.unsupported(call);
+  if (
+    helper.parameters.length !== call.arguments.length ||
+    helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)
+  ) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`,
+      "pass every argument to plain parameters",
+    );
+  }
+}
+
+/** The helper's parameters and locals end with the call: a second call starts afresh (its
+ * loop counter is not a variable an earlier call left behind). */
+function forgetLocals(cx: LoweringContext, helper: FunctionNode): void {
+  for (const symbol of [...cx.env.keys()]) {
+    const declaration = symbol.valueDeclaration;
+    if (
+      declaration &&
+      declaration.getSourceFile() === helper.getSourceFile() &&
+      declaration.pos >= helper.pos &&
+      declaration.end <= helper.end
+    ) {
+      cx.env.delete(symbol);
+    }
+  }
+}
+
+// ----- calls kept as calls -----
+
+/**
+ * The derivative of a function called by name: its `@derivative` rule, or, for the function
+ * being differentiated calling itself, the gradient being generated (the call's reverse runs
+ * it again on the call's arguments: recursion is checkpointed at each call).
+ */
+function derivativeOf(cx: LoweringContext, callee: ts.Identifier): CallDerivative | undefined {
+  const local = cx.checker.getSymbolAtLocation(callee);
+  if (!local) return undefined;
+  const target = resolvedSymbol(cx.checker, local);
+  const rule = cx.rules.get(target);
+  const declaration = target.valueDeclaration;
+  if (rule && declaration && ts.isFunctionDeclaration(declaration))
+    return { name: rule.name, kind: "vjp", declaration, rule: rule.node };
+  const self = cx.fn.node;
+  const isSelf =
+    declaration === self ||
+    (declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer === self);
+  if (isSelf && cx.inlined.length === 0)
+    return { name: `${cx.fn.name}Grad`, kind: "grad", declaration: self, wrt: cx.fn.wrt };
+  // Another recursive differentiable function of this file: its gradient is generated beside this one.
+  const other =
+    declaration &&
+    findDifferentiableFunctions(self.getSourceFile()).find(
+      (f) => !(f instanceof DiagnosticError) && f.node === declaration,
+    );
+  if (!other || other instanceof DiagnosticError || !callsItself(cx.checker, other.node, target)) return undefined;
+  return { name: `${other.name}Grad`, kind: "grad", declaration: other.node, wrt: other.wrt };
+}
+
+/** True when the function's body calls the function `symbol` names. */
+function callsItself(checker: ts.TypeChecker, node: FunctionNode, symbol: ts.Symbol): boolean {
+  let found = false;
+  const visit = (child: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(child) && ts.isIdentifier(child.expression)) {
+      const called = checker.getSymbolAtLocation(child.expression);
+      if (called && resolvedSymbol(checker, called) === symbol) found = true;
+    }
+    ts.forEachChild(child, visit);
+  };
+  if (node.body) visit(node.body);
+  return found;
+}
+
+/** A call kept as a call: the forward sweep calls the function, the reverse its derivative. */
+function lowerCallWithDerivative(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  callee: ts.Identifier,
+  derivative: CallDerivative,
+): Value {
+  const name = callee.text;
+  rejectDerivativeCall(cx, call, name, derivative);
+  const reference = calledReference(cx, call, callee, derivative);
+  rejectStructuredParameters(cx, call, name, derivative);
+  const wrt = derivative.wrt?.map((entry) => entry.name);
+  const partials = derivative.declaration.parameters.map((p) =>
+    ts.isIdentifier(p.name) && hasCotangent(cx.checker, p) && (wrt === undefined || wrt.includes(p.name.text))
+      ? p.name.text
+      : "",
+  );
+  const args = call.arguments.map((arg, i) => {
+    const value = lowerExpression(cx, arg);
+    if (value.type === "array" && partials[i] !== "" && !cx.parameterArrays.has(value)) {
+      cx.fail(
+        arg,
+        "AD1004",
+        `only parameter arrays can be passed to '${name}', whose derivative the reverse sweep calls with the same arrays`,
+        "pass a parameter, or copy what the function needs into numbers",
+      );
+    }
+    return value;
+  });
+  return cx.builder.op({
+    opcode: "call",
+    operands: args,
+    results: [{ type: "number" }],
+    attrs: {
+      callee: reference === "global" ? name : reference.name,
+      derivative: derivative.name,
+      derivativeKind: derivative.kind,
+      partials,
+    },
+    loc: cx.pointAt(call),
+  }).results[0]!;
+}
+
+/** Rejects calls kept as calls that do not return a number. */
+function rejectDerivativeCall(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  derivative: CallDerivative,
+): void {
+  if (derivative.declaration === cx.fn.node && cx.returnType !== "number") {
+    cx.fail(
+      call,
+      "AD1004",
+      `recursive calls of '${name}', which does not return a number, are not supported yet`,
+      "write the recursion as a loop",
+    );
+  }
+  const returned = cx.irType(cx.checker.getTypeAtLocation(call));
+  if (returned !== "number") {
+    cx.fail(
+      call,
+      "AD1009",
+      `'${name}' has a derivative rule but returns '${cx.checker.typeToString(cx.checker.getTypeAtLocation(call))}'; rules are supported for functions returning a number`,
+      "return a number",
+    );
+  }
+}
+
+/** How the generated code reaches the called function, noting it (and its rule) in the references. */
+function calledReference(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  callee: ts.Identifier,
+  derivative: CallDerivative,
+): ExternalReference | "global" {
+  const name = callee.text;
+  const reference = referenceTo(cx.checker, callee);
+  if (reference === undefined) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' is not exported, and the generated gradient calls it`,
+      `export '${name}' from its file`,
+    );
+  }
+  if (reference !== "global") cx.references.push(reference);
+  if (derivative.rule) {
+    const ruleReference = referenceTo(cx.checker, derivative.rule.name!);
+    if (ruleReference && ruleReference !== "global") cx.references.push(ruleReference);
+  }
+  return reference;
+}
+
+/** Rejects calls kept as calls to functions taking objects, or arrays of arrays or objects. */
+function rejectStructuredParameters(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  derivative: CallDerivative,
+): void {
+  for (const p of derivative.declaration.parameters) {
+    const type = cx.checker.getTypeAtLocation(p);
+    if (cx.irType(type) === "object" || cx.rowKind(type) || cx.types.elementFields(type)) {
+      cx.fail(
+        call,
+        derivative.rule ? "AD1013" : "AD1004",
+        `'${name}' takes '${p.name.getText()}', an object or an array of arrays or objects: calls kept as calls (recursion, @derivative rules) take numbers and numeric arrays only, for now`,
+        "pass the numbers and flat arrays the function needs as separate parameters",
+      );
+    }
+  }
+}
+
+// ----- what a callee is -----
+
+/** True for `name` imported from this package (`import { stopGradient } from "adjoint"`). */
+function isFromPackage(checker: ts.TypeChecker, identifier: ts.Identifier, name: string): boolean {
+  const symbol = checker.getSymbolAtLocation(identifier);
+  if (!symbol || !(symbol.flags & ts.SymbolFlags.Alias)) return false;
+  const specifier = symbol.declarations?.[0];
+  if (!specifier || !ts.isImportSpecifier(specifier)) return false;
+  const module = specifier.parent.parent.parent.moduleSpecifier;
+  return (
+    ts.isStringLiteral(module) && module.text === "adjoint" && (specifier.propertyName ?? specifier.name).text === name
+  );
+}
+
+/** A function of the standard library or the environment's typings (console.log, Date.now). */
+function isGlobalFunction(checker: ts.TypeChecker, callee: ts.Expression): boolean {
+  let root: ts.Expression = callee;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  if (!ts.isIdentifier(root)) return false;
+  const symbol = checker.getSymbolAtLocation(root);
+  if (!symbol || symbol.flags & ts.SymbolFlags.Alias) return false;
+  return (symbol.declarations ?? []).every((d) => d.getSourceFile().isDeclarationFile);
+}

@@ -1,0 +1,209 @@
+/**
+ * The state one function's lowering shares between constructs: the type checker, the builder
+ * the IR is emitted with, the value of every variable, the loops and inlined helpers being
+ * lowered; and the helpers every construct uses for diagnostics and types.
+ *
+ * The lowering of each construct is a module of functions taking this context first
+ * (statements.ts, control-flow.ts, loops.ts, expressions.ts, calls.ts, arrays.ts, objects.ts);
+ * lower.ts makes the context and lowers the function's parameters and body.
+ */
+import { ts } from "ts-morph";
+import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
+import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
+import type { ArrayKind, Region, SourceLocation, Type, Value } from "../ir/types.js";
+import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
+import type { DerivativeRule, ExternalReference } from "./derivatives.js";
+import { locate } from "./program.js";
+import { constructName, statementSummary } from "./syntax.js";
+import { TypeClassifier } from "./types.js";
+
+/** What lowering statements leads to: a returned value, leaving the loop iteration, or falling through. */
+export type Outcome = Value | "exits" | undefined;
+
+export interface LoopContext {
+  node: ts.IterationStatement;
+  label?: string;
+  /** The flag `break` sets. */
+  broken?: ts.Symbol;
+  /** Lowers the update of a `for` loop, which ends every iteration and `continue`. */
+  update?: () => void;
+}
+
+/** The variables that record a return from inside a loop, carried out of every loop. */
+export interface ReturnFlags {
+  returned: ts.Symbol;
+  returnValue: ts.Symbol;
+}
+
+export class LoweringContext {
+  readonly values = new ValueFactory();
+  readonly builder: Builder;
+  readonly types: TypeClassifier;
+  /** The value of each variable at the point being lowered; each branch and loop body has its own. */
+  env = new Map<ts.Symbol, Value>();
+  readonly parameterArrays = new Set<Value>();
+  /** `int` parameters and counters of counted loops. */
+  readonly integerSymbols = new Set<ts.Symbol>();
+  /** The loops being lowered, innermost last. */
+  readonly loops: LoopContext[] = [];
+  readonly syntheticSymbols = new Set<ts.Symbol>();
+  /** What `return` gives in the function (or inlined helper) being lowered. */
+  returnType: Type = "number";
+  /** The helpers being inlined, innermost last. */
+  readonly inlined: FunctionNode[] = [];
+  returnFlagSymbols?: ReturnFlags;
+  /** Element reads since the last write into an array (see readElement). */
+  readonly elementReads = new Map<string, { region: Region; value: Value }>();
+  /** The leaves of every object value, by dotted path (see makeObject). */
+  readonly objectFields = new Map<Value, Map<string, Value>>();
+  /** Functions of the user's program that the generated code calls, and how it reaches them. */
+  readonly references: ExternalReference[] = [];
+
+  constructor(
+    readonly checker: ts.TypeChecker,
+    /** The file being lowered: the function's, or a called helper's while it is inlined. */
+    public sourceFile: ts.SourceFile,
+    readonly fn: DifferentiableFunction,
+    readonly rules: ReadonlyMap<ts.Symbol, DerivativeRule>,
+  ) {
+    this.builder = new Builder(this.values, emptyRegion());
+    this.types = new TypeClassifier(checker);
+  }
+
+  /** The function whose body is being lowered: the inlined helper, or the differentiated function. */
+  owner(): FunctionNode {
+    return this.inlined[this.inlined.length - 1] ?? this.fn.node;
+  }
+
+  // ----- diagnostics -----
+
+  fail(node: ts.Node, code: DiagnosticCode, message: string, hint: string): never {
+    return this.failAt(node.getStart(this.sourceFile), code, message, hint);
+  }
+
+  /** Every diagnostic names the function, in its message or after it. */
+  failAt(position: number, code: DiagnosticCode, message: string, hint: string): never {
+    throw new DiagnosticError({
+      code,
+      severity: "error",
+      message: message.includes(`'${this.fn.name}'`) ? message : `${message} (in '${this.fn.name}')`,
+      hint,
+      ...locate(this.sourceFile, position),
+    });
+  }
+
+  /** The function's name as written: the declaration's name or the `const` it is assigned to. */
+  nameNode(): ts.Node {
+    const node = this.fn.node;
+    if (ts.isFunctionDeclaration(node) && node.name) return node.name;
+    return ts.isVariableDeclaration(node.parent) ? node.parent.name : node;
+  }
+
+  unsupported(node: ts.Node): never {
+    const isStatement = ts.isStatement(node) || ts.isVariableDeclarationList(node);
+    const operator = ts.isBinaryExpression(node)
+      ? node.operatorToken.kind
+      : ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)
+        ? node.operator
+        : undefined;
+    const construct = operator === undefined ? constructName(node.kind) : `'${ts.tokenToString(operator)}' operators`;
+    return this.fail(
+      node,
+      isStatement ? "AD1003" : "AD1004",
+      `${construct} are not supported in differentiable functions yet`,
+      "rewrite this part with the supported language (see the README), or move it out of the differentiable function",
+    );
+  }
+
+  rejectLoop(node: ts.Node, reason: string): never {
+    return this.fail(
+      node,
+      "AD1003",
+      `this loop is not supported yet: ${reason}`,
+      "write it as for (let i = start; i < end; i++) { ... } with a bound the body does not change, or as for (const v of array)",
+    );
+  }
+
+  rejectType(node: ts.Node, what: string): never {
+    return this.fail(
+      node,
+      "AD1009",
+      `${what} has type '${this.checker.typeToString(this.checker.getTypeAtLocation(node))}', which is not supported yet`,
+      "differentiable functions take numbers, numeric arrays (number[], Float64Array, Float32Array, and arrays of those), objects with such fields, and booleans and strings that are not differentiated",
+    );
+  }
+
+  // ----- locations -----
+
+  location(node: ts.Node): SourceLocation {
+    // Inside an inlined helper, everything belongs to the call in the user's function.
+    if (this.inlined.length > 0 && this.builder.loc) return this.builder.loc;
+    const { file, line, column } = locate(this.sourceFile, node.getStart(this.sourceFile));
+    return { file, line, column, statement: statementSummary(node, this.sourceFile) };
+  }
+
+  /** The current statement's location, narrowed to `node`: for ops a diagnostic may point at. */
+  pointAt(node: ts.Node): SourceLocation {
+    if (this.inlined.length > 0 && this.builder.loc) return this.builder.loc;
+    const { line, column } = locate(this.sourceFile, node.getStart(this.sourceFile));
+    return { ...(this.builder.loc ?? this.location(node)), line, column };
+  }
+
+  // ----- symbols and types -----
+
+  symbolOf(node: ts.Node): ts.Symbol {
+    const symbol = this.checker.getSymbolAtLocation(node);
+    if (!symbol) this.unsupported(node);
+    return symbol;
+  }
+
+  irType(type: ts.Type): Type | undefined {
+    return this.types.irType(type);
+  }
+
+  arrayKind(type: ts.Type): ArrayKind | undefined {
+    return this.types.arrayKind(type);
+  }
+
+  rowKind(type: ts.Type): ArrayKind | undefined {
+    return this.types.rowKind(type);
+  }
+
+  typeOf(node: ts.Node, what: string): Type {
+    const irType = this.irType(this.checker.getTypeAtLocation(node));
+    return irType && irType !== "void" ? irType : this.rejectType(node, what);
+  }
+
+  expectType(node: ts.Node, value: Value, type: Type): Value {
+    if (value.type !== type) {
+      this.fail(node, "AD1009", `expected a ${type} here, found a ${value.type}`, "convert the value explicitly");
+    }
+    return value;
+  }
+
+  // ----- variables -----
+
+  bind(symbol: ts.Symbol, value: Value): void {
+    if (value.name === undefined) value.name = symbol.name;
+    this.env.set(symbol, value);
+  }
+
+  /** A variable the lowering introduces (a loop's `broken` flag): a symbol of no declaration. */
+  synthetic(name: string): ts.Symbol {
+    const symbol = { name, flags: 0, escapedName: name } as unknown as ts.Symbol;
+    this.syntheticSymbols.add(symbol);
+    return symbol;
+  }
+
+  /** The variables that record a return from inside a loop, carried out of every loop. */
+  returnFlags(): ReturnFlags {
+    if (!this.returnFlagSymbols) {
+      this.returnFlagSymbols = { returned: this.synthetic("returned"), returnValue: this.synthetic("returnValue") };
+    }
+    return this.returnFlagSymbols;
+  }
+
+  boolean(value: boolean): Value {
+    return this.builder.emit("bool", [], "boolean", { value });
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Branches: `if` statements, and the `if` ops that ternaries, short-circuits and early returns
+ * become. A branch is lowered into its own region with its own copy of the environment; the
+ * variables it assigns (for an object variable, its leaves: the slots) leave it as the `if`
+ * op's results.
+ */
+import { ts } from "ts-morph";
+import { emptyRegion } from "../ir/builder.js";
+import type { Region, Type, Value } from "../ir/types.js";
+import type { LoweringContext, Outcome } from "./context.js";
+import { lowerCondition } from "./expressions.js";
+import { fieldsOf, leafName, makeObject } from "./objects.js";
+import { lowerStatements } from "./statements.js";
+
+/** A variable, or one leaf of an object variable: what branches and loops carry. */
+export interface Slot {
+  symbol: ts.Symbol;
+  path?: string;
+}
+
+export function slotName(slot: Slot): string {
+  return slot.path === undefined ? slot.symbol.name : leafName(slot.symbol.name, slot.path);
+}
+
+/** Lowers `build` into a new region with its own copy of the environment. */
+export function inBranch<R>(
+  cx: LoweringContext,
+  region: Region,
+  entryEnv: Map<ts.Symbol, Value>,
+  build: () => R,
+): { result: R; env: Map<ts.Symbol, Value> } {
+  cx.env = new Map(entryEnv);
+  const loc = cx.builder.loc;
+  const result = cx.builder.inRegion(region, build);
+  cx.builder.loc = loc;
+  const env = cx.env;
+  cx.env = entryEnv;
+  return { result, env };
+}
+
+/** `if (c) {...} else {...}` that neither returns nor leaves a loop. */
+export function lowerIf(cx: LoweringContext, statement: ts.IfStatement): void {
+  const condition = lowerCondition(cx, statement.expression);
+  lowerBranches(
+    cx,
+    statement,
+    condition,
+    () => lowerStatements(cx, [statement.thenStatement]),
+    () => lowerStatements(cx, statement.elseStatement ? [statement.elseStatement] : []),
+  );
+}
+
+/**
+ * An `if` op from two branches. When both return a value (a function-level `if` whose branches
+ * hold the rest of the function), the op yields it. Otherwise the op yields every variable of
+ * the enclosing scope a branch assigns, which afterwards names the op's result.
+ */
+export function lowerBranches(
+  cx: LoweringContext,
+  statement: ts.Node,
+  condition: Value,
+  lowerThen: () => Outcome,
+  lowerElse: () => Outcome,
+): Outcome {
+  const entryEnv = cx.env;
+  const thenRegion = emptyRegion();
+  const elseRegion = emptyRegion();
+  const then = inBranch(cx, thenRegion, entryEnv, lowerThen);
+  const otherwise = inBranch(cx, elseRegion, entryEnv, lowerElse);
+  if (typeof then.result === "object" && typeof otherwise.result === "object") {
+    return choose(cx, condition, [thenRegion, elseRegion], [then.result, otherwise.result], () =>
+      cx.fail(
+        statement,
+        "AD1004",
+        "returning an array from inside a branch is not supported yet",
+        "return one array at the end of the function",
+      ),
+    );
+  }
+  if (typeof then.result === "object" || typeof otherwise.result === "object") {
+    throw new Error(`not every path of '${cx.fn.name}' returns a value`);
+  }
+  const thenEnv = then.env;
+  const elseEnv = otherwise.env;
+  const assigned = assignedSlots(cx, statement, entryEnv, thenEnv, elseEnv);
+  const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) =>
+    slotValue(cx, env, slot) ?? cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
+  const types = assigned.map((slot) => (slotValue(cx, thenEnv, slot) ?? slotValue(cx, elseEnv, slot))!.type);
+  if (types.includes("array")) {
+    cx.fail(
+      statement,
+      "AD1004",
+      "assigning an array variable in a branch is not supported yet",
+      "write into the array's elements instead",
+    );
+  }
+  thenRegion.yields = assigned.map((slot, i) => yieldOf(thenEnv, thenRegion, slot, types[i]!));
+  elseRegion.yields = assigned.map((slot, i) => yieldOf(elseEnv, elseRegion, slot, types[i]!));
+  const op = cx.builder.op({
+    opcode: "if",
+    operands: [condition],
+    regions: [thenRegion, elseRegion],
+    results: assigned.map((slot, i) => ({ type: types[i]!, name: slotName(slot) })),
+  });
+  assignSlots(cx, cx.env, assigned, op.results, entryEnv);
+  return then.result === undefined || otherwise.result === undefined ? undefined : "exits";
+}
+
+/** The slots of the variables declared before the branches that either branch assigns. */
+function assignedSlots(
+  cx: LoweringContext,
+  statement: ts.Node,
+  entryEnv: Map<ts.Symbol, Value>,
+  thenEnv: Map<ts.Symbol, Value>,
+  elseEnv: Map<ts.Symbol, Value>,
+): Slot[] {
+  // Variables of the function (or inlined helper) being lowered, declared before the branch;
+  // an inlined helper's parameters and locals belong to the helper, not to this scope.
+  const owner = cx.owner();
+  const declaredBefore = (symbol: ts.Symbol) => {
+    const declaration = symbol.valueDeclaration;
+    const inOwner =
+      declaration !== undefined &&
+      declaration.getSourceFile() === owner.getSourceFile() &&
+      declaration.getStart() >= owner.getStart() &&
+      declaration.getEnd() <= owner.getEnd();
+    return (
+      cx.syntheticSymbols.has(symbol) ||
+      entryEnv.has(symbol) ||
+      (inOwner && declaration.getEnd() <= statement.getStart(cx.sourceFile))
+    );
+  };
+  const assignedSymbols = [...new Set([...thenEnv.keys(), ...elseEnv.keys()])].filter(
+    (symbol) =>
+      declaredBefore(symbol) &&
+      (thenEnv.get(symbol) !== entryEnv.get(symbol) || elseEnv.get(symbol) !== entryEnv.get(symbol)),
+  );
+  return slotsOf(cx, assignedSymbols, [thenEnv, elseEnv, entryEnv]).filter(
+    (slot) =>
+      slotValue(cx, thenEnv, slot) !== slotValue(cx, entryEnv, slot) ||
+      slotValue(cx, elseEnv, slot) !== slotValue(cx, entryEnv, slot),
+  );
+}
+
+/**
+ * An `if` op whose branches each end with one value of the same type; returns the chosen one.
+ * An object is chosen leaf by leaf and built again after the `if` (objects never cross
+ * regions, see src/ir/types.ts). Arrays, and objects of different fields, go to `reject`.
+ */
+export function choose(
+  cx: LoweringContext,
+  condition: Value,
+  regions: [Region, Region],
+  values: [Value, Value],
+  reject: () => never,
+): Value {
+  const object = values[0].type === "object";
+  const paths = object ? [...fieldsOf(cx, values[0]).keys()] : [undefined];
+  if (object && fieldsOf(cx, values[1]).size !== paths.length) reject();
+  const leaves = values.map((value) =>
+    paths.map((path) => (path === undefined ? value : fieldsOf(cx, value).get(path))),
+  );
+  if (leaves.some((list) => list.some((leaf) => leaf === undefined || leaf.type === "array"))) reject();
+  regions.forEach((region, k) => (region.yields = leaves[k] as Value[]));
+  const results = cx.builder.op({
+    opcode: "if",
+    operands: [condition],
+    regions,
+    results: regions[0].yields.map((leaf) => ({ type: leaf.type })),
+  }).results;
+  return object ? makeObject(cx, new Map(paths.map((path, i) => [path!, results[i]!]))) : results[0]!;
+}
+
+/** Runs a nested lowering that must not assign variables (conditional parts of expressions). */
+export function withoutAssignments<R>(cx: LoweringContext, node: ts.Node, lower: () => R): R {
+  const before = new Map(cx.env);
+  const result = lower();
+  // Only variables that existed before count: an inlined helper binds its own parameters.
+  if ([...before].some(([symbol, value]) => cx.env.get(symbol) !== value)) {
+    cx.fail(
+      node,
+      "AD1004",
+      "assignments inside conditional expressions are not supported",
+      "assign in a separate statement",
+    );
+  }
+  return result;
+}
+
+// ----- slots -----
+
+/** The slots of variables: one per variable, one per leaf for an object variable (the
+ * leaves any of `envs` holds). */
+export function slotsOf(cx: LoweringContext, symbols: ts.Symbol[], envs: Map<ts.Symbol, Value>[]): Slot[] {
+  return symbols.flatMap((symbol): Slot[] => {
+    const objects = envs.map((env) => env.get(symbol)).filter((value) => value?.type === "object");
+    if (objects.length === 0) return [{ symbol }];
+    const paths = new Set(objects.flatMap((object) => [...fieldsOf(cx, object!).keys()]));
+    return [...paths].map((path) => ({ symbol, path }));
+  });
+}
+
+export function slotValue(cx: LoweringContext, env: Map<ts.Symbol, Value>, slot: Slot): Value | undefined {
+  const value = env.get(slot.symbol);
+  return value && slot.path !== undefined ? fieldsOf(cx, value).get(slot.path) : value;
+}
+
+/** Sets each slot in `env`: an object variable gets a new object holding the new leaves and,
+ * for the leaves not among the slots, those it has in `base`. */
+export function assignSlots(
+  cx: LoweringContext,
+  env: Map<ts.Symbol, Value>,
+  slots: Slot[],
+  values: Value[],
+  base: Map<ts.Symbol, Value>,
+): void {
+  const objects = new Map<ts.Symbol, Map<string, Value>>();
+  slots.forEach((slot, i) => {
+    if (slot.path === undefined) {
+      env.set(slot.symbol, values[i]!);
+      return;
+    }
+    if (!objects.has(slot.symbol)) {
+      const before = base.get(slot.symbol);
+      objects.set(slot.symbol, new Map(before?.type === "object" ? fieldsOf(cx, before) : []));
+    }
+    objects.get(slot.symbol)!.set(slot.path, values[i]!);
+  });
+  objects.forEach((fields, symbol) => env.set(symbol, makeObject(cx, fields)));
+}

@@ -1,0 +1,289 @@
+/**
+ * Expressions: literals, variables, unary and binary operators, `&&` and `||`, ternaries,
+ * assignments (which rebind the variable to a new SSA value), property reads and templates.
+ * Calls, arrays and objects have modules of their own.
+ */
+import { ts } from "ts-morph";
+import { emptyRegion } from "../ir/builder.js";
+import type { Value } from "../ir/types.js";
+import { mathConstants } from "../rules/primitives.js";
+import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
+import { lowerCall, rejectDynamicCode } from "./calls.js";
+import type { LoweringContext } from "./context.js";
+import { choose, withoutAssignments } from "./control-flow.js";
+import { field, lowerObjectLiteral, writeField } from "./objects.js";
+import { arithmeticOperators, comparisons, compoundAssignments, topLevelNumericConstant } from "./syntax.js";
+
+/** A condition: a boolean, or a number tested for truthiness. */
+export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
+  const value = lowerExpression(cx, expression);
+  if (value.type === "boolean") return value;
+  if (value.type === "number") return cx.builder.emit("truthy", [value], "boolean");
+  return cx.unsupported(expression);
+}
+
+export function lowerNumber(cx: LoweringContext, expression: ts.Expression): Value {
+  return cx.expectType(expression, lowerExpression(cx, expression), "number");
+}
+
+export function lowerExpression(cx: LoweringContext, expression: ts.Expression): Value {
+  const b = cx.builder;
+  if (ts.isNumericLiteral(expression)) return b.constant(Number(expression.text), expression.getText(cx.sourceFile));
+  if (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) {
+    return b.emit("string", [], "string", { value: expression.text });
+  }
+  if (expression.kind === ts.SyntaxKind.TrueKeyword || expression.kind === ts.SyntaxKind.FalseKeyword) {
+    return cx.boolean(expression.kind === ts.SyntaxKind.TrueKeyword);
+  }
+  if (
+    ts.isParenthesizedExpression(expression) ||
+    ts.isAsExpression(expression) ||
+    ts.isNonNullExpression(expression) ||
+    ts.isSatisfiesExpression(expression) ||
+    ts.isTypeAssertionExpression(expression)
+  ) {
+    return lowerExpression(cx, expression.expression);
+  }
+  if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
+  if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);
+  if (ts.isPostfixUnaryExpression(expression))
+    return lowerIncrement(cx, expression, expression.operand, expression.operator, false);
+  if (ts.isBinaryExpression(expression)) return lowerBinary(cx, expression);
+  if (ts.isConditionalExpression(expression)) return lowerConditional(cx, expression);
+  if (ts.isCallExpression(expression))
+    return lowerCall(cx, expression) ?? cx.rejectType(expression, "the call's result");
+  if (ts.isPropertyAccessExpression(expression)) return lowerPropertyAccess(cx, expression);
+  if (ts.isElementAccessExpression(expression)) return lowerElementAccess(cx, expression);
+  if (ts.isObjectLiteralExpression(expression)) return lowerObjectLiteral(cx, expression);
+  if (ts.isTemplateExpression(expression)) {
+    const operands = expression.templateSpans.map((span) => lowerExpression(cx, span.expression));
+    const quasis = [
+      expression.head.rawText ?? expression.head.text,
+      ...expression.templateSpans.map((s) => s.literal.rawText ?? s.literal.text),
+    ];
+    return template(cx, expression, operands, quasis);
+  }
+  if (ts.isNewExpression(expression)) {
+    if (ts.isIdentifier(expression.expression) && expression.expression.text === "Function") {
+      rejectDynamicCode(cx, expression, "Function");
+    }
+    const array = lowerNewArray(cx, expression);
+    if (array) return array;
+  }
+  if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {
+    return lowerArrayLiteral(cx, expression);
+  }
+  return cx.unsupported(expression);
+}
+
+/** A string built from `operands` between the `quasis`: a template literal, or `+` of a string. */
+function template(cx: LoweringContext, node: ts.Node, operands: Value[], quasis: string[]): Value {
+  return cx.builder.op({
+    opcode: "template",
+    operands,
+    results: [{ type: "string" }],
+    attrs: { quasis },
+    loc: cx.pointAt(node),
+  }).results[0]!;
+}
+
+export function lowerIdentifier(cx: LoweringContext, identifier: ts.Identifier): Value {
+  const symbol = cx.checker.getSymbolAtLocation(identifier);
+  const bound = symbol && cx.env.get(symbol);
+  if (bound) return bound;
+  if (identifier.text === "NaN" || identifier.text === "Infinity") {
+    return cx.builder.constant(identifier.text === "NaN" ? NaN : Infinity, identifier.text);
+  }
+  const literal = symbol && topLevelNumericConstant(symbol);
+  if (literal) {
+    return cx.builder.emit("const", [], "number", {
+      value: literal.value,
+      text: identifier.text,
+      definedAs: literal.text,
+    });
+  }
+  return cx.fail(
+    identifier,
+    "AD1004",
+    `'${identifier.text}' is not a parameter or local of '${cx.fn.name}'`,
+    "pass the value in as a parameter; top-level `const NAME = <number>` constants can be read directly",
+  );
+}
+
+function lowerPrefix(cx: LoweringContext, expression: ts.PrefixUnaryExpression): Value {
+  switch (expression.operator) {
+    case ts.SyntaxKind.MinusToken:
+      return cx.builder.emit("neg", [lowerNumber(cx, expression.operand)], "number");
+    case ts.SyntaxKind.PlusToken:
+      return lowerNumber(cx, expression.operand);
+    case ts.SyntaxKind.ExclamationToken:
+      return cx.builder.emit("not", [lowerCondition(cx, expression.operand)], "boolean");
+    case ts.SyntaxKind.PlusPlusToken:
+    case ts.SyntaxKind.MinusMinusToken:
+      return lowerIncrement(cx, expression, expression.operand, expression.operator, true);
+    default:
+      return cx.unsupported(expression);
+  }
+}
+
+/** `x++`, `++x`, `x--`, `--x`: x = x ± 1; the expression is the new value (prefix) or the old one. */
+function lowerIncrement(
+  cx: LoweringContext,
+  node: ts.Expression,
+  operand: ts.Expression,
+  operator: ts.SyntaxKind,
+  prefix: boolean,
+): Value {
+  const opcode = operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub";
+  if (ts.isElementAccessExpression(operand) || ts.isPropertyAccessExpression(operand)) {
+    let oldValue: Value | undefined;
+    const increment = (old: () => Value) => {
+      oldValue = old();
+      return cx.builder.emit(opcode, [oldValue, cx.builder.constant(1)], "number");
+    };
+    const updated = ts.isElementAccessExpression(operand)
+      ? writeElement(cx, operand, increment)
+      : writeField(cx, operand, increment);
+    return prefix ? updated : oldValue!;
+  }
+  if (!ts.isIdentifier(operand)) return cx.unsupported(node);
+  const symbol = cx.symbolOf(operand);
+  const old = cx.expectType(operand, lowerIdentifier(cx, operand), "number");
+  const updated = cx.builder.emit(opcode, [old, cx.builder.constant(1)], "number");
+  updated.name = symbol.name;
+  cx.env.set(symbol, updated);
+  return prefix ? updated : old;
+}
+
+function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Value {
+  const operator = expression.operatorToken.kind;
+  if (operator === ts.SyntaxKind.EqualsToken || compoundAssignments.has(operator))
+    return lowerAssignment(cx, expression);
+  if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
+    return lowerLogical(cx, expression);
+  }
+  const arithmetic = arithmeticOperators.get(operator);
+  const comparison = comparisons.get(operator);
+  if (!arithmetic && !comparison) return cx.unsupported(expression);
+  const left = lowerExpression(cx, expression.left);
+  const right = lowerExpression(cx, expression.right);
+  if (operator === ts.SyntaxKind.PlusToken && (left.type === "string" || right.type === "string")) {
+    return template(cx, expression, [left, right], ["", "", ""]);
+  }
+  if (comparison) {
+    // Numbers, strings and booleans compare with one another as in JavaScript.
+    cx.expectType(expression.right, right, left.type);
+    return cx.builder.emit(comparison, [left, right], "boolean");
+  }
+  cx.expectType(expression.left, left, "number");
+  cx.expectType(expression.right, right, "number");
+  return cx.builder.emit(arithmetic!, [left, right], "number");
+}
+
+function lowerAssignment(cx: LoweringContext, expression: ts.BinaryExpression): Value {
+  const target = expression.left;
+  const opcode = compoundAssignments.get(expression.operatorToken.kind);
+  if (ts.isElementAccessExpression(target)) {
+    return writeElement(cx, target, (old) => {
+      const right = lowerNumber(cx, expression.right);
+      return opcode ? cx.builder.emit(opcode, [old(), right], "number") : right;
+    });
+  }
+  if (ts.isPropertyAccessExpression(target)) {
+    return writeField(cx, target, (old) => {
+      const right = lowerExpression(cx, expression.right);
+      return opcode
+        ? cx.builder.emit(opcode, [old(), cx.expectType(expression.right, right, "number")], "number")
+        : right;
+    });
+  }
+  if (!ts.isIdentifier(target)) {
+    return cx.fail(
+      target,
+      "AD1004",
+      "only local variables, fields and array elements can be assigned",
+      "assign to a local variable",
+    );
+  }
+  const symbol = cx.symbolOf(target);
+  const right = lowerExpression(cx, expression.right);
+  if (!opcode) {
+    cx.bind(symbol, right);
+    return right;
+  }
+  const old = cx.expectType(target, lowerIdentifier(cx, target), "number");
+  const updated = cx.builder.emit(opcode, [old, cx.expectType(expression.right, right, "number")], "number");
+  cx.bind(symbol, updated);
+  return updated;
+}
+
+/** `a && b`, `a || b` of conditions: strict `and`/`or` when `b` is pure, an `if` op otherwise. */
+function lowerLogical(cx: LoweringContext, expression: ts.BinaryExpression): Value {
+  if (cx.irType(cx.checker.getTypeAtLocation(expression)) !== "boolean") {
+    return cx.fail(
+      expression,
+      "AD1004",
+      "'&&' and '||' are supported on conditions only, not to pick between numbers",
+      "compare explicitly (x !== 0) or use a ternary",
+    );
+  }
+  const isAnd = expression.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
+  const left = lowerCondition(cx, expression.left);
+  const rightRegion = emptyRegion();
+  const right = cx.builder.inRegion(rightRegion, () =>
+    withoutAssignments(cx, expression.right, () => lowerCondition(cx, expression.right)),
+  );
+  const pure = rightRegion.ops.every((op) => op.opcode !== "call" && op.opcode !== "if");
+  if (pure) {
+    cx.builder.region.ops.push(...rightRegion.ops);
+    return cx.builder.emit(isAnd ? "and" : "or", [left, right], "boolean");
+  }
+  // The right side has effects: keep JavaScript's short-circuit as an `if`.
+  rightRegion.yields = [right];
+  const shortCircuit = emptyRegion();
+  shortCircuit.yields = [cx.builder.inRegion(shortCircuit, () => cx.boolean(!isAnd))];
+  return cx.builder.op({
+    opcode: "if",
+    operands: [left],
+    regions: isAnd ? [rightRegion, shortCircuit] : [shortCircuit, rightRegion],
+    results: [{ type: "boolean" }],
+  }).results[0]!;
+}
+
+/** `c ? a : b`: an `if` op with one result (or one per leaf, for objects). */
+function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpression): Value {
+  const condition = lowerCondition(cx, expression.condition);
+  const arm = (branch: ts.Expression) => {
+    const region = emptyRegion();
+    const value = cx.builder.inRegion(region, () => withoutAssignments(cx, branch, () => lowerExpression(cx, branch)));
+    region.yields = [value];
+    return region;
+  };
+  const thenRegion = arm(expression.whenTrue);
+  const elseRegion = arm(expression.whenFalse);
+  const values: [Value, Value] = [thenRegion.yields[0]!, elseRegion.yields[0]!];
+  cx.expectType(expression.whenFalse, values[1], values[0].type);
+  return choose(cx, condition, [thenRegion, elseRegion], values, () =>
+    cx.fail(
+      expression,
+      "AD1004",
+      "a conditional expression choosing between arrays, or objects with array fields or different fields, is not supported yet",
+      "choose between the elements or fields instead, or use an if statement",
+    ),
+  );
+}
+
+/** `xs.length`, `Math.PI`, `p.x`. */
+function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessExpression): Value {
+  if (expression.name.text === "length" && cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "array") {
+    return cx.builder.emit("array.length", [lowerExpression(cx, expression.expression)], "number");
+  }
+  if (ts.isIdentifier(expression.expression) && expression.expression.text === "Math") {
+    const value = mathConstants.get(expression.name.text);
+    if (value !== undefined) return cx.builder.constant(value, expression.getText(cx.sourceFile));
+  }
+  if (cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "object") {
+    return field(cx, lowerExpression(cx, expression.expression), expression.name.text, expression.name);
+  }
+  return cx.unsupported(expression);
+}

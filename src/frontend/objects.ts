@@ -1,0 +1,348 @@
+/**
+ * Objects: an object value is its leaves (numbers, booleans, strings and arrays) by dotted
+ * path, and the IR's `object` op only names them (see src/ir/types.ts). Object parameters,
+ * literals, field reads and writes, and destructuring.
+ */
+import { ts } from "ts-morph";
+import type { FunctionNode } from "./annotations.js";
+import type { Param, Value } from "../ir/types.js";
+import { lowerArrayDestructuring } from "./arrays.js";
+import { helperOf } from "./calls.js";
+import type { LoweringContext } from "./context.js";
+import { lowerExpression, lowerIdentifier } from "./expressions.js";
+import { locate } from "./program.js";
+import { skipParentheses } from "./syntax.js";
+import type { TypeClassifier } from "./types.js";
+
+/** The name of an object's leaf as a variable: `p.pos.x` is `pPosX`. */
+export function leafName(root: string, path: string): string {
+  return (
+    root +
+    path
+      .split(".")
+      .map((part) => part[0]!.toUpperCase() + part.slice(1))
+      .join("")
+  );
+}
+
+/** A new object value from its leaves (see src/ir/types.ts). */
+export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
+  const object = cx.builder.emit("object", [...fields.values()], "object", { fields: [...fields.keys()] });
+  cx.objectFields.set(object, fields);
+  return object;
+}
+
+export function fieldsOf(cx: LoweringContext, object: Value): Map<string, Value> {
+  const fields = cx.objectFields.get(object);
+  if (!fields) throw new Error("an object value was not built by makeObject");
+  return fields;
+}
+
+/** `object.name`: a leaf, or the object of the leaves under `name.`. */
+export function field(cx: LoweringContext, object: Value, name: string, node: ts.Node): Value {
+  const fields = fieldsOf(cx, object);
+  const leaf = fields.get(name);
+  if (leaf) return leaf;
+  const prefix = `${name}.`;
+  const inner = [...fields]
+    .filter(([path]) => path.startsWith(prefix))
+    .map(([path, value]) => [path.slice(prefix.length), value] as const);
+  if (inner.length > 0) return makeObject(cx, new Map(inner));
+  return cx.fail(
+    node,
+    "AD1009",
+    `the field '${name}' has a type differentiable functions do not support, or is optional`,
+    "read only fields of type number, boolean, string, numeric array or object of those",
+  );
+}
+
+/**
+ * An object parameter: one IR parameter per leaf, named after the parameter and the path
+ * (`p.x` is `pX`). Its number and array leaves are differentiated when the parameter is
+ * (`wrtNamed` says whether wrt names it; without wrt, every object parameter is).
+ */
+export function objectParam(
+  cx: LoweringContext,
+  p: ts.ParameterDeclaration,
+  name: string,
+  type: ts.Type,
+  wrtNamed: boolean | undefined,
+): Param[] {
+  const fields = new Map<string, Value>();
+  const leaves = cx.types.leaves(type);
+  if (leaves.length === 0) {
+    // The parameter would vanish from the generated signature, shifting the arguments after it.
+    cx.rejectType(p, `parameter '${name}'`);
+  }
+  const params = leaves.map((leaf): Param => {
+    const value = cx.values.value(leaf.type, leafName(name, leaf.path));
+    fields.set(leaf.path, value);
+    if (leaf.type === "array") cx.parameterArrays.add(value);
+    const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
+    return {
+      value,
+      typeText: leaf.typeText,
+      differentiated: wrtNamed !== false && differentiable,
+      field: { param: name, path: leaf.path },
+      ...(leaf.integer ? { integer: true } : {}),
+      ...(leaf.arrayKind ? { arrayKind: leaf.arrayKind } : {}),
+      ...(leaf.rowKind ? { rowKind: leaf.rowKind } : {}),
+      ...(leaf.elementFields ? { elementFields: leaf.elementFields } : {}),
+    };
+  });
+  if (wrtNamed === true && !params.some((param) => param.differentiated)) {
+    cx.fail(
+      p,
+      "AD1010",
+      `cannot differentiate with respect to '${name}': it has no number or array field`,
+      "name parameters with number fields in wrt",
+    );
+  }
+  cx.env.set(cx.symbolOf(p.name), makeObject(cx, fields));
+  return params;
+}
+
+/** `{ x: a, y, ...p }`: nested objects become leaves at dotted paths. */
+export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLiteralExpression): Value {
+  const fields = new Map<string, Value>();
+  const setField = (name: string, value: Value) => {
+    for (const path of [...fields.keys()]) if (path === name || path.startsWith(`${name}.`)) fields.delete(path);
+    if (value.type !== "object") fields.set(name, value);
+    else for (const [path, leaf] of fieldsOf(cx, value)) fields.set(`${name}.${path}`, leaf);
+  };
+  for (const property of literal.properties) {
+    if (ts.isSpreadAssignment(property)) {
+      const spread = lowerExpression(cx, property.expression);
+      if (spread.type !== "object") cx.unsupported(property);
+      for (const [path, leaf] of fieldsOf(cx, spread)) fields.set(path, leaf);
+    } else if (ts.isShorthandPropertyAssignment(property)) {
+      const symbol = cx.checker.getShorthandAssignmentValueSymbol(property);
+      const value = symbol && cx.env.get(symbol);
+      setField(property.name.text, value ?? lowerIdentifier(cx, property.name));
+    } else if (
+      ts.isPropertyAssignment(property) &&
+      (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
+    ) {
+      setField(property.name.text, lowerExpression(cx, property.initializer));
+    } else {
+      cx.unsupported(property);
+    }
+  }
+  return makeObject(cx, fields);
+}
+
+/** `const { x, y: b, pos: { z } } = p`. */
+function lowerObjectDestructuring(cx: LoweringContext, pattern: ts.ObjectBindingPattern, object: Value): void {
+  if (object.type !== "object") cx.unsupported(pattern);
+  for (const element of pattern.elements) {
+    const key = element.propertyName ?? element.name;
+    if (element.dotDotDotToken || element.initializer || !(ts.isIdentifier(key) || ts.isStringLiteral(key)))
+      cx.unsupported(element);
+    bindPattern(cx, element.name, field(cx, object, key.text, element));
+  }
+}
+
+/** Binds a declared name, or each name of an object or array destructuring pattern. */
+export function bindPattern(cx: LoweringContext, name: ts.BindingName, value: Value): void {
+  if (ts.isIdentifier(name)) cx.bind(cx.symbolOf(name), value);
+  else if (ts.isObjectBindingPattern(name)) lowerObjectDestructuring(cx, name, value);
+  else lowerArrayDestructuring(cx, name, value);
+}
+
+/**
+ * `v.x = e`, `v.pos.y += e`, `v.x++`: the variable is bound to a new object with the leaf
+ * replaced. Objects are references in JavaScript, so this is only right when no other
+ * variable, array or call sees the same object: see rejectSharedWrite.
+ */
+export function writeField(
+  cx: LoweringContext,
+  target: ts.PropertyAccessExpression,
+  update: (old: () => Value) => Value,
+): Value {
+  const path: string[] = [];
+  let root: ts.Expression = target;
+  while (ts.isPropertyAccessExpression(root)) {
+    path.unshift(root.name.text);
+    root = root.expression;
+  }
+  if (!ts.isIdentifier(root)) {
+    return cx.fail(
+      target,
+      "AD1004",
+      "only fields of local object variables can be assigned",
+      "build the object in a local variable",
+    );
+  }
+  if (path.length > 1) {
+    // `v.inner` may be another variable's object too (`{ inner: c }`): its fields stay as they are.
+    const inner = path.slice(0, -1).join(".");
+    cx.fail(
+      target,
+      "AD1004",
+      `writing a field of the nested object '${root.text}.${inner}' is not supported: that object may be shared`,
+      `give it a new object instead: ${root.text}.${inner} = { ...${root.text}.${inner}, ${path[path.length - 1]}: ... }`,
+    );
+  }
+  const symbol = cx.symbolOf(root);
+  rejectSharedWrite(cx, target, root, symbol);
+  const object = lowerIdentifier(cx, root);
+  if (object.type !== "object") return cx.unsupported(target);
+  const key = path.join(".");
+  const fields = new Map(fieldsOf(cx, object));
+  const value = update(() => cx.expectType(target, field(cx, object, key, target), "number"));
+  for (const existing of [...fields.keys()])
+    if (existing === key || existing.startsWith(`${key}.`)) fields.delete(existing);
+  if (value.type === "object") for (const [inner, leaf] of fieldsOf(cx, value)) fields.set(`${key}.${inner}`, leaf);
+  else fields.set(key, value);
+  cx.env.set(symbol, makeObject(cx, fields));
+  return value;
+}
+
+/**
+ * Writing a field is allowed on a local variable that always holds an object literal of its
+ * own and is used only through its fields (or returned): then no other name sees the write.
+ */
+function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
+  const declaration = symbol.valueDeclaration;
+  const owner = cx.owner();
+  if (declaration && ts.isParameter(declaration)) {
+    cx.fail(
+      target,
+      "AD1004",
+      `'${root.text}' is a parameter: writing into its fields would change the object the caller passed`,
+      `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
+    );
+  }
+  if (!declaration || !ts.isVariableDeclaration(declaration)) {
+    // A name bound by destructuring (`const { inner } = v`) holds an object another one holds too.
+    cx.fail(
+      target,
+      "AD1004",
+      `'${root.text}' is taken out of another object, which holds the same object: writing into its fields is not supported`,
+      `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
+    );
+  }
+  if (
+    declaration.getSourceFile() !== owner.getSourceFile() ||
+    declaration.getStart() < owner.getStart() ||
+    declaration.getEnd() > owner.getEnd()
+  ) {
+    cx.fail(
+      target,
+      "AD1004",
+      `'${root.text}' is not a local of '${cx.fn.name}': writing into its fields would change state outside the function`,
+      "keep the object in a local variable, or return the value instead",
+    );
+  }
+  const shared = sharingUse(cx, declaration, symbol, owner);
+  if (shared) {
+    const { line } = locate(cx.sourceFile, shared.getStart(cx.sourceFile));
+    cx.fail(
+      target,
+      "AD1004",
+      `'${root.text}' may share its object with another variable or a call (line ${line}): writing into its fields is not supported`,
+      `build a new object instead, as in ${root.text} = { ...${root.text}, x: 1 }, or give '${root.text}' its own object literal`,
+    );
+  }
+}
+
+/**
+ * The first place where the local object variable `symbol` may get an object another name
+ * holds, or give its object another name: an initializer or assignment that is not an object
+ * literal, or a use that may alias (see mayAlias). Undefined when there is none.
+ */
+function sharingUse(
+  cx: LoweringContext,
+  declaration: ts.VariableDeclaration,
+  symbol: ts.Symbol,
+  owner: FunctionNode,
+): ts.Node | undefined {
+  let shared: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (shared) return;
+    if (ts.isIdentifier(node) && node !== declaration.name && cx.checker.getSymbolAtLocation(node) === symbol) {
+      const parent = node.parent;
+      const assigned =
+        ts.isBinaryExpression(parent) &&
+        parent.left === node &&
+        parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+      if (assigned ? !ts.isObjectLiteralExpression(skipParentheses(parent.right)) : mayAlias(cx, node)) shared = node;
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (declaration.initializer && !ts.isObjectLiteralExpression(skipParentheses(declaration.initializer)))
+    shared = declaration.initializer;
+  visit(owner);
+  return shared;
+}
+
+/**
+ * True when this use of an object variable may give the same object another name: stored in a
+ * variable, an object or an array, or passed to a helper that may return it. Reading fields,
+ * spreading, returning it and passing it to functions returning something else do not.
+ */
+function mayAlias(cx: LoweringContext, use: ts.Identifier): boolean {
+  let node: ts.Node = use;
+  while (
+    ts.isParenthesizedExpression(node.parent) ||
+    ts.isAsExpression(node.parent) ||
+    ts.isNonNullExpression(node.parent) ||
+    ts.isConditionalExpression(node.parent)
+  ) {
+    if (ts.isConditionalExpression(node.parent) && node.parent.condition === node) return false;
+    node = node.parent;
+  }
+  const parent = node.parent;
+  if (
+    ts.isPropertyAccessExpression(parent) ||
+    ts.isElementAccessExpression(parent) ||
+    ts.isSpreadAssignment(parent) ||
+    ts.isReturnStatement(parent)
+  ) {
+    return false;
+  }
+  if (ts.isCallExpression(parent) && parent.expression !== node) {
+    if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
+    const helper = helperOf(cx.checker, parent.expression);
+    return helper === undefined || !returnsOnlyNewObjects(cx.checker, cx.types, helper);
+  }
+  return true;
+}
+
+/**
+ * A helper whose every `return` (or expression body) is a new object: an object literal whose
+ * fields hold no object the helper was given (`{ inner: v }` would share `v`).
+ */
+function returnsOnlyNewObjects(checker: ts.TypeChecker, types: TypeClassifier, helper: FunctionNode): boolean {
+  // Arrays are references in the compiler too: sharing one is fine.
+  const isObjectValued = (node: ts.Node) => types.isObject(checker.getTypeAtLocation(node));
+  const isNew = (expression: ts.Expression): boolean => {
+    const literal = skipParentheses(expression);
+    if (!ts.isObjectLiteralExpression(literal)) return false;
+    return literal.properties.every((property) => {
+      if (ts.isPropertyAssignment(property))
+        return !isObjectValued(property.initializer) || isNew(property.initializer);
+      if (ts.isShorthandPropertyAssignment(property)) return !isObjectValued(property.name);
+      // A spread copies the fields, but an object field would be shared.
+      if (ts.isSpreadAssignment(property)) {
+        return checker
+          .getTypeAtLocation(property.expression)
+          .getProperties()
+          .every((field) => {
+            const declaration = field.valueDeclaration;
+            return !declaration || !types.isObject(checker.getTypeOfSymbolAtLocation(field, declaration));
+          });
+      }
+      return false;
+    });
+  };
+  const body = helper.body!;
+  if (!ts.isBlock(body)) return isNew(body);
+  let only = true;
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node)) only &&= node.expression !== undefined && isNew(node.expression);
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return only;
+}

@@ -1,0 +1,187 @@
+/**
+ * Statements and blocks, in order: declarations, expression statements, `return`, `break` and
+ * `continue`, and the `if` statements and loops that leave the function or the loop iteration
+ * early, whose following statements are lowered into their branches.
+ */
+import { ts } from "ts-morph";
+import type { LoopContext, LoweringContext, Outcome } from "./context.js";
+import { lowerBranches, lowerIf } from "./control-flow.js";
+import { lowerCall } from "./calls.js";
+import { lowerCondition, lowerExpression } from "./expressions.js";
+import { breaksOutOf, lowerLoop } from "./loops.js";
+import { bindPattern } from "./objects.js";
+import { containsReturn, isLoopStatement } from "./syntax.js";
+
+/**
+ * Lowers statements in order. Returns the returned value when every path through them returns
+ * (outside loops), "exits" when they leave the current loop iteration on every path (break,
+ * continue, return inside a loop: the statements after an exiting `if` are lowered into its
+ * branches), undefined when they fall through. `endsIteration` marks the statements that end
+ * a loop's body, after which its update (the i++ of a for loop) runs.
+ */
+export function lowerStatements(
+  cx: LoweringContext,
+  statements: readonly ts.Statement[],
+  endsIteration = false,
+): Outcome {
+  for (let i = 0; i < statements.length; i++) {
+    const statement = statements[i]!;
+    const rest = statements.slice(i + 1);
+    if (ts.isBlock(statement)) return lowerStatements(cx, [...statement.statements, ...rest], endsIteration);
+    cx.builder.loc = cx.location(statement);
+    if (ts.isReturnStatement(statement)) return lowerReturn(cx, statement);
+    if (ts.isBreakStatement(statement)) {
+      cx.env.set(targetLoop(cx, statement).broken!, cx.boolean(true));
+      return "exits";
+    }
+    if (ts.isContinueStatement(statement)) {
+      if (targetLoop(cx, statement) !== cx.loops[cx.loops.length - 1]) {
+        cx.rejectLoop(statement, "continue to an outer loop");
+      }
+      cx.loops[cx.loops.length - 1]!.update?.();
+      return "exits";
+    }
+    if (ts.isIfStatement(statement) && exitsIteration(cx, statement)) {
+      const condition = lowerCondition(cx, statement.expression);
+      const thenBranch = [statement.thenStatement, ...rest];
+      const elseBranch = statement.elseStatement ? [statement.elseStatement, ...rest] : rest;
+      return lowerBranches(
+        cx,
+        statement,
+        condition,
+        () => lowerStatements(cx, thenBranch, endsIteration),
+        () => lowerStatements(cx, elseBranch, endsIteration),
+      );
+    }
+    const loop = ts.isLabeledStatement(statement) ? statement.statement : statement;
+    if (isLoopStatement(loop) && (containsReturn(loop) || breaksOutOf(cx, loop).length > 0)) {
+      lowerLoop(cx, loop, ts.isLabeledStatement(statement) ? statement.label.text : undefined);
+      return afterExitingLoop(cx, statement, loop, rest, endsIteration);
+    }
+    lowerStatement(cx, statement);
+  }
+  if (endsIteration) cx.loops[cx.loops.length - 1]!.update?.();
+  return undefined;
+}
+
+/** `return e`: the returned value, or outside the function's own level, flags leaving every loop. */
+function lowerReturn(cx: LoweringContext, statement: ts.ReturnStatement): Outcome {
+  if (!statement.expression) {
+    cx.fail(
+      statement,
+      "AD1003",
+      "'return;' without a value is not supported yet",
+      "write the function with if/else so that it ends without a bare return",
+    );
+  }
+  const value = cx.expectType(statement.expression, lowerExpression(cx, statement.expression), cx.returnType);
+  if (cx.loops.length === 0) return value;
+  if (value.type === "object") {
+    cx.fail(
+      statement,
+      "AD1003",
+      "returning an object from inside a loop is not supported yet",
+      "leave the loop with break and return after it",
+    );
+  }
+  const { returned, returnValue } = cx.returnFlags();
+  cx.env.set(returned, cx.boolean(true));
+  cx.env.set(returnValue, value);
+  return "exits";
+}
+
+/**
+ * After a loop that may return or break out of an enclosing loop: the rest runs only when it
+ * did not.
+ */
+function afterExitingLoop(
+  cx: LoweringContext,
+  statement: ts.Statement,
+  loop: ts.IterationStatement,
+  rest: readonly ts.Statement[],
+  endsIteration: boolean,
+): Outcome {
+  const flags = breaksOutOf(cx, loop).map((context) => cx.env.get(context.broken!)!);
+  if (containsReturn(loop)) flags.push(cx.env.get(cx.returnFlags().returned)!);
+  const left = flags.reduce((any, flag) => cx.builder.emit("or", [any, flag], "boolean"));
+  if (cx.loops.length === 0) {
+    const { returnValue } = cx.returnFlags();
+    // When the rest falls through, TypeScript has proved the loop only ends by returning.
+    return lowerBranches(
+      cx,
+      statement,
+      left,
+      () => cx.env.get(returnValue)!,
+      () => {
+        const outcome = lowerStatements(cx, rest);
+        return typeof outcome === "object" ? outcome : cx.env.get(returnValue)!;
+      },
+    );
+  }
+  return lowerBranches(
+    cx,
+    statement,
+    left,
+    () => "exits",
+    () => lowerStatements(cx, rest, endsIteration),
+  );
+}
+
+/** True for an `if` containing a return, or a break or continue of a loop being lowered. */
+function exitsIteration(cx: LoweringContext, statement: ts.IfStatement): boolean {
+  if (containsReturn(statement)) return true;
+  let exits = false;
+  const visit = (node: ts.Node, innerLoops: number): void => {
+    if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label || innerLoops === 0)) {
+      exits ||= node.label === undefined || cx.loops.some((l) => l.label === node.label!.text);
+    }
+    if (ts.isFunctionLike(node)) return;
+    const inner = isLoopStatement(node) || ts.isSwitchStatement(node) ? innerLoops + 1 : innerLoops;
+    ts.forEachChild(node, (child) => visit(child, inner));
+  };
+  visit(statement, 0);
+  return exits && cx.loops.length > 0;
+}
+
+function targetLoop(cx: LoweringContext, statement: ts.BreakOrContinueStatement): LoopContext {
+  const loops = cx.loops;
+  const target = statement.label ? loops.find((l) => l.label === statement.label!.text) : loops[loops.length - 1];
+  if (!target) return cx.unsupported(statement);
+  return target;
+}
+
+/** A statement that neither returns nor leaves a loop early. */
+function lowerStatement(cx: LoweringContext, statement: ts.Statement): void {
+  if (ts.isVariableStatement(statement)) {
+    lowerVariableStatement(cx, statement);
+  } else if (ts.isExpressionStatement(statement)) {
+    const expression = statement.expression;
+    if (ts.isCallExpression(expression)) lowerCall(cx, expression);
+    else lowerExpression(cx, expression);
+  } else if (ts.isIfStatement(statement)) {
+    lowerIf(cx, statement);
+  } else if (isLoopStatement(statement)) {
+    lowerLoop(cx, statement);
+  } else if (ts.isLabeledStatement(statement) && isLoopStatement(statement.statement)) {
+    lowerLoop(cx, statement.statement, statement.label.text);
+  } else if (!ts.isEmptyStatement(statement)) {
+    cx.unsupported(statement);
+  }
+}
+
+/** `const x = e`, `let v: Vec2;`, `const { a, b } = p`. */
+function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableStatement): void {
+  for (const declaration of statement.declarationList.declarations) {
+    if (!ts.isIdentifier(declaration.name) && declaration.initializer) {
+      bindPattern(cx, declaration.name, lowerExpression(cx, declaration.initializer));
+      continue;
+    }
+    if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
+    const symbol = cx.symbolOf(declaration.name);
+    const type = cx.typeOf(declaration.name, `'${declaration.name.text}'`);
+    if (declaration.initializer) {
+      const value = cx.expectType(declaration.initializer, lowerExpression(cx, declaration.initializer), type);
+      cx.bind(symbol, value);
+    }
+  }
+}

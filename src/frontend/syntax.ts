@@ -1,0 +1,209 @@
+/**
+ * Questions about the TypeScript AST that need no lowering state: operator tables, the names
+ * diagnostics give constructs, and queries over statements and expressions (does it return,
+ * does it assign this variable, what does it read), some of them asking the type checker.
+ */
+import { ts } from "ts-morph";
+
+export function skipParentheses(node: ts.Expression): ts.Expression {
+  return ts.isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
+}
+
+export function isLoopStatement(node: ts.Node): node is ts.IterationStatement {
+  return ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node);
+}
+
+export const arithmeticOperators: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+  [ts.SyntaxKind.PlusToken, "add"],
+  [ts.SyntaxKind.MinusToken, "sub"],
+  [ts.SyntaxKind.AsteriskToken, "mul"],
+  [ts.SyntaxKind.SlashToken, "div"],
+  [ts.SyntaxKind.PercentToken, "mod"],
+  [ts.SyntaxKind.AsteriskAsteriskToken, "pow"],
+]);
+
+export const compoundAssignments: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+  [ts.SyntaxKind.PlusEqualsToken, "add"],
+  [ts.SyntaxKind.MinusEqualsToken, "sub"],
+  [ts.SyntaxKind.AsteriskEqualsToken, "mul"],
+  [ts.SyntaxKind.SlashEqualsToken, "div"],
+  [ts.SyntaxKind.PercentEqualsToken, "mod"],
+  [ts.SyntaxKind.AsteriskAsteriskEqualsToken, "pow"],
+]);
+
+export const comparisons: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+  [ts.SyntaxKind.LessThanToken, "lt"],
+  [ts.SyntaxKind.LessThanEqualsToken, "le"],
+  [ts.SyntaxKind.GreaterThanToken, "gt"],
+  [ts.SyntaxKind.GreaterThanEqualsToken, "ge"],
+  [ts.SyntaxKind.EqualsEqualsEqualsToken, "eq"],
+  [ts.SyntaxKind.EqualsEqualsToken, "eq"],
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken, "ne"],
+  [ts.SyntaxKind.ExclamationEqualsToken, "ne"],
+]);
+
+/** Array methods that change the array they are called on. */
+export const mutatingMethods: ReadonlySet<string> = new Set([
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "fill",
+  "sort",
+  "reverse",
+  "copyWithin",
+  "set",
+]);
+
+/** Number methods that turn a number into a string. */
+export const stringifyingMethods: ReadonlySet<string> = new Set([
+  "toFixed",
+  "toString",
+  "toPrecision",
+  "toExponential",
+  "toLocaleString",
+]);
+
+/** Names for constructs the diagnostics mention, where TypeScript's kind name reads badly. */
+const constructNames: Partial<Record<ts.SyntaxKind, string>> = {
+  [ts.SyntaxKind.ForStatement]: "'for' loops",
+  [ts.SyntaxKind.ForOfStatement]: "'for...of' loops",
+  [ts.SyntaxKind.ForInStatement]: "'for...in' loops",
+  [ts.SyntaxKind.WhileStatement]: "'while' loops",
+  [ts.SyntaxKind.DoStatement]: "'do...while' loops",
+  [ts.SyntaxKind.SwitchStatement]: "'switch' statements",
+  [ts.SyntaxKind.TryStatement]: "'try' statements",
+  [ts.SyntaxKind.ThrowStatement]: "'throw' statements",
+  [ts.SyntaxKind.FunctionDeclaration]: "nested function declarations",
+  [ts.SyntaxKind.ClassDeclaration]: "class declarations",
+  [ts.SyntaxKind.ElementAccessExpression]: "array element accesses",
+  [ts.SyntaxKind.ArrayLiteralExpression]: "array literals",
+  [ts.SyntaxKind.ObjectLiteralExpression]: "object literals",
+  [ts.SyntaxKind.PropertyAccessExpression]: "property accesses",
+  [ts.SyntaxKind.ArrowFunction]: "nested arrow functions",
+  [ts.SyntaxKind.FunctionExpression]: "nested function expressions",
+  [ts.SyntaxKind.NewExpression]: "'new' expressions",
+  [ts.SyntaxKind.TypeOfExpression]: "'typeof' expressions",
+  [ts.SyntaxKind.DebuggerStatement]: "'debugger' statements",
+};
+
+export function constructName(kind: ts.SyntaxKind): string {
+  const known = constructNames[kind];
+  if (known) return known;
+  const words = (ts.SyntaxKind[kind] ?? "construct").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return `${words}s`;
+}
+
+export function containsReturn(node: ts.Node): boolean {
+  if (ts.isReturnStatement(node)) return true;
+  if (ts.isFunctionLike(node)) return false;
+  return ts.forEachChild(node, (child) => (containsReturn(child) ? true : undefined)) ?? false;
+}
+
+/** The statement as one line, for comments in generated code. */
+export function statementSummary(node: ts.Node, sourceFile: ts.SourceFile): string {
+  const header = (...parts: (ts.Node | undefined)[]) => parts.map((part) => part?.getText(sourceFile) ?? "");
+  const text = ts.isIfStatement(node)
+    ? `if (${node.expression.getText(sourceFile)})`
+    : ts.isForStatement(node)
+      ? `for (${header(node.initializer, node.condition, node.incrementor).join("; ")})`
+      : ts.isForOfStatement(node)
+        ? `for (${header(node.initializer, node.expression).join(" of ")})`
+        : ts.isWhileStatement(node)
+          ? `while (${node.expression.getText(sourceFile)})`
+          : ts.isDoStatement(node)
+            ? `do ... while (${node.expression.getText(sourceFile)})`
+            : node.getText(sourceFile);
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > 100 ? oneLine.slice(0, 97) + "..." : oneLine;
+}
+
+/** What `node` assigns, when it is an assignment (`=` or compound) or an increment or decrement. */
+export function assignmentTarget(node: ts.Node): ts.Expression | undefined {
+  if (
+    ts.isBinaryExpression(node) &&
+    (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))
+  ) {
+    return node.left;
+  }
+  if (
+    (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+    (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+  ) {
+    return node.operand;
+  }
+  return undefined;
+}
+
+/** True when `node` assigns the variable `symbol` (by name: `v.x = ...` does not count). */
+export function assignsSymbol(checker: ts.TypeChecker, node: ts.Node, symbol: ts.Symbol): boolean {
+  let found = false;
+  const visit = (child: ts.Node): void => {
+    const target = assignmentTarget(child);
+    if (target && ts.isIdentifier(target) && checker.getSymbolAtLocation(target) === symbol) found = true;
+    ts.forEachChild(child, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** True when `node` reads one of the variables `symbols`. */
+export function readsAny(checker: ts.TypeChecker, node: ts.Node, symbols: readonly ts.Symbol[]): boolean {
+  if (ts.isIdentifier(node)) {
+    const symbol = checker.getSymbolAtLocation(node);
+    return symbol !== undefined && symbols.includes(symbol);
+  }
+  return ts.forEachChild(node, (child) => (readsAny(checker, child, symbols) ? true : undefined)) ?? false;
+}
+
+/** True when the loop's body breaks out of it. */
+export function breaks(loop: ts.IterationStatement, label: string | undefined): boolean {
+  let found = false;
+  const visit = (node: ts.Node, depth: number): void => {
+    if (
+      ts.isBreakStatement(node) &&
+      ((node.label === undefined && depth === 0) || (label !== undefined && node.label?.text === label))
+    )
+      found = true;
+    if (ts.isFunctionLike(node)) return;
+    const inner = isLoopStatement(node) || ts.isSwitchStatement(node) ? depth + 1 : depth;
+    ts.forEachChild(node, (child) => visit(child, inner));
+  };
+  visit(loop.statement, 0);
+  return found;
+}
+
+/** The counter's step for i++, ++i, i--, --i, i += k, i -= k (k an integer literal). */
+export function counterStep(update: ts.Expression, isCounter: (node: ts.Node) => boolean): number | undefined {
+  if ((ts.isPostfixUnaryExpression(update) || ts.isPrefixUnaryExpression(update)) && isCounter(update.operand)) {
+    if (update.operator === ts.SyntaxKind.PlusPlusToken) return 1;
+    if (update.operator === ts.SyntaxKind.MinusMinusToken) return -1;
+  }
+  if (ts.isBinaryExpression(update) && isCounter(update.left) && ts.isNumericLiteral(update.right)) {
+    const amount = Number(update.right.text);
+    if (!Number.isInteger(amount) || amount === 0) return undefined;
+    if (update.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken) return amount;
+    if (update.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken) return -amount;
+  }
+  return undefined;
+}
+
+/** `const G = 9.81` (or `-9.81`) at the top level of a file: a literal that generated code
+ * names `G`, declaring it again at the top of the generated module. */
+export function topLevelNumericConstant(symbol: ts.Symbol): { value: number; text: string } | undefined {
+  const declaration = symbol.valueDeclaration;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+  const list = declaration.parent;
+  if (!(ts.getCombinedNodeFlags(list) & ts.NodeFlags.Const) || !ts.isSourceFile(list.parent.parent)) return undefined;
+  const init = declaration.initializer;
+  if (ts.isNumericLiteral(init)) return { value: Number(init.text), text: init.getText() };
+  if (
+    ts.isPrefixUnaryExpression(init) &&
+    init.operator === ts.SyntaxKind.MinusToken &&
+    ts.isNumericLiteral(init.operand)
+  ) {
+    return { value: -Number(init.operand.text), text: init.getText() };
+  }
+  return undefined;
+}
