@@ -1,0 +1,133 @@
+/**
+ * Contributions: which adjoints the reverse of each op adds to, and how many contributions each
+ * value's adjoint receives and where.
+ *
+ * Computed from the primal IR and its activity alone, once for both runs of the adjoint writer:
+ * a value with a single contribution made in its own region gets an SSA value for its adjoint,
+ * any other a cell; the targets inside an `if` or a loop get their cells before its reversal.
+ */
+import type { Activity } from "../analysis/activity.js";
+import { loopParts } from "../ir/loops.js";
+import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import { primitive } from "../rules/primitives.js";
+
+/** True for a primitive with partial derivatives (not one that is piecewise constant). */
+export function differentiableOp(op: Op): boolean {
+  return primitive(op.opcode)?.derivative.kind === "partials";
+}
+
+export class Contributions {
+  private readonly sites = new Map<Value, { count: number; region: Region }>();
+
+  constructor(
+    private readonly primal: IRFunction,
+    private readonly activity: Activity,
+    private readonly primalRegionOf: ReadonlyMap<Value, Region>,
+  ) {
+    this.countSites(primal.body);
+  }
+
+  private countSites(region: Region): void {
+    const isActive = (v: Value) => this.activity.isActive(v);
+    const addSite = (value: Value, at: Region) => {
+      const entry = this.sites.get(value);
+      if (entry) entry.count++;
+      else this.sites.set(value, { count: 1, region: at });
+    };
+    for (const op of region.ops) {
+      if (op.opcode === "if") {
+        for (const branch of op.regions) {
+          op.results.forEach((result, j) => {
+            if (isActive(result) && isActive(branch.yields[j]!)) addSite(branch.yields[j]!, branch);
+          });
+          this.countSites(branch);
+        }
+      } else if (loopParts(op)) {
+        const { body, inits } = loopParts(op)!;
+        for (const j of this.activeCarried(op)) {
+          if (isActive(body.yields[j]!)) addSite(body.yields[j]!, body);
+          if (isActive(inits[j]!)) addSite(inits[j]!, region);
+        }
+        this.countSites(body);
+      } else {
+        contributionTargets(op, isActive).forEach((target) => addSite(target, region));
+      }
+    }
+    if (region === this.primal.body && isActive(region.yields[0]!)) addSite(region.yields[0]!, region);
+  }
+
+  /** True when the value's adjoint is a single contribution made in its own region. */
+  hasSingleContribution(value: Value): boolean {
+    const site = this.sites.get(value);
+    return site !== undefined && site.count === 1 && site.region === this.primalRegionOf.get(value);
+  }
+
+  /** The carried values of a loop that carry a derivative. */
+  activeCarried(op: Op): number[] {
+    const { body, carriedParams } = loopParts(op)!;
+    const isActive = (v: Value) => this.activity.isActive(v);
+    return op.results.flatMap((r, j) =>
+      isActive(r) || isActive(carriedParams[j]!) || isActive(body.yields[j]!) ? [j] : [],
+    );
+  }
+
+  /** Values yielded inside `op` whose adjoints its reversal adds to. */
+  yieldTargets(op: Op): Value[] {
+    const isActive = (v: Value) => this.activity.isActive(v);
+    const loop = loopParts(op);
+    if (loop)
+      return this.activeCarried(op).flatMap((j) => (isActive(loop.body.yields[j]!) ? [loop.body.yields[j]!] : []));
+    return op.results.flatMap((r, j) =>
+      isActive(r) ? op.regions.flatMap((branch) => (isActive(branch.yields[j]!) ? [branch.yields[j]!] : [])) : [],
+    );
+  }
+
+  /** Number values defined outside `op` whose adjoints receive contributions inside it. */
+  targetsInside(op: Op): Value[] {
+    const inside = new Set<Value>();
+    const targets = new Set<Value>(this.yieldTargets(op));
+    const isActive = (v: Value) => this.activity.isActive(v);
+    const visit = (region: Region) => {
+      region.params.forEach((p) => inside.add(p));
+      for (const inner of region.ops) {
+        if (inner.opcode === "if" || loopParts(inner)) {
+          this.yieldTargets(inner).forEach((v) => targets.add(v));
+          const loop = loopParts(inner);
+          if (loop) this.activeCarried(inner).forEach((j) => targets.add(loop.inits[j]!));
+          inner.regions.forEach(visit);
+        } else {
+          contributionTargets(inner, isActive).forEach((v) => targets.add(v));
+        }
+        inner.results.forEach((r) => inside.add(r));
+      }
+    };
+    op.regions.forEach(visit);
+    return [...targets].filter((v) => !inside.has(v) && v.type === "number" && isActive(v));
+  }
+
+  /** True when the region reads or writes, at any depth, an element that carries a derivative. */
+  hasActiveArrayEffects(region: Region): boolean {
+    return region.ops.some(
+      (op) =>
+        (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) ||
+        (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) ||
+        op.regions.some((r) => this.hasActiveArrayEffects(r)),
+    );
+  }
+}
+
+/**
+ * The values the reverse of an op (other than `if` and loops) contributes adjoints to, once per
+ * contribution: a primitive sums the partials of a repeated operand into one contribution; an
+ * array literal, a returned object and a call with a derivative make one per occurrence.
+ */
+function contributionTargets(op: Op, isActive: (v: Value) => boolean): Value[] {
+  const result = op.results[0];
+  if (op.opcode === "array.set") return isActive(op.operands[0]!) && isActive(op.operands[2]!) ? [op.operands[2]!] : [];
+  if (result === undefined || !isActive(result)) return [];
+  if (op.opcode === "array.literal" || op.opcode === "object") return op.operands.filter(isActive);
+  if (op.opcode === "call" && op.attrs.derivative !== undefined) {
+    return op.operands.filter((v, i) => (op.attrs.partials as readonly string[])[i] !== "" && isActive(v));
+  }
+  return differentiableOp(op) ? [...new Set(op.operands)].filter(isActive) : [];
+}
