@@ -16,7 +16,8 @@
  */
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { GradientIR } from "../reverse/reverse.js";
-import { arrayReads, AvailableValues, changedArrays, computesValue } from "./effects.js";
+import { isIndexArithmetic, readsArray } from "../ir/op-definitions.js";
+import { AvailableValues, changedArrays, computesValue } from "./effects.js";
 
 export function hoistLoopInvariants(fn: IRFunction): void {
   hoistOutOfLoops(fn, fn.body.ops, () => true);
@@ -37,7 +38,7 @@ export function hoistReverseRowReads(gradient: GradientIR): void {
   const indexArithmetic = new Set<Op>();
   const collectIndex = (value: Value): void => {
     const op = definitions.get(value);
-    if (!op || !indexOpcodes.has(op.opcode) || indexArithmetic.has(op)) return;
+    if (!op || !isIndexArithmetic(op) || indexArithmetic.has(op)) return;
     indexArithmetic.add(op);
     op.operands.forEach(collectIndex);
   };
@@ -58,9 +59,6 @@ export function hoistReverseRowReads(gradient: GradientIR): void {
     if (array !== undefined) op.results[0]!.name = `${array}Row`;
   }
 }
-
-/** The ops that compute a row's index from the loop counters: they move with the row. */
-const indexOpcodes = new Set(["const", "add", "sub", "mul", "neg"]);
 
 /** The op defining each value of a region, nested regions included. */
 function definingOps(region: Region, into = new Map<Value, Op>()): Map<Value, Op> {
@@ -89,7 +87,7 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
       computesValue(candidate) &&
       candidate.results[0]!.name === undefined &&
       candidate.operands.every((v) => !inside.has(v)) &&
-      (!arrayReads.has(candidate.opcode) ||
+      (!readsArray(candidate) ||
         (!changed.has(candidate.operands[0]!) &&
           (candidate.opcode === "array.row" || !fromRow(candidate.operands[0]!))));
     // Hoisting one op can make later ones invariant: they read only what moved. A moved op
