@@ -13,6 +13,7 @@
 import { loopParts } from "../ir/loops.js";
 import { derivativeOperands, resultDerivative } from "../ir/op-definitions.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import { forEachOp } from "../ir/walk.js";
 
 export interface Activity {
   varied: ReadonlySet<Value>;
@@ -94,18 +95,14 @@ export function analyzeActivity(fn: IRFunction): Activity {
 /** The ops that have no derivative but lie on an active path: each is a compile-time error. */
 export function opaqueActiveOps(fn: IRFunction, activity: Activity): Op[] {
   const found: Op[] = [];
-  const visit = (region: Region) => {
-    for (const op of region.ops) {
-      op.regions.forEach(visit);
-      if (
-        resultDerivative(op) === "opaque" &&
-        op.results.some((r) => activity.useful.has(r)) &&
-        op.operands.some((v) => activity.varied.has(v))
-      ) {
-        found.push(op);
-      }
+  forEachOp(fn.body.ops, (op) => {
+    if (
+      resultDerivative(op) === "opaque" &&
+      op.results.some((r) => activity.useful.has(r)) &&
+      op.operands.some((v) => activity.varied.has(v))
+    ) {
+      found.push(op);
     }
-  };
-  visit(fn.body);
+  });
   return found;
 }

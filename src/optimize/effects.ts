@@ -6,6 +6,7 @@
  */
 import { callsFunction, isShareable, readsArray, writesArray } from "../ir/op-definitions.js";
 import type { Op, Value } from "../ir/types.js";
+import { forEachOp } from "../ir/walk.js";
 
 /** One value that depends only on the op's operands and attrs (and, for a read, the array's
  * elements): see `OpFacts.shareable`. */
@@ -20,11 +21,13 @@ export function valueKey(op: Op, operand: (v: Value) => Value = (v) => v): strin
 
 /** The arrays `op`, or any op nested in it, may change: those it writes into and those it passes
  * to a call (a function kept as a call may write into its array arguments). */
-export function changedArrays(op: Op, into = new Set<Value>()): Set<Value> {
-  if (writesArray(op)) into.add(op.operands[0]!);
-  if (callsFunction(op)) op.operands.filter((v) => v.type === "array").forEach((v) => into.add(v));
-  for (const region of op.regions) region.ops.forEach((nested) => changedArrays(nested, into));
-  return into;
+export function changedArrays(op: Op): Set<Value> {
+  const changed = new Set<Value>();
+  forEachOp([op], (inner) => {
+    if (writesArray(inner)) changed.add(inner.operands[0]!);
+    if (callsFunction(inner)) inner.operands.filter((v) => v.type === "array").forEach((v) => changed.add(v));
+  });
+  return changed;
 }
 
 /**
