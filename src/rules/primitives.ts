@@ -1,6 +1,7 @@
 /**
  * Every primitive the compiler knows, one entry each: its name in the IR, how many arguments it
- * takes, how it is written in TypeScript, what it computes, and its derivative.
+ * takes, how it is written in TypeScript, what it computes, and its derivative. The names are the
+ * `PrimitiveName` type, the primitives' share of the IR's opcodes (`Opcode`).
  *
  * A derivative is either `zero` (piecewise constant: the result never carries a derivative, so
  * activity analysis stops there) or a partial derivative with respect to argument `i`, written
@@ -435,10 +436,6 @@ export const primitives: ReadonlyMap<string, KnownPrimitive> = new Map(table.map
 /** The primitive named `name` (any string: a rule names primitives by string), if there is one. */
 export function primitive(name: string): KnownPrimitive | undefined {
   return primitives.get(name);
-}
-
-export function isPrimitiveName(name: string): name is PrimitiveName {
-  return primitives.has(name);
 }
 
 export function acceptsArity(p: Primitive, count: number): boolean {
