@@ -9,6 +9,7 @@ import { verifyFunction } from "../src/ir/verifier.js";
 import {
   countUses,
   definingOps,
+  findOp,
   forEachOp,
   replaceUses,
   someOp,
@@ -115,6 +116,13 @@ describe("walking", () => {
     expect(found).toBe(true);
     expect(tested).toEqual(["const", "lt", "if", "sin"]);
     expect(someOp(body.ops, (op) => op.opcode === "cos")).toBe(false);
+  });
+
+  test("findOp returns the first op, in walking order, that passes the test", () => {
+    const { body, loopBody } = sample();
+    expect(findOp(body.ops, (op) => op.results[0]?.type === "number" && op.opcode !== "const")?.opcode).toBe("if");
+    expect(findOp(body.ops, (op) => op.opcode === "add")).toBe(loopBody.ops[0]);
+    expect(findOp(body.ops, (op) => op.opcode === "cos")).toBeUndefined();
   });
 });
 

@@ -38,9 +38,22 @@ export function forEachOp(ops: readonly Op[], visit: (op: Op) => void): void {
   }
 }
 
+/** The first of `ops` and the ops nested in them, in the order of `forEachOp`, for which `test`
+ * holds (the walk stops there). */
+export function findOp(ops: readonly Op[], test: (op: Op) => boolean): Op | undefined {
+  for (const op of ops) {
+    if (test(op)) return op;
+    for (const nested of op.regions) {
+      const found = findOp(nested.ops, test);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** True when `test` holds for one of `ops` or an op nested in them (the walk stops there). */
 export function someOp(ops: readonly Op[], test: (op: Op) => boolean): boolean {
-  return ops.some((op) => test(op) || op.regions.some((nested) => someOp(nested.ops, test)));
+  return findOp(ops, test) !== undefined;
 }
 
 /** The op defining each value of a region, nested regions included. */
