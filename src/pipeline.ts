@@ -19,7 +19,8 @@
  * (`adjoint --dump-ir=<pass>`); an analysis's dump is the IR with its findings as notes.
  */
 import { type Activity, analyzeActivity, opaqueActiveOps } from "./analysis/activity.js";
-import { structuralOps } from "./ir/ops.js";
+import { isOp } from "./ir/attrs.js";
+import { isPure } from "./ir/op-definitions.js";
 import { printAnnotated, printFunction } from "./ir/printer.js";
 import type { IRFunction, Op } from "./ir/types.js";
 import { verifyFunction } from "./ir/verifier.js";
@@ -34,7 +35,6 @@ import {
   planRecording,
   writeAdjoints,
 } from "./reverse/reverse.js";
-import { primitive } from "./rules/primitives.js";
 
 /** A pass that changes IR of type `T` in place. */
 export interface Pass<T> {
@@ -44,9 +44,7 @@ export interface Pass<T> {
 
 /** What the lowering builds only to read fields from: objects and element fields of objects. */
 const isLoweringLeftover = (op: Op) =>
-  op.opcode === "object" || (op.opcode === "array.get" && op.attrs.field !== undefined);
-
-const isPure = (op: Op) => primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true;
+  op.opcode === "object" || (isOp(op, "array.get") && op.attrs.field !== undefined);
 
 export const primalPasses: readonly Pass<IRFunction>[] = [
   { name: "dead-code", run: (fn) => removeDeadOps(fn.body, isLoweringLeftover) },

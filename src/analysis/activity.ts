@@ -11,35 +11,14 @@
  * changes (at most a few times: each repetition adds values along a chain of carried ones).
  */
 import { loopParts } from "../ir/loops.js";
+import { derivativeOperands, resultDerivative } from "../ir/op-definitions.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
-import { primitive } from "../rules/primitives.js";
+import { forEachOp } from "../ir/walk.js";
 
 export interface Activity {
   varied: ReadonlySet<Value>;
   useful: ReadonlySet<Value>;
   isActive(value: Value): boolean;
-}
-
-type Flow = "differentiable" | "opaque" | "none";
-
-/** Ops whose result is computed from the operands' values (arrays: from their elements). */
-const elementFlow = new Set(["array.get", "array.row", "array.literal", "array.copy", "array.new", "object"]);
-
-function flowOf(op: Op): Flow {
-  if (op.opcode === "call" && op.attrs.derivative !== undefined) return "differentiable";
-  if (op.opcode === "call" || op.opcode === "template") return "opaque";
-  if (elementFlow.has(op.opcode)) return "differentiable";
-  const p = primitive(op.opcode);
-  return p?.derivative.kind === "partials" ? "differentiable" : "none";
-}
-
-/** The operands a derivative flows through: all of them, except indices and lengths. */
-function flowingOperands(op: Op): Value[] {
-  if (op.opcode === "array.get" || op.opcode === "array.row") return [op.operands[0]!];
-  if (op.opcode === "array.new") return [op.operands[1]!];
-  if (op.opcode === "call" && op.attrs.partials !== undefined)
-    return op.operands.filter((_, i) => (op.attrs.partials as readonly string[])[i] !== "");
-  return op.operands;
 }
 
 export function analyzeActivity(fn: IRFunction): Activity {
@@ -72,7 +51,7 @@ export function analyzeActivity(fn: IRFunction): Activity {
       } else if (op.opcode === "array.set") {
         // Arrays are tracked as a whole: writing a varied value makes the array varied.
         mark(varied, op.operands[0]!, varied.has(op.operands[2]!));
-      } else if (flowOf(op) !== "none" && flowingOperands(op).some((v) => varied.has(v))) {
+      } else if (derivativeOperands(op).some((v) => varied.has(v))) {
         op.results.forEach((r) => varied.add(r));
       }
     }
@@ -95,8 +74,8 @@ export function analyzeActivity(fn: IRFunction): Activity {
         inits.forEach((init, j) => mark(useful, init, useful.has(carriedParams[j]!)));
       } else if (op.opcode === "array.set") {
         mark(useful, op.operands[2]!, useful.has(op.operands[0]!));
-      } else if (flowOf(op) !== "none" && op.results.some((r) => useful.has(r))) {
-        flowingOperands(op).forEach((v) => useful.add(v));
+      } else if (op.results.some((r) => useful.has(r))) {
+        derivativeOperands(op).forEach((v) => useful.add(v));
       }
     }
   };
@@ -116,18 +95,14 @@ export function analyzeActivity(fn: IRFunction): Activity {
 /** The ops that have no derivative but lie on an active path: each is a compile-time error. */
 export function opaqueActiveOps(fn: IRFunction, activity: Activity): Op[] {
   const found: Op[] = [];
-  const visit = (region: Region) => {
-    for (const op of region.ops) {
-      op.regions.forEach(visit);
-      if (
-        flowOf(op) === "opaque" &&
-        op.results.some((r) => activity.useful.has(r)) &&
-        op.operands.some((v) => activity.varied.has(v))
-      ) {
-        found.push(op);
-      }
+  forEachOp(fn.body.ops, (op) => {
+    if (
+      resultDerivative(op) === "opaque" &&
+      op.results.some((r) => activity.useful.has(r)) &&
+      op.operands.some((v) => activity.varied.has(v))
+    ) {
+      found.push(op);
     }
-  };
-  visit(fn.body);
+  });
   return found;
 }

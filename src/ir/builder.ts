@@ -2,7 +2,7 @@
  * Creates values and appends ops to a region. One `ValueFactory` numbers the values of a whole
  * function so ids are unique and deterministic (the order of creation).
  */
-import type { AttrValue, Op, Region, SourceLocation, Type, Value } from "./types.js";
+import type { AttrValue, Op, Opcode, OpcodeName, Region, SourceLocation, Type, Value } from "./types.js";
 
 export class ValueFactory {
   private nextId = 0;
@@ -19,7 +19,7 @@ export function emptyRegion(params: Value[] = []): Region {
 }
 
 export interface OpSpec {
-  opcode: string;
+  opcode: OpcodeName;
   operands?: Value[];
   results?: { type: Type; name?: string }[];
   regions?: Region[];
@@ -37,7 +37,8 @@ export class Builder {
   /** Appends an op to the current region and returns it. */
   op(spec: OpSpec): Op {
     const op: Op = {
-      opcode: spec.opcode,
+      // (a name known only at run time is checked by the verifier, which rejects one that is no opcode)
+      opcode: spec.opcode as Opcode,
       operands: spec.operands ?? [],
       results: (spec.results ?? []).map((r) => this.values.value(r.type, r.name)),
       regions: spec.regions ?? [],
@@ -50,7 +51,7 @@ export class Builder {
   }
 
   /** Appends a single-result op and returns its result. */
-  emit(opcode: string, operands: Value[], type: Type, attrs?: Record<string, AttrValue>, name?: string): Value {
+  emit(opcode: OpcodeName, operands: Value[], type: Type, attrs?: Record<string, AttrValue>, name?: string): Value {
     return this.op({
       opcode,
       operands,

@@ -26,6 +26,9 @@
  * are pushed in each iteration and popped, last first, in the reversed loop.
  */
 
+import type { PrimitiveName } from "../rules/primitives.js";
+import type { StructuralOpcode } from "./ops.js";
+
 export type Type = "number" | "boolean" | "string" | "void" | "array" | "object" | "cell" | "stack";
 
 /** How an array parameter is stored; its gradient has the same kind. */
@@ -54,8 +57,18 @@ export interface Value {
 
 export type AttrValue = number | string | boolean | readonly string[];
 
+/** Every opcode of the IR: the structural ops of `ops.ts` and the primitives of the rule table. */
+export type Opcode = StructuralOpcode | PrimitiveName;
+
+/**
+ * An opcode as a pass names it when it builds an op: one of `Opcode`, or a name that is only
+ * known at run time (a rule names the primitives it applies by string). The verifier rejects a
+ * name that is no opcode.
+ */
+export type OpcodeName = Opcode | (string & {});
+
 export interface Op {
-  opcode: string;
+  opcode: Opcode;
   operands: Value[];
   results: Value[];
   regions: Region[];

@@ -9,7 +9,8 @@
 import { acceptsArity, primitive } from "../rules/primitives.js";
 import { structuralOps } from "./ops.js";
 import { printAround, printFunction } from "./printer.js";
-import type { IRFunction, Op, Region, Value } from "./types.js";
+import type { IRFunction, Op, Value } from "./types.js";
+import { walk } from "./walk.js";
 
 export class VerifierError extends Error {}
 
@@ -46,37 +47,32 @@ export function verifyFunction(fn: IRFunction, pass?: string): void {
     if (defined.has(value)) fail(`value ${value.id} is defined twice`, op);
     defined.add(value);
   };
-  const visible: Set<Value>[] = [];
+  // A region's values are visible from their definition to the end of the region, nested
+  // regions included.
+  const visible = new Set<Value>();
   const checkUse = (value: Value, op?: Op) => {
-    if (!visible.some((scope) => scope.has(value)))
+    if (!visible.has(value))
       fail(`value ${value.id}${value.name ? ` (${value.name})` : ""} is used where it is not defined`, op);
   };
+  const defineVisible = (value: Value, op?: Op) => {
+    define(value, op);
+    visible.add(value);
+  };
 
-  const walk = (region: Region, scope: Set<Value>) => {
-    visible.push(scope);
-    for (const param of region.params) {
-      define(param);
-      scope.add(param);
-    }
-    for (const op of region.ops) {
+  fn.params.forEach((param) => defineVisible(param.value));
+  walk(fn.body, {
+    enterRegion: (region) => region.params.forEach((param) => defineVisible(param)),
+    enterOp: (op) => {
       for (const operand of op.operands) checkUse(operand, op);
       const problem =
         structuralOps.get(op.opcode)?.check(op) ?? (structuralOps.has(op.opcode) ? undefined : primitiveProblem(op));
       if (problem) fail(problem, op);
-      for (const nested of op.regions) walk(nested, new Set());
-      for (const result of op.results) {
-        define(result, op);
-        scope.add(result);
-      }
-    }
-    for (const value of region.yields) checkUse(value);
-    visible.pop();
-  };
-
-  const top = new Set<Value>();
-  for (const param of fn.params) {
-    define(param.value);
-    top.add(param.value);
-  }
-  walk(fn.body, top);
+    },
+    leaveOp: (op) => op.results.forEach((result) => defineVisible(result, op)),
+    leaveRegion: (region) => {
+      for (const value of region.yields) checkUse(value);
+      region.params.forEach((param) => visible.delete(param));
+      region.ops.forEach((op) => op.results.forEach((result) => visible.delete(result)));
+    },
+  });
 }

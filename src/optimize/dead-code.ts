@@ -10,20 +10,13 @@
  * primal (whose other ops are the user's code, kept as written) and the pure ops the adjoint
  * algebra's simplifications left unread in the reverse sweep.
  */
-import type { Op, Region, Value } from "../ir/types.js";
+import type { Op, Region } from "../ir/types.js";
+import { usedValues } from "../ir/walk.js";
 
 /** `from`: the first op of the body's top level that may go (nested regions are swept whole). */
 export function removeDeadOps(body: Region, removable: (op: Op) => boolean, from = 0): void {
   for (let removed = true; removed;) {
-    const used = new Set<Value>();
-    const collectUses = (region: Region) => {
-      region.ops.forEach((op) => {
-        op.operands.forEach((v) => used.add(v));
-        op.regions.forEach(collectUses);
-      });
-      region.yields.forEach((v) => used.add(v));
-    };
-    collectUses(body);
+    const used = usedValues(body);
     removed = false;
     const sweep = (region: Region, first: number) => {
       for (let i = region.ops.length - 1; i >= first; i--) {

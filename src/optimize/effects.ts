@@ -1,23 +1,17 @@
 /**
  * What the passes of this folder need to know about ops: which ones compute a value from their
  * operands alone (so that two of them with the same operands are equal, and one may move), which
- * arrays an op may change, and which values computed earlier still hold.
+ * arrays an op may change, and which values computed earlier still hold. The facts about each
+ * opcode come from `ir/op-definitions.ts`.
  */
-import { primitive } from "../rules/primitives.js";
+import { callsFunction, isShareable, readsArray, writesArray } from "../ir/op-definitions.js";
 import type { Op, Value } from "../ir/types.js";
+import { forEachOp } from "../ir/walk.js";
 
-/** Ops that read an array: their value also depends on the array's elements or length. */
-export const arrayReads = new Set(["array.get", "array.row", "array.length"]);
-
-/** Ops whose result depends only on their operands and attrs (and, for reads, the array). */
-const valueOps = new Set(["const", "string", "bool", "stop", "field", ...arrayReads]);
-
+/** One value that depends only on the op's operands and attrs (and, for a read, the array's
+ * elements): see `OpFacts.shareable`. */
 export function computesValue(op: Op): boolean {
-  return (
-    op.results.length === 1 &&
-    op.regions.length === 0 &&
-    (valueOps.has(op.opcode) || primitive(op.opcode) !== undefined)
-  );
+  return op.results.length === 1 && op.regions.length === 0 && isShareable(op);
 }
 
 /** A key equal for two ops exactly when they compute the same value from the same operands. */
@@ -27,11 +21,13 @@ export function valueKey(op: Op, operand: (v: Value) => Value = (v) => v): strin
 
 /** The arrays `op`, or any op nested in it, may change: those it writes into and those it passes
  * to a call (a function kept as a call may write into its array arguments). */
-export function changedArrays(op: Op, into = new Set<Value>()): Set<Value> {
-  if (op.opcode === "array.set") into.add(op.operands[0]!);
-  if (op.opcode === "call") op.operands.filter((v) => v.type === "array").forEach((v) => into.add(v));
-  for (const region of op.regions) region.ops.forEach((nested) => changedArrays(nested, into));
-  return into;
+export function changedArrays(op: Op): Set<Value> {
+  const changed = new Set<Value>();
+  forEachOp([op], (inner) => {
+    if (writesArray(inner)) changed.add(inner.operands[0]!);
+    if (callsFunction(inner)) inner.operands.filter((v) => v.type === "array").forEach((v) => changed.add(v));
+  });
+  return changed;
 }
 
 /**
@@ -54,7 +50,7 @@ export class AvailableValues {
     const key = valueKey(op);
     if (this.byKey.has(key)) return;
     this.byKey.set(key, op);
-    if (!arrayReads.has(op.opcode)) return;
+    if (!readsArray(op)) return;
     const array = op.operands[0]!;
     const keys = this.readsOf.get(array);
     if (keys) keys.push(key);

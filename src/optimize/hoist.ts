@@ -16,7 +16,9 @@
  */
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { GradientIR } from "../reverse/reverse.js";
-import { arrayReads, AvailableValues, changedArrays, computesValue } from "./effects.js";
+import { isIndexArithmetic, readsArray } from "../ir/op-definitions.js";
+import { definingOps, forEachOp, replaceUses, valuesDefinedIn } from "../ir/walk.js";
+import { AvailableValues, changedArrays, computesValue } from "./effects.js";
 
 export function hoistLoopInvariants(fn: IRFunction): void {
   hoistOutOfLoops(fn, fn.body.ops, () => true);
@@ -37,17 +39,13 @@ export function hoistReverseRowReads(gradient: GradientIR): void {
   const indexArithmetic = new Set<Op>();
   const collectIndex = (value: Value): void => {
     const op = definitions.get(value);
-    if (!op || !indexOpcodes.has(op.opcode) || indexArithmetic.has(op)) return;
+    if (!op || !isIndexArithmetic(op) || indexArithmetic.has(op)) return;
     indexArithmetic.add(op);
     op.operands.forEach(collectIndex);
   };
-  const collectRows = (ops: readonly Op[]): void => {
-    for (const op of ops) {
-      if (op.opcode === "array.row") collectIndex(op.operands[1]!);
-      op.regions.forEach((nested) => collectRows(nested.ops));
-    }
-  };
-  collectRows(reverse);
+  forEachOp(reverse, (op) => {
+    if (op.opcode === "array.row") collectIndex(op.operands[1]!);
+  });
   const movable = (op: Op) => op.opcode === "array.row" || indexArithmetic.has(op);
   const moved = hoistOutOfLoops(gradient.fn, reverse, movable);
   // Placed under the comment of the outermost loop it left; a row is named after its array (`dlRow`).
@@ -57,18 +55,6 @@ export function hoistReverseRowReads(gradient: GradientIR): void {
     const array = op.opcode === "array.row" ? op.operands[0]!.name : undefined;
     if (array !== undefined) op.results[0]!.name = `${array}Row`;
   }
-}
-
-/** The ops that compute a row's index from the loop counters: they move with the row. */
-const indexOpcodes = new Set(["const", "add", "sub", "mul", "neg"]);
-
-/** The op defining each value of a region, nested regions included. */
-function definingOps(region: Region, into = new Map<Value, Op>()): Map<Value, Op> {
-  for (const op of region.ops) {
-    op.results.forEach((r) => into.set(r, op));
-    op.regions.forEach((nested) => definingOps(nested, into));
-  }
-  return into;
 }
 
 /**
@@ -89,7 +75,7 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
       computesValue(candidate) &&
       candidate.results[0]!.name === undefined &&
       candidate.operands.every((v) => !inside.has(v)) &&
-      (!arrayReads.has(candidate.opcode) ||
+      (!readsArray(candidate) ||
         (!changed.has(candidate.operands[0]!) &&
           (candidate.opcode === "array.row" || !fromRow(candidate.operands[0]!))));
     // Hoisting one op can make later ones invariant: they read only what moved. A moved op
@@ -128,24 +114,4 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
   };
   visit(fn.body, ops);
   return leftLoop;
-}
-
-/** Rewrites every use of a replaced value in `region`, nested regions included. */
-function replaceUses(region: Region, replacement: ReadonlyMap<Value, Value>): void {
-  const current = (v: Value) => replacement.get(v) ?? v;
-  for (const op of region.ops) {
-    op.operands = op.operands.map(current);
-    op.regions.forEach((nested) => replaceUses(nested, replacement));
-  }
-  region.yields = region.yields.map(current);
-}
-
-/** Every value a region defines: its parameters and the results of its ops, nested ones too. */
-function valuesDefinedIn(region: Region, into = new Set<Value>()): Set<Value> {
-  region.params.forEach((p) => into.add(p));
-  for (const op of region.ops) {
-    op.results.forEach((r) => into.add(r));
-    op.regions.forEach((nested) => valuesDefinedIn(nested, into));
-  }
-  return into;
 }

@@ -1,6 +1,7 @@
 /**
  * Every primitive the compiler knows, one entry each: its name in the IR, how many arguments it
- * takes, how it is written in TypeScript, what it computes, and its derivative.
+ * takes, how it is written in TypeScript, what it computes, and its derivative. The names are the
+ * `PrimitiveName` type, the primitives' share of the IR's opcodes (`Opcode`).
  *
  * A derivative is either `zero` (piecewise constant: the result never carries a derivative, so
  * activity analysis stops there) or a partial derivative with respect to argument `i`, written
@@ -60,22 +61,22 @@ const rule = (partial: Partial): Derivative => ({ kind: "partials", partial });
 const binary = (operator: string, precedence: number): Syntax => ({ kind: "binary", operator, precedence });
 const call = (callee: string): Syntax => ({ kind: "call", callee });
 
-function mathFunction(
-  name: string,
+function mathFunction<const Name extends string>(
+  name: Name,
   evaluate: (...args: number[]) => number,
   derivative: Derivative,
   domains?: Primitive["domains"],
   arity: Primitive["arity"] = 1,
-): Primitive {
+): Primitive & { name: Name } {
   return { name, arity, result: "number", syntax: call(`Math.${name}`), evaluate, derivative, domains };
 }
 
-function comparison(
-  name: string,
+function comparison<const Name extends string>(
+  name: Name,
   operator: string,
   precedence: number,
   evaluate: (a: number, b: number) => boolean,
-): Primitive {
+): Primitive & { name: Name } {
   return {
     name,
     arity: 2,
@@ -110,7 +111,7 @@ const positive = [[[0.1, 5]]] as const;
 const unitInterval = [[[-0.9, 0.9]]] as const;
 const bothSidesOfZero = [[[-3, -0.1]], [[0.1, 3]]] as const;
 
-const table: Primitive[] = [
+const table = [
   {
     name: "add",
     arity: 2,
@@ -422,11 +423,18 @@ const table: Primitive[] = [
     // The condition is a boolean and carries no derivative.
     derivative: rule((m, [c], _y, i) => (i === 0 ? m.num(0) : mathOf(m).select(c!, i === 1 ? 1 : 0, i === 1 ? 0 : 1))),
   },
-];
+] as const satisfies readonly Primitive[];
 
-export const primitives: ReadonlyMap<string, Primitive> = new Map(table.map((p) => [p.name, p]));
+/** The name of a primitive of the table: the opcode the IR knows it by. */
+export type PrimitiveName = (typeof table)[number]["name"];
 
-export function primitive(name: string): Primitive | undefined {
+/** A primitive of the table, with its name as the IR's opcode. */
+export type KnownPrimitive = Primitive & { readonly name: PrimitiveName };
+
+export const primitives: ReadonlyMap<string, KnownPrimitive> = new Map(table.map((p) => [p.name, p]));
+
+/** The primitive named `name` (any string: a rule names primitives by string), if there is one. */
+export function primitive(name: string): KnownPrimitive | undefined {
   return primitives.get(name);
 }
 
