@@ -5,7 +5,7 @@
 import path from "node:path";
 import { FunctionEmitter } from "./backend/emit.js";
 import { formatModule, type ModuleFunction } from "./backend/module.js";
-import { identifiersIn, Namer } from "./backend/naming.js";
+import { gradientFunctionName, identifiersIn, keeperName, Namer } from "./backend/naming.js";
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions } from "./frontend/annotations.js";
 import { FunctionLowering } from "./frontend/lower.js";
@@ -178,7 +178,10 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     const generatedNames = found.flatMap((f) =>
       f instanceof DiagnosticError
         ? []
-        : [`${f.name}Grad`, `${f.name}Vjp`, `${f.name}GradScratch`, `${f.name}VjpScratch`],
+        : [false, true].flatMap((vjp) => {
+            const name = gradientFunctionName(f.name, vjp);
+            return [name, keeperName(name)];
+          }),
     );
     for (const entry of found) {
       if (entry instanceof DiagnosticError) {

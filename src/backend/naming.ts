@@ -57,6 +57,28 @@ export const nameHints = {
   row: "row",
 } as const;
 
+/**
+ * The hints of the names the reverse transform gives the values it makes (the backend prints
+ * each after its hint, made unique): an adjoint after its primal (`dx`), a stack after the value
+ * it holds (`tStack`; `branchStack` for a branch's outcome), a `while` loop's iteration count and
+ * the reversed loop's counter, a VJP's cotangent and, for an object result, its fields.
+ */
+export const reverseHints = {
+  adjoint: (primalName: string) => `d${primalName}`,
+  stack: (valueName: string | undefined, type: string) =>
+    `${valueName ?? (type === "boolean" ? "branch" : nameHints.temporary)}Stack`,
+  iterations: "iterations",
+  iteration: "iteration",
+  cotangent: "cotangent",
+  cotangentField: (path: string) => `cotangent_${path.replaceAll(".", "_")}`,
+} as const;
+
+/** The generated function for the source function `name`: its gradient, or for a function
+ * returning an array or an object, its VJP. */
+export function gradientFunctionName(name: string, vjp: boolean): string {
+  return `${name}${vjp ? "Vjp" : "Grad"}`;
+}
+
 /** The hint for the adjoint of a value printed as `printed`: `dx`. */
 export function adjointHint(printed: string): string {
   return `d${printed}`;

@@ -4,6 +4,7 @@
  * have a derivative (a `@derivative` rule, or recursion), and functions of the environment
  * (`console.log`), which the compiler does not differentiate.
  */
+import { gradientFunctionName } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
 import type { Type, Value } from "../ir/types.js";
@@ -276,7 +277,7 @@ function derivativeOf(cx: LoweringContext, callee: ts.Identifier): CallDerivativ
     declaration === self ||
     (declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer === self);
   if (isSelf && cx.inlined.length === 0)
-    return { name: `${cx.fn.name}Grad`, kind: "grad", declaration: self, wrt: cx.fn.wrt };
+    return { name: gradientFunctionName(cx.fn.name, false), kind: "grad", declaration: self, wrt: cx.fn.wrt };
   // Another recursive differentiable function of this file: its gradient is generated beside this one.
   const other =
     declaration &&
@@ -284,7 +285,7 @@ function derivativeOf(cx: LoweringContext, callee: ts.Identifier): CallDerivativ
       (f) => !(f instanceof DiagnosticError) && f.node === declaration,
     );
   if (!other || other instanceof DiagnosticError || !callsItself(cx.checker, other.node, target)) return undefined;
-  return { name: `${other.name}Grad`, kind: "grad", declaration: other.node, wrt: other.wrt };
+  return { name: gradientFunctionName(other.name, false), kind: "grad", declaration: other.node, wrt: other.wrt };
 }
 
 /** True when the function's body calls the function `symbol` names. */

@@ -18,6 +18,7 @@
  * plans, and once to write the reverse sweep the gradient keeps.
  */
 import type { Activity } from "../analysis/activity.js";
+import { reverseHints } from "../backend/naming.js";
 import { lastCounterValue, type LoopAnalysis } from "../analysis/counted-loops.js";
 import { Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
 import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
@@ -33,7 +34,7 @@ import type { ReverseModeState } from "./reverse.js";
 type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value } | { kind: "array"; array: Value };
 
 function adjointName(value: Value): string | undefined {
-  return value.name === undefined ? undefined : `d${value.name}`;
+  return value.name === undefined ? undefined : reverseHints.adjoint(value.name);
 }
 
 /** What one run of the adjoint writer produces: the gradient's parameters (the primal's, then
@@ -119,7 +120,7 @@ export class AdjointWriter implements ReverseSweepState {
     const returned = primal.body.yields[0]!;
     if (primal.returnsArray) {
       // A VJP: the result's adjoint starts as the cotangent the caller passes.
-      const cotangent = this.values.value("array", "cotangent");
+      const cotangent = this.values.value("array", reverseHints.cotangent);
       params.push({
         value: cotangent,
         typeText: primal.returnsArray === "Array" ? "readonly number[]" : primal.returnsArray,
@@ -153,7 +154,7 @@ export class AdjointWriter implements ReverseSweepState {
     return object.operands.flatMap((leaf, i): Param[] => {
       if (leaf.type !== "number" && leaf.type !== "array") return [];
       const path = paths[i]!;
-      const cotangent = this.values.value(leaf.type, `cotangent_${path.replaceAll(".", "_")}`);
+      const cotangent = this.values.value(leaf.type, reverseHints.cotangentField(path));
       const kind = leaf.type === "array" ? this.arrayKindOf(leaf) : undefined;
       const typeText = kind === undefined ? "number" : kind === "Array" ? "readonly number[]" : kind;
       if (this.activity.isActive(leaf)) {
@@ -162,7 +163,13 @@ export class AdjointWriter implements ReverseSweepState {
         else this.contribute(leaf, cotangent);
       }
       return [
-        { value: cotangent, typeText, differentiated: false, cotangent: true, field: { param: "cotangent", path } },
+        {
+          value: cotangent,
+          typeText,
+          differentiated: false,
+          cotangent: true,
+          field: { param: reverseHints.cotangent, path },
+        },
       ];
     });
   }
@@ -247,7 +254,7 @@ export class AdjointWriter implements ReverseSweepState {
         [this.forward.get(array)!],
         "array",
         shape,
-        `d${array.name}`,
+        adjointName(array),
       );
       adjoint.adjointOf = this.forward.get(array)!;
       this.adjoints.set(array, { kind: "array", array: adjoint });
@@ -259,13 +266,7 @@ export class AdjointWriter implements ReverseSweepState {
     const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
     // A parameter's gradient may be written into an array the caller provides (see the backend).
     const attrs: Op["attrs"] = param?.differentiated ? { kind, output: param.value.name! } : { kind };
-    const adjoint = this.adjointAllocations.emit(
-      "array.zeros",
-      [length],
-      "array",
-      attrs,
-      array.name === undefined ? undefined : `d${array.name}`,
-    );
+    const adjoint = this.adjointAllocations.emit("array.zeros", [length], "array", attrs, adjointName(array));
     adjoint.adjointOf = forwardArray;
     this.adjoints.set(array, { kind: "array", array: adjoint });
     return adjoint;
@@ -288,13 +289,7 @@ export class AdjointWriter implements ReverseSweepState {
           : creation.opcode === "array.literal"
             ? this.algebra.num(creation.operands.length)
             : this.builder.emit("array.length", [this.resolve(this.placeholder(creation.operands[0]!))], "number");
-      return this.builder.emit(
-        "array.zeros",
-        [length],
-        "array",
-        { kind },
-        array.name === undefined ? undefined : `d${array.name}`,
-      );
+      return this.builder.emit("array.zeros", [length], "array", { kind }, adjointName(array));
     });
     adjoint.adjointOf = this.forward.get(array)!;
     const afterPops = reversed.ops.findIndex((op) => op.opcode !== "stack.pop");
@@ -529,7 +524,7 @@ export class AdjointWriter implements ReverseSweepState {
    */
   private whileHeader(forwardLoop: Op) {
     const count = this.recording.iterationCount(forwardLoop);
-    const counter = this.values.value("number", "iteration");
+    const counter = this.values.value("number", reverseHints.iteration);
     return {
       counter,
       operands: [this.algebra.apply("sub", count, this.algebra.num(1)), this.algebra.num(0), this.algebra.num(-1)],

@@ -26,6 +26,7 @@
  * (`adjoint --dump-ir=recording`).
  */
 import type { Activity } from "../analysis/activity.js";
+import { reverseHints } from "../backend/naming.js";
 import { type LoopAnalysis, tripCount } from "../analysis/counted-loops.js";
 import { type Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
 import { loopParts } from "../ir/loops.js";
@@ -151,9 +152,9 @@ export class Recording {
     if (iterations === undefined) {
       if (!this.planning) throw new Error("the reverse sweep reads an iteration count the recording plan lacks");
       const [, body] = loop.regions as [Region, Region];
-      const current = this.values.value("number", "iterations");
-      const next = this.values.value("number", "iterations");
-      iterations = this.values.value("number", "iterations");
+      const current = this.values.value("number", reverseHints.iterations);
+      const next = this.values.value("number", reverseHints.iterations);
+      iterations = this.values.value("number", reverseHints.iterations);
       const zero = this.entry.constant(0);
       this.edits.push({ kind: "count-iterations", loop, zero, current, next, iterations });
       this.forward.regionOf.set(current, body);
@@ -293,9 +294,7 @@ export class Recording {
     const element = value.type === "number" ? "number" : value.type;
     const stackSpec = {
       opcode: "stack.new",
-      results: [
-        { type: "stack" as const, name: `${value.name ?? (value.type === "boolean" ? "branch" : "tmp")}Stack` },
-      ],
+      results: [{ type: "stack" as const, name: reverseHints.stack(value.name, value.type) }],
       attrs: { element },
     };
     const outermost = this.forward.enclosingLoops(pushRegion).at(-1)!;

@@ -21,6 +21,7 @@
  * never changes the forward sweep.
  */
 import type { Activity } from "../analysis/activity.js";
+import { gradientFunctionName } from "../backend/naming.js";
 import { analyzeCountedLoops, type LoopAnalysis } from "../analysis/counted-loops.js";
 import { integerValues } from "../analysis/integers.js";
 import { Builder, ValueFactory } from "../ir/builder.js";
@@ -83,7 +84,7 @@ export function writeAdjoints(state: ReverseModeState, forwardOpCount: number): 
   body.yields = [forward.forward.get(primal.body.yields[0]!)!, ...written.grads];
   body.ops.push(...written.ops);
   const fn: IRFunction = {
-    name: `${primal.name}${primal.returnsArray || primal.returnsObject ? "Vjp" : "Grad"}`,
+    name: gradientFunctionName(primal.name, primal.returnsArray !== undefined || primal.returnsObject !== undefined),
     params: written.params,
     body,
     loc: primal.loc,
