@@ -63,6 +63,26 @@ describe("dead-code pass", () => {
   });
 });
 
+test("dead-code pass: an op and its regions release each use once, however they went", () => {
+  // s = sin x; e = exp s (read); if c { cos s (unread); yield s } else { yield s } (unread):
+  // cos goes first, then the if; s is still read by exp and stays.
+  const f = fn((b, x) => {
+    const s = b.emit("sin", [x], "number");
+    const e = b.emit("exp", [s], "number");
+    const condition = b.emit("gt", [x, b.constant(0)], "boolean");
+    const then = emptyRegion();
+    b.inRegion(then, () => b.emit("cos", [s], "number"));
+    then.yields = [s];
+    const otherwise = emptyRegion();
+    otherwise.yields = [s];
+    b.op({ opcode: "if", operands: [condition], results: [{ type: "number" }], regions: [then, otherwise] });
+    return [e];
+  });
+  removeDeadOps(f.body, everything);
+  expect(opcodes(f)).toEqual(["sin", "exp"]);
+  expect(() => verifyFunction(f)).not.toThrow();
+});
+
 describe("a verifier failure after a pass", () => {
   test("names the pass, marks the failing op among its neighbours, and prints the function", () => {
     const f = fn((b, x) => {

@@ -8,6 +8,8 @@
  */
 import type { Activity } from "../analysis/activity.js";
 import { loopParts } from "../ir/loops.js";
+import { derivativeOperands } from "../ir/op-definitions.js";
+import { someOp } from "../ir/walk.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 
@@ -107,11 +109,11 @@ export class Contributions {
 
   /** True when the region reads or writes, at any depth, an element that carries a derivative. */
   hasActiveArrayEffects(region: Region): boolean {
-    return region.ops.some(
+    return someOp(
+      region.ops,
       (op) =>
         (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) ||
-        (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) ||
-        op.regions.some((r) => this.hasActiveArrayEffects(r)),
+        (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)),
     );
   }
 }
@@ -127,7 +129,7 @@ function contributionTargets(op: Op, isActive: (v: Value) => boolean): Value[] {
   if (result === undefined || !isActive(result)) return [];
   if (op.opcode === "array.literal" || op.opcode === "object") return op.operands.filter(isActive);
   if (op.opcode === "call" && op.attrs.derivative !== undefined) {
-    return op.operands.filter((v, i) => (op.attrs.partials as readonly string[])[i] !== "" && isActive(v));
+    return derivativeOperands(op).filter(isActive);
   }
   return differentiableOp(op) ? [...new Set(op.operands)].filter(isActive) : [];
 }

@@ -10,7 +10,9 @@
  * forward sweep is complete and the adjoint writer only reads it.
  */
 import { emptyRegion, type ValueFactory } from "../ir/builder.js";
+import { isOp } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
+import { forEachOp } from "../ir/walk.js";
 import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
 import type { ForwardEdit } from "./recording.js";
 
@@ -96,14 +98,16 @@ export class ForwardSweep {
     target.yields = source.yields.map((v) => this.forward.get(v)!);
   }
 
-  /** Records the arrays `op`, inside the top-level op at position `top`, writes into (top-level
+  /** Records the arrays the top-level op at position `top` writes into, at any depth (top-level
    * ops are visited in order, so the last position recorded is the last writer's). */
   private collectWrittenArrays(op: Op, top: number): void {
-    if (op.opcode === "array.set") {
-      this.lastWriteAt.set(op.operands[0]!, top);
-      if (op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
-    }
-    op.regions.forEach((r) => r.ops.forEach((nested) => this.collectWrittenArrays(nested, top)));
+    forEachOp([op], (nested) => {
+      if (!isOp(nested, "array.set")) return;
+      const [array] = nested.operands;
+      if (array === undefined) throw new Error("an array.set op writes into its first operand");
+      this.lastWriteAt.set(array, top);
+      if (nested.attrs.grows === true) this.growingArrays.add(array);
+    });
   }
 
   /** The loop ops around a forward region, innermost first. */

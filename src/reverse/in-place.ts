@@ -6,6 +6,7 @@
  */
 import { loopParts } from "../ir/loops.js";
 import type { Op, Region, Value } from "../ir/types.js";
+import { countUses } from "../ir/walk.js";
 
 /** The contributions a loop-carried cell makes implicitly, by being left as it is: each an op and
  * the operand or yield it would otherwise pass the adjoint to. */
@@ -84,15 +85,4 @@ export function updatesInPlace(
     return read?.opcode === "array.get" && read.operands[0] === array && read.operands[1] === index;
   });
   return old && countUses(primalRegionOf.get(old)!, old) === 1 ? { op, old } : undefined;
-}
-
-/** How often a value is an operand or a yield in a region and the regions nested in it (the
- * region's own yields included). */
-export function countUses(region: Region, value: Value): number {
-  let count = region.yields.filter((v) => v === value).length;
-  for (const op of region.ops) {
-    count += op.operands.filter((v) => v === value).length;
-    for (const nested of op.regions) count += countUses(nested, value);
-  }
-  return count;
 }

@@ -30,6 +30,7 @@ import { reverseHints } from "../backend/naming.js";
 import { type LoopAnalysis, tripCount } from "../analysis/counted-loops.js";
 import { type Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
 import { loopParts } from "../ir/loops.js";
+import { isCheapToRecompute } from "../ir/op-definitions.js";
 import { printAnnotated } from "../ir/printer.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { AdjointAlgebra } from "./adjoint-algebra.js";
@@ -63,27 +64,6 @@ export interface ReverseSweepState {
   /** The reversed loop's counter, which stands for the forward loop's. */
   reversedCounter(loop: Op): Value;
 }
-
-/** Ops cheaper to compute again in the reverse sweep than to carry out of a branch or a loop. */
-const cheapToRecompute = new Set([
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "eq",
-  "ne",
-  "not",
-  "and",
-  "or",
-  "neg",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "array.length",
-  "array.get",
-  "array.row",
-]);
 
 export class Recording {
   /** Each value the reverse sweep reads, in the order it first reads them. */
@@ -393,7 +373,7 @@ export class Recording {
   }
 
   private isRecomputable(value: Value, definingOp: Op): boolean {
-    if (!cheapToRecompute.has(definingOp.opcode)) return false;
+    if (!isCheapToRecompute(definingOp.opcode)) return false;
     const isRead = definingOp.opcode === "array.get" || definingOp.opcode === "array.row";
     if (isRead) return this.settledWhenRead(definingOp.operands[0]!, definingOp);
     if (definingOp.opcode === "array.length") return !this.forward.growingArrays.has(definingOp.operands[0]!);
