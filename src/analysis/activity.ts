@@ -10,6 +10,7 @@
  * A loop carries activity from one iteration to the next, so the walks repeat until nothing
  * changes (at most a few times: each repetition adds values along a chain of carried ones).
  */
+import { at, operandOf } from "../ir/access.js";
 import { loopParts } from "../ir/loops.js";
 import { derivativeOperands, resultDerivative } from "../ir/op-definitions.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
@@ -30,27 +31,26 @@ export function analyzeActivity(fn: IRFunction): Activity {
 
   const forward = (region: Region) => {
     for (const op of region.ops) {
+      const loop = loopParts(op);
       if (op.opcode === "if") {
         op.regions.forEach(forward);
         op.results.forEach((result, i) =>
           mark(
             varied,
             result,
-            op.regions.some((r) => varied.has(r.yields[i]!)),
+            op.regions.some((r) => varied.has(at(r.yields, i, "yield of a branch"))),
           ),
         );
-      } else if (loopParts(op)) {
-        const { body, carriedParams, inits, condition } = loopParts(op)!;
-        inits.forEach((init, i) => mark(varied, carriedParams[i]!, varied.has(init) || varied.has(body.yields[i]!)));
-        condition?.params.forEach((param, i) => mark(varied, param, varied.has(carriedParams[i]!)));
+      } else if (loop) {
+        const { body, carried, condition } = loop;
+        carried.forEach(({ param, init, next }) => mark(varied, param, varied.has(init) || varied.has(next)));
+        condition?.params.forEach((param, i) => mark(varied, param, varied.has(at(carried, i).param)));
         if (condition) forward(condition);
         forward(body);
-        op.results.forEach((result, i) =>
-          mark(varied, result, varied.has(carriedParams[i]!) || varied.has(body.yields[i]!)),
-        );
+        carried.forEach(({ param, next, result }) => mark(varied, result, varied.has(param) || varied.has(next)));
       } else if (op.opcode === "array.set") {
         // Arrays are tracked as a whole: writing a varied value makes the array varied.
-        mark(varied, op.operands[0]!, varied.has(op.operands[2]!));
+        mark(varied, operandOf(op, 0), varied.has(operandOf(op, 2)));
       } else if (derivativeOperands(op).some((v) => varied.has(v))) {
         op.results.forEach((r) => varied.add(r));
       }
@@ -58,22 +58,19 @@ export function analyzeActivity(fn: IRFunction): Activity {
   };
 
   const backward = (region: Region) => {
-    for (let i = region.ops.length - 1; i >= 0; i--) {
-      const op = region.ops[i]!;
+    for (const op of region.ops.slice().reverse()) {
+      const loop = loopParts(op);
       if (op.opcode === "if") {
         for (const r of op.regions) {
-          op.results.forEach((result, j) => mark(useful, r.yields[j]!, useful.has(result)));
+          r.yields.forEach((yielded, j) => mark(useful, yielded, useful.has(at(op.results, j, "result of 'if'"))));
           backward(r);
         }
-      } else if (loopParts(op)) {
-        const { body, carriedParams, inits } = loopParts(op)!;
-        op.results.forEach((result, j) =>
-          mark(useful, body.yields[j]!, useful.has(result) || useful.has(carriedParams[j]!)),
-        );
-        backward(body);
-        inits.forEach((init, j) => mark(useful, init, useful.has(carriedParams[j]!)));
+      } else if (loop) {
+        loop.carried.forEach(({ param, next, result }) => mark(useful, next, useful.has(result) || useful.has(param)));
+        backward(loop.body);
+        loop.carried.forEach(({ param, init }) => mark(useful, init, useful.has(param)));
       } else if (op.opcode === "array.set") {
-        mark(useful, op.operands[2]!, useful.has(op.operands[0]!));
+        mark(useful, operandOf(op, 2), useful.has(operandOf(op, 0)));
       } else if (op.results.some((r) => useful.has(r))) {
         derivativeOperands(op).forEach((v) => useful.add(v));
       }

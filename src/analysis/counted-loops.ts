@@ -9,6 +9,7 @@
  * The formulas (`tripCount`, `lastCounterValue`) are written against the rules' algebra, so the
  * same statement of them builds IR wherever the transform needs the value.
  */
+import { operandOf } from "../ir/access.js";
 import { loopParts } from "../ir/loops.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
@@ -51,7 +52,7 @@ export function analyzeCountedLoops(fn: IRFunction, integers: ReadonlySet<Value>
   const counted = new Map<Op, CountedLoop>();
   const inductions = new Map<Value, InductionVariable>();
   for (const loop of loops) {
-    const [start, bound, step] = loop.operands as [Value, Value, Value];
+    const [start, bound, step] = [operandOf(loop, 0), operandOf(loop, 1), operandOf(loop, 2)];
     const stepDefinition = definitions.get(step)?.op;
     if (stepDefinition?.opcode !== "const") throw new Error("a loop step must be a literal");
     const stepValue = stepDefinition.attrs.value as number;
@@ -67,17 +68,16 @@ export function analyzeCountedLoops(fn: IRFunction, integers: ReadonlySet<Value>
         definitions.get(bound)?.op.opcode === "array.length",
     });
     if (!Number.isInteger(stepValue) || !integers.has(start)) continue;
-    const { body, inits, carriedParams } = loopParts(loop)!;
-    carriedParams.forEach((param, j) => {
-      const next = body.yields[j]!;
+    const parts = loopParts(loop);
+    if (!parts) throw new Error("a 'for' op is a loop");
+    for (const { param, init, next } of parts.carried) {
       const update = definitions.get(next);
-      if (update?.op.opcode !== "add" || update.region !== body || !update.op.operands.includes(param)) return;
-      const [a, b] = update.op.operands as [Value, Value];
+      if (update?.op.opcode !== "add" || update.region !== parts.body || !update.op.operands.includes(param)) continue;
+      const [a, b] = [operandOf(update.op, 0), operandOf(update.op, 1)];
       const increment = a === param ? b : a;
       const literal = definitions.get(increment)?.op.opcode === "const";
-      if (literal && integers.has(increment) && integers.has(inits[j]!))
-        inductions.set(param, { init: inits[j]!, increment });
-    });
+      if (literal && integers.has(increment) && integers.has(init)) inductions.set(param, { init, increment });
+    }
   }
   return { counted, inductions };
 }

@@ -12,6 +12,7 @@
  * holds by induction over the iterations), so the analysis is the greatest fixpoint: a value is
  * an integer unless it depends, through these rules, on a value that is not.
  */
+import { at, operandOf } from "../ir/access.js";
 import { loopParts } from "../ir/loops.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 
@@ -51,12 +52,12 @@ export function integerValues(fn: IRFunction): ReadonlySet<Value> {
   return integers;
 }
 
-/** The counter follows the start; carried value j its initial value and the value yielded. */
+/** The counter follows the start; a carried value its initial value and the value yielded. */
 function forRules(op: Op, rules: Map<Value, Rule>): void {
-  const { body, inits } = loopParts(op)!;
-  const [counter, ...carried] = body.params;
-  rules.set(counter!, [op.operands[0]!]);
-  carried.forEach((param, j) => rules.set(param, [inits[j]!, body.yields[j]!]));
+  const loop = loopParts(op);
+  if (!loop) throw new Error("a 'for' op is a loop");
+  rules.set(at(loop.body.params, 0, "counter of a 'for' loop"), [operandOf(op, 0)]);
+  loop.carried.forEach(({ param, init, next }) => rules.set(param, [init, next]));
 }
 
 function resultRule(op: Op, j: number): Rule {
@@ -70,8 +71,8 @@ function resultRule(op: Op, j: number): Rule {
     case "mul":
       return op.operands;
     case "for": {
-      const { body, inits } = loopParts(op)!;
-      return [inits[j]!, body.yields[j]!];
+      const carried = at(loopParts(op)?.carried ?? [], j, "value a 'for' loop carries");
+      return [carried.init, carried.next];
     }
     default:
       return false;

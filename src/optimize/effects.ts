@@ -4,6 +4,7 @@
  * arrays an op may change, and which values computed earlier still hold. The facts about each
  * opcode come from `ir/op-definitions.ts`.
  */
+import { operandOf } from "../ir/access.js";
 import { callsFunction, isShareable, readsArray, writesArray } from "../ir/op-definitions.js";
 import type { Op, Value } from "../ir/types.js";
 import { forEachOp } from "../ir/walk.js";
@@ -24,7 +25,7 @@ export function valueKey(op: Op, operand: (v: Value) => Value = (v) => v): strin
 export function changedArrays(op: Op): Set<Value> {
   const changed = new Set<Value>();
   forEachOp([op], (inner) => {
-    if (writesArray(inner)) changed.add(inner.operands[0]!);
+    if (writesArray(inner)) changed.add(operandOf(inner, 0));
     if (callsFunction(inner)) inner.operands.filter((v) => v.type === "array").forEach((v) => changed.add(v));
   });
   return changed;
@@ -51,7 +52,7 @@ export class AvailableValues {
     if (this.byKey.has(key)) return;
     this.byKey.set(key, op);
     if (!readsArray(op)) return;
-    const array = op.operands[0]!;
+    const array = operandOf(op, 0);
     const keys = this.readsOf.get(array);
     if (keys) keys.push(key);
     else this.readsOf.set(array, [key]);

@@ -14,6 +14,7 @@
  * did not. Values the user named stay where the user wrote them. A moved value the place it moves
  * to already computes (the loop's bound read the same row) becomes a use of that one.
  */
+import { at, operandOf, resultOf } from "../ir/access.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import { isIndexArithmetic, readsArray } from "../ir/op-definitions.js";
@@ -44,16 +45,16 @@ export function hoistReverseRowReads(gradient: GradientIR): void {
     op.operands.forEach(collectIndex);
   };
   forEachOp(reverse, (op) => {
-    if (op.opcode === "array.row") collectIndex(op.operands[1]!);
+    if (op.opcode === "array.row") collectIndex(operandOf(op, 1));
   });
   const movable = (op: Op) => op.opcode === "array.row" || indexArithmetic.has(op);
   const moved = hoistOutOfLoops(gradient.fn, reverse, movable);
   // Placed under the comment of the outermost loop it left; a row is named after its array (`dlRow`).
   for (const [op, loop] of moved) {
-    if (op.results[0]!.name !== undefined) continue;
+    if (resultOf(op).name !== undefined) continue;
     if (loop.loc) op.loc = loop.loc;
-    const array = op.opcode === "array.row" ? op.operands[0]!.name : undefined;
-    if (array !== undefined) op.results[0]!.name = `${array}Row`;
+    const array = op.opcode === "array.row" ? operandOf(op, 0).name : undefined;
+    if (array !== undefined) resultOf(op).name = `${array}Row`;
   }
 }
 
@@ -67,17 +68,17 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
   const fromRow = (array: Value) => definitions.get(array)?.opcode === "array.row";
 
   const hoistOutOf = (loop: Op, region: Region, available: AvailableValues): void => {
-    const body = loop.regions[0]!;
+    const body = at(loop.regions, 0, "region of 'for'");
     const inside = valuesDefinedIn(body);
     const changed = changedArrays(loop);
     const invariant = (candidate: Op) =>
       movable(candidate) &&
       computesValue(candidate) &&
-      candidate.results[0]!.name === undefined &&
+      resultOf(candidate).name === undefined &&
       candidate.operands.every((v) => !inside.has(v)) &&
       (!readsArray(candidate) ||
-        (!changed.has(candidate.operands[0]!) &&
-          (candidate.opcode === "array.row" || !fromRow(candidate.operands[0]!))));
+        (!changed.has(operandOf(candidate, 0)) &&
+          (candidate.opcode === "array.row" || !fromRow(operandOf(candidate, 0)))));
     // Hoisting one op can make later ones invariant: they read only what moved. A moved op
     // computing what the loop's region already has before the loop (its bound read the same
     // row), or what another moved op computes, becomes a use of that value.
@@ -85,12 +86,12 @@ function hoistOutOfLoops(fn: IRFunction, ops: readonly Op[], movable: (op: Op) =
     const moved: Op[] = [];
     body.ops = body.ops.filter((candidate) => {
       if (!invariant(candidate)) return true;
-      inside.delete(candidate.results[0]!);
+      inside.delete(resultOf(candidate));
       candidate.operands = candidate.operands.map((v) => replacement.get(v) ?? v);
       // (an op that may not move stays where it is, and would hold back the ops using it)
       const same = available.get(candidate);
       if (same && movable(same)) {
-        replacement.set(candidate.results[0]!, same.results[0]!);
+        replacement.set(resultOf(candidate), resultOf(same));
         if (!leftLoop.has(same)) leftLoop.set(same, loop);
         return false;
       }

@@ -12,6 +12,7 @@
  * (a later iteration sees the writes of an earlier one). Values the user named stay as they are:
  * only unnamed repeats are replaced, so generated code keeps the user's variables.
  */
+import { resultOf } from "../ir/access.js";
 import type { IRFunction, Region, Value } from "../ir/types.js";
 import { loopParts } from "../ir/loops.js";
 import { AvailableValues, changedArrays, computesValue } from "./effects.js";
@@ -25,8 +26,8 @@ export function shareRepeatedValues(fn: IRFunction): void {
       op.operands = op.operands.map(current);
       if (computesValue(op)) {
         const earlier = known.get(op);
-        if (earlier && op.results[0]!.name === undefined) {
-          replacement.set(op.results[0]!, earlier.results[0]!);
+        if (earlier && resultOf(op).name === undefined) {
+          replacement.set(resultOf(op), resultOf(earlier));
           return false;
         }
         known.add(op);

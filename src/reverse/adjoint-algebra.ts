@@ -7,6 +7,7 @@
  * `(1 / b) * a`), which rounds once instead of twice, `c1 * (c2 * x) -> (c1 * c2) * x`, which
  * regroups a constant factor, and `0 + a -> a`, which may differ in the sign of a zero. None applies to the forward sweep, which is the user's code unchanged.
  */
+import { operandOf, resultOf } from "../ir/access.js";
 import type { Builder } from "../ir/builder.js";
 import type { Op, Region, Type, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
@@ -62,7 +63,7 @@ export class AdjointAlgebra implements Algebra<Value> {
   /** The denominator of `1 / z` when `value` is such a reciprocal made here. */
   private reciprocal(value: Value): Value | undefined {
     const op = this.definitions.get(value);
-    return op?.opcode === "div" && this.constants.get(op.operands[0]!) === 1 ? op.operands[1] : undefined;
+    return op?.opcode === "div" && this.constants.get(operandOf(op, 0)) === 1 ? op.operands[1] : undefined;
   }
 
   apply(name: string, ...rawArgs: Value[]): Value {
@@ -114,11 +115,11 @@ export class AdjointAlgebra implements Algebra<Value> {
         if (
           typeof ka === "number" &&
           scaled?.opcode === "mul" &&
-          typeof this.constants.get(scaled.operands[0]!) === "number"
+          typeof this.constants.get(operandOf(scaled, 0)) === "number"
         ) {
-          const product = ka * (this.constants.get(scaled.operands[0]!) as number);
-          if (readsAsLiteral(product, [ka, this.constants.get(scaled.operands[0]!)]))
-            return this.apply("mul", this.num(product), scaled.operands[1]!);
+          const product = ka * (this.constants.get(operandOf(scaled, 0)) as number);
+          if (readsAsLiteral(product, [ka, this.constants.get(operandOf(scaled, 0))]))
+            return this.apply("mul", this.num(product), operandOf(scaled, 1));
         }
         const denominatorOfB = this.reciprocal(b);
         if (denominatorOfB) return this.apply("div", a, denominatorOfB);
@@ -159,7 +160,7 @@ export class AdjointAlgebra implements Algebra<Value> {
 
   private emit(name: string, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
     const op = this.builder.op({ opcode: name, operands: args, results: [{ type }], attrs });
-    const result = op.results[0]!;
+    const result = resultOf(op);
     this.definitions.set(result, op);
     return result;
   }

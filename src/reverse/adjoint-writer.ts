@@ -20,9 +20,10 @@
 import type { Activity } from "../analysis/activity.js";
 import { reverseHints } from "../backend/naming.js";
 import { lastCounterValue, type LoopAnalysis } from "../analysis/counted-loops.js";
+import { at, operandOf, resultOf } from "../ir/access.js";
 import { Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
 import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
-import { loopParts } from "../ir/loops.js";
+import { type Carried, loopParts } from "../ir/loops.js";
 import { primitive } from "../rules/primitives.js";
 import { AdjointAlgebra } from "./adjoint-algebra.js";
 import { type Contributions, differentiableOp } from "./contributions.js";
@@ -30,6 +31,7 @@ import type { ForwardSweep } from "./forward-sweep.js";
 import { accumulatesInPlace, updatesInPlace } from "./in-place.js";
 import type { Recording, ReverseSweepState } from "./recording.js";
 import type { ReverseModeState } from "./reverse.js";
+import { attrsOf } from "../ir/attrs.js";
 
 type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value } | { kind: "array"; array: Value };
 
@@ -117,7 +119,7 @@ export class AdjointWriter implements ReverseSweepState {
   write(): WrittenAdjoints {
     const primal = this.primal;
     const params = [...this.forwardSweep.params];
-    const returned = primal.body.yields[0]!;
+    const returned = at(primal.body.yields, 0, "returned value");
     if (primal.returnsArray) {
       // A VJP: the result's adjoint starts as the cotangent the caller passes.
       const cotangent = this.values.value("array", reverseHints.cotangent);
@@ -150,10 +152,10 @@ export class AdjointWriter implements ReverseSweepState {
    */
   private seedObjectCotangent(returned: Value): Param[] {
     const object = this.primalDefinition.get(returned)!;
-    const paths = object.attrs.fields as readonly string[];
+    const paths = attrsOf(object, "object").fields;
     return object.operands.flatMap((leaf, i): Param[] => {
       if (leaf.type !== "number" && leaf.type !== "array") return [];
-      const path = paths[i]!;
+      const path = at(paths, i, "field path");
       const cotangent = this.values.value(leaf.type, reverseHints.cotangentField(path));
       const kind = leaf.type === "array" ? this.arrayKindOf(leaf) : undefined;
       const typeText = kind === undefined ? "number" : kind === "Array" ? "readonly number[]" : kind;
@@ -221,11 +223,13 @@ export class AdjointWriter implements ReverseSweepState {
 
   private declareCell(value: Value, initial: Value): Value {
     const name = adjointName(value);
-    const cell = this.builder.op({
-      opcode: "cell.new",
-      operands: [initial],
-      results: [name === undefined ? { type: "cell" } : { type: "cell", name }],
-    }).results[0]!;
+    const cell = resultOf(
+      this.builder.op({
+        opcode: "cell.new",
+        operands: [initial],
+        results: [name === undefined ? { type: "cell" } : { type: "cell", name }],
+      }),
+    );
     cell.adjointOf = this.forward.get(value)!;
     this.adjoints.set(value, { kind: "cell", cell });
     return cell;
@@ -285,10 +289,10 @@ export class AdjointWriter implements ReverseSweepState {
       const length = grows
         ? this.builder.emit("array.length", [this.resolve(this.placeholder(array))], "number")
         : creation.opcode === "array.new"
-          ? this.resolve(this.placeholder(creation.operands[0]!))
+          ? this.resolve(this.placeholder(operandOf(creation, 0)))
           : creation.opcode === "array.literal"
             ? this.algebra.num(creation.operands.length)
-            : this.builder.emit("array.length", [this.resolve(this.placeholder(creation.operands[0]!))], "number");
+            : this.builder.emit("array.length", [this.resolve(this.placeholder(operandOf(creation, 0)))], "number");
       return this.builder.emit("array.zeros", [length], "array", { kind }, adjointName(array));
     });
     adjoint.adjointOf = this.forward.get(array)!;
@@ -313,24 +317,23 @@ export class AdjointWriter implements ReverseSweepState {
   private reverseRegion(region: Region): void {
     const saved = this.currentPrimalRegion;
     this.currentPrimalRegion = region;
-    for (let i = region.ops.length - 1; i >= 0; i--) {
-      const op = region.ops[i]!;
+    for (const op of region.ops.slice().reverse()) {
       if (op.loc) this.builder.loc = op.loc;
       if (op.opcode === "if") this.reverseIf(op);
       else if (loopParts(op)) this.reverseLoop(op);
-      else if (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) this.reverseArrayGet(op);
-      else if (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)) this.reverseArraySet(op);
-      else if (op.opcode === "array.literal" && this.activity.isActive(op.results[0]!)) this.reverseArrayLiteral(op);
-      else if (op.opcode === "array.copy" && this.activity.isActive(op.results[0]!)) this.reverseArrayCopy(op);
-      else if (op.opcode === "call" && op.attrs.derivative !== undefined && this.activity.isActive(op.results[0]!))
+      else if (op.opcode === "array.get" && this.activity.isActive(resultOf(op))) this.reverseArrayGet(op);
+      else if (op.opcode === "array.set" && this.activity.isActive(operandOf(op, 0))) this.reverseArraySet(op);
+      else if (op.opcode === "array.literal" && this.activity.isActive(resultOf(op))) this.reverseArrayLiteral(op);
+      else if (op.opcode === "array.copy" && this.activity.isActive(resultOf(op))) this.reverseArrayCopy(op);
+      else if (op.opcode === "call" && op.attrs.derivative !== undefined && this.activity.isActive(resultOf(op)))
         this.reverseCallWithDerivative(op);
-      else if (differentiableOp(op) && this.activity.isActive(op.results[0]!)) this.reversePrimitive(op);
+      else if (differentiableOp(op) && this.activity.isActive(resultOf(op))) this.reversePrimitive(op);
     }
     this.currentPrimalRegion = saved;
   }
 
   private reversePrimitive(op: Op): void {
-    const result = op.results[0]!;
+    const result = resultOf(op);
     const resultAdjoint = this.adjointValue(result);
     if (!resultAdjoint) return;
     const rule = primitive(op.opcode)!.derivative;
@@ -356,29 +359,28 @@ export class AdjointWriter implements ReverseSweepState {
   }
 
   /**
-   * The cell that carries the adjoint of carried value j backwards through the loop, starting
+   * The cell that carries the adjoint of a carried value backwards through the loop, starting
    * from the adjoint of the loop's result: the result's own cell when it has one (nothing adds
    * to it after this point), a new one otherwise.
    */
-  private carriedCell(op: Op, j: number): Value {
-    const param = loopParts(op)!.carriedParams[j]!;
-    const resultAdjoint = this.adjoints.get(op.results[j]!);
+  private carriedCell({ param, result }: Carried): Value {
+    const resultAdjoint = this.adjoints.get(result);
     if (resultAdjoint?.kind === "cell") {
       this.adjoints.set(param, resultAdjoint);
       return resultAdjoint.cell;
     }
-    return this.declareCell(param, this.adjointValue(op.results[j]!) ?? this.algebra.num(0));
+    return this.declareCell(param, this.adjointValue(result) ?? this.algebra.num(0));
   }
 
   /** `y = a[i]` reversed: `da[i] += dy`. */
   private reverseArrayGet(op: Op): void {
-    const adjoint = this.adjointValue(op.results[0]!);
-    if (!adjoint || !this.activity.isActive(op.operands[0]!)) return;
-    const index = this.resolve(this.placeholder(op.operands[1]!));
+    const adjoint = this.adjointValue(resultOf(op));
+    if (!adjoint || !this.activity.isActive(operandOf(op, 0))) return;
+    const index = this.resolve(this.placeholder(operandOf(op, 1)));
     const field: Op["attrs"] = op.attrs.field === undefined ? {} : { field: op.attrs.field };
     this.builder.op({
       opcode: "array.add",
-      operands: [this.arrayAdjoint(op.operands[0]!), index, adjoint],
+      operands: [this.arrayAdjoint(operandOf(op, 0)), index, adjoint],
       attrs: field,
     });
   }
@@ -397,7 +399,7 @@ export class AdjointWriter implements ReverseSweepState {
 
   /** `b = [u, v]` reversed: `du += db[0]; dv += db[1]`. */
   private reverseArrayLiteral(op: Op): void {
-    const adjointArray = this.arrayAdjoint(op.results[0]!);
+    const adjointArray = this.arrayAdjoint(resultOf(op));
     op.operands.forEach((element, k) => {
       if (this.activity.isActive(element))
         this.contribute(element, this.builder.emit("array.get", [adjointArray, this.algebra.num(k)], "number"));
@@ -410,17 +412,18 @@ export class AdjointWriter implements ReverseSweepState {
    * derivatives (`const g = fGrad(a, b); da += dy * g.grad.a`).
    */
   private reverseCallWithDerivative(op: Op): void {
-    const adjoint = this.adjointValue(op.results[0]!);
+    const adjoint = this.adjointValue(resultOf(op));
     if (!adjoint) return;
     const vjp = op.attrs.derivativeKind === "vjp";
     const args = op.operands.map((v) => this.resolve(this.placeholder(v)));
     const result = this.builder.emit("call", vjp ? [...args, adjoint] : args, "object", {
       callee: String(op.attrs.derivative),
     });
-    const partials = op.attrs.partials as readonly string[];
+    const partials = attrsOf(op, "call").partials ?? [];
     op.operands.forEach((operand, i) => {
-      if (partials[i] === "" || !this.activity.isActive(operand)) return;
-      const path = vjp ? partials[i]! : `grad.${partials[i]}`;
+      if (at(partials, i, "partial") === "" || !this.activity.isActive(operand)) return;
+      const partial = at(partials, i, "partial");
+      const path = vjp ? partial : `grad.${partial}`;
       const cotangent = this.builder.emit("field", [result], operand.type, { path });
       if (operand.type === "array") {
         const scale = vjp ? [] : [adjoint];
@@ -437,7 +440,7 @@ export class AdjointWriter implements ReverseSweepState {
     if (!this.activity.isActive(source)) return;
     this.builder.op({
       opcode: "array.addAll",
-      operands: [this.arrayAdjoint(source), this.arrayAdjoint(op.results[0]!)],
+      operands: [this.arrayAdjoint(source), this.arrayAdjoint(resultOf(op))],
     });
   }
 
@@ -447,10 +450,11 @@ export class AdjointWriter implements ReverseSweepState {
    * adjoint that flows backwards from one iteration to the one before.
    */
   private reverseLoop(op: Op): void {
-    const carried = this.contributions.activeCarried(op);
-    const { body, carriedParams, inits } = loopParts(op)!;
-    if (carried.length === 0 && !this.contributions.hasActiveArrayEffects(body)) return;
-    const cells = carried.map((j) => this.carriedCell(op, j));
+    const body = loopParts(op)?.body;
+    if (!body) throw new Error(`'${op.opcode}' is a loop`);
+    // Each carried value that carries a derivative, with the cell carrying its adjoint.
+    const lanes = this.contributions.activeCarried(op).map((carried) => ({ carried, cell: this.carriedCell(carried) }));
+    if (lanes.length === 0 && !this.contributions.hasActiveArrayEffects(body)) return;
     this.declareTargets(op);
     const forwardLoop = this.forwardOf.get(op)!;
     const header = op.opcode === "for" ? this.countedHeader(op, forwardLoop) : this.whileHeader(forwardLoop);
@@ -461,22 +465,21 @@ export class AdjointWriter implements ReverseSweepState {
       const saved = this.currentPrimalRegion;
       this.currentPrimalRegion = body;
       if (op.loc) this.builder.loc = op.loc;
-      const incoming = cells.map((cell) => {
+      const incoming = lanes.map(({ cell }) => {
         const read = this.builder.emit("cell.read", [cell], "number");
         this.cellReads.add(read);
         return read;
       });
-      const inPlace = carried.map((j) => accumulatesInPlace(body, carriedParams[j]!, body.yields[j]!));
-      carried.forEach((_, k) => {
+      const inPlace = lanes.map(({ carried }) => accumulatesInPlace(body, carried.param, carried.next));
+      lanes.forEach(({ cell }, k) => {
         const accumulation = inPlace[k];
         if (accumulation) accumulation.marks.forEach(([op, operand]) => this.implicitContribution(op, operand));
-        else this.builder.op({ opcode: "cell.set", operands: [cells[k]!, this.algebra.num(0)] });
+        else this.builder.op({ opcode: "cell.set", operands: [cell, this.algebra.num(0)] });
       });
-      carried.forEach((j, k) => {
-        const next = body.yields[j]!;
+      lanes.forEach(({ carried: { next }, cell }, k) => {
         // Through an inner loop, the inner loop itself carries the adjoint in this very cell.
-        if (inPlace[k]?.throughLoop) this.adjoints.set(next, { kind: "cell", cell: cells[k]! });
-        else if (this.activity.isActive(next)) this.contribute(next, incoming[k]!);
+        if (inPlace[k]?.throughLoop) this.adjoints.set(next, { kind: "cell", cell });
+        else if (this.activity.isActive(next)) this.contribute(next, at(incoming, k, "adjoint read"));
       });
       this.reverseRegion(body);
       this.currentPrimalRegion = saved;
@@ -488,10 +491,9 @@ export class AdjointWriter implements ReverseSweepState {
       attrs: { comparison: header.comparison },
       ...(op.loc ? { loc: op.loc } : {}),
     });
-    carried.forEach((j, k) => {
-      const init = inits[j]!;
+    lanes.forEach(({ carried: { init }, cell }) => {
       if (this.activity.isActive(init) && !this.implicitContributions.get(op)?.has(init)) {
-        const read = this.builder.emit("cell.read", [cells[k]!], "number");
+        const read = this.builder.emit("cell.read", [cell], "number");
         this.cellReads.add(read);
         this.contribute(init, read);
       }
@@ -506,13 +508,11 @@ export class AdjointWriter implements ReverseSweepState {
 
   /** `for (i = last; i >= start; i -= step)` for a counted loop; its counter stands for the forward one. */
   private countedHeader(op: Op, forwardLoop: Op) {
-    const [start, bound, step] = op.operands.slice(0, 3).map((v) => this.resolve(this.placeholder(v))) as [
-      Value,
-      Value,
-      Value,
-    ];
+    const [start, bound, step] = [0, 1, 2].map((i) => this.resolve(this.placeholder(operandOf(op, i))));
+    if (!start || !bound || !step) throw new Error("a 'for' op has a start, a bound and a step");
     const loop = this.loops.counted.get(op)!;
-    const counter = this.values.value("number", op.regions[0]!.params[0]!.name);
+    const forwardCounter = at(at(op.regions, 0, "region of 'for'").params, 0, "counter of 'for'");
+    const counter = this.values.value("number", forwardCounter.name);
     this.reverseCounter.set(forwardLoop, counter);
     const last = lastCounterValue(this.algebra, loop, start, bound, step);
     return { counter, operands: [last, start, this.algebra.num(-loop.step)], comparison: loop.step > 0 ? "ge" : "le" };
@@ -540,21 +540,21 @@ export class AdjointWriter implements ReverseSweepState {
       !op.regions.some((r) => this.contributions.hasActiveArrayEffects(r))
     )
       return;
-    const resultAdjoints = activeResults.map((j) => this.adjointValue(op.results[j]!));
+    const resultAdjoints = activeResults.map((j) => this.adjointValue(at(op.results, j, "result of 'if'")));
     this.declareTargets(op);
-    const condition = this.resolve(this.placeholder(op.operands[0]!));
+    const condition = this.resolve(this.placeholder(operandOf(op, 0)));
     const forwardIf = this.forwardOf.get(op)!;
     const regions = op.regions.map((branch, k) => {
       const reversed = emptyRegion();
       this.reversedRegions.set(branch, reversed);
-      this.reversedBranch.set(forwardIf.regions[k]!, reversed);
+      this.reversedBranch.set(at(forwardIf.regions, k, "region of 'if'"), reversed);
       this.builder.inRegion(reversed, () => {
         const saved = this.currentPrimalRegion;
         this.currentPrimalRegion = branch;
         // What a branch yields is adjoint code of the `if` itself, not of the other branch's last line.
         if (op.loc) this.builder.loc = op.loc;
         activeResults.forEach((j, k) => {
-          const yielded = branch.yields[j]!;
+          const yielded = at(branch.yields, j, "yield of a branch");
           const adjoint = resultAdjoints[k];
           if (adjoint && this.activity.isActive(yielded) && !this.implicitContributions.get(op)?.has(yielded))
             this.contribute(yielded, adjoint);

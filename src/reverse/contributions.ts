@@ -7,7 +7,8 @@
  * any other a cell; the targets inside an `if` or a loop get their cells before its reversal.
  */
 import type { Activity } from "../analysis/activity.js";
-import { loopParts } from "../ir/loops.js";
+import { at, operandOf, resultOf } from "../ir/access.js";
+import { type Carried, loopParts } from "../ir/loops.js";
 import { derivativeOperands } from "../ir/op-definitions.js";
 import { someOp } from "../ir/walk.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
@@ -31,31 +32,33 @@ export class Contributions {
 
   private countSites(region: Region): void {
     const isActive = (v: Value) => this.activity.isActive(v);
-    const addSite = (value: Value, at: Region) => {
+    const addSite = (value: Value, where: Region) => {
       const entry = this.sites.get(value);
       if (entry) entry.count++;
-      else this.sites.set(value, { count: 1, region: at });
+      else this.sites.set(value, { count: 1, region: where });
     };
     for (const op of region.ops) {
+      const loop = loopParts(op);
       if (op.opcode === "if") {
         for (const branch of op.regions) {
           op.results.forEach((result, j) => {
-            if (isActive(result) && isActive(branch.yields[j]!)) addSite(branch.yields[j]!, branch);
+            const yielded = at(branch.yields, j, "yield of a branch");
+            if (isActive(result) && isActive(yielded)) addSite(yielded, branch);
           });
           this.countSites(branch);
         }
-      } else if (loopParts(op)) {
-        const { body, inits } = loopParts(op)!;
-        for (const j of this.activeCarried(op)) {
-          if (isActive(body.yields[j]!)) addSite(body.yields[j]!, body);
-          if (isActive(inits[j]!)) addSite(inits[j]!, region);
+      } else if (loop) {
+        for (const { next, init } of this.activeCarried(op)) {
+          if (isActive(next)) addSite(next, loop.body);
+          if (isActive(init)) addSite(init, region);
         }
-        this.countSites(body);
+        this.countSites(loop.body);
       } else {
         contributionTargets(op, isActive).forEach((target) => addSite(target, region));
       }
     }
-    if (region === this.primal.body && isActive(region.yields[0]!)) addSite(region.yields[0]!, region);
+    const returned = region === this.primal.body ? at(region.yields, 0, "returned value") : undefined;
+    if (returned && isActive(returned)) addSite(returned, region);
   }
 
   /** True when the value's adjoint is a single contribution made in its own region. */
@@ -65,22 +68,24 @@ export class Contributions {
   }
 
   /** The carried values of a loop that carry a derivative. */
-  activeCarried(op: Op): number[] {
-    const { body, carriedParams } = loopParts(op)!;
+  activeCarried(op: Op): Carried[] {
     const isActive = (v: Value) => this.activity.isActive(v);
-    return op.results.flatMap((r, j) =>
-      isActive(r) || isActive(carriedParams[j]!) || isActive(body.yields[j]!) ? [j] : [],
+    return (loopParts(op)?.carried ?? []).filter(
+      ({ result, param, next }) => isActive(result) || isActive(param) || isActive(next),
     );
   }
 
   /** Values yielded inside `op` whose adjoints its reversal adds to. */
   yieldTargets(op: Op): Value[] {
     const isActive = (v: Value) => this.activity.isActive(v);
-    const loop = loopParts(op);
-    if (loop)
-      return this.activeCarried(op).flatMap((j) => (isActive(loop.body.yields[j]!) ? [loop.body.yields[j]!] : []));
+    if (loopParts(op)) return this.activeCarried(op).flatMap(({ next }) => (isActive(next) ? [next] : []));
     return op.results.flatMap((r, j) =>
-      isActive(r) ? op.regions.flatMap((branch) => (isActive(branch.yields[j]!) ? [branch.yields[j]!] : [])) : [],
+      isActive(r)
+        ? op.regions.flatMap((branch) => {
+            const yielded = at(branch.yields, j, "yield of a branch");
+            return isActive(yielded) ? [yielded] : [];
+          })
+        : [],
     );
   }
 
@@ -94,8 +99,7 @@ export class Contributions {
       for (const inner of region.ops) {
         if (inner.opcode === "if" || loopParts(inner)) {
           this.yieldTargets(inner).forEach((v) => targets.add(v));
-          const loop = loopParts(inner);
-          if (loop) this.activeCarried(inner).forEach((j) => targets.add(loop.inits[j]!));
+          this.activeCarried(inner).forEach(({ init }) => targets.add(init));
           inner.regions.forEach(visit);
         } else {
           contributionTargets(inner, isActive).forEach((v) => targets.add(v));
@@ -112,8 +116,8 @@ export class Contributions {
     return someOp(
       region.ops,
       (op) =>
-        (op.opcode === "array.get" && this.activity.isActive(op.results[0]!)) ||
-        (op.opcode === "array.set" && this.activity.isActive(op.operands[0]!)),
+        (op.opcode === "array.get" && this.activity.isActive(resultOf(op))) ||
+        (op.opcode === "array.set" && this.activity.isActive(operandOf(op, 0))),
     );
   }
 }
@@ -125,7 +129,8 @@ export class Contributions {
  */
 function contributionTargets(op: Op, isActive: (v: Value) => boolean): Value[] {
   const result = op.results[0];
-  if (op.opcode === "array.set") return isActive(op.operands[0]!) && isActive(op.operands[2]!) ? [op.operands[2]!] : [];
+  if (op.opcode === "array.set")
+    return isActive(operandOf(op, 0)) && isActive(operandOf(op, 2)) ? [operandOf(op, 2)] : [];
   if (result === undefined || !isActive(result)) return [];
   if (op.opcode === "array.literal" || op.opcode === "object") return op.operands.filter(isActive);
   if (op.opcode === "call" && op.attrs.derivative !== undefined) {

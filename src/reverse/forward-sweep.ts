@@ -9,6 +9,7 @@
  * branches, stacks allocated and pushed, iteration counters of `while` loops. After it, the
  * forward sweep is complete and the adjoint writer only reads it.
  */
+import { at } from "../ir/access.js";
 import { emptyRegion, type ValueFactory } from "../ir/builder.js";
 import { isOp } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
@@ -140,7 +141,7 @@ export class ForwardSweep {
             if (branch === edit.from) {
               branch.yields.push(edit.value);
             } else {
-              const placeholder = edit.placeholders[k]!;
+              const placeholder = at(edit.placeholders, k, "placeholder");
               branch.ops.push({ opcode: "undef", operands: [], results: [placeholder], regions: [], attrs: {} });
               branch.yields.push(placeholder);
             }

@@ -4,6 +4,7 @@
  * Facts about the primal IR the adjoint writer asks while it reverses a loop or an element
  * write; each depends only on the primal, never on the adjoints written so far.
  */
+import { at, operandOf } from "../ir/access.js";
 import { loopParts } from "../ir/loops.js";
 import type { Op, Region, Value } from "../ir/types.js";
 import { countUses } from "../ir/walk.js";
@@ -46,7 +47,7 @@ function additivePath(
   const op = region.ops.find((candidate) => candidate.results.includes(value));
   if (!op) return undefined;
   if ((op.opcode === "add" || op.opcode === "sub") && op.operands[0] !== op.operands[1]) {
-    for (const operand of op.opcode === "sub" ? [op.operands[0]!] : op.operands) {
+    for (const operand of op.opcode === "sub" ? [operandOf(op, 0)] : op.operands) {
       if (operand !== param && countUses(region, operand) !== 1) continue;
       const rest = additivePath(region, param, operand);
       // Only the step that hands the adjoint to `s` itself is left to the cell.
@@ -57,7 +58,7 @@ function additivePath(
   if (op.opcode !== "if") return undefined;
   const k = op.results.indexOf(value);
   const branches = op.regions.map((branch) => {
-    const yielded = branch.yields[k]!;
+    const yielded = at(branch.yields, k, "yield of a branch");
     if (yielded !== param && countUses(branch, yielded) !== 1) return undefined;
     const rest = additivePath(branch, param, yielded);
     return rest && { marks: yielded === param ? [[op, yielded] as [Op, Value]] : rest.marks, leaves: rest.leaves };
@@ -79,7 +80,7 @@ export function updatesInPlace(
   const [array, index, value] = set.operands as [Value, Value, Value];
   const op = primalDefinition.get(value);
   if (!op || !(op.opcode === "add" || op.opcode === "sub") || op.operands[0] === op.operands[1]) return undefined;
-  const candidates = op.opcode === "sub" ? [op.operands[0]!] : op.operands;
+  const candidates = op.opcode === "sub" ? [operandOf(op, 0)] : op.operands;
   const old = candidates.find((v) => {
     const read = primalDefinition.get(v);
     return read?.opcode === "array.get" && read.operands[0] === array && read.operands[1] === index;

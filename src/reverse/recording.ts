@@ -28,6 +28,8 @@
 import type { Activity } from "../analysis/activity.js";
 import { reverseHints } from "../backend/naming.js";
 import { type LoopAnalysis, tripCount } from "../analysis/counted-loops.js";
+import { at, operandOf, resultOf } from "../ir/access.js";
+import { attrsOf } from "../ir/attrs.js";
 import { type Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
 import { loopParts } from "../ir/loops.js";
 import { isCheapToRecompute } from "../ir/op-definitions.js";
@@ -152,7 +154,7 @@ export class Recording {
       case "literal":
         return m.literal(definingOp!.attrs);
       case "negated literal":
-        return m.num(-(this.forward.definition.get(definingOp!.operands[0]!)!.attrs.value as number));
+        return m.num(-attrsOf(this.forward.definition.get(operandOf(definingOp!, 0))!, "const").value);
       case "at the top":
         return value;
       case "recomputed":
@@ -182,7 +184,7 @@ export class Recording {
         return this.sweep!.reversedCounter(read.loop);
       case "induction variable": {
         // init + (i - start) / step * increment, from the reversed loop's counter i
-        const [start, step] = [read.loop.operands[0]!, read.loop.operands[2]!].map((v) => this.read(v)) as [
+        const [start, step] = [operandOf(read.loop, 0), operandOf(read.loop, 2)].map((v) => this.read(v)) as [
           Value,
           Value,
         ];
@@ -197,7 +199,7 @@ export class Recording {
     const definingOp = this.forward.definition.get(value);
     if (definingOp?.opcode === "const") return { how: "literal" };
     // -2 in the source is a negation of a literal: a literal too, so that rules can fold it.
-    const negated = definingOp?.opcode === "neg" ? this.forward.definition.get(definingOp.operands[0]!) : undefined;
+    const negated = definingOp?.opcode === "neg" ? this.forward.definition.get(operandOf(definingOp, 0)) : undefined;
     if (negated?.opcode === "const" && negated.attrs.definedAs === undefined) return { how: "negated literal" };
     if (this.isAtTop(value)) return { how: "at the top" };
     // Named values stay recorded: `Math.cos(z)` reads better than `Math.cos(x * x)`; elements of
@@ -258,7 +260,8 @@ export class Recording {
     const loop = region && this.forward.parent.get(region)?.op;
     const j = region?.params.indexOf(value) ?? -1;
     if (loop?.opcode !== "for" || j < 1) return undefined;
-    const param = this.forward.primalOp.get(loop)!.regions[0]!.params[j]!;
+    const primalBody = at(this.forward.primalOp.get(loop)!.regions, 0, "region of 'for'");
+    const param = at(primalBody.params, j, "value a 'for' loop carries");
     const induction = this.loops.inductions.get(param);
     return (
       induction && {
@@ -282,8 +285,8 @@ export class Recording {
     const capacity = value.type === "array" ? undefined : this.capacityBefore(outermost, pushRegion);
     const stack =
       capacity && this.forward.body.ops.includes(outermost)
-        ? this.insertBefore(outermost, () => this.builder!.op({ ...stackSpec, operands: [capacity] }).results[0]!)
-        : this.entry.op({ ...stackSpec, operands: capacity ? [capacity] : [] }).results[0]!;
+        ? this.insertBefore(outermost, () => resultOf(this.builder!.op({ ...stackSpec, operands: [capacity] })))
+        : resultOf(this.entry.op({ ...stackSpec, operands: capacity ? [capacity] : [] }));
     this.edits.push({ kind: "push", region: pushRegion, stack, value });
     const popped = this.values.value(value.type, value.name);
     this.recorded.set(value, popped);
@@ -375,8 +378,8 @@ export class Recording {
   private isRecomputable(value: Value, definingOp: Op): boolean {
     if (!isCheapToRecompute(definingOp.opcode)) return false;
     const isRead = definingOp.opcode === "array.get" || definingOp.opcode === "array.row";
-    if (isRead) return this.settledWhenRead(definingOp.operands[0]!, definingOp);
-    if (definingOp.opcode === "array.length") return !this.forward.growingArrays.has(definingOp.operands[0]!);
+    if (isRead) return this.settledWhenRead(operandOf(definingOp, 0), definingOp);
+    if (definingOp.opcode === "array.length") return !this.forward.growingArrays.has(operandOf(definingOp, 0));
     // In a loop, computing a cheap value again beats a push and a pop; elsewhere a named value
     // stays recorded, as `Math.cos(z)` reads better than `Math.cos(x * y)`.
     return value.name === undefined || this.forward.enclosingLoops(this.forward.regionOf.get(value)!).length > 0;
@@ -396,7 +399,7 @@ export class Recording {
 
   /** True for a forward array read whose result carries a derivative. */
   private isActiveRead(op: Op): boolean {
-    return op.opcode === "array.get" && this.activity.isActive(this.forward.primalOp.get(op)!.results[0]!);
+    return op.opcode === "array.get" && this.activity.isActive(resultOf(this.forward.primalOp.get(op)!));
   }
 
   /** True when the reverse sweep can have `value` without pushing anything on a stack. */

@@ -24,8 +24,9 @@ import type { Activity } from "../analysis/activity.js";
 import { gradientFunctionName } from "../backend/naming.js";
 import { analyzeCountedLoops, type LoopAnalysis } from "../analysis/counted-loops.js";
 import { integerValues } from "../analysis/integers.js";
+import { at } from "../ir/access.js";
 import { Builder, ValueFactory } from "../ir/builder.js";
-import type { IRFunction } from "../ir/types.js";
+import type { IRFunction, Value } from "../ir/types.js";
 import { AdjointWriter } from "./adjoint-writer.js";
 import { Contributions } from "./contributions.js";
 import { ForwardSweep } from "./forward-sweep.js";
@@ -72,8 +73,13 @@ export function buildForwardSweep(state: ReverseModeState): number {
 /** The forward sweep alone, as a function yielding the primal value (to print and verify it). */
 export function forwardSweepFunction(state: ReverseModeState): IRFunction {
   const { primal, forward } = state;
-  const body = { params: [], ops: forward.body.ops, yields: [forward.forward.get(primal.body.yields[0]!)!] };
+  const body = { params: [], ops: forward.body.ops, yields: [forwardReturned(state)] };
   return { name: primal.name, params: forward.params, body, loc: primal.loc };
+}
+
+/** The forward sweep's copy of the value the primal returns. */
+function forwardReturned({ primal, forward }: ReverseModeState): Value {
+  return forward.forward.get(at(primal.body.yields, 0, "returned value"))!;
 }
 
 /** The gradient: the forward sweep, then the reverse sweep the writer writes following the plan. */
@@ -81,7 +87,7 @@ export function writeAdjoints(state: ReverseModeState, forwardOpCount: number): 
   const { primal, forward } = state;
   const written = new AdjointWriter(state).write();
   const body = forward.body;
-  body.yields = [forward.forward.get(primal.body.yields[0]!)!, ...written.grads];
+  body.yields = [forwardReturned(state), ...written.grads];
   body.ops.push(...written.ops);
   const fn: IRFunction = {
     name: gradientFunctionName(primal.name, primal.returnsArray !== undefined || primal.returnsObject !== undefined),
