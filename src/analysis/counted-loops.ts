@@ -10,6 +10,7 @@
  * same statement of them builds IR wherever the transform needs the value.
  */
 import { operandOf } from "../ir/access.js";
+import { isOp } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
@@ -54,8 +55,8 @@ export function analyzeCountedLoops(fn: IRFunction, integers: ReadonlySet<Value>
   for (const loop of loops) {
     const [start, bound, step] = [operandOf(loop, 0), operandOf(loop, 1), operandOf(loop, 2)];
     const stepDefinition = definitions.get(step)?.op;
-    if (stepDefinition?.opcode !== "const") throw new Error("a loop step must be a literal");
-    const stepValue = stepDefinition.attrs.value as number;
+    if (!stepDefinition || !isOp(stepDefinition, "const")) throw new Error("a loop step must be a literal");
+    const stepValue = stepDefinition.attrs.value;
     const inclusive = loop.attrs.comparison === "le" || loop.attrs.comparison === "ge";
     counted.set(loop, {
       step: stepValue,

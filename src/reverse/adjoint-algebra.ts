@@ -8,6 +8,7 @@
  * regroups a constant factor, and `0 + a -> a`, which may differ in the sign of a zero. None applies to the forward sweep, which is the user's code unchanged.
  */
 import { operandOf, resultOf } from "../ir/access.js";
+import type { OpAttrs } from "../ir/attrs.js";
 import type { Builder } from "../ir/builder.js";
 import type { Op, Region, Type, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
@@ -42,9 +43,9 @@ export class AdjointAlgebra implements Algebra<Value> {
   }
 
   /** A copy of a literal of the user's, spelled as the user spelled it (`1e-3`, `G`). */
-  literal(attrs: Op["attrs"]): Value {
+  literal(attrs: OpAttrs["const"]): Value {
     const result = this.builder.emit("const", [], "number", { ...attrs });
-    this.constants.set(result, attrs.value as number);
+    this.constants.set(result, attrs.value);
     return result;
   }
 

@@ -22,7 +22,7 @@ import { reverseHints } from "../backend/naming.js";
 import { lastCounterValue, type LoopAnalysis } from "../analysis/counted-loops.js";
 import { at, operandOf, resultOf } from "../ir/access.js";
 import { Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
-import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
+import type { ArrayKind, IRFunction, Op, Param, Region, Value } from "../ir/types.js";
 import { type Carried, loopParts } from "../ir/loops.js";
 import { primitive } from "../rules/primitives.js";
 import { AdjointAlgebra } from "./adjoint-algebra.js";
@@ -31,7 +31,15 @@ import type { ForwardSweep } from "./forward-sweep.js";
 import { accumulatesInPlace, updatesInPlace } from "./in-place.js";
 import type { Recording, ReverseSweepState } from "./recording.js";
 import type { ReverseModeState } from "./reverse.js";
-import { attrsOf } from "../ir/attrs.js";
+import { attrsOf, isOp } from "../ir/attrs.js";
+
+/** How an array the function creates is stored, as the op creating it says. */
+function createdKind(op: Op | undefined): ArrayKind | undefined {
+  if (!op) return undefined;
+  const creates =
+    isOp(op, "array.new") || isOp(op, "array.copy") || isOp(op, "array.zeros") || isOp(op, "array.literal");
+  return creates ? op.attrs.kind : undefined;
+}
 
 type Adjoint = { kind: "value"; value: Value } | { kind: "cell"; cell: Value } | { kind: "array"; array: Value };
 
@@ -179,7 +187,7 @@ export class AdjointWriter implements ReverseSweepState {
   /** How an array is stored: as the parameter it is, or as the op that created it says. */
   private arrayKindOf(array: Value): string {
     const param = this.primal.params.find((p) => p.value === array);
-    return param?.arrayKind ?? String(this.primalDefinition.get(array)?.attrs.kind ?? "Array");
+    return param?.arrayKind ?? createdKind(this.primalDefinition.get(array)) ?? "Array";
   }
 
   private placeholder(primalValue: Value): Value {
@@ -264,7 +272,8 @@ export class AdjointWriter implements ReverseSweepState {
       this.adjoints.set(array, { kind: "array", array: adjoint });
       return adjoint;
     }
-    const kind = param?.arrayKind ?? String(this.primalDefinition.get(array)!.attrs.kind);
+    const kind = param?.arrayKind ?? createdKind(this.primalDefinition.get(array));
+    if (kind === undefined) throw new Error("the gradient of an array that is neither a parameter nor created");
     const forwardArray = this.forward.get(array)!;
     if (!param && this.primalRegionOf.get(array) !== this.primal.body) return this.iterationArrayAdjoint(array, kind);
     const length = this.adjointAllocations.emit("array.length", [forwardArray], "number");
@@ -414,12 +423,11 @@ export class AdjointWriter implements ReverseSweepState {
   private reverseCallWithDerivative(op: Op): void {
     const adjoint = this.adjointValue(resultOf(op));
     if (!adjoint) return;
-    const vjp = op.attrs.derivativeKind === "vjp";
+    const { derivative, derivativeKind, partials = [] } = attrsOf(op, "call");
+    if (derivative === undefined) throw new Error("a call reversed with its derivative names one");
+    const vjp = derivativeKind === "vjp";
     const args = op.operands.map((v) => this.resolve(this.placeholder(v)));
-    const result = this.builder.emit("call", vjp ? [...args, adjoint] : args, "object", {
-      callee: String(op.attrs.derivative),
-    });
-    const partials = attrsOf(op, "call").partials ?? [];
+    const result = this.builder.emit("call", vjp ? [...args, adjoint] : args, "object", { callee: derivative });
     op.operands.forEach((operand, i) => {
       if (at(partials, i, "partial") === "" || !this.activity.isActive(operand)) return;
       const partial = at(partials, i, "partial");

@@ -29,7 +29,7 @@ import type { Activity } from "../analysis/activity.js";
 import { reverseHints } from "../backend/naming.js";
 import { type LoopAnalysis, tripCount } from "../analysis/counted-loops.js";
 import { at, operandOf, resultOf } from "../ir/access.js";
-import { attrsOf } from "../ir/attrs.js";
+import { attrsOf, isOp } from "../ir/attrs.js";
 import { type Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
 import { loopParts } from "../ir/loops.js";
 import { isCheapToRecompute } from "../ir/op-definitions.js";
@@ -152,7 +152,7 @@ export class Recording {
     const definingOp = this.forward.definition.get(value);
     switch (read.how) {
       case "literal":
-        return m.literal(definingOp!.attrs);
+        return m.literal(attrsOf(definingOp!, "const"));
       case "negated literal":
         return m.num(-attrsOf(this.forward.definition.get(operandOf(definingOp!, 0))!, "const").value);
       case "at the top":
@@ -315,10 +315,10 @@ export class Recording {
     // Loop nests with the same bounds share one computed capacity.
     const operandKey = (v: Value) => {
       const definition = this.forward.definition.get(v);
-      return definition?.opcode === "const" ? `=${String(definition.attrs.value)}` : `#${v.id}`;
+      return definition && isOp(definition, "const") ? `=${definition.attrs.value}` : `#${v.id}`;
     };
     const key = loops
-      .map((loop) => `${loop.operands.slice(0, 3).map(operandKey).join(",")}${String(loop.attrs.comparison)}`)
+      .map((loop) => `${loop.operands.slice(0, 3).map(operandKey).join(",")}${attrsOf(loop, "for").comparison}`)
       .join(";");
     // Loops are reversed last first: a capacity computed for a later loop is no use before it.
     const cached = this.capacities.get(key);
@@ -334,7 +334,7 @@ export class Recording {
   private tripCountOf(loop: Op): Value {
     const [start, bound] = loop.operands.map((v) => {
       const definition = this.forward.definition.get(v);
-      return definition?.opcode === "const" ? this.m.literal(definition.attrs) : v;
+      return definition && isOp(definition, "const") ? this.m.literal(definition.attrs) : v;
     }) as [Value, Value];
     return tripCount(this.m, this.loops.counted.get(this.forward.primalOp.get(loop)!)!, start, bound);
   }
