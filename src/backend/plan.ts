@@ -10,7 +10,7 @@
  * planning claims no names (see naming.ts) and prints nothing.
  */
 import { loopParts } from "../ir/loops.js";
-import { structuralOps } from "../ir/ops.js";
+import { hasEffect, isPure, writesFirstOperand } from "../ir/op-definitions.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
@@ -26,9 +26,6 @@ export interface Use {
   /** The index of the using op, or the region's op count for a yield. */
   index: number;
 }
-
-/** Ops that write into the cell or array that is their first operand. */
-const writingOps = new Set(["cell.add", "cell.set", "array.set", "array.add", "array.addAll"]);
 
 /** What planning finds, while it is being found. */
 interface Findings {
@@ -95,17 +92,14 @@ export class Plan {
   /** Literals, including a negated number (`-0.5`), are printed inline wherever they are used. */
   isLiteral(op: Op): boolean {
     if (op.opcode === "neg") return this.definitions.get(op.operands[0]!)?.op.opcode === "const";
+    // (how an op prints is the backend's to say: the op table states what ops do, not their text)
     return op.opcode === "const" || op.opcode === "bool" || op.opcode === "string";
   }
 
   /** True for an op printed as an expression: inline, or as the initializer of its constant. */
   isExpression(op: Op): boolean {
     if (op.opcode === "if") return this.ternaries.has(op);
-    return (
-      op.results.length === 1 &&
-      (primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true) &&
-      op.opcode !== "undef"
-    );
+    return op.results.length === 1 && isPure(op) && op.opcode !== "undef";
   }
 
   /** A cell nothing updates, made from a variable or a literal, is that variable or literal. */
@@ -189,7 +183,7 @@ class Planner {
       op.operands.forEach((v) => this.addUse(v, region, index));
       op.regions.forEach((r) => this.analyze(r));
       op.results.forEach((r) => this.found.definitions.set(r, { op, region, index }));
-      if (op.opcode === "cell.add" || op.opcode === "cell.set") this.found.updatedCells.add(op.operands[0]!);
+      if (hasEffect(op, "writes-cell")) this.found.updatedCells.add(op.operands[0]!);
       if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
@@ -223,6 +217,9 @@ class Planner {
     }
     const uses = this.plan.usesOf(value);
     if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
+    // (the reads a write into their cell or element changes: of the others `readsArray` counts, a
+    // row stays the same array whatever is written into it, and a length changes only where an
+    // array grows)
     const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [op.operands[0]!] : []);
     op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((location) => reads.add(location)));
     if (reads.size > 0 && this.writtenBetween(definition.region, reads, definition.index, uses[0]!.index)) return;
@@ -275,7 +272,7 @@ class Planner {
     if (cached) return cached;
     const positions = new Map<Value, number[]>();
     const collect = (op: Op, into: Set<Value>): Set<Value> => {
-      if (writingOps.has(op.opcode)) into.add(op.operands[0]!);
+      if (writesFirstOperand(op)) into.add(op.operands[0]!);
       op.regions.forEach((r) => r.ops.forEach((inner) => collect(inner, into)));
       return into;
     };

@@ -10,15 +10,12 @@
  * helper for, and the declaration of the module-level variable keeping its arrays.
  */
 import { nestedObjectText } from "../ir/objects.js";
+import { usesArrayInPlace } from "../ir/op-definitions.js";
 import type { Op, Param, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import type { ExpressionPrinter } from "./expressions.js";
 import { growerName, keeperName, nameHints, scratchHelperName, stackTopHint, type ValueNames } from "./naming.js";
 import type { Plan } from "./plan.js";
-
-/** Ops that take an array without keeping it or passing it on: they read or write its
- * elements, its length, or copy it. */
-const elementAccesses = new Set(["array.get", "array.set", "array.length", "array.add", "array.addAll", "array.copy"]);
 
 /** Elements a growable stack starts with (it doubles whenever it is full). */
 const initialGrowableCapacity = 64;
@@ -63,17 +60,21 @@ export function arrayTypeText(plan: Plan, value: Value): string {
  * of more than a few elements is slow in V8 (its memory lives outside the JavaScript heap), and
  * in a function called many times with the same sizes (a Jacobian assembled one VJP at a time)
  * it cost up to two fifths of the time. Nothing that leaves the call is kept: parameter
- * gradients, arrays yielded (returned ones among them) or passed to any op other than an
- * element access (a call, a push), stacks of arrays (which would hold on to the caller's data).
+ * gradients, arrays yielded (returned ones among them) or passed to any op that does not use
+ * them in place (a call, a push: see `usesArrayInPlace`), stacks of arrays (which would hold on
+ * to the caller's data).
  */
 function keptBetweenCalls(plan: Plan, op: Op): boolean {
   if (op.opcode === "stack.new") return op.attrs.element !== "array";
+  // (only these allocations print through `zerosAllocation` and `filledAllocation`, which take
+  // the last call's array; the table's `allocates` also covers literals, copies and cells)
   const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
   if (!allocates || op.attrs.kind === "Array") return false;
   // (a yield is a use at the index past the region's last op)
-  return plan
-    .usesOf(op.results[0]!)
-    .every(({ region, index }) => elementAccesses.has(region.ops[index]?.opcode ?? "yield"));
+  return plan.usesOf(op.results[0]!).every(({ region, index }) => {
+    const use = region.ops[index];
+    return use !== undefined && usesArrayInPlace(use);
+  });
 }
 
 /** The storage of one gradient function, decided as its statements are printed. */
