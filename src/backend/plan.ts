@@ -9,6 +9,7 @@
  * Guarantees: the plan is complete when `planFunction` returns and nothing changes it afterwards;
  * planning claims no names (see naming.ts) and prints nothing.
  */
+import { isOp } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
 import { hasEffect, isPure, writesFirstOperand } from "../ir/op-definitions.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
@@ -184,7 +185,7 @@ class Planner {
       op.regions.forEach((r) => this.analyze(r));
       op.results.forEach((r) => this.found.definitions.set(r, { op, region, index }));
       if (hasEffect(op, "writes-cell")) this.found.updatedCells.add(op.operands[0]!);
-      if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
+      if (isOp(op, "array.set") && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
     region.ops.forEach((op) => this.decideInlining(op));

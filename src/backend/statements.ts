@@ -12,6 +12,7 @@
  * Relies on: the plan (plan.ts), the names (naming.ts), the expression printer (expressions.ts),
  * and storage.ts for the statements on stacks and the allocations of arrays.
  */
+import { attrsOf, type OpAttrs } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
 import { nestedObjectText, sourceParams } from "../ir/objects.js";
 import type { Op, Param, Region, Type, Value } from "../ir/types.js";
@@ -21,7 +22,7 @@ import { nameHints, type ValueNames } from "./naming.js";
 import type { Plan } from "./plan.js";
 import { arrayTypeText, gradientType, type Storage } from "./storage.js";
 
-const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
+const comparisonOperators: Record<OpAttrs["for"]["comparison"], string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
 /** The value a variable starts with before a branch or loop entry that does not set it. */
 function defaultValue(type: Type): string {
@@ -236,16 +237,17 @@ export class StatementPrinter {
   /** The zeroed adjoint of an array of objects (`xs.map(() => ({ x: 0 }))`) or of rows. */
   private emitZerosLike(op: Op, indent: string): void {
     const result = op.results[0]!;
-    if (Array.isArray(op.attrs.fields)) {
+    const { fields, rows } = attrsOf(op, "array.zerosLike");
+    if (fields !== undefined) {
       const zeros = nestedObjectText(
-        (op.attrs.fields as readonly string[]).map((f) => [f, "0"]),
+        fields.map((f) => [f, "0"]),
         ", ",
       );
       this.line(indent, `${this.declaration(result)} = ${this.member(op.operands[0]!)}.map(() => (${zeros}))`);
       return;
     }
+    if (rows === undefined) throw new Error("an array.zerosLike has attrs.rows or attrs.fields");
     const row = this.names.fresh(nameHints.row);
-    const rows = String(op.attrs.rows);
     const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
     this.line(indent, `${this.declaration(result)} = ${this.member(op.operands[0]!)}.map((${row}) => ${zeros})`);
     this.names.release(row);
@@ -261,7 +263,7 @@ export class StatementPrinter {
 
   private emitArraySet(op: Op, indent: string): void {
     const [array, index, value] = op.operands as [Value, Value, Value];
-    if (op.attrs.push === true) {
+    if (attrsOf(op, "array.set").push === true) {
       this.line(indent, `${this.member(array)}.push(${this.text(value)})`);
       return;
     }
@@ -270,7 +272,8 @@ export class StatementPrinter {
 
   private emitArrayAdd(op: Op, indent: string): void {
     const [array, index, addend] = op.operands as [Value, Value, Value];
-    this.line(indent, `${this.member(array)}[${this.text(index)}]${fieldSuffix(op)} ${this.accumulation(addend)}`);
+    const field = fieldSuffix(attrsOf(op, "array.add").field);
+    this.line(indent, `${this.member(array)}[${this.text(index)}]${field} ${this.accumulation(addend)}`);
   }
 
   /** `for (let k = 0; k < source.length; k++) target[k] += scale * source[k];` */
@@ -325,8 +328,9 @@ export class StatementPrinter {
     const [body] = op.regions as [Region];
     this.declareCarried(op, indent);
     const counter = this.names.counter(body.params[0]!);
-    const update = counterUpdate(counter, this.plan.definitions.get(step)!.op.attrs.value as number);
-    const comparison = comparisonOperators[String(op.attrs.comparison)];
+    // (a step is a `const`: loops count by the source's literal step, reversed loops by its negation)
+    const update = counterUpdate(counter, attrsOf(this.plan.definitions.get(step)!.op, "const").value);
+    const comparison = comparisonOperators[attrsOf(op, "for").comparison];
     const condition = `${counter} ${comparison} ${this.expressions.operand(bound, Precedence.relational + 1)}`;
     this.lines.push(`${indent}for (let ${counter} = ${this.text(start)}; ${condition}; ${update}) {`);
     this.emitOps(body, indent + "  ");

@@ -9,9 +9,10 @@
  * Records: the kinds of growable stacks and of kept arrays the function needs a module-level
  * helper for, and the declaration of the module-level variable keeping its arrays.
  */
+import { attrsOf, isOp } from "../ir/attrs.js";
 import { nestedObjectText } from "../ir/objects.js";
 import { usesArrayInPlace } from "../ir/op-definitions.js";
-import type { Op, Param, Value } from "../ir/types.js";
+import type { ArrayKind, Op, Param, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import type { ExpressionPrinter } from "./expressions.js";
 import { growerName, keeperName, nameHints, scratchHelperName, stackTopHint, type ValueNames } from "./naming.js";
@@ -49,8 +50,15 @@ export function arrayTypeText(plan: Plan, value: Value): string {
     const yielded = op.regions.map((r) => r.yields[index]!).find((v) => !plan.isUndefined(v))!;
     return arrayTypeText(plan, yielded);
   }
-  const kind = String(op.attrs.kind);
+  const kind = kindMade(op);
   return kind === "Array" ? "number[]" : kind;
+}
+
+/** The kind of array an op allocating one of a stated kind makes. */
+function kindMade(op: Op): ArrayKind {
+  if (isOp(op, "array.new") || isOp(op, "array.zeros") || isOp(op, "array.copy")) return op.attrs.kind;
+  if (isOp(op, "array.literal") && op.attrs.kind !== undefined) return op.attrs.kind;
+  throw new Error(`the type of an array made by '${op.opcode}' is not known`);
 }
 
 /**
@@ -65,11 +73,11 @@ export function arrayTypeText(plan: Plan, value: Value): string {
  * to the caller's data).
  */
 function keptBetweenCalls(plan: Plan, op: Op): boolean {
-  if (op.opcode === "stack.new") return op.attrs.element !== "array";
+  if (isOp(op, "stack.new")) return op.attrs.element !== "array";
   // (only these allocations print through `zerosAllocation` and `filledAllocation`, which take
   // the last call's array; the table's `allocates` also covers literals, copies and cells)
-  const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
-  if (!allocates || op.attrs.kind === "Array") return false;
+  const keepable = (isOp(op, "array.zeros") && op.attrs.output === undefined) || isOp(op, "array.new");
+  if (!keepable || op.attrs.kind === "Array") return false;
   // (a yield is a use at the index past the region's last op)
   return plan.usesOf(op.results[0]!).every(({ region, index }) => {
     const use = region.ops[index];
@@ -143,17 +151,16 @@ export class Storage {
   /** A zero-filled array of `length`: the caller's `out` array zeroed when it passes one, the
    * last call's zeroed when it is kept, else a new one. */
   zerosAllocation(op: Op, length: string): string {
-    const kind = String(op.attrs.kind);
+    const { kind, output: gradientOf } = attrsOf(op, "array.zeros");
     if (this.scratchOps.has(op)) return this.scratchArray(op.results[0]!, kind, true, length);
     const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
-    const output =
-      typeof op.attrs.output === "string" && this.outName ? `${this.outName}.${op.attrs.output}` : undefined;
-    return output ? `${this.outName}?.${op.attrs.output} ? ${output}.fill(0) : ${allocation}` : allocation;
+    const output = gradientOf !== undefined && this.outName ? `${this.outName}.${gradientOf}` : undefined;
+    return output ? `${this.outName}?.${gradientOf} ? ${output}.fill(0) : ${allocation}` : allocation;
   }
 
   /** An array of `length` elements, each `fill`. */
   filledAllocation(op: Op, length: string, fill: string): string {
-    const kind = String(op.attrs.kind);
+    const { kind } = attrsOf(op, "array.new");
     if (this.scratchOps.has(op)) {
       const zeroed = fill === "0";
       return `${this.scratchArray(op.results[0]!, kind, zeroed, length)}${zeroed ? "" : `.fill(${fill})`}`;
@@ -168,7 +175,7 @@ export class Storage {
   stackDeclaration(op: Op): string[] {
     const stack = op.results[0]!;
     const name = this.names.of(stack);
-    const element = String(op.attrs.element);
+    const { element } = attrsOf(op, "stack.new");
     if (element === "array")
       return [`const ${name}: ${arrayTypeText(this.plan, this.plan.pushedValue(stack))}[] = [];`];
     const top = this.names.fresh(stackTopHint(name));
