@@ -13,6 +13,7 @@ import { isOp } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
 import { hasEffect, isPure, writesFirstOperand } from "../ir/op-definitions.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import { findOp, forEachOp, someOp, usedValues, valuesDefinedIn } from "../ir/walk.js";
 import { primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
 
@@ -123,17 +124,10 @@ export class Plan {
 
   /** The value pushed on a stack (every stack has one push). */
   pushedValue(stack: Value): Value {
-    const find = (region: Region): Value | undefined => {
-      for (const op of region.ops) {
-        if (op.opcode === "stack.push" && op.operands[0] === stack) return op.operands[1];
-        for (const nested of op.regions) {
-          const found = find(nested);
-          if (found) return found;
-        }
-      }
-      return undefined;
-    };
-    return find(this.fn.body)!;
+    const push = findOp(this.fn.body.ops, (op) => op.opcode === "stack.push" && op.operands[0] === stack);
+    const pushed = push?.operands[1];
+    if (!pushed) throw new Error("every stack has a push");
+    return pushed;
   }
 }
 
@@ -169,8 +163,13 @@ class Planner {
 
   run(): Plan {
     const fn = this.gradient.fn;
-    fn.params.forEach((p) => this.found.forwardValues.add(p.value));
-    fn.body.ops.forEach((op, i) => (i < this.gradient.forwardOpCount ? this.markForward(op) : this.markReverse(op)));
+    const { forwardValues, reverseOps } = this.found;
+    fn.params.forEach((p) => forwardValues.add(p.value));
+    // Forward values carry the user's variable names; the rest are generated.
+    forEachOp(fn.body.ops.slice(0, this.gradient.forwardOpCount), (op) =>
+      op.results.forEach((r) => forwardValues.add(r)),
+    );
+    forEachOp(fn.body.ops.slice(this.gradient.forwardOpCount), (op) => reverseOps.add(op));
     this.analyze(fn.body);
     this.keepOldValuesReadable();
     this.keepReadsBeforeReassignment();
@@ -272,15 +271,15 @@ class Planner {
     const cached = this.writePositionCache.get(region);
     if (cached) return cached;
     const positions = new Map<Value, number[]>();
-    const collect = (op: Op, into: Set<Value>): Set<Value> => {
-      if (writesFirstOperand(op)) into.add(op.operands[0]!);
-      op.regions.forEach((r) => r.ops.forEach((inner) => collect(inner, into)));
-      return into;
-    };
     region.ops.forEach((op, i) => {
-      for (const location of collect(op, new Set())) {
-        if (!positions.has(location)) positions.set(location, []);
-        positions.get(location)!.push(i);
+      const written = new Set<Value>();
+      forEachOp([op], (inner) => {
+        if (writesFirstOperand(inner)) written.add(inner.operands[0]!);
+      });
+      for (const location of written) {
+        const list = positions.get(location);
+        if (list) list.push(i);
+        else positions.set(location, [i]);
       }
     });
     this.writePositionCache.set(region, positions);
@@ -332,23 +331,12 @@ class Planner {
         const definition = this.found.definitions.get(stored);
         if (!definition) continue;
         const variable = this.plan.variableOf(stored);
-        const later = definition.region.ops.slice(definition.index + 1);
-        const newer = new Set<Value>();
-        const collect = (op: Op) => {
-          op.results.forEach((r) => newer.add(r));
-          op.regions.forEach((r) => {
-            r.params.forEach((p) => newer.add(p));
-            r.ops.forEach(collect);
-          });
-        };
-        later.forEach(collect);
+        // what runs after the stored value in its region: the ops after it, then the yields
+        const { ops, yields } = definition.region;
+        const rest: Region = { params: [], ops: ops.slice(definition.index + 1), yields };
+        const newer = valuesDefinedIn(rest);
         const readsOld = (v: Value) => v !== stored && !newer.has(v) && this.plan.variableOf(v) === variable;
-        const usesIn = (op: Op): Value[] => [
-          ...op.operands,
-          ...op.regions.flatMap((r) => [...r.ops.flatMap(usesIn), ...r.yields]),
-        ];
-        const uses = [...later.flatMap(usesIn), ...definition.region.yields];
-        if (uses.some(readsOld)) {
+        if ([...usedValues(rest)].some(readsOld)) {
           storedIn.delete(stored);
           changed = true;
         }
@@ -377,10 +365,13 @@ class Planner {
         const roots = this.variablesRead(value).filter(reassigned);
         if (roots.length === 0) continue;
         const uses = this.plan.usesOf(value);
+        const assigned = (v: Value) => roots.includes(this.plan.variableOf(v));
+        // (an op assigns the variables of its results, and of what its regions yield)
+        const assigns = (op: Op) => op.results.some(assigned) || op.regions.some((r) => r.yields.some(assigned));
         const safe =
           uses.length === 1 &&
           uses[0]!.region === region &&
-          !region.ops.slice(index + 1, uses[0]!.index).some((other) => this.assignsAny(other, roots));
+          !someOp(region.ops.slice(index + 1, uses[0]!.index), assigns);
         if (!safe) {
           inlined.delete(value);
           changed = true;
@@ -395,28 +386,5 @@ class Planner {
     if (!definition || !this.found.inlined.has(value)) return [this.plan.variableOf(value)];
     if (this.plan.isLiteral(definition.op)) return [];
     return definition.op.operands.flatMap((v) => this.variablesRead(v));
-  }
-
-  /** True when the op (or an op nested in it) assigns one of these variables. */
-  private assignsAny(op: Op, roots: Value[]): boolean {
-    if (op.results.some((r) => roots.includes(this.plan.variableOf(r)))) return true;
-    return op.regions.some(
-      (r) =>
-        r.ops.some((inner) => this.assignsAny(inner, roots)) ||
-        r.yields.some((v) => roots.includes(this.plan.variableOf(v))),
-    );
-  }
-
-  // ----- forward and reverse -----
-
-  private markReverse(op: Op): void {
-    this.found.reverseOps.add(op);
-    op.regions.forEach((r) => r.ops.forEach((inner) => this.markReverse(inner)));
-  }
-
-  /** Forward values carry the user's variable names; the rest are generated. */
-  private markForward(op: Op): void {
-    op.results.forEach((r) => this.found.forwardValues.add(r));
-    op.regions.forEach((r) => r.ops.forEach((inner) => this.markForward(inner)));
   }
 }
