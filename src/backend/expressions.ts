@@ -12,6 +12,7 @@ import { nestedObjectText } from "../ir/objects.js";
 import type { Op, Value } from "../ir/types.js";
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { ValueNames } from "./naming.js";
+import { operandOf, regionOf, yieldOf, zip } from "./op-parts.js";
 import type { Plan } from "./plan.js";
 
 export interface Printed {
@@ -77,7 +78,7 @@ export class ExpressionPrinter {
       case "template":
         return this.template(op);
       case "if":
-        return this.conditional(first, op.regions[0]!.yields[0]!, op.regions[1]!.yields[0]!);
+        return this.conditional(first, yieldOf(regionOf(op, 0), 0), yieldOf(regionOf(op, 1), 0));
       case "call":
         return { text: this.callText(op), precedence: memberPrecedence };
       case "array.get":
@@ -105,7 +106,7 @@ export class ExpressionPrinter {
     const { callee, method } = attrsOf(op, "call");
     const args = op.operands.map((v) => this.expression(v).text);
     if (method !== true) return `${callee}(${args.join(", ")})`;
-    const receiver = this.expression(op.operands[0]!);
+    const receiver = this.expression(operandOf(op, 0));
     const receiverText =
       receiver.precedence >= memberPrecedence && !/^[\d.]/.test(receiver.text) ? receiver.text : `(${receiver.text})`;
     return `${receiverText}.${callee}(${args.slice(1).join(", ")})`;
@@ -140,7 +141,7 @@ export class ExpressionPrinter {
     const { fields } = attrsOf(op, "object");
     return {
       text: nestedObjectText(
-        op.operands.map((v, i) => [fields[i]!, this.expression(v).text]),
+        zip(fields, op.operands, "a field per operand").map(([field, v]) => [field, this.expression(v).text]),
         ", ",
       ),
       precedence: primaryPrecedence,
@@ -189,7 +190,7 @@ export class ExpressionPrinter {
           precedence: memberPrecedence,
         };
       case "conditional":
-        return this.conditional(op.operands[0]!, op.operands[1]!, op.operands[2]!);
+        return this.conditional(operandOf(op, 0), operandOf(op, 1), operandOf(op, 2));
     }
   }
 }

@@ -16,6 +16,7 @@ import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { findOp, forEachOp, someOp, usedValues, valuesDefinedIn } from "../ir/walk.js";
 import { primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
+import { elementAt, operandOf, resultOf, yieldOf } from "./op-parts.js";
 
 export interface Definition {
   op: Op;
@@ -79,6 +80,12 @@ export class Plan {
     return this.uses.get(value) ?? [];
   }
 
+  /** The value's one use, or undefined when it has none or several. */
+  onlyUse(value: Value): Use | undefined {
+    const uses = this.usesOf(value);
+    return uses.length === 1 ? uses[0] : undefined;
+  }
+
   /** True for a value defined by `undef`: a branch or loop entry that does not set it. */
   isUndefined(value: Value): boolean {
     return this.definitions.get(value)?.op.opcode === "undef";
@@ -93,7 +100,7 @@ export class Plan {
 
   /** Literals, including a negated number (`-0.5`), are printed inline wherever they are used. */
   isLiteral(op: Op): boolean {
-    if (op.opcode === "neg") return this.definitions.get(op.operands[0]!)?.op.opcode === "const";
+    if (op.opcode === "neg") return this.definitions.get(operandOf(op, 0))?.op.opcode === "const";
     // (how an op prints is the backend's to say: the op table states what ops do, not their text)
     return op.opcode === "const" || op.opcode === "bool" || op.opcode === "string";
   }
@@ -107,7 +114,7 @@ export class Plan {
   /** A cell nothing updates, made from a variable or a literal, is that variable or literal. */
   aliasOfCell(cell: Value): Value | undefined {
     if (this.updatedCells.has(cell)) return undefined;
-    const initial = this.definitions.get(cell)!.op.operands[0]!;
+    const initial = operandOf(this.definitions.get(cell)!.op, 0);
     const definition = this.definitions.get(initial);
     const isLiteral = definition !== undefined && this.isLiteral(definition.op);
     return isLiteral || !this.inlined.has(initial) ? initial : undefined;
@@ -125,10 +132,22 @@ export class Plan {
   /** The value pushed on a stack (every stack has one push). */
   pushedValue(stack: Value): Value {
     const push = findOp(this.fn.body.ops, (op) => op.opcode === "stack.push" && op.operands[0] === stack);
-    const pushed = push?.operands[1];
-    if (!pushed) throw new Error("every stack has a push");
-    return pushed;
+    if (!push) throw new Error("every stack has a push");
+    return operandOf(push, 1);
   }
+}
+
+/** The first of `positions`, in increasing order, past `after`: found by binary search. */
+function firstPositionAfter(positions: readonly number[], after: number): number | undefined {
+  // (the positions before `low` are at most `after`; those from `high` on are past it)
+  let low = 0;
+  let high = positions.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (elementAt(positions, mid, "a position between the bounds of the search") <= after) low = mid + 1;
+    else high = mid;
+  }
+  return positions[low];
 }
 
 export function planFunction(gradient: GradientIR): Plan {
@@ -183,8 +202,8 @@ class Planner {
       op.operands.forEach((v) => this.addUse(v, region, index));
       op.regions.forEach((r) => this.analyze(r));
       op.results.forEach((r) => this.found.definitions.set(r, { op, region, index }));
-      if (hasEffect(op, "writes-cell")) this.found.updatedCells.add(op.operands[0]!);
-      if (isOp(op, "array.set") && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
+      if (hasEffect(op, "writes-cell")) this.found.updatedCells.add(operandOf(op, 0));
+      if (isOp(op, "array.set") && op.attrs.grows === true) this.growingArrays.add(operandOf(op, 0));
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
     region.ops.forEach((op) => this.decideInlining(op));
@@ -205,24 +224,24 @@ class Planner {
       this.found.ternaries.add(op);
     }
     if (this.plan.isLiteral(op)) {
-      inlined.add(op.results[0]!);
+      inlined.add(resultOf(op));
       return;
     }
     if (!this.plan.isExpression(op)) return;
-    const value = op.results[0]!;
+    const value = resultOf(op);
     const definition = this.found.definitions.get(value)!;
     if (this.isTrivialCondition(op) || this.isFinalRead(op, definition)) {
       inlined.add(value);
       return;
     }
-    const uses = this.plan.usesOf(value);
-    if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
+    const use = this.plan.onlyUse(value);
+    if (value.name !== undefined || use === undefined || use.region !== definition.region) return;
     // (the reads a write into their cell or element changes: of the others `readsArray` counts, a
     // row stays the same array whatever is written into it, and a length changes only where an
     // array grows)
-    const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [op.operands[0]!] : []);
+    const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [operandOf(op, 0)] : []);
     op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((location) => reads.add(location)));
-    if (reads.size > 0 && this.writtenBetween(definition.region, reads, definition.index, uses[0]!.index)) return;
+    if (reads.size > 0 && this.writtenBetween(definition.region, reads, definition.index, use.index)) return;
     inlined.add(value);
     this.cellsRead.set(value, reads);
   }
@@ -230,10 +249,10 @@ class Planner {
   /** A comparison of variables and literals, or an array's length, reads best repeated at each
    * use (`if (x < 0)`, `i < xs.length`). */
   private isTrivialCondition(op: Op): boolean {
-    const value = op.results[0]!;
+    const value = resultOf(op);
     if (value.name !== undefined || (primitive(op.opcode)?.result !== "boolean" && op.opcode !== "array.length"))
       return false;
-    if (op.opcode === "array.length" && this.growingArrays.has(op.operands[0]!)) return false;
+    if (op.opcode === "array.length" && this.growingArrays.has(operandOf(op, 0))) return false;
     return op.operands.every((v) => {
       const definition = this.found.definitions.get(v);
       return definition === undefined || this.plan.isLiteral(definition.op) || !this.found.inlined.has(v);
@@ -242,8 +261,8 @@ class Planner {
 
   /** A read of a cell nothing writes afterwards is the cell's variable wherever it is used. */
   private isFinalRead(op: Op, definition: Definition): boolean {
-    if (op.opcode !== "cell.read" || op.results[0]!.name !== undefined) return false;
-    const cell = new Set([op.operands[0]!]);
+    if (op.opcode !== "cell.read" || resultOf(op).name !== undefined) return false;
+    const cell = new Set([operandOf(op, 0)]);
     return !this.writtenBetween(definition.region, cell, definition.index, Infinity);
   }
 
@@ -252,16 +271,8 @@ class Planner {
   private writtenBetween(region: Region, locations: Set<Value>, after: number, before: number): boolean {
     const positions = this.writePositions(region);
     return [...locations].some((location) => {
-      const list = positions.get(location) ?? [];
-      // the first position after `after`, by binary search (lists are in increasing order)
-      let low = 0;
-      let high = list.length;
-      while (low < high) {
-        const mid = (low + high) >> 1;
-        if (list[mid]! <= after) low = mid + 1;
-        else high = mid;
-      }
-      return low < list.length && list[low]! < before;
+      const next = firstPositionAfter(positions.get(location) ?? [], after);
+      return next !== undefined && next < before;
     });
   }
 
@@ -274,7 +285,7 @@ class Planner {
     region.ops.forEach((op, i) => {
       const written = new Set<Value>();
       forEachOp([op], (inner) => {
-        if (writesFirstOperand(inner)) written.add(inner.operands[0]!);
+        if (writesFirstOperand(inner)) written.add(operandOf(inner, 0));
       });
       for (const location of written) {
         const list = positions.get(location);
@@ -301,11 +312,12 @@ class Planner {
     if (!loop && (op.opcode !== "if" || this.found.ternaries.has(op))) return;
     op.results.forEach((result, j) => {
       if (loop) {
-        storedIn.set(loop.carriedParams[j]!, result);
-        if (loop.condition) storedIn.set(loop.condition.params[j]!, result);
+        storedIn.set(elementAt(loop.carriedParams, j, "a carried parameter per loop result"), result);
+        if (loop.condition)
+          storedIn.set(elementAt(loop.condition.params, j, "a condition parameter per result"), result);
       }
       for (const region of loop ? [loop.body] : op.regions) {
-        const yielded = region.yields[j]!;
+        const yielded = yieldOf(region, j);
         const definition = this.found.definitions.get(yielded);
         const storable =
           definition !== undefined &&
@@ -364,14 +376,12 @@ class Planner {
         if (this.plan.isLiteral(op)) continue;
         const roots = this.variablesRead(value).filter(reassigned);
         if (roots.length === 0) continue;
-        const uses = this.plan.usesOf(value);
+        const use = this.plan.onlyUse(value);
         const assigned = (v: Value) => roots.includes(this.plan.variableOf(v));
         // (an op assigns the variables of its results, and of what its regions yield)
         const assigns = (op: Op) => op.results.some(assigned) || op.regions.some((r) => r.yields.some(assigned));
         const safe =
-          uses.length === 1 &&
-          uses[0]!.region === region &&
-          !someOp(region.ops.slice(index + 1, uses[0]!.index), assigns);
+          use !== undefined && use.region === region && !someOp(region.ops.slice(index + 1, use.index), assigns);
         if (!safe) {
           inlined.delete(value);
           changed = true;

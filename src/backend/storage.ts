@@ -16,6 +16,7 @@ import type { ArrayKind, Op, Param, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import type { ExpressionPrinter } from "./expressions.js";
 import { growerName, keeperName, nameHints, scratchHelperName, stackTopHint, type ValueNames } from "./naming.js";
+import { operandOf, resultOf, yieldOf } from "./op-parts.js";
 import type { Plan } from "./plan.js";
 
 /** Elements a growable stack starts with (it doubles whenever it is full). */
@@ -47,7 +48,8 @@ export function arrayTypeText(plan: Plan, value: Value): string {
   const { op } = plan.definitions.get(value)!;
   if (op.opcode === "if") {
     const index = op.results.indexOf(value);
-    const yielded = op.regions.map((r) => r.yields[index]!).find((v) => !plan.isUndefined(v))!;
+    const yielded = op.regions.map((r) => yieldOf(r, index)).find((v) => !plan.isUndefined(v));
+    if (!yielded) throw new Error("an array result of an `if` is set by one of its branches");
     return arrayTypeText(plan, yielded);
   }
   const kind = kindMade(op);
@@ -79,7 +81,7 @@ function keptBetweenCalls(plan: Plan, op: Op): boolean {
   const keepable = (isOp(op, "array.zeros") && op.attrs.output === undefined) || isOp(op, "array.new");
   if (!keepable || op.attrs.kind === "Array") return false;
   // (a yield is a use at the index past the region's last op)
-  return plan.usesOf(op.results[0]!).every(({ region, index }) => {
+  return plan.usesOf(resultOf(op)).every(({ region, index }) => {
     const use = region.ops[index];
     return use !== undefined && usesArrayInPlace(use);
   });
@@ -152,7 +154,7 @@ export class Storage {
    * last call's zeroed when it is kept, else a new one. */
   zerosAllocation(op: Op, length: string): string {
     const { kind, output: gradientOf } = attrsOf(op, "array.zeros");
-    if (this.scratchOps.has(op)) return this.scratchArray(op.results[0]!, kind, true, length);
+    if (this.scratchOps.has(op)) return this.scratchArray(resultOf(op), kind, true, length);
     const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
     const output = gradientOf !== undefined && this.outName ? `${this.outName}.${gradientOf}` : undefined;
     return output ? `${this.outName}?.${gradientOf} ? ${output}.fill(0) : ${allocation}` : allocation;
@@ -163,7 +165,7 @@ export class Storage {
     const { kind } = attrsOf(op, "array.new");
     if (this.scratchOps.has(op)) {
       const zeroed = fill === "0";
-      return `${this.scratchArray(op.results[0]!, kind, zeroed, length)}${zeroed ? "" : `.fill(${fill})`}`;
+      return `${this.scratchArray(resultOf(op), kind, zeroed, length)}${zeroed ? "" : `.fill(${fill})`}`;
     }
     return kind === "Array"
       ? `new Array<number>(${length}).fill(${fill})`
@@ -173,7 +175,7 @@ export class Storage {
   /** The statements declaring the stack `op` makes: a plain array for a stack of arrays, else a
    * typed array and the index of its top. */
   stackDeclaration(op: Op): string[] {
-    const stack = op.results[0]!;
+    const stack = resultOf(op);
     const name = this.names.of(stack);
     const { element } = attrsOf(op, "stack.new");
     if (element === "array")
@@ -183,7 +185,7 @@ export class Storage {
     const growable = op.operands.length === 0;
     this.stackTops.set(stack, { top, kind, growable });
     // A stack whose size is not known before its loops start doubles when full.
-    const capacity = growable ? String(initialGrowableCapacity) : this.expressions.expression(op.operands[0]!).text;
+    const capacity = growable ? String(initialGrowableCapacity) : this.expressions.expression(operandOf(op, 0)).text;
     // (a growable stack's type is written out: the grower returns a plain `${kind}`)
     const declaration = growable ? `let ${name}: ${kind}` : `const ${name}`;
     let allocation = `new ${kind}(${capacity})`;
@@ -220,7 +222,7 @@ export class Storage {
     const typed = this.stackTops.get(stack);
     return typed === undefined
       ? `${this.names.of(stack)}.pop()!`
-      : `${this.names.of(stack)}[--${typed.top}]${op.results[0]!.type === "boolean" ? " === 1" : ""}`;
+      : `${this.names.of(stack)}[--${typed.top}]${resultOf(op).type === "boolean" ? " === 1" : ""}`;
   }
 
   /** Records that the array named `name` is kept between calls; returns the name. */
