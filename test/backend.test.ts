@@ -1,12 +1,14 @@
 /**
  * The backend on a small gradient function built by hand: what the plan decides before anything
- * is printed (which values are inlined, which `if`s are ternaries, which ops are reverse), that
- * printing leaves the plan as it was, and the exact text printed from it.
+ * is printed (which values are inlined, which `if`s are ternaries, which ops are reverse, a
+ * value's one use, a stack's pushed value), that printing leaves the plan as it was, the exact
+ * text printed from it, and the errors reporting a part of an op that is missing.
  */
 import { expect, test } from "vitest";
 import { FunctionEmitter } from "../src/backend/emit.js";
 import { ExpressionPrinter } from "../src/backend/expressions.js";
 import { Namer, ValueNames } from "../src/backend/naming.js";
+import { operandOf, resultOf, zip } from "../src/backend/op-parts.js";
 import { planFunction, type Plan } from "../src/backend/plan.js";
 import { StatementPrinter } from "../src/backend/statements.js";
 import { Storage } from "../src/backend/storage.js";
@@ -119,4 +121,52 @@ test("a returned value the source does not name is called `value`, and a user's 
   expect(text).toContain("  const value = (x < y ? x : y) * s;");
   expect(text).toContain("  let dx_2 = 0;");
   expect(text).toContain("  return { value, grad: { x: dx_2 } };");
+});
+
+test("the plan knows a value's one use, and none for a value used more than once", () => {
+  const { gradient: ir, ops } = gradient("m");
+  const plan = planFunction(ir);
+  const [x] = ir.fn.params.map((p) => p.value);
+  expect(plan.onlyUse(ops.product!.results[0]!)).toEqual({ region: ir.fn.body, index: 1 });
+  expect(plan.onlyUse(x!)).toBeUndefined();
+});
+
+test("a stack's pushed value is found in the regions nested in the function", () => {
+  const values = new ValueFactory();
+  const x = values.value("number", "x");
+  const flag = values.value("boolean", "flag");
+  const body = emptyRegion();
+  const b = new Builder(values, body);
+  const stack = b.op({ opcode: "stack.new", results: [{ type: "stack" }], attrs: { element: "number" } }).results[0]!;
+  const [whenSet, otherwise] = [emptyRegion(), emptyRegion()];
+  const pushed = new Builder(values, whenSet).emit("mul", [x, x], "number");
+  new Builder(values, whenSet).op({ opcode: "stack.push", operands: [stack, pushed] });
+  b.op({ opcode: "if", operands: [flag], regions: [whenSet, otherwise] });
+  const unpushed = b.op({ opcode: "stack.new", results: [{ type: "stack" }], attrs: { element: "number" } });
+  body.yields = [x];
+  const fn = {
+    name: "fGrad",
+    params: [
+      { value: x, typeText: "number", differentiated: true },
+      { value: flag, typeText: "boolean", differentiated: false },
+    ],
+    body,
+    loc: { file: "input.ts", line: 1, column: 1, statement: "" },
+  };
+  const plan = planFunction({ fn, forwardOpCount: body.ops.length });
+  expect(plan.pushedValue(stack)).toBe(pushed);
+  expect(() => plan.pushedValue(unpushed.results[0]!)).toThrow("every stack has a push");
+});
+
+test("a part of an op the verifier guarantees and the op lacks is an error saying what was expected", () => {
+  const { ops } = gradient("m");
+  const add = ops.add!;
+  expect(operandOf(add, 1)).toBe(add.operands[1]);
+  expect(() => resultOf(add)).toThrow("expected a result of 'cell.add' (at 0)");
+  expect(() => operandOf(add, 2)).toThrow("expected an operand of 'cell.add' (at 2)");
+  expect(zip(["a", "b"], [1, 2], "a number per letter")).toEqual([
+    ["a", 1],
+    ["b", 2],
+  ]);
+  expect(() => zip(["a"], [1, 2], "a number per letter")).toThrow("expected a number per letter (1 and 2)");
 });

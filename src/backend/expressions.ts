@@ -7,10 +7,12 @@
  * Records: the top-level constants of the source the printed expressions read, which the
  * generated module declares.
  */
+import { attrsOf } from "../ir/attrs.js";
 import { nestedObjectText } from "../ir/objects.js";
 import type { Op, Value } from "../ir/types.js";
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { ValueNames } from "./naming.js";
+import { operandOf, regionOf, yieldOf, zip } from "./op-parts.js";
 import type { Plan } from "./plan.js";
 
 export interface Printed {
@@ -28,9 +30,9 @@ export function numberText(value: number): string {
   return String(value);
 }
 
-/** `.x` after an element of an array of objects. */
-export function fieldSuffix(op: Op): string {
-  return op.attrs.field === undefined ? "" : `.${String(op.attrs.field)}`;
+/** `.x` after an element of an array of objects (the `field` of an `array.get` or `array.add`). */
+export function fieldSuffix(field: string | undefined): string {
+  return field === undefined ? "" : `.${field}`;
 }
 
 /** `!x`, or `!(a < b)`. */
@@ -66,9 +68,9 @@ export class ExpressionPrinter {
       case "const":
         return this.constant(op);
       case "bool":
-        return { text: String(op.attrs.value), precedence: primaryPrecedence };
+        return { text: String(attrsOf(op, "bool").value), precedence: primaryPrecedence };
       case "string":
-        return { text: JSON.stringify(op.attrs.value), precedence: primaryPrecedence };
+        return { text: JSON.stringify(attrsOf(op, "string").value), precedence: primaryPrecedence };
       case "stop":
         return this.expression(first);
       case "cell.read":
@@ -76,17 +78,17 @@ export class ExpressionPrinter {
       case "template":
         return this.template(op);
       case "if":
-        return this.conditional(first, op.regions[0]!.yields[0]!, op.regions[1]!.yields[0]!);
+        return this.conditional(first, yieldOf(regionOf(op, 0), 0), yieldOf(regionOf(op, 1), 0));
       case "call":
         return { text: this.callText(op), precedence: memberPrecedence };
       case "array.get":
-        return this.element(first, second, fieldSuffix(op));
+        return this.element(first, second, fieldSuffix(attrsOf(op, "array.get").field));
       case "object":
         return this.object(op);
       case "array.length":
         return this.member(first, ".length");
       case "field":
-        return this.member(first, `.${String(op.attrs.path)}`);
+        return this.member(first, `.${attrsOf(op, "field").path}`);
       case "array.row":
         return this.element(first, second, "");
       default:
@@ -101,17 +103,19 @@ export class ExpressionPrinter {
 
   /** `f(a, b)`, or `a.f(b)` for a method call. */
   callText(op: Op): string {
+    const { callee, method } = attrsOf(op, "call");
     const args = op.operands.map((v) => this.expression(v).text);
-    if (op.attrs.method !== true) return `${op.attrs.callee}(${args.join(", ")})`;
-    const receiver = this.expression(op.operands[0]!);
+    if (method !== true) return `${callee}(${args.join(", ")})`;
+    const receiver = this.expression(operandOf(op, 0));
     const receiverText =
       receiver.precedence >= memberPrecedence && !/^[\d.]/.test(receiver.text) ? receiver.text : `(${receiver.text})`;
-    return `${receiverText}.${op.attrs.callee}(${args.slice(1).join(", ")})`;
+    return `${receiverText}.${callee}(${args.slice(1).join(", ")})`;
   }
 
   private constant(op: Op): Printed {
-    const text = typeof op.attrs.text === "string" ? op.attrs.text : numberText(op.attrs.value as number);
-    if (typeof op.attrs.definedAs === "string") this.moduleConstants.set(text, op.attrs.definedAs);
+    const { value, text: spelled, definedAs } = attrsOf(op, "const");
+    const text = spelled ?? numberText(value);
+    if (definedAs !== undefined) this.moduleConstants.set(text, definedAs);
     return { text, precedence: text.startsWith("-") ? Precedence.prefix : primaryPrecedence };
   }
 
@@ -122,7 +126,7 @@ export class ExpressionPrinter {
 
   /** A template literal, or `a + b` when it only joins two values, one of them a string. */
   private template(op: Op): Printed {
-    const quasis = op.attrs.quasis as readonly string[];
+    const { quasis } = attrsOf(op, "template");
     const [a, b] = op.operands as [Value, Value];
     if (op.operands.length === 2 && quasis.every((q) => q === "") && (a.type === "string" || b.type === "string")) {
       const text = `${this.operand(a, Precedence.additive)} + ${this.operand(b, Precedence.additive + 1)}`;
@@ -134,10 +138,10 @@ export class ExpressionPrinter {
 
   /** `{ x: a, pos: { y: b } }`. */
   private object(op: Op): Printed {
-    const fields = op.attrs.fields as readonly string[];
+    const { fields } = attrsOf(op, "object");
     return {
       text: nestedObjectText(
-        op.operands.map((v, i) => [fields[i]!, this.expression(v).text]),
+        zip(fields, op.operands, "a field per operand").map(([field, v]) => [field, this.expression(v).text]),
         ", ",
       ),
       precedence: primaryPrecedence,
@@ -186,7 +190,7 @@ export class ExpressionPrinter {
           precedence: memberPrecedence,
         };
       case "conditional":
-        return this.conditional(op.operands[0]!, op.operands[1]!, op.operands[2]!);
+        return this.conditional(operandOf(op, 0), operandOf(op, 1), operandOf(op, 2));
     }
   }
 }

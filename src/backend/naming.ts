@@ -7,6 +7,7 @@
  * gradient function its name, from the plan (see plan.ts), as the printers first print it.
  */
 import { ts } from "ts-morph";
+import { isOp } from "../ir/attrs.js";
 import type { Value } from "../ir/types.js";
 import type { Plan } from "./plan.js";
 
@@ -209,8 +210,9 @@ export class ValueNames {
    */
   claimFixedNames(): void {
     for (const { op } of this.plan.definitions.values()) {
-      if (op.opcode === "const" && typeof op.attrs.definedAs === "string")
-        this.namer.claimUserName(String(op.attrs.text));
+      if (!isOp(op, "const") || op.attrs.definedAs === undefined) continue;
+      if (op.attrs.text === undefined) throw new Error("a const defined as a top-level constant has its name as text");
+      this.namer.claimUserName(op.attrs.text);
     }
     for (const p of this.plan.fn.params) {
       if (p.field === undefined) continue;

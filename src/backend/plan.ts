@@ -9,11 +9,14 @@
  * Guarantees: the plan is complete when `planFunction` returns and nothing changes it afterwards;
  * planning claims no names (see naming.ts) and prints nothing.
  */
+import { isOp } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
-import { structuralOps } from "../ir/ops.js";
+import { hasEffect, isPure, writesFirstOperand } from "../ir/op-definitions.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import { findOp, forEachOp, someOp, usedValues, valuesDefinedIn } from "../ir/walk.js";
 import { primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
+import { elementAt, operandOf, resultOf, yieldOf } from "./op-parts.js";
 
 export interface Definition {
   op: Op;
@@ -26,9 +29,6 @@ export interface Use {
   /** The index of the using op, or the region's op count for a yield. */
   index: number;
 }
-
-/** Ops that write into the cell or array that is their first operand. */
-const writingOps = new Set(["cell.add", "cell.set", "array.set", "array.add", "array.addAll"]);
 
 /** What planning finds, while it is being found. */
 interface Findings {
@@ -80,6 +80,12 @@ export class Plan {
     return this.uses.get(value) ?? [];
   }
 
+  /** The value's one use, or undefined when it has none or several. */
+  onlyUse(value: Value): Use | undefined {
+    const uses = this.usesOf(value);
+    return uses.length === 1 ? uses[0] : undefined;
+  }
+
   /** True for a value defined by `undef`: a branch or loop entry that does not set it. */
   isUndefined(value: Value): boolean {
     return this.definitions.get(value)?.op.opcode === "undef";
@@ -94,24 +100,21 @@ export class Plan {
 
   /** Literals, including a negated number (`-0.5`), are printed inline wherever they are used. */
   isLiteral(op: Op): boolean {
-    if (op.opcode === "neg") return this.definitions.get(op.operands[0]!)?.op.opcode === "const";
+    if (op.opcode === "neg") return this.definitions.get(operandOf(op, 0))?.op.opcode === "const";
+    // (how an op prints is the backend's to say: the op table states what ops do, not their text)
     return op.opcode === "const" || op.opcode === "bool" || op.opcode === "string";
   }
 
   /** True for an op printed as an expression: inline, or as the initializer of its constant. */
   isExpression(op: Op): boolean {
     if (op.opcode === "if") return this.ternaries.has(op);
-    return (
-      op.results.length === 1 &&
-      (primitive(op.opcode) !== undefined || structuralOps.get(op.opcode)?.pure === true) &&
-      op.opcode !== "undef"
-    );
+    return op.results.length === 1 && isPure(op) && op.opcode !== "undef";
   }
 
   /** A cell nothing updates, made from a variable or a literal, is that variable or literal. */
   aliasOfCell(cell: Value): Value | undefined {
     if (this.updatedCells.has(cell)) return undefined;
-    const initial = this.definitions.get(cell)!.op.operands[0]!;
+    const initial = operandOf(this.definitions.get(cell)!.op, 0);
     const definition = this.definitions.get(initial);
     const isLiteral = definition !== undefined && this.isLiteral(definition.op);
     return isLiteral || !this.inlined.has(initial) ? initial : undefined;
@@ -128,18 +131,23 @@ export class Plan {
 
   /** The value pushed on a stack (every stack has one push). */
   pushedValue(stack: Value): Value {
-    const find = (region: Region): Value | undefined => {
-      for (const op of region.ops) {
-        if (op.opcode === "stack.push" && op.operands[0] === stack) return op.operands[1];
-        for (const nested of op.regions) {
-          const found = find(nested);
-          if (found) return found;
-        }
-      }
-      return undefined;
-    };
-    return find(this.fn.body)!;
+    const push = findOp(this.fn.body.ops, (op) => op.opcode === "stack.push" && op.operands[0] === stack);
+    if (!push) throw new Error("every stack has a push");
+    return operandOf(push, 1);
   }
+}
+
+/** The first of `positions`, in increasing order, past `after`: found by binary search. */
+function firstPositionAfter(positions: readonly number[], after: number): number | undefined {
+  // (the positions before `low` are at most `after`; those from `high` on are past it)
+  let low = 0;
+  let high = positions.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (elementAt(positions, mid, "a position between the bounds of the search") <= after) low = mid + 1;
+    else high = mid;
+  }
+  return positions[low];
 }
 
 export function planFunction(gradient: GradientIR): Plan {
@@ -174,8 +182,13 @@ class Planner {
 
   run(): Plan {
     const fn = this.gradient.fn;
-    fn.params.forEach((p) => this.found.forwardValues.add(p.value));
-    fn.body.ops.forEach((op, i) => (i < this.gradient.forwardOpCount ? this.markForward(op) : this.markReverse(op)));
+    const { forwardValues, reverseOps } = this.found;
+    fn.params.forEach((p) => forwardValues.add(p.value));
+    // Forward values carry the user's variable names; the rest are generated.
+    forEachOp(fn.body.ops.slice(0, this.gradient.forwardOpCount), (op) =>
+      op.results.forEach((r) => forwardValues.add(r)),
+    );
+    forEachOp(fn.body.ops.slice(this.gradient.forwardOpCount), (op) => reverseOps.add(op));
     this.analyze(fn.body);
     this.keepOldValuesReadable();
     this.keepReadsBeforeReassignment();
@@ -189,8 +202,8 @@ class Planner {
       op.operands.forEach((v) => this.addUse(v, region, index));
       op.regions.forEach((r) => this.analyze(r));
       op.results.forEach((r) => this.found.definitions.set(r, { op, region, index }));
-      if (op.opcode === "cell.add" || op.opcode === "cell.set") this.found.updatedCells.add(op.operands[0]!);
-      if (op.opcode === "array.set" && op.attrs.grows === true) this.growingArrays.add(op.operands[0]!);
+      if (hasEffect(op, "writes-cell")) this.found.updatedCells.add(operandOf(op, 0));
+      if (isOp(op, "array.set") && op.attrs.grows === true) this.growingArrays.add(operandOf(op, 0));
     });
     region.yields.forEach((v) => this.addUse(v, region, region.ops.length));
     region.ops.forEach((op) => this.decideInlining(op));
@@ -211,21 +224,24 @@ class Planner {
       this.found.ternaries.add(op);
     }
     if (this.plan.isLiteral(op)) {
-      inlined.add(op.results[0]!);
+      inlined.add(resultOf(op));
       return;
     }
     if (!this.plan.isExpression(op)) return;
-    const value = op.results[0]!;
+    const value = resultOf(op);
     const definition = this.found.definitions.get(value)!;
     if (this.isTrivialCondition(op) || this.isFinalRead(op, definition)) {
       inlined.add(value);
       return;
     }
-    const uses = this.plan.usesOf(value);
-    if (value.name !== undefined || uses.length !== 1 || uses[0]!.region !== definition.region) return;
-    const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [op.operands[0]!] : []);
+    const use = this.plan.onlyUse(value);
+    if (value.name !== undefined || use === undefined || use.region !== definition.region) return;
+    // (the reads a write into their cell or element changes: of the others `readsArray` counts, a
+    // row stays the same array whatever is written into it, and a length changes only where an
+    // array grows)
+    const reads = new Set<Value>(op.opcode === "cell.read" || op.opcode === "array.get" ? [operandOf(op, 0)] : []);
     op.operands.forEach((v) => this.cellsRead.get(v)?.forEach((location) => reads.add(location)));
-    if (reads.size > 0 && this.writtenBetween(definition.region, reads, definition.index, uses[0]!.index)) return;
+    if (reads.size > 0 && this.writtenBetween(definition.region, reads, definition.index, use.index)) return;
     inlined.add(value);
     this.cellsRead.set(value, reads);
   }
@@ -233,10 +249,10 @@ class Planner {
   /** A comparison of variables and literals, or an array's length, reads best repeated at each
    * use (`if (x < 0)`, `i < xs.length`). */
   private isTrivialCondition(op: Op): boolean {
-    const value = op.results[0]!;
+    const value = resultOf(op);
     if (value.name !== undefined || (primitive(op.opcode)?.result !== "boolean" && op.opcode !== "array.length"))
       return false;
-    if (op.opcode === "array.length" && this.growingArrays.has(op.operands[0]!)) return false;
+    if (op.opcode === "array.length" && this.growingArrays.has(operandOf(op, 0))) return false;
     return op.operands.every((v) => {
       const definition = this.found.definitions.get(v);
       return definition === undefined || this.plan.isLiteral(definition.op) || !this.found.inlined.has(v);
@@ -245,8 +261,8 @@ class Planner {
 
   /** A read of a cell nothing writes afterwards is the cell's variable wherever it is used. */
   private isFinalRead(op: Op, definition: Definition): boolean {
-    if (op.opcode !== "cell.read" || op.results[0]!.name !== undefined) return false;
-    const cell = new Set([op.operands[0]!]);
+    if (op.opcode !== "cell.read" || resultOf(op).name !== undefined) return false;
+    const cell = new Set([operandOf(op, 0)]);
     return !this.writtenBetween(definition.region, cell, definition.index, Infinity);
   }
 
@@ -255,16 +271,8 @@ class Planner {
   private writtenBetween(region: Region, locations: Set<Value>, after: number, before: number): boolean {
     const positions = this.writePositions(region);
     return [...locations].some((location) => {
-      const list = positions.get(location) ?? [];
-      // the first position after `after`, by binary search (lists are in increasing order)
-      let low = 0;
-      let high = list.length;
-      while (low < high) {
-        const mid = (low + high) >> 1;
-        if (list[mid]! <= after) low = mid + 1;
-        else high = mid;
-      }
-      return low < list.length && list[low]! < before;
+      const next = firstPositionAfter(positions.get(location) ?? [], after);
+      return next !== undefined && next < before;
     });
   }
 
@@ -274,15 +282,15 @@ class Planner {
     const cached = this.writePositionCache.get(region);
     if (cached) return cached;
     const positions = new Map<Value, number[]>();
-    const collect = (op: Op, into: Set<Value>): Set<Value> => {
-      if (writingOps.has(op.opcode)) into.add(op.operands[0]!);
-      op.regions.forEach((r) => r.ops.forEach((inner) => collect(inner, into)));
-      return into;
-    };
     region.ops.forEach((op, i) => {
-      for (const location of collect(op, new Set())) {
-        if (!positions.has(location)) positions.set(location, []);
-        positions.get(location)!.push(i);
+      const written = new Set<Value>();
+      forEachOp([op], (inner) => {
+        if (writesFirstOperand(inner)) written.add(operandOf(inner, 0));
+      });
+      for (const location of written) {
+        const list = positions.get(location);
+        if (list) list.push(i);
+        else positions.set(location, [i]);
       }
     });
     this.writePositionCache.set(region, positions);
@@ -304,11 +312,12 @@ class Planner {
     if (!loop && (op.opcode !== "if" || this.found.ternaries.has(op))) return;
     op.results.forEach((result, j) => {
       if (loop) {
-        storedIn.set(loop.carriedParams[j]!, result);
-        if (loop.condition) storedIn.set(loop.condition.params[j]!, result);
+        storedIn.set(elementAt(loop.carriedParams, j, "a carried parameter per loop result"), result);
+        if (loop.condition)
+          storedIn.set(elementAt(loop.condition.params, j, "a condition parameter per result"), result);
       }
       for (const region of loop ? [loop.body] : op.regions) {
-        const yielded = region.yields[j]!;
+        const yielded = yieldOf(region, j);
         const definition = this.found.definitions.get(yielded);
         const storable =
           definition !== undefined &&
@@ -334,23 +343,12 @@ class Planner {
         const definition = this.found.definitions.get(stored);
         if (!definition) continue;
         const variable = this.plan.variableOf(stored);
-        const later = definition.region.ops.slice(definition.index + 1);
-        const newer = new Set<Value>();
-        const collect = (op: Op) => {
-          op.results.forEach((r) => newer.add(r));
-          op.regions.forEach((r) => {
-            r.params.forEach((p) => newer.add(p));
-            r.ops.forEach(collect);
-          });
-        };
-        later.forEach(collect);
+        // what runs after the stored value in its region: the ops after it, then the yields
+        const { ops, yields } = definition.region;
+        const rest: Region = { params: [], ops: ops.slice(definition.index + 1), yields };
+        const newer = valuesDefinedIn(rest);
         const readsOld = (v: Value) => v !== stored && !newer.has(v) && this.plan.variableOf(v) === variable;
-        const usesIn = (op: Op): Value[] => [
-          ...op.operands,
-          ...op.regions.flatMap((r) => [...r.ops.flatMap(usesIn), ...r.yields]),
-        ];
-        const uses = [...later.flatMap(usesIn), ...definition.region.yields];
-        if (uses.some(readsOld)) {
+        if ([...usedValues(rest)].some(readsOld)) {
           storedIn.delete(stored);
           changed = true;
         }
@@ -378,11 +376,12 @@ class Planner {
         if (this.plan.isLiteral(op)) continue;
         const roots = this.variablesRead(value).filter(reassigned);
         if (roots.length === 0) continue;
-        const uses = this.plan.usesOf(value);
+        const use = this.plan.onlyUse(value);
+        const assigned = (v: Value) => roots.includes(this.plan.variableOf(v));
+        // (an op assigns the variables of its results, and of what its regions yield)
+        const assigns = (op: Op) => op.results.some(assigned) || op.regions.some((r) => r.yields.some(assigned));
         const safe =
-          uses.length === 1 &&
-          uses[0]!.region === region &&
-          !region.ops.slice(index + 1, uses[0]!.index).some((other) => this.assignsAny(other, roots));
+          use !== undefined && use.region === region && !someOp(region.ops.slice(index + 1, use.index), assigns);
         if (!safe) {
           inlined.delete(value);
           changed = true;
@@ -397,28 +396,5 @@ class Planner {
     if (!definition || !this.found.inlined.has(value)) return [this.plan.variableOf(value)];
     if (this.plan.isLiteral(definition.op)) return [];
     return definition.op.operands.flatMap((v) => this.variablesRead(v));
-  }
-
-  /** True when the op (or an op nested in it) assigns one of these variables. */
-  private assignsAny(op: Op, roots: Value[]): boolean {
-    if (op.results.some((r) => roots.includes(this.plan.variableOf(r)))) return true;
-    return op.regions.some(
-      (r) =>
-        r.ops.some((inner) => this.assignsAny(inner, roots)) ||
-        r.yields.some((v) => roots.includes(this.plan.variableOf(v))),
-    );
-  }
-
-  // ----- forward and reverse -----
-
-  private markReverse(op: Op): void {
-    this.found.reverseOps.add(op);
-    op.regions.forEach((r) => r.ops.forEach((inner) => this.markReverse(inner)));
-  }
-
-  /** Forward values carry the user's variable names; the rest are generated. */
-  private markForward(op: Op): void {
-    op.results.forEach((r) => this.found.forwardValues.add(r));
-    op.regions.forEach((r) => r.ops.forEach((inner) => this.markForward(inner)));
   }
 }

@@ -12,16 +12,18 @@
  * Relies on: the plan (plan.ts), the names (naming.ts), the expression printer (expressions.ts),
  * and storage.ts for the statements on stacks and the allocations of arrays.
  */
+import { attrsOf, type OpAttrs } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
-import { nestedObjectText, sourceParams } from "../ir/objects.js";
+import { nestedObjectText, type SourceParam, sourceParams } from "../ir/objects.js";
 import type { Op, Param, Region, Type, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import { type ExpressionPrinter, fieldSuffix, memberPrecedence, negated } from "./expressions.js";
 import { nameHints, type ValueNames } from "./naming.js";
+import { elementAt, operandOf, resultOf, yieldOf, zip } from "./op-parts.js";
 import type { Plan } from "./plan.js";
 import { arrayTypeText, gradientType, type Storage } from "./storage.js";
 
-const comparisonOperators: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
+const comparisonOperators: Record<OpAttrs["for"]["comparison"], string> = { lt: "<", le: "<=", gt: ">", ge: ">=" };
 
 /** The value a variable starts with before a branch or loop entry that does not set it. */
 function defaultValue(type: Type): string {
@@ -33,17 +35,22 @@ function property(key: string, text: string): string {
   return text === key ? key : `${key}: ${text}`;
 }
 
+/** The IR parameter of a source parameter that is no object. */
+function plainParam({ name, params }: SourceParam): Param {
+  return elementAt(params, 0, `the IR parameter of '${name}'`);
+}
+
 /** Each source parameter's name and text: an object parameter's text is built from `text` of
  * each leaf, nested. */
 function sourceParamTexts(params: Param[], text: (p: Param) => string, separator: "; " | ", "): [string, string][] {
-  return sourceParams(params).map(({ name, params: group, object }) => [
-    name,
-    object
+  return sourceParams(params).map((source) => [
+    source.name,
+    source.object
       ? nestedObjectText(
-          group.map((p) => [p.field!.path, text(p)]),
+          source.params.map((p) => [p.field!.path, text(p)]),
           separator,
         )
-      : text(group[0]!),
+      : text(plainParam(source)),
   ]);
 }
 
@@ -75,7 +82,12 @@ export class StatementPrinter {
     this.pushAll("  ", this.storage.takeKeptArrays());
     this.emitOps(fn.body, "  ");
     const wrt = fn.params.filter((p) => p.differentiated);
-    const gradTexts = new Map(wrt.map((p, i) => [p, this.expressions.expression(grads[i]!).text]));
+    const gradTexts = new Map(
+      zip(wrt, grads, "an adjoint per differentiated parameter").map(([p, grad]) => [
+        p,
+        this.expressions.expression(grad).text,
+      ]),
+    );
     const gradFields = sourceParamTexts(wrt, (p) => gradTexts.get(p)!, ", ")
       .map(([name, text]) => property(name, text))
       .join(", ");
@@ -88,14 +100,16 @@ export class StatementPrinter {
   /** `export function fGrad(x: number, out?: { ... }): { value: number; grad: { x: number } } {` */
   private signature(): string {
     const { fn } = this.plan;
-    const params = sourceParams(fn.params).map(({ name, params: group, object }) => {
-      const type = object
-        ? nestedObjectText(
-            group.map((p) => [p.field!.path, p.typeText]),
-            "; ",
-          )
-        : group[0]!.typeText;
-      return `${object ? this.names.objectParam(name) : this.names.of(group[0]!.value)}: ${type}`;
+    const params = sourceParams(fn.params).map((source) => {
+      if (!source.object) {
+        const param = plainParam(source);
+        return `${this.names.of(param.value)}: ${param.typeText}`;
+      }
+      const type = nestedObjectText(
+        source.params.map((p) => [p.field!.path, p.typeText]),
+        "; ",
+      );
+      return `${this.names.objectParam(source.name)}: ${type}`;
     });
     const wrt = fn.params.filter((p) => p.differentiated);
     const gradType = sourceParamTexts(wrt, gradientType, "; ")
@@ -145,9 +159,9 @@ export class StatementPrinter {
       case "cell.new":
         return this.emitCell(op, indent);
       case "cell.add":
-        return this.line(indent, `${this.names.of(op.operands[0]!)} ${this.accumulation(op.operands[1]!)}`);
+        return this.line(indent, `${this.names.of(operandOf(op, 0))} ${this.accumulation(operandOf(op, 1))}`);
       case "cell.set":
-        return this.line(indent, `${this.names.of(op.operands[0]!)} = ${this.text(op.operands[1]!)}`);
+        return this.line(indent, `${this.names.of(operandOf(op, 0))} = ${this.text(operandOf(op, 1))}`);
       case "array.zeros":
         return this.emitZeros(op, indent);
       case "array.new":
@@ -157,7 +171,7 @@ export class StatementPrinter {
       case "array.literal":
         return this.emitArrayLiteral(op, indent);
       case "array.copy":
-        return this.line(indent, `${this.declaration(op.results[0]!)} = ${this.member(op.operands[0]!)}.slice()`);
+        return this.line(indent, `${this.declaration(resultOf(op))} = ${this.member(operandOf(op, 0))}.slice()`);
       case "array.set":
         return this.emitArraySet(op, indent);
       case "array.add":
@@ -205,10 +219,10 @@ export class StatementPrinter {
   }
 
   private emitCell(op: Op, indent: string): void {
-    const cell = op.results[0]!;
+    const cell = resultOf(op);
     if (this.plan.aliasOfCell(cell)) return;
     const keyword = this.plan.updatedCells.has(cell) ? "let" : "const";
-    this.line(indent, `${keyword} ${this.names.of(cell)} = ${this.text(op.operands[0]!)}`);
+    this.line(indent, `${keyword} ${this.names.of(cell)} = ${this.text(operandOf(op, 0))}`);
   }
 
   /** `+= x`, or `-= x` when x is a negation or a negative literal. */
@@ -216,44 +230,45 @@ export class StatementPrinter {
     const definition = this.plan.definitions.get(addend);
     const printed = this.text(addend);
     if (definition?.op.opcode === "neg" && this.plan.inlined.has(addend))
-      return `-= ${this.text(definition.op.operands[0]!)}`;
+      return `-= ${this.text(operandOf(definition.op, 0))}`;
     if (definition?.op.opcode === "const" && printed.startsWith("-")) return `-= ${printed.slice(1)}`;
     return `+= ${printed}`;
   }
 
   private emitZeros(op: Op, indent: string): void {
-    const length = this.text(op.operands[0]!);
-    this.line(indent, `${this.declaration(op.results[0]!)} = ${this.storage.zerosAllocation(op, length)}`);
+    const length = this.text(operandOf(op, 0));
+    this.line(indent, `${this.declaration(resultOf(op))} = ${this.storage.zerosAllocation(op, length)}`);
   }
 
   private emitFilled(op: Op, indent: string): void {
     const [length, fill] = op.operands as [Value, Value];
     const fillText = this.text(fill);
     const allocation = this.storage.filledAllocation(op, this.text(length), fillText);
-    this.line(indent, `${this.declaration(op.results[0]!)} = ${allocation}`);
+    this.line(indent, `${this.declaration(resultOf(op))} = ${allocation}`);
   }
 
   /** The zeroed adjoint of an array of objects (`xs.map(() => ({ x: 0 }))`) or of rows. */
   private emitZerosLike(op: Op, indent: string): void {
-    const result = op.results[0]!;
-    if (Array.isArray(op.attrs.fields)) {
+    const result = resultOf(op);
+    const { fields, rows } = attrsOf(op, "array.zerosLike");
+    if (fields !== undefined) {
       const zeros = nestedObjectText(
-        (op.attrs.fields as readonly string[]).map((f) => [f, "0"]),
+        fields.map((f) => [f, "0"]),
         ", ",
       );
-      this.line(indent, `${this.declaration(result)} = ${this.member(op.operands[0]!)}.map(() => (${zeros}))`);
+      this.line(indent, `${this.declaration(result)} = ${this.member(operandOf(op, 0))}.map(() => (${zeros}))`);
       return;
     }
+    if (rows === undefined) throw new Error("an array.zerosLike has attrs.rows or attrs.fields");
     const row = this.names.fresh(nameHints.row);
-    const rows = String(op.attrs.rows);
     const zeros = rows === "Array" ? `new Array<number>(${row}.length).fill(0)` : `new ${rows}(${row}.length)`;
-    this.line(indent, `${this.declaration(result)} = ${this.member(op.operands[0]!)}.map((${row}) => ${zeros})`);
+    this.line(indent, `${this.declaration(result)} = ${this.member(operandOf(op, 0))}.map((${row}) => ${zeros})`);
     this.names.release(row);
   }
 
   private emitArrayLiteral(op: Op, indent: string): void {
     const elements = op.operands.map((v) => this.text(v)).join(", ");
-    const declared = this.declaration(op.results[0]!);
+    const declared = this.declaration(resultOf(op));
     // (an empty literal declared here needs its type: TypeScript would infer `never[]`)
     const type = op.operands.length === 0 && declared.startsWith("const") ? ": number[]" : "";
     this.line(indent, `${declared}${type} = [${elements}]`);
@@ -261,7 +276,7 @@ export class StatementPrinter {
 
   private emitArraySet(op: Op, indent: string): void {
     const [array, index, value] = op.operands as [Value, Value, Value];
-    if (op.attrs.push === true) {
+    if (attrsOf(op, "array.set").push === true) {
       this.line(indent, `${this.member(array)}.push(${this.text(value)})`);
       return;
     }
@@ -270,7 +285,8 @@ export class StatementPrinter {
 
   private emitArrayAdd(op: Op, indent: string): void {
     const [array, index, addend] = op.operands as [Value, Value, Value];
-    this.line(indent, `${this.member(array)}[${this.text(index)}]${fieldSuffix(op)} ${this.accumulation(addend)}`);
+    const field = fieldSuffix(attrsOf(op, "array.add").field);
+    this.line(indent, `${this.member(array)}[${this.text(index)}]${field} ${this.accumulation(addend)}`);
   }
 
   /** `for (let k = 0; k < source.length; k++) target[k] += scale * source[k];` */
@@ -285,7 +301,7 @@ export class StatementPrinter {
 
   private emitPop(op: Op, indent: string): void {
     const popped = this.storage.poppedText(op);
-    this.line(indent, `${this.declaration(op.results[0]!)} = ${popped}`);
+    this.line(indent, `${this.declaration(resultOf(op))} = ${popped}`);
   }
 
   // ----- control flow -----
@@ -293,9 +309,9 @@ export class StatementPrinter {
   /** `let s = init;` for each carried value of a loop. */
   private declareCarried(op: Op, indent: string): void {
     const { inits } = loopParts(op)!;
-    op.results.forEach((result, j) => {
-      if (this.plan.variableOf(inits[j]!) === this.plan.variableOf(result)) return;
-      const init = this.plan.isUndefined(inits[j]!) ? defaultValue(result.type) : this.text(inits[j]!);
+    zip(op.results, inits, "an initial value per loop result").forEach(([result, initial]) => {
+      if (this.plan.variableOf(initial) === this.plan.variableOf(result)) return;
+      const init = this.plan.isUndefined(initial) ? defaultValue(result.type) : this.text(initial);
       this.line(indent, `${this.plan.storedIn.has(result) ? "" : "let "}${this.names.of(result)} = ${init}`);
     });
   }
@@ -306,13 +322,14 @@ export class StatementPrinter {
    */
   private emitWhile(op: Op, indent: string): void {
     const { body, condition } = loopParts(op)!;
+    if (!condition) throw new Error("a while loop has a condition region");
     this.declareCarried(op, indent);
-    const test = condition!.yields[0]!;
-    if (condition!.ops.every((inner) => inner.results.every((r) => this.plan.inlined.has(r)))) {
+    const test = yieldOf(condition, 0);
+    if (condition.ops.every((inner) => inner.results.every((r) => this.plan.inlined.has(r)))) {
       this.lines.push(`${indent}while (${this.text(test)}) {`);
     } else {
       this.lines.push(`${indent}while (true) {`);
-      this.emitOps(condition!, indent + "  ");
+      this.emitOps(condition, indent + "  ");
       this.lines.push(`${indent}  if (${negated(this.expressions.expression(test))}) break;`);
     }
     this.emitOps(body, indent + "  ");
@@ -324,9 +341,10 @@ export class StatementPrinter {
     const [start, bound, step] = op.operands as [Value, Value, Value];
     const [body] = op.regions as [Region];
     this.declareCarried(op, indent);
-    const counter = this.names.counter(body.params[0]!);
-    const update = counterUpdate(counter, this.plan.definitions.get(step)!.op.attrs.value as number);
-    const comparison = comparisonOperators[String(op.attrs.comparison)];
+    const counter = this.names.counter(elementAt(body.params, 0, "the counter parameter of a for loop"));
+    // (a step is a `const`: loops count by the source's literal step, reversed loops by its negation)
+    const update = counterUpdate(counter, attrsOf(this.plan.definitions.get(step)!.op, "const").value);
+    const comparison = comparisonOperators[attrsOf(op, "for").comparison];
     const condition = `${counter} ${comparison} ${this.expressions.operand(bound, Precedence.relational + 1)}`;
     this.lines.push(`${indent}for (let ${counter} = ${this.text(start)}; ${condition}; ${update}) {`);
     this.emitOps(body, indent + "  ");
@@ -341,8 +359,7 @@ export class StatementPrinter {
    * (a swap) is saved first.
    */
   private emitAssignments(results: Value[], values: Value[], indent: string): void {
-    const pending = results.flatMap((result, j) => {
-      const next = values[j]!;
+    const pending = zip(results, values, "a value per result").flatMap(([result, next]) => {
       const skip = this.plan.variableOf(next) === this.plan.variableOf(result) || this.plan.isUndefined(next);
       return skip ? [] : [{ result, next, text: this.text(next) }];
     });
@@ -366,17 +383,18 @@ export class StatementPrinter {
       this.emitAssignments(op.results, region.yields, indent + "  ");
       return this.lines.splice(saved);
     }) as [string[], string[]];
-    const condition = this.expressions.expression(op.operands[0]!);
+    const condition = this.expressions.expression(operandOf(op, 0));
+    const [firstElseLine, ...restOfElse] = elseLines;
     if (thenLines.length === 0) {
       this.lines.push(`${indent}if (${negated(condition)}) {`, ...elseLines, `${indent}}`);
-    } else if (elseLines.length === 0) {
+    } else if (firstElseLine === undefined) {
       this.lines.push(`${indent}if (${condition.text}) {`, ...thenLines, `${indent}}`);
     } else if (this.isSingleIf(elseLines, indent + "  ")) {
       this.lines.push(
         `${indent}if (${condition.text}) {`,
         ...thenLines,
-        `${indent}} else ${elseLines[0]!.trimStart()}`,
-        ...elseLines.slice(1),
+        `${indent}} else ${firstElseLine.trimStart()}`,
+        ...restOfElse,
       );
     } else {
       this.lines.push(
@@ -391,7 +409,7 @@ export class StatementPrinter {
 
   /** `let r: number;` for each result of an `if` not stored in a variable declared before. */
   private declareIfResults(op: Op, indent: string): void {
-    const undefinedSomewhere = (j: number) => op.regions.some((r) => this.plan.isUndefined(r.yields[j]!));
+    const undefinedSomewhere = (j: number) => op.regions.some((r) => this.plan.isUndefined(yieldOf(r, j)));
     op.results.forEach((result, j) => {
       if (this.plan.storedIn.has(result)) return;
       const name = this.names.of(result);
@@ -410,9 +428,11 @@ export class StatementPrinter {
   /** True when a branch holds one `if` statement and nothing else: it prints as `else if`. */
   private isSingleIf(lines: string[], indent: string): boolean {
     const topLevel = lines.filter((line) => line.startsWith(indent) && line[indent.length] !== " ");
+    const [first] = topLevel;
     return (
+      first !== undefined &&
       topLevel.length >= 2 &&
-      topLevel[0]!.startsWith(`${indent}if (`) &&
+      first.startsWith(`${indent}if (`) &&
       topLevel.slice(1, -1).every((line) => line.startsWith(`${indent}} else`)) &&
       topLevel[topLevel.length - 1] === `${indent}}` &&
       lines[lines.length - 1] === `${indent}}`

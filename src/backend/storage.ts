@@ -9,16 +9,15 @@
  * Records: the kinds of growable stacks and of kept arrays the function needs a module-level
  * helper for, and the declaration of the module-level variable keeping its arrays.
  */
+import { attrsOf, isOp } from "../ir/attrs.js";
 import { nestedObjectText } from "../ir/objects.js";
-import type { Op, Param, Value } from "../ir/types.js";
+import { usesArrayInPlace } from "../ir/op-definitions.js";
+import type { ArrayKind, Op, Param, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import type { ExpressionPrinter } from "./expressions.js";
 import { growerName, keeperName, nameHints, scratchHelperName, stackTopHint, type ValueNames } from "./naming.js";
+import { operandOf, resultOf, yieldOf } from "./op-parts.js";
 import type { Plan } from "./plan.js";
-
-/** Ops that take an array without keeping it or passing it on: they read or write its
- * elements, its length, or copy it. */
-const elementAccesses = new Set(["array.get", "array.set", "array.length", "array.add", "array.addAll", "array.copy"]);
 
 /** Elements a growable stack starts with (it doubles whenever it is full). */
 const initialGrowableCapacity = 64;
@@ -49,11 +48,19 @@ export function arrayTypeText(plan: Plan, value: Value): string {
   const { op } = plan.definitions.get(value)!;
   if (op.opcode === "if") {
     const index = op.results.indexOf(value);
-    const yielded = op.regions.map((r) => r.yields[index]!).find((v) => !plan.isUndefined(v))!;
+    const yielded = op.regions.map((r) => yieldOf(r, index)).find((v) => !plan.isUndefined(v));
+    if (!yielded) throw new Error("an array result of an `if` is set by one of its branches");
     return arrayTypeText(plan, yielded);
   }
-  const kind = String(op.attrs.kind);
+  const kind = kindMade(op);
   return kind === "Array" ? "number[]" : kind;
+}
+
+/** The kind of array an op allocating one of a stated kind makes. */
+function kindMade(op: Op): ArrayKind {
+  if (isOp(op, "array.new") || isOp(op, "array.zeros") || isOp(op, "array.copy")) return op.attrs.kind;
+  if (isOp(op, "array.literal") && op.attrs.kind !== undefined) return op.attrs.kind;
+  throw new Error(`the type of an array made by '${op.opcode}' is not known`);
 }
 
 /**
@@ -63,17 +70,21 @@ export function arrayTypeText(plan: Plan, value: Value): string {
  * of more than a few elements is slow in V8 (its memory lives outside the JavaScript heap), and
  * in a function called many times with the same sizes (a Jacobian assembled one VJP at a time)
  * it cost up to two fifths of the time. Nothing that leaves the call is kept: parameter
- * gradients, arrays yielded (returned ones among them) or passed to any op other than an
- * element access (a call, a push), stacks of arrays (which would hold on to the caller's data).
+ * gradients, arrays yielded (returned ones among them) or passed to any op that does not use
+ * them in place (a call, a push: see `usesArrayInPlace`), stacks of arrays (which would hold on
+ * to the caller's data).
  */
 function keptBetweenCalls(plan: Plan, op: Op): boolean {
-  if (op.opcode === "stack.new") return op.attrs.element !== "array";
-  const allocates = (op.opcode === "array.zeros" && op.attrs.output === undefined) || op.opcode === "array.new";
-  if (!allocates || op.attrs.kind === "Array") return false;
+  if (isOp(op, "stack.new")) return op.attrs.element !== "array";
+  // (only these allocations print through `zerosAllocation` and `filledAllocation`, which take
+  // the last call's array; the table's `allocates` also covers literals, copies and cells)
+  const keepable = (isOp(op, "array.zeros") && op.attrs.output === undefined) || isOp(op, "array.new");
+  if (!keepable || op.attrs.kind === "Array") return false;
   // (a yield is a use at the index past the region's last op)
-  return plan
-    .usesOf(op.results[0]!)
-    .every(({ region, index }) => elementAccesses.has(region.ops[index]?.opcode ?? "yield"));
+  return plan.usesOf(resultOf(op)).every(({ region, index }) => {
+    const use = region.ops[index];
+    return use !== undefined && usesArrayInPlace(use);
+  });
 }
 
 /** The storage of one gradient function, decided as its statements are printed. */
@@ -142,20 +153,19 @@ export class Storage {
   /** A zero-filled array of `length`: the caller's `out` array zeroed when it passes one, the
    * last call's zeroed when it is kept, else a new one. */
   zerosAllocation(op: Op, length: string): string {
-    const kind = String(op.attrs.kind);
-    if (this.scratchOps.has(op)) return this.scratchArray(op.results[0]!, kind, true, length);
+    const { kind, output: gradientOf } = attrsOf(op, "array.zeros");
+    if (this.scratchOps.has(op)) return this.scratchArray(resultOf(op), kind, true, length);
     const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
-    const output =
-      typeof op.attrs.output === "string" && this.outName ? `${this.outName}.${op.attrs.output}` : undefined;
-    return output ? `${this.outName}?.${op.attrs.output} ? ${output}.fill(0) : ${allocation}` : allocation;
+    const output = gradientOf !== undefined && this.outName ? `${this.outName}.${gradientOf}` : undefined;
+    return output ? `${this.outName}?.${gradientOf} ? ${output}.fill(0) : ${allocation}` : allocation;
   }
 
   /** An array of `length` elements, each `fill`. */
   filledAllocation(op: Op, length: string, fill: string): string {
-    const kind = String(op.attrs.kind);
+    const { kind } = attrsOf(op, "array.new");
     if (this.scratchOps.has(op)) {
       const zeroed = fill === "0";
-      return `${this.scratchArray(op.results[0]!, kind, zeroed, length)}${zeroed ? "" : `.fill(${fill})`}`;
+      return `${this.scratchArray(resultOf(op), kind, zeroed, length)}${zeroed ? "" : `.fill(${fill})`}`;
     }
     return kind === "Array"
       ? `new Array<number>(${length}).fill(${fill})`
@@ -165,9 +175,9 @@ export class Storage {
   /** The statements declaring the stack `op` makes: a plain array for a stack of arrays, else a
    * typed array and the index of its top. */
   stackDeclaration(op: Op): string[] {
-    const stack = op.results[0]!;
+    const stack = resultOf(op);
     const name = this.names.of(stack);
-    const element = String(op.attrs.element);
+    const { element } = attrsOf(op, "stack.new");
     if (element === "array")
       return [`const ${name}: ${arrayTypeText(this.plan, this.plan.pushedValue(stack))}[] = [];`];
     const top = this.names.fresh(stackTopHint(name));
@@ -175,7 +185,7 @@ export class Storage {
     const growable = op.operands.length === 0;
     this.stackTops.set(stack, { top, kind, growable });
     // A stack whose size is not known before its loops start doubles when full.
-    const capacity = growable ? String(initialGrowableCapacity) : this.expressions.expression(op.operands[0]!).text;
+    const capacity = growable ? String(initialGrowableCapacity) : this.expressions.expression(operandOf(op, 0)).text;
     // (a growable stack's type is written out: the grower returns a plain `${kind}`)
     const declaration = growable ? `let ${name}: ${kind}` : `const ${name}`;
     let allocation = `new ${kind}(${capacity})`;
@@ -212,7 +222,7 @@ export class Storage {
     const typed = this.stackTops.get(stack);
     return typed === undefined
       ? `${this.names.of(stack)}.pop()!`
-      : `${this.names.of(stack)}[--${typed.top}]${op.results[0]!.type === "boolean" ? " === 1" : ""}`;
+      : `${this.names.of(stack)}[--${typed.top}]${resultOf(op).type === "boolean" ? " === 1" : ""}`;
   }
 
   /** Records that the array named `name` is kept between calls; returns the name. */
