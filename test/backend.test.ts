@@ -8,7 +8,7 @@ import { expect, test } from "vitest";
 import { FunctionEmitter } from "../src/backend/emit.js";
 import { ExpressionPrinter } from "../src/backend/expressions.js";
 import { Namer, ValueNames } from "../src/backend/naming.js";
-import { operandOf, resultOf, zip } from "../src/backend/op-parts.js";
+import { operandOf, resultOf, zip } from "../src/ir/access.js";
 import { planFunction, type Plan } from "../src/backend/plan.js";
 import { StatementPrinter } from "../src/backend/statements.js";
 import { Storage } from "../src/backend/storage.js";
@@ -162,8 +162,8 @@ test("a part of an op the verifier guarantees and the op lacks is an error sayin
   const { ops } = gradient("m");
   const add = ops.add!;
   expect(operandOf(add, 1)).toBe(add.operands[1]);
-  expect(() => resultOf(add)).toThrow("expected a result of 'cell.add' (at 0)");
-  expect(() => operandOf(add, 2)).toThrow("expected an operand of 'cell.add' (at 2)");
+  expect(() => resultOf(add)).toThrow("there is no result of 'cell.add' 0 (of 0)");
+  expect(() => operandOf(add, 2)).toThrow("there is no operand of 'cell.add' 2 (of 2)");
   expect(zip(["a", "b"], [1, 2], "a number per letter")).toEqual([
     ["a", 1],
     ["b", 2],

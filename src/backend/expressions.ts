@@ -12,7 +12,7 @@ import { nestedObjectText } from "../ir/objects.js";
 import type { Op, Value } from "../ir/types.js";
 import { Precedence, primitive } from "../rules/primitives.js";
 import type { ValueNames } from "./naming.js";
-import { operandOf, regionOf, yieldOf, zip } from "./op-parts.js";
+import { operandOf, regionOf, yieldOf, zip } from "../ir/access.js";
 import type { Plan } from "./plan.js";
 
 export interface Printed {

@@ -16,7 +16,7 @@ import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { findOp, forEachOp, someOp, usedValues, valuesDefinedIn } from "../ir/walk.js";
 import { primitive } from "../rules/primitives.js";
 import type { GradientIR } from "../reverse/reverse.js";
-import { elementAt, operandOf, resultOf, yieldOf } from "./op-parts.js";
+import { at, operandOf, resultOf, yieldOf } from "../ir/access.js";
 
 export interface Definition {
   op: Op;
@@ -144,7 +144,7 @@ function firstPositionAfter(positions: readonly number[], after: number): number
   let high = positions.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (elementAt(positions, mid, "a position between the bounds of the search") <= after) low = mid + 1;
+    if (at(positions, mid, "a position between the bounds of the search") <= after) low = mid + 1;
     else high = mid;
   }
   return positions[low];
@@ -312,9 +312,8 @@ class Planner {
     if (!loop && (op.opcode !== "if" || this.found.ternaries.has(op))) return;
     op.results.forEach((result, j) => {
       if (loop) {
-        storedIn.set(elementAt(loop.carriedParams, j, "a carried parameter per loop result"), result);
-        if (loop.condition)
-          storedIn.set(elementAt(loop.condition.params, j, "a condition parameter per result"), result);
+        storedIn.set(at(loop.carriedParams, j, "a carried parameter per loop result"), result);
+        if (loop.condition) storedIn.set(at(loop.condition.params, j, "a condition parameter per result"), result);
       }
       for (const region of loop ? [loop.body] : op.regions) {
         const yielded = yieldOf(region, j);

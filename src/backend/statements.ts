@@ -19,7 +19,7 @@ import type { Op, Param, Region, Type, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import { type ExpressionPrinter, fieldSuffix, memberPrecedence, negated } from "./expressions.js";
 import { nameHints, type ValueNames } from "./naming.js";
-import { elementAt, operandOf, resultOf, yieldOf, zip } from "./op-parts.js";
+import { at, operandOf, resultOf, yieldOf, zip } from "../ir/access.js";
 import type { Plan } from "./plan.js";
 import { arrayTypeText, gradientType, type Storage } from "./storage.js";
 
@@ -37,7 +37,7 @@ function property(key: string, text: string): string {
 
 /** The IR parameter of a source parameter that is no object. */
 function plainParam({ name, params }: SourceParam): Param {
-  return elementAt(params, 0, `the IR parameter of '${name}'`);
+  return at(params, 0, `the IR parameter of '${name}'`);
 }
 
 /** Each source parameter's name and text: an object parameter's text is built from `text` of
@@ -341,7 +341,7 @@ export class StatementPrinter {
     const [start, bound, step] = op.operands as [Value, Value, Value];
     const [body] = op.regions as [Region];
     this.declareCarried(op, indent);
-    const counter = this.names.counter(elementAt(body.params, 0, "the counter parameter of a for loop"));
+    const counter = this.names.counter(at(body.params, 0, "the counter parameter of a for loop"));
     // (a step is a `const`: loops count by the source's literal step, reversed loops by its negation)
     const update = counterUpdate(counter, attrsOf(this.plan.definitions.get(step)!.op, "const").value);
     const comparison = comparisonOperators[attrsOf(op, "for").comparison];

@@ -16,7 +16,7 @@ import type { ArrayKind, Op, Param, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import type { ExpressionPrinter } from "./expressions.js";
 import { growerName, keeperName, nameHints, scratchHelperName, stackTopHint, type ValueNames } from "./naming.js";
-import { operandOf, resultOf, yieldOf } from "./op-parts.js";
+import { operandOf, resultOf, yieldOf } from "../ir/access.js";
 import type { Plan } from "./plan.js";
 
 /** Elements a growable stack starts with (it doubles whenever it is full). */
