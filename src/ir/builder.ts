@@ -2,6 +2,7 @@
  * Creates values and appends ops to a region. One `ValueFactory` numbers the values of a whole
  * function so ids are unique and deterministic (the order of creation).
  */
+import { resultOf } from "./access.js";
 import type { AttrValue, Op, Opcode, OpcodeName, Region, SourceLocation, Type, Value } from "./types.js";
 
 export class ValueFactory {
@@ -52,12 +53,14 @@ export class Builder {
 
   /** Appends a single-result op and returns its result. */
   emit(opcode: OpcodeName, operands: Value[], type: Type, attrs?: Record<string, AttrValue>, name?: string): Value {
-    return this.op({
-      opcode,
-      operands,
-      results: [{ type, ...(name === undefined ? {} : { name }) }],
-      ...(attrs ? { attrs } : {}),
-    }).results[0]!;
+    return resultOf(
+      this.op({
+        opcode,
+        operands,
+        results: [{ type, ...(name === undefined ? {} : { name }) }],
+        ...(attrs ? { attrs } : {}),
+      }),
+    );
   }
 
   constant(value: number, text?: string): Value {

@@ -19,7 +19,8 @@ export function nestedObjectText(leaves: readonly (readonly [string, string])[],
     groups.get(key)!.push([dot < 0 ? "" : path.slice(dot + 1), text]);
   }
   const fields = [...groups].map(([key, inner]) => {
-    const text = inner.length === 1 && inner[0]![0] === "" ? inner[0]![1] : nestedObjectText(inner, separator);
+    const [only] = inner;
+    const text = inner.length === 1 && only?.[0] === "" ? only[1] : nestedObjectText(inner, separator);
     return separator === ", " && text === key ? key : `${key}: ${text}`;
   });
   return fields.length === 0 ? "{}" : `{ ${fields.join(separator)} }`;

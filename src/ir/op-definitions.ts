@@ -11,6 +11,7 @@
  * op a pass may not touch (not pure, no effect a pass could reason about, no derivative).
  */
 import { type KnownPrimitive, type PrimitiveName, primitives } from "../rules/primitives.js";
+import { operandOf } from "./access.js";
 import { isOp } from "./attrs.js";
 import { type Effect, isPureEffects, type OpFacts, structuralOps } from "./ops.js";
 import type { Op, Opcode, Value } from "./types.js";
@@ -138,7 +139,7 @@ export function resultDerivative(op: Op): "differentiable" | "opaque" | "none" {
  * none when there is no such derivative. */
 export function derivativeOperands(op: Op): Value[] {
   const flow = opFacts(op.opcode)?.derivative;
-  if (typeof flow === "object") return [op.operands[flow.operand]!];
+  if (typeof flow === "object") return [operandOf(op, flow.operand)];
   if (flow === "call" && isOp(op, "call")) {
     const partials = op.attrs.partials;
     return partials === undefined ? op.operands : op.operands.filter((_, i) => partials[i] !== "");

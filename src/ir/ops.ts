@@ -138,12 +138,12 @@ const definitions = {
     derivative: "regions",
     recompute: "costly",
     check: (op) => {
-      if (op.operands.length !== 1 || op.operands[0]!.type !== "boolean") return "expects one boolean condition";
+      if (op.operands.length !== 1 || op.operands[0]?.type !== "boolean") return "expects one boolean condition";
       if (op.regions.length !== 2) return "expects two regions";
       for (const region of op.regions) {
         if (region.params.length !== 0) return "regions take no parameters";
         if (region.yields.length !== op.results.length) return "each region yields one value per result";
-        const mismatch = region.yields.findIndex((v, i) => v.type !== op.results[i]!.type);
+        const mismatch = region.yields.findIndex((v, i) => v.type !== op.results[i]?.type);
         if (mismatch >= 0) return `yield ${mismatch} has the wrong type`;
       }
       return undefined;
@@ -196,13 +196,13 @@ const definitions = {
       const carried = op.operands.slice(3);
       const [body] = op.regions as [Region];
       if (op.operands.slice(0, 3).some((v) => v.type !== "number")) return "start, bound and step are numbers";
-      if (body.params.length !== carried.length + 1 || body.params[0]!.type !== "number")
+      if (body.params.length !== carried.length + 1 || body.params[0]?.type !== "number")
         return "the region takes the counter and one parameter per carried value";
       if (body.yields.length !== carried.length || op.results.length !== carried.length)
         return "one yield and one result per carried value";
       const mismatch = carried.findIndex(
         (v, i) =>
-          v.type !== body.params[i + 1]!.type || v.type !== body.yields[i]!.type || v.type !== op.results[i]!.type,
+          v.type !== body.params[i + 1]?.type || v.type !== body.yields[i]?.type || v.type !== op.results[i]?.type,
       );
       return mismatch >= 0 ? `carried value ${mismatch} changes type` : undefined;
     },
@@ -224,7 +224,7 @@ const definitions = {
       ) {
         return "both regions take one parameter per carried value";
       }
-      if (condition.yields.length !== 1 || condition.yields[0]!.type !== "boolean")
+      if (condition.yields.length !== 1 || condition.yields[0]?.type !== "boolean")
         return "the condition region yields one boolean";
       if (condition.ops.some((inner) => inner.regions.length > 0 || inner.opcode === "call"))
         return "the condition has no effects";
@@ -258,7 +258,7 @@ const definitions = {
     recompute: "costly",
     check: (op) =>
       op.operands.length === 1 &&
-      op.operands[0]!.type === "object" &&
+      op.operands[0]?.type === "object" &&
       op.results.length === 1 &&
       typeof op.attrs.path === "string"
         ? undefined
@@ -392,7 +392,7 @@ const definitions = {
     derivative: "none",
     recompute: "costly",
     check: (op) =>
-      op.operands.length === 2 && op.operands[0]!.type === "stack" && op.results.length === 0
+      op.operands.length === 2 && op.operands[0]?.type === "stack" && op.results.length === 0
         ? undefined
         : "expects a stack and a value",
   },
@@ -403,7 +403,7 @@ const definitions = {
     derivative: "none",
     recompute: "costly",
     check: (op) =>
-      op.operands.length === 1 && op.operands[0]!.type === "stack" && op.results.length === 1
+      op.operands.length === 1 && op.operands[0]?.type === "stack" && op.results.length === 1
         ? undefined
         : "expects a stack and one result",
   },

@@ -18,7 +18,7 @@ function primitiveProblem(op: Op): string | undefined {
   const p = primitive(op.opcode);
   if (!p) return `unknown opcode '${op.opcode}'`;
   if (!acceptsArity(p, op.operands.length)) return `wrong number of operands (${op.operands.length})`;
-  if (op.results.length !== 1 || op.results[0]!.type !== p.result) return `expects one ${p.result} result`;
+  if (op.results.length !== 1 || op.results[0]?.type !== p.result) return `expects one ${p.result} result`;
   if (op.regions.length !== 0) return "takes no regions";
   if (p.operands === "comparable") {
     const [a, b] = op.operands as [Value, Value];

@@ -15,6 +15,7 @@
  *
  * `domains` are the argument boxes where the rule tests compare a rule with finite differences.
  */
+import { at } from "../ir/access.js";
 import { type Algebra, mathOf } from "./algebra.js";
 
 export type Syntax =
@@ -100,11 +101,12 @@ const extremumPartial =
   (m, x, y, i) => {
     const f = mathOf(m);
     if (x.length === 2) {
-      const wins = larger ? f.gt(x[i]!, x[1 - i]!) : f.lt(x[i]!, x[1 - i]!);
-      return f.select(f.eq(x[0]!, x[1]!), 0.5, f.select(wins, 1, 0));
+      const [mine, other] = [at(x, i, "argument"), at(x, 1 - i, "argument")];
+      const wins = larger ? f.gt(mine, other) : f.lt(mine, other);
+      return f.select(f.eq(at(x, 0, "argument"), at(x, 1, "argument")), 0.5, f.select(wins, 1, 0));
     }
     const tiedCount = x.map((xj) => f.select(f.eq(xj, y), 1, 0)).reduce((sum, term) => f.add(sum, term));
-    return f.select(f.eq(x[i]!, y), f.div(1, tiedCount), 0);
+    return f.select(f.eq(at(x, i, "argument"), y), f.div(1, tiedCount), 0);
   };
 
 const positive = [[[0.1, 5]]] as const;
@@ -352,7 +354,7 @@ const table = [
     Math.hypot,
     rule((m, x, y, i) => {
       const f = mathOf(m);
-      return f.select(f.eq(y, 0), 0, f.div(x[i]!, y));
+      return f.select(f.eq(y, 0), 0, f.div(at(x, i, "argument"), y));
     }),
     undefined,
     { atLeast: 1 },
