@@ -86,7 +86,7 @@ function lowerMathCall(cx: LoweringContext, call: ts.CallExpression): Value | un
     const args = call.arguments.map((arg) => lowerNumber(cx, arg));
     if (typeof p.arity === "number" ? args.length !== p.arity : args.length < p.arity.atLeast)
       return cx.unsupported(call);
-    return cx.builder.emit(name, args, "number");
+    return cx.builder.emit(p.name, args, "number");
   }
   if (name === "pow" && call.arguments.length === 2) {
     return cx.builder.emit(

@@ -18,6 +18,7 @@ import {
   changedByBody,
   countedForm,
   type CountedParts,
+  type LoopComparison,
 } from "./loop-analysis.js";
 import { bindPattern, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
@@ -146,7 +147,7 @@ function lowerForOf(cx: LoweringContext, statement: ts.ForOfStatement, label: st
   const bound = cx.builder.emit("array.length", [array], "number");
   const carried = carriedBy(cx, statement);
   rejectCarriedArrays(cx, statement, carried);
-  const loop = { counterName: "i", start, bound, step: 1, comparison: "lt", carried };
+  const loop: CountedLoop = { counterName: "i", start, bound, step: 1, comparison: "lt", carried };
   emitCountedLoop(cx, statement, loop, (index) => {
     bindPattern(cx, declaration.name, elementOf(cx, statement.expression, array, index));
     lowerLoopBody(cx, statement, label);
@@ -168,7 +169,7 @@ export interface CountedLoop {
   start: Value;
   bound: Value;
   step: number;
-  comparison: string;
+  comparison: LoopComparison;
   carried: ts.Symbol[];
 }
 
