@@ -4,6 +4,7 @@
  * in JavaScript: a write changes the array every name of it sees.
  */
 import { ts } from "ts-morph";
+import { isOp } from "../ir/attrs.js";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
@@ -32,8 +33,9 @@ export function elementOf(cx: LoweringContext, arrayExpression: ts.Expression, a
  * the first read (`a[i] * a[i]` reads once, and the reverse sweep keeps one value).
  */
 function readElement(cx: LoweringContext, array: Value, index: Value, field?: string): Value {
-  const literal = cx.builder.region.ops.find((op) => op.results[0] === index && op.opcode === "const");
-  const key = `${array.id}[${literal ? `=${String(literal.attrs.value)}` : index.id}]${field === undefined ? "" : `.${field}`}`;
+  const definition = cx.definingOp(index);
+  const literal = definition && isOp(definition, "const") ? `=${String(definition.attrs.value)}` : undefined;
+  const key = `${array.id}[${literal ?? index.id}]${field === undefined ? "" : `.${field}`}`;
   const cached = cx.elementReads.get(key);
   if (cached && cached.region === cx.builder.region) return cached.value;
   const value = cx.builder.emit("array.get", [array, index], "number", field === undefined ? undefined : { field });

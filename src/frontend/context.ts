@@ -10,7 +10,7 @@
 import { ts } from "ts-morph";
 import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
-import type { ArrayKind, Region, SourceLocation, Type, Value } from "../ir/types.js";
+import type { ArrayKind, Op, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { locate } from "./program.js";
@@ -205,5 +205,10 @@ export class LoweringContext {
 
   boolean(value: boolean): Value {
     return this.builder.emit("bool", [], "boolean", { value });
+  }
+
+  /** The op of the current region that defines `value`; undefined for a value defined elsewhere. */
+  definingOp(value: Value): Op | undefined {
+    return this.builder.region.ops.find((op) => op.results[0] === value);
   }
 }

@@ -5,6 +5,7 @@
  * reads the flags that `break` and `return` set (see lowerWhile).
  */
 import { ts } from "ts-morph";
+import { isOp } from "../ir/attrs.js";
 import { emptyRegion } from "../ir/builder.js";
 import type { Region, Value } from "../ir/types.js";
 import { elementOf } from "./arrays.js";
@@ -345,7 +346,8 @@ function whileCondition(cx: LoweringContext, { flags, first }: ExitFlags, loopCo
     .map((flag) => cx.builder.emit("not", [cx.env.get(flag)!], "boolean"));
   const test = first ? cx.builder.emit("or", [cx.env.get(first)!, loopCondition()], "boolean") : loopCondition();
   // `while (true)` with a break: the break flag alone decides.
-  const alwaysTrue = cx.builder.region.ops.find((op) => op.results[0] === test)?.attrs.value === true;
+  const definition = cx.definingOp(test);
+  const alwaysTrue = definition !== undefined && isOp(definition, "bool") && definition.attrs.value;
   const terms = alwaysTrue && stop.length > 0 ? stop : [...stop, test];
   return terms.reduce((all, next) => cx.builder.emit("and", [all, next], "boolean"));
 }
