@@ -10,7 +10,7 @@ import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { emitCountedLoop } from "./loops.js";
 import { makeObject } from "./objects.js";
-import { readsAny } from "./syntax.js";
+import { onlyArgument, readsAny } from "./syntax.js";
 
 /** `a[i]` as an expression. */
 export function lowerElementAccess(cx: LoweringContext, expression: ts.ElementAccessExpression): Value {
@@ -116,9 +116,10 @@ export function lowerArrayLiteral(cx: LoweringContext, literal: ts.ArrayLiteralE
 
 /** `new Float64Array(n)`, `new Float32Array(n)`: a new array of zeros; undefined for other `new`s. */
 export function lowerNewArray(cx: LoweringContext, expression: ts.NewExpression): Value | undefined {
-  if (!ts.isIdentifier(expression.expression) || expression.arguments?.length !== 1) return undefined;
+  const lengthArgument = onlyArgument(expression);
+  if (!ts.isIdentifier(expression.expression) || !lengthArgument) return undefined;
   const kind = expression.expression.text;
-  const length = lowerExpression(cx, expression.arguments[0]!);
+  const length = lowerExpression(cx, lengthArgument);
   if ((kind === "Float64Array" || kind === "Float32Array") && length.type === "number") {
     return cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind });
   }
@@ -137,15 +138,11 @@ export function lowerArrayMethod(cx: LoweringContext, call: ts.CallExpression): 
   const receiver = callee.expression;
   const kind = cx.arrayKind(cx.checker.getTypeAtLocation(call));
   if (!kind) return undefined;
-  if (
-    method === "fill" &&
-    call.arguments.length === 1 &&
-    ts.isNewExpression(receiver) &&
-    receiver.arguments?.length === 1
-  ) {
+  const fill = onlyArgument(call);
+  const lengthArgument = ts.isNewExpression(receiver) ? onlyArgument(receiver) : undefined;
+  if (method === "fill" && fill && ts.isNewExpression(receiver) && lengthArgument) {
     const constructor = receiver.expression.getText(cx.sourceFile);
     if (constructor === "Array" || constructor === "Float64Array" || constructor === "Float32Array") {
-      const fill = call.arguments[0]!;
       const literal =
         ts.isNumericLiteral(fill) || (ts.isPrefixUnaryExpression(fill) && ts.isNumericLiteral(fill.operand));
       if (!literal)
@@ -155,7 +152,7 @@ export function lowerArrayMethod(cx: LoweringContext, call: ts.CallExpression): 
           "arrays can be filled with a number literal only",
           "fill with 0 and assign the elements in a loop",
         );
-      const length = lowerNumber(cx, receiver.arguments[0]!);
+      const length = lowerNumber(cx, lengthArgument);
       return cx.builder.emit("array.new", [length, lowerNumber(cx, fill)], "array", { kind });
     }
   }

@@ -24,6 +24,7 @@ import {
 import { bindPattern, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { breaks, containsReturn } from "./syntax.js";
+import { zip } from "./zip.js";
 
 export function lowerLoop(cx: LoweringContext, statement: ts.IterationStatement, label?: string): void {
   const exits =
@@ -187,7 +188,7 @@ export function emitCountedLoop(
   const entryEnv = cx.env;
   const slots = loopSlots(cx, carried, entryEnv);
   const inits = slots.map((slot) => slotValue(cx, entryEnv, slot)!);
-  const params = slots.map((slot, i) => cx.values.value(inits[i]!.type, slotName(slot)));
+  const params = zip(slots, inits).map(([slot, init]) => cx.values.value(init.type, slotName(slot)));
   const body = emptyRegion([index, ...params]);
   const bodyEnv = new Map(entryEnv);
   if (counter) bodyEnv.set(counter, index);
@@ -200,7 +201,7 @@ export function emitCountedLoop(
     opcode: "for",
     operands: [start, bound, stepValue, ...inits],
     regions: [body],
-    results: slots.map((slot, i) => ({ type: params[i]!.type, name: slotName(slot) })),
+    results: zip(slots, params).map(([slot, param]) => ({ type: param.type, name: slotName(slot) })),
     attrs: { comparison },
     loc: cx.location(statement),
   });

@@ -10,6 +10,12 @@ export function skipParentheses(node: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
 }
 
+/** The argument of a call or `new` given exactly one; undefined otherwise. */
+export function onlyArgument(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+  const args = call.arguments ?? [];
+  return args.length === 1 ? args[0] : undefined;
+}
+
 export function isLoopStatement(node: ts.Node): node is ts.IterationStatement {
   return ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node);
 }
