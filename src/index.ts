@@ -111,15 +111,18 @@ function generatedParams(params: Param[]): GeneratedParam[] {
     ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
     ...(p.rowKind ? { rowKind: p.rowKind } : {}),
   });
-  return sourceParams(params).map(({ name, params: group, object }) =>
-    object
-      ? {
-          name,
-          differentiated: group.some((p) => p.differentiated),
-          arrayFields: group.filter((p) => p.arrayKind).map((p) => ({ path: p.field!.path, ...shape(p) })),
-        }
-      : { name, differentiated: group[0]!.differentiated, ...shape(group[0]!) },
-  );
+  return sourceParams(params).map(({ name, params: group, object }): GeneratedParam => {
+    if (object) {
+      return {
+        name,
+        differentiated: group.some((p) => p.differentiated),
+        arrayFields: group.filter((p) => p.arrayKind).map((p) => ({ path: p.field!.path, ...shape(p) })),
+      };
+    }
+    const [param] = group;
+    if (!param) throw new Error(`the parameter '${name}' has no IR parameter`);
+    return { name, differentiated: param.differentiated, ...shape(param) };
+  });
 }
 
 interface CompiledFunction {
