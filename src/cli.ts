@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatDiagnostic } from "./diagnostics.js";
-import { compile } from "./index.js";
+import { compile, type CompileResult } from "./index.js";
 import { displayPath } from "./frontend/program.js";
 import { inputsOf } from "./frontend/inputs.js";
 import { passNames } from "./pipeline.js";
@@ -44,24 +44,32 @@ function writeAtomically(file: string, text: string): void {
   renameSync(temporary, file);
 }
 
-export async function main(argv: string[]): Promise<number> {
+function parse(argv: string[]) {
+  return parseArgs({
+    // A bare `--dump-ir` takes no value, so it cannot swallow the file after it.
+    args: argv.map((arg) => (arg === "--dump-ir" ? "--dump-ir=" : arg)),
+    allowPositionals: true,
+    options: {
+      "out-dir": { type: "string" },
+      check: { type: "boolean" },
+      "dump-ir": { type: "string" },
+      "verify-each": { type: "boolean" },
+      watch: { type: "boolean" },
+      debug: { type: "boolean" },
+      version: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+}
+
+type CommandLine = ReturnType<typeof parse>;
+
+/** The command line when it asks for a compilation of files that exist; otherwise, having
+ * printed the help, the version or what is wrong, the exit code. */
+function readCommandLine(argv: string[]): CommandLine | number {
   let args;
   try {
-    args = parseArgs({
-      // A bare `--dump-ir` takes no value, so it cannot swallow the file after it.
-      args: argv.map((arg) => (arg === "--dump-ir" ? "--dump-ir=" : arg)),
-      allowPositionals: true,
-      options: {
-        "out-dir": { type: "string" },
-        check: { type: "boolean" },
-        "dump-ir": { type: "string" },
-        "verify-each": { type: "boolean" },
-        watch: { type: "boolean" },
-        debug: { type: "boolean" },
-        version: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    });
+    args = parse(argv);
   } catch (error) {
     process.stderr.write(`adjoint: ${(error as Error).message}\n\n${usage}`);
     return 1;
@@ -89,6 +97,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`adjoint: --dump-ir=${dumpIr}: no such pass; the passes are ${passNames.join(", ")}\n`);
     return 1;
   }
+  return args;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const commandLine = readCommandLine(argv);
+  if (typeof commandLine === "number") return commandLine;
+  const { values, positionals } = commandLine;
+  const dumpIr = values["dump-ir"];
   const options = {
     ...(values["out-dir"] === undefined ? {} : { outDir: values["out-dir"] }),
     ...(values["verify-each"] ? { verifyEach: true } : {}),
@@ -102,43 +118,48 @@ export async function main(argv: string[]): Promise<number> {
     return watchFiles(positionals, options, values.debug === true);
   }
   try {
-    const result = await compile(positionals, options);
-    for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
-    const errors = result.diagnostics.filter((d) => d.severity === "error").length;
-    if (errors > 0) {
-      process.stderr.write(`adjoint: ${errors} error${errors === 1 ? "" : "s"}; no file written\n`);
-      return 1;
-    }
-    if (dumpIr === "") {
-      for (const file of result.files) process.stdout.write(`// ${displayPath(file.source)}\n${file.ir}`);
-      return 0;
-    }
-    if (dumpIr !== undefined) {
-      for (const file of result.files) {
-        process.stdout.write(`// ${displayPath(file.source)}\n`);
-        for (const dump of file.dumps) process.stdout.write(`// @${dump.function} after ${dump.pass}\n${dump.text}`);
-      }
-      return 0;
-    }
-    if (values.check) {
-      const stale = result.files.filter(
-        (f) => !existsSync(f.outputPath) || readFileSync(f.outputPath, "utf8") !== f.text,
-      );
-      for (const f of stale)
-        process.stderr.write(
-          `adjoint: ${displayPath(f.outputPath)} is ${existsSync(f.outputPath) ? "out of date" : "missing"}\n`,
-        );
-      return stale.length > 0 ? 1 : 0;
-    }
-    for (const file of result.files) {
-      writeAtomically(file.outputPath, file.text);
-      process.stdout.write(`adjoint: wrote ${displayPath(file.outputPath)}\n`);
-    }
-    return 0;
+    return finish(await compile(positionals, options), values.check === true, dumpIr);
   } catch (error) {
     reportInternalError(error, values.debug === true);
     return 2;
   }
+}
+
+/** Prints the diagnostics, then the IR (`--dump-ir`), the stale files (`--check`) or the files
+ * written; returns the exit code. */
+function finish(result: CompileResult, check: boolean, dumpIr: string | undefined): number {
+  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+  const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+  if (errors > 0) {
+    process.stderr.write(`adjoint: ${errors} error${errors === 1 ? "" : "s"}; no file written\n`);
+    return 1;
+  }
+  if (dumpIr === "") {
+    for (const file of result.files) process.stdout.write(`// ${displayPath(file.source)}\n${file.ir}`);
+    return 0;
+  }
+  if (dumpIr !== undefined) {
+    for (const file of result.files) {
+      process.stdout.write(`// ${displayPath(file.source)}\n`);
+      for (const dump of file.dumps) process.stdout.write(`// @${dump.function} after ${dump.pass}\n${dump.text}`);
+    }
+    return 0;
+  }
+  if (check) {
+    const stale = result.files.filter(
+      (f) => !existsSync(f.outputPath) || readFileSync(f.outputPath, "utf8") !== f.text,
+    );
+    for (const f of stale)
+      process.stderr.write(
+        `adjoint: ${displayPath(f.outputPath)} is ${existsSync(f.outputPath) ? "out of date" : "missing"}\n`,
+      );
+    return stale.length > 0 ? 1 : 0;
+  }
+  for (const file of result.files) {
+    writeAtomically(file.outputPath, file.text);
+    process.stdout.write(`adjoint: wrote ${displayPath(file.outputPath)}\n`);
+  }
+  return 0;
 }
 
 function reportInternalError(error: unknown, debug: boolean): void {

@@ -169,10 +169,9 @@ export function gradcheck<F extends (...args: never[]) => unknown>(
       const numeric = centralDifference(
         (x) => {
           const perturbed = before.map(copy);
-          if (index.length === 0) perturbed[position] = x;
-          else
-            (at(perturbed[position], index.slice(0, -1)) as Record<string | number, number>)[index[index.length - 1]!] =
-              x;
+          const last = index.at(-1);
+          if (last === undefined) perturbed[position] = x;
+          else (at(perturbed[position], index.slice(0, -1)) as Record<string | number, number>)[last] = x;
           return call(...perturbed);
         },
         at(before[position], index) as number,

@@ -11,6 +11,7 @@ import { type DifferentiableFunction, findDifferentiableFunctions } from "./fron
 import { FunctionLowering } from "./frontend/lower.js";
 import { type DerivativeRule, findDerivativeRules } from "./frontend/derivatives.js";
 import { loadProgram, locate } from "./frontend/program.js";
+import { attrsOf, isOp } from "./ir/attrs.js";
 import { printFunction } from "./ir/printer.js";
 import type { ArrayKind, Op, Param } from "./ir/types.js";
 import { sourceParams } from "./ir/objects.js";
@@ -85,7 +86,8 @@ function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: strin
   const loc = op.loc!;
   const lineStart = sourceFile.getPositionOfLineAndCharacter(loc.line - 1, loc.column - 1);
   const position = locate(sourceFile, lineStart);
-  const stringifies = op.opcode === "template" || op.attrs.stringifies === true;
+  // An op of no derivative rule: a template, or a call (which may convert to a string).
+  const stringifies = isOp(op, "template") || attrsOf(op, "call").stringifies === true;
   return stringifies
     ? {
         code: "AD1007",
@@ -97,7 +99,7 @@ function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: strin
     : {
         code: "AD1005",
         severity: "error",
-        message: `'${String(op.attrs.callee)}' has no derivative rule, and its result depends on a differentiated value and reaches the result (in '${functionName}')`,
+        message: `'${attrsOf(op, "call").callee}' has no derivative rule, and its result depends on a differentiated value and reaches the result (in '${functionName}')`,
         hint: "compute the value outside the differentiable function and pass it in, or use a Math function",
         ...position,
       };
@@ -109,15 +111,18 @@ function generatedParams(params: Param[]): GeneratedParam[] {
     ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
     ...(p.rowKind ? { rowKind: p.rowKind } : {}),
   });
-  return sourceParams(params).map(({ name, params: group, object }) =>
-    object
-      ? {
-          name,
-          differentiated: group.some((p) => p.differentiated),
-          arrayFields: group.filter((p) => p.arrayKind).map((p) => ({ path: p.field!.path, ...shape(p) })),
-        }
-      : { name, differentiated: group[0]!.differentiated, ...shape(group[0]!) },
-  );
+  return sourceParams(params).map(({ name, params: group, object }): GeneratedParam => {
+    if (object) {
+      return {
+        name,
+        differentiated: group.some((p) => p.differentiated),
+        arrayFields: group.filter((p) => p.arrayKind).map((p) => ({ path: p.field!.path, ...shape(p) })),
+      };
+    }
+    const [param] = group;
+    if (!param) throw new Error(`the parameter '${name}' has no IR parameter`);
+    return { name, differentiated: param.differentiated, ...shape(param) };
+  });
 }
 
 interface CompiledFunction {

@@ -68,6 +68,27 @@ export function notEqual(x: number, n: int): number {
 }
 
 /** @differentiable */
+export function flippedNotEqual(x: number, n: int): number {
+  let s = 0;
+  for (let i = 0; n !== i; i++) s += x;
+  return s;
+}
+
+/** @differentiable */
+export function noCounterCompared(x: number, n: int): number {
+  let s = 0;
+  for (let i = 0; 0 < n; i++) s += x;
+  return s;
+}
+
+/** @differentiable */
+export function flippedAway(x: number, n: int): number {
+  let s = 0;
+  for (let i = 0; n > i; i--) s += x;
+  return s;
+}
+
+/** @differentiable */
 export function away(x: number, n: int): number {
   let s = 0;
   for (let i = 0; i < n; i--) s += x;
@@ -203,7 +224,10 @@ describe("loops that are not counted, and why", () => {
     ["doubling", "the update must be i++, i--, i += k or i -= k with an integer k", "i *= 2"],
     ["noCondition", "the condition must compare the counter with a bound", "for"],
     ["notEqual", "the condition must be i < bound, i <= bound, i > bound or i >= bound", "i !== n"],
+    ["flippedNotEqual", "the condition must be i < bound, i <= bound, i > bound or i >= bound", "n !== i"],
+    ["noCounterCompared", "the condition must be i < bound, i <= bound, i > bound or i >= bound", "0 < n"],
     ["away", "the update must move the counter towards the bound", "i--"],
+    ["flippedAway", "the update must move the counter towards the bound", "i--"],
     ["carriedArray", "the loop assigns the array variable 'a'; write into its elements instead", "for"],
     ["counterAssigned", "the body assigns the counter", "for"],
     ["boundAssigned", "the bound changes inside the loop", "m"],

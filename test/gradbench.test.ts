@@ -156,6 +156,19 @@ describe("GradBench protocol", () => {
     expect(response.error).toMatch(/unknown function 'cube'/);
   }, 60_000);
 
+  it("takes no name Object.prototype gives every object for a module or a function", async () => {
+    const define = await tool.handleMessage(JSON.stringify({ id: 7, kind: "define", module: "toString" }));
+    expect(define).toMatchObject({ id: 7, success: false, error: "unknown module 'toString'" });
+    const evaluate = await tool.handleMessage(
+      JSON.stringify({ id: 8, kind: "evaluate", module: "hello", function: "constructor", input: 2 }),
+    );
+    expect(evaluate).toMatchObject({
+      id: 8,
+      success: false,
+      error: "unknown function 'constructor' of module 'hello'",
+    });
+  }, 60_000);
+
   it("answers a malformed line with an error instead of throwing", async () => {
     for (const line of ["{not json", "", "42", "null", "[1,2]"]) {
       const response = await tool.handleMessage(line);

@@ -34,8 +34,8 @@ function parseWrt(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: str
   const args = tagArguments(tag, sourceFile);
   const text = args.text.trim();
   if (!text.startsWith("(") && !text.startsWith("wrt")) return undefined;
-  const match = wrtPattern.exec(text);
-  if (!match) {
+  const names = wrtPattern.exec(text)?.[1];
+  if (names === undefined) {
     throw new DiagnosticError({
       code: "AD1011",
       severity: "error",
@@ -44,10 +44,10 @@ function parseWrt(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: str
       ...locate(sourceFile, tag.getStart(sourceFile)),
     });
   }
-  const listStart = args.start + sourceFile.text.slice(args.start).indexOf(match[1]!);
-  return match[1]!.split(",").map((item) => {
+  const listStart = args.start + sourceFile.text.slice(args.start).indexOf(names);
+  return names.split(",").map((item) => {
     const name = item.trim();
-    const offset = new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).exec(match[1]!)!.index;
+    const offset = new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).exec(names)!.index;
     return { name, position: listStart + offset };
   });
 }

@@ -4,12 +4,13 @@
  * in JavaScript: a write changes the array every name of it sees.
  */
 import { ts } from "ts-morph";
+import { isOp } from "../ir/attrs.js";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { emitCountedLoop } from "./loops.js";
 import { makeObject } from "./objects.js";
-import { readsAny } from "./syntax.js";
+import { onlyArgument, readsAny } from "./syntax.js";
 
 /** `a[i]` as an expression. */
 export function lowerElementAccess(cx: LoweringContext, expression: ts.ElementAccessExpression): Value {
@@ -32,8 +33,9 @@ export function elementOf(cx: LoweringContext, arrayExpression: ts.Expression, a
  * the first read (`a[i] * a[i]` reads once, and the reverse sweep keeps one value).
  */
 function readElement(cx: LoweringContext, array: Value, index: Value, field?: string): Value {
-  const literal = cx.builder.region.ops.find((op) => op.results[0] === index && op.opcode === "const");
-  const key = `${array.id}[${literal ? `=${String(literal.attrs.value)}` : index.id}]${field === undefined ? "" : `.${field}`}`;
+  const definition = cx.definingOp(index);
+  const literal = definition && isOp(definition, "const") ? `=${String(definition.attrs.value)}` : undefined;
+  const key = `${array.id}[${literal ?? index.id}]${field === undefined ? "" : `.${field}`}`;
   const cached = cx.elementReads.get(key);
   if (cached && cached.region === cx.builder.region) return cached.value;
   const value = cx.builder.emit("array.get", [array, index], "number", field === undefined ? undefined : { field });
@@ -114,9 +116,10 @@ export function lowerArrayLiteral(cx: LoweringContext, literal: ts.ArrayLiteralE
 
 /** `new Float64Array(n)`, `new Float32Array(n)`: a new array of zeros; undefined for other `new`s. */
 export function lowerNewArray(cx: LoweringContext, expression: ts.NewExpression): Value | undefined {
-  if (!ts.isIdentifier(expression.expression) || expression.arguments?.length !== 1) return undefined;
+  const lengthArgument = onlyArgument(expression);
+  if (!ts.isIdentifier(expression.expression) || !lengthArgument) return undefined;
   const kind = expression.expression.text;
-  const length = lowerExpression(cx, expression.arguments[0]!);
+  const length = lowerExpression(cx, lengthArgument);
   if ((kind === "Float64Array" || kind === "Float32Array") && length.type === "number") {
     return cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind });
   }
@@ -135,15 +138,11 @@ export function lowerArrayMethod(cx: LoweringContext, call: ts.CallExpression): 
   const receiver = callee.expression;
   const kind = cx.arrayKind(cx.checker.getTypeAtLocation(call));
   if (!kind) return undefined;
-  if (
-    method === "fill" &&
-    call.arguments.length === 1 &&
-    ts.isNewExpression(receiver) &&
-    receiver.arguments?.length === 1
-  ) {
+  const fill = onlyArgument(call);
+  const lengthArgument = ts.isNewExpression(receiver) ? onlyArgument(receiver) : undefined;
+  if (method === "fill" && fill && ts.isNewExpression(receiver) && lengthArgument) {
     const constructor = receiver.expression.getText(cx.sourceFile);
     if (constructor === "Array" || constructor === "Float64Array" || constructor === "Float32Array") {
-      const fill = call.arguments[0]!;
       const literal =
         ts.isNumericLiteral(fill) || (ts.isPrefixUnaryExpression(fill) && ts.isNumericLiteral(fill.operand));
       if (!literal)
@@ -153,7 +152,7 @@ export function lowerArrayMethod(cx: LoweringContext, call: ts.CallExpression): 
           "arrays can be filled with a number literal only",
           "fill with 0 and assign the elements in a loop",
         );
-      const length = lowerNumber(cx, receiver.arguments[0]!);
+      const length = lowerNumber(cx, lengthArgument);
       return cx.builder.emit("array.new", [length, lowerNumber(cx, fill)], "array", { kind });
     }
   }

@@ -15,7 +15,8 @@ import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { lowerStatements } from "./statements.js";
-import { stringifyingMethods } from "./syntax.js";
+import { onlyArgument, stringifyingMethods } from "./syntax.js";
+import { zip } from "./zip.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -49,8 +50,9 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
     rejectDynamicCode(cx, call, "Function");
   }
   if (ts.isIdentifier(callee) && isFromPackage(cx.checker, callee, "stopGradient")) {
-    if (call.arguments.length !== 1) return cx.unsupported(call);
-    return cx.builder.emit("stop", [lowerNumber(cx, call.arguments[0]!)], "number");
+    const argument = onlyArgument(call);
+    if (!argument) return cx.unsupported(call);
+    return cx.builder.emit("stop", [lowerNumber(cx, argument)], "number");
   }
   const arrayCreation = lowerArrayMethod(cx, call);
   if (arrayCreation) return arrayCreation;
@@ -86,7 +88,7 @@ function lowerMathCall(cx: LoweringContext, call: ts.CallExpression): Value | un
     const args = call.arguments.map((arg) => lowerNumber(cx, arg));
     if (typeof p.arity === "number" ? args.length !== p.arity : args.length < p.arity.atLeast)
       return cx.unsupported(call);
-    return cx.builder.emit(name, args, "number");
+    return cx.builder.emit(p.name, args, "number");
   }
   if (name === "pow" && call.arguments.length === 2) {
     return cx.builder.emit(
@@ -194,7 +196,8 @@ function inlineCall(
   cx.returnFlagSymbols = undefined;
   cx.inlined.push(helper);
   cx.sourceFile = helper.getSourceFile();
-  helper.parameters.forEach((p, i) => cx.bind(cx.symbolOf(p.name), args[i]!));
+  // rejectUninlinable has checked that every parameter is given an argument.
+  for (const [p, arg] of zip(helper.parameters, args)) cx.bind(cx.symbolOf(p.name), arg);
   const body = helper.body!;
   const outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
   forgetLocals(cx, helper);
@@ -332,7 +335,7 @@ function lowerCallWithDerivative(
     }
     return value;
   });
-  return cx.builder.op({
+  return cx.emitOp({
     opcode: "call",
     operands: args,
     results: [{ type: "number" }],
@@ -343,7 +346,7 @@ function lowerCallWithDerivative(
       partials,
     },
     loc: cx.pointAt(call),
-  }).results[0]!;
+  });
 }
 
 /** Rejects calls kept as calls that do not return a number. */

@@ -9,8 +9,8 @@
  */
 import { ts } from "ts-morph";
 import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
-import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
-import type { ArrayKind, Region, SourceLocation, Type, Value } from "../ir/types.js";
+import { Builder, emptyRegion, type OpSpec, ValueFactory } from "../ir/builder.js";
+import type { ArrayKind, Op, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { locate } from "./program.js";
@@ -68,6 +68,13 @@ export class LoweringContext {
   ) {
     this.builder = new Builder(this.values, emptyRegion());
     this.types = new TypeClassifier(checker);
+  }
+
+  /** The innermost loop being lowered (an error outside loops: a lowering bug). */
+  innermostLoop(): LoopContext {
+    const loop = this.loops.at(-1);
+    if (!loop) throw new Error("an iteration ends outside a loop");
+    return loop;
   }
 
   /** The function whose body is being lowered: the inlined helper, or the differentiated function. */
@@ -205,5 +212,18 @@ export class LoweringContext {
 
   boolean(value: boolean): Value {
     return this.builder.emit("bool", [], "boolean", { value });
+  }
+
+  /** Appends an op of one result, with what `builder.emit` does not take (a location, regions),
+   * and returns the result. */
+  emitOp(spec: OpSpec & { results: [{ type: Type; name?: string }] }): Value {
+    const [result] = this.builder.op(spec).results;
+    if (!result) throw new Error(`a '${spec.opcode}' op was built without its result`);
+    return result;
+  }
+
+  /** The op of the current region that defines `value`; undefined for a value defined elsewhere. */
+  definingOp(value: Value): Op | undefined {
+    return this.builder.region.ops.find((op) => op.results[0] === value);
   }
 }

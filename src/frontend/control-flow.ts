@@ -11,6 +11,7 @@ import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
 import { fieldsOf, leafName, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
+import { zip } from "./zip.js";
 
 /** A variable, or one leaf of an object variable: what branches and loops carry. */
 export interface Slot {
@@ -85,8 +86,11 @@ export function lowerBranches(
   const assigned = assignedSlots(cx, statement, entryEnv, thenEnv, elseEnv);
   const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) =>
     slotValue(cx, env, slot) ?? cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
-  const types = assigned.map((slot) => (slotValue(cx, thenEnv, slot) ?? slotValue(cx, elseEnv, slot))!.type);
-  if (types.includes("array")) {
+  const typed = assigned.map((slot) => ({
+    slot,
+    type: (slotValue(cx, thenEnv, slot) ?? slotValue(cx, elseEnv, slot))!.type,
+  }));
+  if (typed.some(({ type }) => type === "array")) {
     cx.fail(
       statement,
       "AD1004",
@@ -94,13 +98,13 @@ export function lowerBranches(
       "write into the array's elements instead",
     );
   }
-  thenRegion.yields = assigned.map((slot, i) => yieldOf(thenEnv, thenRegion, slot, types[i]!));
-  elseRegion.yields = assigned.map((slot, i) => yieldOf(elseEnv, elseRegion, slot, types[i]!));
+  thenRegion.yields = typed.map(({ slot, type }) => yieldOf(thenEnv, thenRegion, slot, type));
+  elseRegion.yields = typed.map(({ slot, type }) => yieldOf(elseEnv, elseRegion, slot, type));
   const op = cx.builder.op({
     opcode: "if",
     operands: [condition],
     regions: [thenRegion, elseRegion],
-    results: assigned.map((slot, i) => ({ type: types[i]!, name: slotName(slot) })),
+    results: typed.map(({ slot, type }) => ({ type, name: slotName(slot) })),
   });
   assignSlots(cx, cx.env, assigned, op.results, entryEnv);
   return then.result === undefined || otherwise.result === undefined ? undefined : "exits";
@@ -154,21 +158,25 @@ export function choose(
   values: [Value, Value],
   reject: () => never,
 ): Value {
-  const object = values[0].type === "object";
-  const paths = object ? [...fieldsOf(cx, values[0]).keys()] : [undefined];
-  if (object && fieldsOf(cx, values[1]).size !== paths.length) reject();
-  const leaves = values.map((value) =>
-    paths.map((path) => (path === undefined ? value : fieldsOf(cx, value).get(path))),
+  const [first, second] = values;
+  // An object's leaf paths; undefined when the value chosen is no object.
+  const paths = first.type === "object" ? [...fieldsOf(cx, first).keys()] : undefined;
+  if (paths && fieldsOf(cx, second).size !== paths.length) reject();
+  const leaves = values.map((value) => (paths ? paths.map((path) => fieldsOf(cx, value).get(path)) : [value]));
+  const yields = leaves.map((list) =>
+    list.map((leaf) => (leaf === undefined || leaf.type === "array" ? reject() : leaf)),
   );
-  if (leaves.some((list) => list.some((leaf) => leaf === undefined || leaf.type === "array"))) reject();
-  regions.forEach((region, k) => (region.yields = leaves[k] as Value[]));
+  for (const [region, leavesOfRegion] of zip(regions, yields)) region.yields = leavesOfRegion;
   const results = cx.builder.op({
     opcode: "if",
     operands: [condition],
     regions,
     results: regions[0].yields.map((leaf) => ({ type: leaf.type })),
   }).results;
-  return object ? makeObject(cx, new Map(paths.map((path, i) => [path!, results[i]!]))) : results[0]!;
+  if (paths) return makeObject(cx, new Map(zip(paths, results)));
+  const [result] = results;
+  if (!result) throw new Error("an if op choosing one value has one result");
+  return result;
 }
 
 /** Runs a nested lowering that must not assign variables (conditional parts of expressions). */
@@ -215,16 +223,18 @@ export function assignSlots(
   base: Map<ts.Symbol, Value>,
 ): void {
   const objects = new Map<ts.Symbol, Map<string, Value>>();
-  slots.forEach((slot, i) => {
+  for (const [slot, value] of zip(slots, values)) {
     if (slot.path === undefined) {
-      env.set(slot.symbol, values[i]!);
-      return;
+      env.set(slot.symbol, value);
+      continue;
     }
-    if (!objects.has(slot.symbol)) {
+    let fields = objects.get(slot.symbol);
+    if (!fields) {
       const before = base.get(slot.symbol);
-      objects.set(slot.symbol, new Map(before?.type === "object" ? fieldsOf(cx, before) : []));
+      fields = new Map(before?.type === "object" ? fieldsOf(cx, before) : []);
+      objects.set(slot.symbol, fields);
     }
-    objects.get(slot.symbol)!.set(slot.path, values[i]!);
-  });
+    fields.set(slot.path, value);
+  }
   objects.forEach((fields, symbol) => env.set(symbol, makeObject(cx, fields)));
 }

@@ -78,13 +78,13 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
 
 /** A string built from `operands` between the `quasis`: a template literal, or `+` of a string. */
 function template(cx: LoweringContext, node: ts.Node, operands: Value[], quasis: string[]): Value {
-  return cx.builder.op({
+  return cx.emitOp({
     opcode: "template",
     operands,
     results: [{ type: "string" }],
     attrs: { quasis },
     loc: cx.pointAt(node),
-  }).results[0]!;
+  });
 }
 
 export function lowerIdentifier(cx: LoweringContext, identifier: ts.Identifier): Value {
@@ -242,12 +242,12 @@ function lowerLogical(cx: LoweringContext, expression: ts.BinaryExpression): Val
   rightRegion.yields = [right];
   const shortCircuit = emptyRegion();
   shortCircuit.yields = [cx.builder.inRegion(shortCircuit, () => cx.boolean(!isAnd))];
-  return cx.builder.op({
+  return cx.emitOp({
     opcode: "if",
     operands: [left],
     regions: isAnd ? [rightRegion, shortCircuit] : [shortCircuit, rightRegion],
     results: [{ type: "boolean" }],
-  }).results[0]!;
+  });
 }
 
 /** `c ? a : b`: an `if` op with one result (or one per leaf, for objects). */
@@ -257,13 +257,12 @@ function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpress
     const region = emptyRegion();
     const value = cx.builder.inRegion(region, () => withoutAssignments(cx, branch, () => lowerExpression(cx, branch)));
     region.yields = [value];
-    return region;
+    return { region, value };
   };
-  const thenRegion = arm(expression.whenTrue);
-  const elseRegion = arm(expression.whenFalse);
-  const values: [Value, Value] = [thenRegion.yields[0]!, elseRegion.yields[0]!];
-  cx.expectType(expression.whenFalse, values[1], values[0].type);
-  return choose(cx, condition, [thenRegion, elseRegion], values, () =>
+  const then = arm(expression.whenTrue);
+  const otherwise = arm(expression.whenFalse);
+  cx.expectType(expression.whenFalse, otherwise.value, then.value.type);
+  return choose(cx, condition, [then.region, otherwise.region], [then.value, otherwise.value], () =>
     cx.fail(
       expression,
       "AD1004",

@@ -17,7 +17,7 @@ export interface Input {
 /** The sources and the project files they import, transitively, in a stable order. */
 export function inputsOf(sources: string[]): Input[] {
   const absolute = sources.map((source) => path.resolve(source));
-  const options = compilerOptionsFor(absolute[0]!);
+  const options = compilerOptionsFor(absolute);
   const files = new Set(absolute);
   const inputs: Input[] = [];
   // A Set's iteration visits the files added while it runs: this walks the import graph.

@@ -4,7 +4,9 @@
  * `for` loop is counted (and if not, why).
  */
 import { ts } from "ts-morph";
+import type { OpAttrs } from "../ir/attrs.js";
 import type { Type } from "../ir/types.js";
+import type { PrimitiveName } from "../rules/primitives.js";
 import type { LoweringContext } from "./context.js";
 import {
   assignmentTarget,
@@ -67,6 +69,9 @@ function carriedType(cx: LoweringContext, carried: Carried): Type | undefined {
   return type === "void" ? undefined : type;
 }
 
+/** How a `for` op compares its counter with its bound: lt, le, gt or ge. */
+export type LoopComparison = OpAttrs["for"]["comparison"];
+
 /** The parts of a counted loop `for (let i = start; i < bound; i += step)`. */
 export interface CountedParts {
   /** `let i = start`: an identifier with an initializer. */
@@ -74,8 +79,8 @@ export interface CountedParts {
   counter: ts.Symbol;
   boundExpression: ts.Expression;
   step: number;
-  /** How the counter compares with the bound: lt, le, gt or ge. */
-  comparison: string;
+  /** How the counter compares with the bound. */
+  comparison: LoopComparison;
   carried: Carried[];
 }
 
@@ -95,7 +100,12 @@ export type CountedForm =
 
 type CountedHeader = Omit<CountedParts, "carried">;
 
-const flipped: Readonly<Record<string, string>> = { lt: "gt", le: "ge", gt: "lt", ge: "le" };
+/** The comparison that says the same with its sides swapped (i < n is n > i). */
+const flipped: Readonly<Record<LoopComparison, LoopComparison>> = { lt: "gt", le: "ge", gt: "lt", ge: "le" };
+
+function isLoopComparison(opcode: PrimitiveName | undefined): opcode is LoopComparison {
+  return opcode !== undefined && opcode in flipped;
+}
 
 /**
  * Whether `for (let i = start; i < bound; i += step)` is in the counted form: the counter is not
@@ -142,26 +152,23 @@ function countedHeader(cx: LoweringContext, statement: ts.ForStatement): Counted
   const counter = cx.checker.getSymbolAtLocation(declaration.name);
   if (!counter) return { at: declaration.name, reason: "the counter is not a variable" };
   const isCounter = (node: ts.Node) => ts.isIdentifier(node) && cx.checker.getSymbolAtLocation(node) === counter;
-  const step = incrementor && counterStep(incrementor, isCounter);
-  if (step === undefined)
+  const step = incrementor ? counterStep(incrementor, isCounter) : undefined;
+  if (!incrementor || step === undefined)
     return {
       at: incrementor ?? statement,
       reason: "the update must be i++, i--, i += k or i -= k with an integer k",
     };
   if (!condition || !ts.isBinaryExpression(condition))
     return { at: condition ?? statement, reason: "the condition must compare the counter with a bound" };
-  let comparison = comparisons.get(condition.operatorToken.kind);
-  let boundExpression = condition.right;
-  if (comparison && isCounter(condition.right) && !isCounter(condition.left)) {
-    comparison = flipped[comparison];
-    boundExpression = condition.left;
-  } else if (!isCounter(condition.left)) {
-    comparison = undefined;
-  }
-  if (comparison === undefined || !(comparison in flipped))
+  const written = comparisons.get(condition.operatorToken.kind);
+  // `n > i` counts as `i < n`.
+  const counterOnRight = isCounter(condition.right) && !isCounter(condition.left);
+  if (!isLoopComparison(written) || !(counterOnRight || isCounter(condition.left)))
     return { at: condition, reason: "the condition must be i < bound, i <= bound, i > bound or i >= bound" };
+  const comparison = counterOnRight ? flipped[written] : written;
+  const boundExpression = counterOnRight ? condition.left : condition.right;
   if ((comparison === "lt" || comparison === "le") !== step > 0)
-    return { at: incrementor!, reason: "the update must move the counter towards the bound" };
+    return { at: incrementor, reason: "the update must move the counter towards the bound" };
   return { declaration: declaration as CountedHeader["declaration"], counter, boundExpression, step, comparison };
 }
 

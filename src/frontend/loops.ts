@@ -5,6 +5,7 @@
  * reads the flags that `break` and `return` set (see lowerWhile).
  */
 import { ts } from "ts-morph";
+import { isOp } from "../ir/attrs.js";
 import { emptyRegion } from "../ir/builder.js";
 import type { Region, Value } from "../ir/types.js";
 import { elementOf } from "./arrays.js";
@@ -18,10 +19,12 @@ import {
   changedByBody,
   countedForm,
   type CountedParts,
+  type LoopComparison,
 } from "./loop-analysis.js";
 import { bindPattern, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { breaks, containsReturn } from "./syntax.js";
+import { zip } from "./zip.js";
 
 export function lowerLoop(cx: LoweringContext, statement: ts.IterationStatement, label?: string): void {
   const exits =
@@ -146,7 +149,7 @@ function lowerForOf(cx: LoweringContext, statement: ts.ForOfStatement, label: st
   const bound = cx.builder.emit("array.length", [array], "number");
   const carried = carriedBy(cx, statement);
   rejectCarriedArrays(cx, statement, carried);
-  const loop = { counterName: "i", start, bound, step: 1, comparison: "lt", carried };
+  const loop: CountedLoop = { counterName: "i", start, bound, step: 1, comparison: "lt", carried };
   emitCountedLoop(cx, statement, loop, (index) => {
     bindPattern(cx, declaration.name, elementOf(cx, statement.expression, array, index));
     lowerLoopBody(cx, statement, label);
@@ -168,7 +171,7 @@ export interface CountedLoop {
   start: Value;
   bound: Value;
   step: number;
-  comparison: string;
+  comparison: LoopComparison;
   carried: ts.Symbol[];
 }
 
@@ -185,7 +188,7 @@ export function emitCountedLoop(
   const entryEnv = cx.env;
   const slots = loopSlots(cx, carried, entryEnv);
   const inits = slots.map((slot) => slotValue(cx, entryEnv, slot)!);
-  const params = slots.map((slot, i) => cx.values.value(inits[i]!.type, slotName(slot)));
+  const params = zip(slots, inits).map(([slot, init]) => cx.values.value(init.type, slotName(slot)));
   const body = emptyRegion([index, ...params]);
   const bodyEnv = new Map(entryEnv);
   if (counter) bodyEnv.set(counter, index);
@@ -198,7 +201,7 @@ export function emitCountedLoop(
     opcode: "for",
     operands: [start, bound, stepValue, ...inits],
     regions: [body],
-    results: slots.map((slot, i) => ({ type: params[i]!.type, name: slotName(slot) })),
+    results: zip(slots, params).map(([slot, param]) => ({ type: param.type, name: slotName(slot) })),
     attrs: { comparison },
     loc: cx.location(statement),
   });
@@ -344,7 +347,8 @@ function whileCondition(cx: LoweringContext, { flags, first }: ExitFlags, loopCo
     .map((flag) => cx.builder.emit("not", [cx.env.get(flag)!], "boolean"));
   const test = first ? cx.builder.emit("or", [cx.env.get(first)!, loopCondition()], "boolean") : loopCondition();
   // `while (true)` with a break: the break flag alone decides.
-  const alwaysTrue = cx.builder.region.ops.find((op) => op.results[0] === test)?.attrs.value === true;
+  const definition = cx.definingOp(test);
+  const alwaysTrue = definition !== undefined && isOp(definition, "bool") && definition.attrs.value;
   const terms = alwaysTrue && stop.length > 0 ? stop : [...stop, test];
   return terms.reduce((all, next) => cx.builder.emit("and", [all, next], "boolean"));
 }

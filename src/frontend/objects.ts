@@ -20,7 +20,10 @@ export function leafName(root: string, path: string): string {
     root +
     path
       .split(".")
-      .map((part) => part[0]!.toUpperCase() + part.slice(1))
+      .map((part) => {
+        if (part === "") throw new Error(`the path '${path}' of a leaf of '${root}' has an empty field name`);
+        return part.charAt(0).toUpperCase() + part.slice(1);
+      })
       .join("")
   );
 }

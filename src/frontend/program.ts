@@ -17,9 +17,12 @@ const defaultOptions: ts.CompilerOptions = {
   noEmit: true,
 };
 
-/** The compiler options of the nearest tsconfig.json, or strict defaults when there is none. */
-export function compilerOptionsFor(file: string): ts.CompilerOptions {
-  const configPath = ts.findConfigFile(path.dirname(file), ts.sys.fileExists);
+/** The compiler options of a compilation of `files`: those of the tsconfig.json nearest to the
+ * first, or strict defaults when there is none. */
+export function compilerOptionsFor(files: readonly string[]): ts.CompilerOptions {
+  const [first] = files;
+  if (first === undefined) throw new Error("a compilation reads at least one file");
+  const configPath = ts.findConfigFile(path.dirname(first), ts.sys.fileExists);
   if (!configPath) return defaultOptions;
   const config = ts.readConfigFile(configPath, ts.sys.readFile);
   if (config.error) return defaultOptions;
@@ -72,7 +75,7 @@ function fromTypeScript(d: ts.Diagnostic, code: "AD1001" | "AD1002"): Diagnostic
  */
 export function loadProgram(files: string[]): LoadedProgram {
   const absolute = files.map((f) => path.resolve(f));
-  const options = compilerOptionsFor(absolute[0]!);
+  const options = compilerOptionsFor(absolute);
   if (options.lib === undefined) {
     const defaultLib = ts.getDefaultLibFileName(options);
     const withoutDom = defaultLib === "lib.d.ts" ? "lib.es5.d.ts" : defaultLib.replace(".full.d.ts", ".d.ts");

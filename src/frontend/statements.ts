@@ -24,8 +24,7 @@ export function lowerStatements(
   statements: readonly ts.Statement[],
   endsIteration = false,
 ): Outcome {
-  for (let i = 0; i < statements.length; i++) {
-    const statement = statements[i]!;
+  for (const [i, statement] of statements.entries()) {
     const rest = statements.slice(i + 1);
     if (ts.isBlock(statement)) return lowerStatements(cx, [...statement.statements, ...rest], endsIteration);
     cx.builder.loc = cx.location(statement);
@@ -35,10 +34,9 @@ export function lowerStatements(
       return "exits";
     }
     if (ts.isContinueStatement(statement)) {
-      if (targetLoop(cx, statement) !== cx.loops[cx.loops.length - 1]) {
-        cx.rejectLoop(statement, "continue to an outer loop");
-      }
-      cx.loops[cx.loops.length - 1]!.update?.();
+      const target = targetLoop(cx, statement);
+      if (target !== cx.loops.at(-1)) cx.rejectLoop(statement, "continue to an outer loop");
+      target.update?.();
       return "exits";
     }
     if (ts.isIfStatement(statement) && exitsIteration(cx, statement)) {
@@ -60,7 +58,7 @@ export function lowerStatements(
     }
     lowerStatement(cx, statement);
   }
-  if (endsIteration) cx.loops[cx.loops.length - 1]!.update?.();
+  if (endsIteration) cx.innermostLoop().update?.();
   return undefined;
 }
 

@@ -4,16 +4,23 @@
  * does it assign this variable, what does it read), some of them asking the type checker.
  */
 import { ts } from "ts-morph";
+import type { PrimitiveName } from "../rules/primitives.js";
 
 export function skipParentheses(node: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
+}
+
+/** The argument of a call or `new` given exactly one; undefined otherwise. */
+export function onlyArgument(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+  const args = call.arguments ?? [];
+  return args.length === 1 ? args[0] : undefined;
 }
 
 export function isLoopStatement(node: ts.Node): node is ts.IterationStatement {
   return ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node);
 }
 
-export const arithmeticOperators: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+export const arithmeticOperators: ReadonlyMap<ts.SyntaxKind, PrimitiveName> = new Map([
   [ts.SyntaxKind.PlusToken, "add"],
   [ts.SyntaxKind.MinusToken, "sub"],
   [ts.SyntaxKind.AsteriskToken, "mul"],
@@ -22,7 +29,7 @@ export const arithmeticOperators: ReadonlyMap<ts.SyntaxKind, string> = new Map([
   [ts.SyntaxKind.AsteriskAsteriskToken, "pow"],
 ]);
 
-export const compoundAssignments: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+export const compoundAssignments: ReadonlyMap<ts.SyntaxKind, PrimitiveName> = new Map([
   [ts.SyntaxKind.PlusEqualsToken, "add"],
   [ts.SyntaxKind.MinusEqualsToken, "sub"],
   [ts.SyntaxKind.AsteriskEqualsToken, "mul"],
@@ -31,7 +38,7 @@ export const compoundAssignments: ReadonlyMap<ts.SyntaxKind, string> = new Map([
   [ts.SyntaxKind.AsteriskAsteriskEqualsToken, "pow"],
 ]);
 
-export const comparisons: ReadonlyMap<ts.SyntaxKind, string> = new Map([
+export const comparisons: ReadonlyMap<ts.SyntaxKind, PrimitiveName> = new Map([
   [ts.SyntaxKind.LessThanToken, "lt"],
   [ts.SyntaxKind.LessThanEqualsToken, "le"],
   [ts.SyntaxKind.GreaterThanToken, "gt"],

@@ -76,6 +76,13 @@ function integers(value: Json, what: string): number[] {
   return value.map((v: Json, i: number) => integer(v, `${what}[${i}]`));
 }
 
+/** Element `i` of an array built long enough for it (a RangeError otherwise). */
+function element<T>(array: ArrayLike<T>, i: number): T {
+  const x = array[i];
+  if (x === undefined) throw new RangeError(`no element ${i} in an array of ${array.length}`);
+  return x;
+}
+
 function toArray(x: ArrayLike<number>): number[] {
   return Array.from(x);
 }
@@ -282,7 +289,7 @@ const ba: EvalAdapter = {
           const reproj = new Float64Array(2 * p);
           const wErr = new Float64Array(p);
           for (let i = 0; i < p; i++) {
-            const e = reprojError(camViews[obs[2 * i]], pointViews[obs[2 * i + 1]], weights[i], featViews[i]);
+            const e = reprojError(camViews[element(obs, 2 * i)], pointViews[element(obs, 2 * i + 1)], weights[i], featViews[i]);
             reproj[2 * i] = e[0];
             reproj[2 * i + 1] = e[1];
           }
@@ -318,8 +325,8 @@ const ba: EvalAdapter = {
           let row = 0;
           let at = 0;
           for (let i = 0; i < p; i++) {
-            const camIdx = obs[2 * i];
-            const ptIdx = obs[2 * i + 1];
+            const camIdx = element(obs, 2 * i);
+            const ptIdx = element(obs, 2 * i + 1);
             for (let r = 0; r < 2; r++) {
               const { grad } = reprojErrorVjp(camViews[camIdx], pointViews[ptIdx], weights[i], featViews[i], unit[r], out);
               for (let j = 0; j < BA_CAMERA_PARAMETERS; j++) {

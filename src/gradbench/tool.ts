@@ -46,6 +46,11 @@ function transpile(text: string, fileName: string): string {
   }).outputText;
 }
 
+/** The entry of `record` that `key` names, if it is one of its own (so 'toString' is none). */
+function ownEntry<T>(record: Readonly<Record<string, T>>, key: unknown): T | undefined {
+  return typeof key === "string" && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** Nanoseconds since `start` (a process.hrtime.bigint() reading). */
 function since(start: bigint): number {
   return Number(process.hrtime.bigint() - start);
@@ -87,10 +92,11 @@ export class GradbenchTool {
 
   /** Compiles and loads an eval module; the compile and load times are its timings. */
   async define(module: unknown): Promise<{ success: boolean; error?: string; timings?: Timing[] }> {
-    if (typeof module !== "string" || !Object.hasOwn(adapters, module)) {
+    const adapter = ownEntry(adapters, module);
+    if (typeof module !== "string" || !adapter) {
       return { success: false, error: `unknown module '${String(module)}'` };
     }
-    const source = path.join(evalsDir, adapters[module]!.source);
+    const source = path.join(evalsDir, adapter.source);
     const compileStart = process.hrtime.bigint();
     let result: Awaited<ReturnType<typeof compile>>;
     try {
@@ -134,11 +140,12 @@ export class GradbenchTool {
   /** Runs a function of a defined module as the input's min_runs / min_seconds ask. */
   async evaluate(message: Record<string, unknown>): Promise<{ success: boolean; output?: unknown; error?: string; timings?: Timing[] }> {
     const { module, function: name, input } = message;
-    if (typeof module !== "string" || !Object.hasOwn(adapters, module)) {
+    const adapter = ownEntry(adapters, module);
+    if (typeof module !== "string" || !adapter) {
       return { success: false, error: `unknown module '${String(module)}'` };
     }
-    const adapter = adapters[module];
-    if (typeof name !== "string" || !Object.hasOwn(adapter.functions, name)) {
+    const prepare = ownEntry(adapter.functions, name);
+    if (!prepare) {
       return { success: false, error: `unknown function '${String(name)}' of module '${module}'` };
     }
     if (!this.modules.has(module)) {
@@ -149,7 +156,7 @@ export class GradbenchTool {
     const minRuns = typeof runs.min_runs === "number" ? Math.max(1, runs.min_runs) : 1;
     const minNanoseconds = typeof runs.min_seconds === "number" ? runs.min_seconds * 1e9 : 0;
 
-    const prepared = adapter.functions[name](input, this.modules.get(module)!);
+    const prepared = prepare(input, this.modules.get(module)!);
     const timings: Timing[] = [];
     let total = 0;
     let result: unknown;
@@ -165,10 +172,12 @@ export class GradbenchTool {
 
   /** The temporary directory of this tool's loaded modules, made on first use. */
   private tempDir(): string {
-    if (this.tempDirs.length === 0) {
-      this.tempDirs.push(mkdtempSync(path.join(os.tmpdir(), "adjoint-gradbench-")));
+    let dir = this.tempDirs[0];
+    if (dir === undefined) {
+      dir = mkdtempSync(path.join(os.tmpdir(), "adjoint-gradbench-"));
+      this.tempDirs.push(dir);
     }
-    return this.tempDirs[0];
+    return dir;
   }
 
   /** Removes the temporary files (the loaded modules stay usable). */

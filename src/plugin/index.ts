@@ -104,7 +104,8 @@ function writeIfChanged(file: string, text: string): void {
  * the hook returns.
  */
 function report(context: UnpluginContext, diagnostics: Diagnostic[]): void {
-  const first = diagnostics[0]!;
+  const [first] = diagnostics;
+  if (!first) throw new Error("a module that was not generated has a diagnostic saying why");
   const file = path.resolve(first.file);
   context.error({
     message: diagnostics.map(formatDiagnostic).join("\n"),
@@ -125,9 +126,8 @@ export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>(
     enforce: "pre",
     resolveId(id, importer) {
       const from = importer?.split("?")[0];
-      const gradient = gradientImport.exec(id);
-      if (gradient) {
-        const stem = gradient[1]!;
+      const stem = gradientImport.exec(id)?.[1];
+      if (stem !== undefined) {
         // An absolute id is a path or, in Vite's dev server, relative to the root (`/src/model.grad`).
         const stems = path.isAbsolute(stem)
           ? [stem, path.join(viteConfig?.root ?? process.cwd(), stem)]
