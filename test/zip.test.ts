@@ -1,9 +1,9 @@
 /**
- * zip, which the lowering walks parallel lists with: pairs in order, and an error (a lowering
+ * zip (src/ir/access.ts), which the lowering and the backend walk parallel lists with: pairs in order, and an error (a lowering
  * bug) for lists of different lengths instead of a pair with a missing element.
  */
 import { describe, expect, test } from "vitest";
-import { zip } from "../src/frontend/zip.js";
+import { zip } from "../src/ir/access.js";
 
 describe("zip", () => {
   test("pairs the elements in order", () => {
@@ -23,7 +23,7 @@ describe("zip", () => {
   });
 
   test("rejects lists of different lengths, either one longer", () => {
-    expect(() => zip([1, 2], ["a"])).toThrow("lists of 2 and 1 elements were paired");
-    expect(() => zip([1], ["a", "b"])).toThrow("lists of 1 and 2 elements were paired");
+    expect(() => zip([1, 2], ["a"])).toThrow("expected lists of one length (2 and 1)");
+    expect(() => zip([1], ["a", "b"])).toThrow("expected lists of one length (1 and 2)");
   });
 });

@@ -16,7 +16,7 @@ import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } fro
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { lowerStatements } from "./statements.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
-import { zip } from "./zip.js";
+import { zip } from "../ir/access.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {

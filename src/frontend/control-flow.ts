@@ -11,7 +11,7 @@ import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
 import { fieldsOf, leafName, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
-import { zip } from "./zip.js";
+import { zip } from "../ir/access.js";
 
 /** A variable, or one leaf of an object variable: what branches and loops carry. */
 export interface Slot {

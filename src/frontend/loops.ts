@@ -24,7 +24,7 @@ import {
 import { bindPattern, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { breaks, containsReturn } from "./syntax.js";
-import { zip } from "./zip.js";
+import { zip } from "../ir/access.js";
 
 export function lowerLoop(cx: LoweringContext, statement: ts.IterationStatement, label?: string): void {
   const exits =

@@ -32,9 +32,17 @@ export function yieldOf(region: Region, index: number): Value {
   return at(region.yields, index, "yield");
 }
 
-/** The elements of two lists of one length, pairwise (`what` names the pairs in the error when
- * the lengths differ). */
-export function zip<A, B>(first: readonly A[], second: readonly B[], what: string): [A, B][] {
-  if (first.length !== second.length) throw new Error(`expected ${what} (${first.length} and ${second.length})`);
-  return first.map((a, i) => [a, at(second, i, what)]);
+/** The elements of two lists of one length, pairwise, elements that are `undefined` included
+ * (`what` names the pairs in the error when the lengths differ). */
+export function zip<A, B>(first: readonly A[], second: readonly B[], what = "lists of one length"): [A, B][] {
+  const mismatch = () => new Error(`expected ${what} (${first.length} and ${second.length})`);
+  const pairs: [A, B][] = [];
+  const rest = second[Symbol.iterator]();
+  for (const a of first) {
+    const b = rest.next();
+    if (b.done) throw mismatch();
+    pairs.push([a, b.value]);
+  }
+  if (!rest.next().done) throw mismatch();
+  return pairs;
 }
