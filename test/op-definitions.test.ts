@@ -46,7 +46,8 @@ describe("coverage", () => {
     const values = new ValueFactory();
     const x = values.value("number", "x");
     const body = emptyRegion();
-    body.yields = [new Builder(values, body).emit("frobnicate", [x], "number")];
+    // (a name outside the opcodes' type, as a pass building ops from strings could make)
+    body.yields = [new Builder(values, body).emit("frobnicate" as Opcode, [x], "number")];
     const fn: IRFunction = {
       name: "f",
       params: [{ value: x, typeText: "number", differentiated: true }],

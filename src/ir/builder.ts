@@ -3,7 +3,7 @@
  * function so ids are unique and deterministic (the order of creation).
  */
 import { resultOf } from "./access.js";
-import type { AttrValue, Op, Opcode, OpcodeName, Region, SourceLocation, Type, Value } from "./types.js";
+import type { AttrValue, Op, Opcode, Region, SourceLocation, Type, Value } from "./types.js";
 
 export class ValueFactory {
   private nextId = 0;
@@ -20,7 +20,7 @@ export function emptyRegion(params: Value[] = []): Region {
 }
 
 export interface OpSpec {
-  opcode: OpcodeName;
+  opcode: Opcode;
   operands?: Value[];
   results?: { type: Type; name?: string }[];
   regions?: Region[];
@@ -38,8 +38,7 @@ export class Builder {
   /** Appends an op to the current region and returns it. */
   op(spec: OpSpec): Op {
     const op: Op = {
-      // (a name known only at run time is checked by the verifier, which rejects one that is no opcode)
-      opcode: spec.opcode as Opcode,
+      opcode: spec.opcode,
       operands: spec.operands ?? [],
       results: (spec.results ?? []).map((r) => this.values.value(r.type, r.name)),
       regions: spec.regions ?? [],
@@ -52,7 +51,7 @@ export class Builder {
   }
 
   /** Appends a single-result op and returns its result. */
-  emit(opcode: OpcodeName, operands: Value[], type: Type, attrs?: Record<string, AttrValue>, name?: string): Value {
+  emit(opcode: Opcode, operands: Value[], type: Type, attrs?: Record<string, AttrValue>, name?: string): Value {
     return resultOf(
       this.op({
         opcode,

@@ -60,13 +60,6 @@ export type AttrValue = number | string | boolean | readonly string[];
 /** Every opcode of the IR: the structural ops of `ops.ts` and the primitives of the rule table. */
 export type Opcode = StructuralOpcode | PrimitiveName;
 
-/**
- * An opcode as a pass names it when it builds an op: one of `Opcode`, or a name that is only
- * known at run time (a rule names the primitives it applies by string). The verifier rejects a
- * name that is no opcode.
- */
-export type OpcodeName = Opcode | (string & {});
-
 export interface Op {
   opcode: Opcode;
   operands: Value[];

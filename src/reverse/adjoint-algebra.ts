@@ -10,7 +10,7 @@
 import { operandOf, resultOf } from "../ir/access.js";
 import type { OpAttrs } from "../ir/attrs.js";
 import type { Builder } from "../ir/builder.js";
-import type { Op, Region, Type, Value } from "../ir/types.js";
+import type { Op, Opcode, Region, Type, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
 import { mathConstantText, primitive } from "../rules/primitives.js";
 
@@ -77,11 +77,11 @@ export class AdjointAlgebra implements Algebra<Value> {
       if (typeof folded === "boolean") return this.bool(folded);
       if (readsAsLiteral(folded, known)) return this.num(folded);
     }
-    return this.simplify(name, args, known) ?? this.shared(name, args, p.result);
+    return this.simplify(name, args, known) ?? this.shared(p.name, args, p.result);
   }
 
   /** The op computed once per region: `y * y + x * x` needed twice is built once. */
-  private shared(name: string, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
+  private shared(name: Opcode, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
     let computed = this.computedIn.get(this.builder.region);
     if (!computed) this.computedIn.set(this.builder.region, (computed = new Map()));
     const fieldKey = attrs.field === undefined ? "" : `.${String(attrs.field)}`;
@@ -92,7 +92,7 @@ export class AdjointAlgebra implements Algebra<Value> {
   }
 
   /** A forward value computed again in the reverse sweep (marked `recomputed` in the IR). */
-  recompute(opcode: string, operands: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
+  recompute(opcode: Opcode, operands: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
     return this.shared(opcode, operands, type, { ...attrs, recomputed: true });
   }
 
@@ -159,7 +159,7 @@ export class AdjointAlgebra implements Algebra<Value> {
     }
   }
 
-  private emit(name: string, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
+  private emit(name: Opcode, args: Value[], type: Type, attrs: Op["attrs"] = {}): Value {
     const op = this.builder.op({ opcode: name, operands: args, results: [{ type }], attrs });
     const result = resultOf(op);
     this.definitions.set(result, op);

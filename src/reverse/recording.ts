@@ -276,7 +276,7 @@ export class Recording {
   private onStack(value: Value, pushRegion: Region, popsIn: Op | Region): Read {
     const element = value.type === "number" ? "number" : value.type;
     const stackSpec = {
-      opcode: "stack.new",
+      opcode: "stack.new" as const,
       results: [{ type: "stack" as const, name: reverseHints.stack(value.name, value.type) }],
       attrs: { element },
     };
