@@ -13,7 +13,7 @@ import { planFunction, type Plan } from "../src/backend/plan.js";
 import { StatementPrinter } from "../src/backend/statements.js";
 import { Storage } from "../src/backend/storage.js";
 import { Builder, emptyRegion, ValueFactory } from "../src/ir/builder.js";
-import type { Op, SourceLocation, Value } from "../src/ir/types.js";
+import type { IRFunction, Op, Region, SourceLocation, Value } from "../src/ir/types.js";
 import type { GradientIR } from "../src/reverse/reverse.js";
 
 const returnLine: SourceLocation = { file: "input.ts", line: 3, column: 3, statement: "return m;" };
@@ -22,6 +22,19 @@ const returnLine: SourceLocation = { file: "input.ts", line: 3, column: 3, state
  * The gradient of `f(x, y) = (x < y ? x : y) * (x * y + x)` with respect to x, its adjoint
  * summed in a cell (the sum is not the true derivative: only its printing matters here).
  */
+/** `fGrad(x, other)` with `body`, differentiated with respect to x. */
+function gradientFunction(body: Region, x: Value, other: Value): IRFunction {
+  return {
+    name: "fGrad",
+    params: [
+      { value: x, typeText: "number", differentiated: true },
+      { value: other, typeText: other.type, differentiated: false },
+    ],
+    body,
+    loc: { file: "input.ts", line: 1, column: 1, statement: "" },
+  };
+}
+
 function gradient(returnedName?: string): { gradient: GradientIR; ops: Record<string, Op> } {
   const values = new ValueFactory();
   const x = values.value("number", "x");
@@ -50,15 +63,7 @@ function gradient(returnedName?: string): { gradient: GradientIR; ops: Record<st
   b.op({ opcode: "cell.add", operands: [dx, b.constant(1)] });
   const read = b.emit("cell.read", [dx], "number");
   body.yields = [m, read];
-  const fn = {
-    name: "fGrad",
-    params: [
-      { value: x, typeText: "number", differentiated: true },
-      { value: y, typeText: "number", differentiated: false },
-    ],
-    body,
-    loc: { file: "input.ts", line: 1, column: 1, statement: "" },
-  };
+  const fn = gradientFunction(body, x, y);
   return { gradient: { fn, forwardOpCount }, ops: { product: body.ops[0]!, choice, add } };
 }
 
@@ -144,15 +149,7 @@ test("a stack's pushed value is found in the regions nested in the function", ()
   b.op({ opcode: "if", operands: [flag], regions: [whenSet, otherwise] });
   const unpushed = b.op({ opcode: "stack.new", results: [{ type: "stack" }], attrs: { element: "number" } });
   body.yields = [x];
-  const fn = {
-    name: "fGrad",
-    params: [
-      { value: x, typeText: "number", differentiated: true },
-      { value: flag, typeText: "boolean", differentiated: false },
-    ],
-    body,
-    loc: { file: "input.ts", line: 1, column: 1, statement: "" },
-  };
+  const fn = gradientFunction(body, x, flag);
   const plan = planFunction({ fn, forwardOpCount: body.ops.length });
   expect(plan.pushedValue(stack)).toBe(pushed);
   expect(() => plan.pushedValue(unpushed.results[0]!)).toThrow("every stack has a push");
