@@ -62,7 +62,8 @@ export const nameHints = {
  * The hints of the names the reverse transform gives the values it makes (the backend prints
  * each after its hint, made unique): an adjoint after its primal (`dx`), a stack after the value
  * it holds (`tStack`; `branchStack` for a branch's outcome), a `while` loop's iteration count and
- * the reversed loop's counter, a VJP's cotangent and, for an object result, its fields.
+ * the reversed loop's counter, a VJP's cotangent and, for an object result, its fields; and the
+ * rows the reverse sweep's row pass reads once.
  */
 export const reverseHints = {
   adjoint: (primalName: string) => `d${primalName}`,
@@ -72,6 +73,8 @@ export const reverseHints = {
   iteration: "iteration",
   cotangent: "cotangent",
   cotangentField: (path: string) => `cotangent_${path.replaceAll(".", "_")}`,
+  /** A row the reverse sweep reads once before its loops, after its array: `dlRow`. */
+  row: (arrayName: string) => `${arrayName}Row`,
 } as const;
 
 /** The generated function for the source function `name`: its gradient, or for a function

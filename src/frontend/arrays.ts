@@ -34,7 +34,7 @@ export function elementOf(cx: LoweringContext, arrayExpression: ts.Expression, a
  */
 function readElement(cx: LoweringContext, array: Value, index: Value, field?: string): Value {
   const definition = cx.definingOp(index);
-  const literal = definition && isOp(definition, "const") ? `=${String(definition.attrs.value)}` : undefined;
+  const literal = definition && isOp(definition, "const") ? `=${definition.attrs.value}` : undefined;
   const key = `${array.id}[${literal ?? index.id}]${field === undefined ? "" : `.${field}`}`;
   const cached = cx.elementReads.get(key);
   if (cached && cached.region === cx.builder.region) return cached.value;

@@ -14,6 +14,7 @@
  * did not. Values the user named stay where the user wrote them. A moved value the place it moves
  * to already computes (the loop's bound read the same row) becomes a use of that one.
  */
+import { reverseHints } from "../backend/naming.js";
 import { at, operandOf, resultOf } from "../ir/access.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { GradientIR } from "../reverse/reverse.js";
@@ -54,7 +55,7 @@ export function hoistReverseRowReads(gradient: GradientIR): void {
     if (resultOf(op).name !== undefined) continue;
     if (loop.loc) op.loc = loop.loc;
     const array = op.opcode === "array.row" ? operandOf(op, 0).name : undefined;
-    if (array !== undefined) resultOf(op).name = `${array}Row`;
+    if (array !== undefined) resultOf(op).name = reverseHints.row(array);
   }
 }
 
