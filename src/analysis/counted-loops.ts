@@ -14,6 +14,7 @@ import { isOp } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { Algebra } from "../rules/algebra.js";
+import { walk } from "../ir/walk.js";
 
 export interface CountedLoop {
   /** The literal step. */
@@ -42,14 +43,12 @@ export interface LoopAnalysis {
 export function analyzeCountedLoops(fn: IRFunction, integers: ReadonlySet<Value>): LoopAnalysis {
   const definitions = new Map<Value, { op: Op; region: Region }>();
   const loops: Op[] = [];
-  const visit = (region: Region) => {
-    for (const op of region.ops) {
+  walk(fn.body, {
+    enterOp: (op, region) => {
       op.results.forEach((r) => definitions.set(r, { op, region }));
       if (op.opcode === "for") loops.push(op);
-      op.regions.forEach(visit);
-    }
-  };
-  visit(fn.body);
+    },
+  });
   const counted = new Map<Op, CountedLoop>();
   const inductions = new Map<Value, InductionVariable>();
   for (const loop of loops) {

@@ -14,7 +14,8 @@
  */
 import { at, operandOf } from "../ir/access.js";
 import { loopParts } from "../ir/loops.js";
-import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import { forEachOp } from "../ir/walk.js";
+import type { IRFunction, Op, Value } from "../ir/types.js";
 
 /** The values each value's integrality follows from, or `false` when it is not an integer. */
 type Rule = Value[] | false;
@@ -22,15 +23,11 @@ type Rule = Value[] | false;
 export function integerValues(fn: IRFunction): ReadonlySet<Value> {
   const rules = new Map<Value, Rule>();
   for (const p of fn.params) rules.set(p.value, p.integer === true ? [] : false);
-  const visit = (region: Region) => {
-    for (const op of region.ops) {
-      op.regions.forEach(visit);
-      if (op.opcode === "for") forRules(op, rules);
-      else op.regions.forEach((r) => r.params.forEach((p) => rules.set(p, false)));
-      op.results.forEach((result, j) => rules.set(result, resultRule(op, j)));
-    }
-  };
-  visit(fn.body);
+  forEachOp(fn.body.ops, (op) => {
+    if (op.opcode === "for") forRules(op, rules);
+    else op.regions.forEach((r) => r.params.forEach((p) => rules.set(p, false)));
+    op.results.forEach((result, j) => rules.set(result, resultRule(op, j)));
+  });
 
   // What is not an integer makes everything that depends on it not one either.
   const dependents = new Map<Value, Value[]>();

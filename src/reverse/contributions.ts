@@ -10,7 +10,7 @@ import type { Activity } from "../analysis/activity.js";
 import { at, operandOf, resultOf } from "../ir/access.js";
 import { type Carried, loopParts } from "../ir/loops.js";
 import { derivativeOperands } from "../ir/op-definitions.js";
-import { someOp } from "../ir/walk.js";
+import { someOp, walk } from "../ir/walk.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 
@@ -94,20 +94,20 @@ export class Contributions {
     const inside = new Set<Value>();
     const targets = new Set<Value>(this.yieldTargets(op));
     const isActive = (v: Value) => this.activity.isActive(v);
-    const visit = (region: Region) => {
-      region.params.forEach((p) => inside.add(p));
-      for (const inner of region.ops) {
-        if (inner.opcode === "if" || loopParts(inner)) {
-          this.yieldTargets(inner).forEach((v) => targets.add(v));
-          this.activeCarried(inner).forEach(({ init }) => targets.add(init));
-          inner.regions.forEach(visit);
-        } else {
-          contributionTargets(inner, isActive).forEach((v) => targets.add(v));
-        }
-        inner.results.forEach((r) => inside.add(r));
-      }
-    };
-    op.regions.forEach(visit);
+    for (const region of op.regions) {
+      walk(region, {
+        enterRegion: (r) => r.params.forEach((p) => inside.add(p)),
+        enterOp: (inner) => {
+          if (inner.opcode === "if" || loopParts(inner)) {
+            this.yieldTargets(inner).forEach((v) => targets.add(v));
+            this.activeCarried(inner).forEach(({ init }) => targets.add(init));
+          } else {
+            contributionTargets(inner, isActive).forEach((v) => targets.add(v));
+          }
+        },
+        leaveOp: (inner) => inner.results.forEach((r) => inside.add(r)),
+      });
+    }
     return [...targets].filter((v) => !inside.has(v) && v.type === "number" && isActive(v));
   }
 
