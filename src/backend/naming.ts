@@ -1,7 +1,8 @@
 /**
  * The one place generated names come from: the hints the backend names things after (`tmp`,
- * `value`, `dx`, `xTop`, `scratch`, ...), the module-level names of the generated module's own
- * functions, and the Namer that turns hints into names. Names are claimed in emission order, so
+ * `value`, `dx`, `xTop`, `scratch`, ...), those the lowering and the reverse transform give the
+ * IR values they make (`pPosX`, `tStack`, `iterations`, ...), the names of the generated
+ * functions and of the module's own helpers, and the Namer that turns hints into names. Names are claimed in emission order, so
  * the same IR always gets the same names, and a generated name never equals a name the user wrote
  * in the function or a global the generated code may reference. ValueNames gives each value of a
  * gradient function its name, from the plan (see plan.ts), as the printers first print it.
@@ -75,6 +76,28 @@ export const reverseHints = {
   cotangentField: (path: string) => `cotangent_${path.replaceAll(".", "_")}`,
   /** A row the reverse sweep reads once before its loops, after its array: `dlRow`. */
   row: (arrayName: string) => `${arrayName}Row`,
+} as const;
+
+/**
+ * The hints of the names the lowering gives IR values and the variables it adds: an object's
+ * leaf as a variable (`p.pos.x` is `pPosX`), and the flags and counters it desugars early
+ * returns, `break`, `do...while` and `for...of` into.
+ */
+export const loweringHints = {
+  leaf: (root: string, path: string) =>
+    root +
+    path
+      .split(".")
+      .map((part) => {
+        if (part === "") throw new Error(`the path '${path}' of a leaf of '${root}' has an empty field name`);
+        return part.charAt(0).toUpperCase() + part.slice(1);
+      })
+      .join(""),
+  returned: "returned",
+  returnValue: "returnValue",
+  broken: "broken",
+  firstIteration: "first",
+  index: nameHints.loopCounter,
 } as const;
 
 /** The generated function for the source function `name`: its gradient, or for a function

@@ -7,6 +7,7 @@
  * (statements.ts, control-flow.ts, loops.ts, expressions.ts, calls.ts, arrays.ts, objects.ts);
  * lower.ts makes the context and lowers the function's parameters and body.
  */
+import { loweringHints } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, type OpSpec, ValueFactory } from "../ir/builder.js";
@@ -205,7 +206,10 @@ export class LoweringContext {
   /** The variables that record a return from inside a loop, carried out of every loop. */
   returnFlags(): ReturnFlags {
     if (!this.returnFlagSymbols) {
-      this.returnFlagSymbols = { returned: this.synthetic("returned"), returnValue: this.synthetic("returnValue") };
+      this.returnFlagSymbols = {
+        returned: this.synthetic(loweringHints.returned),
+        returnValue: this.synthetic(loweringHints.returnValue),
+      };
     }
     return this.returnFlagSymbols;
   }

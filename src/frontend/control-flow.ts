@@ -4,12 +4,13 @@
  * variables it assigns (for an object variable, its leaves: the slots) leave it as the `if`
  * op's results.
  */
+import { loweringHints } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Region, Type, Value } from "../ir/types.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
-import { fieldsOf, leafName, makeObject } from "./objects.js";
+import { fieldsOf, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { zip } from "../ir/access.js";
 
@@ -20,7 +21,7 @@ export interface Slot {
 }
 
 export function slotName(slot: Slot): string {
-  return slot.path === undefined ? slot.symbol.name : leafName(slot.symbol.name, slot.path);
+  return slot.path === undefined ? slot.symbol.name : loweringHints.leaf(slot.symbol.name, slot.path);
 }
 
 /** Lowers `build` into a new region with its own copy of the environment. */

@@ -4,6 +4,7 @@
  * values for the next iteration; every other loop becomes a `while` op, whose condition region
  * reads the flags that `break` and `return` set (see lowerWhile).
  */
+import { loweringHints } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import { isOp } from "../ir/attrs.js";
 import { emptyRegion } from "../ir/builder.js";
@@ -235,7 +236,7 @@ function lowerGeneralForOf(cx: LoweringContext, statement: ts.ForOfStatement, la
   if (!declaration) return cx.rejectLoop(statement, "for...of must declare one variable");
   const array = lowerExpression(cx, statement.expression);
   if (array.type !== "array") cx.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
-  const index = cx.synthetic("i");
+  const index = cx.synthetic(loweringHints.index);
   cx.env.set(index, cx.builder.constant(0));
   lowerWhile(cx, statement, label, {
     condition: () =>
@@ -322,7 +323,7 @@ function exitFlags(
   if (parts.update) context.update = parts.update;
   const flags: ts.Symbol[] = [];
   if (breaks(loop, label)) {
-    context.broken = cx.synthetic("broken");
+    context.broken = cx.synthetic(loweringHints.broken);
     cx.env.set(context.broken, cx.boolean(false));
     flags.push(context.broken);
   }
@@ -335,7 +336,7 @@ function exitFlags(
     }
     flags.push(returned, returnValue);
   }
-  const first = parts.doWhile ? cx.synthetic("first") : undefined;
+  const first = parts.doWhile ? cx.synthetic(loweringHints.firstIteration) : undefined;
   if (first) cx.env.set(first, cx.boolean(true));
   return { context, flags, first };
 }

@@ -3,6 +3,7 @@
  * path, and the IR's `object` op only names them (see src/ir/types.ts). Object parameters,
  * literals, field reads and writes, and destructuring.
  */
+import { loweringHints } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import type { FunctionNode } from "./annotations.js";
 import type { Param, Value } from "../ir/types.js";
@@ -13,20 +14,6 @@ import { lowerExpression, lowerIdentifier } from "./expressions.js";
 import { locate } from "./program.js";
 import { skipParentheses } from "./syntax.js";
 import type { TypeClassifier } from "./types.js";
-
-/** The name of an object's leaf as a variable: `p.pos.x` is `pPosX`. */
-export function leafName(root: string, path: string): string {
-  return (
-    root +
-    path
-      .split(".")
-      .map((part) => {
-        if (part === "") throw new Error(`the path '${path}' of a leaf of '${root}' has an empty field name`);
-        return part.charAt(0).toUpperCase() + part.slice(1);
-      })
-      .join("")
-  );
-}
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -78,7 +65,7 @@ export function objectParam(
     cx.rejectType(p, `parameter '${name}'`);
   }
   const params = leaves.map((leaf): Param => {
-    const value = cx.values.value(leaf.type, leafName(name, leaf.path));
+    const value = cx.values.value(leaf.type, loweringHints.leaf(name, leaf.path));
     fields.set(leaf.path, value);
     if (leaf.type === "array") cx.parameterArrays.add(value);
     const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
