@@ -24,7 +24,7 @@ function arrayShaped(shape: ArrayShape, json: unknown): unknown {
 
 /** The argument for a parameter from its JSON form: arrays, also in fields of objects, become
  * the parameter's array kind. */
-function argument(param: Param, json: unknown): unknown {
+export function argument(param: Param, json: unknown): unknown {
   if (param.arrayFields) {
     const object = structuredClone(json) as Record<string, unknown>;
     for (const field of param.arrayFields) {
@@ -38,7 +38,7 @@ function argument(param: Param, json: unknown): unknown {
 }
 
 /** A cotangent shaped like a VJP's value, with numbers that differ from one another. */
-function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
+export function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
   if (typeof value === "number") return 0.37 * ++counter.next - 0.5;
   if (ArrayBuffer.isView(value) || Array.isArray(value))
     return Array.from(value as ArrayLike<unknown>, (v) => cotangentLike(v, counter));

@@ -1,0 +1,299 @@
+/**
+ * The corpus harness: compiles every objective `corpus/<package>/<name>.ts` (one differentiable
+ * function calling a real npm package, with its points in `<name>.json` beside it) and classifies
+ * it: `ok` (compiles, the generated module type-checks, and the gradient agrees with central
+ * finite differences at every point), `rejected` (a diagnostic with a code and a location),
+ * `crash` (an exception, or neither output nor diagnostic) or `wrong` (the gradient disagrees,
+ * or the generated module does not type-check). Also renders the results as tables.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ts } from "ts-morph";
+import { gradcheck } from "../../src/gradcheck.js";
+import { compilerOptionsFor, displayPath } from "../../src/frontend/program.js";
+import { compile, type CompiledFile, type CompileResult, type Diagnostic } from "../../src/index.js";
+import { argument, cotangentLike } from "./gradient-check.js";
+
+export const corpusRoot = fileURLToPath(new URL("../../corpus", import.meta.url));
+/** Where the generated modules are written (ignored by git): they import the objectives from
+ * there, and are type-checked and run there. */
+const generatedRoot = path.join(corpusRoot, ".generated");
+/** The largest relative error between the generated gradient and finite differences. */
+const TOLERANCE = 1e-6;
+
+export type Status = "ok" | "rejected" | "crash" | "wrong";
+
+export interface Objective {
+  /** `<package>/<name>`. */
+  id: string;
+  packageName: string;
+  source: string;
+  points: Record<string, unknown[][]>;
+}
+
+export interface Outcome {
+  objective: Objective;
+  status: Status;
+  /** Why it is not ok: the diagnostics, the exception, or the worst disagreement. */
+  reasons: string[];
+  /** The rejection's diagnostics, for grouping. */
+  diagnostics: Diagnostic[];
+}
+
+/** Every objective of the corpus, by package then name. */
+export function findObjectives(root = corpusRoot): Objective[] {
+  const packages = readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
+    .map((entry) => entry.name)
+    .sort();
+  return packages.flatMap((packageName) =>
+    readdirSync(path.join(root, packageName))
+      .filter((file) => file.endsWith(".ts"))
+      .sort()
+      .map((file) => {
+        const source = path.join(root, packageName, file);
+        const pointsFile = source.replace(/\.ts$/, ".json");
+        if (!existsSync(pointsFile))
+          throw new Error(`${displayPath(source)} has no points file ${path.basename(pointsFile)}`);
+        const points = JSON.parse(readFileSync(pointsFile, "utf8")) as Record<string, unknown[][]>;
+        return { id: `${packageName}/${file.replace(/\.ts$/, "")}`, packageName, source, points };
+      }),
+  );
+}
+
+/** A diagnostic is located when it names a file and a line and column in it. */
+const located = (d: Diagnostic) => d.file.length > 0 && d.line >= 1 && d.column >= 1;
+
+const describeError = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : String(error);
+
+/**
+ * Compiles all objectives in one program (fast); when that throws, compiles each alone so that
+ * the exception is charged to the objective that raised it.
+ */
+async function compileAll(objectives: Objective[]): Promise<Map<Objective, CompileResult | Error>> {
+  const options = { outDir: generatedRoot };
+  const results = new Map<Objective, CompileResult | Error>();
+  try {
+    const all = await compile(
+      objectives.map((o) => o.source),
+      options,
+    );
+    for (const objective of objectives) results.set(objective, all);
+  } catch {
+    for (const objective of objectives) {
+      try {
+        results.set(objective, await compile([objective.source], options));
+      } catch (error) {
+        results.set(objective, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+  return results;
+}
+
+/** TypeScript's errors in the generated modules, by file. */
+function typeErrorsOf(files: CompiledFile[]): Map<string, string[]> {
+  const errors = new Map<string, string[]>();
+  if (files.length === 0) return errors;
+  const program = ts.createProgram(
+    files.map((f) => f.outputPath),
+    compilerOptionsFor(files.map((f) => f.source)),
+  );
+  for (const file of files) {
+    const sourceFile = program.getSourceFile(file.outputPath)!;
+    const messages = ts
+      .getPreEmitDiagnostics(program, sourceFile)
+      .filter((d) => d.category === ts.DiagnosticCategory.Error)
+      .map((d) => {
+        const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+        const at = where ? `${path.basename(d.file!.fileName)}:${where.line + 1}:${where.character + 1} ` : "";
+        return `${at}TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`;
+      });
+    if (messages.length > 0) errors.set(file.outputPath, messages);
+  }
+  return errors;
+}
+
+/** Runs each generated gradient at the objective's points; the disagreements, if any. */
+async function disagreements(objective: Objective, file: CompiledFile): Promise<string[]> {
+  const source = await import(pathToFileURL(objective.source).href);
+  const generated = await import(pathToFileURL(file.outputPath).href);
+  const problems: string[] = [];
+  for (const fn of file.functions) {
+    const points = objective.points[fn.name];
+    if (!points || points.length === 0) {
+      problems.push(`no points are listed for ${fn.name}`);
+      continue;
+    }
+    for (const json of points) {
+      const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
+      const args = fn.params.map((param, i) => argument(param, json[i]));
+      const names = fn.params.map((p) => p.name);
+      const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...structuredClone(args))) } : {};
+      const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, {
+        names,
+        tolerance: TOLERANCE,
+        ...cotangent,
+      });
+      if (result.ok) continue;
+      const worst = result.worst;
+      if (!result.valueMatches) problems.push(`${where}: the value differs from the function's`);
+      if (!result.argumentsUnchanged) problems.push(`${where}: the gradient changed its arguments`);
+      if (!result.shapeMatches) problems.push(`${where}: a gradient has not its parameter's shape`);
+      if (worst && worst.error > TOLERANCE) {
+        const label = `${worst.parameter}${worst.index.map((j) => `[${j}]`).join("")}`;
+        problems.push(`${where}: d/d${label} is ${worst.generated}, finite differences ${worst.numeric}`);
+      }
+    }
+  }
+  return problems;
+}
+
+async function classify(
+  objective: Objective,
+  result: CompileResult | Error,
+  typeErrors: Map<string, string[]>,
+): Promise<Outcome> {
+  const outcome = (status: Status, reasons: string[], diagnostics: Diagnostic[] = []): Outcome => ({
+    objective,
+    status,
+    reasons,
+    diagnostics,
+  });
+  if (result instanceof Error) return outcome("crash", [`the compiler threw ${describeError(result)}`]);
+  const errors = result.diagnostics.filter((d) => d.severity === "error" && d.file === displayPath(objective.source));
+  if (errors.length > 0) {
+    const reasons = errors.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`);
+    return errors.every(located) ? outcome("rejected", reasons, errors) : outcome("crash", ["unlocated: ", ...reasons]);
+  }
+  const file = result.files.find((f) => f.source === objective.source);
+  if (!file) return outcome("crash", ["no generated module and no diagnostic"]);
+  const illTyped = typeErrors.get(file.outputPath);
+  if (illTyped)
+    return outcome(
+      "wrong",
+      illTyped.map((m) => `the generated module does not type-check: ${m}`),
+    );
+  try {
+    const problems = await disagreements(objective, file);
+    return problems.length > 0 ? outcome("wrong", problems) : outcome("ok", []);
+  } catch (error) {
+    return outcome("crash", [`running the gradient threw ${describeError(error)}`]);
+  }
+}
+
+/** Compiles, type-checks and runs the whole corpus. */
+export async function runCorpus(objectives = findObjectives()): Promise<Outcome[]> {
+  rmSync(generatedRoot, { recursive: true, force: true });
+  mkdirSync(generatedRoot, { recursive: true });
+  const seen = new Set<string>();
+  for (const objective of objectives) {
+    // The generated modules share one directory, where they are named after their objectives.
+    const name = path.basename(objective.source);
+    if (seen.has(name)) throw new Error(`two corpus files are named ${name}: names must be unique`);
+    seen.add(name);
+  }
+  const results = await compileAll(objectives);
+  const written = new Map<string, CompiledFile>();
+  for (const result of results.values()) {
+    if (result instanceof Error) continue;
+    for (const file of result.files) {
+      writeFileSync(file.outputPath, file.text);
+      written.set(file.outputPath, file);
+    }
+  }
+  const typeErrors = typeErrorsOf([...written.values()]);
+  const outcomes: Outcome[] = [];
+  for (const objective of objectives) outcomes.push(await classify(objective, results.get(objective)!, typeErrors));
+  return outcomes;
+}
+
+const STATUSES: readonly Status[] = ["ok", "rejected", "crash", "wrong"];
+
+const percent = (part: number, whole: number) => (whole === 0 ? "0%" : `${((100 * part) / whole).toFixed(0)}%`);
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const escape = (cell: string) => cell.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return [header, header.map(() => "---"), ...rows].map((row) => `| ${row.map(escape).join(" | ")} |`).join("\n");
+}
+
+/** Counts of each status per package, and the pass rate. */
+export function summaryTable(outcomes: Outcome[]): string {
+  const packages = [...new Set(outcomes.map((o) => o.objective.packageName))];
+  const row = (name: string, of: Outcome[]) => [
+    name,
+    String(of.length),
+    ...STATUSES.map((s) => String(of.filter((o) => o.status === s).length)),
+    percent(of.filter((o) => o.status === "ok").length, of.length),
+  ];
+  return markdownTable(
+    ["package", "objectives", ...STATUSES, "pass rate"],
+    [
+      ...packages.map((p) =>
+        row(
+          p,
+          outcomes.filter((o) => o.objective.packageName === p),
+        ),
+      ),
+      row("all", outcomes),
+    ],
+  );
+}
+
+/**
+ * A rejection's reason without what is particular to one objective (names in quotes, types,
+ * numbers), so that the same refusal of different code counts as one reason.
+ */
+function reasonKey(d: Diagnostic): string {
+  return `${d.code}: ${d.message
+    .replace(/ \(in '[^']*'\)$/, "")
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\b\d+\b/g, "N")}`;
+}
+
+/** The rejections' first diagnostics, grouped by reason, most frequent first. */
+export function rejectionReasons(outcomes: Outcome[]): { reason: string; count: number; objectives: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const outcome of outcomes) {
+    const first = outcome.diagnostics[0];
+    if (outcome.status !== "rejected" || !first) continue;
+    const key = reasonKey(first);
+    groups.set(key, [...(groups.get(key) ?? []), outcome.objective.id]);
+  }
+  return [...groups.entries()]
+    .map(([reason, objectives]) => ({ reason, count: objectives.length, objectives }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+/** corpus/RESULTS.md: the pass rate, the reasons for rejection, and every objective's status. */
+export function resultsMarkdown(outcomes: Outcome[]): string {
+  const ok = outcomes.filter((o) => o.status === "ok").length;
+  return [
+    "# Corpus results",
+    "",
+    "Written by `npm run corpus:results` (see corpus/README.md). Do not edit by hand.",
+    "",
+    `Pass rate: ${ok} of ${outcomes.length} objectives (${percent(ok, outcomes.length)}).`,
+    "",
+    summaryTable(outcomes),
+    "",
+    "## Reasons for rejection",
+    "",
+    "The first diagnostic of each rejected objective, grouped (quoted names and numbers elided).",
+    "",
+    markdownTable(
+      ["objectives", "reason", "where"],
+      rejectionReasons(outcomes).map((r) => [String(r.count), r.reason, r.objectives.join(", ")]),
+    ),
+    "",
+    "## Objectives",
+    "",
+    markdownTable(
+      ["objective", "status", "why"],
+      outcomes.map((o) => [o.objective.id, o.status, o.reasons.join("; ")]),
+    ),
+    "",
+  ].join("\n");
+}
