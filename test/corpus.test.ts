@@ -5,9 +5,11 @@
  * corpus/expected.json compiles correctly, so that what works cannot silently stop working.
  * `npm run corpus` prints the tables; `npm run corpus:results` also writes corpus/RESULTS.md.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { beforeAll, expect, test } from "vitest";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { centralDifference, relativeError } from "../src/gradcheck.js";
 import {
   corpusRoot,
   findObjectives,
@@ -31,10 +33,59 @@ beforeAll(async () => {
   if (report === "write") writeFileSync(path.join(corpusRoot, "RESULTS.md"), resultsMarkdown(outcomes));
 }, 120_000);
 
-test("the corpus has objectives from several packages, each with points", () => {
+test("the corpus has objectives from several packages", () => {
   const objectives = findObjectives();
+  expect(objectives.length).toBeGreaterThanOrEqual(60);
   expect(new Set(objectives.map((o) => o.packageName)).size).toBeGreaterThanOrEqual(8);
-  for (const objective of objectives) expect(Object.keys(objective.points), objective.id).not.toEqual([]);
+});
+
+/** Every number in a JSON value, by path. */
+function numbersIn(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === "number") return [at];
+  if (Array.isArray(value)) return value.flatMap((v, i) => numbersIn(v, [...at, i]));
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => numbersIn(v, [...at, k]));
+  return [];
+}
+
+/**
+ * Whether f is smooth at the point in every number of its arguments: the finite differences
+ * gradcheck takes (step 1e-3, extrapolated) agree with plain central differences of step 1e-5.
+ * Near a kink or a jump they do not, and the point would make a correct gradient look wrong.
+ */
+function kinksAt(f: (...args: unknown[]) => number, point: unknown[]): string[] {
+  return numbersIn(point).flatMap((where) => {
+    const along = (x: number) => {
+      const args = structuredClone(point);
+      const parent = where.slice(0, -1).reduce((inner: any, key) => inner[key], args);
+      parent[where.at(-1)!] = x;
+      return f(...args);
+    };
+    const x = where.reduce((inner: any, key) => inner[key], point) as number;
+    const h = 1e-5 * Math.max(1, Math.abs(x));
+    const plain = (along(x + h) - along(x - h)) / (2 * h);
+    const error = relativeError(centralDifference(along, x), plain);
+    return error <= 1e-5 ? [] : [`argument ${where.join(".")}: ${centralDifference(along, x)} against ${plain}`];
+  });
+}
+
+test("every objective has at least three points, where it is finite and smooth", async () => {
+  const problems: string[] = [];
+  for (const objective of findObjectives()) {
+    const module = await import(pathToFileURL(objective.source).href);
+    if (Object.keys(objective.points).length === 0) problems.push(`${objective.id}: no points`);
+    for (const [name, points] of Object.entries(objective.points)) {
+      if (typeof module[name] !== "function") problems.push(`${objective.id}: no exported function ${name}`);
+      if (points.length < 3) problems.push(`${objective.id}: fewer than three points for ${name}`);
+      for (const point of points) {
+        const where = `${objective.id}: ${name}(${JSON.stringify(point).slice(1, -1)})`;
+        const value = module[name](...structuredClone(point));
+        if (!Number.isFinite(value)) problems.push(`${where} = ${value}`);
+        else problems.push(...kinksAt(module[name], point).map((kink) => `${where}: ${kink}`));
+      }
+    }
+  }
+  expect(problems).toEqual([]);
 });
 
 test("no objective crashes the compiler or gets a wrong gradient", () => {
@@ -58,3 +109,49 @@ test("the objectives of corpus/expected.json compile and their gradients agree",
   }
   expect(outcomes.filter((o) => o.status === "ok").length).toBeGreaterThanOrEqual(expectedOk.ok.length);
 });
+
+/** A corpus of three objectives whose statuses are known: the harness must tell them apart. */
+const selfTestRoot = path.resolve(".test-tmp-corpus");
+const selfTest: Record<string, string> = {
+  "ok.ts": `/** @differentiable */
+export function square(x: number): number {
+  return x * x;
+}
+`,
+  // A user-supplied rule is trusted: a wrong one gives a wrong gradient.
+  "wrong.ts": `/** @differentiable */
+export function cubeOfSquare(x: number): number {
+  return cube(x * x);
+}
+
+export function cube(y: number): number {
+  return y * y * y;
+}
+
+/** @derivative cube */
+export function cubeVjp(y: number, cotangent: number): { y: number } {
+  return { y: cotangent * 2 * y * y };
+}
+`,
+  "rejected.ts": `/** @differentiable */
+export function viaClosure(x: number): number {
+  const twice = (y: number) => 2 * y;
+  const f = twice;
+  return f(x);
+}
+`,
+};
+
+afterAll(() => rmSync(selfTestRoot, { recursive: true, force: true }));
+
+test("the harness tells ok, wrong and rejected objectives apart", async () => {
+  const folder = path.join(selfTestRoot, "self-test");
+  mkdirSync(folder, { recursive: true });
+  for (const [file, text] of Object.entries(selfTest)) {
+    writeFileSync(path.join(folder, file), text);
+    const name = /export function (\w+)/.exec(text)![1]!;
+    writeFileSync(path.join(folder, file.replace(/\.ts$/, ".json")), JSON.stringify({ [name]: [[0.5], [1.5], [-2]] }));
+  }
+  const statuses = Object.fromEntries((await runCorpus(selfTestRoot)).map((o) => [o.objective.id, o.status]));
+  expect(statuses).toEqual({ "self-test/ok": "ok", "self-test/rejected": "rejected", "self-test/wrong": "wrong" });
+}, 60_000);

@@ -1,4 +1,7 @@
-import { mat4, vec4 } from "gl-matrix";
+import { glMatrix, mat4, vec4 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Reprojection error of a world point seen by a perspective camera at `eyeZ` with vertical

@@ -1,4 +1,7 @@
-import { mat4, quat, vec3 } from "gl-matrix";
+import { glMatrix, mat4, quat, vec3 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Brings a world point back into an object's frame (rotation about z by `yaw`, translation,

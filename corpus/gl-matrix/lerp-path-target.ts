@@ -1,4 +1,7 @@
-import { vec3 } from "gl-matrix";
+import { glMatrix, vec3 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Where along the segment from `start` to (ex, ey, ez) a point at parameter t lies, against a

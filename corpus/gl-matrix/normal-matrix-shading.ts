@@ -1,4 +1,7 @@
-import { mat3, mat4, vec3 } from "gl-matrix";
+import { glMatrix, mat3, mat4, vec3 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Lambertian shading of a surface normal transformed by the normal matrix of a model rotated by

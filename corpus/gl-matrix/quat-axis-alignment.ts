@@ -1,4 +1,7 @@
-import { quat, vec3 } from "gl-matrix";
+import { glMatrix, quat, vec3 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * How far a body axis, rotated by `angle` about the axis (ax, ay, az), lands from where a sensor

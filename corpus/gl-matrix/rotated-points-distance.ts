@@ -1,4 +1,7 @@
-import { mat4, vec3 } from "gl-matrix";
+import { glMatrix, mat4, vec3 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Squared distance between points rotated about the y axis by `angle` and translated by

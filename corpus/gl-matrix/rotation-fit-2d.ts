@@ -1,4 +1,7 @@
-import { mat2, vec2 } from "gl-matrix";
+import { glMatrix, mat2, vec2 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Least-squares fit of a rotation by `theta` and a scale mapping points onto their images:

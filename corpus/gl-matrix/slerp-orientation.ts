@@ -1,4 +1,7 @@
-import { quat } from "gl-matrix";
+import { glMatrix, quat } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Angle between the orientation interpolated at `t` between two keyframes (rotations about x

@@ -1,4 +1,7 @@
-import { vec3 } from "gl-matrix";
+import { glMatrix, vec3 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * The angle between a direction given by spherical coordinates and a light direction, against

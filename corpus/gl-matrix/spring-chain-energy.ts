@@ -1,4 +1,7 @@
-import { vec2 } from "gl-matrix";
+import { glMatrix, vec2 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * Elastic energy of a chain of springs of rest length `rest` through the points

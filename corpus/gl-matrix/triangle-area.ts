@@ -1,4 +1,7 @@
-import { vec3 } from "gl-matrix";
+import { glMatrix, vec3 } from "gl-matrix";
+
+// Optimizers want double precision: gl-matrix makes Float32Arrays unless told otherwise.
+glMatrix.setMatrixArrayType(Array);
 
 /**
  * A mesh regularizer: how far the area of the triangle (a, b, c) is from the target area.

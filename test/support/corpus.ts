@@ -9,16 +9,16 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ts } from "ts-morph";
+import { Project, ts } from "ts-morph";
 import { gradcheck } from "../../src/gradcheck.js";
 import { compilerOptionsFor, displayPath } from "../../src/frontend/program.js";
 import { compile, type CompiledFile, type CompileResult, type Diagnostic } from "../../src/index.js";
 import { argument, cotangentLike } from "./gradient-check.js";
 
 export const corpusRoot = fileURLToPath(new URL("../../corpus", import.meta.url));
-/** Where the generated modules are written (ignored by git): they import the objectives from
- * there, and are type-checked and run there. */
-const generatedRoot = path.join(corpusRoot, ".generated");
+/** Where the generated modules are written, in the corpus (ignored by git): they import the
+ * objectives from there, and are type-checked and run there. */
+const generatedFolder = ".generated";
 /** The largest relative error between the generated gradient and finite differences. */
 const TOLERANCE = 1e-6;
 
@@ -44,7 +44,7 @@ export interface Outcome {
 /** Every objective of the corpus, by package then name. */
 export function findObjectives(root = corpusRoot): Objective[] {
   const packages = readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
+    .filter((entry) => entry.isDirectory() && entry.name !== generatedFolder)
     .map((entry) => entry.name)
     .sort();
   return packages.flatMap((packageName) =>
@@ -68,28 +68,35 @@ const located = (d: Diagnostic) => d.file.length > 0 && d.line >= 1 && d.column 
 const describeError = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : String(error);
 
+/** A `@derivative` rule applies to every file of its program: an objective supplying one is
+ * compiled alone, so that its rule does not help the other objectives. */
+const suppliesRules = (objective: Objective) => readFileSync(objective.source, "utf8").includes("@derivative");
+
 /**
- * Compiles all objectives in one program (fast); when that throws, compiles each alone so that
- * the exception is charged to the objective that raised it.
+ * Compiles a group of objectives in one program (fast); when that throws, compiles each alone so
+ * that the exception is charged to the objective that raised it.
  */
-async function compileAll(objectives: Objective[]): Promise<Map<Objective, CompileResult | Error>> {
-  const options = { outDir: generatedRoot };
-  const results = new Map<Objective, CompileResult | Error>();
+async function compileGroup(
+  group: Objective[],
+  outDir: string,
+  results: Map<Objective, CompileResult | Error>,
+): Promise<void> {
   try {
-    const all = await compile(
-      objectives.map((o) => o.source),
-      options,
+    const result = await compile(
+      group.map((o) => o.source),
+      { outDir },
     );
-    for (const objective of objectives) results.set(objective, all);
-  } catch {
-    for (const objective of objectives) {
-      try {
-        results.set(objective, await compile([objective.source], options));
-      } catch (error) {
-        results.set(objective, error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    for (const objective of group) results.set(objective, result);
+  } catch (error) {
+    if (group.length === 1) results.set(group[0]!, error instanceof Error ? error : new Error(String(error)));
+    else for (const objective of group) await compileGroup([objective], outDir, results);
   }
+}
+
+async function compileAll(objectives: Objective[], outDir: string): Promise<Map<Objective, CompileResult | Error>> {
+  const results = new Map<Objective, CompileResult | Error>();
+  const groups = [objectives.filter((o) => !suppliesRules(o)), ...objectives.filter(suppliesRules).map((o) => [o])];
+  for (const group of groups) if (group.length > 0) await compileGroup(group, outDir, results);
   return results;
 }
 
@@ -97,10 +104,10 @@ async function compileAll(objectives: Objective[]): Promise<Map<Objective, Compi
 function typeErrorsOf(files: CompiledFile[]): Map<string, string[]> {
   const errors = new Map<string, string[]>();
   if (files.length === 0) return errors;
-  const program = ts.createProgram(
-    files.map((f) => f.outputPath),
-    compilerOptionsFor(files.map((f) => f.source)),
-  );
+  // Through ts-morph, whose TypeScript finds its library files where the compiler's does.
+  const project = new Project({ compilerOptions: compilerOptionsFor(files.map((f) => f.source)) });
+  for (const file of files) project.addSourceFileAtPath(file.outputPath);
+  const program = project.getProgram().compilerObject;
   for (const file of files) {
     const sourceFile = program.getSourceFile(file.outputPath)!;
     const messages = ts
@@ -185,7 +192,9 @@ async function classify(
 }
 
 /** Compiles, type-checks and runs the whole corpus. */
-export async function runCorpus(objectives = findObjectives()): Promise<Outcome[]> {
+export async function runCorpus(root = corpusRoot): Promise<Outcome[]> {
+  const objectives = findObjectives(root);
+  const generatedRoot = path.join(root, generatedFolder);
   rmSync(generatedRoot, { recursive: true, force: true });
   mkdirSync(generatedRoot, { recursive: true });
   const seen = new Set<string>();
@@ -195,9 +204,9 @@ export async function runCorpus(objectives = findObjectives()): Promise<Outcome[
     if (seen.has(name)) throw new Error(`two corpus files are named ${name}: names must be unique`);
     seen.add(name);
   }
-  const results = await compileAll(objectives);
+  const results = await compileAll(objectives, generatedRoot);
   const written = new Map<string, CompiledFile>();
-  for (const result of results.values()) {
+  for (const result of new Set(results.values())) {
     if (result instanceof Error) continue;
     for (const file of result.files) {
       writeFileSync(file.outputPath, file.text);
@@ -242,15 +251,38 @@ export function summaryTable(outcomes: Outcome[]): string {
   );
 }
 
-/**
- * A rejection's reason without what is particular to one objective (names in quotes, types,
- * numbers), so that the same refusal of different code counts as one reason.
- */
+/** The construct a rejection is about, from its diagnostic's code and message: the first rule
+ * that matches names it. */
+const constructRules: { code: string; message: RegExp; construct: string }[] = [
+  { code: "AD1004", message: /^'new' expressions/, construct: "`new` of a library class (Vec3, Quaternion, Mat3)" },
+  {
+    code: "AD1005",
+    message: /^'\w+\.(map|filter|reduce|forEach|some|every)' has no source/,
+    construct: "array method with a callback (`xs.map(...)`)",
+  },
+  {
+    code: "AD1005",
+    message: /has no source the compiler can read/,
+    construct: "call to a package function that has no TypeScript source and no derivative rule",
+  },
+  {
+    code: "AD1009",
+    message: /has type '(\(.*\) => .*|\w*(Fn|Factory)(<[^']*>)?)'/,
+    construct: "function value in a variable (a closure, or a function a package returns)",
+  },
+  {
+    code: "AD1009",
+    message: /has type '/,
+    construct: "value of a package's own type in a variable (`mat4`, `vec3`, `quat`)",
+  },
+  { code: "AD1009", message: /expected a number here, found a object/, construct: "array of objects" },
+];
+
+/** A rejection's construct, or its message without the names particular to one objective. */
 function reasonKey(d: Diagnostic): string {
-  return `${d.code}: ${d.message
-    .replace(/ \(in '[^']*'\)$/, "")
-    .replace(/'[^']*'/g, "'…'")
-    .replace(/\b\d+\b/g, "N")}`;
+  const rule = constructRules.find((r) => r.code === d.code && r.message.test(d.message));
+  const text = rule?.construct ?? d.message.replace(/ \(in '[^']*'\)$/, "").replace(/'[^']*'/g, "'…'");
+  return `${d.code}: ${text}`;
 }
 
 /** The rejections' first diagnostics, grouped by reason, most frequent first. */
@@ -273,7 +305,7 @@ export function resultsMarkdown(outcomes: Outcome[]): string {
   return [
     "# Corpus results",
     "",
-    "Written by `npm run corpus:results` (see corpus/README.md). Do not edit by hand.",
+    "Written by `npm run corpus:results` (see the README, Tests, Corpus). Do not edit by hand.",
     "",
     `Pass rate: ${ok} of ${outcomes.length} objectives (${percent(ok, outcomes.length)}).`,
     "",
@@ -281,7 +313,7 @@ export function resultsMarkdown(outcomes: Outcome[]): string {
     "",
     "## Reasons for rejection",
     "",
-    "The first diagnostic of each rejected objective, grouped (quoted names and numbers elided).",
+    "The first diagnostic of each rejected objective, grouped by the construct it refuses.",
     "",
     markdownTable(
       ["objectives", "reason", "where"],
