@@ -9,7 +9,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { centralDifference, relativeError } from "../src/gradcheck.js";
 import {
   corpusRoot,
   findObjectives,
@@ -19,6 +18,7 @@ import {
   runCorpus,
   summaryTable,
 } from "./support/corpus.js";
+import { centralDifference, relativeError } from "./support/finite-differences.js";
 
 const report = process.env.CORPUS_REPORT;
 const expectedOk = JSON.parse(readFileSync(path.join(corpusRoot, "expected.json"), "utf8")) as { ok: string[] };

@@ -162,6 +162,7 @@ async function classify(
   objective: Objective,
   result: CompileResult | Error,
   typeErrors: Map<string, string[]>,
+  objectiveFiles: ReadonlySet<string>,
 ): Promise<Outcome> {
   const outcome = (status: Status, reasons: string[], diagnostics: Diagnostic[] = []): Outcome => ({
     objective,
@@ -176,7 +177,14 @@ async function classify(
     return errors.every(located) ? outcome("rejected", reasons, errors) : outcome("crash", ["unlocated: ", ...reasons]);
   }
   const file = result.files.find((f) => f.source === objective.source);
-  if (!file) return outcome("crash", ["no generated module and no diagnostic"]);
+  if (!file) {
+    // An error in a file that is not an objective (one the objective imports) is the likeliest
+    // cause: name those.
+    const elsewhere = result.diagnostics
+      .filter((d) => d.severity === "error" && !objectiveFiles.has(d.file))
+      .map((d) => `${d.file}: ${d.message}`);
+    return outcome("crash", ["no generated module and no diagnostic in the file", ...elsewhere]);
+  }
   const illTyped = typeErrors.get(file.outputPath);
   if (illTyped)
     return outcome(
@@ -215,7 +223,10 @@ export async function runCorpus(root = corpusRoot): Promise<Outcome[]> {
   }
   const typeErrors = typeErrorsOf([...written.values()]);
   const outcomes: Outcome[] = [];
-  for (const objective of objectives) outcomes.push(await classify(objective, results.get(objective)!, typeErrors));
+  const objectiveFiles = new Set(objectives.map((o) => displayPath(o.source)));
+  for (const objective of objectives) {
+    outcomes.push(await classify(objective, results.get(objective)!, typeErrors, objectiveFiles));
+  }
   return outcomes;
 }
 
