@@ -151,7 +151,11 @@ function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string
     );
   }
   // An array of objects is written structurally: the generated module does not import types.
-  const typeText = shape?.elementFields ? shape.typeText : type === "array" ? p.type!.getText(cx.sourceFile) : type;
+  const typeText = shape?.elementFields
+    ? shape.typeText
+    : type === "array"
+      ? cx.types.parameterArrayText(p.type!, paramType)
+      : type;
   return [
     {
       value,
