@@ -58,6 +58,9 @@ export class LoweringContext {
   readonly elementReads = new Map<string, { region: Region; value: Value }>();
   /** The leaves of every object value, by dotted path (see makeObject). */
   readonly objectFields = new Map<Value, Map<string, Value>>();
+  /** Objects built by an object literal without spreads: a field they lack is undefined (see
+   * defaults.ts), where a parameter's object may hold optional fields its leaves leave out. */
+  readonly literalObjects = new Set<Value>();
   /** Functions of the user's program that the generated code calls, and how it reaches them. */
   readonly references: ExternalReference[] = [];
 

@@ -12,6 +12,7 @@ import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { choose, withoutAssignments } from "./control-flow.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
+import { lowerFieldDefault } from "./defaults.js";
 import { arithmeticOperators, comparisons, compoundAssignments, topLevelNumericConstant } from "./syntax.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
@@ -162,6 +163,7 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
     return lowerLogical(cx, expression);
   }
+  if (operator === ts.SyntaxKind.QuestionQuestionToken) return lowerFieldDefault(cx, expression);
   const arithmetic = arithmeticOperators.get(operator);
   const comparison = comparisons.get(operator);
   if (!arithmetic && !comparison) return cx.unsupported(expression);
