@@ -15,7 +15,7 @@ import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { lowerStatements } from "./statements.js";
-import { onlyArgument, stringifyingMethods } from "./syntax.js";
+import { onlyArgument, parameterForm, stringifyingMethods } from "./syntax.js";
 import { zip } from "../ir/access.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 
@@ -220,15 +220,22 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
   }
   if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
     cx.unsupported(call);
-  if (
-    helper.parameters.length !== call.arguments.length ||
-    helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)
-  ) {
+  const unusual = helper.parameters.find((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer);
+  if (unusual) {
+    const form = parameterForm(unusual);
     cx.fail(
       call,
       "AD1004",
-      `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`,
-      "pass every argument to plain parameters",
+      `'${name}' takes '${unusual.name.getText()}', which ${form.what}: helpers are inlined with plain parameters only, for now`,
+      form.hint,
+    );
+  }
+  if (helper.parameters.length !== call.arguments.length) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' is called with ${call.arguments.length} of its ${helper.parameters.length} parameters: helpers are inlined with every argument given, for now`,
+      "pass every argument",
     );
   }
 }
