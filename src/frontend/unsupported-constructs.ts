@@ -26,7 +26,6 @@ const hintsByKind: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.ClassDeclaration]: "declare the class at the top level of the module",
   [ts.SyntaxKind.DebuggerStatement]: "remove the debugger statement",
   [ts.SyntaxKind.WithStatement]: "name the object's fields explicitly",
-  [ts.SyntaxKind.TypeOfExpression]: "write the code for the type the value has; the compiler knows it",
   [ts.SyntaxKind.DeleteExpression]: "build a new object without the field: const { field, ...rest } = object",
   [ts.SyntaxKind.VoidExpression]: "write the expression as a statement of its own",
   [ts.SyntaxKind.NewExpression]:
@@ -107,6 +106,14 @@ export function explainUnsupported(checker: ts.TypeChecker, node: ts.Node, isSta
       code: "AD1004",
       message: "spread arguments ('f(...args)') are not supported yet",
       hint: "pass the arguments one by one",
+    };
+  }
+  if (ts.isTypeOfExpression(node)) {
+    const operand = node.expression.getText();
+    return {
+      code: "AD1004",
+      message: `'typeof ${operand}' is known only when the code runs: the compiler decides typeof for variables and fields whose kind it knows, and '${operand}' has type '${checker.typeToString(checker.getTypeAtLocation(node.expression))}'`,
+      hint: "declare the value's type (a number, an array, an object), or test it before calling the differentiable function",
     };
   }
   if (ts.isArrayLiteralExpression(node) && node.elements.some((element) => ts.isSpreadElement(element))) {
