@@ -6,7 +6,7 @@ import { existsSync, type FSWatcher, readFileSync, renameSync, watch, writeFileS
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { formatDiagnostic } from "./diagnostics.js";
+import { type Diagnostic, formatDiagnostic } from "./diagnostics.js";
 import { compile, type CompileResult } from "./index.js";
 import { displayPath } from "./frontend/program.js";
 import { inputsOf } from "./frontend/inputs.js";
@@ -125,10 +125,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** At most this many diagnostics are printed, as tsc does: the first ones are the ones to fix. */
+const shownDiagnostics = 20;
+
+function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics.slice(0, shownDiagnostics)) process.stderr.write(formatDiagnostic(d) + "\n");
+  const hidden = diagnostics.length - shownDiagnostics;
+  if (hidden > 0) process.stderr.write(`adjoint: ${hidden} more diagnostic${hidden === 1 ? "" : "s"} not shown\n`);
+}
+
 /** Prints the diagnostics, then the IR (`--dump-ir`), the stale files (`--check`) or the files
  * written; returns the exit code. */
 function finish(result: CompileResult, check: boolean, dumpIr: string | undefined): number {
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+  printDiagnostics(result.diagnostics);
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
     process.stderr.write(`adjoint: ${errors} error${errors === 1 ? "" : "s"}; no file written\n`);
@@ -179,7 +188,7 @@ async function regenerate(files: string[], options: { outDir?: string }): Promis
   for (const file of missing) process.stderr.write(`adjoint: cannot read '${file}': no such file\n`);
   if (missing.length > 0) return;
   const result = await compile(files, options);
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+  printDiagnostics(result.diagnostics);
   for (const file of files) {
     const compiled = result.files.find((f) => f.source === path.resolve(file));
     const errors = result.diagnostics.filter(

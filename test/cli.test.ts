@@ -213,6 +213,22 @@ describe("errors", () => {
     expect(listing(dir)).toEqual(["bad.ts", "good.ts"]);
   });
 
+  test("every marked function's first error is reported, up to 20, then how many more", () => {
+    const functions = Array.from(
+      { length: 23 },
+      (_, k) =>
+        `/** @differentiable */\nexport function f${k}(x: number): number {\n  throw new Error(String(x));\n}\n`,
+    );
+    const dir = workspace({ "many.ts": functions.join("\n") });
+    const run = adjoint(path.join(dir, "many.ts"));
+    expect(run.status).toBe(1);
+    const headers = run.stderr.split("\n").filter((line) => line.includes(" - error AD1003: "));
+    expect(headers.map((line) => /\(in '(f\d+)'\)/.exec(line)?.[1])).toEqual(
+      Array.from({ length: 20 }, (_, k) => `f${k}`),
+    );
+    expect(run.stderr).toContain("adjoint: 3 more diagnostics not shown\nadjoint: 23 errors; no file written");
+  });
+
   test("a type error is reported as AD1002 at its position", () => {
     const dir = workspace({ "typed.ts": model.replace("const a = 1 - x;", 'const a: number = "1";') });
     const input = path.join(dir, "typed.ts");

@@ -28,11 +28,14 @@ const codeOfFolder = (name: string) => name.slice(0, "ad1000".length).toUpperCas
 /** Codes whose diagnostics concern the file as a whole rather than one marked function. */
 const fileLevelCodes: ReadonlySet<DiagnosticCode> = new Set(["AD1001", "AD1002", "AD1012"]);
 
-/** The names a function can be marked under: declarations and `const name = ...`. */
+/** The names a function can be marked under: declarations and `const name = ...`, and for a tag
+ * the compiler refuses, the class or namespace holding it. */
 function functionNamesIn(source: string): string[] {
-  return [...source.matchAll(/(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=)/g)].map(
-    (m) => (m[1] ?? m[2])!,
-  );
+  return [
+    ...source.matchAll(
+      /(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=|(?:class|namespace)\s+([A-Za-z_$][\w$]*))/g,
+    ),
+  ].map((m) => (m[1] ?? m[2] ?? m[3])!);
 }
 
 test("there are error fixtures", () => {
@@ -103,7 +106,8 @@ describe.each(errorFixtures)("%s", (name) => {
       if (fileLevelCodes.has(d.code)) continue;
       const quoted = [...d.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
       expect(
-        quoted.some((q) => names.includes(q!)),
+        // A qualified name (`Shapes.area`) names what holds the function first.
+        quoted.some((q) => names.includes(q!) || names.includes(q!.split(".")[0]!)),
         `${d.code}: "${d.message}" names one of ${names.join(", ")}`,
       ).toBe(true);
     }

@@ -105,6 +105,8 @@ export class Storage {
   private readonly scratchFields: [string, string][] = [];
   /** The name of the optional trailing parameter holding arrays for the gradients. */
   private outName?: string;
+  /** The gradients `out` has a field for: those of array parameters, not of array fields of objects. */
+  private readonly outFields = new Set<string>();
 
   constructor(
     private readonly plan: Plan,
@@ -124,6 +126,7 @@ export class Storage {
     if (outputs.length === 0) return undefined;
     // Claimed before the body's names, so that a local `out` is the one renamed.
     this.outName = this.names.freshUserName(nameHints.outParameter);
+    for (const p of outputs) if (p.value.name !== undefined) this.outFields.add(p.value.name);
     return `${this.outName}?: { ${outputs.map((p) => `${p.value.name}?: ${gradientType(p)}`).join("; ")} }`;
   }
 
@@ -156,7 +159,10 @@ export class Storage {
     const { kind, output: gradientOf } = attrsOf(op, "array.zeros");
     if (this.scratchOps.has(op)) return this.scratchArray(resultOf(op), kind, true, length);
     const allocation = kind === "Array" ? `new Array<number>(${length}).fill(0)` : `new ${kind}(${length})`;
-    const output = gradientOf !== undefined && this.outName ? `${this.outName}.${gradientOf}` : undefined;
+    const output =
+      gradientOf !== undefined && this.outName && this.outFields.has(gradientOf)
+        ? `${this.outName}.${gradientOf}`
+        : undefined;
     return output ? `${this.outName}?.${gradientOf} ? ${output}.fill(0) : ${allocation}` : allocation;
   }
 

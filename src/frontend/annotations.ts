@@ -1,7 +1,8 @@
 /**
  * Finds the functions marked `@differentiable` in a source file: top-level function
  * declarations, and `const f = (...) => ...` / `const f = function (...) {...}` whose variable
- * statement carries the tag. Parses `@differentiable(wrt: a, b)`.
+ * statement carries the tag. Parses `@differentiable(wrt: a, b)`. A tag anywhere else (a
+ * method, a getter, a nested function, ...) is an error at that declaration (see placements).
  */
 import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
@@ -52,9 +53,137 @@ function parseWrt(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: str
   });
 }
 
-/** Each marked function, or a DiagnosticError for a malformed tag (collected by the caller). */
+/**
+ * Where a tag can sit, as rules: the first rule matching the tag's declaration says whether it
+ * is compiled (`mark`: the functions it marks) or refused (`refused`: what the declaration is,
+ * and what to do instead). Only top-level functions are compiled; everything else is refused
+ * with a location, so that a tag never goes unnoticed.
+ */
+interface Marked {
+  name: string;
+  node: FunctionNode;
+  nameNode: ts.Node;
+}
+
+interface Placement {
+  matches: (host: ts.Node) => boolean;
+  mark?: (host: ts.Node) => Marked[];
+  refused?: { what: string; hint: string };
+}
+
+const isTopLevel = (node: ts.Node) => ts.isSourceFile(node.parent);
+const moveOut = "move the computation into a top-level function, mark that one @differentiable, and call it from here";
+
+const placements: Placement[] = [
+  {
+    matches: (host) => ts.isFunctionDeclaration(host) && isTopLevel(host) && host.name !== undefined && !!host.body,
+    mark: (host) => {
+      const declaration = host as ts.FunctionDeclaration;
+      return [{ name: declaration.name!.text, node: declaration, nameNode: declaration.name! }];
+    },
+  },
+  {
+    matches: (host) => ts.isVariableStatement(host) && isTopLevel(host) && functionVariables(host).length > 0,
+    mark: (host) => functionVariables(host as ts.VariableStatement),
+  },
+  {
+    matches: (host) => ts.isFunctionDeclaration(host) && isTopLevel(host) && host.name === undefined,
+    refused: { what: "an anonymous function", hint: "give the function a name: export default function f(...)" },
+  },
+  {
+    matches: (host) => ts.isFunctionDeclaration(host) && isTopLevel(host),
+    refused: {
+      what: "a function signature without a body (an overload or a declared function)",
+      hint: "put the tag on the function's implementation, the declaration with a body",
+    },
+  },
+  {
+    matches: (host) => ts.isVariableStatement(host) && isTopLevel(host),
+    refused: {
+      what: "a variable that does not hold a function",
+      hint: "mark a function: function f(...) { ... } or const f = (...) => ...",
+    },
+  },
+  {
+    matches: (host) =>
+      (ts.isFunctionDeclaration(host) || ts.isVariableStatement(host)) && ts.isModuleBlock(host.parent),
+    refused: { what: "a function of a namespace", hint: "declare the function at the top level of a module" },
+  },
+  {
+    matches: (host) => (ts.isMethodDeclaration(host) || ts.isPropertyDeclaration(host)) && ts.isClassLike(host.parent),
+    refused: { what: "a class method", hint: moveOut },
+  },
+  {
+    matches: (host) => ts.isConstructorDeclaration(host),
+    refused: { what: "a constructor", hint: moveOut },
+  },
+  {
+    matches: (host) => ts.isGetAccessorDeclaration(host) || ts.isSetAccessorDeclaration(host),
+    refused: { what: "a getter or setter", hint: moveOut },
+  },
+  {
+    matches: (host) =>
+      (ts.isMethodDeclaration(host) || ts.isPropertyAssignment(host) || ts.isShorthandPropertyAssignment(host)) &&
+      ts.isObjectLiteralExpression(host.parent),
+    refused: { what: "a property of an object literal", hint: moveOut },
+  },
+  {
+    matches: (host) => ts.isFunctionDeclaration(host) || ts.isVariableStatement(host),
+    refused: { what: "a function inside a block or another function", hint: moveOut },
+  },
+];
+
+/** The declarations of a variable statement that hold an arrow function or function expression. */
+function functionVariables(statement: ts.VariableStatement): Marked[] {
+  return statement.declarationList.declarations.flatMap((declaration) => {
+    const init = declaration.initializer;
+    return ts.isIdentifier(declaration.name) && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
+      ? [{ name: declaration.name.text, node: init, nameNode: declaration.name }]
+      : [];
+  });
+}
+
+/** The name of a declaration a diagnostic points at (a variable statement's: its first variable's). */
+function declaredName(node: ts.Node): ts.Node | undefined {
+  if (ts.isVariableStatement(node)) return node.declarationList.declarations[0]?.name;
+  const named =
+    ts.isFunctionLike(node) ||
+    ts.isClassLike(node) ||
+    ts.isModuleDeclaration(node) ||
+    ts.isVariableDeclaration(node) ||
+    ts.isPropertyAssignment(node) ||
+    ts.isShorthandPropertyAssignment(node) ||
+    ts.isPropertyDeclaration(node);
+  return named ? node.name : undefined;
+}
+
+/** The name a diagnostic quotes for a declaration: its own, after the names of what holds it
+ * (`Shapes.area`, `outer.inner`). */
+function qualifiedName(host: ts.Node): string {
+  const names: string[] = [];
+  for (let node: ts.Node = host; !ts.isSourceFile(node); node = node.parent) {
+    // A variable statement names itself by its variable, which the walk reaches first.
+    const name = ts.isVariableStatement(node) && node !== host ? undefined : declaredName(node);
+    if (name && (ts.isIdentifier(name) || ts.isStringLiteral(name))) names.unshift(name.text);
+  }
+  return names.join(".") || "this declaration";
+}
+
+function misplacedTag(host: ts.Node, sourceFile: ts.SourceFile, what: string, hint: string): DiagnosticError {
+  return new DiagnosticError({
+    code: "AD1011",
+    severity: "error",
+    message: `'${qualifiedName(host)}' is ${what}: only top-level functions (function f, const f = (...) => ...) can be marked @${tagName}`,
+    hint,
+    ...locate(sourceFile, (declaredName(host) ?? host).getStart(sourceFile)),
+  });
+}
+
+/** Each marked function, or a DiagnosticError for a malformed or misplaced tag (collected by
+ * the caller), in the order of the source. */
 export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (DifferentiableFunction | DiagnosticError)[] {
   const found: (DifferentiableFunction | DiagnosticError)[] = [];
+  const seen = new Set<ts.JSDocTag>();
   const add = (name: string, node: FunctionNode, tag: ts.JSDocTag) => {
     try {
       const wrt = parseWrt(tag, sourceFile, name);
@@ -64,24 +193,26 @@ export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (Differe
       found.push(error);
     }
   };
-  for (const statement of sourceFile.statements) {
-    if (ts.isFunctionDeclaration(statement) && statement.name && statement.body) {
-      const tag = differentiableTag(statement);
-      if (tag) add(statement.name.text, statement, tag);
-    } else if (ts.isVariableStatement(statement)) {
-      for (const declaration of statement.declarationList.declarations) {
-        const init = declaration.initializer;
-        const tag = differentiableTag(declaration);
-        if (
-          tag &&
-          init &&
-          ts.isIdentifier(declaration.name) &&
-          (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
-        ) {
-          add(declaration.name.text, init, tag);
+  const visit = (node: ts.Node): void => {
+    const tag = differentiableTag(node);
+    // A tag is seen from its declaration and again from nodes inside it (an arrow function
+    // assigned to a variable): the declaration, which comes first, holds it.
+    if (tag && !seen.has(tag)) {
+      seen.add(tag);
+      const host = tag.parent.parent;
+      const placement = placements.find((p) => p.matches(host));
+      if (placement?.mark) {
+        for (const marked of placement.mark(host)) {
+          if (differentiableTag(marked.nameNode.parent) === tag || marked.node === host)
+            add(marked.name, marked.node, tag);
         }
+      } else {
+        const refused = placement?.refused ?? { what: "not a function", hint: "mark a top-level function" };
+        found.push(misplacedTag(host, sourceFile, refused.what, refused.hint));
       }
     }
-  }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
   return found;
 }

@@ -15,8 +15,9 @@ import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { lowerStatements } from "./statements.js";
-import { onlyArgument, stringifyingMethods } from "./syntax.js";
+import { onlyArgument, parameterForm, stringifyingMethods } from "./syntax.js";
 import { zip } from "../ir/access.js";
+import { rejectUnresolvedCall } from "./unresolved-calls.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -123,21 +124,7 @@ function lowerPrimitiveMethod(
 /** A function of the environment (`console.log`, `String`): called as it is, not differentiated. */
 function lowerGlobalCall(cx: LoweringContext, call: ts.CallExpression, calleeName: string): Value | undefined {
   const callee = call.expression;
-  if (!isGlobalFunction(cx.checker, callee)) {
-    const hasSource = (cx.checker.getSymbolAtLocation(callee)?.declarations ?? []).some(
-      (d) => ts.isFunctionLike(d) && "body" in d && d.body !== undefined,
-    );
-    return cx.fail(
-      call,
-      hasSource ? "AD1004" : "AD1005",
-      hasSource
-        ? `calls through '${calleeName}' (a method, or a function value) are not supported yet`
-        : `'${calleeName}' has no source the compiler can read and no derivative rule`,
-      hasSource
-        ? "call a function declared with `function` or `const f = (...) => ...` instead"
-        : `give it a derivative: an exported function tagged /** @derivative ${calleeName} */ taking its parameters and the cotangent (see the README), or compute the value outside and pass it in`,
-    );
-  }
+  if (!isGlobalFunction(cx.checker, callee)) return rejectUnresolvedCall(cx, call, calleeName);
   const args = call.arguments.map((arg) => lowerExpression(cx, arg));
   const returned = cx.irType(cx.checker.getTypeAtLocation(call));
   if (returned === undefined) return cx.rejectType(call, `the result of '${calleeName}'`);
@@ -162,7 +149,9 @@ export function helperOf(checker: ts.TypeChecker, callee: ts.Expression): Functi
   if (!ts.isIdentifier(callee)) return undefined;
   let symbol = checker.getSymbolAtLocation(callee);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  const declaration = symbol?.valueDeclaration;
+  // An overloaded function's declarations are its signatures and its implementation, the one with a body.
+  const implementation = symbol?.declarations?.find((d) => ts.isFunctionDeclaration(d) && d.body !== undefined);
+  const declaration = implementation ?? symbol?.valueDeclaration;
   if (!declaration || declaration.getSourceFile().isDeclarationFile) return undefined;
   if (ts.isFunctionDeclaration(declaration) && declaration.body) return declaration;
   if (ts.isVariableDeclaration(declaration) && ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) {
@@ -231,15 +220,22 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
   }
   if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
     cx.unsupported(call);
-  if (
-    helper.parameters.length !== call.arguments.length ||
-    helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)
-  ) {
+  const unusual = helper.parameters.find((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer);
+  if (unusual) {
+    const form = parameterForm(unusual);
     cx.fail(
       call,
       "AD1004",
-      `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`,
-      "pass every argument to plain parameters",
+      `'${name}' takes '${unusual.name.getText()}', which ${form.what}: helpers are inlined with plain parameters only, for now`,
+      form.hint,
+    );
+  }
+  if (helper.parameters.length !== call.arguments.length) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' is called with ${call.arguments.length} of its ${helper.parameters.length} parameters: helpers are inlined with every argument given, for now`,
+      "pass every argument",
     );
   }
 }

@@ -15,8 +15,9 @@ import type { ArrayKind, Op, Region, SourceLocation, Type, Value } from "../ir/t
 import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { locate } from "./program.js";
-import { constructName, statementSummary } from "./syntax.js";
+import { statementSummary } from "./syntax.js";
 import { TypeClassifier } from "./types.js";
+import { explainType, explainUnsupported } from "./unsupported-constructs.js";
 
 /** What lowering statements leads to: a returned value, leaving the loop iteration, or falling through. */
 export type Outcome = Value | "exits" | undefined;
@@ -57,6 +58,9 @@ export class LoweringContext {
   readonly elementReads = new Map<string, { region: Region; value: Value }>();
   /** The leaves of every object value, by dotted path (see makeObject). */
   readonly objectFields = new Map<Value, Map<string, Value>>();
+  /** Objects built by an object literal without spreads: a field they lack is undefined (see
+   * defaults.ts), where a parameter's object may hold optional fields its leaves leave out. */
+  readonly literalObjects = new Set<Value>();
   /** Functions of the user's program that the generated code calls, and how it reaches them. */
   readonly references: ExternalReference[] = [];
 
@@ -109,18 +113,8 @@ export class LoweringContext {
 
   unsupported(node: ts.Node): never {
     const isStatement = ts.isStatement(node) || ts.isVariableDeclarationList(node);
-    const operator = ts.isBinaryExpression(node)
-      ? node.operatorToken.kind
-      : ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)
-        ? node.operator
-        : undefined;
-    const construct = operator === undefined ? constructName(node.kind) : `'${ts.tokenToString(operator)}' operators`;
-    return this.fail(
-      node,
-      isStatement ? "AD1003" : "AD1004",
-      `${construct} are not supported in differentiable functions yet`,
-      "rewrite this part with the supported language (see the README), or move it out of the differentiable function",
-    );
+    const { code, message, hint } = explainUnsupported(this.checker, node, isStatement);
+    return this.fail(node, code, message, hint);
   }
 
   rejectLoop(node: ts.Node, reason: string): never {
@@ -133,12 +127,9 @@ export class LoweringContext {
   }
 
   rejectType(node: ts.Node, what: string): never {
-    return this.fail(
-      node,
-      "AD1009",
-      `${what} has type '${this.checker.typeToString(this.checker.getTypeAtLocation(node))}', which is not supported yet`,
-      "differentiable functions take numbers, numeric arrays (number[], Float64Array, Float32Array, and arrays of those), objects with such fields, and booleans and strings that are not differentiated",
-    );
+    const type = this.checker.getTypeAtLocation(node);
+    const { why, hint } = explainType(this.checker, type);
+    return this.fail(node, "AD1009", `${what} has type '${this.checker.typeToString(type)}', which ${why}`, hint);
   }
 
   // ----- locations -----

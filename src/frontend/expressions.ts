@@ -12,6 +12,8 @@ import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { choose, withoutAssignments } from "./control-flow.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
+import { lowerFieldDefault } from "./defaults.js";
+import { knownCondition } from "./guards.js";
 import { arithmeticOperators, comparisons, compoundAssignments, topLevelNumericConstant } from "./syntax.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
@@ -156,12 +158,15 @@ function lowerIncrement(
 }
 
 function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Value {
+  const known = knownCondition(cx, expression);
+  if (known !== undefined) return cx.boolean(known);
   const operator = expression.operatorToken.kind;
   if (operator === ts.SyntaxKind.EqualsToken || compoundAssignments.has(operator))
     return lowerAssignment(cx, expression);
   if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
     return lowerLogical(cx, expression);
   }
+  if (operator === ts.SyntaxKind.QuestionQuestionToken) return lowerFieldDefault(cx, expression);
   const arithmetic = arithmeticOperators.get(operator);
   const comparison = comparisons.get(operator);
   if (!arithmetic && !comparison) return cx.unsupported(expression);
@@ -252,6 +257,8 @@ function lowerLogical(cx: LoweringContext, expression: ts.BinaryExpression): Val
 
 /** `c ? a : b`: an `if` op with one result (or one per leaf, for objects). */
 function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpression): Value {
+  const known = knownCondition(cx, expression.condition);
+  if (known !== undefined) return lowerExpression(cx, known ? expression.whenTrue : expression.whenFalse);
   const condition = lowerCondition(cx, expression.condition);
   const arm = (branch: ts.Expression) => {
     const region = emptyRegion();

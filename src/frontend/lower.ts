@@ -35,6 +35,7 @@ import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
 import { objectParam } from "./objects.js";
 import { lowerStatements } from "./statements.js";
+import { parameterForm } from "./syntax.js";
 
 export class FunctionLowering {
   private readonly cx: LoweringContext;
@@ -122,11 +123,12 @@ function lowerParams(cx: LoweringContext): Param[] {
 /** One parameter: one IR parameter, or one per leaf of an object parameter (see objectParam). */
 function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string[] | undefined): Param[] {
   if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer || p.questionToken) {
+    const form = parameterForm(p);
     cx.fail(
       p,
       "AD1009",
-      `parameter '${p.name.getText(cx.sourceFile)}' is destructured, rest, optional or has a default, which is not supported yet`,
-      "declare a plain parameter and pass every argument",
+      `parameter '${p.name.getText(cx.sourceFile)}' ${form.what}, which is not supported yet`,
+      form.hint,
     );
   }
   const name = p.name.text;
@@ -151,7 +153,11 @@ function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string
     );
   }
   // An array of objects is written structurally: the generated module does not import types.
-  const typeText = shape?.elementFields ? shape.typeText : type === "array" ? p.type!.getText(cx.sourceFile) : type;
+  const typeText = shape?.elementFields
+    ? shape.typeText
+    : type === "array"
+      ? cx.types.parameterArrayText(p.type!, paramType)
+      : type;
   return [
     {
       value,

@@ -118,7 +118,9 @@ export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLitera
       cx.unsupported(property);
     }
   }
-  return makeObject(cx, fields);
+  const object = makeObject(cx, fields);
+  if (!literal.properties.some((property) => ts.isSpreadAssignment(property))) cx.literalObjects.add(object);
+  return object;
 }
 
 /** `const { x, y: b, pos: { z } } = p`. */

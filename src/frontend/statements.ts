@@ -11,6 +11,7 @@ import { lowerCondition, lowerExpression } from "./expressions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
+import { takenBranch } from "./guards.js";
 
 /**
  * Lowers statements in order. Returns the returned value when every path through them returns
@@ -29,6 +30,8 @@ export function lowerStatements(
     if (ts.isBlock(statement)) return lowerStatements(cx, [...statement.statements, ...rest], endsIteration);
     cx.builder.loc = cx.location(statement);
     if (ts.isReturnStatement(statement)) return lowerReturn(cx, statement);
+    const taken = ts.isIfStatement(statement) ? takenBranch(cx, statement) : undefined;
+    if (taken) return lowerStatements(cx, [...taken, ...rest], endsIteration);
     if (ts.isBreakStatement(statement)) {
       cx.env.set(targetLoop(cx, statement).broken!, cx.boolean(true));
       return "exits";

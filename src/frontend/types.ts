@@ -22,11 +22,22 @@ export interface Leaf {
 
 const arrayTypeText = (kind: ArrayKind) => (kind === "Array" ? "number[]" : kind);
 
+/** A file of TypeScript's standard library (lib.es5.d.ts, lib.dom.d.ts, ...). */
+const isStandardLibrary = (declaration: ts.Node) => {
+  const file = declaration.getSourceFile();
+  return file.isDeclarationFile && /(^|\/)lib\.[\w.]+\.d\.ts$/.test(file.fileName);
+};
+
+/** A type the standard library declares (`ArrayLike`), not one of the user's of the same name. */
+const isLibraryType = (type: ts.Type) => (type.getSymbol()?.declarations ?? []).every(isStandardLibrary);
+
 export class TypeClassifier {
   constructor(private readonly checker: ts.TypeChecker) {}
 
-  /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
+  /** The IR type of a TypeScript type, or undefined when the compiler does not handle it.
+   * `any` is a number: a use that is not numeric is reported where it is lowered. */
   irType(type: ts.Type): Type | undefined {
+    if (type.flags & ts.TypeFlags.Any) return "number";
     if (this.arrayKind(type) || this.rowKind(type) || this.elementFields(type)) return "array";
     const all = (flags: ts.TypeFlags) =>
       type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags;
@@ -38,10 +49,21 @@ export class TypeClassifier {
     return undefined;
   }
 
-  /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: numeric arrays. */
+  /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: numeric arrays; also
+   * `ArrayLike<number>` and unions of those (`number[] | Float64Array`), whose gradients are
+   * `number[]` unless every member is the same typed array. */
   arrayKind(type: ts.Type): ArrayKind | undefined {
+    if (type.isUnion()) {
+      const kinds = new Set(type.types.map((member) => this.arrayKind(member)));
+      if (kinds.has(undefined)) return undefined;
+      return kinds.size === 1 ? [...kinds][0] : "Array";
+    }
     const name = type.getSymbol()?.getName();
     if (name === "Float64Array" || name === "Float32Array") return name;
+    if (name === "ArrayLike" && isLibraryType(type)) {
+      const element = this.checker.getIndexTypeOfType(type, ts.IndexKind.Number);
+      return element && element.flags & ts.TypeFlags.NumberLike ? "Array" : undefined;
+    }
     if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) {
       // number[], readonly number[], and tuples of numbers ([number, number]), stored as arrays.
       const elements = this.checker.getTypeArguments(type as ts.TypeReference);
@@ -84,9 +106,14 @@ export class TypeClassifier {
    * (functions, optional fields, ...) are left out: generated code does not touch them. */
   leaves(type: ts.Type, prefix = ""): Leaf[] {
     return type.getProperties().flatMap((property): Leaf[] => {
-      const declaration = property.valueDeclaration;
+      // The properties of a mapped type (`Readonly<P>`) have the declarations of P's.
+      const declaration = property.valueDeclaration ?? property.declarations?.[0];
       if (!declaration || property.flags & ts.SymbolFlags.Optional) return [];
-      const fieldType = this.checker.getTypeOfSymbolAtLocation(property, declaration);
+      const fieldType = property.valueDeclaration
+        ? this.checker.getTypeOfSymbolAtLocation(property, declaration)
+        : this.checker.getTypeOfSymbol(property);
+      // An `any` field is left out like fields of other types: nothing says it holds a number.
+      if (fieldType.flags & ts.TypeFlags.Any) return [];
       const path = `${prefix}${property.name}`;
       const irType = this.irType(fieldType);
       if (irType === "object") return this.leaves(fieldType, `${path}.`);
@@ -117,7 +144,35 @@ export class TypeClassifier {
       };
     }
     const arrayKind = this.arrayKind(type)!;
-    return { arrayKind, typeText: arrayKind === "Array" ? "readonly number[]" : arrayKind };
+    return { arrayKind, typeText: this.flatArrayText(type) };
+  }
+
+  /** A flat numeric array type as generated code writes it: `readonly number[]` for arrays,
+   * tuples and `ArrayLike<number>`, the typed array's name, or a union of those. */
+  flatArrayText(type: ts.Type): string {
+    if (type.isUnion()) return [...new Set(type.types.map((member) => this.flatArrayText(member)))].join(" | ");
+    const kind = this.arrayKind(type);
+    return kind === undefined || kind === "Array" ? "readonly number[]" : kind;
+  }
+
+  /**
+   * A parameter's array type as generated code writes it: as the user wrote it when that names
+   * only the standard library's types (`number[]`, `readonly [number, number]`), or else
+   * structurally, since the generated module does not import the user's aliases (`vec3`).
+   */
+  parameterArrayText(node: ts.TypeNode, type: ts.Type): string {
+    let foreign = false;
+    const visit = (child: ts.Node): void => {
+      if (ts.isTypeReferenceNode(child)) {
+        const declarations = this.checker.getTypeAtLocation(child).getSymbol()?.declarations ?? [];
+        const alias = this.checker.getSymbolAtLocation(child.typeName);
+        const aliasDeclarations = alias?.declarations ?? [];
+        if (![...declarations, ...aliasDeclarations].every(isStandardLibrary)) foreign = true;
+      }
+      ts.forEachChild(child, visit);
+    };
+    visit(node);
+    return foreign ? this.flatArrayText(type) : node.getText();
   }
 
   /** An object type as generated code writes it: its leaves, nested. */
