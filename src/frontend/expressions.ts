@@ -10,8 +10,10 @@ import { mathConstants } from "../rules/primitives.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
-import { choose, withoutAssignments } from "./control-flow.js";
+import { choose, constantCondition, withoutAssignments } from "./control-flow.js";
+import { lowerNumberConstant } from "./number-constants.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
+import { lowerTypeof, lowerTypeofComparison } from "./typeof-guards.js";
 import { arithmeticOperators, comparisons, compoundAssignments, topLevelNumericConstant } from "./syntax.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
@@ -55,6 +57,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   if (ts.isPropertyAccessExpression(expression)) return lowerPropertyAccess(cx, expression);
   if (ts.isElementAccessExpression(expression)) return lowerElementAccess(cx, expression);
   if (ts.isObjectLiteralExpression(expression)) return lowerObjectLiteral(cx, expression);
+  if (ts.isTypeOfExpression(expression)) return lowerTypeof(cx, expression);
   if (ts.isTemplateExpression(expression)) {
     const operands = expression.templateSpans.map((span) => lowerExpression(cx, span.expression));
     const quasis = [
@@ -162,6 +165,8 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
     return lowerLogical(cx, expression);
   }
+  const typeofGuard = lowerTypeofComparison(cx, expression);
+  if (typeofGuard) return typeofGuard;
   const arithmetic = arithmeticOperators.get(operator);
   const comparison = comparisons.get(operator);
   if (!arithmetic && !comparison) return cx.unsupported(expression);
@@ -229,6 +234,8 @@ function lowerLogical(cx: LoweringContext, expression: ts.BinaryExpression): Val
   }
   const isAnd = expression.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
   const left = lowerCondition(cx, expression.left);
+  const known = constantCondition(cx, left);
+  if (known !== undefined) return known === isAnd ? lowerCondition(cx, expression.right) : left;
   const rightRegion = emptyRegion();
   const right = cx.builder.inRegion(rightRegion, () =>
     withoutAssignments(cx, expression.right, () => lowerCondition(cx, expression.right)),
@@ -281,6 +288,8 @@ function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessE
     const value = mathConstants.get(expression.name.text);
     if (value !== undefined) return cx.builder.constant(value, expression.getText(cx.sourceFile));
   }
+  const numberConstant = lowerNumberConstant(cx, expression);
+  if (numberConstant) return numberConstant;
   if (cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "object") {
     return field(cx, lowerExpression(cx, expression.expression), expression.name.text, expression.name);
   }

@@ -10,6 +10,7 @@ import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
+import { lowerThrow } from "./throw.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
 
 /**
@@ -29,6 +30,7 @@ export function lowerStatements(
     if (ts.isBlock(statement)) return lowerStatements(cx, [...statement.statements, ...rest], endsIteration);
     cx.builder.loc = cx.location(statement);
     if (ts.isReturnStatement(statement)) return lowerReturn(cx, statement);
+    if (ts.isThrowStatement(statement)) return lowerThrow(cx, statement);
     if (ts.isBreakStatement(statement)) {
       cx.env.set(targetLoop(cx, statement).broken!, cx.boolean(true));
       return "exits";
