@@ -143,7 +143,7 @@ export function constantCondition(cx: LoweringContext, condition: Value): boolea
 }
 
 /** The slots of the variables declared before the branches that either branch assigns. */
-function assignedSlots(
+export function assignedSlots(
   cx: LoweringContext,
   statement: ts.Node,
   entryEnv: Map<ts.Symbol, Value>,
@@ -211,7 +211,7 @@ export function choose(
   return result;
 }
 
-/** Runs a nested lowering that must not assign variables (conditional parts of expressions). */
+/** Runs a nested lowering that must not assign variables (a loop's condition). */
 export function withoutAssignments<R>(cx: LoweringContext, node: ts.Node, lower: () => R): R {
   const before = new Map(cx.env);
   const result = lower();
@@ -220,8 +220,8 @@ export function withoutAssignments<R>(cx: LoweringContext, node: ts.Node, lower:
     cx.fail(
       node,
       "AD1004",
-      "assignments inside conditional expressions are not supported",
-      "assign in a separate statement",
+      "assignments inside the condition of a loop are not supported yet",
+      "assign in the body of the loop, or in the update of a for loop",
     );
   }
   return result;
