@@ -11,6 +11,7 @@ import { lowerCondition, lowerExpression } from "./expressions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { lowerSwitch } from "./switch.js";
+import { variableType } from "./uninitialized-variables.js";
 import { lowerThrow } from "./throw.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
 
@@ -183,7 +184,7 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
     const symbol = cx.symbolOf(declaration.name);
-    const type = cx.typeOf(declaration.name, `'${declaration.name.text}'`);
+    const type = variableType(cx, declaration.name);
     if (declaration.initializer) {
       const value = cx.expectType(declaration.initializer, lowerExpression(cx, declaration.initializer), type);
       cx.bind(symbol, value);
