@@ -211,6 +211,7 @@ export class StatementPrinter {
   // ----- calls, cells and arrays -----
 
   private emitCall(op: Op, indent: string): void {
+    if (attrsOf(op, "call").throws === true) return this.line(indent, `throw new ${this.expressions.callText(op)}`);
     const result = op.results[0];
     this.line(
       indent,

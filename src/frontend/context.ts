@@ -19,8 +19,9 @@ import { statementSummary } from "./syntax.js";
 import { TypeClassifier } from "./types.js";
 import { explainType, explainUnsupported } from "./unsupported-constructs.js";
 
-/** What lowering statements leads to: a returned value, leaving the loop iteration, or falling through. */
-export type Outcome = Value | "exits" | undefined;
+/** What lowering statements leads to: a returned value, leaving the loop iteration, throwing,
+ * or falling through. */
+export type Outcome = Value | "exits" | "throws" | undefined;
 
 export interface LoopContext {
   node: ts.IterationStatement;

@@ -13,6 +13,7 @@ import { lowerCondition } from "./expressions.js";
 import { fieldsOf, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { zip } from "../ir/access.js";
+import { isOp } from "../ir/attrs.js";
 
 /** A variable, or one leaf of an object variable: what branches and loops carry. */
 export interface Slot {
@@ -64,11 +65,16 @@ export function lowerBranches(
   lowerThen: () => Outcome,
   lowerElse: () => Outcome,
 ): Outcome {
+  const known = constantCondition(cx, condition);
+  if (known !== undefined) return known ? lowerThen() : lowerElse();
   const entryEnv = cx.env;
   const thenRegion = emptyRegion();
   const elseRegion = emptyRegion();
   const then = inBranch(cx, thenRegion, entryEnv, lowerThen);
   const otherwise = inBranch(cx, elseRegion, entryEnv, lowerElse);
+  if (then.result === "throws" || otherwise.result === "throws") {
+    return afterThrowingBranch(cx, condition, [thenRegion, elseRegion], [then, otherwise]);
+  }
   if (typeof then.result === "object" && typeof otherwise.result === "object") {
     return choose(cx, condition, [thenRegion, elseRegion], [then.result, otherwise.result], () =>
       cx.fail(
@@ -111,8 +117,33 @@ export function lowerBranches(
   return then.result === undefined || otherwise.result === undefined ? undefined : "exits";
 }
 
+/**
+ * An `if` one branch of which throws: the op keeps the throwing branch, and the other one's
+ * code follows it in the enclosing region, where only that branch's variables flow on.
+ */
+function afterThrowingBranch(
+  cx: LoweringContext,
+  condition: Value,
+  regions: [Region, Region],
+  branches: [{ result: Outcome; env: Map<ts.Symbol, Value> }, { result: Outcome; env: Map<ts.Symbol, Value> }],
+): Outcome {
+  const live = branches.findIndex((branch) => branch.result !== "throws");
+  const kept = regions.map((region, k) => (k === live ? emptyRegion() : region)) as [Region, Region];
+  cx.builder.op({ opcode: "if", operands: [condition], regions: kept, results: [] });
+  if (live < 0) return "throws";
+  cx.builder.region.ops.push(...regions[live]!.ops);
+  cx.env = branches[live]!.env;
+  return branches[live]!.result;
+}
+
+/** The value of a condition known at compile time (`typeof x === "number"`); undefined otherwise. */
+export function constantCondition(cx: LoweringContext, condition: Value): boolean | undefined {
+  const definition = cx.definingOp(condition);
+  return definition && isOp(definition, "bool") ? definition.attrs.value : undefined;
+}
+
 /** The slots of the variables declared before the branches that either branch assigns. */
-function assignedSlots(
+export function assignedSlots(
   cx: LoweringContext,
   statement: ts.Node,
   entryEnv: Map<ts.Symbol, Value>,
@@ -180,7 +211,7 @@ export function choose(
   return result;
 }
 
-/** Runs a nested lowering that must not assign variables (conditional parts of expressions). */
+/** Runs a nested lowering that must not assign variables (a loop's condition). */
 export function withoutAssignments<R>(cx: LoweringContext, node: ts.Node, lower: () => R): R {
   const before = new Map(cx.env);
   const result = lower();
@@ -189,8 +220,8 @@ export function withoutAssignments<R>(cx: LoweringContext, node: ts.Node, lower:
     cx.fail(
       node,
       "AD1004",
-      "assignments inside conditional expressions are not supported",
-      "assign in a separate statement",
+      "assignments inside the condition of a loop are not supported yet",
+      "assign in the body of the loop, or in the update of a for loop",
     );
   }
   return result;

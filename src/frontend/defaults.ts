@@ -7,6 +7,7 @@
  */
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
+import { lowerNullish } from "./conditional-values.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { field, fieldsOf } from "./objects.js";
@@ -16,18 +17,14 @@ const mayBeMissing = (type: ts.Type) =>
   (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Undefined | ts.TypeFlags.Null)) !== 0 ||
   (type.isUnion() && type.types.some(mayBeMissing));
 
-/** `a ?? b`: `a` when the compiler knows it is set, `b` when it knows it is not. */
+/** `a ?? b` on an object's field: `a` when the compiler knows it is set, `b` when it knows it is
+ * not; on any other value, see lowerNullish. */
 export function lowerFieldDefault(cx: LoweringContext, expression: ts.BinaryExpression): Value {
   const left = skipParentheses(expression.left);
-  if (!mayBeMissing(cx.checker.getTypeAtLocation(left))) return lowerExpression(cx, left);
   if (!ts.isPropertyAccessExpression(left) || cx.irType(cx.checker.getTypeAtLocation(left.expression)) !== "object") {
-    return cx.fail(
-      expression,
-      "AD1004",
-      "'??' is supported on fields of objects only (options.eps ?? 1e-3), whose presence the compiler knows",
-      "give the value its default before the call: the compiler has no undefined values",
-    );
+    return lowerNullish(cx, expression);
   }
+  if (!mayBeMissing(cx.checker.getTypeAtLocation(left))) return lowerExpression(cx, left);
   const object = lowerExpression(cx, left.expression);
   const name = left.name.text;
   const present = [...fieldsOf(cx, object).keys()].some((path) => path === name || path.startsWith(`${name}.`));

@@ -10,14 +10,29 @@ import { mathConstants } from "../rules/primitives.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
-import { choose, withoutAssignments } from "./control-flow.js";
+import { chooseArm, hasSideEffects, lowerArm, lowerComma, lowerNumericLogical } from "./conditional-values.js";
+import { assignedSlots, constantCondition } from "./control-flow.js";
+import { lowerNumberConstant } from "./number-constants.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
 import { lowerFieldDefault } from "./defaults.js";
 import { knownCondition } from "./guards.js";
-import { arithmeticOperators, comparisons, compoundAssignments, topLevelNumericConstant } from "./syntax.js";
+import { lowerTypeof, lowerTypeofComparison } from "./typeof-guards.js";
+import {
+  arithmeticOperators,
+  comparisons,
+  compoundAssignments,
+  topLevelNumericConstant,
+  logicalOperators,
+  skipParentheses,
+} from "./syntax.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
 export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
+  // truthy(a && b) is truthy(a) && truthy(b), whatever the operands' types: no value is chosen.
+  const inner = skipParentheses(expression);
+  if (ts.isBinaryExpression(inner) && logicalOperators.has(inner.operatorToken.kind)) {
+    return lowerLogicalCondition(cx, inner);
+  }
   const value = lowerExpression(cx, expression);
   if (value.type === "boolean") return value;
   if (value.type === "number") return cx.builder.emit("truthy", [value], "boolean");
@@ -57,6 +72,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   if (ts.isPropertyAccessExpression(expression)) return lowerPropertyAccess(cx, expression);
   if (ts.isElementAccessExpression(expression)) return lowerElementAccess(cx, expression);
   if (ts.isObjectLiteralExpression(expression)) return lowerObjectLiteral(cx, expression);
+  if (ts.isTypeOfExpression(expression)) return lowerTypeof(cx, expression);
   if (ts.isTemplateExpression(expression)) {
     const operands = expression.templateSpans.map((span) => lowerExpression(cx, span.expression));
     const quasis = [
@@ -163,10 +179,11 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   const operator = expression.operatorToken.kind;
   if (operator === ts.SyntaxKind.EqualsToken || compoundAssignments.has(operator))
     return lowerAssignment(cx, expression);
-  if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
-    return lowerLogical(cx, expression);
-  }
+  if (logicalOperators.has(operator)) return lowerLogical(cx, expression);
   if (operator === ts.SyntaxKind.QuestionQuestionToken) return lowerFieldDefault(cx, expression);
+  if (operator === ts.SyntaxKind.CommaToken) return lowerComma(cx, expression);
+  const typeofGuard = lowerTypeofComparison(cx, expression);
+  if (typeofGuard) return typeofGuard;
   const arithmetic = arithmeticOperators.get(operator);
   const comparison = comparisons.get(operator);
   if (!arithmetic && !comparison) return cx.unsupported(expression);
@@ -188,17 +205,21 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
 function lowerAssignment(cx: LoweringContext, expression: ts.BinaryExpression): Value {
   const target = expression.left;
   const opcode = compoundAssignments.get(expression.operatorToken.kind);
+  // JavaScript reads the old value of a compound assignment before it evaluates the right side.
+  const readsOldFirst = opcode !== undefined && hasSideEffects(expression.right);
   if (ts.isElementAccessExpression(target)) {
     return writeElement(cx, target, (old) => {
+      const previous = readsOldFirst ? old() : undefined;
       const right = lowerNumber(cx, expression.right);
-      return opcode ? cx.builder.emit(opcode, [old(), right], "number") : right;
+      return opcode ? cx.builder.emit(opcode, [previous ?? old(), right], "number") : right;
     });
   }
   if (ts.isPropertyAccessExpression(target)) {
     return writeField(cx, target, (old) => {
+      const previous = readsOldFirst ? old() : undefined;
       const right = lowerExpression(cx, expression.right);
       return opcode
-        ? cx.builder.emit(opcode, [old(), cx.expectType(expression.right, right, "number")], "number")
+        ? cx.builder.emit(opcode, [previous ?? old(), cx.expectType(expression.right, right, "number")], "number")
         : right;
     });
   }
@@ -211,33 +232,47 @@ function lowerAssignment(cx: LoweringContext, expression: ts.BinaryExpression): 
     );
   }
   const symbol = cx.symbolOf(target);
+  const old = opcode ? cx.expectType(target, lowerIdentifier(cx, target), "number") : undefined;
   const right = lowerExpression(cx, expression.right);
-  if (!opcode) {
+  if (!opcode || !old) {
     cx.bind(symbol, right);
     return right;
   }
-  const old = cx.expectType(target, lowerIdentifier(cx, target), "number");
   const updated = cx.builder.emit(opcode, [old, cx.expectType(expression.right, right, "number")], "number");
   cx.bind(symbol, updated);
   return updated;
 }
 
-/** `a && b`, `a || b` of conditions: strict `and`/`or` when `b` is pure, an `if` op otherwise. */
+/** `a && b`, `a || b`: a condition, or the number chosen (see lowerNumericLogical). */
 function lowerLogical(cx: LoweringContext, expression: ts.BinaryExpression): Value {
-  if (cx.irType(cx.checker.getTypeAtLocation(expression)) !== "boolean") {
+  const type = cx.irType(cx.checker.getTypeAtLocation(expression));
+  if (type === "number") return lowerNumericLogical(cx, expression);
+  if (type !== "boolean") {
     return cx.fail(
       expression,
       "AD1004",
-      "'&&' and '||' are supported on conditions only, not to pick between numbers",
+      "'&&' and '||' are supported on conditions and between numbers only",
       "compare explicitly (x !== 0) or use a ternary",
     );
   }
+  return lowerLogicalCondition(cx, expression);
+}
+
+/** `a && b`, `a || b` as conditions: strict `and`/`or` when `b` is pure, an `if` op otherwise. */
+function lowerLogicalCondition(cx: LoweringContext, expression: ts.BinaryExpression): Value {
   const isAnd = expression.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
   const left = lowerCondition(cx, expression.left);
-  const rightRegion = emptyRegion();
-  const right = cx.builder.inRegion(rightRegion, () =>
-    withoutAssignments(cx, expression.right, () => lowerCondition(cx, expression.right)),
-  );
+  const known = constantCondition(cx, left);
+  if (known !== undefined) return known === isAnd ? lowerCondition(cx, expression.right) : left;
+  const rightArm = lowerArm(cx, () => lowerCondition(cx, expression.right));
+  if (assignedSlots(cx, expression, cx.env, rightArm.env, cx.env).length > 0) {
+    // The right side assigns variables: an `if` op, which yields them too.
+    const shortCircuit = lowerArm(cx, () => cx.boolean(!isAnd));
+    return chooseArm(cx, expression, left, isAnd ? [rightArm, shortCircuit] : [shortCircuit, rightArm], () =>
+      cx.unsupported(expression),
+    );
+  }
+  const { region: rightRegion, value: right } = rightArm;
   const pure = rightRegion.ops.every((op) => op.opcode !== "call" && op.opcode !== "if");
   if (pure) {
     cx.builder.region.ops.push(...rightRegion.ops);
@@ -257,19 +292,15 @@ function lowerLogical(cx: LoweringContext, expression: ts.BinaryExpression): Val
 
 /** `c ? a : b`: an `if` op with one result (or one per leaf, for objects). */
 function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpression): Value {
-  const known = knownCondition(cx, expression.condition);
-  if (known !== undefined) return lowerExpression(cx, known ? expression.whenTrue : expression.whenFalse);
+  const decided = knownCondition(cx, expression.condition);
+  if (decided !== undefined) return lowerExpression(cx, decided ? expression.whenTrue : expression.whenFalse);
   const condition = lowerCondition(cx, expression.condition);
-  const arm = (branch: ts.Expression) => {
-    const region = emptyRegion();
-    const value = cx.builder.inRegion(region, () => withoutAssignments(cx, branch, () => lowerExpression(cx, branch)));
-    region.yields = [value];
-    return { region, value };
-  };
-  const then = arm(expression.whenTrue);
-  const otherwise = arm(expression.whenFalse);
+  const known = constantCondition(cx, condition);
+  if (known !== undefined) return lowerExpression(cx, known ? expression.whenTrue : expression.whenFalse);
+  const then = lowerArm(cx, () => lowerExpression(cx, expression.whenTrue));
+  const otherwise = lowerArm(cx, () => lowerExpression(cx, expression.whenFalse));
   cx.expectType(expression.whenFalse, otherwise.value, then.value.type);
-  return choose(cx, condition, [then.region, otherwise.region], [then.value, otherwise.value], () =>
+  return chooseArm(cx, expression, condition, [then, otherwise], () =>
     cx.fail(
       expression,
       "AD1004",
@@ -288,6 +319,8 @@ function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessE
     const value = mathConstants.get(expression.name.text);
     if (value !== undefined) return cx.builder.constant(value, expression.getText(cx.sourceFile));
   }
+  const numberConstant = lowerNumberConstant(cx, expression);
+  if (numberConstant) return numberConstant;
   if (cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "object") {
     return field(cx, lowerExpression(cx, expression.expression), expression.name.text, expression.name);
   }

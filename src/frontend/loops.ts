@@ -24,6 +24,7 @@ import {
 } from "./loop-analysis.js";
 import { bindPattern, makeObject } from "./objects.js";
 import { lowerStatements } from "./statements.js";
+import { variableType } from "./uninitialized-variables.js";
 import { breaks, containsReturn } from "./syntax.js";
 import { zip } from "../ir/access.js";
 
@@ -83,7 +84,7 @@ function declareCarried(cx: LoweringContext, carried: Carried[]): ts.Symbol[] {
 
 /** The placeholder value of a variable declared without a value: `let v: Vec2;`. */
 function undefinedValue(cx: LoweringContext, name: ts.Node, what: string): Value {
-  const type = cx.typeOf(name, what);
+  const type = ts.isIdentifier(name) ? variableType(cx, name) : cx.typeOf(name, what);
   if (type !== "object") return cx.builder.emit("undef", [], type);
   const leaves = cx.types.leaves(cx.checker.getTypeAtLocation(name));
   return makeObject(cx, new Map(leaves.map((leaf) => [leaf.path, cx.builder.emit("undef", [], leaf.type)])));

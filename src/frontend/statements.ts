@@ -10,6 +10,9 @@ import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
+import { lowerSwitch } from "./switch.js";
+import { variableType } from "./uninitialized-variables.js";
+import { lowerThrow } from "./throw.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
 import { takenBranch } from "./guards.js";
 
@@ -32,6 +35,8 @@ export function lowerStatements(
     if (ts.isReturnStatement(statement)) return lowerReturn(cx, statement);
     const taken = ts.isIfStatement(statement) ? takenBranch(cx, statement) : undefined;
     if (taken) return lowerStatements(cx, [...taken, ...rest], endsIteration);
+    if (ts.isThrowStatement(statement)) return lowerThrow(cx, statement);
+    if (ts.isSwitchStatement(statement)) return lowerSwitch(cx, statement, rest, endsIteration);
     if (ts.isBreakStatement(statement)) {
       cx.env.set(targetLoop(cx, statement).broken!, cx.boolean(true));
       return "exits";
@@ -132,15 +137,18 @@ function afterExitingLoop(
 function exitsIteration(cx: LoweringContext, statement: ts.IfStatement): boolean {
   if (containsReturn(statement)) return true;
   let exits = false;
-  const visit = (node: ts.Node, innerLoops: number): void => {
-    if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label || innerLoops === 0)) {
+  // An unlabeled break leaves the innermost loop or switch; an unlabeled continue, the loop.
+  const visit = (node: ts.Node, innerLoops: number, innerSwitches: number): void => {
+    const unlabeledTarget = ts.isContinueStatement(node) ? innerLoops === 0 : innerLoops + innerSwitches === 0;
+    if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label || unlabeledTarget)) {
       exits ||= node.label === undefined || cx.loops.some((l) => l.label === node.label!.text);
     }
     if (ts.isFunctionLike(node)) return;
-    const inner = isLoopStatement(node) || ts.isSwitchStatement(node) ? innerLoops + 1 : innerLoops;
-    ts.forEachChild(node, (child) => visit(child, inner));
+    const loops = isLoopStatement(node) ? innerLoops + 1 : innerLoops;
+    const switches = ts.isSwitchStatement(node) ? innerSwitches + 1 : innerSwitches;
+    ts.forEachChild(node, (child) => visit(child, loops, switches));
   };
-  visit(statement, 0);
+  visit(statement, 0, 0);
   return exits && cx.loops.length > 0;
 }
 
@@ -179,7 +187,7 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
     const symbol = cx.symbolOf(declaration.name);
-    const type = cx.typeOf(declaration.name, `'${declaration.name.text}'`);
+    const type = variableType(cx, declaration.name);
     if (declaration.initializer) {
       const value = cx.expectType(declaration.initializer, lowerExpression(cx, declaration.initializer), type);
       cx.bind(symbol, value);

@@ -38,6 +38,11 @@ export const compoundAssignments: ReadonlyMap<ts.SyntaxKind, PrimitiveName> = ne
   [ts.SyntaxKind.AsteriskAsteriskEqualsToken, "pow"],
 ]);
 
+export const logicalOperators: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.AmpersandAmpersandToken,
+  ts.SyntaxKind.BarBarToken,
+]);
+
 export const comparisons: ReadonlyMap<ts.SyntaxKind, PrimitiveName> = new Map([
   [ts.SyntaxKind.LessThanToken, "lt"],
   [ts.SyntaxKind.LessThanEqualsToken, "le"],

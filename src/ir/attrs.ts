@@ -32,6 +32,8 @@ type StructuralAttrs = EachStructuralOp<{
     method?: boolean;
     /** The call converts a value to a string (`String(x)`, `x.toFixed(2)`). */
     stringifies?: boolean;
+    /** `throw new <callee>(...operands)`: the call constructs the error and throws it. */
+    throws?: boolean;
     derivative?: string;
     derivativeKind?: "vjp" | "grad";
     partials?: readonly string[];
