@@ -14,6 +14,7 @@ import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
+import { moduleFunctionOf } from "./modules.js";
 import { lowerStatements } from "./statements.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { zip } from "../ir/access.js";
@@ -72,7 +73,7 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   const calleeName = callee.getText(cx.sourceFile);
   const derivative = ts.isIdentifier(callee) ? derivativeOf(cx, callee) : undefined;
   if (derivative) return lowerCallWithDerivative(cx, call, callee as ts.Identifier, derivative);
-  const helper = helperOf(cx.checker, callee);
+  const helper = helperOf(cx.checker, callee) ?? moduleFunctionOf(cx, callee);
   if (helper) return inlineCall(cx, call, calleeName, helper);
   return lowerGlobalCall(cx, call, calleeName);
 }
