@@ -16,7 +16,11 @@
  */
 import { ts } from "ts-morph";
 import { numberText } from "../backend/expressions.js";
-import type { Value } from "../ir/types.js";
+import path from "node:path";
+import { isOp } from "../ir/attrs.js";
+import { emptyRegion } from "../ir/builder.js";
+import type { Op, Value } from "../ir/types.js";
+import { definingOps, findOp } from "../ir/walk.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
@@ -47,6 +51,13 @@ const mutatingMethods = new Set([
  * callee is not one, or may be replaced at run time.
  */
 export function moduleFunctionOf(cx: LoweringContext, callee: ts.Expression): FunctionNode | undefined {
+  const member = ts.isPropertyAccessExpression(callee) ? staticMember(cx, callee) : undefined;
+  if (member) rejectAssignedMember(cx, callee as ts.PropertyAccessExpression, member);
+  return calledFunction(cx, callee);
+}
+
+/** The function a callee names, as moduleFunctionOf finds it, for analyses that report nothing. */
+function calledFunction(cx: LoweringContext, callee: ts.Expression): FunctionNode | undefined {
   const symbol = ts.isPropertyAccessExpression(callee)
     ? staticMember(cx, callee)
     : ts.isIdentifier(callee)
@@ -271,25 +282,122 @@ function constantStructure(
     ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init) || ts.isNewExpression(init);
   if (!isStructure) return undefined;
   const write = firstWrite(cx, symbol);
-  if (write) {
+  const scratchLength = write && scratchArrayLength(cx, init, declaration);
+  if (write && scratchLength === undefined) {
     const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
     return cx.fail(
       use,
       "AD1004",
-      `'${symbol.name}' is a module-level array or object that code changes at run time (${write.getSourceFile().fileName.split("/").pop()}:${line + 1}), so the function cannot read a copy of it`,
+      `'${symbol.name}' is a module-level ${ts.isObjectLiteralExpression(init) ? "object" : "array"} that code changes at run time (${path.basename(write.getSourceFile().fileName)}:${line + 1}), so the function cannot read a copy of it`,
       `make it a local of the function (const ${symbol.name} = ...), or pass it in as a parameter`,
     );
   }
+  let built = builtStructures.get(cx);
+  if (!built) builtStructures.set(cx, (built = new Map()));
+  const known = built.get(symbol);
+  if (known) return known;
+  // Built once, at the start of the function, where every loop and branch can read it.
   const saved = cx.sourceFile;
   cx.sourceFile = declaration.getSourceFile();
-  try {
-    if (ts.isArrayLiteralExpression(init)) return lowerArrayLiteral(cx, init);
-    if (ts.isObjectLiteralExpression(init)) return lowerObjectLiteral(cx, init);
-    return lowerNewArray(cx, init);
-  } finally {
-    cx.sourceFile = saved;
+  const region = emptyRegion();
+  const value = cx.builder.inRegion(region, () => {
+    try {
+      if (ts.isArrayLiteralExpression(init)) return lowerArrayLiteral(cx, init);
+      if (ts.isObjectLiteralExpression(init)) return lowerObjectLiteral(cx, init);
+      return lowerNewArray(cx, init);
+    } finally {
+      cx.sourceFile = saved;
+    }
+  });
+  if (!value) return undefined;
+  cx.body.ops.unshift(...region.ops);
+  value.name ??= symbol.name;
+  built.set(symbol, value);
+  if (scratchLength !== undefined) {
+    let scratch = scratchArrays.get(cx);
+    if (!scratch) scratchArrays.set(cx, (scratch = []));
+    scratch.push({ name: symbol.name, value, length: scratchLength, use });
+  }
+  return value;
+}
+
+// ----- scratch arrays -----
+
+/** A module array the function writes before it reads: a local of the generated function. */
+interface ScratchArray {
+  name: string;
+  value: Value;
+  length: number;
+  /** The first read of its name, where a diagnostic points. */
+  use: ts.Identifier;
+}
+
+const scratchArrays = new WeakMap<LoweringContext, ScratchArray[]>();
+
+/**
+ * The length of a module-level `new Float64Array(n)` (or Float32Array) that its module does
+ * not export, which may serve as scratch space; undefined for other arrays and objects.
+ */
+function scratchArrayLength(
+  cx: LoweringContext,
+  init: ts.Expression,
+  declaration: ts.VariableDeclaration,
+): number | undefined {
+  if (!ts.isNewExpression(init) || !ts.isIdentifier(init.expression)) return undefined;
+  if (init.expression.text !== "Float64Array" && init.expression.text !== "Float32Array") return undefined;
+  if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Export) return undefined;
+  const [length] = init.arguments ?? [];
+  return length && init.arguments!.length === 1 ? evaluate(cx, length, new Set()) : undefined;
+}
+
+/**
+ * Checks, once the function is lowered, that it writes every element of each module scratch
+ * array it uses before reading it, in the function's top region: only then does its value not
+ * depend on what an earlier call left in the array, and the local copy computes the same.
+ */
+export function checkScratchArrays(cx: LoweringContext): void {
+  const constants = definingOps(cx.body);
+  const indexOf = (value: Value | undefined) => {
+    const op = value && constants.get(value);
+    return op && isOp(op, "const") ? op.attrs.value : undefined;
+  };
+  for (const scratch of scratchArrays.get(cx) ?? []) {
+    const written = new Set<number>();
+    const isWritten = (index: Value | undefined) => {
+      const at = indexOf(index);
+      return written.size === scratch.length || (at !== undefined && written.has(at));
+    };
+    const isUnsafe = (op: Op) => {
+      if (!op.operands.includes(scratch.value)) return false;
+      if (isOp(op, "array.set")) return op.operands[2] === scratch.value;
+      if (isOp(op, "array.get")) return op.operands[0] !== scratch.value || !isWritten(op.operands[1]);
+      return !isOp(op, "array.length");
+    };
+    for (const op of cx.body.ops) {
+      const bad = isUnsafe(op)
+        ? op
+        : findOp(
+            op.regions.flatMap((region) => region.ops),
+            isUnsafe,
+          );
+      const at = indexOf(op.operands[1]);
+      if (isOp(op, "array.set") && op.operands[0] === scratch.value && at !== undefined) {
+        if (Number.isInteger(at) && at >= 0 && at < scratch.length) written.add(at);
+      }
+      if (bad) {
+        cx.fail(
+          scratch.use,
+          "AD1004",
+          `'${scratch.name}' is a module-level array that is read${bad.loc ? ` (line ${bad.loc.line})` : ""} before the function writes that element, so its value would depend on an earlier call`,
+          `write every element before reading it, or make it a local of the function (const ${scratch.name} = new Float64Array(${scratch.length}))`,
+        );
+      }
+    }
   }
 }
+
+/** The module arrays and objects each function's lowering has built. */
+const builtStructures = new WeakMap<LoweringContext, Map<ts.Symbol, Value>>();
 
 // ----- what may change at run time -----
 
@@ -318,16 +426,47 @@ function isConstantMember(cx: LoweringContext, literal: ts.ObjectLiteralExpressi
     return false;
   const object = cx.checker.getSymbolAtLocation(declaration.name);
   if (!object || !isUnchangingVariable(cx, declaration, object)) return false;
-  return reachableFiles(cx).every((file) => !assigns(cx.checker, file, member) && !assigns(cx.checker, file, object));
+  return memberAssignment(cx, object, member) === undefined;
 }
 
-/** True when code of `scope` assigns the variable or member `symbol`, or something inside it. */
+/** The first assignment to a member of a module object (or to the object's fields) the compiler sees. */
+function memberAssignment(cx: LoweringContext, object: ts.Symbol, member: ts.Symbol): ts.Node | undefined {
+  for (const file of reachableFiles(cx)) {
+    const found = assignment(cx.checker, file, member) ?? assignment(cx.checker, file, object);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A call through a member of a module object that code assigns: which function runs is only known at run time. */
+function rejectAssignedMember(cx: LoweringContext, callee: ts.PropertyAccessExpression, member: ts.Symbol): void {
+  const declaration = aliased(cx.checker, member).valueDeclaration;
+  const literal = declaration?.parent;
+  const variable = literal && ts.isObjectLiteralExpression(literal) ? literal.parent : undefined;
+  if (!variable || !ts.isVariableDeclaration(variable) || !ts.isIdentifier(variable.name)) return;
+  const object = cx.checker.getSymbolAtLocation(variable.name);
+  const write = object && memberAssignment(cx, object, aliased(cx.checker, member));
+  if (!write) return;
+  const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
+  cx.fail(
+    callee,
+    "AD1004",
+    `'${callee.getText(cx.sourceFile)}' is assigned at run time (${path.basename(write.getSourceFile().fileName)}:${line + 1}), so which function it calls is not known when compiling`,
+    "call the functions by their own names (choose between them with a condition), or mark the object `as const` and do not assign its members",
+  );
+}
+
 function assigns(checker: ts.TypeChecker, scope: ts.Node, symbol: ts.Symbol): boolean {
-  let found = false;
+  return assignment(checker, scope, symbol) !== undefined;
+}
+
+/** The first place in `scope` that assigns the variable or member `symbol`, or something inside it. */
+function assignment(checker: ts.TypeChecker, scope: ts.Node, symbol: ts.Symbol): ts.Node | undefined {
+  let found: ts.Node | undefined;
   const visit = (node: ts.Node): void => {
     if (found) return;
     const target = assignmentTarget(node);
-    if (target && targetSymbols(checker, target).includes(symbol)) found = true;
+    if (target && targetSymbols(checker, target).includes(symbol)) found = node;
     else ts.forEachChild(node, visit);
   };
   visit(scope);
@@ -387,7 +526,7 @@ function isEscapingUse(
   if (ts.isSpreadElement(parent) || ts.isSpreadAssignment(parent)) return false;
   if (ts.isCallExpression(parent) && parent.expression !== node) {
     // Passed to a function: fine when the function never writes that parameter.
-    const callee = moduleFunctionOf(cx, parent.expression);
+    const callee = calledFunction(cx, parent.expression);
     const parameter = callee?.parameters[parent.arguments.indexOf(node as ts.Expression)];
     if (!callee || !parameter || !ts.isIdentifier(parameter.name)) return true;
     if (checked.has(callee)) return false;
