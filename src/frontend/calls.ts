@@ -14,6 +14,7 @@ import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
+import { untypedReturnType } from "./library.js";
 import { moduleFunctionOf } from "./modules.js";
 import { lowerStatements } from "./statements.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
@@ -193,7 +194,9 @@ function inlineCall(
     returnType: cx.returnType,
   };
   cx.returnType =
-    cx.irType(cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!)) ?? "number";
+    cx.irType(cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!)) ??
+    untypedReturnType(helper, args) ??
+    "number";
   cx.returnFlagSymbols = undefined;
   cx.inlined.push(helper);
   cx.sourceFile = helper.getSourceFile();

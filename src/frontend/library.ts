@@ -13,6 +13,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ts } from "ts-morph";
+import type { Type, Value } from "../ir/types.js";
+import type { FunctionNode } from "./annotations.js";
 
 /** The JavaScript files of the packages the program's files import, by checker. */
 const libraryFiles = new WeakMap<ts.TypeChecker, ReadonlyMap<string, ts.SourceFile>>();
@@ -48,11 +50,25 @@ export function libraryImplementationFiles(program: ts.Program, userFiles: reado
     const root = packageRootOf(declarationFile.fileName);
     if (!declarationFile.isDeclarationFile || !root || !packageRoots.has(root)) continue;
     const beside = javaScriptBeside(declarationFile.fileName);
-    if (beside) files.add(beside);
+    if (beside) addWithImports(files, beside);
     const entry = packageEntry(implementingPackage(root));
-    if (entry) files.add(entry);
+    if (entry) addWithImports(files, entry);
   }
   return [...files];
+}
+
+/** Adds a package's JavaScript file and those it imports by relative paths: TypeScript does not
+ * follow the imports of JavaScript in node_modules itself. */
+function addWithImports(files: Set<string>, file: string): void {
+  if (files.has(file)) return;
+  files.add(file);
+  for (const imported of ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles) {
+    if (!imported.fileName.startsWith(".")) continue;
+    const target = path.resolve(path.dirname(file), imported.fileName);
+    const candidates = [target, `${target}.js`, `${target}.mjs`, path.join(target, "index.js")];
+    const found = candidates.find((candidate) => /\.[mc]?js$/.test(candidate) && existsSync(candidate));
+    if (found) addWithImports(files, found);
+  }
 }
 
 /**
@@ -156,4 +172,36 @@ function exportTarget(exports: unknown): string | undefined {
   if (typeof main !== "object" || main === null) return undefined;
   const conditions = main as Record<string, unknown>;
   return exportTarget(conditions.import) ?? exportTarget(conditions.default) ?? exportTarget(conditions.node);
+}
+
+/**
+ * What a JavaScript helper returns when its typings do not say (`@returns {vec3}` of a type the
+ * file does not import): the argument of the parameter every `return` gives back (`return out`),
+ * else a number, which the lowering checks against the returned value.
+ */
+export function untypedReturnType(helper: FunctionNode, args: readonly Value[]): Type | undefined {
+  if (!isJavaScript(helper)) return undefined;
+  const returned = new Set<Type>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node) && node.expression) {
+      const expression = node.expression;
+      const index = helper.parameters.findIndex(
+        (p) => ts.isIdentifier(p.name) && ts.isIdentifier(expression) && p.name.text === expression.text,
+      );
+      returned.add(args[index]?.type ?? "number");
+    }
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  if (helper.body) visit(helper.body);
+  return returned.size === 1 ? [...returned][0] : undefined;
+}
+
+/** A local of library JavaScript the checker types `any` (`var x = a[0]`, with `a` untyped):
+ * it takes the type of the value it is given. */
+export function isUntypedJavaScript(checker: ts.TypeChecker, name: ts.Node): boolean {
+  return isJavaScript(name) && (checker.getTypeAtLocation(name).flags & ts.TypeFlags.Any) !== 0;
+}
+
+function isJavaScript(node: ts.Node): boolean {
+  return /\.[mc]?js$/.test(node.getSourceFile().fileName);
 }

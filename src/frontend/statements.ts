@@ -8,6 +8,7 @@ import type { LoopContext, LoweringContext, Outcome } from "./context.js";
 import { lowerBranches, lowerIf } from "./control-flow.js";
 import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
+import { isUntypedJavaScript } from "./library.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
@@ -176,6 +177,10 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
     const symbol = cx.symbolOf(declaration.name);
+    if (declaration.initializer && isUntypedJavaScript(cx.checker, declaration.name)) {
+      cx.bind(symbol, lowerExpression(cx, declaration.initializer));
+      continue;
+    }
     const type = cx.typeOf(declaration.name, `'${declaration.name.text}'`);
     if (declaration.initializer) {
       const value = cx.expectType(declaration.initializer, lowerExpression(cx, declaration.initializer), type);
