@@ -8,7 +8,7 @@ import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
 import { locate } from "./program.js";
 
-export type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression;
+export type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration;
 
 export interface DifferentiableFunction {
   name: string;

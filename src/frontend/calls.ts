@@ -14,6 +14,8 @@ import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
+import { untypedReturnType } from "./library.js";
+import { moduleFunctionOf } from "./modules.js";
 import { lowerStatements } from "./statements.js";
 import { onlyArgument, parameterForm, stringifyingMethods } from "./syntax.js";
 import { zip } from "../ir/access.js";
@@ -73,7 +75,7 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   const calleeName = callee.getText(cx.sourceFile);
   const derivative = ts.isIdentifier(callee) ? derivativeOf(cx, callee) : undefined;
   if (derivative) return lowerCallWithDerivative(cx, call, callee as ts.Identifier, derivative);
-  const helper = helperOf(cx.checker, callee);
+  const helper = helperOf(cx.checker, callee) ?? moduleFunctionOf(cx, callee);
   if (helper) return inlineCall(cx, call, calleeName, helper);
   return lowerGlobalCall(cx, call, calleeName);
 }
@@ -181,7 +183,9 @@ function inlineCall(
     returnType: cx.returnType,
   };
   cx.returnType =
-    cx.irType(cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!)) ?? "number";
+    cx.irType(cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!)) ??
+    untypedReturnType(helper, args) ??
+    "number";
   cx.returnFlagSymbols = undefined;
   cx.inlined.push(helper);
   cx.sourceFile = helper.getSourceFile();

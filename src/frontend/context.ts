@@ -41,6 +41,8 @@ export interface ReturnFlags {
 export class LoweringContext {
   readonly values = new ValueFactory();
   readonly builder: Builder;
+  /** The function's top region: what is defined at its start, every region can read. */
+  readonly body: Region = emptyRegion();
   readonly types: TypeClassifier;
   /** The value of each variable at the point being lowered; each branch and loop body has its own. */
   env = new Map<ts.Symbol, Value>();
@@ -72,7 +74,7 @@ export class LoweringContext {
     readonly fn: DifferentiableFunction,
     readonly rules: ReadonlyMap<ts.Symbol, DerivativeRule>,
   ) {
-    this.builder = new Builder(this.values, emptyRegion());
+    this.builder = new Builder(this.values, this.body);
     this.types = new TypeClassifier(checker);
   }
 

@@ -12,19 +12,13 @@ import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { chooseArm, hasSideEffects, lowerArm, lowerComma, lowerNumericLogical } from "./conditional-values.js";
 import { assignedSlots, constantCondition } from "./control-flow.js";
+import { moduleConstant, moduleMemberConstant } from "./modules.js";
 import { lowerNumberConstant } from "./number-constants.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
 import { lowerFieldDefault } from "./defaults.js";
 import { knownCondition } from "./guards.js";
 import { lowerTypeof, lowerTypeofComparison } from "./typeof-guards.js";
-import {
-  arithmeticOperators,
-  comparisons,
-  compoundAssignments,
-  topLevelNumericConstant,
-  logicalOperators,
-  skipParentheses,
-} from "./syntax.js";
+import { arithmeticOperators, comparisons, compoundAssignments, logicalOperators, skipParentheses } from "./syntax.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
 export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
@@ -112,14 +106,8 @@ export function lowerIdentifier(cx: LoweringContext, identifier: ts.Identifier):
   if (identifier.text === "NaN" || identifier.text === "Infinity") {
     return cx.builder.constant(identifier.text === "NaN" ? NaN : Infinity, identifier.text);
   }
-  const literal = symbol && topLevelNumericConstant(symbol);
-  if (literal) {
-    return cx.builder.emit("const", [], "number", {
-      value: literal.value,
-      text: identifier.text,
-      definedAs: literal.text,
-    });
-  }
+  const constant = symbol && moduleConstant(cx, identifier, symbol);
+  if (constant) return constant;
   return cx.fail(
     identifier,
     "AD1004",
@@ -312,6 +300,8 @@ function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpress
 
 /** `xs.length`, `Math.PI`, `p.x`. */
 function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessExpression): Value {
+  const constant = moduleMemberConstant(cx, expression);
+  if (constant) return constant;
   if (expression.name.text === "length" && cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "array") {
     return cx.builder.emit("array.length", [lowerExpression(cx, expression.expression)], "number");
   }

@@ -33,6 +33,7 @@ import type { DifferentiableFunction } from "./annotations.js";
 import { LoweringContext, type Outcome } from "./context.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
+import { checkScratchArrays } from "./modules.js";
 import { objectParam } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { parameterForm } from "./syntax.js";
@@ -87,6 +88,7 @@ export class FunctionLowering {
       result = cx.expectType(body, lowerExpression(cx, body), cx.returnType);
     }
     if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);
+    checkScratchArrays(cx);
     cx.builder.region.yields = [result];
     const fn: IRFunction = { name: this.fn.name, params, body: cx.builder.region, loc: cx.location(node) };
     if (returnsArray) fn.returnsArray = returnsArray;

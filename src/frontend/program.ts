@@ -6,6 +6,7 @@
 import path from "node:path";
 import { Project, ts } from "ts-morph";
 import type { Diagnostic } from "../diagnostics.js";
+import { libraryImplementationFiles, registerLibraryFiles } from "./library.js";
 
 const defaultOptions: ts.CompilerOptions = {
   strict: true,
@@ -88,7 +89,14 @@ export function loadProgram(files: string[]): LoadedProgram {
 function checkProgram(absolute: string[], compilerOptions: ts.CompilerOptions): LoadedProgram {
   const project = new Project({ compilerOptions });
   for (const file of absolute) project.addSourceFileAtPath(file);
-  const program = project.getProgram().compilerObject;
+  let program = project.getProgram().compilerObject;
+  // The JavaScript of the packages imported is read (not checked) to compile through it.
+  const libraryFiles = libraryImplementationFiles(program, userFiles(program));
+  if (libraryFiles.length > 0) {
+    project.compilerOptions.set({ allowJs: true });
+    for (const file of libraryFiles) project.addSourceFileAtPath(file);
+    program = project.getProgram().compilerObject;
+  }
   const sourceFiles = absolute.map((file) => program.getSourceFile(file)!);
   const diagnostics: Diagnostic[] = [];
   for (const sourceFile of sourceFiles) {
@@ -103,8 +111,14 @@ function checkProgram(absolute: string[], compilerOptions: ts.CompilerOptions): 
       );
     }
   }
-  const programFiles = program
+  const programFiles = userFiles(program);
+  const checker = program.getTypeChecker();
+  registerLibraryFiles(checker, program, libraryFiles);
+  return { checker, sourceFiles, programFiles, diagnostics };
+}
+
+function userFiles(program: ts.Program): ts.SourceFile[] {
+  return program
     .getSourceFiles()
     .filter((file) => !file.isDeclarationFile && !file.fileName.includes("/node_modules/"));
-  return { checker: program.getTypeChecker(), sourceFiles, programFiles, diagnostics };
 }

@@ -8,6 +8,7 @@ import type { LoopContext, LoweringContext, Outcome } from "./context.js";
 import { lowerBranches, lowerIf } from "./control-flow.js";
 import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
+import { isUntypedJavaScript } from "./library.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { lowerSwitch } from "./switch.js";
@@ -187,6 +188,10 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
     const symbol = cx.symbolOf(declaration.name);
+    if (declaration.initializer && isUntypedJavaScript(cx.checker, declaration.name)) {
+      cx.bind(symbol, lowerExpression(cx, declaration.initializer));
+      continue;
+    }
     const type = variableType(cx, declaration.name);
     if (declaration.initializer) {
       const value = cx.expectType(declaration.initializer, lowerExpression(cx, declaration.initializer), type);

@@ -201,25 +201,6 @@ export function counterStep(update: ts.Expression, isCounter: (node: ts.Node) =>
   return undefined;
 }
 
-/** `const G = 9.81` (or `-9.81`) at the top level of a file: a literal that generated code
- * names `G`, declaring it again at the top of the generated module. */
-export function topLevelNumericConstant(symbol: ts.Symbol): { value: number; text: string } | undefined {
-  const declaration = symbol.valueDeclaration;
-  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-  const list = declaration.parent;
-  if (!(ts.getCombinedNodeFlags(list) & ts.NodeFlags.Const) || !ts.isSourceFile(list.parent.parent)) return undefined;
-  const init = declaration.initializer;
-  if (ts.isNumericLiteral(init)) return { value: Number(init.text), text: init.getText() };
-  if (
-    ts.isPrefixUnaryExpression(init) &&
-    init.operator === ts.SyntaxKind.MinusToken &&
-    ts.isNumericLiteral(init.operand)
-  ) {
-    return { value: -Number(init.operand.text), text: init.getText() };
-  }
-  return undefined;
-}
-
 /** What makes a parameter other than a plain one (`x: number`), and what to write instead. */
 export function parameterForm(p: ts.ParameterDeclaration): { what: string; hint: string } {
   if (!ts.isIdentifier(p.name))

@@ -1,0 +1,207 @@
+/**
+ * Library code: npm packages that ship JavaScript with type declarations. A call the checker
+ * resolves to a declaration in a package's typings is compiled through the package's
+ * JavaScript, found as TypeScript's "go to source definition" finds it: the `.js` beside the
+ * `.d.ts` (`src/mean.d.ts` -> `src/mean.js`), or, for a declaration inside
+ * `declare module "pkg"` or in `@types/pkg`, the package's own entry point; then the same names
+ * exported there (`vec3.dot` of the typings -> `export function dot` of the module the entry
+ * exports as `vec3`).
+ *
+ * program.ts adds these JavaScript files to the program (allowJs, no checkJs: they are read,
+ * never reported on) and registers them here for the lowering to find.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { ts } from "ts-morph";
+import type { Type, Value } from "../ir/types.js";
+import type { FunctionNode } from "./annotations.js";
+
+/** The JavaScript files of the packages the program's files import, by checker. */
+const libraryFiles = new WeakMap<ts.TypeChecker, ReadonlyMap<string, ts.SourceFile>>();
+
+export function registerLibraryFiles(checker: ts.TypeChecker, program: ts.Program, files: readonly string[]): void {
+  const byPath = new Map<string, ts.SourceFile>();
+  for (const file of files) {
+    const sourceFile = program.getSourceFile(file);
+    if (sourceFile) byPath.set(path.resolve(file), sourceFile);
+  }
+  libraryFiles.set(checker, byPath);
+}
+
+/**
+ * The JavaScript files implementing the typings of the packages the user's files import: the
+ * `.js` beside each of their declaration files, and each package's entry point.
+ */
+export function libraryImplementationFiles(program: ts.Program, userFiles: readonly ts.SourceFile[]): string[] {
+  const packageRoots = new Set<string>();
+  for (const file of userFiles) {
+    for (const statement of file.statements) {
+      const specifier =
+        ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+      if (!specifier || !ts.isStringLiteral(specifier) || specifier.text.startsWith(".")) continue;
+      const resolved = ts.resolveModuleName(specifier.text, file.fileName, program.getCompilerOptions(), ts.sys)
+        .resolvedModule?.resolvedFileName;
+      const root = resolved && packageRootOf(resolved);
+      if (root) packageRoots.add(root);
+    }
+  }
+  const files = new Set<string>();
+  for (const declarationFile of program.getSourceFiles()) {
+    const root = packageRootOf(declarationFile.fileName);
+    if (!declarationFile.isDeclarationFile || !root || !packageRoots.has(root)) continue;
+    const beside = javaScriptBeside(declarationFile.fileName);
+    if (beside) addWithImports(files, beside);
+    const entry = packageEntry(implementingPackage(root));
+    if (entry) addWithImports(files, entry);
+  }
+  return [...files];
+}
+
+/** Adds a package's JavaScript file and those it imports by relative paths: TypeScript does not
+ * follow the imports of JavaScript in node_modules itself. */
+function addWithImports(files: Set<string>, file: string): void {
+  if (files.has(file)) return;
+  files.add(file);
+  for (const imported of ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles) {
+    if (!imported.fileName.startsWith(".")) continue;
+    const target = path.resolve(path.dirname(file), imported.fileName);
+    const candidates = [target, `${target}.js`, `${target}.mjs`, path.join(target, "index.js")];
+    const found = candidates.find((candidate) => /\.[mc]?js$/.test(candidate) && existsSync(candidate));
+    if (found) addWithImports(files, found);
+  }
+}
+
+/**
+ * The symbol of the JavaScript implementation of a package's declaration; undefined when the
+ * package's JavaScript cannot be found or does not export it under the same names.
+ */
+export function libraryImplementation(checker: ts.TypeChecker, declaration: ts.Declaration): ts.Symbol | undefined {
+  const located = exportedNames(declaration);
+  if (!located) return undefined;
+  const declarationFile = declaration.getSourceFile().fileName;
+  const root = packageRootOf(declarationFile);
+  const implementation =
+    located.container === "file"
+      ? (javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root))))
+      : packageEntry(path.join(nodeModulesOf(declarationFile), located.container));
+  const file = implementation ? libraryFiles.get(checker)?.get(path.resolve(implementation)) : undefined;
+  let symbol = file && checker.getSymbolAtLocation(file);
+  for (const name of located.names) {
+    if (!symbol) return undefined;
+    if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    symbol =
+      symbol.flags & ts.SymbolFlags.Module
+        ? checker.getExportsOfModule(symbol).find((s) => s.name === name)
+        : checker.getTypeOfSymbol(symbol).getProperty(name);
+  }
+  return symbol;
+}
+
+/**
+ * The names a declaration is exported under, outermost first (`["vec3", "dot"]` for `dot` in
+ * `namespace vec3`), and whether they start at its file or at an ambient `declare module "pkg"`.
+ */
+function exportedNames(declaration: ts.Declaration): { names: string[]; container: "file" | string } | undefined {
+  const names: string[] = [];
+  const isDefault = ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Default;
+  const name = ts.getNameOfDeclaration(declaration);
+  if (isDefault || ts.isExportAssignment(declaration)) names.push("default");
+  else if (name && ts.isIdentifier(name)) names.push(name.text);
+  else return undefined;
+  let node: ts.Node = declaration.parent;
+  for (;;) {
+    if (ts.isSourceFile(node)) return { names, container: "file" };
+    if (ts.isModuleDeclaration(node)) {
+      if (ts.isStringLiteral(node.name)) return { names, container: node.name.text };
+      names.unshift(node.name.text);
+    }
+    node = node.parent;
+  }
+}
+
+/** `.../node_modules/pkg` or `.../node_modules/@scope/pkg` of a file in a package. */
+function packageRootOf(file: string): string | undefined {
+  const match = /^(.*\/node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(file.split(path.sep).join("/"));
+  return match ? `${match[1]}${match[2]}` : undefined;
+}
+
+function nodeModulesOf(file: string): string {
+  const root = packageRootOf(file)!;
+  return root.slice(0, root.lastIndexOf("/node_modules/") + "/node_modules/".length);
+}
+
+/** The package whose code `@types/pkg` describes (`@types/scope__pkg` for `@scope/pkg`). */
+function implementingPackage(root: string): string {
+  const match = /\/node_modules\/@types\/([^/]+)$/.exec(root);
+  if (!match) return root;
+  const described = match[1]!.includes("__") ? `@${match[1]!.replace("__", "/")}` : match[1]!;
+  return path.join(nodeModulesOf(root), described);
+}
+
+function javaScriptBeside(declarationFile: string): string | undefined {
+  const candidate = declarationFile.replace(/\.d\.([mc]?)ts$/, ".$1js");
+  return candidate !== declarationFile && existsSync(candidate) ? candidate : undefined;
+}
+
+/** The package's ES module entry (`exports` "import", `module`), else its `main`. */
+function packageEntry(root: string): string | undefined {
+  const manifestPath = path.join(root, "package.json");
+  if (!existsSync(manifestPath)) return undefined;
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+    exports?: unknown;
+    module?: string;
+    main?: string;
+  };
+  const fromExports = exportTarget(manifest.exports);
+  const candidates = [fromExports, manifest.module, manifest.main, "index.js"];
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue;
+    const file = path.join(root, candidate);
+    if (existsSync(file) && /\.[mc]?js$/.test(file)) return file;
+  }
+  return undefined;
+}
+
+/** The file `exports` maps "." to, under the "import" or "default" condition. */
+function exportTarget(exports: unknown): string | undefined {
+  if (typeof exports === "string") return exports;
+  if (typeof exports !== "object" || exports === null) return undefined;
+  const map = exports as Record<string, unknown>;
+  const main = "." in map ? map["."] : map;
+  if (typeof main === "string") return main;
+  if (typeof main !== "object" || main === null) return undefined;
+  const conditions = main as Record<string, unknown>;
+  return exportTarget(conditions.import) ?? exportTarget(conditions.default) ?? exportTarget(conditions.node);
+}
+
+/**
+ * What a JavaScript helper returns when its typings do not say (`@returns {vec3}` of a type the
+ * file does not import): the argument of the parameter every `return` gives back (`return out`),
+ * else a number, which the lowering checks against the returned value.
+ */
+export function untypedReturnType(helper: FunctionNode, args: readonly Value[]): Type | undefined {
+  if (!isJavaScript(helper)) return undefined;
+  const returned = new Set<Type>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node) && node.expression) {
+      const expression = node.expression;
+      const index = helper.parameters.findIndex(
+        (p) => ts.isIdentifier(p.name) && ts.isIdentifier(expression) && p.name.text === expression.text,
+      );
+      returned.add(args[index]?.type ?? "number");
+    }
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  if (helper.body) visit(helper.body);
+  return returned.size === 1 ? [...returned][0] : undefined;
+}
+
+/** A local of library JavaScript the checker types `any` (`var x = a[0]`, with `a` untyped):
+ * it takes the type of the value it is given. */
+export function isUntypedJavaScript(checker: ts.TypeChecker, name: ts.Node): boolean {
+  return isJavaScript(name) && (checker.getTypeAtLocation(name).flags & ts.TypeFlags.Any) !== 0;
+}
+
+function isJavaScript(node: ts.Node): boolean {
+  return /\.[mc]?js$/.test(node.getSourceFile().fileName);
+}

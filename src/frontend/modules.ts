@@ -1,0 +1,629 @@
+/**
+ * Modules: what a differentiable function reaches by name beyond its locals and plain helpers.
+ *
+ * - Calls through namespaces (`import * as v3 from "./vec3"`, `namespace Vector { ... }`),
+ *   object modules (`const utils = { f(x) {...}, g: (x) => ..., h }`, `this.f(x)` inside
+ *   them), re-exports and default exports resolve, through the type checker's symbols, to the
+ *   declaration with a body, which calls.ts inlines; a declaration of an npm package resolves to
+ *   the package's JavaScript (library.ts).
+ * - Module-level constants (`const TAU = 2 * Math.PI`, a `let` no code writes, constants of
+ *   other modules, fields of constant objects) are computed at compile time; constant arrays
+ *   and objects (`const COEFFS = [1, 2, 3]`) are built in the function where it reads them.
+ *
+ * A member is only resolved while nothing the compiler can see writes it: an assignment, `++`,
+ * `delete` or mutating method in a file the function's file reaches through its imports, or the
+ * array or object passed where it may be written or kept under another name.
+ */
+import { ts } from "ts-morph";
+import { numberText } from "../backend/expressions.js";
+import path from "node:path";
+import { isOp } from "../ir/attrs.js";
+import { emptyRegion } from "../ir/builder.js";
+import type { Op, Value } from "../ir/types.js";
+import { definingOps, findOp } from "../ir/walk.js";
+import { mathConstants, primitive } from "../rules/primitives.js";
+import type { FunctionNode } from "./annotations.js";
+import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
+import type { LoweringContext } from "./context.js";
+import { libraryImplementation } from "./library.js";
+import { lowerObjectLiteral } from "./objects.js";
+import { skipParentheses } from "./syntax.js";
+
+/** Methods that change the array they are called on. */
+const mutatingMethods = new Set([
+  "copyWithin",
+  "fill",
+  "pop",
+  "push",
+  "reverse",
+  "set",
+  "shift",
+  "sort",
+  "splice",
+  "unshift",
+]);
+
+// ----- functions -----
+
+/**
+ * The function with a body that a call names through a namespace, an object module, a
+ * re-export or a default export (`v3.dot`, `utils.scale`, `this.scale`); undefined when the
+ * callee is not one, or may be replaced at run time.
+ */
+export function moduleFunctionOf(cx: LoweringContext, callee: ts.Expression): FunctionNode | undefined {
+  const member = ts.isPropertyAccessExpression(callee) ? staticMember(cx, callee) : undefined;
+  if (member) rejectAssignedMember(cx, callee as ts.PropertyAccessExpression, member);
+  return calledFunction(cx, callee);
+}
+
+/** The function a callee names, as moduleFunctionOf finds it, for analyses that report nothing. */
+function calledFunction(cx: LoweringContext, callee: ts.Expression): FunctionNode | undefined {
+  const symbol = ts.isPropertyAccessExpression(callee)
+    ? staticMember(cx, callee)
+    : ts.isIdentifier(callee)
+      ? cx.checker.getSymbolAtLocation(callee)
+      : undefined;
+  return symbol && functionOfSymbol(cx, symbol, new Set());
+}
+
+function functionOfSymbol(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.Symbol>): FunctionNode | undefined {
+  const target = aliased(cx.checker, symbol);
+  if (seen.has(target)) return undefined;
+  seen.add(target);
+  const declarations = target.declarations ?? [];
+  const library = declarations.find(isLibraryDeclaration);
+  if (library) {
+    const implementation = libraryImplementation(cx.checker, library);
+    return implementation && functionOfSymbol(cx, implementation, seen);
+  }
+  const withBody = declarations.find(
+    (d): d is ts.FunctionDeclaration | ts.MethodDeclaration =>
+      (ts.isFunctionDeclaration(d) || ts.isMethodDeclaration(d)) && d.body !== undefined,
+  );
+  if (withBody && ts.isFunctionDeclaration(withBody)) return withBody;
+  if (withBody && ts.isObjectLiteralExpression(withBody.parent))
+    return isConstantMember(cx, withBody.parent, target) ? withBody : undefined;
+  const declaration = target.valueDeclaration;
+  if (!declaration) return undefined;
+  if (ts.isPropertyAssignment(declaration) && ts.isObjectLiteralExpression(declaration.parent)) {
+    if (!isConstantMember(cx, declaration.parent, target)) return undefined;
+    return functionOfExpression(cx, declaration.initializer, seen);
+  }
+  if (ts.isShorthandPropertyAssignment(declaration) && ts.isObjectLiteralExpression(declaration.parent)) {
+    const value = cx.checker.getShorthandAssignmentValueSymbol(declaration);
+    return value && isConstantMember(cx, declaration.parent, target) ? functionOfSymbol(cx, value, seen) : undefined;
+  }
+  if (ts.isVariableDeclaration(declaration) && declaration.initializer && isUnchangingVariable(cx, declaration, target))
+    return functionOfExpression(cx, declaration.initializer, seen);
+  if (ts.isExportAssignment(declaration)) return functionOfExpression(cx, declaration.expression, seen);
+  return undefined;
+}
+
+function functionOfExpression(
+  cx: LoweringContext,
+  expression: ts.Expression,
+  seen: Set<ts.Symbol>,
+): FunctionNode | undefined {
+  const node = skipParentheses(expression);
+  if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return node;
+  const symbol = ts.isPropertyAccessExpression(node)
+    ? staticMember(cx, node)
+    : ts.isIdentifier(node)
+      ? cx.checker.getSymbolAtLocation(node)
+      : undefined;
+  return symbol && functionOfSymbol(cx, symbol, seen);
+}
+
+// ----- modules, namespaces and module objects -----
+
+/**
+ * The member `access` reads when its receiver names a module, a namespace or a module object
+ * (`vec3.dot`, `utils.Polynomial.cube`, `this.scale` in a method of a module object);
+ * undefined otherwise: a property symbol alone does not say which object is read at run time.
+ */
+function staticMember(cx: LoweringContext, access: ts.PropertyAccessExpression): ts.Symbol | undefined {
+  const owner = staticOwner(cx, access.expression);
+  const member = cx.checker.getSymbolAtLocation(access.name);
+  if (!owner || !member) return undefined;
+  const target = aliased(cx.checker, member);
+  if (owner.kind === "object") return target.valueDeclaration?.parent === owner.literal ? member : undefined;
+  const exports = cx.checker.getExportsOfModule(owner.symbol);
+  return exports.some((e) => e === member || aliased(cx.checker, e) === target) ? member : undefined;
+}
+
+type StaticOwner = { kind: "module"; symbol: ts.Symbol } | { kind: "object"; literal: ts.ObjectLiteralExpression };
+
+function staticOwner(cx: LoweringContext, expression: ts.Expression): StaticOwner | undefined {
+  const node = skipWrappers(expression);
+  if (node.kind === ts.SyntaxKind.ThisKeyword) {
+    // Methods are only inlined when called through their object: `this` is that object.
+    const method = cx.owner();
+    return ts.isMethodDeclaration(method) && ts.isObjectLiteralExpression(method.parent)
+      ? { kind: "object", literal: method.parent }
+      : undefined;
+  }
+  let symbol: ts.Symbol | undefined;
+  if (ts.isIdentifier(node)) symbol = cx.checker.getSymbolAtLocation(node);
+  else if (ts.isPropertyAccessExpression(node)) symbol = staticMember(cx, node);
+  if (!symbol) return undefined;
+  const target = aliased(cx.checker, symbol);
+  if (target.flags & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule))
+    return { kind: "module", symbol: target };
+  const declaration = target.valueDeclaration;
+  if (declaration && ts.isShorthandPropertyAssignment(declaration)) {
+    const value = cx.checker.getShorthandAssignmentValueSymbol(declaration);
+    return value && isConstantMember(cx, declaration.parent, target) ? ownerOfSymbol(cx, value) : undefined;
+  }
+  return ownerOfSymbol(cx, target);
+}
+
+/** A module, namespace, or a module-level `const` initialized by an object literal. */
+function ownerOfSymbol(cx: LoweringContext, symbol: ts.Symbol): StaticOwner | undefined {
+  const target = aliased(cx.checker, symbol);
+  if (target.flags & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule))
+    return { kind: "module", symbol: target };
+  const declaration = target.valueDeclaration;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+  const literal = skipWrappers(declaration.initializer);
+  return ts.isObjectLiteralExpression(literal) && isUnchangingVariable(cx, declaration, target)
+    ? { kind: "object", literal }
+    : undefined;
+}
+
+// ----- constants -----
+
+/** The value of a module-level constant an identifier names, or undefined when it is not one. */
+export function moduleConstant(cx: LoweringContext, identifier: ts.Identifier, symbol: ts.Symbol): Value | undefined {
+  const target = aliased(cx.checker, symbol);
+  const declaration = target.valueDeclaration;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+  if (!isUnchangingVariable(cx, declaration, target)) return undefined;
+  const structured = constantStructure(cx, identifier, declaration, target);
+  if (structured) return structured;
+  const value = constantValue(cx, target, new Set());
+  if (value === undefined) return undefined;
+  if (declaration.getSourceFile() !== cx.fn.node.getSourceFile()) return cx.builder.constant(value);
+  // The generated module declares the constants of the function's file it reads, by name.
+  const init = declaration.initializer;
+  const literal = isNumericLiteral(init) ? init.getText() : numberText(value);
+  return cx.builder.emit("const", [], "number", { value, text: identifier.text, definedAs: literal });
+}
+
+/** `ns.TAU`, `this.factor`, `Vector.ZERO`: a constant member of a module; undefined otherwise. */
+export function moduleMemberConstant(cx: LoweringContext, access: ts.PropertyAccessExpression): Value | undefined {
+  const symbol = staticMember(cx, access);
+  const value = symbol && constantValue(cx, symbol, new Set());
+  return value === undefined ? undefined : cx.builder.constant(value);
+}
+
+/** A number computed at compile time from literals, Math and other constants. */
+function constantValue(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.Symbol>): number | undefined {
+  const target = aliased(cx.checker, symbol);
+  if (seen.has(target)) return undefined;
+  seen.add(target);
+  const declaration = target.valueDeclaration;
+  if (!declaration) return undefined;
+  if (ts.isVariableDeclaration(declaration) && declaration.initializer && isUnchangingVariable(cx, declaration, target))
+    return evaluate(cx, declaration.initializer, seen);
+  if (
+    ts.isPropertyAssignment(declaration) &&
+    ts.isObjectLiteralExpression(declaration.parent) &&
+    isConstantMember(cx, declaration.parent, target)
+  ) {
+    return evaluate(cx, declaration.initializer, seen);
+  }
+  return undefined;
+}
+
+const binaryOperators = new Map<ts.SyntaxKind, (a: number, b: number) => number>([
+  [ts.SyntaxKind.PlusToken, (a, b) => a + b],
+  [ts.SyntaxKind.MinusToken, (a, b) => a - b],
+  [ts.SyntaxKind.AsteriskToken, (a, b) => a * b],
+  [ts.SyntaxKind.SlashToken, (a, b) => a / b],
+  [ts.SyntaxKind.PercentToken, (a, b) => a % b],
+  [ts.SyntaxKind.AsteriskAsteriskToken, (a, b) => a ** b],
+]);
+
+/** Evaluates a constant expression as JavaScript would; undefined for anything else. */
+function evaluate(cx: LoweringContext, expression: ts.Expression, seen: Set<ts.Symbol>): number | undefined {
+  const node = skipWrappers(expression);
+  if (ts.isNumericLiteral(node)) return Number(node.text);
+  if (ts.isPrefixUnaryExpression(node)) {
+    const operand = evaluate(cx, node.operand, seen);
+    if (operand === undefined) return undefined;
+    if (node.operator === ts.SyntaxKind.MinusToken) return -operand;
+    if (node.operator === ts.SyntaxKind.PlusToken) return operand;
+    return undefined;
+  }
+  if (ts.isBinaryExpression(node)) {
+    const operator = binaryOperators.get(node.operatorToken.kind);
+    const left = operator && evaluate(cx, node.left, seen);
+    const right = operator && evaluate(cx, node.right, seen);
+    return operator && left !== undefined && right !== undefined ? operator(left, right) : undefined;
+  }
+  if (ts.isIdentifier(node)) {
+    if (node.text === "NaN" || node.text === "Infinity") return Number(node.text);
+    const symbol = cx.checker.getSymbolAtLocation(node);
+    return symbol && constantValue(cx, symbol, new Set(seen));
+  }
+  if (ts.isPropertyAccessExpression(node)) {
+    if (ts.isIdentifier(node.expression) && node.expression.text === "Math") return mathConstants.get(node.name.text);
+    const symbol = staticMember(cx, node);
+    return symbol && constantValue(cx, symbol, new Set(seen));
+  }
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+    const callee = node.expression;
+    if (!ts.isIdentifier(callee.expression) || callee.expression.text !== "Math") return undefined;
+    const p = primitive(callee.name.text);
+    if (callee.name.text !== "pow" && (p?.syntax.kind !== "call" || p.syntax.callee !== `Math.${callee.name.text}`))
+      return undefined;
+    const args = node.arguments.map((arg) => evaluate(cx, arg, seen));
+    if (args.some((arg) => arg === undefined)) return undefined;
+    const numbers = args as number[];
+    const result = callee.name.text === "pow" ? Math.pow(numbers[0]!, numbers[1]!) : p!.evaluate(...numbers);
+    return typeof result === "number" ? result : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A constant array or object of the module (`const COEFFS = [1, 2, 3]`, `const K = { a: 1 }`,
+ * `const ZERO = new Float64Array(3)`), built where the function reads it; undefined for
+ * other initializers. One that code may write is a diagnostic: a copy would miss the writes.
+ */
+function constantStructure(
+  cx: LoweringContext,
+  use: ts.Identifier,
+  declaration: ts.VariableDeclaration,
+  symbol: ts.Symbol,
+): Value | undefined {
+  const init = skipWrappers(declaration.initializer!);
+  const isStructure =
+    ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init) || ts.isNewExpression(init);
+  if (!isStructure) return undefined;
+  const write = firstWrite(cx, symbol);
+  const scratchLength = write && scratchArrayLength(cx, init, declaration);
+  if (write && scratchLength === undefined) {
+    const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
+    return cx.fail(
+      use,
+      "AD1004",
+      `'${symbol.name}' is a module-level ${ts.isObjectLiteralExpression(init) ? "object" : "array"} that code changes at run time (${path.basename(write.getSourceFile().fileName)}:${line + 1}), so the function cannot read a copy of it`,
+      `make it a local of the function (const ${symbol.name} = ...), or pass it in as a parameter`,
+    );
+  }
+  let built = builtStructures.get(cx);
+  if (!built) builtStructures.set(cx, (built = new Map()));
+  const known = built.get(symbol);
+  if (known) return known;
+  // Built once, at the start of the function, where every loop and branch can read it.
+  const saved = cx.sourceFile;
+  cx.sourceFile = declaration.getSourceFile();
+  const region = emptyRegion();
+  const value = cx.builder.inRegion(region, () => {
+    try {
+      if (ts.isArrayLiteralExpression(init)) return lowerArrayLiteral(cx, init);
+      if (ts.isObjectLiteralExpression(init)) return lowerObjectLiteral(cx, init);
+      return lowerNewArray(cx, init);
+    } finally {
+      cx.sourceFile = saved;
+    }
+  });
+  if (!value) return undefined;
+  cx.body.ops.unshift(...region.ops);
+  value.name ??= symbol.name;
+  built.set(symbol, value);
+  if (scratchLength !== undefined) {
+    let scratch = scratchArrays.get(cx);
+    if (!scratch) scratchArrays.set(cx, (scratch = []));
+    scratch.push({ name: symbol.name, value, length: scratchLength, use });
+  }
+  return value;
+}
+
+// ----- scratch arrays -----
+
+/** A module array the function writes before it reads: a local of the generated function. */
+interface ScratchArray {
+  name: string;
+  value: Value;
+  length: number;
+  /** The first read of its name, where a diagnostic points. */
+  use: ts.Identifier;
+}
+
+const scratchArrays = new WeakMap<LoweringContext, ScratchArray[]>();
+
+/**
+ * The length of a module-level `new Float64Array(n)` (or Float32Array) that its module does
+ * not export, which may serve as scratch space; undefined for other arrays and objects.
+ */
+function scratchArrayLength(
+  cx: LoweringContext,
+  init: ts.Expression,
+  declaration: ts.VariableDeclaration,
+): number | undefined {
+  if (!ts.isNewExpression(init) || !ts.isIdentifier(init.expression)) return undefined;
+  if (init.expression.text !== "Float64Array" && init.expression.text !== "Float32Array") return undefined;
+  if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Export) return undefined;
+  const [length] = init.arguments ?? [];
+  return length && init.arguments!.length === 1 ? evaluate(cx, length, new Set()) : undefined;
+}
+
+/**
+ * Checks, once the function is lowered, that it writes every element of each module scratch
+ * array it uses before reading it, in the function's top region: only then does its value not
+ * depend on what an earlier call left in the array, and the local copy computes the same.
+ */
+export function checkScratchArrays(cx: LoweringContext): void {
+  const constants = definingOps(cx.body);
+  const indexOf = (value: Value | undefined) => {
+    const op = value && constants.get(value);
+    return op && isOp(op, "const") ? op.attrs.value : undefined;
+  };
+  for (const scratch of scratchArrays.get(cx) ?? []) {
+    const written = new Set<number>();
+    const isWritten = (index: Value | undefined) => {
+      const at = indexOf(index);
+      return written.size === scratch.length || (at !== undefined && written.has(at));
+    };
+    const isUnsafe = (op: Op) => {
+      if (!op.operands.includes(scratch.value)) return false;
+      if (isOp(op, "array.set")) return op.operands[2] === scratch.value;
+      if (isOp(op, "array.get")) return op.operands[0] !== scratch.value || !isWritten(op.operands[1]);
+      return !isOp(op, "array.length");
+    };
+    for (const op of cx.body.ops) {
+      const bad = isUnsafe(op)
+        ? op
+        : findOp(
+            op.regions.flatMap((region) => region.ops),
+            isUnsafe,
+          );
+      const at = indexOf(op.operands[1]);
+      if (isOp(op, "array.set") && op.operands[0] === scratch.value && at !== undefined) {
+        if (Number.isInteger(at) && at >= 0 && at < scratch.length) written.add(at);
+      }
+      if (bad) {
+        cx.fail(
+          scratch.use,
+          "AD1004",
+          `'${scratch.name}' is a module-level array that is read${bad.loc ? ` (line ${bad.loc.line})` : ""} before the function writes that element, so its value would depend on an earlier call`,
+          `write every element before reading it, or make it a local of the function (const ${scratch.name} = new Float64Array(${scratch.length}))`,
+        );
+      }
+    }
+  }
+}
+
+/** The module arrays and objects each function's lowering has built. */
+const builtStructures = new WeakMap<LoweringContext, Map<ts.Symbol, Value>>();
+
+// ----- what may change at run time -----
+
+/** A module-level `const`, or a `let`/`var` of a module no code of that module assigns. */
+function isUnchangingVariable(cx: LoweringContext, declaration: ts.VariableDeclaration, symbol: ts.Symbol): boolean {
+  const list = declaration.parent;
+  if (!ts.isVariableDeclarationList(list) || !ts.isVariableStatement(list.parent)) return false;
+  const scope = list.parent.parent;
+  if (ts.getCombinedNodeFlags(list) & ts.NodeFlags.Const) return ts.isSourceFile(scope) || ts.isModuleBlock(scope);
+  // A module's variable can only be assigned by its own code: an import is read-only.
+  if (!ts.isSourceFile(scope) || !ts.isExternalModule(scope)) return false;
+  return !assigns(cx.checker, scope, symbol);
+}
+
+/** The members of an object literal initializing a module-level `const`, while no code writes them. */
+function isConstantMember(cx: LoweringContext, literal: ts.ObjectLiteralExpression, member: ts.Symbol): boolean {
+  let node: ts.Node = literal;
+  while (
+    ts.isParenthesizedExpression(node.parent) ||
+    ts.isAsExpression(node.parent) ||
+    ts.isSatisfiesExpression(node.parent)
+  )
+    node = node.parent;
+  const declaration = node.parent;
+  if (!ts.isVariableDeclaration(declaration) || declaration.initializer !== node || !ts.isIdentifier(declaration.name))
+    return false;
+  const object = cx.checker.getSymbolAtLocation(declaration.name);
+  if (!object || !isUnchangingVariable(cx, declaration, object)) return false;
+  return memberAssignment(cx, object, member) === undefined;
+}
+
+/** The first assignment to a member of a module object (or to the object's fields) the compiler sees. */
+function memberAssignment(cx: LoweringContext, object: ts.Symbol, member: ts.Symbol): ts.Node | undefined {
+  for (const file of reachableFiles(cx)) {
+    const found = assignment(cx.checker, file, member) ?? assignment(cx.checker, file, object);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A call through a member of a module object that code assigns: which function runs is only known at run time. */
+function rejectAssignedMember(cx: LoweringContext, callee: ts.PropertyAccessExpression, member: ts.Symbol): void {
+  const declaration = aliased(cx.checker, member).valueDeclaration;
+  const literal = declaration?.parent;
+  const variable = literal && ts.isObjectLiteralExpression(literal) ? literal.parent : undefined;
+  if (!variable || !ts.isVariableDeclaration(variable) || !ts.isIdentifier(variable.name)) return;
+  const object = cx.checker.getSymbolAtLocation(variable.name);
+  const write = object && memberAssignment(cx, object, aliased(cx.checker, member));
+  if (!write) return;
+  const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
+  cx.fail(
+    callee,
+    "AD1004",
+    `'${callee.getText(cx.sourceFile)}' is assigned at run time (${path.basename(write.getSourceFile().fileName)}:${line + 1}), so which function it calls is not known when compiling`,
+    "call the functions by their own names (choose between them with a condition), or mark the object `as const` and do not assign its members",
+  );
+}
+
+function assigns(checker: ts.TypeChecker, scope: ts.Node, symbol: ts.Symbol): boolean {
+  return assignment(checker, scope, symbol) !== undefined;
+}
+
+/** The first place in `scope` that assigns the variable or member `symbol`, or something inside it. */
+function assignment(checker: ts.TypeChecker, scope: ts.Node, symbol: ts.Symbol): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    const target = assignmentTarget(node);
+    if (target && targetSymbols(checker, target).includes(symbol)) found = node;
+    else ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  return found;
+}
+
+/** The first place in the files the function reaches where an array or object may be written. */
+function firstWrite(cx: LoweringContext, symbol: ts.Symbol): ts.Node | undefined {
+  for (const file of reachableFiles(cx)) {
+    const write = writeIn(cx, file, symbol, new Set());
+    if (write) return write;
+  }
+  return undefined;
+}
+
+/** The first write of the array or object `symbol` in `scope`, following it into the functions
+ * it is passed to (`checked`: those being followed already). */
+function writeIn(
+  cx: LoweringContext,
+  scope: ts.Node,
+  symbol: ts.Symbol,
+  checked: Set<FunctionNode>,
+): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    const target = assignmentTarget(node);
+    if (target && targetSymbols(cx.checker, target).includes(symbol)) found = node;
+    else if (ts.isIdentifier(node) && isEscapingUse(cx, node, symbol, checked)) found = node;
+    else ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  return found;
+}
+
+/** A use of the array or object `symbol` that may write it or give it another name. */
+function isEscapingUse(
+  cx: LoweringContext,
+  identifier: ts.Identifier,
+  symbol: ts.Symbol,
+  checked: Set<FunctionNode>,
+): boolean {
+  const used = cx.checker.getSymbolAtLocation(identifier);
+  if (!used || aliased(cx.checker, used) !== symbol) return false;
+  if (ts.isImportSpecifier(identifier.parent) || ts.isExportSpecifier(identifier.parent)) return false;
+  if (ts.isVariableDeclaration(identifier.parent) && identifier.parent.name === identifier) return false;
+  if (ts.isParameter(identifier.parent) && identifier.parent.name === identifier) return false;
+  let node: ts.Node = identifier;
+  while (ts.isParenthesizedExpression(node.parent) || ts.isNonNullExpression(node.parent)) node = node.parent;
+  const parent = node.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === node) {
+    const call = parent.parent;
+    return ts.isCallExpression(call) && call.expression === parent && mutatingMethods.has(parent.name.text);
+  }
+  if (ts.isElementAccessExpression(parent) && parent.expression === node) return false;
+  if (ts.isForOfStatement(parent) && parent.expression === node) return false;
+  if (ts.isSpreadElement(parent) || ts.isSpreadAssignment(parent)) return false;
+  if (ts.isCallExpression(parent) && parent.expression !== node) {
+    // Passed to a function: fine when the function never writes that parameter.
+    const callee = calledFunction(cx, parent.expression);
+    const parameter = callee?.parameters[parent.arguments.indexOf(node as ts.Expression)];
+    if (!callee || !parameter || !ts.isIdentifier(parameter.name)) return true;
+    if (checked.has(callee)) return false;
+    checked.add(callee);
+    const parameterSymbol = cx.checker.getSymbolAtLocation(parameter.name);
+    return parameterSymbol === undefined || writeIn(cx, callee, parameterSymbol, checked) !== undefined;
+  }
+  return true;
+}
+
+/** What an assignment, `++`/`--` or `delete` writes; undefined for other nodes. */
+function assignmentTarget(node: ts.Node): ts.Expression | undefined {
+  if (
+    ts.isBinaryExpression(node) &&
+    node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+  )
+    return node.left;
+  if (
+    (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+    (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+  )
+    return node.operand;
+  if (ts.isDeleteExpression(node)) return node.expression;
+  return undefined;
+}
+
+/** The symbols a write target goes through: `K.a.b` writes b, a and K. */
+function targetSymbols(checker: ts.TypeChecker, target: ts.Expression): ts.Symbol[] {
+  const symbols: ts.Symbol[] = [];
+  let node: ts.Expression = skipWrappers(target);
+  for (;;) {
+    if (ts.isPropertyAccessExpression(node)) {
+      const symbol = checker.getSymbolAtLocation(node.name);
+      if (symbol) symbols.push(symbol);
+      node = skipWrappers(node.expression);
+    } else if (ts.isElementAccessExpression(node)) {
+      node = skipWrappers(node.expression);
+    } else {
+      const symbol = ts.isIdentifier(node) ? checker.getSymbolAtLocation(node) : undefined;
+      if (symbol) symbols.push(aliased(checker, symbol));
+      return symbols;
+    }
+  }
+}
+
+/** The files the function's file reaches through its imports and re-exports, itself first. */
+const reachable = new WeakMap<ts.SourceFile, ts.SourceFile[]>();
+
+function reachableFiles(cx: LoweringContext): ts.SourceFile[] {
+  const start = cx.fn.node.getSourceFile();
+  const known = reachable.get(start);
+  if (known) return known;
+  const files: ts.SourceFile[] = [];
+  const add = (file: ts.SourceFile) => {
+    if (files.includes(file) || file.isDeclarationFile) return;
+    files.push(file);
+    for (const statement of file.statements) {
+      const specifier =
+        ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+      const module = specifier && cx.checker.getSymbolAtLocation(specifier)?.valueDeclaration;
+      if (module && ts.isSourceFile(module)) add(module);
+    }
+  };
+  add(start);
+  reachable.set(start, files);
+  return files;
+}
+
+// ----- syntax -----
+
+function aliased(checker: ts.TypeChecker, symbol: ts.Symbol): ts.Symbol {
+  return symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+}
+
+function isLibraryDeclaration(declaration: ts.Declaration): boolean {
+  const file = declaration.getSourceFile();
+  return file.isDeclarationFile && file.fileName.includes("/node_modules/");
+}
+
+function isNumericLiteral(node: ts.Expression): boolean {
+  return (
+    ts.isNumericLiteral(node) ||
+    (ts.isPrefixUnaryExpression(node) &&
+      node.operator === ts.SyntaxKind.MinusToken &&
+      ts.isNumericLiteral(node.operand))
+  );
+}
+
+/** Parentheses, `as const`, `satisfies T` and `!` around an expression. */
+function skipWrappers(node: ts.Expression): ts.Expression {
+  while (
+    ts.isParenthesizedExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isSatisfiesExpression(node) ||
+    ts.isNonNullExpression(node)
+  )
+    node = node.expression;
+  return node;
+}
