@@ -14,9 +14,15 @@ import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
-import { lowerStatements } from "./statements.js";
+import {
+  type Argument,
+  bindParameters,
+  FunctionValue,
+  lowerArguments,
+  lowerFunctionBody,
+  lowerFunctionValueCall,
+} from "./functions.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
-import { zip } from "../ir/access.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -41,7 +47,10 @@ export function rejectDynamicCode(cx: LoweringContext, node: ts.Node, name: stri
 /** Returns the call's result, or undefined for a call returning nothing. */
 export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
   const callee = call.expression;
-  if (call.arguments.some((arg) => ts.isSpreadElement(arg))) return cx.unsupported(call);
+  const throughValue = lowerFunctionValueCall(cx, call);
+  if (throughValue) return throughValue.result;
+  if (call.arguments.some((arg) => ts.isSpreadElement(arg)) && !helperOf(cx.checker, callee))
+    return cx.unsupported(call);
   if (ts.isIdentifier(callee) && (callee.text === "eval" || callee.text === "Function"))
     rejectDynamicCode(cx, call, callee.text);
   const math = lowerMathCall(cx, call);
@@ -183,8 +192,21 @@ function inlineCall(
   name: string,
   helper: FunctionNode,
 ): Value | undefined {
+  const args = lowerArguments(cx, call.arguments);
+  return inlineFunction(cx, call, name, new FunctionValue(helper), args, () => lowerFunctionBody(cx, helper));
+}
+
+/** Inlines `target` called with `args`: `lowerBody` lowers its body in the callee's scope. */
+export function inlineFunction<R>(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  target: FunctionValue,
+  args: Argument[],
+  lowerBody: () => R,
+): R {
+  const helper = target.node;
   rejectUninlinable(cx, call, name, helper);
-  const args = call.arguments.map((arg) => lowerExpression(cx, arg));
   const saved = {
     sourceFile: cx.sourceFile,
     loops: cx.loops.splice(0),
@@ -196,21 +218,19 @@ function inlineCall(
   cx.returnFlagSymbols = undefined;
   cx.inlined.push(helper);
   cx.sourceFile = helper.getSourceFile();
-  // rejectUninlinable has checked that every parameter is given an argument.
-  for (const [p, arg] of zip(helper.parameters, args)) cx.bind(cx.symbolOf(p.name), arg);
-  const body = helper.body!;
-  const outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
+  const endCall = bindParameters(cx, call, name, target, args);
+  const result = lowerBody();
   forgetLocals(cx, helper);
+  endCall();
   cx.inlined.pop();
   cx.sourceFile = saved.sourceFile;
   cx.loops.push(...saved.loops);
   cx.returnFlagSymbols = saved.returnFlags;
   cx.returnType = saved.returnType;
-  return typeof outcome === "object" ? outcome : undefined;
+  return result;
 }
 
-/** Rejects calls that cannot be inlined: recursion, async or generator helpers, and parameters
- * other than plain ones, each given an argument. */
+/** Rejects calls that cannot be inlined: recursion, async or generator helpers. */
 function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, helper: FunctionNode): void {
   if (cx.inlined.includes(helper)) {
     // The helper whose body is being lowered calls itself, or a function that called it.
@@ -231,17 +251,6 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
   }
   if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
     cx.unsupported(call);
-  if (
-    helper.parameters.length !== call.arguments.length ||
-    helper.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)
-  ) {
-    cx.fail(
-      call,
-      "AD1004",
-      `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`,
-      "pass every argument to plain parameters",
-    );
-  }
 }
 
 /** The helper's parameters and locals end with the call: a second call starts afresh (its

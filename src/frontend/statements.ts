@@ -8,6 +8,7 @@ import type { LoopContext, LoweringContext, Outcome } from "./context.js";
 import { lowerBranches, lowerIf } from "./control-flow.js";
 import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
+import { declareFunction, isFunctionTyped } from "./functions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
@@ -175,6 +176,10 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
       continue;
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
+    if (isFunctionTyped(cx, declaration.name)) {
+      declareFunction(cx, declaration);
+      continue;
+    }
     const symbol = cx.symbolOf(declaration.name);
     const type = cx.typeOf(declaration.name, `'${declaration.name.text}'`);
     if (declaration.initializer) {
