@@ -10,6 +10,7 @@ import { DiagnosticError } from "../diagnostics.js";
 import type { Type, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
+import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
@@ -49,6 +50,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   const callee = call.expression;
   const throughValue = lowerFunctionValueCall(cx, call);
   if (throughValue) return throughValue.result;
+  const spread = lowerSpreadCall(cx, call);
+  if (spread) return spread.result;
   if (call.arguments.some((arg) => ts.isSpreadElement(arg)) && !helperOf(cx.checker, callee))
     return cx.unsupported(call);
   if (ts.isIdentifier(callee) && (callee.text === "eval" || callee.text === "Function"))
@@ -65,6 +68,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   }
   const arrayCreation = lowerArrayMethod(cx, call);
   if (arrayCreation) return arrayCreation;
+  const arrayMethod = lowerArrayMethodCall(cx, call);
+  if (arrayMethod) return arrayMethod.result;
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
     const array = lowerExpression(cx, callee.expression);
     if (array.type === "array") return lowerPush(cx, call, callee.expression, array);

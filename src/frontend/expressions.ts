@@ -7,6 +7,7 @@ import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Value } from "../ir/types.js";
 import { mathConstants } from "../rules/primitives.js";
+import { lowerSpreadArrayLiteral } from "./array-methods.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
@@ -75,6 +76,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {
     return lowerArrayLiteral(cx, expression);
   }
+  if (ts.isArrayLiteralExpression(expression)) return lowerSpreadArrayLiteral(cx, expression);
   return cx.unsupported(expression);
 }
 
