@@ -41,7 +41,15 @@ const callbackMethods: Readonly<
   map: (cx, m, callback) => {
     const out = newArray(cx, m.length());
     overElements(cx, m, [], (element, index) => {
-      const value = cx.expectType(m.call, returned(cx, m, invoke(cx, m, callback, element, index)), "number");
+      const value = returned(cx, m, invoke(cx, m, callback, element, index));
+      if (value.type !== "number") {
+        cx.fail(
+          m.call,
+          "AD1004",
+          "map is supported with callbacks returning numbers: local arrays hold numbers",
+          "map to one array per field (xs.map((x) => x.a)), or loop over the elements",
+        );
+      }
       cx.builder.op({ opcode: "array.set", operands: [out, index, value] });
       cx.elementReads.clear();
     });

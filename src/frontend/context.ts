@@ -138,11 +138,16 @@ export class LoweringContext {
   }
 
   rejectType(node: ts.Node, what: string): never {
+    const type = this.checker.getTypeAtLocation(node);
+    // A function is inlined where it is called, so it must be known when the code is compiled.
+    const isFunction = this.checker.getNonNullableType(type).getCallSignatures().length > 0;
     return this.fail(
       node,
       "AD1009",
-      `${what} has type '${this.checker.typeToString(this.checker.getTypeAtLocation(node))}', which is not supported yet`,
-      "differentiable functions take numbers, numeric arrays (number[], Float64Array, Float32Array, and arrays of those), objects with such fields, and booleans and strings that are not differentiated",
+      `${what} has type '${this.checker.typeToString(type)}', which is not supported yet`,
+      isFunction
+        ? "a function is only known when the code runs here: call the function by name inside the differentiable function instead, or pass the numbers it computes"
+        : "differentiable functions take numbers, numeric arrays (number[], Float64Array, Float32Array, and arrays of those), objects with such fields, and booleans and strings that are not differentiated",
     );
   }
 

@@ -448,8 +448,24 @@ export function assignmentsThroughFunctions(cx: LoweringContext, node: ts.Node):
   return targets;
 }
 
+/** True for a declared name holding a function, or an array of functions. */
+export function holdsFunctions(cx: LoweringContext, name: ts.Identifier): boolean {
+  if (isFunctionTyped(cx, name)) return true;
+  const type = cx.checker.getTypeAtLocation(name);
+  const element = cx.checker.isArrayType(type) ? cx.checker.getTypeArguments(type as ts.TypeReference)[0] : undefined;
+  return element !== undefined && element.getCallSignatures().length > 0;
+}
+
 /** `const f = (x) => ...`, `const line = fitLine(data)`: the variable holds the function. */
 export function declareFunction(cx: LoweringContext, declaration: ts.VariableDeclaration): void {
+  if (!isFunctionTyped(cx, declaration.name)) {
+    cx.fail(
+      declaration,
+      "AD1004",
+      "arrays of functions are not supported: the compiler cannot tell which one a call calls",
+      "call the functions by name, or pass the numbers they compute",
+    );
+  }
   if (!ts.isIdentifier(declaration.name) || !declaration.initializer) {
     cx.fail(
       declaration,

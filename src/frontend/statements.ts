@@ -8,7 +8,7 @@ import type { LoopContext, LoweringContext, Outcome } from "./context.js";
 import { lowerBranches, lowerIf } from "./control-flow.js";
 import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
-import { declareFunction, isFunctionTyped } from "./functions.js";
+import { declareFunction, holdsFunctions } from "./functions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
@@ -176,7 +176,7 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
       continue;
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
-    if (isFunctionTyped(cx, declaration.name)) {
+    if (holdsFunctions(cx, declaration.name)) {
       declareFunction(cx, declaration);
       continue;
     }
