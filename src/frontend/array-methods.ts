@@ -12,7 +12,7 @@
  * variables the callback assigns.
  */
 import { ts } from "ts-morph";
-import type { Value } from "../ir/types.js";
+import type { ArrayKind, Value } from "../ir/types.js";
 import { elementOf } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { lowerBranches } from "./control-flow.js";
@@ -39,7 +39,8 @@ const callbackMethods: Readonly<
     return undefined;
   },
   map: (cx, m, callback) => {
-    const out = newArray(cx, m.length());
+    // A typed array's map gives an array of its kind (a Float32Array rounds what it stores).
+    const out = newArray(cx, m.length(), cx.arrayKind(cx.checker.getTypeAtLocation(m.call)));
     overElements(cx, m, [], (element, index) => {
       const value = returned(cx, m, invoke(cx, m, callback, element, index));
       if (value.type !== "number") {
@@ -76,6 +77,14 @@ const callbackMethods: Readonly<
     return cx.env.get(accumulator)!;
   },
   filter: (cx, m, callback) => {
+    if (cx.arrayKind(cx.checker.getTypeAtLocation(m.call)) !== "Array") {
+      cx.fail(
+        m.call,
+        "AD1004",
+        "filter is supported on number[] arrays: a typed array's filter gives a typed array, which cannot grow",
+        "copy the elements into a number[] first (Array.from(xs)), or loop over the elements",
+      );
+    }
     const out = cx.builder.emit("array.literal", [], "array", { kind: "Array" });
     overElements(cx, m, [], (element, index) => {
       const kept = truth(cx, m.call, invoke(cx, m, callback, element, index));
@@ -442,8 +451,8 @@ function truth(cx: LoweringContext, node: ts.Node, value: Value | undefined): Va
   return cx.unsupported(node);
 }
 
-function newArray(cx: LoweringContext, length: Value): Value {
-  return cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind: "Array" });
+function newArray(cx: LoweringContext, length: Value, kind: ArrayKind = "Array"): Value {
+  return cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind });
 }
 
 function push(cx: LoweringContext, array: Value, value: Value): void {

@@ -410,16 +410,32 @@ function omitted(
 // ----- what closures assign -----
 
 /**
- * The assignment targets, in the functions `node` may call through function values (arrow
- * functions written in it, variables holding functions), of variables declared outside those
- * functions: what a loop calling them carries.
+ * The functions `node` may call through function values: arrow functions and function
+ * expressions written in it, the functions variables in it hold, and so on from their bodies.
  */
+export function functionsReachedFrom(cx: LoweringContext, node: ts.Node): FunctionNode[] {
+  const reached: FunctionNode[] = [];
+  const visit = (child: ts.Node): void => {
+    let fn: FunctionNode | undefined;
+    if (ts.isArrowFunction(child) || ts.isFunctionExpression(child)) fn = child;
+    else if (ts.isIdentifier(child)) {
+      const symbol = cx.checker.getSymbolAtLocation(child);
+      fn = symbol && cx.functions.get(symbol)?.node;
+    }
+    if (!fn) return ts.forEachChild(child, visit);
+    if (reached.includes(fn)) return;
+    reached.push(fn);
+    if (fn.body) visit(fn.body);
+  };
+  visit(node);
+  return reached;
+}
+
+/** The assignment targets, in the functions `node` may call (see functionsReachedFrom), of
+ * variables declared outside those functions: what a loop calling them carries. */
 export function assignmentsThroughFunctions(cx: LoweringContext, node: ts.Node): ts.Expression[] {
-  const targets: ts.Expression[] = [];
-  const seen = new Set<FunctionNode>();
-  const visitFunction = (fn: FunctionNode) => {
-    if (seen.has(fn)) return;
-    seen.add(fn);
+  return functionsReachedFrom(cx, node).flatMap((fn) => {
+    const targets: ts.Expression[] = [];
     const visit = (child: ts.Node): void => {
       const target = assignmentTarget(child);
       if (target) {
@@ -428,24 +444,11 @@ export function assignmentsThroughFunctions(cx: LoweringContext, node: ts.Node):
         const declaration = ts.isIdentifier(root) ? cx.checker.getSymbolAtLocation(root)?.valueDeclaration : undefined;
         if (declaration && !encloses(fn, declaration)) targets.push(target);
       }
-      if (ts.isArrowFunction(child) || ts.isFunctionExpression(child)) visitFunction(child);
-      else if (ts.isIdentifier(child)) follow(child);
-      else ts.forEachChild(child, visit);
+      if (!ts.isFunctionLike(child)) ts.forEachChild(child, visit);
     };
     if (fn.body) visit(fn.body);
-  };
-  const follow = (identifier: ts.Identifier) => {
-    const symbol = cx.checker.getSymbolAtLocation(identifier);
-    const known = symbol && cx.functions.get(symbol);
-    if (known) visitFunction(known.node);
-  };
-  const start = (child: ts.Node): void => {
-    if (ts.isArrowFunction(child) || ts.isFunctionExpression(child)) visitFunction(child);
-    else if (ts.isIdentifier(child)) follow(child);
-    else ts.forEachChild(child, start);
-  };
-  start(node);
-  return targets;
+    return targets;
+  });
 }
 
 /** True for a declared name holding a function, or an array of functions. */

@@ -8,7 +8,7 @@ import type { OpAttrs } from "../ir/attrs.js";
 import type { Type } from "../ir/types.js";
 import type { PrimitiveName } from "../rules/primitives.js";
 import type { LoweringContext } from "./context.js";
-import { assignmentsThroughFunctions } from "./functions.js";
+import { assignmentsThroughFunctions, functionsReachedFrom } from "./functions.js";
 import {
   assignmentTarget,
   assignsSymbol,
@@ -284,5 +284,7 @@ function arraysChangedBy(cx: LoweringContext, body: ts.Node): { written: Set<ts.
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };
   visit(body);
+  // Functions the body calls may change arrays too.
+  for (const fn of functionsReachedFrom(cx, body)) if (fn.body) visit(fn.body);
   return { written, grown };
 }

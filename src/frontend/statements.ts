@@ -163,6 +163,8 @@ function lowerStatement(cx: LoweringContext, statement: ts.Statement): void {
     lowerLoop(cx, statement);
   } else if (ts.isLabeledStatement(statement) && isLoopStatement(statement.statement)) {
     lowerLoop(cx, statement.statement, statement.label.text);
+  } else if (ts.isFunctionDeclaration(statement) && statement.body) {
+    // Hoisted: a call finds the function by its name and inlines it (see functions.ts).
   } else if (!ts.isEmptyStatement(statement)) {
     cx.unsupported(statement);
   }
