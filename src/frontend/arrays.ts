@@ -175,14 +175,8 @@ function lowerArrayFrom(cx: LoweringContext, call: ts.CallExpression): Value | u
   ) {
     return undefined;
   }
-  if (fill && !(ts.isArrowFunction(fill) && !ts.isBlock(fill.body) && fill.parameters.length <= 2)) {
-    return cx.fail(
-      fill,
-      "AD1004",
-      "Array.from is supported with an arrow function returning an expression",
-      "write (_, i) => expression",
-    );
-  }
+  // Other callbacks are inlined as calls (see array-methods.ts).
+  if (fill && !(ts.isArrowFunction(fill) && !ts.isBlock(fill.body) && fill.parameters.length <= 2)) return undefined;
   const length = lowerNumber(cx, lengthProperty.initializer);
   const array = cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind: "Array" });
   if (!fill) return array;

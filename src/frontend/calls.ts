@@ -10,15 +10,22 @@ import { DiagnosticError } from "../diagnostics.js";
 import type { Type, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
+import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
+import {
+  type Argument,
+  bindParameters,
+  FunctionValue,
+  lowerArguments,
+  lowerFunctionBody,
+  lowerFunctionValueCall,
+} from "./functions.js";
 import { untypedReturnType } from "./library.js";
 import { moduleFunctionOf } from "./modules.js";
-import { lowerStatements } from "./statements.js";
-import { onlyArgument, parameterForm, stringifyingMethods } from "./syntax.js";
-import { zip } from "../ir/access.js";
+import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
@@ -44,7 +51,12 @@ export function rejectDynamicCode(cx: LoweringContext, node: ts.Node, name: stri
 /** Returns the call's result, or undefined for a call returning nothing. */
 export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
   const callee = call.expression;
-  if (call.arguments.some((arg) => ts.isSpreadElement(arg))) return cx.unsupported(call);
+  const throughValue = lowerFunctionValueCall(cx, call);
+  if (throughValue) return throughValue.result;
+  const spread = lowerSpreadCall(cx, call);
+  if (spread) return spread.result;
+  if (call.arguments.some((arg) => ts.isSpreadElement(arg)) && !helperOf(cx.checker, callee))
+    return cx.unsupported(call);
   if (ts.isIdentifier(callee) && (callee.text === "eval" || callee.text === "Function"))
     rejectDynamicCode(cx, call, callee.text);
   const math = lowerMathCall(cx, call);
@@ -59,6 +71,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   }
   const arrayCreation = lowerArrayMethod(cx, call);
   if (arrayCreation) return arrayCreation;
+  const arrayMethod = lowerArrayMethodCall(cx, call);
+  if (arrayMethod) return arrayMethod.result;
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
     const array = lowerExpression(cx, callee.expression);
     if (array.type === "array") return lowerPush(cx, call, callee.expression, array);
@@ -174,8 +188,21 @@ function inlineCall(
   name: string,
   helper: FunctionNode,
 ): Value | undefined {
+  const args = lowerArguments(cx, call.arguments);
+  return inlineFunction(cx, call, name, new FunctionValue(helper), args, () => lowerFunctionBody(cx, helper));
+}
+
+/** Inlines `target` called with `args`: `lowerBody` lowers its body in the callee's scope. */
+export function inlineFunction<R>(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  target: FunctionValue,
+  args: Argument[],
+  lowerBody: () => R,
+): R {
+  const helper = target.node;
   rejectUninlinable(cx, call, name, helper);
-  const args = call.arguments.map((arg) => lowerExpression(cx, arg));
   const saved = {
     sourceFile: cx.sourceFile,
     loops: cx.loops.splice(0),
@@ -189,21 +216,19 @@ function inlineCall(
   cx.returnFlagSymbols = undefined;
   cx.inlined.push(helper);
   cx.sourceFile = helper.getSourceFile();
-  // rejectUninlinable has checked that every parameter is given an argument.
-  for (const [p, arg] of zip(helper.parameters, args)) cx.bind(cx.symbolOf(p.name), arg);
-  const body = helper.body!;
-  const outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
+  const endCall = bindParameters(cx, call, name, target, args);
+  const result = lowerBody();
   forgetLocals(cx, helper);
+  endCall();
   cx.inlined.pop();
   cx.sourceFile = saved.sourceFile;
   cx.loops.push(...saved.loops);
   cx.returnFlagSymbols = saved.returnFlags;
   cx.returnType = saved.returnType;
-  return typeof outcome === "object" ? outcome : undefined;
+  return result;
 }
 
-/** Rejects calls that cannot be inlined: recursion, async or generator helpers, and parameters
- * other than plain ones, each given an argument. */
+/** Rejects calls that cannot be inlined: recursion, async or generator helpers. */
 function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, helper: FunctionNode): void {
   if (cx.inlined.includes(helper)) {
     // The helper whose body is being lowered calls itself, or a function that called it.
@@ -224,24 +249,6 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
   }
   if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
     cx.unsupported(call);
-  const unusual = helper.parameters.find((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer);
-  if (unusual) {
-    const form = parameterForm(unusual);
-    cx.fail(
-      call,
-      "AD1004",
-      `'${name}' takes '${unusual.name.getText()}', which ${form.what}: helpers are inlined with plain parameters only, for now`,
-      form.hint,
-    );
-  }
-  if (helper.parameters.length !== call.arguments.length) {
-    cx.fail(
-      call,
-      "AD1004",
-      `'${name}' is called with ${call.arguments.length} of its ${helper.parameters.length} parameters: helpers are inlined with every argument given, for now`,
-      "pass every argument",
-    );
-  }
 }
 
 /** The helper's parameters and locals end with the call: a second call starts afresh (its

@@ -7,6 +7,7 @@ import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Value } from "../ir/types.js";
 import { mathConstants } from "../rules/primitives.js";
+import { lowerSpreadArrayLiteral } from "./array-methods.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
@@ -14,6 +15,7 @@ import { chooseArm, hasSideEffects, lowerArm, lowerComma, lowerNumericLogical } 
 import { assignedSlots, constantCondition } from "./control-flow.js";
 import { moduleConstant, moduleMemberConstant } from "./modules.js";
 import { lowerNumberConstant } from "./number-constants.js";
+import { isFunctionValued, rejectFunctionValue } from "./functions.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
 import { lowerFieldDefault } from "./defaults.js";
 import { knownCondition } from "./guards.js";
@@ -55,6 +57,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   ) {
     return lowerExpression(cx, expression.expression);
   }
+  if (isFunctionValued(cx, expression)) return rejectFunctionValue(cx, expression);
   if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
   if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);
   if (ts.isPostfixUnaryExpression(expression))
@@ -85,6 +88,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {
     return lowerArrayLiteral(cx, expression);
   }
+  if (ts.isArrayLiteralExpression(expression)) return lowerSpreadArrayLiteral(cx, expression);
   return cx.unsupported(expression);
 }
 

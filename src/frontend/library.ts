@@ -13,8 +13,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ts } from "ts-morph";
-import type { Type, Value } from "../ir/types.js";
+import type { Type } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
+import type { Argument } from "./functions.js";
 
 /** The JavaScript files of the packages the program's files import, by checker. */
 const libraryFiles = new WeakMap<ts.TypeChecker, ReadonlyMap<string, ts.SourceFile>>();
@@ -179,7 +180,7 @@ function exportTarget(exports: unknown): string | undefined {
  * file does not import): the argument of the parameter every `return` gives back (`return out`),
  * else a number, which the lowering checks against the returned value.
  */
-export function untypedReturnType(helper: FunctionNode, args: readonly Value[]): Type | undefined {
+export function untypedReturnType(helper: FunctionNode, args: readonly Argument[]): Type | undefined {
   if (!isJavaScript(helper)) return undefined;
   const returned = new Set<Type>();
   const visit = (node: ts.Node): void => {
@@ -188,7 +189,8 @@ export function untypedReturnType(helper: FunctionNode, args: readonly Value[]):
       const index = helper.parameters.findIndex(
         (p) => ts.isIdentifier(p.name) && ts.isIdentifier(expression) && p.name.text === expression.text,
       );
-      returned.add(args[index]?.type ?? "number");
+      const arg = args[index];
+      returned.add(arg && "type" in arg ? arg.type : "number");
     }
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };

@@ -8,6 +8,7 @@ import type { OpAttrs } from "../ir/attrs.js";
 import type { Type } from "../ir/types.js";
 import type { PrimitiveName } from "../rules/primitives.js";
 import type { LoweringContext } from "./context.js";
+import { assignmentsThroughFunctions, functionsReachedFrom } from "./functions.js";
 import {
   assignmentTarget,
   assignsSymbol,
@@ -41,7 +42,8 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
     // Declared before the body: in an enclosing scope or in a for loop's initializer.
     const outside =
       declaration !== undefined &&
-      !(declaration.getStart() >= body.getStart(cx.sourceFile) && declaration.getEnd() <= body.getEnd());
+      (declaration.getSourceFile() !== body.getSourceFile() ||
+        !(declaration.getStart() >= body.getStart(cx.sourceFile) && declaration.getEnd() <= body.getEnd()));
     if (!symbol || !outside || carried.some((c) => c.symbol === symbol)) return;
     if (cx.env.has(symbol)) {
       carried.push({ symbol });
@@ -59,6 +61,8 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
     ...(ts.isForStatement(loop) ? [loop.incrementor, loop.condition] : []),
     ...(ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? [loop.expression] : []),
   ].forEach((node) => node && visit(node));
+  // Functions the loop calls may assign variables of the function too.
+  assignmentsThroughFunctions(cx, loop).forEach(note);
   return carried;
 }
 
@@ -280,5 +284,7 @@ function arraysChangedBy(cx: LoweringContext, body: ts.Node): { written: Set<ts.
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };
   visit(body);
+  // Functions the body calls may change arrays too.
+  for (const fn of functionsReachedFrom(cx, body)) if (fn.body) visit(fn.body);
   return { written, grown };
 }

@@ -9,6 +9,7 @@ import { lowerBranches, lowerIf } from "./control-flow.js";
 import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
 import { isUntypedJavaScript } from "./library.js";
+import { declareFunction, holdsFunctions } from "./functions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { lowerSwitch } from "./switch.js";
@@ -174,6 +175,8 @@ function lowerStatement(cx: LoweringContext, statement: ts.Statement): void {
     lowerLoop(cx, statement);
   } else if (ts.isLabeledStatement(statement) && isLoopStatement(statement.statement)) {
     lowerLoop(cx, statement.statement, statement.label.text);
+  } else if (ts.isFunctionDeclaration(statement) && statement.body) {
+    // Hoisted: a call finds the function by its name and inlines it (see functions.ts).
   } else if (!ts.isEmptyStatement(statement)) {
     cx.unsupported(statement);
   }
@@ -187,6 +190,10 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
       continue;
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
+    if (holdsFunctions(cx, declaration.name)) {
+      declareFunction(cx, declaration);
+      continue;
+    }
     const symbol = cx.symbolOf(declaration.name);
     if (declaration.initializer && isUntypedJavaScript(cx.checker, declaration.name)) {
       cx.bind(symbol, lowerExpression(cx, declaration.initializer));
