@@ -11,6 +11,7 @@ import type { Type, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
+import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
@@ -54,6 +55,9 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
     if (!argument) return cx.unsupported(call);
     return cx.builder.emit("stop", [lowerNumber(cx, argument)], "number");
   }
+  if (callee.kind === ts.SyntaxKind.SuperKeyword) return lowerSuperCall(cx, call);
+  const method = lowerMethodCall(cx, call);
+  if (method.handled) return method.value;
   const arrayCreation = lowerArrayMethod(cx, call);
   if (arrayCreation) return arrayCreation;
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
@@ -246,7 +250,7 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
 
 /** The helper's parameters and locals end with the call: a second call starts afresh (its
  * loop counter is not a variable an earlier call left behind). */
-function forgetLocals(cx: LoweringContext, helper: FunctionNode): void {
+export function forgetLocals(cx: LoweringContext, helper: FunctionNode): void {
   for (const symbol of [...cx.env.keys()]) {
     const declaration = symbol.valueDeclaration;
     if (

@@ -9,6 +9,7 @@ import type { Value } from "../ir/types.js";
 import { mathConstants } from "../rules/primitives.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
+import { lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { choose, withoutAssignments } from "./control-flow.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
@@ -45,6 +46,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
     return lowerExpression(cx, expression.expression);
   }
   if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
+  if (expression.kind === ts.SyntaxKind.ThisKeyword) return lowerThis(cx, expression);
   if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);
   if (ts.isPostfixUnaryExpression(expression))
     return lowerIncrement(cx, expression, expression.operand, expression.operator, false);
@@ -67,7 +69,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
     if (ts.isIdentifier(expression.expression) && expression.expression.text === "Function") {
       rejectDynamicCode(cx, expression, "Function");
     }
-    const array = lowerNewArray(cx, expression);
+    const array = lowerNewArray(cx, expression) ?? lowerNew(cx, expression);
     if (array) return array;
   }
   if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {
@@ -162,6 +164,7 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {
     return lowerLogical(cx, expression);
   }
+  if (operator === ts.SyntaxKind.InstanceOfKeyword) return lowerInstanceof(cx, expression);
   const arithmetic = arithmeticOperators.get(operator);
   const comparison = comparisons.get(operator);
   if (!arithmetic && !comparison) return cx.unsupported(expression);
@@ -281,6 +284,8 @@ function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessE
     const value = mathConstants.get(expression.name.text);
     if (value !== undefined) return cx.builder.constant(value, expression.getText(cx.sourceFile));
   }
+  const classProperty = lowerClassProperty(cx, expression);
+  if (classProperty) return classProperty;
   if (cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "object") {
     return field(cx, lowerExpression(cx, expression.expression), expression.name.text, expression.name);
   }

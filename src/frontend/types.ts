@@ -85,7 +85,8 @@ export class TypeClassifier {
   leaves(type: ts.Type, prefix = ""): Leaf[] {
     return type.getProperties().flatMap((property): Leaf[] => {
       const declaration = property.valueDeclaration;
-      if (!declaration || property.flags & ts.SymbolFlags.Optional) return [];
+      // A getter is computed from the fields (a class's methods are functions, left out too).
+      if (!declaration || property.flags & (ts.SymbolFlags.Optional | ts.SymbolFlags.Accessor)) return [];
       const fieldType = this.checker.getTypeOfSymbolAtLocation(property, declaration);
       const path = `${prefix}${property.name}`;
       const irType = this.irType(fieldType);
