@@ -20,7 +20,7 @@ import type { FunctionNode } from "./annotations.js";
 import { forgetLocals } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
-import { fieldsOf, makeObject, rejectSharedWrite } from "./objects.js";
+import { field, fieldsOf, makeObject, rejectSharedWrite } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
 import { zip } from "../ir/access.js";
@@ -79,9 +79,9 @@ function baseOf(cx: LoweringContext, cls: ts.ClassLikeDeclaration): ts.ClassLike
 function classMembers(cx: LoweringContext, name: ts.MemberName): ts.Declaration[] | undefined {
   const symbol = cx.checker.getSymbolAtLocation(name);
   const declarations = symbol?.declarations ?? [];
-  return declarations.length > 0 && declarations.every((d) => d.parent && ts.isClassLike(d.parent))
-    ? declarations
-    : undefined;
+  const inClass = (d: ts.Declaration) =>
+    d.parent !== undefined && (ts.isClassLike(d.parent) || ts.isParameterPropertyDeclaration(d, d.parent));
+  return declarations.length > 0 && declarations.every(inClass) ? declarations : undefined;
 }
 
 /** Where a class member is declared: its class. */
@@ -155,11 +155,19 @@ function initializeFields(
 
 /** The instance in `self` with one field replaced (an object field by its leaves). */
 function setField(cx: LoweringContext, self: ts.Symbol, key: string, value: Value): void {
-  const fields = new Map(fieldsOf(cx, cx.env.get(self)!));
-  for (const path of [...fields.keys()]) if (path === key || path.startsWith(`${key}.`)) fields.delete(path);
-  if (value.type === "object") for (const [inner, leaf] of fieldsOf(cx, value)) fields.set(`${key}.${inner}`, leaf);
-  else fields.set(key, value);
-  cx.env.set(self, makeObject(cx, fields));
+  const leaves: [string, Value][] =
+    value.type === "object"
+      ? [...fieldsOf(cx, value)].map(([inner, leaf]) => [`${key}.${inner}`, leaf])
+      : [[key, value]];
+  // The new leaves take the place of the old ones: fields keep the order they were first given.
+  const fields: [string, Value][] = [];
+  let placed = false;
+  for (const entry of fieldsOf(cx, cx.env.get(self)!)) {
+    if (entry[0] !== key && !entry[0].startsWith(`${key}.`)) fields.push(entry);
+    else if (!placed) ((placed = true), fields.push(...leaves));
+  }
+  if (!placed) fields.push(...leaves);
+  cx.env.set(self, makeObject(cx, new Map(fields)));
 }
 
 // ----- this -----
@@ -249,6 +257,11 @@ export function lowerMethodCall(
 export function lowerClassProperty(cx: LoweringContext, expression: ts.PropertyAccessExpression): Value | undefined {
   const declarations = classMembers(cx, expression.name);
   if (!declarations) return undefined;
+  const isField = declarations.every((d) => !isStatic(d) && !ts.isAccessor(d));
+  // `this` has the type `this`, which is no object type: its fields are read here.
+  if (isField && expression.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    return field(cx, lowerThis(cx, expression.expression), expression.name.text, expression.name);
+  }
   const getter = declarations.find(ts.isGetAccessorDeclaration);
   if (getter)
     return callMember(cx, expression, expression.expression, resolved(cx, expression, expression, [getter]), []);
@@ -590,7 +603,17 @@ export function lowerInstanceof(cx: LoweringContext, expression: ts.BinaryExpres
       "give the value a class type, or decide with a field the classes set",
     );
   }
-  return cx.boolean([...answers][0]!);
+  const answer = cx.boolean([...answers][0]!);
+  instanceofAnswers.set(answer, [...answers][0]!);
+  return answer;
+}
+
+/** The answers of `instanceof` tests, known at compile time: an `if` or `?:` testing one
+ * lowers only the branch taken. */
+const instanceofAnswers = new WeakMap<Value, boolean>();
+
+export function foldedInstanceof(condition: Value): boolean | undefined {
+  return instanceofAnswers.get(condition);
 }
 
 function instanceOfAnswer(cx: LoweringContext, type: ts.Type, cls: ts.ClassLikeDeclaration): boolean | undefined {

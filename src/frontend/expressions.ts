@@ -9,7 +9,7 @@ import type { Value } from "../ir/types.js";
 import { mathConstants } from "../rules/primitives.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
-import { lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
+import { foldedInstanceof, lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { choose, withoutAssignments } from "./control-flow.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
@@ -256,6 +256,11 @@ function lowerLogical(cx: LoweringContext, expression: ts.BinaryExpression): Val
 /** `c ? a : b`: an `if` op with one result (or one per leaf, for objects). */
 function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpression): Value {
   const condition = lowerCondition(cx, expression.condition);
+  const folded = foldedInstanceof(condition);
+  if (folded !== undefined) {
+    const branch = folded ? expression.whenTrue : expression.whenFalse;
+    return withoutAssignments(cx, branch, () => lowerExpression(cx, branch));
+  }
   const arm = (branch: ts.Expression) => {
     const region = emptyRegion();
     const value = cx.builder.inRegion(region, () => withoutAssignments(cx, branch, () => lowerExpression(cx, branch)));

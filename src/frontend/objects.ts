@@ -293,6 +293,7 @@ function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
   if (
     ts.isElementAccessExpression(parent) ||
     ts.isExpressionStatement(parent) ||
+    (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword) ||
     ts.isSpreadAssignment(parent) ||
     ts.isReturnStatement(parent)
   ) {
