@@ -20,10 +20,9 @@ import type { FunctionNode } from "./annotations.js";
 import { forgetLocals } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
-import { field, fieldsOf, makeObject, rejectSharedWrite } from "./objects.js";
+import { field, fieldsOf, makeObject, mayAlias, rejectSharedWrite } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
-import { zip } from "../ir/access.js";
 
 /** The instance `this` is in the constructor, method or accessor being inlined. */
 export interface ThisBinding {
@@ -119,6 +118,14 @@ function construct(cx: LoweringContext, site: ts.Node, cls: ts.ClassLikeDeclarat
     inlineMember(cx, site, cls, cls, [], self, () => initializeFields(cx, cls, self, undefined));
     return;
   }
+  if (hasEarlyReturn(constructor) || constructor.body!.statements.some(ts.isReturnStatement)) {
+    cx.fail(
+      site,
+      "AD1003",
+      `the constructor of '${cls.name?.text ?? "(anonymous)"}' returns, which is not supported`,
+      "let the constructor end without return",
+    );
+  }
   inlineMember(cx, site, cls, constructor, args, self, () => {
     if (!base) initializeFields(cx, cls, self, constructor);
   });
@@ -210,12 +217,52 @@ export function writeThisField(
 ): Value | undefined {
   const setter = setterOf(cx, target);
   if (setter) return writeThroughSetter(cx, target, setter, update);
-  if (target.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  let root = target.expression;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  if (root.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  if (root !== target.expression) {
+    const inner = target.expression.getText();
+    cx.fail(
+      target,
+      "AD1004",
+      `writing a field of the nested object '${inner}' is not supported: that object may be shared`,
+      `give it a new object instead: ${inner} = new ...(...)`,
+    );
+  }
   const instance = lowerThis(cx, target.expression);
+  rejectSharedThis(cx, target);
   const key = target.name.text;
   const value = update(() => cx.expectType(target, readField(cx, instance, key, target), "number"));
   setField(cx, cx.thisBinding!.symbol, key, value);
   return value;
+}
+
+/**
+ * Writing `this` is allowed when the member gives its object no other name (`const self =
+ * this`, `this` stored in an object): such a name would not see the write.
+ */
+function rejectSharedThis(cx: LoweringContext, target: ts.Node): void {
+  const container = cx.thisBinding!.container;
+  let shared: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (shared) return;
+    if (
+      node.kind === ts.SyntaxKind.ThisKeyword &&
+      thisContainer(node) === container &&
+      mayAlias(cx, node as ts.Expression)
+    )
+      shared = node;
+    ts.forEachChild(node, visit);
+  };
+  visit(container);
+  if (shared) {
+    cx.fail(
+      target,
+      "AD1004",
+      `'this' is given another name here (line ${ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1}), which would not see this write`,
+      "use 'this' itself instead of another name for it",
+    );
+  }
 }
 
 function readField(cx: LoweringContext, instance: Value, key: string, node: ts.Node): Value {
@@ -249,7 +296,7 @@ export function lowerMethodCall(
   }
   const method = resolved(cx, call, callee, declarations);
   if (!ts.isMethodDeclaration(method)) return { handled: false };
-  const args = call.arguments.map((arg) => lowerExpression(cx, arg));
+  const args = () => call.arguments.map((arg) => lowerExpression(cx, arg));
   return { handled: true, value: callMember(cx, call, callee.expression, method, args) };
 }
 
@@ -264,7 +311,7 @@ export function lowerClassProperty(cx: LoweringContext, expression: ts.PropertyA
   }
   const getter = declarations.find(ts.isGetAccessorDeclaration);
   if (getter)
-    return callMember(cx, expression, expression.expression, resolved(cx, expression, expression, [getter]), []);
+    return callMember(cx, expression, expression.expression, resolved(cx, expression, expression, [getter]), () => []);
   const property = declarations.find(ts.isPropertyDeclaration);
   if (!property || !isStatic(property)) return undefined;
   return lowerStaticField(cx, expression, property);
@@ -303,12 +350,26 @@ function writeThroughSetter(
   setter: ts.SetAccessorDeclaration,
   update: (old: () => Value) => Value,
 ): Value {
+  const receiver = skipParentheses(target.expression);
+  if (!ts.isIdentifier(receiver) && receiver.kind !== ts.SyntaxKind.ThisKeyword) {
+    // `+=` would evaluate the receiver twice, for the getter and the setter.
+    cx.fail(
+      target,
+      "AD1004",
+      "setters are supported on variables and 'this' only",
+      "keep the object in a local variable and set the property on it",
+    );
+  }
   const getter = classMembers(cx, target.name)?.find(ts.isGetAccessorDeclaration);
   const value = update(() => {
     if (!getter) return cx.unsupported(target);
-    return cx.expectType(target, callMember(cx, target, target.expression, getter, [])!, "number");
+    return cx.expectType(
+      target,
+      callMember(cx, target, target.expression, getter, () => [])!,
+      "number",
+    );
   });
-  callMember(cx, target, target.expression, setter, [value]);
+  callMember(cx, target, target.expression, setter, () => [value]);
   return value;
 }
 
@@ -426,20 +487,51 @@ function callMember(
   site: ts.Node,
   receiver: ts.Expression,
   member: Member,
-  args: Value[],
+  lowerArgs: () => Value[],
 ): Value | undefined {
-  if (isStatic(member)) return inlineMember(cx, site, classOf(member), member, args, undefined);
-  const instance =
+  if (isStatic(member)) return inlineMember(cx, site, classOf(member), member, lowerArgs(), undefined);
+  // JavaScript evaluates the receiver, then the arguments, which may change the receiver's object.
+  const receiverValue =
     receiver.kind === ts.SyntaxKind.SuperKeyword ? lowerThis(cx, receiver) : lowerExpression(cx, receiver);
+  const args = lowerArgs();
+  const instance = currentObject(cx, receiver, receiverValue);
   if (instance.type !== "object") return cx.unsupported(site);
   const self = cx.synthetic("self");
   cx.env.set(self, instance);
+  const returnsThis = ts.isMethodDeclaration(member) && returnedOrigin(member) === "this";
+  if (!returnsThis && hasEarlyReturn(member) && mutatesThis(cx, member, new Set())) {
+    // The writes before an early return leave with the returned value only.
+    cx.fail(
+      site,
+      "AD1004",
+      `'${member.name.getText()}' writes 'this' and returns early, which is supported only for methods that always return 'this'`,
+      "return once at the end of the method, or return 'this'",
+    );
+  }
   const result = inlineMember(cx, site, classOf(member), member, args, self);
-  const after = cx.env.get(self)!;
+  // A method returning `this` from branches gives the final object as its value.
+  const after = returnsThis && result ? result : cx.env.get(self)!;
   cx.env.delete(self);
+  if (after !== instance && args.includes(instance)) {
+    // In the method, the parameter is `this` too, and would see the writes.
+    cx.fail(
+      site,
+      "AD1004",
+      `'${receiver.getText()}' is passed to a method that writes it, as its receiver and as an argument`,
+      `pass a copy instead (${receiver.getText()}.clone(), or a new instance)`,
+    );
+  }
   if (after !== instance) rebindReceiver(cx, site, receiver, after);
-  // A method returning `this` returns the receiver's final object.
   return result;
+}
+
+/** The receiver's object once the arguments are evaluated: a variable's (or `this`'s) current
+ * one, which an argument may have changed; else the value the receiver expression gave. */
+function currentObject(cx: LoweringContext, receiver: ts.Expression, value: Value): Value {
+  const origin = originOf(cx, receiver);
+  if (origin.kind === "variable") return cx.env.get(cx.symbolOf(origin.identifier)) ?? value;
+  if (origin.kind === "this" && cx.thisBinding) return cx.env.get(cx.thisBinding.symbol) ?? value;
+  return value;
 }
 
 /** What a receiver expression is, for a method that changed it. */
@@ -465,6 +557,19 @@ function originOf(cx: LoweringContext, expression: ts.Expression): Origin {
     if (returned === "new") return { kind: "new" };
   }
   return { kind: "unknown" };
+}
+
+/** True for a member with a `return` other than the last statement of its body. */
+function hasEarlyReturn(member: FunctionNode): boolean {
+  const body = member.body;
+  if (!body || !ts.isBlock(body)) return false;
+  let early = false;
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node) && node !== body.statements.at(-1)) early = true;
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return early;
 }
 
 /** What every `return` of a method returns: always `this`, always a new instance, or else. */
@@ -494,6 +599,7 @@ function rebindReceiver(cx: LoweringContext, site: ts.Node, receiver: ts.Express
   if (origin.kind === "new") return;
   if (origin.kind === "this") {
     lowerThis(cx, origin.node);
+    rejectSharedThis(cx, site);
     cx.env.set(cx.thisBinding!.symbol, object);
     return;
   }
@@ -547,7 +653,9 @@ function inlineMember(
     const type = returned?.isTypeParameter() ? cx.checker.getBaseConstraintOfType(returned) : returned;
     cx.returnType = (type && cx.irType(type)) ?? "number";
     cx.inlined.push(member);
-    for (const [p, arg] of zip(member.parameters, args)) cx.bind(cx.symbolOf(p.name), arg);
+    // A parameter given no argument takes its default, computed after the parameters before it.
+    for (const [i, p] of member.parameters.entries())
+      cx.bind(cx.symbolOf(p.name), args[i] ?? lowerExpression(cx, p.initializer!));
     prologue?.();
     const body = member.body!;
     outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
@@ -570,14 +678,16 @@ function rejectUninlinableMember(cx: LoweringContext, site: ts.Node, member: Fun
     cx.fail(site, "AD1004", `recursive calls of '${name}' are not supported`, "write the recursion as a loop");
   }
   if (
-    member.parameters.length !== args.length ||
-    member.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)
+    member.parameters.length < args.length ||
+    member.parameters.some(
+      (p, i) => !ts.isIdentifier(p.name) || p.dotDotDotToken || (i >= args.length && !p.initializer),
+    )
   ) {
     cx.fail(
       site,
       "AD1004",
-      `'${name}' takes optional, default, rest or destructured parameters, which are not supported yet`,
-      "pass every argument to plain parameters",
+      `'${name}' takes optional, rest or destructured parameters, which are not supported yet`,
+      "pass every argument, or give the parameter a default value",
     );
   }
 }
@@ -626,6 +736,19 @@ function instanceOfAnswer(cx: LoweringContext, type: ts.Type, cls: ts.ClassLikeD
 }
 
 // ----- questions other constructs ask -----
+
+/** Rejects a parameter or result of a class with `#private` fields: generated code, outside
+ * the class, cannot read or write them. */
+export function rejectPrivateFields(cx: LoweringContext, node: ts.Node, type: ts.Type, what: string): void {
+  const hidden = cx.types.leaves(type).find((leaf) => leaf.path.includes("#"));
+  if (!hidden) return;
+  cx.fail(
+    node,
+    "AD1009",
+    `${what} has the private field '${hidden.path}', which the generated gradient, outside the class, cannot read`,
+    "make the field `private` (TypeScript's) instead of `#private`, or pass the numbers the function needs",
+  );
+}
 
 /** True for an expression that is always an object no other name holds: an object literal, a
  * new instance, or a chain on one of methods returning `this` or new instances. */

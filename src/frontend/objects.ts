@@ -9,7 +9,7 @@ import type { FunctionNode } from "./annotations.js";
 import type { Param, Value } from "../ir/types.js";
 import { lowerArrayDestructuring } from "./arrays.js";
 import { helperOf } from "./calls.js";
-import { callReturningReceiver, isNewObject, writeThisField } from "./classes.js";
+import { callReturningReceiver, isNewObject, rejectPrivateFields, writeThisField } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerIdentifier } from "./expressions.js";
 import { locate } from "./program.js";
@@ -59,6 +59,7 @@ export function objectParam(
   type: ts.Type,
   wrtNamed: boolean | undefined,
 ): Param[] {
+  rejectPrivateFields(cx, p, type, `parameter '${name}'`);
   const fields = new Map<string, Value>();
   const leaves = cx.types.leaves(type);
   if (leaves.length === 0) {
@@ -273,7 +274,7 @@ function sharingUse(
  * variable, an object or an array, or passed to a helper that may return it. Reading fields,
  * spreading, returning it and passing it to functions returning something else do not.
  */
-function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
+export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
   let node: ts.Node = use;
   while (
     ts.isParenthesizedExpression(node.parent) ||
