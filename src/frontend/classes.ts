@@ -259,7 +259,7 @@ function rejectSharedThis(cx: LoweringContext, target: ts.Node): void {
     cx.fail(
       target,
       "AD1004",
-      `'this' is given another name here (line ${ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1}), which would not see this write`,
+      `'this' is given another name on line ${ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1}, which would not see this write`,
       "use 'this' itself instead of another name for it",
     );
   }
@@ -385,8 +385,16 @@ function resolved(
 ): Member {
   const name = callee.name.text;
   if (declarations.length !== 1)
-    rejectDynamic(cx, site, name, "it is declared in more than one class of the receiver's type");
+    rejectDynamic(cx, site, name, "it is declared in more than one class the receiver may be an instance of");
   const member = declarations[0]!;
+  if (member.getSourceFile().isDeclarationFile) {
+    cx.fail(
+      site,
+      "AD1005",
+      `'${name}' belongs to '${classOf(member).name?.text ?? "a class"}', which has no source the compiler can read`,
+      "use a class declared in the project, or compute the value outside and pass it in",
+    );
+  }
   if (!ts.isMethodDeclaration(member) && !ts.isGetAccessorDeclaration(member) && !ts.isSetAccessorDeclaration(member)) {
     return cx.unsupported(site);
   }
@@ -428,7 +436,7 @@ function rejectDynamicMethod(cx: LoweringContext, call: ts.CallExpression, calle
     cx,
     call,
     callee.name.text,
-    "the receiver's type is an interface or a union, which classes of different methods may implement",
+    "the type of the receiver is an interface or a union, which classes with different methods may implement",
   );
 }
 

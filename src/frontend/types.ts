@@ -27,6 +27,9 @@ export class TypeClassifier {
 
   /** The IR type of a TypeScript type, or undefined when the compiler does not handle it. */
   irType(type: ts.Type): Type | undefined {
+    // `this` in a class is a type parameter constrained by the class.
+    const constraint = type.isTypeParameter() ? this.checker.getBaseConstraintOfType(type) : undefined;
+    if (constraint && constraint !== type) return this.irType(constraint);
     if (this.arrayKind(type) || this.rowKind(type) || this.elementFields(type)) return "array";
     const all = (flags: ts.TypeFlags) =>
       type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags;
