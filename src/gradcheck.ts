@@ -71,11 +71,15 @@ function parameterNames(f: (...args: never[]) => unknown): string[] {
     .filter((p) => p.length > 0);
 }
 
-/** A deep copy of arguments: numbers, arrays, typed arrays, objects, and nestings of those. */
-function copy(value: unknown): unknown {
+/** A deep copy of arguments: numbers, arrays, typed arrays, objects, and nestings of those. An
+ * instance of a class stays one (the function may call its methods). */
+export function copy(value: unknown): unknown {
   if (ArrayBuffer.isView(value)) return (value as Float64Array).slice();
   if (Array.isArray(value)) return value.map(copy);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, copy(field)]));
+  if (isObject(value)) {
+    const fields = Object.fromEntries(Object.entries(value).map(([key, field]) => [key, copy(field)]));
+    return Object.assign(Object.create(Object.getPrototypeOf(value) as object | null) as object, fields);
+  }
   return value;
 }
 

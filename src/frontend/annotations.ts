@@ -8,7 +8,8 @@ import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
 import { locate } from "./program.js";
 
-export type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration;
+/** A function whose body the compiler lowers: a function, or a method, constructor or accessor of a class. */
+export type FunctionNode = ts.FunctionLikeDeclaration;
 
 export interface DifferentiableFunction {
   name: string;

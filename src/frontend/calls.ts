@@ -12,6 +12,7 @@ import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
+import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
@@ -69,6 +70,9 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
     if (!argument) return cx.unsupported(call);
     return cx.builder.emit("stop", [lowerNumber(cx, argument)], "number");
   }
+  if (callee.kind === ts.SyntaxKind.SuperKeyword) return lowerSuperCall(cx, call);
+  const method = lowerMethodCall(cx, call);
+  if (method.handled) return method.value;
   const arrayCreation = lowerArrayMethod(cx, call);
   if (arrayCreation) return arrayCreation;
   const arrayMethod = lowerArrayMethodCall(cx, call);
@@ -253,7 +257,7 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
 
 /** The helper's parameters and locals end with the call: a second call starts afresh (its
  * loop counter is not a variable an earlier call left behind). */
-function forgetLocals(cx: LoweringContext, helper: FunctionNode): void {
+export function forgetLocals(cx: LoweringContext, helper: FunctionNode): void {
   for (const symbol of [...cx.env.keys()]) {
     const declaration = symbol.valueDeclaration;
     if (

@@ -13,6 +13,7 @@ import { type DiagnosticCode, DiagnosticError } from "../diagnostics.js";
 import { Builder, emptyRegion, type OpSpec, ValueFactory } from "../ir/builder.js";
 import type { ArrayKind, Op, Region, SourceLocation, Type, Value } from "../ir/types.js";
 import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
+import type { ThisBinding } from "./classes.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import type { FunctionValue } from "./functions.js";
 import { locate } from "./program.js";
@@ -58,6 +59,8 @@ export class LoweringContext {
   /** The helpers being inlined, innermost last. */
   readonly inlined: FunctionNode[] = [];
   returnFlagSymbols?: ReturnFlags;
+  /** What `this` is in the class member being inlined (see classes.ts). */
+  thisBinding?: ThisBinding;
   /** Element reads since the last write into an array (see readElement). */
   readonly elementReads = new Map<string, { region: Region; value: Value }>();
   /** The leaves of every object value, by dotted path (see makeObject). */

@@ -8,6 +8,7 @@ import { loweringHints } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Region, Type, Value } from "../ir/types.js";
+import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
 import { fieldsOf, makeObject } from "./objects.js";
@@ -67,6 +68,8 @@ export function lowerBranches(
 ): Outcome {
   const known = constantCondition(cx, condition);
   if (known !== undefined) return known ? lowerThen() : lowerElse();
+  const folded = foldedInstanceof(condition);
+  if (folded !== undefined) return folded ? lowerThen() : lowerElse();
   const entryEnv = cx.env;
   const thenRegion = emptyRegion();
   const elseRegion = emptyRegion();

@@ -10,6 +10,7 @@ import { mathConstants } from "../rules/primitives.js";
 import { lowerSpreadArrayLiteral } from "./array-methods.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
+import { foldedInstanceof, lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { chooseArm, hasSideEffects, lowerArm, lowerComma, lowerNumericLogical } from "./conditional-values.js";
 import { assignedSlots, constantCondition } from "./control-flow.js";
@@ -59,6 +60,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   }
   if (isFunctionValued(cx, expression)) return rejectFunctionValue(cx, expression);
   if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
+  if (expression.kind === ts.SyntaxKind.ThisKeyword) return lowerThis(cx, expression);
   if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);
   if (ts.isPostfixUnaryExpression(expression))
     return lowerIncrement(cx, expression, expression.operand, expression.operator, false);
@@ -82,7 +84,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
     if (ts.isIdentifier(expression.expression) && expression.expression.text === "Function") {
       rejectDynamicCode(cx, expression, "Function");
     }
-    const array = lowerNewArray(cx, expression);
+    const array = lowerNewArray(cx, expression) ?? lowerNew(cx, expression);
     if (array) return array;
   }
   if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {
@@ -176,6 +178,7 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (operator === ts.SyntaxKind.CommaToken) return lowerComma(cx, expression);
   const typeofGuard = lowerTypeofComparison(cx, expression);
   if (typeofGuard) return typeofGuard;
+  if (operator === ts.SyntaxKind.InstanceOfKeyword) return lowerInstanceof(cx, expression);
   const arithmetic = arithmeticOperators.get(operator);
   const comparison = comparisons.get(operator);
   if (!arithmetic && !comparison) return cx.unsupported(expression);
@@ -287,7 +290,7 @@ function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpress
   const decided = knownCondition(cx, expression.condition);
   if (decided !== undefined) return lowerExpression(cx, decided ? expression.whenTrue : expression.whenFalse);
   const condition = lowerCondition(cx, expression.condition);
-  const known = constantCondition(cx, condition);
+  const known = foldedInstanceof(condition) ?? constantCondition(cx, condition);
   if (known !== undefined) return lowerExpression(cx, known ? expression.whenTrue : expression.whenFalse);
   const then = lowerArm(cx, () => lowerExpression(cx, expression.whenTrue));
   const otherwise = lowerArm(cx, () => lowerExpression(cx, expression.whenFalse));
@@ -315,6 +318,8 @@ function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessE
   }
   const numberConstant = lowerNumberConstant(cx, expression);
   if (numberConstant) return numberConstant;
+  const classProperty = lowerClassProperty(cx, expression);
+  if (classProperty) return classProperty;
   if (cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "object") {
     return field(cx, lowerExpression(cx, expression.expression), expression.name.text, expression.name);
   }

@@ -7,6 +7,7 @@ import { ts } from "ts-morph";
 import type { OpAttrs } from "../ir/attrs.js";
 import type { Type } from "../ir/types.js";
 import type { PrimitiveName } from "../rules/primitives.js";
+import { changedReceiver, thisVariable } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { assignmentsThroughFunctions, functionsReachedFrom } from "./functions.js";
 import {
@@ -37,6 +38,8 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
   const note = (target: ts.Expression) => {
     // `v.x = ...` assigns the object variable v.
     while (ts.isPropertyAccessExpression(target)) target = target.expression;
+    const self = thisVariable(cx, target);
+    if (self && !carried.some((c) => c.symbol === self)) carried.push({ symbol: self });
     const symbol = ts.isIdentifier(target) ? cx.checker.getSymbolAtLocation(target) : undefined;
     const declaration = symbol?.valueDeclaration;
     // Declared before the body: in an enclosing scope or in a for loop's initializer.
@@ -52,7 +55,7 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
     }
   };
   const visit = (node: ts.Node): void => {
-    const target = assignmentTarget(node);
+    const target = assignmentTarget(node) ?? changedReceiver(cx, node);
     if (target) note(target);
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };

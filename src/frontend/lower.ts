@@ -30,6 +30,7 @@
 import { ts } from "ts-morph";
 import type { IRFunction, Param } from "../ir/types.js";
 import type { DifferentiableFunction } from "./annotations.js";
+import { rejectPrivateFields } from "./classes.js";
 import { LoweringContext, type Outcome } from "./context.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
@@ -69,6 +70,8 @@ export class FunctionLowering {
     const signature = cx.checker.getSignatureFromDeclaration(node)!;
     const returnType = cx.checker.getReturnTypeOfSignature(signature);
     const returnsArray = cx.arrayKind(returnType);
+    if (cx.types.isObject(returnType))
+      rejectPrivateFields(cx, node.type ?? node, returnType, `the result of '${this.fn.name}'`);
     const returnsObject = cx.types.isObject(returnType) ? cx.types.objectTypeText(returnType) : undefined;
     if (cx.irType(returnType) !== "number" && !returnsArray && !returnsObject) {
       cx.fail(

@@ -9,6 +9,7 @@ import type { FunctionNode } from "./annotations.js";
 import type { Param, Value } from "../ir/types.js";
 import { lowerArrayDestructuring } from "./arrays.js";
 import { helperOf } from "./calls.js";
+import { callReturningReceiver, isNewObject, rejectPrivateFields, writeThisField } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerIdentifier } from "./expressions.js";
 import { locate } from "./program.js";
@@ -58,6 +59,7 @@ export function objectParam(
   type: ts.Type,
   wrtNamed: boolean | undefined,
 ): Param[] {
+  rejectPrivateFields(cx, p, type, `parameter '${name}'`);
   const fields = new Map<string, Value>();
   const leaves = cx.types.leaves(type);
   if (leaves.length === 0) {
@@ -151,6 +153,8 @@ export function writeField(
   target: ts.PropertyAccessExpression,
   update: (old: () => Value) => Value,
 ): Value {
+  const written = writeThisField(cx, target, update);
+  if (written) return written;
   const path: string[] = [];
   let root: ts.Expression = target;
   while (ts.isPropertyAccessExpression(root)) {
@@ -194,7 +198,7 @@ export function writeField(
  * Writing a field is allowed on a local variable that always holds an object literal of its
  * own and is used only through its fields (or returned): then no other name sees the write.
  */
-function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
+export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
   if (declaration && ts.isParameter(declaration)) {
@@ -258,12 +262,11 @@ function sharingUse(
         ts.isBinaryExpression(parent) &&
         parent.left === node &&
         parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
-      if (assigned ? !ts.isObjectLiteralExpression(skipParentheses(parent.right)) : mayAlias(cx, node)) shared = node;
+      if (assigned ? !isNewObject(cx, parent.right) : mayAlias(cx, node)) shared = node;
     }
     ts.forEachChild(node, visit);
   };
-  if (declaration.initializer && !ts.isObjectLiteralExpression(skipParentheses(declaration.initializer)))
-    shared = declaration.initializer;
+  if (declaration.initializer && !isNewObject(cx, declaration.initializer)) shared = declaration.initializer;
   visit(owner);
   return shared;
 }
@@ -273,7 +276,7 @@ function sharingUse(
  * variable, an object or an array, or passed to a helper that may return it. Reading fields,
  * spreading, returning it and passing it to functions returning something else do not.
  */
-function mayAlias(cx: LoweringContext, use: ts.Identifier): boolean {
+export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
   let node: ts.Node = use;
   while (
     ts.isParenthesizedExpression(node.parent) ||
@@ -285,9 +288,15 @@ function mayAlias(cx: LoweringContext, use: ts.Identifier): boolean {
     node = node.parent;
   }
   const parent = node.parent;
+  if (ts.isPropertyAccessExpression(parent)) {
+    // A method returning its receiver (`v.add(w)`) gives the call's value the same object.
+    const call = callReturningReceiver(cx, parent);
+    return call !== undefined && mayAlias(cx, call);
+  }
   if (
-    ts.isPropertyAccessExpression(parent) ||
     ts.isElementAccessExpression(parent) ||
+    ts.isExpressionStatement(parent) ||
+    (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword) ||
     ts.isSpreadAssignment(parent) ||
     ts.isReturnStatement(parent)
   ) {

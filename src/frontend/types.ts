@@ -38,6 +38,9 @@ export class TypeClassifier {
    * `any` is a number: a use that is not numeric is reported where it is lowered. */
   irType(type: ts.Type): Type | undefined {
     if (type.flags & ts.TypeFlags.Any) return "number";
+    // `this` in a class is a type parameter constrained by the class.
+    const constraint = type.isTypeParameter() ? this.checker.getBaseConstraintOfType(type) : undefined;
+    if (constraint && constraint !== type) return this.irType(constraint);
     if (this.arrayKind(type) || this.rowKind(type) || this.elementFields(type)) return "array";
     const all = (flags: ts.TypeFlags) =>
       type.isUnion() ? type.types.every((t) => t.flags & flags) : type.flags & flags;
@@ -108,7 +111,8 @@ export class TypeClassifier {
     return type.getProperties().flatMap((property): Leaf[] => {
       // The properties of a mapped type (`Readonly<P>`) have the declarations of P's.
       const declaration = property.valueDeclaration ?? property.declarations?.[0];
-      if (!declaration || property.flags & ts.SymbolFlags.Optional) return [];
+      // A getter is computed from the fields (a class's methods are functions, left out too).
+      if (!declaration || property.flags & (ts.SymbolFlags.Optional | ts.SymbolFlags.Accessor)) return [];
       const fieldType = property.valueDeclaration
         ? this.checker.getTypeOfSymbolAtLocation(property, declaration)
         : this.checker.getTypeOfSymbol(property);

@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { expect } from "vitest";
-import { gradcheck } from "../../src/gradcheck.js";
+import { copy, gradcheck } from "../../src/gradcheck.js";
 import type { ArrayShape, GeneratedFunction } from "../../src/index.js";
 
 type Param = GeneratedFunction["params"][number];
@@ -22,11 +22,24 @@ function arrayShaped(shape: ArrayShape, json: unknown): unknown {
   return arrayOf(shape.arrayKind, json as number[]);
 }
 
+/** JSON objects of a `"$class": "Name"` field become instances of the class the source module
+ * exports under that name (with the other fields), for functions calling their methods. */
+function instantiated(source: Record<string, unknown>, json: unknown): unknown {
+  if (Array.isArray(json)) return json.map((element) => instantiated(source, element));
+  if (typeof json !== "object" || json === null) return json;
+  const { $class, ...fields } = json as Record<string, unknown>;
+  const revived = Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, instantiated(source, field)]));
+  if ($class === undefined) return revived;
+  const cls = source[$class as string] as { prototype: object } | undefined;
+  if (!cls) throw new Error(`points.json names the class '${String($class)}', which the source does not export`);
+  return Object.assign(Object.create(cls.prototype) as object, revived);
+}
+
 /** The argument for a parameter from its JSON form: arrays, also in fields of objects, become
  * the parameter's array kind. */
 export function argument(param: Param, json: unknown): unknown {
   if (param.arrayFields) {
-    const object = structuredClone(json) as Record<string, unknown>;
+    const object = copy(json) as Record<string, unknown>;
     for (const field of param.arrayFields) {
       const keys = field.path.split(".");
       const parent = keys.slice(0, -1).reduce((inner, key) => inner[key] as Record<string, unknown>, object);
@@ -61,9 +74,9 @@ export async function checkGradients(
     expect(fnPoints!.length).toBeGreaterThanOrEqual(3);
     for (const json of fnPoints!) {
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
-      const args = fn.params.map((param, i) => argument(param, json[i]));
+      const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
       const names = fn.params.map((p) => p.name);
-      const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...structuredClone(args))) } : {};
+      const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...args.map(copy))) } : {};
       const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, { names, ...cotangent });
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
       expect(result.argumentsUnchanged, `${where}: arguments unchanged`).toBe(true);

@@ -1,0 +1,833 @@
+/**
+ * Classes of the project: `new C(...)`, `this`, methods, getters and setters, static methods
+ * and static readonly constants, `extends` and `super`, `instanceof`. Everything is resolved at
+ * compile time:
+ * - an instance is an object value (its leaves by dotted path, see objects.ts); nothing is
+ *   allocated in generated code;
+ * - a constructor, method or accessor is inlined where it is called, with `this` bound to the
+ *   receiver's object in a variable of its own (a ThisBinding);
+ * - a method that writes `this.x` gives `this` a new object; after the call, the receiver
+ *   takes it: the local variable it came from (checked as objects.ts checks `v.x = ...`), the
+ *   `this` of the calling method, or nothing for a new instance no one else holds. A chain
+ *   (`v.add(w).scale(2)`) passes the receiver on through methods that return `this`.
+ * - a method is the one the receiver's static type has; a call whose target is not known
+ *   (an interface, a union, a method a subclass overrides) is a diagnostic, as are classes
+ *   without source.
+ */
+import { ts } from "ts-morph";
+import type { Value } from "../ir/types.js";
+import type { FunctionNode } from "./annotations.js";
+import { forgetLocals } from "./calls.js";
+import type { LoweringContext, Outcome } from "./context.js";
+import { lowerExpression } from "./expressions.js";
+import { field, fieldsOf, makeObject, mayAlias, rejectSharedWrite } from "./objects.js";
+import { lowerStatements } from "./statements.js";
+import { assignmentTarget, skipParentheses } from "./syntax.js";
+
+/** The instance `this` is in the constructor, method or accessor being inlined. */
+export interface ThisBinding {
+  /** The variable (of cx.env) holding the instance's current object. */
+  symbol: ts.Symbol;
+  /** The member whose `this` it is (the class itself for its field initialisers). */
+  container: ts.Node;
+  /** The class declaring the member: its base is what `super` names. */
+  cls: ts.ClassLikeDeclaration;
+}
+
+type Member = ts.MethodDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
+
+const isStatic = (node: ts.Node) =>
+  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+
+// ----- what a name is -----
+
+/** The class a name or expression refers to, when it is declared in a class statement. */
+function classNamed(cx: LoweringContext, expression: ts.Expression): ts.ClassLikeDeclaration | undefined {
+  let symbol = cx.checker.getSymbolAtLocation(expression);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = cx.checker.getAliasedSymbol(symbol);
+  if (!symbol || !(symbol.flags & ts.SymbolFlags.Class)) return undefined;
+  const declaration = symbol.declarations?.find((d) => ts.isClassLike(d));
+  if (!declaration || declaration.getSourceFile().isDeclarationFile) {
+    return cx.fail(
+      expression,
+      "AD1005",
+      `the class '${symbol.name}' has no source the compiler can read`,
+      "use a class declared in the project, or compute the value outside and pass it in",
+    );
+  }
+  return declaration as ts.ClassLikeDeclaration;
+}
+
+/** The class a class extends, or undefined. */
+function baseOf(cx: LoweringContext, cls: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
+  const clause = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
+  const base = clause?.types[0]?.expression;
+  if (!base) return undefined;
+  return (
+    classNamed(cx, base) ??
+    cx.fail(
+      base,
+      "AD1004",
+      `'${base.getText()}' is not a class the compiler can read`,
+      "extend a class declared in the project",
+    )
+  );
+}
+
+/** The class members a property name resolves to, when the property is declared in classes. */
+function classMembers(cx: LoweringContext, name: ts.MemberName): ts.Declaration[] | undefined {
+  const symbol = cx.checker.getSymbolAtLocation(name);
+  const declarations = symbol?.declarations ?? [];
+  const inClass = (d: ts.Declaration) =>
+    d.parent !== undefined && (ts.isClassLike(d.parent) || ts.isParameterPropertyDeclaration(d, d.parent));
+  return declarations.length > 0 && declarations.every(inClass) ? declarations : undefined;
+}
+
+/** Where a class member is declared: its class. */
+const classOf = (member: ts.Declaration) => member.parent as ts.ClassLikeDeclaration;
+
+// ----- new, constructors and super -----
+
+/** `new C(...)` of a class of the project: the instance's object; undefined for other `new`. */
+export function lowerNew(cx: LoweringContext, expression: ts.NewExpression): Value | undefined {
+  const cls = classNamed(cx, expression.expression);
+  if (!cls) return undefined;
+  if (cls.modifiers?.some((m) => m.kind === ts.SyntaxKind.AbstractKeyword)) cx.unsupported(expression);
+  const args = (expression.arguments ?? []).map((arg) => lowerExpression(cx, arg));
+  const self = cx.synthetic("self");
+  cx.env.set(self, makeObject(cx, new Map()));
+  construct(cx, expression, cls, args, self);
+  const instance = cx.env.get(self)!;
+  cx.env.delete(self);
+  return instance;
+}
+
+/**
+ * Runs the constructor of `cls` on the instance in `self`: its own (inlined), or the implicit
+ * one, which passes the arguments to the base class's. Fields are initialised as TypeScript
+ * does: parameter properties, then field initialisers, then the body; in a derived class,
+ * when `super(...)` returns.
+ */
+function construct(cx: LoweringContext, site: ts.Node, cls: ts.ClassLikeDeclaration, args: Value[], self: ts.Symbol) {
+  const constructor = cls.members.find(
+    (m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && !!m.body,
+  );
+  const base = baseOf(cx, cls);
+  if (!constructor) {
+    if (base) construct(cx, site, base, args, self);
+    inlineMember(cx, site, cls, cls, [], self, () => initializeFields(cx, cls, self, undefined));
+    return;
+  }
+  if (hasEarlyReturn(constructor) || constructor.body!.statements.some(ts.isReturnStatement)) {
+    cx.fail(
+      site,
+      "AD1003",
+      `the constructor of '${cls.name?.text ?? "(anonymous)"}' returns, which is not supported`,
+      "let the constructor end without return",
+    );
+  }
+  inlineMember(cx, site, cls, constructor, args, self, () => {
+    if (!base) initializeFields(cx, cls, self, constructor);
+  });
+}
+
+/** `super(...)` in a constructor: the base class's constructor, then this class's fields. */
+export function lowerSuperCall(cx: LoweringContext, call: ts.CallExpression): undefined {
+  const binding = cx.thisBinding;
+  const base = binding && baseOf(cx, binding.cls);
+  if (!binding || !base || !ts.isConstructorDeclaration(binding.container)) return cx.unsupported(call);
+  const args = call.arguments.map((arg) => lowerExpression(cx, arg));
+  construct(cx, call, base, args, binding.symbol);
+  initializeFields(cx, binding.cls, binding.symbol, binding.container);
+  return undefined;
+}
+
+/** The parameter properties (`constructor(public x: number)`) and field initialisers (`x = 0`). */
+function initializeFields(
+  cx: LoweringContext,
+  cls: ts.ClassLikeDeclaration,
+  self: ts.Symbol,
+  constructor: ts.ConstructorDeclaration | undefined,
+): void {
+  for (const p of constructor?.parameters ?? []) {
+    if (!ts.isParameterPropertyDeclaration(p, constructor!) || !ts.isIdentifier(p.name)) continue;
+    setField(cx, self, p.name.text, cx.env.get(cx.symbolOf(p.name))!);
+  }
+  for (const member of cls.members) {
+    if (!ts.isPropertyDeclaration(member) || isStatic(member) || !member.initializer) continue;
+    if (ts.isComputedPropertyName(member.name)) cx.unsupported(member.name);
+    setField(cx, self, member.name.text, lowerExpression(cx, member.initializer));
+  }
+}
+
+/** The instance in `self` with one field replaced (an object field by its leaves). */
+function setField(cx: LoweringContext, self: ts.Symbol, key: string, value: Value): void {
+  const leaves: [string, Value][] =
+    value.type === "object"
+      ? [...fieldsOf(cx, value)].map(([inner, leaf]) => [`${key}.${inner}`, leaf])
+      : [[key, value]];
+  // The new leaves take the place of the old ones: fields keep the order they were first given.
+  const fields: [string, Value][] = [];
+  let placed = false;
+  for (const entry of fieldsOf(cx, cx.env.get(self)!)) {
+    if (entry[0] !== key && !entry[0].startsWith(`${key}.`)) fields.push(entry);
+    else if (!placed) ((placed = true), fields.push(...leaves));
+  }
+  if (!placed) fields.push(...leaves);
+  cx.env.set(self, makeObject(cx, new Map(fields)));
+}
+
+// ----- this -----
+
+/** The node whose `this` a `this` is: the nearest function that is not an arrow function, or a
+ * field's declaration (for its initialiser). */
+function thisContainer(node: ts.Node): ts.Node | undefined {
+  for (let parent = node.parent; parent; parent = parent.parent) {
+    if ((ts.isFunctionLike(parent) && !ts.isArrowFunction(parent)) || ts.isPropertyDeclaration(parent)) return parent;
+  }
+  return undefined;
+}
+
+/** `this` inside the member being inlined. */
+export function lowerThis(cx: LoweringContext, node: ts.Node): Value {
+  const binding = cx.thisBinding;
+  const container = binding && thisContainer(node);
+  const inFieldInitializer =
+    container !== undefined && ts.isPropertyDeclaration(container) && container.parent === binding!.cls;
+  if (!binding || (container !== binding.container && !inFieldInitializer)) {
+    return cx.fail(
+      node,
+      "AD1004",
+      "'this' here is not an instance the compiler knows (only constructors, methods and accessors of classes are inlined with their 'this')",
+      "pass the object as a parameter",
+    );
+  }
+  return cx.env.get(binding.symbol)!;
+}
+
+/**
+ * `this.x = e` (and `+=`, `++`) in a member being inlined: `this` gets a new object. Nested
+ * fields stay unwritten, as they do for local objects: that object may be another's too.
+ * Undefined for other targets.
+ */
+export function writeThisField(
+  cx: LoweringContext,
+  target: ts.PropertyAccessExpression,
+  update: (old: () => Value) => Value,
+): Value | undefined {
+  const setter = setterOf(cx, target);
+  if (setter) return writeThroughSetter(cx, target, setter, update);
+  let root = target.expression;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  if (root.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  if (root !== target.expression) {
+    const inner = target.expression.getText();
+    cx.fail(
+      target,
+      "AD1004",
+      `writing a field of the nested object '${inner}' is not supported: that object may be shared`,
+      `give it a new object instead: ${inner} = new ...(...)`,
+    );
+  }
+  const instance = lowerThis(cx, target.expression);
+  rejectSharedThis(cx, target);
+  const key = target.name.text;
+  const value = update(() => cx.expectType(target, readField(cx, instance, key, target), "number"));
+  setField(cx, cx.thisBinding!.symbol, key, value);
+  return value;
+}
+
+/**
+ * Writing `this` is allowed when the member gives its object no other name (`const self =
+ * this`, `this` stored in an object): such a name would not see the write.
+ */
+function rejectSharedThis(cx: LoweringContext, target: ts.Node): void {
+  const container = cx.thisBinding!.container;
+  let shared: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (shared) return;
+    if (
+      node.kind === ts.SyntaxKind.ThisKeyword &&
+      thisContainer(node) === container &&
+      mayAlias(cx, node as ts.Expression)
+    )
+      shared = node;
+    ts.forEachChild(node, visit);
+  };
+  visit(container);
+  if (shared) {
+    cx.fail(
+      target,
+      "AD1004",
+      `'this' is given another name on line ${ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1}, which would not see this write`,
+      "use 'this' itself instead of another name for it",
+    );
+  }
+}
+
+function readField(cx: LoweringContext, instance: Value, key: string, node: ts.Node): Value {
+  const leaf = fieldsOf(cx, instance).get(key);
+  if (leaf) return leaf;
+  return cx.fail(
+    node,
+    "AD1009",
+    `the field '${key}' is read before it is given a value, or is not a number`,
+    "give the field a value in the constructor or its declaration",
+  );
+}
+
+// ----- methods and accessors -----
+
+/**
+ * `receiver.method(...)`, `C.method(...)`, `super.method(...)` of a class of the project,
+ * inlined; undefined when the callee is no class method (an object literal's method, a
+ * function value: calls.ts handles or rejects those). `handled` is false then.
+ */
+export function lowerMethodCall(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+): { handled: false } | { handled: true; value: Value | undefined } {
+  const callee = skipParentheses(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return { handled: false };
+  const declarations = classMembers(cx, callee.name);
+  if (!declarations) {
+    rejectDynamicMethod(cx, call, callee);
+    return { handled: false };
+  }
+  const method = resolved(cx, call, callee, declarations);
+  if (!ts.isMethodDeclaration(method)) return { handled: false };
+  const args = () => call.arguments.map((arg) => lowerExpression(cx, arg));
+  return { handled: true, value: callMember(cx, call, callee.expression, method, args) };
+}
+
+/** `receiver.name` of a getter, or a static readonly constant; undefined for fields and others. */
+export function lowerClassProperty(cx: LoweringContext, expression: ts.PropertyAccessExpression): Value | undefined {
+  const declarations = classMembers(cx, expression.name);
+  if (!declarations) return undefined;
+  const isField = declarations.every((d) => !isStatic(d) && !ts.isAccessor(d));
+  // `this` has the type `this`, which is no object type: its fields are read here.
+  if (isField && expression.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    return field(cx, lowerThis(cx, expression.expression), expression.name.text, expression.name);
+  }
+  const getter = declarations.find(ts.isGetAccessorDeclaration);
+  if (getter)
+    return callMember(cx, expression, expression.expression, resolved(cx, expression, expression, [getter]), () => []);
+  const property = declarations.find(ts.isPropertyDeclaration);
+  if (!property || !isStatic(property)) return undefined;
+  return lowerStaticField(cx, expression, property);
+}
+
+/** `C.NAME` of `static readonly NAME = <expression>`: the expression, lowered where it is read. */
+function lowerStaticField(cx: LoweringContext, node: ts.Node, property: ts.PropertyDeclaration): Value {
+  const readonly = (ts.getModifiers(property) ?? []).some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword);
+  if (!readonly || !property.initializer) {
+    cx.fail(
+      node,
+      "AD1004",
+      `'${property.name.getText()}' is a static field that is not readonly with an initialiser: other code may change it`,
+      "declare it `static readonly`, or pass the value in as a parameter",
+    );
+  }
+  const saved = { sourceFile: cx.sourceFile, thisBinding: cx.thisBinding };
+  cx.sourceFile = property.getSourceFile();
+  cx.thisBinding = undefined;
+  const value = lowerExpression(cx, property.initializer);
+  cx.sourceFile = saved.sourceFile;
+  cx.thisBinding = saved.thisBinding;
+  return value;
+}
+
+function setterOf(cx: LoweringContext, target: ts.PropertyAccessExpression): ts.SetAccessorDeclaration | undefined {
+  const setter = classMembers(cx, target.name)?.find(ts.isSetAccessorDeclaration);
+  return setter && (resolved(cx, target, target, [setter]) as ts.SetAccessorDeclaration);
+}
+
+/** `receiver.name = e` of a setter: the setter inlined with the new value (after the getter
+ * for `+=`). */
+function writeThroughSetter(
+  cx: LoweringContext,
+  target: ts.PropertyAccessExpression,
+  setter: ts.SetAccessorDeclaration,
+  update: (old: () => Value) => Value,
+): Value {
+  const receiver = skipParentheses(target.expression);
+  if (!ts.isIdentifier(receiver) && receiver.kind !== ts.SyntaxKind.ThisKeyword) {
+    // `+=` would evaluate the receiver twice, for the getter and the setter.
+    cx.fail(
+      target,
+      "AD1004",
+      "setters are supported on variables and 'this' only",
+      "keep the object in a local variable and set the property on it",
+    );
+  }
+  const getter = classMembers(cx, target.name)?.find(ts.isGetAccessorDeclaration);
+  const value = update(() => {
+    if (!getter) return cx.unsupported(target);
+    return cx.expectType(
+      target,
+      callMember(cx, target, target.expression, getter, () => [])!,
+      "number",
+    );
+  });
+  callMember(cx, target, target.expression, setter, () => [value]);
+  return value;
+}
+
+/**
+ * The member a call runs: the one the receiver's static type declares. Rejected when a class
+ * of the program that extends the member's class overrides it: the receiver may be one.
+ */
+function resolved(
+  cx: LoweringContext,
+  site: ts.Node,
+  callee: ts.PropertyAccessExpression,
+  declarations: ts.Declaration[],
+): Member {
+  const name = callee.name.text;
+  if (declarations.length !== 1)
+    rejectDynamic(cx, site, name, "it is declared in more than one class the receiver may be an instance of");
+  const member = declarations[0]!;
+  if (member.getSourceFile().isDeclarationFile) {
+    cx.fail(
+      site,
+      "AD1005",
+      `'${name}' belongs to '${classOf(member).name?.text ?? "a class"}', which has no source the compiler can read`,
+      "use a class declared in the project, or compute the value outside and pass it in",
+    );
+  }
+  if (!ts.isMethodDeclaration(member) && !ts.isGetAccessorDeclaration(member) && !ts.isSetAccessorDeclaration(member)) {
+    return cx.unsupported(site);
+  }
+  if (!member.body)
+    rejectDynamic(cx, site, name, "it is abstract: the subclass the receiver is an instance of decides");
+  const receiverIsExact =
+    isStatic(member) || callee.expression.kind === ts.SyntaxKind.SuperKeyword || isNewInstance(callee.expression);
+  const overriding = receiverIsExact ? undefined : overridingSubclass(cx, classOf(member), name);
+  if (overriding) {
+    rejectDynamic(
+      cx,
+      site,
+      name,
+      `the subclass '${overriding.name?.text ?? "(anonymous)"}' overrides it, and the receiver may be one`,
+    );
+  }
+  return member;
+}
+
+const isNewInstance = (expression: ts.Expression) => ts.isNewExpression(skipParentheses(expression));
+
+function rejectDynamic(cx: LoweringContext, site: ts.Node, name: string, why: string): never {
+  return cx.fail(
+    site,
+    "AD1004",
+    `the compiler cannot tell which '${name}' this call runs: ${why}`,
+    "call it on a value whose static type is the class that declares the method (for example a variable declared without a wider type)",
+  );
+}
+
+/** A method called on an interface or a union of classes: the target is known only at run time. */
+function rejectDynamicMethod(cx: LoweringContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression) {
+  const declarations = cx.checker.getSymbolAtLocation(callee.name)?.declarations ?? [];
+  const inInterface = declarations.some(
+    (d) => ts.isMethodSignature(d) || (ts.isPropertySignature(d) && d.parent && ts.isInterfaceDeclaration(d.parent)),
+  );
+  if (!inInterface || declarations.every((d) => d.getSourceFile().isDeclarationFile)) return;
+  rejectDynamic(
+    cx,
+    call,
+    callee.name.text,
+    "the type of the receiver is an interface or a union, which classes with different methods may implement",
+  );
+}
+
+/** A class of the program extending `cls` (directly or not) that declares its own `name`. */
+function overridingSubclass(
+  cx: LoweringContext,
+  cls: ts.ClassLikeDeclaration,
+  name: string,
+): ts.ClassLikeDeclaration | undefined {
+  for (const file of visibleFiles(cx, cls)) {
+    let found: ts.ClassLikeDeclaration | undefined;
+    const visit = (node: ts.Node): void => {
+      if (found) return;
+      if (ts.isClassLike(node) && node !== cls && extendsClass(cx, node, cls)) {
+        if (node.members.some((m) => m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === name))
+          found = node;
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The files a subclass of `cls` that the function may see is in: the function's, the class's,
+ * and the files the function's file imports. */
+function visibleFiles(cx: LoweringContext, cls: ts.ClassLikeDeclaration): ts.SourceFile[] {
+  const own = cx.fn.node.getSourceFile();
+  const files = new Set([own, cls.getSourceFile()]);
+  for (const statement of own.statements) {
+    if (!ts.isImportDeclaration(statement)) continue;
+    const module = cx.checker.getSymbolAtLocation(statement.moduleSpecifier);
+    const file = module?.valueDeclaration;
+    if (file && ts.isSourceFile(file) && !file.isDeclarationFile) files.add(file);
+  }
+  return [...files];
+}
+
+function extendsClass(cx: LoweringContext, cls: ts.ClassLikeDeclaration, ancestor: ts.ClassLikeDeclaration): boolean {
+  const clause = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
+  const base = clause?.types[0]?.expression;
+  if (!base) return false;
+  let symbol = cx.checker.getSymbolAtLocation(base);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = cx.checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.declarations?.find((d) => ts.isClassLike(d)) as ts.ClassLikeDeclaration | undefined;
+  return declaration !== undefined && (declaration === ancestor || extendsClass(cx, declaration, ancestor));
+}
+
+/**
+ * Runs a method or accessor on `receiver` (a static one on nothing) and returns its result.
+ * When it changed `this`, the receiver's origin takes the new object (see rebindReceiver).
+ */
+function callMember(
+  cx: LoweringContext,
+  site: ts.Node,
+  receiver: ts.Expression,
+  member: Member,
+  lowerArgs: () => Value[],
+): Value | undefined {
+  if (isStatic(member)) return inlineMember(cx, site, classOf(member), member, lowerArgs(), undefined);
+  // JavaScript evaluates the receiver, then the arguments, which may change the receiver's object.
+  const receiverValue =
+    receiver.kind === ts.SyntaxKind.SuperKeyword ? lowerThis(cx, receiver) : lowerExpression(cx, receiver);
+  const args = lowerArgs();
+  const instance = currentObject(cx, receiver, receiverValue);
+  if (instance.type !== "object") return cx.unsupported(site);
+  const self = cx.synthetic("self");
+  cx.env.set(self, instance);
+  const returnsThis = ts.isMethodDeclaration(member) && returnedOrigin(member) === "this";
+  if (!returnsThis && hasEarlyReturn(member) && mutatesThis(cx, member, new Set())) {
+    // The writes before an early return leave with the returned value only.
+    cx.fail(
+      site,
+      "AD1004",
+      `'${member.name.getText()}' writes 'this' and returns early, which is supported only for methods that always return 'this'`,
+      "return once at the end of the method, or return 'this'",
+    );
+  }
+  const result = inlineMember(cx, site, classOf(member), member, args, self);
+  // A method returning `this` from branches gives the final object as its value.
+  const after = returnsThis && result ? result : cx.env.get(self)!;
+  cx.env.delete(self);
+  if (after !== instance && args.includes(instance)) {
+    // In the method, the parameter is `this` too, and would see the writes.
+    cx.fail(
+      site,
+      "AD1004",
+      `'${receiver.getText()}' is passed to a method that writes it, as its receiver and as an argument`,
+      `pass a copy instead (${receiver.getText()}.clone(), or a new instance)`,
+    );
+  }
+  if (after !== instance) rebindReceiver(cx, site, receiver, after);
+  return result;
+}
+
+/** The receiver's object once the arguments are evaluated: a variable's (or `this`'s) current
+ * one, which an argument may have changed; else the value the receiver expression gave. */
+function currentObject(cx: LoweringContext, receiver: ts.Expression, value: Value): Value {
+  const origin = originOf(cx, receiver);
+  if (origin.kind === "variable") return cx.env.get(cx.symbolOf(origin.identifier)) ?? value;
+  if (origin.kind === "this" && cx.thisBinding) return cx.env.get(cx.thisBinding.symbol) ?? value;
+  return value;
+}
+
+/** What a receiver expression is, for a method that changed it. */
+type Origin =
+  | { kind: "variable"; identifier: ts.Identifier }
+  | { kind: "this"; node: ts.Node }
+  | { kind: "new" }
+  | { kind: "unknown" };
+
+/**
+ * Where the object of `expression` comes from: a local variable, `this`, a new instance, or a
+ * chain of calls of methods returning `this` on one of those.
+ */
+function originOf(cx: LoweringContext, expression: ts.Expression): Origin {
+  const e = skipParentheses(expression);
+  if (ts.isIdentifier(e)) return { kind: "variable", identifier: e };
+  if (e.kind === ts.SyntaxKind.ThisKeyword || e.kind === ts.SyntaxKind.SuperKeyword) return { kind: "this", node: e };
+  if (ts.isNewExpression(e)) return { kind: "new" };
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
+    const method = classMembers(cx, e.expression.name)?.find(ts.isMethodDeclaration);
+    const returned = method && returnedOrigin(method);
+    if (returned === "this") return originOf(cx, e.expression.expression);
+    if (returned === "new") return { kind: "new" };
+  }
+  return { kind: "unknown" };
+}
+
+/** True for a member with a `return` other than the last statement of its body. */
+function hasEarlyReturn(member: FunctionNode): boolean {
+  const body = member.body;
+  if (!body || !ts.isBlock(body)) return false;
+  let early = false;
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node) && node !== body.statements.at(-1)) early = true;
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return early;
+}
+
+/** What every `return` of a method returns: always `this`, always a new instance, or else. */
+export function returnedOrigin(method: ts.MethodDeclaration): "this" | "new" | "other" {
+  const kinds = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node)) {
+      const returned = node.expression && skipParentheses(node.expression);
+      kinds.add(
+        returned?.kind === ts.SyntaxKind.ThisKeyword
+          ? "this"
+          : returned && ts.isNewExpression(returned)
+            ? "new"
+            : "other",
+      );
+    }
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  if (method.body) visit(method.body);
+  return kinds.size === 1 ? ([...kinds][0] as "this" | "new" | "other") : "other";
+}
+
+/** After a method changed its receiver: the variable, or `this`, the receiver is takes the
+ * new object; a new instance needs nothing; any other receiver is rejected. */
+function rebindReceiver(cx: LoweringContext, site: ts.Node, receiver: ts.Expression, object: Value): void {
+  const origin = originOf(cx, receiver);
+  if (origin.kind === "new") return;
+  if (origin.kind === "this") {
+    lowerThis(cx, origin.node);
+    rejectSharedThis(cx, site);
+    cx.env.set(cx.thisBinding!.symbol, object);
+    return;
+  }
+  if (origin.kind === "variable") {
+    const symbol = cx.symbolOf(origin.identifier);
+    rejectSharedWrite(cx, site, origin.identifier, symbol);
+    cx.env.set(symbol, object);
+    return;
+  }
+  cx.fail(
+    site,
+    "AD1004",
+    `this call changes '${receiver.getText()}', and the compiler cannot tell which variable holds that object`,
+    "call the method on a local variable holding an instance of its own (const v = new C(...)), or on a new instance",
+  );
+}
+
+// ----- inlining -----
+
+/**
+ * A constructor, method or accessor inlined: parameters bound to `args`, `this` to the object
+ * in `self`, `prologue` (field initialisers) run first. For a class without a constructor,
+ * `member` is the class itself and only the prologue runs.
+ */
+function inlineMember(
+  cx: LoweringContext,
+  site: ts.Node,
+  cls: ts.ClassLikeDeclaration,
+  member: FunctionNode | ts.ClassLikeDeclaration,
+  args: Value[],
+  self: ts.Symbol | undefined,
+  prologue?: () => void,
+): Value | undefined {
+  const isFunction = !ts.isClassLike(member);
+  if (isFunction) rejectUninlinableMember(cx, site, member, args);
+  const saved = {
+    sourceFile: cx.sourceFile,
+    loops: cx.loops.splice(0),
+    returnFlags: cx.returnFlagSymbols,
+    returnType: cx.returnType,
+    thisBinding: cx.thisBinding,
+  };
+  cx.thisBinding = self ? { symbol: self, container: member, cls } : undefined;
+  cx.returnFlagSymbols = undefined;
+  cx.sourceFile = member.getSourceFile();
+  let outcome: Outcome;
+  if (isFunction) {
+    const signature = cx.checker.getSignatureFromDeclaration(member);
+    const returned = signature && cx.checker.getReturnTypeOfSignature(signature);
+    // A method returning `this` has the type parameter `this`, whose constraint is the class.
+    const type = returned?.isTypeParameter() ? cx.checker.getBaseConstraintOfType(returned) : returned;
+    cx.returnType = (type && cx.irType(type)) ?? "number";
+    cx.inlined.push(member);
+    // A parameter given no argument takes its default, computed after the parameters before it.
+    for (const [i, p] of member.parameters.entries())
+      cx.bind(cx.symbolOf(p.name), args[i] ?? lowerExpression(cx, p.initializer!));
+    prologue?.();
+    const body = member.body!;
+    outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
+    forgetLocals(cx, member);
+    cx.inlined.pop();
+  } else {
+    prologue?.();
+  }
+  cx.sourceFile = saved.sourceFile;
+  cx.loops.push(...saved.loops);
+  cx.returnFlagSymbols = saved.returnFlags;
+  cx.returnType = saved.returnType;
+  cx.thisBinding = saved.thisBinding;
+  return typeof outcome === "object" ? outcome : undefined;
+}
+
+function rejectUninlinableMember(cx: LoweringContext, site: ts.Node, member: FunctionNode, args: Value[]): void {
+  const name = member.name?.getText() ?? "constructor";
+  if (cx.inlined.includes(member)) {
+    cx.fail(site, "AD1004", `recursive calls of '${name}' are not supported`, "write the recursion as a loop");
+  }
+  if (
+    member.parameters.length < args.length ||
+    member.parameters.some(
+      (p, i) => !ts.isIdentifier(p.name) || p.dotDotDotToken || (i >= args.length && !p.initializer),
+    )
+  ) {
+    cx.fail(
+      site,
+      "AD1004",
+      `'${name}' takes optional, rest or destructured parameters, which are not supported yet`,
+      "pass every argument, or give the parameter a default value",
+    );
+  }
+}
+
+// ----- instanceof -----
+
+/**
+ * `x instanceof C`, folded from the static type of x: true when it is C or a subclass of C,
+ * false when it is a class that is neither C nor one of C's bases (or not an object);
+ * rejected when x may or may not be a C (a base class, an interface, a union of both).
+ */
+export function lowerInstanceof(cx: LoweringContext, expression: ts.BinaryExpression): Value {
+  const cls = classNamed(cx, expression.right);
+  if (!cls) return cx.unsupported(expression);
+  lowerExpression(cx, expression.left);
+  const type = cx.checker.getTypeAtLocation(expression.left);
+  const answers = new Set((type.isUnion() ? type.types : [type]).map((t) => instanceOfAnswer(cx, t, cls)));
+  if (answers.size !== 1 || answers.has(undefined)) {
+    cx.fail(
+      expression,
+      "AD1004",
+      `the compiler cannot tell from the type '${cx.checker.typeToString(type)}' whether it is a '${cls.name?.text}'`,
+      "give the value a class type, or decide with a field the classes set",
+    );
+  }
+  const answer = cx.boolean([...answers][0]!);
+  instanceofAnswers.set(answer, [...answers][0]!);
+  return answer;
+}
+
+/** The answers of `instanceof` tests, known at compile time: an `if` or `?:` testing one
+ * lowers only the branch taken. */
+const instanceofAnswers = new WeakMap<Value, boolean>();
+
+export function foldedInstanceof(condition: Value): boolean | undefined {
+  return instanceofAnswers.get(condition);
+}
+
+function instanceOfAnswer(cx: LoweringContext, type: ts.Type, cls: ts.ClassLikeDeclaration): boolean | undefined {
+  if (!(type.flags & ts.TypeFlags.Object)) return false;
+  const declaration = type.getSymbol()?.declarations?.find((d) => ts.isClassLike(d)) as
+    ts.ClassLikeDeclaration | undefined;
+  if (!declaration) return undefined;
+  if (declaration === cls || extendsClass(cx, declaration, cls)) return true;
+  return extendsClass(cx, cls, declaration) ? undefined : false;
+}
+
+// ----- questions other constructs ask -----
+
+/** Rejects a parameter or result of a class with `#private` fields: generated code, outside
+ * the class, cannot read or write them. */
+export function rejectPrivateFields(cx: LoweringContext, node: ts.Node, type: ts.Type, what: string): void {
+  const hidden = cx.types.leaves(type).find((leaf) => leaf.path.includes("#"));
+  if (!hidden) return;
+  cx.fail(
+    node,
+    "AD1009",
+    `${what} has the private field '${hidden.path}', which the generated gradient, outside the class, cannot read`,
+    "make the field `private` (TypeScript's) instead of `#private`, or pass the numbers the function needs",
+  );
+}
+
+/** True for an expression that is always an object no other name holds: an object literal, a
+ * new instance, or a chain on one of methods returning `this` or new instances. */
+export function isNewObject(cx: LoweringContext, expression: ts.Expression): boolean {
+  const e = skipParentheses(expression);
+  return ts.isObjectLiteralExpression(e) || originOf(cx, e).kind === "new";
+}
+
+/**
+ * For `receiver.method` called as `receiver.method(...)`: the call, when the method may return
+ * its receiver (which the call's value then names too); undefined otherwise.
+ */
+export function callReturningReceiver(
+  cx: LoweringContext,
+  access: ts.PropertyAccessExpression,
+): ts.CallExpression | undefined {
+  const call = access.parent;
+  if (!ts.isCallExpression(call) || call.expression !== access) return undefined;
+  const method = classMembers(cx, access.name)?.find(ts.isMethodDeclaration);
+  if (!method || isStatic(method) || returnedOrigin(method) === "new") return undefined;
+  return cx.irType(cx.checker.getTypeAtLocation(call)) === "object" ? call : undefined;
+}
+
+/**
+ * For a loop's carried variables: the variable (or `this`) a node changes through a class
+ * member, `v` for `v.normalize()` or `v.add(w).scale(2)` of methods writing `this`, and `this`
+ * for `this.x = ...`; undefined for other nodes.
+ */
+export function changedReceiver(cx: LoweringContext, node: ts.Node): ts.Expression | undefined {
+  const access = ts.isCallExpression(node) ? skipParentheses(node.expression) : node;
+  if (!ts.isPropertyAccessExpression(access)) return undefined;
+  const member = classMembers(cx, access.name)?.find(
+    (d): d is Member => ts.isMethodDeclaration(d) || ts.isGetAccessorDeclaration(d),
+  );
+  if (!member || isStatic(member) || !mutatesThis(cx, member, new Set())) return undefined;
+  const origin = originOf(cx, access.expression);
+  return origin.kind === "variable"
+    ? origin.identifier
+    : origin.kind === "this"
+      ? (origin.node as ts.Expression)
+      : undefined;
+}
+
+/** The variable holding `this` when `target` is `this` in the member being inlined. */
+export function thisVariable(cx: LoweringContext, target: ts.Expression): ts.Symbol | undefined {
+  const isThis = target.kind === ts.SyntaxKind.ThisKeyword || target.kind === ts.SyntaxKind.SuperKeyword;
+  return isThis ? cx.thisBinding?.symbol : undefined;
+}
+
+/** True when a member may write its instance: it assigns a field of `this`, or calls a member
+ * on `this` that may (conservatively true for a call it cannot resolve). */
+function mutatesThis(cx: LoweringContext, member: Member, seen: Set<ts.Node>): boolean {
+  if (seen.has(member)) return false;
+  seen.add(member);
+  let mutates = false;
+  const visit = (node: ts.Node): void => {
+    if (mutates) return;
+    let target = assignmentTarget(node);
+    while (target && ts.isPropertyAccessExpression(target)) target = target.expression;
+    if (target && (target.kind === ts.SyntaxKind.ThisKeyword || target.kind === ts.SyntaxKind.SuperKeyword))
+      mutates = true;
+    const access = ts.isCallExpression(node) ? skipParentheses(node.expression) : node;
+    if (ts.isPropertyAccessExpression(access) && originOf(cx, access.expression).kind === "this") {
+      const called = classMembers(cx, access.name)?.find(
+        (d): d is Member => ts.isMethodDeclaration(d) || ts.isGetAccessorDeclaration(d),
+      );
+      if (ts.isCallExpression(node) && !called) mutates = true;
+      else if (called && mutatesThis(cx, called, seen)) mutates = true;
+    }
+    if (!ts.isFunctionLike(node) || ts.isArrowFunction(node)) ts.forEachChild(node, visit);
+  };
+  if (member.body) ts.forEachChild(member.body, visit);
+  return mutates;
+}
