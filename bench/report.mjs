@@ -89,6 +89,19 @@ function tables(results) {
     ),
   };
 
+  const stylesTable = {
+    title: "One function in two styles",
+    header: ["workload", "classes, closures, callbacks (ms)", "plain loops (ms)", "ratio", "runs"],
+    numeric: [1, 2, 3, 4],
+    rows: results.styles.map((p) => [
+      `${p.name}.ts`,
+      ms(p.structured),
+      ms(p.plain),
+      ratio(p.structured, p.plain),
+      count(p.runs),
+    ]),
+  };
+
   const moduleTable = {
     title: "Compile time of the eval modules",
     header: ["module", "source lines", "generated lines", "compile (ms)"],
@@ -110,7 +123,7 @@ function tables(results) {
       s.timedOut ? `> ${((limit * 1000) / s.statements).toFixed(1)}` : (s.milliseconds / s.statements).toFixed(2),
     ]),
   };
-  return { evalTable, comparisonTable, moduleTable, syntheticTable };
+  return { evalTable, comparisonTable, stylesTable, moduleTable, syntheticTable };
 }
 
 function markdownTable({ header, numeric, rows }) {
@@ -205,6 +218,19 @@ float32 ones with ${GRADBENCH.description} <= ${GRADBENCH.tolerance.toExponentia
 differences:
 
 ${agreements.join("\n")}
+
+## One function in two styles
+
+${markdownTable(t.stylesTable)}
+
+Each workload \`bench/workloads/styles/<name>.ts\` holds one function written twice: as library
+code is written (a \`Vec3\` class with methods and a summing helper taking a callback, for
+springs; \`map\` and \`reduce\` with callbacks, for variance; a quadrature helper taking the
+integrand and a model closure made by a factory, for integral) and with plain loops and locals.
+The compiler inlines methods and function values where they are called, so both gradients should
+cost the same: *ratio* is the gradient of the first over that of the second (target: within
+1.1x). The two are checked to agree, value and gradient, before they are timed; the timing
+protocol is the evals' (below).
 
 ## Compile time
 

@@ -31,6 +31,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
 import { largerInputs, loopSource, straightLineSource } from "./inputs.mjs";
 import { chartSvg, count, markdown, plainTables } from "./report.mjs";
+import { measureStyles, styleSources } from "./styles.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.dirname(benchDir);
@@ -145,11 +146,13 @@ async function main() {
         generatedLines: lineCount(generated.text),
       });
     }
+    const styles = only ? [] : await measureStylePairs(compile, formatDiagnostic, tmp);
     const synthetic = only ? [] : measureSyntheticCompiles(tmp);
     const cli = only ? undefined : measureCli(tmp);
 
     const results = {
       evals,
+      styles,
       synthetic,
       cli,
       machine: machineInfo(),
@@ -302,6 +305,31 @@ async function measureRow(send, adapter, module, pair, input, alternatives) {
     gradient: median(gradient),
     alternatives: present.map((alternative, i) => ({ label: alternative.label, gradient: median(others[i]), agreement: agreement[i] })),
   };
+}
+
+/** The pairs of bench/styles.mjs: each workload compiled, loaded and timed. */
+async function measureStylePairs(compile, formatDiagnostic, tmp) {
+  const sources = styleSources(workloadsDir);
+  const compiled = await compile(sources.map((s) => s.source));
+  const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) fail(`adjoint reported errors:\n${errors.map((d) => formatDiagnostic(d)).join("\n")}`);
+  const dir = path.join(tmp, "styles");
+  mkdirSync(dir);
+  const pairs = [];
+  for (const { name, source } of sources) {
+    const generated = compiled.files.find((f) => path.resolve(f.source) === path.resolve(source));
+    if (!generated) fail(`no generated module for bench/workloads/styles/${name}.ts`);
+    pairs.push({ name, module: await load(dir, `${name}.grad.mjs`, generated.text) });
+  }
+  return measureStyles(pairs, {
+    timeRuns,
+    median,
+    warmup: WARMUP,
+    rounds: ROUNDS,
+    roundSeconds: ROUND_SECONDS,
+    tolerance: STRICT.tolerance,
+    fail,
+  });
 }
 
 /** The tool's timing loop (GradbenchTool.evaluate), for the implementations the tool cannot load. */
