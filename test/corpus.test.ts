@@ -18,6 +18,7 @@ import {
   runCorpus,
   summaryTable,
 } from "./support/corpus.js";
+import { constructsOf } from "./support/corpus-constructs.js";
 import { centralDifference, relativeError } from "./support/finite-differences.js";
 
 const report = process.env.CORPUS_REPORT;
@@ -30,7 +31,10 @@ beforeAll(async () => {
   if (report === undefined) return;
   const reasons = rejectionReasons(outcomes).map((r) => `${String(r.count).padStart(3)}  ${r.reason}`);
   console.log(`${summaryTable(outcomes)}\n\nReasons for rejection:\n${reasons.join("\n")}`);
-  if (report === "write") writeFileSync(path.join(corpusRoot, "RESULTS.md"), resultsMarkdown(outcomes));
+  if (report === "write") {
+    const uses = constructsOf(outcomes.map((o) => o.objective));
+    writeFileSync(path.join(corpusRoot, "RESULTS.md"), resultsMarkdown(outcomes, uses));
+  }
 }, 120_000);
 
 test("the corpus has objectives from several packages", () => {
@@ -144,7 +148,7 @@ export function viaClosure(x: number): number {
 
 afterAll(() => rmSync(selfTestRoot, { recursive: true, force: true }));
 
-test("the harness tells ok, wrong and rejected objectives apart", async () => {
+test("the harness tells ok, wrong and rejected objectives apart, and finds the constructs they use", async () => {
   const folder = path.join(selfTestRoot, "self-test");
   mkdirSync(folder, { recursive: true });
   for (const [file, text] of Object.entries(selfTest)) {
@@ -152,6 +156,13 @@ test("the harness tells ok, wrong and rejected objectives apart", async () => {
     const name = /export function (\w+)/.exec(text)![1]!;
     writeFileSync(path.join(folder, file.replace(/\.ts$/, ".json")), JSON.stringify({ [name]: [[0.5], [1.5], [-2]] }));
   }
-  const statuses = Object.fromEntries((await runCorpus(selfTestRoot)).map((o) => [o.objective.id, o.status]));
+  const outcomes = await runCorpus(selfTestRoot);
+  const statuses = Object.fromEntries(outcomes.map((o) => [o.objective.id, o.status]));
   expect(statuses).toEqual({ "self-test/ok": "ok", "self-test/rejected": "rejected", "self-test/wrong": "wrong" });
+  const uses = constructsOf(outcomes.map((o) => o.objective));
+  expect(uses.get("self-test/ok")).toEqual([]);
+  expect(uses.get("self-test/rejected")).toEqual([
+    "closures (arrow functions in the body)",
+    "calls through a function value (a package's result, a closure)",
+  ]);
 }, 60_000);
