@@ -43,6 +43,8 @@ test("the corpus has objectives from several packages", () => {
   expect(new Set(objectives.map((o) => o.packageName)).size).toBeGreaterThanOrEqual(8);
 });
 
+type Nested = Record<string | number, unknown>;
+
 /** Every number in a JSON value, by path. */
 function numbersIn(value: unknown, at: (string | number)[] = []): (string | number)[][] {
   if (typeof value === "number") return [at];
@@ -53,23 +55,25 @@ function numbersIn(value: unknown, at: (string | number)[] = []): (string | numb
 }
 
 /**
- * Whether f is smooth at the point in every number of its arguments: the finite differences
- * gradcheck takes (step 1e-3, extrapolated) agree with plain central differences of step 1e-5.
- * Near a kink or a jump they do not, and the point would make a correct gradient look wrong.
+ * The numbers of its arguments in which f is not smooth at the point: there, the finite
+ * differences gradcheck takes (step 1e-3, extrapolated) disagree with plain central differences
+ * of step 1e-5, as they do near a kink or a jump, where a correct gradient would look wrong.
  */
 function kinksAt(f: (...args: unknown[]) => number, point: unknown[]): string[] {
   return numbersIn(point).flatMap((where) => {
     const along = (x: number) => {
       const args = structuredClone(point);
-      const parent = where.slice(0, -1).reduce((inner: any, key) => inner[key], args);
+      const parent = where.slice(0, -1).reduce((inner: Nested, key) => inner[key] as Nested, args as unknown as Nested);
       parent[where.at(-1)!] = x;
       return f(...args);
     };
-    const x = where.reduce((inner: any, key) => inner[key], point) as number;
+    const x = where.reduce((inner: unknown, key) => (inner as Nested)[key], point) as number;
     const h = 1e-5 * Math.max(1, Math.abs(x));
     const plain = (along(x + h) - along(x - h)) / (2 * h);
-    const error = relativeError(centralDifference(along, x), plain);
-    return error <= 1e-5 ? [] : [`argument ${where.join(".")}: ${centralDifference(along, x)} against ${plain}`];
+    const extrapolated = centralDifference(along, x);
+    return relativeError(extrapolated, plain) <= 1e-5
+      ? []
+      : [`argument ${where.join(".")}: ${extrapolated} against ${plain}`];
   });
 }
 
