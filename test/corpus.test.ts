@@ -18,6 +18,7 @@ import {
   runCorpus,
   summaryTable,
 } from "./support/corpus.js";
+import { constructsOf } from "./support/corpus-constructs.js";
 import { centralDifference, relativeError } from "./support/finite-differences.js";
 
 const report = process.env.CORPUS_REPORT;
@@ -30,7 +31,10 @@ beforeAll(async () => {
   if (report === undefined) return;
   const reasons = rejectionReasons(outcomes).map((r) => `${String(r.count).padStart(3)}  ${r.reason}`);
   console.log(`${summaryTable(outcomes)}\n\nReasons for rejection:\n${reasons.join("\n")}`);
-  if (report === "write") writeFileSync(path.join(corpusRoot, "RESULTS.md"), resultsMarkdown(outcomes));
+  if (report === "write") {
+    const uses = constructsOf(outcomes.map((o) => o.objective));
+    writeFileSync(path.join(corpusRoot, "RESULTS.md"), resultsMarkdown(outcomes, uses));
+  }
 }, 120_000);
 
 test("the corpus has objectives from several packages", () => {
@@ -38,6 +42,8 @@ test("the corpus has objectives from several packages", () => {
   expect(objectives.length).toBeGreaterThanOrEqual(60);
   expect(new Set(objectives.map((o) => o.packageName)).size).toBeGreaterThanOrEqual(8);
 });
+
+type Nested = Record<string | number, unknown>;
 
 /** Every number in a JSON value, by path. */
 function numbersIn(value: unknown, at: (string | number)[] = []): (string | number)[][] {
@@ -49,23 +55,25 @@ function numbersIn(value: unknown, at: (string | number)[] = []): (string | numb
 }
 
 /**
- * Whether f is smooth at the point in every number of its arguments: the finite differences
- * gradcheck takes (step 1e-3, extrapolated) agree with plain central differences of step 1e-5.
- * Near a kink or a jump they do not, and the point would make a correct gradient look wrong.
+ * The numbers of its arguments in which f is not smooth at the point: there, the finite
+ * differences gradcheck takes (step 1e-3, extrapolated) disagree with plain central differences
+ * of step 1e-5, as they do near a kink or a jump, where a correct gradient would look wrong.
  */
 function kinksAt(f: (...args: unknown[]) => number, point: unknown[]): string[] {
   return numbersIn(point).flatMap((where) => {
     const along = (x: number) => {
       const args = structuredClone(point);
-      const parent = where.slice(0, -1).reduce((inner: any, key) => inner[key], args);
+      const parent = where.slice(0, -1).reduce((inner: Nested, key) => inner[key] as Nested, args as unknown as Nested);
       parent[where.at(-1)!] = x;
       return f(...args);
     };
-    const x = where.reduce((inner: any, key) => inner[key], point) as number;
+    const x = where.reduce((inner: unknown, key) => (inner as Nested)[key], point) as number;
     const h = 1e-5 * Math.max(1, Math.abs(x));
     const plain = (along(x + h) - along(x - h)) / (2 * h);
-    const error = relativeError(centralDifference(along, x), plain);
-    return error <= 1e-5 ? [] : [`argument ${where.join(".")}: ${centralDifference(along, x)} against ${plain}`];
+    const extrapolated = centralDifference(along, x);
+    return relativeError(extrapolated, plain) <= 1e-5
+      ? []
+      : [`argument ${where.join(".")}: ${extrapolated} against ${plain}`];
   });
 }
 
@@ -110,6 +118,15 @@ test("the objectives of corpus/expected.json compile and their gradients agree",
   expect(outcomes.filter((o) => o.status === "ok").length).toBeGreaterThanOrEqual(expectedOk.ok.length);
 });
 
+test("every objective that compiles is recorded in corpus/expected.json", () => {
+  // Recorded, its progress is kept by the test above.
+  const unrecorded = outcomes.filter((o) => o.status === "ok" && !expectedOk.ok.includes(o.objective.id));
+  expect(
+    unrecorded.map((o) => o.objective.id),
+    "add these to corpus/expected.json and run npm run corpus:results",
+  ).toEqual([]);
+});
+
 /** A corpus of three objectives whose statuses are known: the harness must tell them apart. */
 const selfTestRoot = path.resolve(".test-tmp-corpus");
 const selfTest: Record<string, string> = {
@@ -144,7 +161,7 @@ export function viaClosure(x: number): number {
 
 afterAll(() => rmSync(selfTestRoot, { recursive: true, force: true }));
 
-test("the harness tells ok, wrong and rejected objectives apart", async () => {
+test("the harness tells ok, wrong and rejected objectives apart, and finds the constructs they use", async () => {
   const folder = path.join(selfTestRoot, "self-test");
   mkdirSync(folder, { recursive: true });
   for (const [file, text] of Object.entries(selfTest)) {
@@ -152,6 +169,13 @@ test("the harness tells ok, wrong and rejected objectives apart", async () => {
     const name = /export function (\w+)/.exec(text)![1]!;
     writeFileSync(path.join(folder, file.replace(/\.ts$/, ".json")), JSON.stringify({ [name]: [[0.5], [1.5], [-2]] }));
   }
-  const statuses = Object.fromEntries((await runCorpus(selfTestRoot)).map((o) => [o.objective.id, o.status]));
+  const outcomes = await runCorpus(selfTestRoot);
+  const statuses = Object.fromEntries(outcomes.map((o) => [o.objective.id, o.status]));
   expect(statuses).toEqual({ "self-test/ok": "ok", "self-test/rejected": "rejected", "self-test/wrong": "wrong" });
+  const uses = constructsOf(outcomes.map((o) => o.objective));
+  expect(uses.get("self-test/ok")).toEqual([]);
+  expect(uses.get("self-test/rejected")).toEqual([
+    "closures (arrow functions in the body)",
+    "calls through a function value (a package's result, a closure)",
+  ]);
 }, 60_000);

@@ -310,9 +310,14 @@ export function rejectionReasons(outcomes: Outcome[]): { reason: string; count: 
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
-/** corpus/RESULTS.md: the pass rate, the reasons for rejection, and every objective's status. */
-export function resultsMarkdown(outcomes: Outcome[]): string {
+/** corpus/RESULTS.md: the pass rate, the reasons for rejection, the constructs the objectives
+ * use (`uses`: by objective id), and every objective's status. */
+export function resultsMarkdown(outcomes: Outcome[], uses: Map<string, string[]>): string {
   const ok = outcomes.filter((o) => o.status === "ok").length;
+  const notOk = outcomes.filter((o) => o.status !== "ok").map((o) => o.objective.id);
+  const constructs = [...new Set([...uses.values()].flat())];
+  const using = (construct: string, ids: string[]) => ids.filter((id) => uses.get(id)?.includes(construct)).length;
+  const allIds = outcomes.map((o) => o.objective.id);
   return [
     "# Corpus results",
     "",
@@ -331,11 +336,28 @@ export function resultsMarkdown(outcomes: Outcome[]): string {
       rejectionReasons(outcomes).map((r) => [String(r.count), r.reason, r.objectives.join(", ")]),
     ),
     "",
+    "## Constructs the objectives use",
+    "",
+    "A diagnostic names the first obstacle only: these are all the constructs in each objective's",
+    "differentiable function (found in its syntax), and how many objectives not ok use each.",
+    "",
+    markdownTable(
+      ["construct", "objectives", "not ok"],
+      constructs
+        .map((c) => [c, String(using(c, allIds)), String(using(c, notOk))])
+        .sort((a, b) => Number(b[2]) - Number(a[2]) || a[0]!.localeCompare(b[0]!)),
+    ),
+    "",
     "## Objectives",
     "",
     markdownTable(
-      ["objective", "status", "why"],
-      outcomes.map((o) => [o.objective.id, o.status, o.reasons.join("; ")]),
+      ["objective", "status", "why", "uses"],
+      outcomes.map((o) => [
+        o.objective.id,
+        o.status,
+        o.reasons.join("; "),
+        (uses.get(o.objective.id) ?? []).join(", "),
+      ]),
     ),
     "",
   ].join("\n");
