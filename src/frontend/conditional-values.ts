@@ -13,6 +13,7 @@ import type { Region, Type, Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { assignedSlots, assignSlots, choose, inBranch, slotName, slotValue } from "./control-flow.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
+import { isDefaultedOptional } from "./parameters.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
 
 /** One arm of a conditional expression: its region, the value it ends with, the variables after it. */
@@ -91,6 +92,7 @@ export function lowerNumericLogical(cx: LoweringContext, expression: ts.BinaryEx
 
 /** `a ?? b`: `a`, which the type checker knows is never null or undefined, so `b` is never evaluated. */
 export function lowerNullish(cx: LoweringContext, expression: ts.BinaryExpression): Value {
+  if (isDefaultedOptional(cx, expression.left)) return lowerExpression(cx, expression.left);
   if (ts.isElementAccessExpression(skipParentheses(expression.left))) {
     cx.fail(
       expression.left,

@@ -33,7 +33,8 @@ import type { DifferentiableFunction } from "./annotations.js";
 import { LoweringContext, type Outcome } from "./context.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
-import { objectParam } from "./objects.js";
+import { bindPattern, makeObject, objectParam } from "./objects.js";
+import { parameterDefault, parameterName } from "./parameters.js";
 import { lowerStatements } from "./statements.js";
 
 export class FunctionLowering {
@@ -121,23 +122,24 @@ function lowerParams(cx: LoweringContext): Param[] {
 
 /** One parameter: one IR parameter, or one per leaf of an object parameter (see objectParam). */
 function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string[] | undefined): Param[] {
-  if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer || p.questionToken) {
-    cx.fail(
-      p,
-      "AD1009",
-      `parameter '${p.name.getText(cx.sourceFile)}' is destructured, rest, optional or has a default, which is not supported yet`,
-      "declare a plain parameter and pass every argument",
-    );
-  }
-  const name = p.name.text;
+  const defaultText = parameterDefault(cx, p);
+  const name = parameterName(p);
   const isInt =
     p.type !== undefined && ts.isTypeReferenceNode(p.type) && p.type.typeName.getText(cx.sourceFile) === "int";
-  const type = cx.typeOf(p, `parameter '${name}'`);
-  const paramType = cx.checker.getTypeAtLocation(p);
-  if (type === "object") return objectParam(cx, p, name, paramType, wrt ? wrt.includes(name) : undefined);
+  // An optional parameter is its default's type in the gradient function (see parameters.ts).
+  const paramType = cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(p));
+  const irType = cx.irType(paramType);
+  const type = irType && irType !== "void" ? irType : cx.rejectType(p, `parameter '${name}'`);
+  if (type === "object") {
+    const params = objectParam(cx, p, name, paramType, wrt ? wrt.includes(name) : undefined);
+    if (!ts.isIdentifier(p.name)) {
+      bindPattern(cx, p.name, makeObject(cx, new Map(params.map((leaf) => [leaf.field!.path, leaf.value]))));
+    }
+    return params;
+  }
   const value = cx.values.value(type, name);
-  cx.env.set(cx.symbolOf(p.name), value);
-  if (isInt) cx.integerSymbols.add(cx.symbolOf(p.name));
+  if (ts.isIdentifier(p.name)) cx.env.set(cx.symbolOf(p.name), value);
+  if (isInt && ts.isIdentifier(p.name)) cx.integerSymbols.add(cx.symbolOf(p.name));
   const shape = type === "array" ? cx.types.arrayShape(paramType) : undefined;
   if (shape) cx.parameterArrays.add(value);
   const differentiable = (type === "number" && !isInt) || type === "array";
@@ -151,7 +153,12 @@ function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string
     );
   }
   // An array of objects is written structurally: the generated module does not import types.
-  const typeText = shape?.elementFields ? shape.typeText : type === "array" ? p.type!.getText(cx.sourceFile) : type;
+  const typeText = shape?.elementFields
+    ? shape.typeText
+    : type === "array"
+      ? (p.type?.getText(cx.sourceFile) ?? cx.checker.typeToString(paramType))
+      : type;
+  if (!ts.isIdentifier(p.name)) bindPattern(cx, p.name, value);
   return [
     {
       value,
@@ -161,6 +168,7 @@ function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string
       ...(shape?.arrayKind ? { arrayKind: shape.arrayKind } : {}),
       ...(shape?.rowKind ? { rowKind: shape.rowKind } : {}),
       ...(shape?.elementFields ? { elementFields: shape.elementFields } : {}),
+      ...(defaultText !== undefined ? { defaultText } : {}),
     },
   ];
 }
