@@ -119,9 +119,15 @@ export function lowerComma(cx: LoweringContext, expression: ts.BinaryExpression)
   return lowerExpression(cx, expression.right);
 }
 
-/** True when evaluating `node` may assign a variable or write into an array (a call may). */
-export function hasSideEffects(node: ts.Node): boolean {
-  if (assignmentTarget(node) || ts.isCallExpression(node)) return true;
+/** True when evaluating `node` may assign a variable or write into an array: an assignment,
+ * an increment, or a call given an array (as an argument or as the receiver of a method). */
+export function hasSideEffects(cx: LoweringContext, node: ts.Node): boolean {
+  if (assignmentTarget(node)) return true;
+  if (ts.isCallExpression(node)) {
+    const receiver = ts.isPropertyAccessExpression(node.expression) ? [node.expression.expression] : [];
+    const isArray = (e: ts.Expression) => cx.irType(cx.checker.getTypeAtLocation(e)) === "array";
+    if ([...receiver, ...node.arguments].some(isArray)) return true;
+  }
   if (ts.isFunctionLike(node)) return false;
-  return ts.forEachChild(node, (child) => (hasSideEffects(child) ? true : undefined)) ?? false;
+  return ts.forEachChild(node, (child) => (hasSideEffects(cx, child) ? true : undefined)) ?? false;
 }
