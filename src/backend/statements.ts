@@ -104,7 +104,7 @@ export class StatementPrinter {
       if (!source.object) {
         const param = plainParam(source);
         const initializer = param.defaultText === undefined ? "" : ` = ${param.defaultText}`;
-        return `${this.names.of(param.value)}: ${param.typeText}${initializer}`;
+        return `${param.rest ? "..." : ""}${this.names.of(param.value)}: ${param.typeText}${initializer}`;
       }
       const type = nestedObjectText(
         source.params.map((p) => [p.field!.path, p.typeText]),

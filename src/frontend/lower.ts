@@ -34,7 +34,7 @@ import { LoweringContext, type Outcome } from "./context.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
 import { bindPattern, makeObject, objectParam } from "./objects.js";
-import { parameterDefault, parameterName } from "./parameters.js";
+import { checkRestParameter, parameterDefault, parameterName } from "./parameters.js";
 import { lowerStatements } from "./statements.js";
 
 export class FunctionLowering {
@@ -78,6 +78,7 @@ export class FunctionLowering {
       );
     }
     cx.returnType = returnsArray ? "array" : returnsObject ? "object" : "number";
+    for (const p of node.parameters) checkRestParameter(cx, p, cx.returnType === "number");
     const body = node.body!;
     let result: Outcome;
     if (ts.isBlock(body)) {
@@ -169,6 +170,7 @@ function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string
       ...(shape?.rowKind ? { rowKind: shape.rowKind } : {}),
       ...(shape?.elementFields ? { elementFields: shape.elementFields } : {}),
       ...(defaultText !== undefined ? { defaultText } : {}),
+      ...(p.dotDotDotToken ? { rest: true } : {}),
     },
   ];
 }

@@ -7,6 +7,10 @@
  *   function's parameter has the same default.
  * - An optional parameter (`y?: number`) must be read only as `y ?? <literal>`, with one
  *   literal: it is the parameter `y = <literal>`, and each `y ?? <literal>` reads `y`.
+ * - A rest parameter of numbers (`...xs: number[]`) is one in the gradient function too, and
+ *   its gradient an array; the gradient function then has no `out` parameter (nothing may
+ *   follow a rest parameter), and a function returning an array or an object (whose gradient
+ *   takes the cotangent last) cannot have one.
  * - A destructured parameter (`{ x, y }: P`, `[a, b]: [number, number]`) is one parameter of
  *   the gradient function as well, named `arg<position>` (counted from 0), which also keys its
  *   gradient: `grad.arg0.x`. Its names are bound as a `const { x, y } = arg0` would bind them.
@@ -14,6 +18,28 @@
 import { ts } from "ts-morph";
 import type { LoweringContext } from "./context.js";
 import { skipParentheses } from "./syntax.js";
+
+/** Refuses a rest parameter that is not of numbers, or one of a function whose gradient
+ * function takes a cotangent after it. */
+export function checkRestParameter(cx: LoweringContext, p: ts.ParameterDeclaration, returnsNumber: boolean): void {
+  if (!p.dotDotDotToken) return;
+  const type = cx.checker.getTypeAtLocation(p);
+  const numbers =
+    cx.arrayKind(type) === "Array" &&
+    cx.checker.isArrayType(type) &&
+    cx.irType(cx.checker.getIndexTypeOfType(type, ts.IndexKind.Number) ?? type) === "number" &&
+    ts.isIdentifier(p.name);
+  if (!numbers || !returnsNumber) {
+    cx.fail(
+      p,
+      "AD1009",
+      numbers
+        ? `rest parameter '${p.name.getText(cx.sourceFile)}' of a function returning an array or an object is not supported: its gradient takes the cotangent last`
+        : `rest parameter '${p.name.getText(cx.sourceFile)}' is supported only as '...${p.name.getText(cx.sourceFile)}: number[]'`,
+      "take the numbers as an array parameter: f(xs: number[])",
+    );
+  }
+}
 
 /** Optional parameters of each function being lowered, read as `y ?? <literal>`. */
 const optionalParameters = new WeakMap<LoweringContext, Set<ts.Symbol>>();
@@ -42,14 +68,6 @@ function literalText(cx: LoweringContext, expression: ts.Expression): string | u
  * of an optional parameter's `??`; undefined for a parameter that has neither.
  */
 export function parameterDefault(cx: LoweringContext, p: ts.ParameterDeclaration): string | undefined {
-  if (p.dotDotDotToken) {
-    cx.fail(
-      p,
-      "AD1009",
-      `rest parameter '${p.name.getText(cx.sourceFile)}' is not supported yet`,
-      "take the numbers as an array parameter: f(xs: number[])",
-    );
-  }
   if (p.initializer) {
     const text = literalText(cx, p.initializer);
     if (text === undefined) {

@@ -95,6 +95,8 @@ export interface Param {
   elementFields?: readonly string[];
   /** The parameter's default as the generated signature writes it (a literal). */
   defaultText?: string;
+  /** A rest parameter (`...xs: number[]`): the last one, an array of numbers. */
+  rest?: boolean;
 }
 
 export interface IRFunction {
