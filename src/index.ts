@@ -49,6 +49,8 @@ export interface GeneratedParam extends ArrayShape {
   differentiated: boolean;
   /** For an object parameter: its array fields, by dotted path. */
   arrayFields?: ({ path: string } & ArrayShape)[];
+  /** A rest parameter: the function takes its elements as separate arguments. */
+  rest?: boolean;
 }
 
 export interface GeneratedFunction {
@@ -121,7 +123,7 @@ function generatedParams(params: Param[]): GeneratedParam[] {
     }
     const [param] = group;
     if (!param) throw new Error(`the parameter '${name}' has no IR parameter`);
-    return { name, differentiated: param.differentiated, ...shape(param) };
+    return { name, differentiated: param.differentiated, ...shape(param), ...(param.rest ? { rest: true } : {}) };
   });
 }
 

@@ -96,6 +96,7 @@ export const loweringHints = {
   returned: "returned",
   returnValue: "returnValue",
   broken: "broken",
+  continued: "continued",
   firstIteration: "first",
   index: nameHints.loopCounter,
 } as const;

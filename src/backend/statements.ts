@@ -103,7 +103,8 @@ export class StatementPrinter {
     const params = sourceParams(fn.params).map((source) => {
       if (!source.object) {
         const param = plainParam(source);
-        return `${this.names.of(param.value)}: ${param.typeText}`;
+        const initializer = param.defaultText === undefined ? "" : ` = ${param.defaultText}`;
+        return `${param.rest ? "..." : ""}${this.names.of(param.value)}: ${param.typeText}${initializer}`;
       }
       const type = nestedObjectText(
         source.params.map((p) => [p.field!.path, p.typeText]),

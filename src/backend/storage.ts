@@ -123,7 +123,8 @@ export class Storage {
       (p) =>
         p.arrayKind !== undefined && p.rowKind === undefined && p.field === undefined && p.elementFields === undefined,
     );
-    if (outputs.length === 0) return undefined;
+    // Nothing may follow a rest parameter.
+    if (outputs.length === 0 || this.plan.fn.params.some((p) => p.rest)) return undefined;
     // Claimed before the body's names, so that a local `out` is the one renamed.
     this.outName = this.names.freshUserName(nameHints.outParameter);
     for (const p of outputs) if (p.value.name !== undefined) this.outFields.add(p.value.name);

@@ -13,6 +13,7 @@ import type { Region, Type, Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { assignedSlots, assignSlots, choose, inBranch, slotName, slotValue } from "./control-flow.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
+import { isDefaultedOptional } from "./parameters.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
 
 /** One arm of a conditional expression: its region, the value it ends with, the variables after it. */
@@ -91,6 +92,7 @@ export function lowerNumericLogical(cx: LoweringContext, expression: ts.BinaryEx
 
 /** `a ?? b`: `a`, which the type checker knows is never null or undefined, so `b` is never evaluated. */
 export function lowerNullish(cx: LoweringContext, expression: ts.BinaryExpression): Value {
+  if (isDefaultedOptional(cx, expression.left)) return lowerExpression(cx, expression.left);
   if (ts.isElementAccessExpression(skipParentheses(expression.left))) {
     cx.fail(
       expression.left,
@@ -117,9 +119,15 @@ export function lowerComma(cx: LoweringContext, expression: ts.BinaryExpression)
   return lowerExpression(cx, expression.right);
 }
 
-/** True when evaluating `node` may assign a variable or write into an array (a call may). */
-export function hasSideEffects(node: ts.Node): boolean {
-  if (assignmentTarget(node) || ts.isCallExpression(node)) return true;
+/** True when evaluating `node` may assign a variable or write into an array: an assignment,
+ * an increment, or a call given an array (as an argument or as the receiver of a method). */
+export function hasSideEffects(cx: LoweringContext, node: ts.Node): boolean {
+  if (assignmentTarget(node)) return true;
+  if (ts.isCallExpression(node)) {
+    const receiver = ts.isPropertyAccessExpression(node.expression) ? [node.expression.expression] : [];
+    const isArray = (e: ts.Expression) => cx.irType(cx.checker.getTypeAtLocation(e)) === "array";
+    if ([...receiver, ...node.arguments].some(isArray)) return true;
+  }
   if (ts.isFunctionLike(node)) return false;
-  return ts.forEachChild(node, (child) => (hasSideEffects(child) ? true : undefined)) ?? false;
+  return ts.forEachChild(node, (child) => (hasSideEffects(cx, child) ? true : undefined)) ?? false;
 }

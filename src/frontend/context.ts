@@ -30,6 +30,8 @@ export interface LoopContext {
   label?: string;
   /** The flag `break` sets. */
   broken?: ts.Symbol;
+  /** The flag `continue label` sets from inside an inner loop (see labeled-continue.ts). */
+  continued?: ts.Symbol;
   /** Lowers the update of a `for` loop, which ends every iteration and `continue`. */
   update?: () => void;
 }

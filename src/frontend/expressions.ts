@@ -201,7 +201,7 @@ function lowerAssignment(cx: LoweringContext, expression: ts.BinaryExpression): 
   const target = expression.left;
   const opcode = compoundAssignments.get(expression.operatorToken.kind);
   // JavaScript reads the old value of a compound assignment before it evaluates the right side.
-  const readsOldFirst = opcode !== undefined && hasSideEffects(expression.right);
+  const readsOldFirst = opcode !== undefined && hasSideEffects(cx, expression.right);
   if (ts.isElementAccessExpression(target)) {
     return writeElement(cx, target, (old) => {
       const previous = readsOldFirst ? old() : undefined;

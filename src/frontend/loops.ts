@@ -23,6 +23,7 @@ import {
   type LoopComparison,
 } from "./loop-analysis.js";
 import { bindPattern, makeObject } from "./objects.js";
+import { clearedContinueFlags, continuesOutOf } from "./labeled-continue.js";
 import { lowerStatements } from "./statements.js";
 import { variableType } from "./uninitialized-variables.js";
 import { breaks, containsReturn } from "./syntax.js";
@@ -30,7 +31,10 @@ import { zip } from "../ir/access.js";
 
 export function lowerLoop(cx: LoweringContext, statement: ts.IterationStatement, label?: string): void {
   const exits =
-    containsReturn(statement.statement) || breaks(statement, label) || breaksOutOf(cx, statement).length > 0;
+    containsReturn(statement.statement) ||
+    breaks(statement, label) ||
+    breaksOutOf(cx, statement).length > 0 ||
+    continuesOutOf(cx, statement).length > 0;
   if (ts.isForStatement(statement)) {
     const form = exits ? undefined : countedForm(cx, statement);
     if (form?.counted) return lowerFor(cx, statement, form.parts, label);
@@ -329,6 +333,7 @@ function exitFlags(
     flags.push(context.broken);
   }
   for (const outer of breaksOutOf(cx, loop)) flags.push(outer.broken!);
+  flags.push(...clearedContinueFlags(cx, loop));
   if (containsReturn(loop.statement)) {
     const { returned, returnValue } = cx.returnFlags();
     if (!cx.env.has(returned)) {

@@ -35,9 +35,9 @@ import { LoweringContext, type Outcome } from "./context.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
 import { checkScratchArrays } from "./modules.js";
-import { objectParam } from "./objects.js";
+import { bindPattern, makeObject, objectParam } from "./objects.js";
+import { checkRestParameter, parameterDefault, parameterName } from "./parameters.js";
 import { lowerStatements } from "./statements.js";
-import { parameterForm } from "./syntax.js";
 
 export class FunctionLowering {
   private readonly cx: LoweringContext;
@@ -82,6 +82,7 @@ export class FunctionLowering {
       );
     }
     cx.returnType = returnsArray ? "array" : returnsObject ? "object" : "number";
+    for (const p of node.parameters) checkRestParameter(cx, p, cx.returnType === "number");
     const body = node.body!;
     let result: Outcome;
     if (ts.isBlock(body)) {
@@ -127,24 +128,24 @@ function lowerParams(cx: LoweringContext): Param[] {
 
 /** One parameter: one IR parameter, or one per leaf of an object parameter (see objectParam). */
 function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string[] | undefined): Param[] {
-  if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer || p.questionToken) {
-    const form = parameterForm(p);
-    cx.fail(
-      p,
-      "AD1009",
-      `parameter '${p.name.getText(cx.sourceFile)}' ${form.what}, which is not supported yet`,
-      form.hint,
-    );
-  }
-  const name = p.name.text;
+  const defaultText = parameterDefault(cx, p);
+  const name = parameterName(p);
   const isInt =
     p.type !== undefined && ts.isTypeReferenceNode(p.type) && p.type.typeName.getText(cx.sourceFile) === "int";
-  const type = cx.typeOf(p, `parameter '${name}'`);
-  const paramType = cx.checker.getTypeAtLocation(p);
-  if (type === "object") return objectParam(cx, p, name, paramType, wrt ? wrt.includes(name) : undefined);
+  // An optional parameter is its default's type in the gradient function (see parameters.ts).
+  const paramType = cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(p));
+  const irType = cx.irType(paramType);
+  const type = irType && irType !== "void" ? irType : cx.rejectType(p, `parameter '${name}'`);
+  if (type === "object") {
+    const params = objectParam(cx, p, name, paramType, wrt ? wrt.includes(name) : undefined);
+    if (!ts.isIdentifier(p.name)) {
+      bindPattern(cx, p.name, makeObject(cx, new Map(params.map((leaf) => [leaf.field!.path, leaf.value]))));
+    }
+    return params;
+  }
   const value = cx.values.value(type, name);
-  cx.env.set(cx.symbolOf(p.name), value);
-  if (isInt) cx.integerSymbols.add(cx.symbolOf(p.name));
+  if (ts.isIdentifier(p.name)) cx.env.set(cx.symbolOf(p.name), value);
+  if (isInt && ts.isIdentifier(p.name)) cx.integerSymbols.add(cx.symbolOf(p.name));
   const shape = type === "array" ? cx.types.arrayShape(paramType) : undefined;
   if (shape) cx.parameterArrays.add(value);
   const differentiable = (type === "number" && !isInt) || type === "array";
@@ -163,6 +164,7 @@ function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string
     : type === "array"
       ? cx.types.parameterArrayText(p.type!, paramType)
       : type;
+  if (!ts.isIdentifier(p.name)) bindPattern(cx, p.name, value);
   return [
     {
       value,
@@ -172,6 +174,8 @@ function lowerParam(cx: LoweringContext, p: ts.ParameterDeclaration, wrt: string
       ...(shape?.arrayKind ? { arrayKind: shape.arrayKind } : {}),
       ...(shape?.rowKind ? { rowKind: shape.rowKind } : {}),
       ...(shape?.elementFields ? { elementFields: shape.elementFields } : {}),
+      ...(defaultText !== undefined ? { defaultText } : {}),
+      ...(p.dotDotDotToken ? { rest: true } : {}),
     },
   ];
 }

@@ -90,7 +90,8 @@ export function objectParam(
       "name parameters with number fields in wrt",
     );
   }
-  cx.env.set(cx.symbolOf(p.name), makeObject(cx, fields));
+  // A destructured parameter's names are bound by its pattern (see lower.ts).
+  if (ts.isIdentifier(p.name)) cx.env.set(cx.symbolOf(p.name), makeObject(cx, fields));
   return params;
 }
 

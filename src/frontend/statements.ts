@@ -12,6 +12,7 @@ import { isUntypedJavaScript } from "./library.js";
 import { declareFunction, holdsFunctions } from "./functions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
+import { continuesOutOf, leaveAfterInnerLoop, lowerOuterContinue } from "./labeled-continue.js";
 import { lowerSwitch } from "./switch.js";
 import { variableType } from "./uninitialized-variables.js";
 import { lowerThrow } from "./throw.js";
@@ -45,7 +46,7 @@ export function lowerStatements(
     }
     if (ts.isContinueStatement(statement)) {
       const target = targetLoop(cx, statement);
-      if (target !== cx.loops.at(-1)) cx.rejectLoop(statement, "continue to an outer loop");
+      if (target !== cx.loops.at(-1)) return lowerOuterContinue(cx, target);
       target.update?.();
       return "exits";
     }
@@ -62,7 +63,9 @@ export function lowerStatements(
       );
     }
     const loop = ts.isLabeledStatement(statement) ? statement.statement : statement;
-    if (isLoopStatement(loop) && (containsReturn(loop) || breaksOutOf(cx, loop).length > 0)) {
+    const leavesEarly = (loop: ts.IterationStatement) =>
+      containsReturn(loop) || breaksOutOf(cx, loop).length > 0 || continuesOutOf(cx, loop).length > 0;
+    if (isLoopStatement(loop) && leavesEarly(loop)) {
       lowerLoop(cx, loop, ts.isLabeledStatement(statement) ? statement.label.text : undefined);
       return afterExitingLoop(cx, statement, loop, rest, endsIteration);
     }
@@ -110,6 +113,7 @@ function afterExitingLoop(
   endsIteration: boolean,
 ): Outcome {
   const flags = breaksOutOf(cx, loop).map((context) => cx.env.get(context.broken!)!);
+  flags.push(...continuesOutOf(cx, loop).map((context) => cx.env.get(context.continued!)!));
   if (containsReturn(loop)) flags.push(cx.env.get(cx.returnFlags().returned)!);
   const left = flags.reduce((any, flag) => cx.builder.emit("or", [any, flag], "boolean"));
   if (cx.loops.length === 0) {
@@ -130,7 +134,7 @@ function afterExitingLoop(
     cx,
     statement,
     left,
-    () => "exits",
+    () => leaveAfterInnerLoop(cx, statement, left),
     () => lowerStatements(cx, rest, endsIteration),
   );
 }

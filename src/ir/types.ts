@@ -93,6 +93,10 @@ export interface Param {
   field?: { param: string; path: string };
   /** For an array of objects: the dotted paths of each element's number fields. */
   elementFields?: readonly string[];
+  /** The parameter's default as the generated signature writes it (a literal). */
+  defaultText?: string;
+  /** A rest parameter (`...xs: number[]`): the last one, an array of numbers. */
+  rest?: boolean;
 }
 
 export interface IRFunction {

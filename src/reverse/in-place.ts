@@ -8,6 +8,7 @@ import { at, operandOf } from "../ir/access.js";
 import { loopParts } from "../ir/loops.js";
 import type { Op, Region, Value } from "../ir/types.js";
 import { countUses } from "../ir/walk.js";
+import { callsFunction, writesArray } from "../ir/op-definitions.js";
 
 /** The contributions a loop-carried cell makes implicitly, by being left as it is: each an op and
  * the operand or yield it would otherwise pass the adjoint to. */
@@ -85,5 +86,21 @@ export function updatesInPlace(
     const read = primalDefinition.get(v);
     return read?.opcode === "array.get" && read.operands[0] === array && read.operands[1] === index;
   });
-  return old && countUses(primalRegionOf.get(old)!, old) === 1 ? { op, old } : undefined;
+  if (!old || countUses(primalRegionOf.get(old)!, old) !== 1) return undefined;
+  return noWriteBetween(primalRegionOf.get(old)!, primalDefinition.get(old)!, set) ? { op, old } : undefined;
+}
+
+/**
+ * True when nothing between the element read and the write can change the array: a write in
+ * between (`t = a[0]; a[0] = x; a[0] = t + y`) leaves the old element's adjoint to that write.
+ * Both must be ops of one region; any write into an array, call or nested region between them
+ * counts.
+ */
+function noWriteBetween(region: Region, read: Op, set: Op): boolean {
+  const from = region.ops.indexOf(read);
+  const to = region.ops.indexOf(set);
+  if (from < 0 || to < from) return false;
+  return region.ops
+    .slice(from + 1, to)
+    .every((op) => !writesArray(op) && !callsFunction(op) && op.regions.length === 0);
 }

@@ -60,6 +60,15 @@ export function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
   );
 }
 
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** `f` taking its rest parameter's elements as one array argument, as gradcheck passes it. */
+function withRestAsArray(f: AnyFunction, params: Param[]): AnyFunction {
+  const restAt = params.findIndex((p) => p.rest);
+  if (restAt < 0) return f;
+  return (...args) => f(...args.slice(0, restAt), ...(args[restAt] as unknown[]), ...args.slice(restAt + 1));
+}
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -77,7 +86,9 @@ export async function checkGradients(
       const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
       const names = fn.params.map((p) => p.name);
       const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...args.map(copy))) } : {};
-      const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, { names, ...cotangent });
+      const primal = withRestAsArray(source[fn.name], fn.params);
+      const gradient = withRestAsArray(generated[fn.gradientName], fn.params);
+      const result = gradcheck(primal, gradient as never, args as never, { names, ...cotangent });
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
       expect(result.argumentsUnchanged, `${where}: arguments unchanged`).toBe(true);
       expect(result.shapeMatches, `${where}: each gradient has its parameter's shape`).toBe(true);
