@@ -20,7 +20,7 @@ import path from "node:path";
 import { isOp } from "../ir/attrs.js";
 import { emptyRegion } from "../ir/builder.js";
 import type { Op, Value } from "../ir/types.js";
-import { definingOps, findOp } from "../ir/walk.js";
+import { definingOps } from "../ir/walk.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
@@ -53,7 +53,10 @@ const mutatingMethods = new Set([
 export function moduleFunctionOf(cx: LoweringContext, callee: ts.Expression): FunctionNode | undefined {
   const member = ts.isPropertyAccessExpression(callee) ? staticMember(cx, callee) : undefined;
   if (member) rejectAssignedMember(cx, callee as ts.PropertyAccessExpression, member);
-  return calledFunction(cx, callee);
+  const helper = calledFunction(cx, callee);
+  // A method called other than through its own object would not get that object as `this`.
+  const isOwnMethod = member !== undefined && aliased(cx.checker, member).valueDeclaration === helper;
+  return helper && ts.isMethodDeclaration(helper) && !isOwnMethod ? undefined : helper;
 }
 
 /** The function a callee names, as moduleFunctionOf finds it, for analyses that report nothing. */
@@ -352,8 +355,10 @@ function scratchArrayLength(
 
 /**
  * Checks, once the function is lowered, that it writes every element of each module scratch
- * array it uses before reading it, in the function's top region: only then does its value not
- * depend on what an earlier call left in the array, and the local copy computes the same.
+ * array it uses before reading it: a read must follow a write of its element earlier in its
+ * region or in an enclosing one (a write in a branch or a loop body covers only what follows
+ * it there). Only then does the function's value not depend on what an earlier call left in
+ * the array, and a local array computes the same.
  */
 export function checkScratchArrays(cx: LoweringContext): void {
   const constants = definingOps(cx.body);
@@ -362,37 +367,35 @@ export function checkScratchArrays(cx: LoweringContext): void {
     return op && isOp(op, "const") ? op.attrs.value : undefined;
   };
   for (const scratch of scratchArrays.get(cx) ?? []) {
-    const written = new Set<number>();
-    const isWritten = (index: Value | undefined) => {
-      const at = indexOf(index);
-      return written.size === scratch.length || (at !== undefined && written.has(at));
-    };
-    const isUnsafe = (op: Op) => {
-      if (!op.operands.includes(scratch.value)) return false;
-      if (isOp(op, "array.set")) return op.operands[2] === scratch.value;
-      if (isOp(op, "array.get")) return op.operands[0] !== scratch.value || !isWritten(op.operands[1]);
-      return !isOp(op, "array.length");
-    };
-    for (const op of cx.body.ops) {
-      const bad = isUnsafe(op)
-        ? op
-        : findOp(
-            op.regions.flatMap((region) => region.ops),
-            isUnsafe,
+    const check = (ops: readonly Op[], written: Set<number>): void => {
+      const isWritten = (index: Value | undefined) => {
+        const at = indexOf(index);
+        return written.size === scratch.length || (at !== undefined && written.has(at));
+      };
+      for (const op of ops) {
+        const [array, index, stored] = op.operands;
+        const reads = op.operands.includes(scratch.value);
+        const isElementWrite = isOp(op, "array.set") && array === scratch.value && stored !== scratch.value;
+        const isCoveredRead =
+          (isOp(op, "array.get") || isOp(op, "array.add")) &&
+          array === scratch.value &&
+          stored !== scratch.value &&
+          isWritten(index);
+        if (reads && !isElementWrite && !isCoveredRead && !isOp(op, "array.length")) {
+          cx.fail(
+            scratch.use,
+            "AD1004",
+            `'${scratch.name}' is a module-level array that is read${op.loc ? ` (line ${op.loc.line})` : ""} before the function writes that element, so its value would depend on an earlier call`,
+            `write every element before reading it, or make it a local of the function (const ${scratch.name} = new Float64Array(${scratch.length}))`,
           );
-      const at = indexOf(op.operands[1]);
-      if (isOp(op, "array.set") && op.operands[0] === scratch.value && at !== undefined) {
-        if (Number.isInteger(at) && at >= 0 && at < scratch.length) written.add(at);
+        }
+        for (const region of op.regions) check(region.ops, new Set(written));
+        const at = indexOf(index);
+        if (isElementWrite && at !== undefined && Number.isInteger(at) && at >= 0 && at < scratch.length)
+          written.add(at);
       }
-      if (bad) {
-        cx.fail(
-          scratch.use,
-          "AD1004",
-          `'${scratch.name}' is a module-level array that is read${bad.loc ? ` (line ${bad.loc.line})` : ""} before the function writes that element, so its value would depend on an earlier call`,
-          `write every element before reading it, or make it a local of the function (const ${scratch.name} = new Float64Array(${scratch.length}))`,
-        );
-      }
-    }
+    };
+    check(cx.body.ops, new Set());
   }
 }
 
