@@ -284,6 +284,10 @@ function constantStructure(
   const isStructure =
     ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init) || ts.isNewExpression(init);
   if (!isStructure) return undefined;
+  let built = builtStructures.get(cx);
+  if (!built) builtStructures.set(cx, (built = new Map()));
+  const known = built.get(symbol);
+  if (known) return known;
   const write = firstWrite(cx, symbol);
   const scratchLength = write && scratchArrayLength(cx, init, declaration);
   if (write && scratchLength === undefined) {
@@ -295,10 +299,6 @@ function constantStructure(
       `make it a local of the function (const ${symbol.name} = ...), or pass it in as a parameter`,
     );
   }
-  let built = builtStructures.get(cx);
-  if (!built) builtStructures.set(cx, (built = new Map()));
-  const known = built.get(symbol);
-  if (known) return known;
   // Built once, at the start of the function, where every loop and branch can read it.
   const saved = cx.sourceFile;
   cx.sourceFile = declaration.getSourceFile();
