@@ -55,7 +55,7 @@ export function moduleFunctionOf(cx: LoweringContext, callee: ts.Expression): Fu
   if (member) rejectAssignedMember(cx, callee as ts.PropertyAccessExpression, member);
   const helper = calledFunction(cx, callee);
   // A method called other than through its own object would not get that object as `this`.
-  const isOwnMethod = member !== undefined && aliased(cx.checker, member).valueDeclaration === helper;
+  const isOwnMethod = member !== undefined && declarationOf(aliased(cx.checker, member)) === helper;
   return helper && ts.isMethodDeclaration(helper) && !isOwnMethod ? undefined : helper;
 }
 
@@ -86,7 +86,7 @@ function functionOfSymbol(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.S
   if (withBody && ts.isFunctionDeclaration(withBody)) return withBody;
   if (withBody && ts.isObjectLiteralExpression(withBody.parent))
     return isConstantMember(cx, withBody.parent, target) ? withBody : undefined;
-  const declaration = target.valueDeclaration;
+  const declaration = declarationOf(target);
   if (!declaration) return undefined;
   if (ts.isPropertyAssignment(declaration) && ts.isObjectLiteralExpression(declaration.parent)) {
     if (!isConstantMember(cx, declaration.parent, target)) return undefined;
@@ -129,7 +129,7 @@ function staticMember(cx: LoweringContext, access: ts.PropertyAccessExpression):
   const member = cx.checker.getSymbolAtLocation(access.name);
   if (!owner || !member) return undefined;
   const target = aliased(cx.checker, member);
-  if (owner.kind === "object") return target.valueDeclaration?.parent === owner.literal ? member : undefined;
+  if (owner.kind === "object") return declarationOf(target)?.parent === owner.literal ? member : undefined;
   const exports = cx.checker.getExportsOfModule(owner.symbol);
   return exports.some((e) => e === member || aliased(cx.checker, e) === target) ? member : undefined;
 }
@@ -167,7 +167,7 @@ function ownerOfSymbol(cx: LoweringContext, symbol: ts.Symbol): StaticOwner | un
     return { kind: "module", symbol: target };
   const declaration = target.valueDeclaration;
   if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-  const literal = skipWrappers(declaration.initializer);
+  const literal = unfrozen(skipWrappers(declaration.initializer));
   return ts.isObjectLiteralExpression(literal) && isUnchangingVariable(cx, declaration, target)
     ? { kind: "object", literal }
     : undefined;
@@ -204,7 +204,7 @@ function constantValue(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.Symb
   const target = aliased(cx.checker, symbol);
   if (seen.has(target)) return undefined;
   seen.add(target);
-  const declaration = target.valueDeclaration;
+  const declaration = declarationOf(target);
   if (!declaration) return undefined;
   if (ts.isVariableDeclaration(declaration) && declaration.initializer && isUnchangingVariable(cx, declaration, target))
     return evaluate(cx, declaration.initializer, seen);
@@ -421,7 +421,8 @@ function isConstantMember(cx: LoweringContext, literal: ts.ObjectLiteralExpressi
   while (
     ts.isParenthesizedExpression(node.parent) ||
     ts.isAsExpression(node.parent) ||
-    ts.isSatisfiesExpression(node.parent)
+    ts.isSatisfiesExpression(node.parent) ||
+    (ts.isCallExpression(node.parent) && unfrozen(node.parent) === node)
   )
     node = node.parent;
   const declaration = node.parent;
@@ -443,7 +444,7 @@ function memberAssignment(cx: LoweringContext, object: ts.Symbol, member: ts.Sym
 
 /** A call through a member of a module object that code assigns: which function runs is only known at run time. */
 function rejectAssignedMember(cx: LoweringContext, callee: ts.PropertyAccessExpression, member: ts.Symbol): void {
-  const declaration = aliased(cx.checker, member).valueDeclaration;
+  const declaration = declarationOf(aliased(cx.checker, member));
   const literal = declaration?.parent;
   const variable = literal && ts.isObjectLiteralExpression(literal) ? literal.parent : undefined;
   if (!variable || !ts.isVariableDeclaration(variable) || !ts.isIdentifier(variable.name)) return;
@@ -617,6 +618,25 @@ function isNumericLiteral(node: ts.Expression): boolean {
       node.operator === ts.SyntaxKind.MinusToken &&
       ts.isNumericLiteral(node.operand))
   );
+}
+
+/** A symbol's declaration; for a member of a mapped type (`Readonly<T>` of `Object.freeze`), the
+ * member it maps. */
+function declarationOf(symbol: ts.Symbol): ts.Declaration | undefined {
+  const declarations = symbol.declarations ?? [];
+  return symbol.valueDeclaration ?? (declarations.length === 1 ? declarations[0] : undefined);
+}
+
+/** The object `Object.freeze(object)` returns: the same object, whose members cannot change. */
+function unfrozen(node: ts.Expression): ts.Expression {
+  if (!ts.isCallExpression(node) || node.arguments.length !== 1) return node;
+  const callee = node.expression;
+  const isFreeze =
+    ts.isPropertyAccessExpression(callee) &&
+    ts.isIdentifier(callee.expression) &&
+    callee.expression.text === "Object" &&
+    callee.name.text === "freeze";
+  return isFreeze ? skipWrappers(node.arguments[0]!) : node;
 }
 
 /** Parentheses, `as const`, `satisfies T` and `!` around an expression. */
