@@ -8,15 +8,17 @@
  *   the package's JavaScript (library.ts).
  * - Module-level constants (`const TAU = 2 * Math.PI`, a `let` no code writes, constants of
  *   other modules, fields of constant objects) are computed at compile time; constant arrays
- *   and objects (`const COEFFS = [1, 2, 3]`) are built in the function where it reads them.
+ *   and objects (`const COEFFS = [1, 2, 3]`) are built once at the start of the function that
+ *   reads them, and so are scratch arrays (`const tmp = new Float64Array(3)`) the function
+ *   writes before it reads (checkScratchArrays).
  *
  * A member is only resolved while nothing the compiler can see writes it: an assignment, `++`,
  * `delete` or mutating method in a file the function's file reaches through its imports, or the
  * array or object passed where it may be written or kept under another name.
  */
+import path from "node:path";
 import { ts } from "ts-morph";
 import { numberText } from "../backend/expressions.js";
-import path from "node:path";
 import { isOp } from "../ir/attrs.js";
 import { emptyRegion } from "../ir/builder.js";
 import type { Op, Value } from "../ir/types.js";
@@ -189,7 +191,7 @@ export function moduleConstant(cx: LoweringContext, identifier: ts.Identifier, s
   // The generated module declares the constants of the function's file it reads, by name.
   const init = declaration.initializer;
   const literal = isNumericLiteral(init) ? init.getText() : numberText(value);
-  return cx.builder.emit("const", [], "number", { value, text: identifier.text, definedAs: literal });
+  return cx.builder.emit("const", [], "number", { value, text: declaration.name.getText(), definedAs: literal });
 }
 
 /** `ns.TAU`, `this.factor`, `Vector.ZERO`: a constant member of a module; undefined otherwise. */
