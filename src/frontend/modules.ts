@@ -182,7 +182,8 @@ export function moduleConstant(cx: LoweringContext, identifier: ts.Identifier, s
   const target = aliased(cx.checker, symbol);
   const declaration = target.valueDeclaration;
   if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-  if (!isUnchangingVariable(cx, declaration, target)) return undefined;
+  if (!isUnchangingVariable(cx, declaration, target))
+    return rejectAssignedVariable(cx, identifier, declaration, target);
   const structured = constantStructure(cx, identifier, declaration, target);
   if (structured) return structured;
   const value = constantValue(cx, target, new Set());
@@ -415,6 +416,26 @@ function isUnchangingVariable(cx: LoweringContext, declaration: ts.VariableDecla
   // A module's variable can only be assigned by its own code: an import is read-only.
   if (!ts.isSourceFile(scope) || !ts.isExternalModule(scope)) return false;
   return !assigns(cx.checker, scope, symbol);
+}
+
+/** A module-level `let` or `var` its module assigns: a copy would miss the assignments. */
+function rejectAssignedVariable(
+  cx: LoweringContext,
+  use: ts.Identifier,
+  declaration: ts.VariableDeclaration,
+  symbol: ts.Symbol,
+): undefined {
+  const statement = declaration.parent.parent;
+  if (!ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent)) return undefined;
+  const write = assignment(cx.checker, statement.parent, symbol);
+  if (!write) return undefined;
+  const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
+  cx.fail(
+    use,
+    "AD1004",
+    `'${symbol.name}' is a module-level variable that code assigns at run time (${path.basename(write.getSourceFile().fileName)}:${line + 1}), so the function cannot read a copy of it`,
+    `pass it in as a parameter, or make it a const if it never changes`,
+  );
 }
 
 /** The members of an object literal initializing a module-level `const`, while no code writes them. */
