@@ -37,9 +37,9 @@ export function libraryImplementationFiles(program: ts.Program, userFiles: reado
   const packageRoots = new Set<string>();
   for (const file of userFiles) {
     for (const statement of file.statements) {
-      const specifier =
-        ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
-      if (!specifier || !ts.isStringLiteral(specifier) || specifier.text.startsWith(".")) continue;
+      if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
+      const specifier = statement.moduleSpecifier;
+      if (!specifier || !ts.isStringLiteral(specifier) || !readsLibraryCode(statement, specifier.text)) continue;
       const resolved = ts.resolveModuleName(specifier.text, file.fileName, program.getCompilerOptions(), ts.sys)
         .resolvedModule?.resolvedFileName;
       const root = resolved && packageRootOf(resolved);
@@ -56,6 +56,13 @@ export function libraryImplementationFiles(program: ts.Program, userFiles: reado
     if (entry) addWithImports(files, entry);
   }
   return [...files];
+}
+
+/** An import of values from a package other than the compiler's own (`adjoint`). */
+function readsLibraryCode(statement: ts.ImportDeclaration | ts.ExportDeclaration, specifier: string): boolean {
+  if (specifier.startsWith(".") || specifier === "adjoint") return false;
+  if (ts.isExportDeclaration(statement)) return !statement.isTypeOnly;
+  return statement.importClause !== undefined && !statement.importClause.isTypeOnly;
 }
 
 /** Adds a package's JavaScript file and those it imports by relative paths: TypeScript does not

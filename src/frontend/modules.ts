@@ -8,19 +8,21 @@
  *   the package's JavaScript (library.ts).
  * - Module-level constants (`const TAU = 2 * Math.PI`, a `let` no code writes, constants of
  *   other modules, fields of constant objects) are computed at compile time; constant arrays
- *   and objects (`const COEFFS = [1, 2, 3]`) are built in the function where it reads them.
+ *   and objects (`const COEFFS = [1, 2, 3]`) are built once at the start of the function that
+ *   reads them, and so are scratch arrays (`const tmp = new Float64Array(3)`) the function
+ *   writes before it reads (checkScratchArrays).
  *
  * A member is only resolved while nothing the compiler can see writes it: an assignment, `++`,
  * `delete` or mutating method in a file the function's file reaches through its imports, or the
  * array or object passed where it may be written or kept under another name.
  */
+import path from "node:path";
 import { ts } from "ts-morph";
 import { numberText } from "../backend/expressions.js";
-import path from "node:path";
 import { isOp } from "../ir/attrs.js";
 import { emptyRegion } from "../ir/builder.js";
 import type { Op, Value } from "../ir/types.js";
-import { definingOps, findOp } from "../ir/walk.js";
+import { definingOps } from "../ir/walk.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
@@ -53,7 +55,10 @@ const mutatingMethods = new Set([
 export function moduleFunctionOf(cx: LoweringContext, callee: ts.Expression): FunctionNode | undefined {
   const member = ts.isPropertyAccessExpression(callee) ? staticMember(cx, callee) : undefined;
   if (member) rejectAssignedMember(cx, callee as ts.PropertyAccessExpression, member);
-  return calledFunction(cx, callee);
+  const helper = calledFunction(cx, callee);
+  // A method called other than through its own object would not get that object as `this`.
+  const isOwnMethod = member !== undefined && declarationOf(aliased(cx.checker, member)) === helper;
+  return helper && ts.isMethodDeclaration(helper) && !isOwnMethod ? undefined : helper;
 }
 
 /** The function a callee names, as moduleFunctionOf finds it, for analyses that report nothing. */
@@ -83,7 +88,7 @@ function functionOfSymbol(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.S
   if (withBody && ts.isFunctionDeclaration(withBody)) return withBody;
   if (withBody && ts.isObjectLiteralExpression(withBody.parent))
     return isConstantMember(cx, withBody.parent, target) ? withBody : undefined;
-  const declaration = target.valueDeclaration;
+  const declaration = declarationOf(target);
   if (!declaration) return undefined;
   if (ts.isPropertyAssignment(declaration) && ts.isObjectLiteralExpression(declaration.parent)) {
     if (!isConstantMember(cx, declaration.parent, target)) return undefined;
@@ -126,7 +131,7 @@ function staticMember(cx: LoweringContext, access: ts.PropertyAccessExpression):
   const member = cx.checker.getSymbolAtLocation(access.name);
   if (!owner || !member) return undefined;
   const target = aliased(cx.checker, member);
-  if (owner.kind === "object") return target.valueDeclaration?.parent === owner.literal ? member : undefined;
+  if (owner.kind === "object") return declarationOf(target)?.parent === owner.literal ? member : undefined;
   const exports = cx.checker.getExportsOfModule(owner.symbol);
   return exports.some((e) => e === member || aliased(cx.checker, e) === target) ? member : undefined;
 }
@@ -164,7 +169,7 @@ function ownerOfSymbol(cx: LoweringContext, symbol: ts.Symbol): StaticOwner | un
     return { kind: "module", symbol: target };
   const declaration = target.valueDeclaration;
   if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-  const literal = skipWrappers(declaration.initializer);
+  const literal = unfrozen(skipWrappers(declaration.initializer));
   return ts.isObjectLiteralExpression(literal) && isUnchangingVariable(cx, declaration, target)
     ? { kind: "object", literal }
     : undefined;
@@ -177,7 +182,8 @@ export function moduleConstant(cx: LoweringContext, identifier: ts.Identifier, s
   const target = aliased(cx.checker, symbol);
   const declaration = target.valueDeclaration;
   if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-  if (!isUnchangingVariable(cx, declaration, target)) return undefined;
+  if (!isUnchangingVariable(cx, declaration, target))
+    return rejectAssignedVariable(cx, identifier, declaration, target);
   const structured = constantStructure(cx, identifier, declaration, target);
   if (structured) return structured;
   const value = constantValue(cx, target, new Set());
@@ -186,7 +192,7 @@ export function moduleConstant(cx: LoweringContext, identifier: ts.Identifier, s
   // The generated module declares the constants of the function's file it reads, by name.
   const init = declaration.initializer;
   const literal = isNumericLiteral(init) ? init.getText() : numberText(value);
-  return cx.builder.emit("const", [], "number", { value, text: identifier.text, definedAs: literal });
+  return cx.builder.emit("const", [], "number", { value, text: declaration.name.getText(), definedAs: literal });
 }
 
 /** `ns.TAU`, `this.factor`, `Vector.ZERO`: a constant member of a module; undefined otherwise. */
@@ -201,7 +207,7 @@ function constantValue(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.Symb
   const target = aliased(cx.checker, symbol);
   if (seen.has(target)) return undefined;
   seen.add(target);
-  const declaration = target.valueDeclaration;
+  const declaration = declarationOf(target);
   if (!declaration) return undefined;
   if (ts.isVariableDeclaration(declaration) && declaration.initializer && isUnchangingVariable(cx, declaration, target))
     return evaluate(cx, declaration.initializer, seen);
@@ -281,6 +287,10 @@ function constantStructure(
   const isStructure =
     ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init) || ts.isNewExpression(init);
   if (!isStructure) return undefined;
+  let built = builtStructures.get(cx);
+  if (!built) builtStructures.set(cx, (built = new Map()));
+  const known = built.get(symbol);
+  if (known) return known;
   const write = firstWrite(cx, symbol);
   const scratchLength = write && scratchArrayLength(cx, init, declaration);
   if (write && scratchLength === undefined) {
@@ -292,10 +302,6 @@ function constantStructure(
       `make it a local of the function (const ${symbol.name} = ...), or pass it in as a parameter`,
     );
   }
-  let built = builtStructures.get(cx);
-  if (!built) builtStructures.set(cx, (built = new Map()));
-  const known = built.get(symbol);
-  if (known) return known;
   // Built once, at the start of the function, where every loop and branch can read it.
   const saved = cx.sourceFile;
   cx.sourceFile = declaration.getSourceFile();
@@ -352,8 +358,10 @@ function scratchArrayLength(
 
 /**
  * Checks, once the function is lowered, that it writes every element of each module scratch
- * array it uses before reading it, in the function's top region: only then does its value not
- * depend on what an earlier call left in the array, and the local copy computes the same.
+ * array it uses before reading it: a read must follow a write of its element earlier in its
+ * region or in an enclosing one (a write in a branch or a loop body covers only what follows
+ * it there). Only then does the function's value not depend on what an earlier call left in
+ * the array, and a local array computes the same.
  */
 export function checkScratchArrays(cx: LoweringContext): void {
   const constants = definingOps(cx.body);
@@ -362,37 +370,35 @@ export function checkScratchArrays(cx: LoweringContext): void {
     return op && isOp(op, "const") ? op.attrs.value : undefined;
   };
   for (const scratch of scratchArrays.get(cx) ?? []) {
-    const written = new Set<number>();
-    const isWritten = (index: Value | undefined) => {
-      const at = indexOf(index);
-      return written.size === scratch.length || (at !== undefined && written.has(at));
-    };
-    const isUnsafe = (op: Op) => {
-      if (!op.operands.includes(scratch.value)) return false;
-      if (isOp(op, "array.set")) return op.operands[2] === scratch.value;
-      if (isOp(op, "array.get")) return op.operands[0] !== scratch.value || !isWritten(op.operands[1]);
-      return !isOp(op, "array.length");
-    };
-    for (const op of cx.body.ops) {
-      const bad = isUnsafe(op)
-        ? op
-        : findOp(
-            op.regions.flatMap((region) => region.ops),
-            isUnsafe,
+    const check = (ops: readonly Op[], written: Set<number>): void => {
+      const isWritten = (index: Value | undefined) => {
+        const at = indexOf(index);
+        return written.size === scratch.length || (at !== undefined && written.has(at));
+      };
+      for (const op of ops) {
+        const [array, index, stored] = op.operands;
+        const reads = op.operands.includes(scratch.value);
+        const isElementWrite = isOp(op, "array.set") && array === scratch.value && stored !== scratch.value;
+        const isCoveredRead =
+          (isOp(op, "array.get") || isOp(op, "array.add")) &&
+          array === scratch.value &&
+          stored !== scratch.value &&
+          isWritten(index);
+        if (reads && !isElementWrite && !isCoveredRead && !isOp(op, "array.length")) {
+          cx.fail(
+            scratch.use,
+            "AD1004",
+            `'${scratch.name}' is a module-level array that is read${op.loc ? ` (line ${op.loc.line})` : ""} before the function writes that element, so its value would depend on an earlier call`,
+            `write every element before reading it, or make it a local of the function (const ${scratch.name} = new Float64Array(${scratch.length}))`,
           );
-      const at = indexOf(op.operands[1]);
-      if (isOp(op, "array.set") && op.operands[0] === scratch.value && at !== undefined) {
-        if (Number.isInteger(at) && at >= 0 && at < scratch.length) written.add(at);
+        }
+        for (const region of op.regions) check(region.ops, new Set(written));
+        const at = indexOf(index);
+        if (isElementWrite && at !== undefined && Number.isInteger(at) && at >= 0 && at < scratch.length)
+          written.add(at);
       }
-      if (bad) {
-        cx.fail(
-          scratch.use,
-          "AD1004",
-          `'${scratch.name}' is a module-level array that is read${bad.loc ? ` (line ${bad.loc.line})` : ""} before the function writes that element, so its value would depend on an earlier call`,
-          `write every element before reading it, or make it a local of the function (const ${scratch.name} = new Float64Array(${scratch.length}))`,
-        );
-      }
-    }
+    };
+    check(cx.body.ops, new Set());
   }
 }
 
@@ -412,13 +418,34 @@ function isUnchangingVariable(cx: LoweringContext, declaration: ts.VariableDecla
   return !assigns(cx.checker, scope, symbol);
 }
 
+/** A module-level `let` or `var` its module assigns: a copy would miss the assignments. */
+function rejectAssignedVariable(
+  cx: LoweringContext,
+  use: ts.Identifier,
+  declaration: ts.VariableDeclaration,
+  symbol: ts.Symbol,
+): undefined {
+  const statement = declaration.parent.parent;
+  if (!ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent)) return undefined;
+  const write = assignment(cx.checker, statement.parent, symbol);
+  if (!write) return undefined;
+  const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
+  cx.fail(
+    use,
+    "AD1004",
+    `'${symbol.name}' is a module-level variable that code assigns at run time (${path.basename(write.getSourceFile().fileName)}:${line + 1}), so the function cannot read a copy of it`,
+    `pass it in as a parameter, or make it a const if it never changes`,
+  );
+}
+
 /** The members of an object literal initializing a module-level `const`, while no code writes them. */
 function isConstantMember(cx: LoweringContext, literal: ts.ObjectLiteralExpression, member: ts.Symbol): boolean {
   let node: ts.Node = literal;
   while (
     ts.isParenthesizedExpression(node.parent) ||
     ts.isAsExpression(node.parent) ||
-    ts.isSatisfiesExpression(node.parent)
+    ts.isSatisfiesExpression(node.parent) ||
+    (ts.isCallExpression(node.parent) && unfrozen(node.parent) === node)
   )
     node = node.parent;
   const declaration = node.parent;
@@ -440,7 +467,7 @@ function memberAssignment(cx: LoweringContext, object: ts.Symbol, member: ts.Sym
 
 /** A call through a member of a module object that code assigns: which function runs is only known at run time. */
 function rejectAssignedMember(cx: LoweringContext, callee: ts.PropertyAccessExpression, member: ts.Symbol): void {
-  const declaration = aliased(cx.checker, member).valueDeclaration;
+  const declaration = declarationOf(aliased(cx.checker, member));
   const literal = declaration?.parent;
   const variable = literal && ts.isObjectLiteralExpression(literal) ? literal.parent : undefined;
   if (!variable || !ts.isVariableDeclaration(variable) || !ts.isIdentifier(variable.name)) return;
@@ -614,6 +641,25 @@ function isNumericLiteral(node: ts.Expression): boolean {
       node.operator === ts.SyntaxKind.MinusToken &&
       ts.isNumericLiteral(node.operand))
   );
+}
+
+/** A symbol's declaration; for a member of a mapped type (`Readonly<T>` of `Object.freeze`), the
+ * member it maps. */
+function declarationOf(symbol: ts.Symbol): ts.Declaration | undefined {
+  const declarations = symbol.declarations ?? [];
+  return symbol.valueDeclaration ?? (declarations.length === 1 ? declarations[0] : undefined);
+}
+
+/** The object `Object.freeze(object)` returns: the same object, whose members cannot change. */
+function unfrozen(node: ts.Expression): ts.Expression {
+  if (!ts.isCallExpression(node) || node.arguments.length !== 1) return node;
+  const callee = node.expression;
+  const isFreeze =
+    ts.isPropertyAccessExpression(callee) &&
+    ts.isIdentifier(callee.expression) &&
+    callee.expression.text === "Object" &&
+    callee.name.text === "freeze";
+  return isFreeze ? skipWrappers(node.arguments[0]!) : node;
 }
 
 /** Parentheses, `as const`, `satisfies T` and `!` around an expression. */
