@@ -14,7 +14,7 @@ export const diagnosticCodes = {
   AD1008: "generator or async function marked differentiable",
   AD1009: "type not supported in a differentiable function",
   AD1010: "wrt names a parameter that cannot be differentiated",
-  AD1011: "malformed @differentiable tag",
+  AD1011: "malformed or misplaced @differentiable tag",
   AD1012: "no @differentiable function in the file",
   AD1013: "malformed or unusable @derivative rule",
 } as const;
