@@ -152,7 +152,7 @@ export function explainType(checker: ts.TypeChecker, type: ts.Type): { why: stri
   }
   if (type.isUnion() && type.types.some((t) => t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null))) {
     return {
-      why: "may be undefined or null, which the compiler has no values for",
+      why: "may be undefined or null: the compiler has no undefined values",
       hint: "give it a value before the call (its default), and declare it without undefined",
     };
   }
