@@ -59,7 +59,8 @@ const hintsByOperator: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.QuestionQuestionEqualsToken]: "assign the default before the call",
   [ts.SyntaxKind.AmpersandAmpersandEqualsToken]: "write it as an if statement",
   [ts.SyntaxKind.BarBarEqualsToken]: "write it as an if statement",
-  [ts.SyntaxKind.InstanceOfKeyword]: "the compiler knows each value's type: write the code for the type the value has",
+  [ts.SyntaxKind.InstanceOfKeyword]:
+    "tell the kinds apart with typeof (decided at compile time, see the README's type guards), or write one helper per type",
   [ts.SyntaxKind.InKeyword]: "the compiler knows each object's fields: read the field directly",
   [ts.SyntaxKind.CommaToken]: "write each expression as a statement of its own",
   [ts.SyntaxKind.AmpersandToken]: bitwise,
