@@ -157,6 +157,12 @@ export function explainType(checker: ts.TypeChecker, type: ts.Type): { why: stri
       hint: "give it a value before the call (its default), and declare it without undefined",
     };
   }
+  if (type.isUnion() && type.types.some((t) => t.getSymbol()?.getName() === "Float32Array")) {
+    return {
+      why: "mixes Float32Array, which rounds what is written into it to single precision, with other kinds",
+      hint: "declare one kind of array for it: Float32Array, or number[] | Float64Array",
+    };
+  }
   if (type.isUnion() && !(type.flags & ts.TypeFlags.Boolean)) {
     return {
       why: "mixes kinds of values, and which one it holds is known only when the code runs",
