@@ -35,9 +35,13 @@ export interface Diagnostic {
   sourceLine: string;
 }
 
-/** Thrown while compiling one function; caught per function so every function is reported. */
+/** Thrown while compiling one function; caught per function so every function is reported.
+ * `others` are the function's errors after the first, when lowering went on past it. */
 export class DiagnosticError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
+  constructor(
+    readonly diagnostic: Diagnostic,
+    readonly others: readonly Diagnostic[] = [],
+  ) {
     super(diagnostic.message);
   }
 }

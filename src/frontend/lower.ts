@@ -34,6 +34,7 @@ import { LoweringContext, type Outcome } from "./context.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
 import { objectParam } from "./objects.js";
+import { startRecovery, throwRecovered } from "./recovery.js";
 import { lowerStatements } from "./statements.js";
 import { parameterForm } from "./syntax.js";
 
@@ -80,12 +81,18 @@ export class FunctionLowering {
     cx.returnType = returnsArray ? "array" : returnsObject ? "object" : "number";
     const body = node.body!;
     let result: Outcome;
-    if (ts.isBlock(body)) {
-      result = lowerStatements(cx, body.statements);
-    } else {
-      cx.builder.loc = cx.location(body);
-      result = cx.expectType(body, lowerExpression(cx, body), cx.returnType);
+    startRecovery(cx);
+    try {
+      if (ts.isBlock(body)) {
+        result = lowerStatements(cx, body.statements);
+      } else {
+        cx.builder.loc = cx.location(body);
+        result = cx.expectType(body, lowerExpression(cx, body), cx.returnType);
+      }
+    } catch (error) {
+      throwRecovered(cx, error);
     }
+    throwRecovered(cx);
     if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);
     cx.builder.region.yields = [result];
     const fn: IRFunction = { name: this.fn.name, params, body: cx.builder.region, loc: cx.location(node) };
