@@ -13,6 +13,7 @@ import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerIdentifier } from "./expressions.js";
 import { locate } from "./program.js";
 import { skipParentheses } from "./syntax.js";
+import { explainType } from "./unsupported-constructs.js";
 import type { TypeClassifier } from "./types.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
@@ -38,12 +39,18 @@ export function field(cx: LoweringContext, object: Value, name: string, node: ts
     .filter(([path]) => path.startsWith(prefix))
     .map(([path, value]) => [path.slice(prefix.length), value] as const);
   if (inner.length > 0) return makeObject(cx, new Map(inner));
-  return cx.fail(
-    node,
-    "AD1009",
-    `the field '${name}' has a type differentiable functions do not support, or is optional`,
-    "read only fields of type number, boolean, string, numeric array or object of those",
-  );
+  const property = cx.checker.getSymbolAtLocation(node);
+  if (property && property.flags & ts.SymbolFlags.Optional) {
+    return cx.fail(
+      node,
+      "AD1009",
+      `the field '${name}' is optional, and whether this object has it is known only when the code runs`,
+      "make the field required, or build the object with an object literal in the differentiable function (see the README on optional fields)",
+    );
+  }
+  const type = cx.checker.getTypeAtLocation(node);
+  const { why, hint } = explainType(cx.checker, type);
+  return cx.fail(node, "AD1009", `the field '${name}' has type '${cx.checker.typeToString(type)}', which ${why}`, hint);
 }
 
 /**
