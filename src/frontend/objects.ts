@@ -102,8 +102,11 @@ export function objectParam(
 /** `{ x: a, y, ...p }`: nested objects become leaves at dotted paths. */
 export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLiteralExpression): Value {
   const fields = new Map<string, Value>();
-  const setField = (name: string, value: Value) => {
+  const removeField = (name: string) => {
     for (const path of [...fields.keys()]) if (path === name || path.startsWith(`${name}.`)) fields.delete(path);
+  };
+  const setField = (name: string, value: Value) => {
+    removeField(name);
     if (value.type !== "object") fields.set(name, value);
     else for (const [path, leaf] of fieldsOf(cx, value)) fields.set(`${name}.${path}`, leaf);
   };
@@ -120,7 +123,9 @@ export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLitera
       ts.isPropertyAssignment(property) &&
       (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
     ) {
-      setField(property.name.text, lowerExpression(cx, property.initializer));
+      // `{ scale: undefined }`: the object has no value for the field (see defaults.ts).
+      if (isUndefined(cx, property.initializer)) removeField(property.name.text);
+      else setField(property.name.text, lowerExpression(cx, property.initializer));
     } else {
       cx.unsupported(property);
     }
@@ -128,6 +133,14 @@ export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLitera
   const object = makeObject(cx, fields);
   if (!literal.properties.some((property) => ts.isSpreadAssignment(property))) cx.literalObjects.add(object);
   return object;
+}
+
+/** The global `undefined`, not a variable of that name. */
+function isUndefined(cx: LoweringContext, expression: ts.Expression): boolean {
+  const node = skipParentheses(expression);
+  if (!ts.isIdentifier(node) || node.text !== "undefined") return false;
+  const declarations = cx.checker.getSymbolAtLocation(node)?.declarations ?? [];
+  return declarations.every((d) => d.getSourceFile().isDeclarationFile);
 }
 
 /** `const { x, y: b, pos: { z } } = p`. */
