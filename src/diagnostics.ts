@@ -14,7 +14,7 @@ export const diagnosticCodes = {
   AD1008: "generator or async function marked differentiable",
   AD1009: "type not supported in a differentiable function",
   AD1010: "wrt names a parameter that cannot be differentiated",
-  AD1011: "malformed @differentiable tag",
+  AD1011: "malformed or misplaced @differentiable tag",
   AD1012: "no @differentiable function in the file",
   AD1013: "malformed or unusable @derivative rule",
 } as const;
@@ -35,9 +35,13 @@ export interface Diagnostic {
   sourceLine: string;
 }
 
-/** Thrown while compiling one function; caught per function so every function is reported. */
+/** Thrown while compiling one function; caught per function so every function is reported.
+ * `others` are the function's errors after the first, when lowering went on past it. */
 export class DiagnosticError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
+  constructor(
+    readonly diagnostic: Diagnostic,
+    readonly others: readonly Diagnostic[] = [],
+  ) {
     super(diagnostic.message);
   }
 }

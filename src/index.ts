@@ -202,7 +202,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
         else functions.push(result);
       } catch (error) {
         if (!(error instanceof DiagnosticError)) throw error;
-        fileDiagnostics.push(error.diagnostic);
+        fileDiagnostics.push(error.diagnostic, ...error.others);
       }
     }
     if (found.length === 0) {

@@ -120,3 +120,12 @@ test("one unsupported function fails its whole file, and only it is reported", (
   expect(diagnostics.map((d) => d.message)).toEqual([expect.stringContaining("(in 'clamped')")]);
   expect(result.files.some((f) => f.source === inputOf(errorFixturesRoot, name))).toBe(false);
 });
+
+test("a function reports each of its errors, and none that follows from an earlier one", () => {
+  const diagnostics = diagnosticsOf("ad1004-every-error-of-a-function");
+  expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+    ["AD1005", 5],
+    ["AD1004", 7],
+    ["AD1003", 13],
+  ]);
+});

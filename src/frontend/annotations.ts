@@ -180,9 +180,15 @@ function misplacedTag(host: ts.Node, sourceFile: ts.SourceFile, what: string, hi
   });
 }
 
+const foundIn = new WeakMap<ts.SourceFile, (DifferentiableFunction | DiagnosticError)[]>();
+
 /** Each marked function, or a DiagnosticError for a malformed or misplaced tag (collected by
  * the caller), in the order of the source. */
 export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (DifferentiableFunction | DiagnosticError)[] {
+  // Asked again for every call the lowering meets (is the callee a recursive differentiable
+  // function?): the file is walked once.
+  const known = foundIn.get(sourceFile);
+  if (known) return known;
   const found: (DifferentiableFunction | DiagnosticError)[] = [];
   const seen = new Set<ts.JSDocTag>();
   const add = (name: string, node: FunctionNode, tag: ts.JSDocTag) => {
@@ -215,5 +221,6 @@ export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (Differe
     ts.forEachChild(node, visit);
   };
   visit(sourceFile);
+  foundIn.set(sourceFile, found);
   return found;
 }

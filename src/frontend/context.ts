@@ -42,6 +42,8 @@ export interface ReturnFlags {
   returnValue: ts.Symbol;
 }
 
+const withArticle = (type: Type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+
 export class LoweringContext {
   readonly values = new ValueFactory();
   readonly builder: Builder;
@@ -188,7 +190,13 @@ export class LoweringContext {
 
   expectType(node: ts.Node, value: Value, type: Type): Value {
     if (value.type !== type) {
-      this.fail(node, "AD1009", `expected a ${type} here, found a ${value.type}`, "convert the value explicitly");
+      const declaredAny = this.checker.getTypeAtLocation(node).flags & ts.TypeFlags.Any;
+      this.fail(
+        node,
+        "AD1009",
+        `${withArticle(value.type)} is used here where ${withArticle(type)} is expected${declaredAny ? `: '${node.getText(this.sourceFile)}' has type 'any', which the compiler reads as a number` : ""}`,
+        declaredAny ? "declare the value's type" : `give it ${withArticle(type)}, converted explicitly`,
+      );
     }
     return value;
   }

@@ -37,6 +37,7 @@ import { lowerExpression } from "./expressions.js";
 import { checkScratchArrays } from "./modules.js";
 import { bindPattern, makeObject, objectParam } from "./objects.js";
 import { checkRestParameter, parameterDefault, parameterName } from "./parameters.js";
+import { startRecovery, throwRecovered } from "./recovery.js";
 import { lowerStatements } from "./statements.js";
 
 export class FunctionLowering {
@@ -85,12 +86,18 @@ export class FunctionLowering {
     for (const p of node.parameters) checkRestParameter(cx, p, cx.returnType === "number");
     const body = node.body!;
     let result: Outcome;
-    if (ts.isBlock(body)) {
-      result = lowerStatements(cx, body.statements);
-    } else {
-      cx.builder.loc = cx.location(body);
-      result = cx.expectType(body, lowerExpression(cx, body), cx.returnType);
+    startRecovery(cx);
+    try {
+      if (ts.isBlock(body)) {
+        result = lowerStatements(cx, body.statements);
+      } else {
+        cx.builder.loc = cx.location(body);
+        result = cx.expectType(body, lowerExpression(cx, body), cx.returnType);
+      }
+    } catch (error) {
+      throwRecovered(cx, error);
     }
+    throwRecovered(cx);
     if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);
     checkScratchArrays(cx);
     cx.builder.region.yields = [result];

@@ -14,6 +14,7 @@ import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerIdentifier } from "./expressions.js";
 import { locate } from "./program.js";
 import { skipParentheses } from "./syntax.js";
+import { explainType } from "./unsupported-constructs.js";
 import type { TypeClassifier } from "./types.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
@@ -39,12 +40,18 @@ export function field(cx: LoweringContext, object: Value, name: string, node: ts
     .filter(([path]) => path.startsWith(prefix))
     .map(([path, value]) => [path.slice(prefix.length), value] as const);
   if (inner.length > 0) return makeObject(cx, new Map(inner));
-  return cx.fail(
-    node,
-    "AD1009",
-    `the field '${name}' has a type differentiable functions do not support, or is optional`,
-    "read only fields of type number, boolean, string, numeric array or object of those",
-  );
+  const property = cx.checker.getSymbolAtLocation(node);
+  if (property && property.flags & ts.SymbolFlags.Optional) {
+    return cx.fail(
+      node,
+      "AD1009",
+      `the field '${name}' is optional, and whether this object has it is known only when the code runs`,
+      "make the field required, or build the object with an object literal in the differentiable function (see the README on optional fields)",
+    );
+  }
+  const type = cx.checker.getTypeAtLocation(node);
+  const { why, hint } = explainType(cx.checker, type);
+  return cx.fail(node, "AD1009", `the field '${name}' has type '${cx.checker.typeToString(type)}', which ${why}`, hint);
 }
 
 /**
@@ -98,8 +105,11 @@ export function objectParam(
 /** `{ x: a, y, ...p }`: nested objects become leaves at dotted paths. */
 export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLiteralExpression): Value {
   const fields = new Map<string, Value>();
-  const setField = (name: string, value: Value) => {
+  const removeField = (name: string) => {
     for (const path of [...fields.keys()]) if (path === name || path.startsWith(`${name}.`)) fields.delete(path);
+  };
+  const setField = (name: string, value: Value) => {
+    removeField(name);
     if (value.type !== "object") fields.set(name, value);
     else for (const [path, leaf] of fieldsOf(cx, value)) fields.set(`${name}.${path}`, leaf);
   };
@@ -116,7 +126,9 @@ export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLitera
       ts.isPropertyAssignment(property) &&
       (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
     ) {
-      setField(property.name.text, lowerExpression(cx, property.initializer));
+      // `{ scale: undefined }`: the object has no value for the field (see defaults.ts).
+      if (isUndefined(cx, property.initializer)) removeField(property.name.text);
+      else setField(property.name.text, lowerExpression(cx, property.initializer));
     } else {
       cx.unsupported(property);
     }
@@ -124,6 +136,14 @@ export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLitera
   const object = makeObject(cx, fields);
   if (!literal.properties.some((property) => ts.isSpreadAssignment(property))) cx.literalObjects.add(object);
   return object;
+}
+
+/** The global `undefined`, not a variable of that name. */
+function isUndefined(cx: LoweringContext, expression: ts.Expression): boolean {
+  const node = skipParentheses(expression);
+  if (!ts.isIdentifier(node) || node.text !== "undefined") return false;
+  const declarations = cx.checker.getSymbolAtLocation(node)?.declarations ?? [];
+  return declarations.every((d) => d.getSourceFile().isDeclarationFile);
 }
 
 /** `const { x, y: b, pos: { z } } = p`. */

@@ -18,6 +18,7 @@ import { variableType } from "./uninitialized-variables.js";
 import { lowerThrow } from "./throw.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
 import { takenBranch } from "./guards.js";
+import { afterError, lowerRecovering } from "./recovery.js";
 
 /**
  * Lowers statements in order. Returns the returned value when every path through them returns
@@ -35,6 +36,9 @@ export function lowerStatements(
     const rest = statements.slice(i + 1);
     if (ts.isBlock(statement)) return lowerStatements(cx, [...statement.statements, ...rest], endsIteration);
     cx.builder.loc = cx.location(statement);
+    const recovery = afterError(cx, statement);
+    if (recovery === "skip") continue;
+    if (recovery === "stop") return undefined;
     if (ts.isReturnStatement(statement)) return lowerReturn(cx, statement);
     const taken = ts.isIfStatement(statement) ? takenBranch(cx, statement) : undefined;
     if (taken) return lowerStatements(cx, [...taken, ...rest], endsIteration);
@@ -69,7 +73,7 @@ export function lowerStatements(
       lowerLoop(cx, loop, ts.isLabeledStatement(statement) ? statement.label.text : undefined);
       return afterExitingLoop(cx, statement, loop, rest, endsIteration);
     }
-    lowerStatement(cx, statement);
+    lowerRecovering(cx, statement, () => lowerStatement(cx, statement));
   }
   if (endsIteration) cx.innermostLoop().update?.();
   return undefined;

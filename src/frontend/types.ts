@@ -54,12 +54,16 @@ export class TypeClassifier {
 
   /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: numeric arrays; also
    * `ArrayLike<number>` and unions of those (`number[] | Float64Array`), whose gradients are
-   * `number[]` unless every member is the same typed array. */
+   * `number[]` unless every member is the same typed array (a union of Float32Array and another
+   * kind is not supported). */
   arrayKind(type: ts.Type): ArrayKind | undefined {
     if (type.isUnion()) {
       const kinds = new Set(type.types.map((member) => this.arrayKind(member)));
       if (kinds.has(undefined)) return undefined;
-      return kinds.size === 1 ? [...kinds][0] : "Array";
+      if (kinds.size === 1) return [...kinds][0];
+      // A copy of a Float32Array rounds what is written into it, a number[] does not: a union
+      // of both has no one kind its copies could have.
+      return kinds.has("Float32Array") ? undefined : "Array";
     }
     const name = type.getSymbol()?.getName();
     if (name === "Float64Array" || name === "Float32Array") return name;
@@ -176,7 +180,7 @@ export class TypeClassifier {
       ts.forEachChild(child, visit);
     };
     visit(node);
-    return foreign ? this.flatArrayText(type) : node.getText();
+    return foreign ? this.arrayShape(type).typeText : node.getText();
   }
 
   /** An object type as generated code writes it: its leaves, nested. */

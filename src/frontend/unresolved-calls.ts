@@ -63,6 +63,14 @@ const refusals: ((callee: Callee) => CallRefusal | undefined)[] = [
     };
   },
   ({ name, method, declarations }) => {
+    if (!method || !declarations.some((d) => ts.isFunctionDeclaration(d) && d.body !== undefined)) return undefined;
+    return {
+      code: "AD1004",
+      message: `'${name}' is a function reached through a namespace or a module object, which is not supported yet`,
+      hint: `import the function by name (import { ${method.name} } from ...) or declare it at the top level, and call it as ${method.name}(...)`,
+    };
+  },
+  ({ name, method, declarations }) => {
     if (!method || !declarations.some(hasBody)) return undefined;
     return {
       code: "AD1004",

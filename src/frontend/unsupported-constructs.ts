@@ -59,7 +59,8 @@ const hintsByOperator: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.QuestionQuestionEqualsToken]: "assign the default before the call",
   [ts.SyntaxKind.AmpersandAmpersandEqualsToken]: "write it as an if statement",
   [ts.SyntaxKind.BarBarEqualsToken]: "write it as an if statement",
-  [ts.SyntaxKind.InstanceOfKeyword]: "the compiler knows each value's type: write the code for the type the value has",
+  [ts.SyntaxKind.InstanceOfKeyword]:
+    "tell the kinds apart with typeof (decided at compile time, see the README's type guards), or write one helper per type",
   [ts.SyntaxKind.InKeyword]: "the compiler knows each object's fields: read the field directly",
   [ts.SyntaxKind.CommaToken]: "write each expression as a statement of its own",
   [ts.SyntaxKind.AmpersandToken]: bitwise,
@@ -152,8 +153,14 @@ export function explainType(checker: ts.TypeChecker, type: ts.Type): { why: stri
   }
   if (type.isUnion() && type.types.some((t) => t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null))) {
     return {
-      why: "may be undefined or null, which the compiler has no values for",
+      why: "may be undefined or null: the compiler has no undefined values",
       hint: "give it a value before the call (its default), and declare it without undefined",
+    };
+  }
+  if (type.isUnion() && type.types.some((t) => t.getSymbol()?.getName() === "Float32Array")) {
+    return {
+      why: "mixes Float32Array, which rounds what is written into it to single precision, with other kinds",
+      hint: "declare one kind of array for it: Float32Array, or number[] | Float64Array",
     };
   }
   if (type.isUnion() && !(type.flags & ts.TypeFlags.Boolean)) {
