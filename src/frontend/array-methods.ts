@@ -21,11 +21,13 @@ import {
   type Argument,
   assignmentsThroughFunctions,
   callFunctionValue,
+  changesNothingOutside,
   functionValue,
   FunctionValue,
 } from "./functions.js";
 import { carriedArrayReason } from "./loop-analysis.js";
 import { emitCountedLoop } from "./loops.js";
+import { skipParentheses } from "./syntax.js";
 
 /** The variables the lowering adds for a method's state, by what they hold. */
 const stateNames = { accumulator: "acc", done: "found", found: "result", extremum: "extremum" } as const;
@@ -190,6 +192,8 @@ interface ElementLoop {
   length: () => Value;
   /** The functions the loop calls, whose assignments it carries. */
   callbacks: ts.Node[];
+  /** For a map fused into the method after it: the mapped element, from the element read. */
+  mapped?: (read: () => Value, index: Value) => Value;
 }
 
 /** A method called on an array. */
@@ -214,6 +218,8 @@ export function lowerArrayMethodCall(
   if (!(lowerCallback || lowerPlain) || cx.irType(cx.checker.getTypeAtLocation(callee.expression)) !== "array") {
     return undefined;
   }
+  const fused = lowerCallback && fusedMap(cx, call, name, callee.expression);
+  if (fused) return { result: lowerCallback(cx, fused.method, fused.callback) };
   const method = methodCall(cx, call, callee.expression, lowerExpression(cx, callee.expression));
   if (lowerPlain) return { result: lowerPlain(cx, method) };
   const callbackNode = call.arguments[0];
@@ -227,6 +233,75 @@ export function lowerArrayMethodCall(
     );
   }
   return { result: lowerCallback!(cx, { ...method, callbacks: [callbackNode] }, functionValue(cx, callbackNode)) };
+}
+
+/** The methods a map before them can be fused into, with the parameters their callbacks may
+ * take: not the array, which the fused loop does not make. */
+const fusibleArity: Readonly<Record<string, number>> = {
+  reduce: 3,
+  forEach: 2,
+  some: 2,
+  every: 2,
+  find: 2,
+  findIndex: 2,
+};
+
+/**
+ * `xs.map(f).reduce(g, 0)` and the like: when f and g change nothing outside themselves (so the
+ * order of their calls cannot be told), one loop over xs computes f's value where g reads it,
+ * and the mapped array is not made. Undefined (having lowered nothing) when the chain does not
+ * have this form.
+ */
+function fusedMap(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  receiver: ts.Expression,
+): { method: MethodCall; callback: FunctionValue } | undefined {
+  const arity = fusibleArity[name];
+  const inner = skipParentheses(receiver);
+  const [mapNode] = ts.isCallExpression(inner) ? inner.arguments : [];
+  const outerNode = call.arguments[0];
+  if (
+    arity === undefined ||
+    !ts.isCallExpression(inner) ||
+    !ts.isPropertyAccessExpression(inner.expression) ||
+    inner.expression.name.text !== "map" ||
+    inner.arguments.length !== 1 ||
+    !mapNode ||
+    !outerNode ||
+    ![mapNode, outerNode].every(isPlainFunction) ||
+    cx.irType(cx.checker.getTypeAtLocation(inner.expression.expression)) !== "array" ||
+    // A typed array's map stores into its kind (a Float32Array rounds).
+    cx.arrayKind(cx.checker.getTypeAtLocation(inner)) !== "Array"
+  ) {
+    return undefined;
+  }
+  // Naming a function evaluates nothing, so they can be looked at before the array is lowered.
+  const mapper = functionValue(cx, mapNode);
+  const callback = functionValue(cx, outerNode);
+  const parameters = callback.node.parameters;
+  if (
+    parameters.some((p) => p.dotDotDotToken) ||
+    parameters.length - callback.boundArguments.length > arity ||
+    !changesNothingOutside(cx, mapper) ||
+    !changesNothingOutside(cx, callback)
+  ) {
+    return undefined;
+  }
+  const source = inner.expression.expression;
+  const mapCall = methodCall(cx, inner, source, lowerExpression(cx, source));
+  const mapped = (read: () => Value, index: Value) => {
+    const value = returned(cx, mapCall, invoke(cx, mapCall, mapper, read, index));
+    return cx.expectType(inner, value, "number");
+  };
+  return { method: { ...mapCall, call, callbacks: [mapNode, outerNode], mapped }, callback };
+}
+
+/** An arrow function, a function expression or a name: a function value that evaluates nothing. */
+function isPlainFunction(node: ts.Expression): boolean {
+  const inner = skipParentheses(node);
+  return ts.isArrowFunction(inner) || ts.isFunctionExpression(inner) || ts.isIdentifier(inner);
 }
 
 function methodCall(cx: LoweringContext, call: ts.CallExpression, receiver: ts.Expression, array: Value): MethodCall {
@@ -371,7 +446,8 @@ function overElements(
   };
   emitCountedLoop(cx, m.node, loop, (index) => {
     let element: Value | undefined;
-    body(() => (element ??= elementOf(cx, m.receiver, m.array, index)), index);
+    const read = () => elementOf(cx, m.receiver, m.array, index);
+    body(() => (element ??= m.mapped ? m.mapped(read, index) : read()), index);
   });
 }
 

@@ -497,3 +497,39 @@ export function isFunctionValued(cx: LoweringContext, expression: ts.Expression)
     ts.isIdentifier(expression) || ts.isCallExpression(expression) || ts.isConditionalExpression(expression);
   return mayBeFunction && isFunctionTyped(cx, expression);
 }
+
+/**
+ * True when calling the function changes nothing outside it: it assigns only its own locals,
+ * writes no array, and calls only `Math` functions and functions of which the same holds.
+ */
+export function changesNothingOutside(cx: LoweringContext, target: FunctionValue): boolean {
+  const checked = new Set<FunctionNode>();
+  const isPure = (fn: FunctionNode): boolean => {
+    if (checked.has(fn)) return true;
+    checked.add(fn);
+    let pure = true;
+    const visit = (node: ts.Node): void => {
+      const target = assignmentTarget(node);
+      if (target) {
+        let root = target;
+        while (ts.isPropertyAccessExpression(root)) root = root.expression;
+        const declaration = ts.isIdentifier(root) ? cx.checker.getSymbolAtLocation(root)?.valueDeclaration : undefined;
+        if (!declaration || !encloses(fn, declaration)) pure = false;
+      }
+      if (ts.isCallExpression(node) && !callsPure(node)) pure = false;
+      if (pure) ts.forEachChild(node, visit);
+    };
+    if (fn.body) visit(fn.body);
+    return pure;
+  };
+  const callsPure = (call: ts.CallExpression): boolean => {
+    const callee = call.expression;
+    if (ts.isPropertyAccessExpression(callee))
+      return ts.isIdentifier(callee.expression) && callee.expression.text === "Math";
+    if (!ts.isIdentifier(callee)) return false;
+    const symbol = cx.checker.getSymbolAtLocation(callee);
+    const known = (symbol && cx.functions.get(symbol)?.node) ?? helperOf(cx.checker, callee);
+    return known !== undefined && isPure(known);
+  };
+  return isPure(target.node);
+}
