@@ -64,6 +64,8 @@ export class LoweringContext {
   readonly functions = new Map<ts.Symbol, FunctionValue>();
   /** The function values being inlined, innermost last (see functions.ts). */
   readonly calledFunctions: FunctionValue[] = [];
+  /** The optional parameters of inlined functions that their call leaves out (see functions.ts). */
+  readonly undefinedParameters = new Set<ts.Symbol>();
 
   constructor(
     readonly checker: ts.TypeChecker,

@@ -12,7 +12,7 @@ import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } fr
 import { lowerCall, rejectDynamicCode } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { choose, withoutAssignments } from "./control-flow.js";
-import { isFunctionValued, rejectFunctionValue } from "./functions.js";
+import { isFunctionValued, lowerUndefinedTest, rejectFunctionValue } from "./functions.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
 import { arithmeticOperators, comparisons, compoundAssignments, topLevelNumericConstant } from "./syntax.js";
 
@@ -47,6 +47,8 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
     return lowerExpression(cx, expression.expression);
   }
   if (isFunctionValued(cx, expression)) return rejectFunctionValue(cx, expression);
+  const decided = lowerUndefinedTest(cx, expression);
+  if (decided) return decided;
   if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
   if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);
   if (ts.isPostfixUnaryExpression(expression))

@@ -23,7 +23,7 @@ import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
-import { assignmentTarget, containsReturn, readsAny } from "./syntax.js";
+import { assignmentTarget, containsReturn } from "./syntax.js";
 
 /** What a parameter or a captured variable is bound to: a value, or a function known at compile time. */
 export type Bound = Value | FunctionValue;
@@ -320,7 +320,7 @@ export function bindParameters(
     if (arg === undefined && p.initializer) {
       arg = isFunctionTyped(cx, p) ? functionValue(cx, p.initializer) : lowerExpression(cx, p.initializer);
     }
-    if (arg === undefined) return omitted(cx, call, name, node, p);
+    if (arg === undefined) return omitted(cx, call, name, p);
     if (arg instanceof FunctionValue) {
       if (!ts.isIdentifier(p.name)) return cx.unsupported(p);
       cx.functions.set(cx.symbolOf(p.name), arg);
@@ -341,6 +341,9 @@ export function bindParameters(
       }
     }
     cx.calledFunctions.pop();
+    for (const symbol of [...cx.undefinedParameters]) {
+      if (symbol.valueDeclaration && encloses(node, symbol.valueDeclaration)) cx.undefinedParameters.delete(symbol);
+    }
     for (const symbol of [...cx.functions.keys()]) {
       if (symbol.valueDeclaration && encloses(node, symbol.valueDeclaration)) cx.functions.delete(symbol);
     }
@@ -389,22 +392,69 @@ function rejectSpread(cx: LoweringContext, call: ts.CallExpression, name: string
   );
 }
 
-/** An optional parameter the call leaves out: fine while the function does not read it. */
-function omitted(
-  cx: LoweringContext,
-  call: ts.CallExpression,
-  name: string,
-  node: FunctionNode,
-  p: ts.ParameterDeclaration,
-): void {
-  const symbols = ts.isIdentifier(p.name) ? [cx.symbolOf(p.name)] : [];
-  if (symbols.length > 0 && node.body && !readsAny(cx.checker, node.body, symbols)) return;
-  cx.fail(
-    call,
-    "AD1004",
-    `'${name}' reads its parameter '${p.name.getText()}', which this call leaves undefined`,
-    `pass it, or give it a default value (${p.name.getText()} = ...)`,
-  );
+/**
+ * An optional parameter the call leaves out: `p === undefined` and `p ?? e` are decided at
+ * compile time (see lowerUndefinedTest), and elsewhere it reads as NaN, which arithmetic and
+ * comparisons treat as they treat undefined. A destructured one must be given.
+ */
+function omitted(cx: LoweringContext, call: ts.CallExpression, name: string, p: ts.ParameterDeclaration): void {
+  if (!ts.isIdentifier(p.name)) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' destructures its parameter '${p.name.getText()}', which this call leaves undefined`,
+      "pass it, or give it a default value",
+    );
+  }
+  const symbol = cx.symbolOf(p.name);
+  cx.undefinedParameters.add(symbol);
+  cx.bind(symbol, cx.builder.constant(NaN, "NaN"));
+}
+
+/**
+ * `p === undefined`, `p !== undefined` (also `==`, `!=` and `null`), `p ?? e`, and a ternary
+ * testing `p` so, for a parameter `p` of an inlined function that may be left out: the call
+ * decides them (a ternary lowers only the side taken); undefined for other expressions.
+ */
+export function lowerUndefinedTest(cx: LoweringContext, expression: ts.Expression): Value | undefined {
+  if (ts.isConditionalExpression(expression)) {
+    const decided = decideUndefinedTest(cx, unwrap(expression.condition));
+    if (decided === undefined) return undefined;
+    return lowerExpression(cx, decided ? expression.whenTrue : expression.whenFalse);
+  }
+  if (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) {
+    const symbol = optionalParameter(cx, expression.left);
+    if (!symbol) return undefined;
+    return cx.undefinedParameters.has(symbol) ? lowerExpression(cx, expression.right) : cx.env.get(symbol)!;
+  }
+  const decided = decideUndefinedTest(cx, expression);
+  return decided === undefined ? undefined : cx.boolean(decided);
+}
+
+/** Whether `p === undefined` (and the like, see lowerUndefinedTest) holds; undefined for other expressions. */
+function decideUndefinedTest(cx: LoweringContext, expression: ts.Expression): boolean | undefined {
+  if (!ts.isBinaryExpression(expression)) return undefined;
+  const operator = expression.operatorToken.kind;
+  const loose = operator === ts.SyntaxKind.EqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken;
+  const negated =
+    operator === ts.SyntaxKind.ExclamationEqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken;
+  if (!loose && !negated && operator !== ts.SyntaxKind.EqualsEqualsEqualsToken) return undefined;
+  const isAbsent = (node: ts.Expression) =>
+    (ts.isIdentifier(node) && node.text === "undefined") || (loose && node.kind === ts.SyntaxKind.NullKeyword);
+  const [side, other] = isAbsent(expression.right)
+    ? [expression.left, expression.right]
+    : [expression.right, expression.left];
+  const symbol = optionalParameter(cx, side);
+  if (!symbol || !isAbsent(other)) return undefined;
+  return cx.undefinedParameters.has(symbol) !== negated;
+}
+
+/** The symbol of an optional parameter of an inlined function, named by `node`. */
+function optionalParameter(cx: LoweringContext, node: ts.Expression): ts.Symbol | undefined {
+  const symbol = ts.isIdentifier(node) ? cx.checker.getSymbolAtLocation(node) : undefined;
+  const declaration = symbol?.valueDeclaration;
+  const optional = declaration && ts.isParameter(declaration) && declaration.questionToken && cx.env.has(symbol);
+  return optional ? symbol : undefined;
 }
 
 // ----- what closures assign -----
