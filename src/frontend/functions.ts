@@ -394,8 +394,8 @@ function rejectSpread(cx: LoweringContext, call: ts.CallExpression, name: string
 
 /**
  * An optional parameter the call leaves out: `p === undefined` and `p ?? e` are decided at
- * compile time (see lowerUndefinedTest), and elsewhere it reads as NaN, which arithmetic and
- * comparisons treat as they treat undefined. A destructured one must be given.
+ * compile time (see lowerUndefinedTest), and elsewhere a number reads as NaN, which arithmetic
+ * and comparisons treat as they treat undefined. A destructured one must be given.
  */
 function omitted(cx: LoweringContext, call: ts.CallExpression, name: string, p: ts.ParameterDeclaration): void {
   if (!ts.isIdentifier(p.name)) {
@@ -408,7 +408,9 @@ function omitted(cx: LoweringContext, call: ts.CallExpression, name: string, p: 
   }
   const symbol = cx.symbolOf(p.name);
   cx.undefinedParameters.add(symbol);
-  cx.bind(symbol, cx.builder.constant(NaN, "NaN"));
+  // A boolean, string or object left out has no stand-in: reading it is a diagnostic.
+  if (cx.irType(cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(p))) === "number")
+    cx.bind(symbol, cx.builder.constant(NaN, "NaN"));
 }
 
 /**
@@ -417,6 +419,19 @@ function omitted(cx: LoweringContext, call: ts.CallExpression, name: string, p: 
  * decides them (a ternary lowers only the side taken); undefined for other expressions.
  */
 export function lowerUndefinedTest(cx: LoweringContext, expression: ts.Expression): Value | undefined {
+  if (ts.isIdentifier(expression)) {
+    if (cx.undefinedParameters.size === 0) return undefined;
+    const symbol = cx.checker.getSymbolAtLocation(expression);
+    if (symbol && cx.undefinedParameters.has(symbol) && !cx.env.has(symbol)) {
+      cx.fail(
+        expression,
+        "AD1004",
+        `'${expression.text}' is left out by the call, and only numbers left out can be read`,
+        `pass it, or test it first: ${expression.text} === undefined ? ... : ..., or ${expression.text} ?? ...`,
+      );
+    }
+    return undefined;
+  }
   if (ts.isConditionalExpression(expression)) {
     const decided = decideUndefinedTest(cx, unwrap(expression.condition));
     if (decided === undefined) return undefined;
@@ -453,7 +468,11 @@ function decideUndefinedTest(cx: LoweringContext, expression: ts.Expression): bo
 function optionalParameter(cx: LoweringContext, node: ts.Expression): ts.Symbol | undefined {
   const symbol = ts.isIdentifier(node) ? cx.checker.getSymbolAtLocation(node) : undefined;
   const declaration = symbol?.valueDeclaration;
-  const optional = declaration && ts.isParameter(declaration) && declaration.questionToken && cx.env.has(symbol);
+  const optional =
+    declaration &&
+    ts.isParameter(declaration) &&
+    declaration.questionToken &&
+    (cx.env.has(symbol) || cx.undefinedParameters.has(symbol));
   return optional ? symbol : undefined;
 }
 
