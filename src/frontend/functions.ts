@@ -206,6 +206,15 @@ export function lowerFunctionValueCall(
 /** The body of an inlined function: what it returns, or undefined when it returns nothing. */
 export function lowerFunctionBody(cx: LoweringContext, node: FunctionNode): Value | undefined {
   const body = node.body!;
+  if (ts.isBlock(body) && returnsEarly(body) && assignmentsThroughFunctions(cx, node).length > 0) {
+    // The branches of an early return end the function: what they assign would not reach the caller.
+    cx.fail(
+      node,
+      "AD1004",
+      "a function that assigns variables outside it may only return at its end",
+      "assign the result to a local and return it once, after the if/else",
+    );
+  }
   const outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
   return typeof outcome === "object" ? outcome : undefined;
 }
@@ -479,17 +488,17 @@ function optionalParameter(cx: LoweringContext, node: ts.Expression): ts.Symbol 
 // ----- what closures assign -----
 
 /**
- * The functions `node` may call through function values: arrow functions and function
- * expressions written in it, the functions variables in it hold, and so on from their bodies.
+ * The functions `node` may call: arrow functions, function expressions and declarations written
+ * in it, the functions the names in it hold or declare, and so on from their bodies.
  */
 export function functionsReachedFrom(cx: LoweringContext, node: ts.Node): FunctionNode[] {
   const reached: FunctionNode[] = [];
   const visit = (child: ts.Node): void => {
     let fn: FunctionNode | undefined;
-    if (ts.isArrowFunction(child) || ts.isFunctionExpression(child)) fn = child;
+    if (ts.isArrowFunction(child) || ts.isFunctionExpression(child) || ts.isFunctionDeclaration(child)) fn = child;
     else if (ts.isIdentifier(child)) {
       const symbol = cx.checker.getSymbolAtLocation(child);
-      fn = symbol && cx.functions.get(symbol)?.node;
+      fn = (symbol && cx.functions.get(symbol)?.node) ?? helperOf(cx.checker, child);
     }
     if (!fn) return ts.forEachChild(child, visit);
     if (reached.includes(fn)) return;
@@ -601,4 +610,9 @@ export function changesNothingOutside(cx: LoweringContext, target: FunctionValue
     return known !== undefined && isPure(known);
   };
   return isPure(target.node);
+}
+
+/** True for a block with a `return` other than its own statements (in a branch or a loop). */
+function returnsEarly(body: ts.Block): boolean {
+  return body.statements.some((statement) => !ts.isReturnStatement(statement) && containsReturn(statement));
 }
