@@ -370,8 +370,11 @@ function lowerArrayFrom(cx: LoweringContext, call: ts.CallExpression): Value {
 
 // ----- spreads -----
 
-/** `Math.max(...xs, y)`, `Math.min(...xs)`: a loop keeping the extremum; undefined for other calls. */
+/** `Math.max(...xs, y)`, `Math.min(...xs)`: a loop keeping the extremum; `out.push(...xs)`;
+ * undefined for other calls. */
 export function lowerSpreadCall(cx: LoweringContext, call: ts.CallExpression): { result: Value } | undefined {
+  const pushed = lowerSpreadPush(cx, call);
+  if (pushed) return { result: pushed };
   const name = call.expression.getText(cx.sourceFile);
   if ((name !== "Math.max" && name !== "Math.min") || !call.arguments.some(ts.isSpreadElement)) return undefined;
   const opcode = name === "Math.max" ? "max" : "min";
@@ -393,6 +396,38 @@ export function lowerSpreadCall(cx: LoweringContext, call: ts.CallExpression): {
   return { result: cx.env.get(extremum)! };
 }
 
+/** `out.push(...xs, y)`: each element pushed in order; gives the new length. */
+function lowerSpreadPush(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "push" || !call.arguments.some(ts.isSpreadElement))
+    return undefined;
+  const out = lowerExpression(cx, callee.expression);
+  if (out.type !== "array") return undefined;
+  if (cx.parameterArrays.has(out)) {
+    const name = callee.expression.getText(cx.sourceFile);
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' is a parameter: writing into it would change the array the caller passed`,
+      `copy it first (const copy = ${name}.slice()) and write into the copy`,
+    );
+  }
+  pushAll(cx, call, out, call.arguments);
+  return cx.builder.emit("array.length", [out], "number");
+}
+
+/** Pushes each element, or each element of each spread array, in order. */
+function pushAll(cx: LoweringContext, node: ts.Node, out: Value, elements: readonly ts.Expression[]): void {
+  for (const element of elements) {
+    if (!ts.isSpreadElement(element)) {
+      push(cx, out, lowerNumber(cx, element));
+      continue;
+    }
+    const m = elementLoop(cx, node, element.expression, lowerExpression(cx, element.expression));
+    overElements(cx, m, [], (value) => push(cx, out, cx.expectType(element, value(), "number")));
+  }
+}
+
 /** `[...xs, y, ...ys]`: a new array the elements are pushed into, in order. */
 export function lowerSpreadArrayLiteral(cx: LoweringContext, literal: ts.ArrayLiteralExpression): Value {
   const elements = literal.elements;
@@ -403,14 +438,7 @@ export function lowerSpreadArrayLiteral(cx: LoweringContext, literal: ts.ArrayLi
     "array",
     { kind: "Array" },
   );
-  for (const element of elements.slice(leading)) {
-    if (!ts.isSpreadElement(element)) {
-      push(cx, out, lowerNumber(cx, element));
-      continue;
-    }
-    const m = elementLoop(cx, literal, element.expression, lowerExpression(cx, element.expression));
-    overElements(cx, m, [], (value) => push(cx, out, cx.expectType(element, value(), "number")));
-  }
+  pushAll(cx, literal, out, elements.slice(leading));
   return out;
 }
 

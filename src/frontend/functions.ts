@@ -91,11 +91,14 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): F
       "call the functions by name, or pass the numbers they compute",
     );
   }
+  const text = node.getText(cx.sourceFile);
   return cx.fail(
     node,
     "AD1004",
-    `'${node.getText(cx.sourceFile)}' is not a function the compiler knows at compile time`,
-    "call a function declared with `function` or `const f = (...) => ...`",
+    `'${text}' is not a function the compiler knows at compile time`,
+    ts.isPropertyAccessExpression(node)
+      ? `pass an arrow function calling it instead: (x) => ${text}(x)`
+      : "call a function declared with `function` or `const f = (...) => ...`",
   );
 }
 
