@@ -213,15 +213,16 @@ export function lowerArrayMethodCall(
   if (callee.getText(cx.sourceFile) === "Array.from") return { result: lowerArrayFrom(cx, call) };
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const name = callee.name.text;
-  const lowerCallback = callbackMethods[name];
-  const lowerPlain = plainMethods[name];
-  if (!(lowerCallback || lowerPlain) || cx.irType(cx.checker.getTypeAtLocation(callee.expression)) !== "array") {
-    return undefined;
+  if (cx.irType(cx.checker.getTypeAtLocation(callee.expression)) !== "array") return undefined;
+  const lowerPlain = entryOf(plainMethods, name);
+  if (lowerPlain) {
+    return { result: lowerPlain(cx, methodCall(cx, call, callee.expression, lowerExpression(cx, callee.expression))) };
   }
-  const fused = lowerCallback && fusedMap(cx, call, name, callee.expression);
+  const lowerCallback = entryOf(callbackMethods, name);
+  if (!lowerCallback) return undefined;
+  const fused = fusedMap(cx, call, name, callee.expression);
   if (fused) return { result: lowerCallback(cx, fused.method, fused.callback) };
   const method = methodCall(cx, call, callee.expression, lowerExpression(cx, callee.expression));
-  if (lowerPlain) return { result: lowerPlain(cx, method) };
   const callbackNode = call.arguments[0];
   if (!callbackNode) return cx.unsupported(call);
   if (name !== "reduce" && call.arguments.length > 1) {
@@ -232,7 +233,7 @@ export function lowerArrayMethodCall(
       "leave it out and use the variables you need in the callback",
     );
   }
-  return { result: lowerCallback!(cx, { ...method, callbacks: [callbackNode] }, functionValue(cx, callbackNode)) };
+  return { result: lowerCallback(cx, { ...method, callbacks: [callbackNode] }, functionValue(cx, callbackNode)) };
 }
 
 /** The methods a map before them can be fused into, with the parameters their callbacks may
@@ -258,7 +259,7 @@ function fusedMap(
   name: string,
   receiver: ts.Expression,
 ): { method: MethodCall; callback: FunctionValue } | undefined {
-  const arity = fusibleArity[name];
+  const arity = entryOf(fusibleArity, name);
   const inner = skipParentheses(receiver);
   const [mapNode] = ts.isCallExpression(inner) ? inner.arguments : [];
   const outerNode = call.arguments[0];
@@ -588,4 +589,9 @@ function literalValue(node: ts.Expression): number | undefined {
   )
     return -Number(node.operand.text);
   return undefined;
+}
+
+/** The entry of a method table, not a property every object has (`toString`). */
+function entryOf<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
 }
