@@ -337,6 +337,14 @@ export function bindParameters(
       if (!ts.isIdentifier(p.name)) return cx.unsupported(p);
       cx.functions.set(cx.symbolOf(p.name), arg);
     } else {
+      if (hasElementDefault(p.name)) {
+        cx.fail(
+          p,
+          "AD1004",
+          `defaults inside the destructured parameter '${p.name.getText()}' are not supported: whether a field is given is only known when the code runs`,
+          "pass every field, or give the whole parameter a default: ({ a, b }: T = { a: 1, b: 2 })",
+        );
+      }
       bindPattern(cx, p.name, arg);
     }
   });
@@ -366,6 +374,15 @@ export function bindParameters(
       else cx.functions.delete(symbol);
     }
   };
+}
+
+/** True for a destructuring pattern with a default value in it (`{ a = 1 }`, `[x, y = 0]`). */
+function hasElementDefault(name: ts.BindingName): boolean {
+  if (ts.isIdentifier(name)) return false;
+  return name.elements.some(
+    (element) =>
+      !ts.isOmittedExpression(element) && (element.initializer !== undefined || hasElementDefault(element.name)),
+  );
 }
 
 function bind(cx: LoweringContext, symbol: ts.Symbol, bound: Bound): void {
