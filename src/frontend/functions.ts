@@ -47,7 +47,7 @@ export function isFunctionTyped(cx: LoweringContext, node: ts.Node): boolean {
   return type.getCallSignatures().length > 0;
 }
 
-/** True for a declaration that `node` holds, in its source file. */
+/** True when `inner` lies inside `outer`, in the same source file. */
 function encloses(outer: ts.Node, inner: ts.Node): boolean {
   return inner.getSourceFile() === outer.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;
 }
