@@ -213,7 +213,17 @@ export function lowerArrayMethodCall(
   if (callee.getText(cx.sourceFile) === "Array.from") return { result: lowerArrayFrom(cx, call) };
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const name = callee.name.text;
-  if (cx.irType(cx.checker.getTypeAtLocation(callee.expression)) !== "array") return undefined;
+  const receiverType = cx.checker.getTypeAtLocation(callee.expression);
+  const isMethod = Object.hasOwn(plainMethods, name) || Object.hasOwn(callbackMethods, name);
+  if (isMethod && receiverType.getNumberIndexType()?.isTypeParameter()) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${callee.getText(cx.sourceFile)}' is called on an array of a type parameter, whose elements the compiler cannot lay out`,
+      "give the function a concrete array type (number[], Point[], number[][])",
+    );
+  }
+  if (cx.irType(receiverType) !== "array") return undefined;
   const lowerPlain = entryOf(plainMethods, name);
   if (lowerPlain) {
     return { result: lowerPlain(cx, methodCall(cx, call, callee.expression, lowerExpression(cx, callee.expression))) };
