@@ -22,8 +22,10 @@ import {
   assignmentsThroughFunctions,
   callFunctionValue,
   changesNothingOutside,
+  type Callable,
   functionValue,
   FunctionValue,
+  MathFunction,
 } from "./functions.js";
 import { carriedArrayReason } from "./loop-analysis.js";
 import { emitCountedLoop } from "./loops.js";
@@ -34,7 +36,7 @@ const stateNames = { accumulator: "acc", done: "found", found: "result", extremu
 
 /** The methods that take a callback, and the loop each becomes. */
 const callbackMethods: Readonly<
-  Record<string, (cx: LoweringContext, method: MethodCall, callback: FunctionValue) => Value | undefined>
+  Record<string, (cx: LoweringContext, method: MethodCall, callback: Callable) => Value | undefined>
 > = {
   forEach: (cx, m, callback) => {
     overElements(cx, m, [], (element, index) => void invoke(cx, m, callback, element, index));
@@ -68,7 +70,7 @@ const callbackMethods: Readonly<
         "give reduce its initial value, as in xs.reduce((sum, x) => sum + x, 0)",
       );
     }
-    const first = callback.node.parameters[0]?.name;
+    const first = callback instanceof FunctionValue ? callback.node.parameters[0]?.name : undefined;
     const accumulator = cx.synthetic(first && ts.isIdentifier(first) ? first.text : stateNames.accumulator);
     cx.env.set(accumulator, lowerExpression(cx, initial));
     overElements(cx, m, [accumulator], (element, index) => {
@@ -268,7 +270,7 @@ function fusedMap(
   call: ts.CallExpression,
   name: string,
   receiver: ts.Expression,
-): { method: MethodCall; callback: FunctionValue } | undefined {
+): { method: MethodCall; callback: Callable } | undefined {
   const arity = entryOf(fusibleArity, name);
   const inner = skipParentheses(receiver);
   const [mapNode] = ts.isCallExpression(inner) ? inner.arguments : [];
@@ -291,13 +293,7 @@ function fusedMap(
   // Naming a function evaluates nothing, so they can be looked at before the array is lowered.
   const mapper = functionValue(cx, mapNode);
   const callback = functionValue(cx, outerNode);
-  const parameters = callback.node.parameters;
-  if (
-    parameters.some((p) => p.dotDotDotToken) ||
-    parameters.length - callback.boundArguments.length > arity ||
-    !changesNothingOutside(cx, mapper) ||
-    !changesNothingOutside(cx, callback)
-  ) {
+  if (takenArguments(callback) > arity || !changesNothingOutside(cx, mapper) || !changesNothingOutside(cx, callback)) {
     return undefined;
   }
   const source = inner.expression.expression;
@@ -309,10 +305,21 @@ function fusedMap(
   return { method: { ...mapCall, call, callbacks: [mapNode, outerNode], mapped }, callback };
 }
 
-/** An arrow function, a function expression or a name: a function value that evaluates nothing. */
+/** An arrow function, a function expression, a name or a Math function: a function value
+ * that evaluates nothing. */
 function isPlainFunction(node: ts.Expression): boolean {
   const inner = skipParentheses(node);
-  return ts.isArrowFunction(inner) || ts.isFunctionExpression(inner) || ts.isIdentifier(inner);
+  const isMath =
+    ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && inner.expression.text === "Math";
+  return ts.isArrowFunction(inner) || ts.isFunctionExpression(inner) || ts.isIdentifier(inner) || isMath;
+}
+
+/** How many arguments a callback takes (Infinity with a rest parameter). */
+function takenArguments(callback: Callable): number {
+  if (callback instanceof MathFunction) return callback.arity;
+  const parameters = callback.node.parameters;
+  if (parameters.some((p) => p.dotDotDotToken)) return Infinity;
+  return Math.max(0, parameters.length - callback.boundArguments.length);
 }
 
 function methodCall(cx: LoweringContext, call: ts.CallExpression, receiver: ts.Expression, array: Value): MethodCall {
@@ -535,7 +542,7 @@ function search(
 function invoke(
   cx: LoweringContext,
   m: MethodCall,
-  callback: FunctionValue,
+  callback: Callable,
   element: () => Value,
   index: Value,
   accumulator?: Value,
@@ -551,11 +558,8 @@ function returned(cx: LoweringContext, m: MethodCall, value: Value | undefined):
 }
 
 /** The arguments a callback takes, computed only for the parameters it declares. */
-function callbackArguments(callback: FunctionValue, given: (() => Argument)[]): Argument[] {
-  const parameters = callback.node.parameters;
-  const takesAll = parameters.some((p) => p.dotDotDotToken);
-  const count = takesAll ? given.length : Math.max(0, parameters.length - callback.boundArguments.length);
-  return given.slice(0, count).map((argument) => argument());
+function callbackArguments(callback: Callable, given: (() => Argument)[]): Argument[] {
+  return given.slice(0, takenArguments(callback)).map((argument) => argument());
 }
 
 /** A callback's answer as a condition: a boolean, or a number tested for truthiness. */

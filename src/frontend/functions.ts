@@ -17,6 +17,7 @@
  */
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
+import { primitive, type PrimitiveName } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { helperOf, inlineFunction } from "./calls.js";
 import type { LoweringContext } from "./context.js";
@@ -25,8 +26,11 @@ import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 
+/** A function known at compile time: one of the program, or a `Math` function. */
+export type Callable = FunctionValue | MathFunction;
+
 /** What a parameter or a captured variable is bound to: a value, or a function known at compile time. */
-export type Bound = Value | FunctionValue;
+export type Bound = Value | Callable;
 
 /** An argument as the call gives it: omitted (or `undefined`), a spread array, or a bound value. */
 export type Argument = Bound | { spread: Value } | undefined;
@@ -41,6 +45,30 @@ export class FunctionValue {
   ) {}
 }
 
+/** A `Math` function of fixed arity passed as a value (`integrate(Math.sin, 0, 1)`): a call
+ * through it is the primitive, given its first `arity` arguments, as JavaScript does. */
+export class MathFunction {
+  constructor(
+    readonly opcode: PrimitiveName,
+    readonly arity: number,
+  ) {}
+}
+
+export function isCallable(bound: Bound | { spread: Value }): bound is Callable {
+  return bound instanceof FunctionValue || bound instanceof MathFunction;
+}
+
+/** `Math.sin` and the other Math functions of fixed arity, as values; undefined for other expressions. */
+function mathFunction(node: ts.Expression): MathFunction | undefined {
+  if (!ts.isPropertyAccessExpression(node) || !ts.isIdentifier(node.expression) || node.expression.text !== "Math")
+    return undefined;
+  const name = node.name.text;
+  if (name === "pow") return new MathFunction("pow", 2);
+  const p = primitive(name);
+  const isMath = p !== undefined && p.syntax.kind === "call" && p.syntax.callee === `Math.${name}`;
+  return isMath && typeof p.arity === "number" ? new MathFunction(p.name, p.arity) : undefined;
+}
+
 /** True for an expression or declaration whose type is a function type. */
 export function isFunctionTyped(cx: LoweringContext, node: ts.Node): boolean {
   const type = cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(node));
@@ -53,8 +81,10 @@ function encloses(outer: ts.Node, inner: ts.Node): boolean {
 }
 
 /** The function a function-typed expression stands for, at compile time. */
-export function functionValue(cx: LoweringContext, expression: ts.Expression): FunctionValue {
+export function functionValue(cx: LoweringContext, expression: ts.Expression): Callable {
   const node = unwrap(expression);
+  const math = mathFunction(node);
+  if (math) return math;
   if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
     // Made inside a function returned by a factory: it sees what that one captured.
     const enclosing = [...cx.calledFunctions].reverse().find((called) => encloses(called.node, node));
@@ -68,7 +98,7 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): F
       callee.name.text === "bind" &&
       isFunctionTyped(cx, callee.expression)
     ) {
-      const target = functionValue(cx, callee.expression);
+      const target = userFunction(cx, callee.expression);
       // `bind` evaluates its arguments now; `this` is not supported, so the first is left out.
       const bound = lowerArguments(cx, node.arguments.slice(1));
       return new FunctionValue(target.node, target.captured, [...target.boundArguments, ...bound]);
@@ -92,10 +122,13 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): F
     );
   }
   const text = node.getText(cx.sourceFile);
+  const isMath = ts.isPropertyAccessExpression(node) && node.expression.getText(cx.sourceFile) === "Math";
   return cx.fail(
     node,
     "AD1004",
-    `'${text}' is not a function the compiler knows at compile time`,
+    isMath
+      ? `'${text}' is supported where it is called, not as a value: it takes any number of arguments, or is no Math function with a derivative`
+      : `'${text}' is not a function the compiler knows at compile time`,
     ts.isPropertyAccessExpression(node)
       ? `pass an arrow function calling it instead: (x) => ${text}(x)`
       : "call a function declared with `function` or `const f = (...) => ...`",
@@ -111,7 +144,7 @@ function unwrap(expression: ts.Expression): ts.Expression {
 
 /** A function by name: a variable holding one, a function of the program, or a module-level
  * `const f = factory(...)`, whose factory is inlined where `f` is used. */
-function namedFunction(cx: LoweringContext, identifier: ts.Identifier): FunctionValue {
+function namedFunction(cx: LoweringContext, identifier: ts.Identifier): Callable {
   const symbol = cx.checker.getSymbolAtLocation(identifier);
   const known = symbol && cx.functions.get(symbol);
   if (known) return known;
@@ -200,10 +233,7 @@ export function lowerFunctionValueCall(
   const called = calledValue(cx, call);
   if (!called) return undefined;
   const target = functionValue(cx, called.target);
-  const outcome = inlineFunctionValue(cx, call, target, lowerArguments(cx, called.args), () =>
-    lowerFunctionBody(cx, target.node),
-  );
-  return { result: typeof outcome === "object" ? outcome : undefined };
+  return { result: callFunctionValue(cx, call, target, lowerArguments(cx, called.args)) };
 }
 
 /** The body of an inlined function: what it returns, or undefined when it returns nothing. */
@@ -222,14 +252,35 @@ export function lowerFunctionBody(cx: LoweringContext, node: FunctionNode): Valu
   return typeof outcome === "object" ? outcome : undefined;
 }
 
-/** Calls `target` on arguments already lowered (a callback of an array method). */
+/** Calls `target` on arguments already lowered: inlined, or the primitive of a Math function. */
 export function callFunctionValue(
   cx: LoweringContext,
   call: ts.CallExpression,
-  target: FunctionValue,
+  target: Callable,
   args: Argument[],
 ): Value | undefined {
-  return inlineFunctionValue(cx, call, target, args, () => lowerFunctionBody(cx, target.node));
+  if (target instanceof FunctionValue)
+    return inlineFunctionValue(cx, call, target, args, () => lowerFunctionBody(cx, target.node));
+  const operands = Array.from({ length: target.arity }, (_, k) => {
+    const arg = args[k];
+    // A missing argument is undefined, which a Math function reads as NaN.
+    if (arg === undefined) return cx.builder.constant(NaN, "NaN");
+    if ("spread" in arg || isCallable(arg) || arg.type !== "number") return cx.unsupported(call);
+    return arg;
+  });
+  return cx.builder.emit(target.opcode, operands, "number");
+}
+
+/** A function of the program (not a Math function), where its source is needed. */
+function userFunction(cx: LoweringContext, expression: ts.Expression): FunctionValue {
+  const target = functionValue(cx, expression);
+  if (target instanceof FunctionValue) return target;
+  return cx.fail(
+    expression,
+    "AD1004",
+    `'${expression.getText(cx.sourceFile)}' is supported as a value only where it is called`,
+    `use an arrow function calling it instead: (x) => ${expression.getText(cx.sourceFile)}(x)`,
+  );
 }
 
 function inlineFunctionValue<R>(
@@ -268,12 +319,12 @@ export function lowerArguments(cx: LoweringContext, args: readonly ts.Expression
  * A call returning a function (`fitLine(data)`, `interpolator(values)`): the factory inlined up
  * to its one `return`, and the function it returns with the factory's locals captured.
  */
-function returnedFunction(cx: LoweringContext, call: ts.CallExpression): FunctionValue {
+function returnedFunction(cx: LoweringContext, call: ts.CallExpression): Callable {
   const called = calledValue(cx, call) ?? { target: call.expression, args: [...call.arguments] };
-  const factory = functionValue(cx, called.target);
+  const factory = userFunction(cx, called.target);
   return inlineFunctionValue(cx, call, factory, lowerArguments(cx, called.args), () => {
     const returned = functionValue(cx, returnedExpression(cx, call, factory.node));
-    if (!encloses(factory.node, returned.node)) return returned;
+    if (returned instanceof MathFunction || !encloses(factory.node, returned.node)) return returned;
     const captured = new Map(returned.captured);
     for (const [symbol, value] of [...cx.env, ...cx.functions]) {
       const declaration = symbol.valueDeclaration;
@@ -333,7 +384,7 @@ export function bindParameters(
       arg = isFunctionTyped(cx, p) ? functionValue(cx, p.initializer) : lowerExpression(cx, p.initializer);
     }
     if (arg === undefined) return omitted(cx, call, name, p);
-    if (arg instanceof FunctionValue) {
+    if (isCallable(arg)) {
       if (!ts.isIdentifier(p.name)) return cx.unsupported(p);
       cx.functions.set(cx.symbolOf(p.name), arg);
     } else {
@@ -350,7 +401,7 @@ export function bindParameters(
   });
   return () => {
     for (const [symbol, bound] of target.captured) {
-      const now = bound instanceof FunctionValue ? cx.functions.get(symbol) : cx.env.get(symbol);
+      const now = isCallable(bound) ? cx.functions.get(symbol) : cx.env.get(symbol);
       if (now !== bound) {
         cx.fail(
           call,
@@ -386,7 +437,7 @@ function hasElementDefault(name: ts.BindingName): boolean {
 }
 
 function bind(cx: LoweringContext, symbol: ts.Symbol, bound: Bound): void {
-  if (bound instanceof FunctionValue) cx.functions.set(symbol, bound);
+  if (isCallable(bound)) cx.functions.set(symbol, bound);
   else cx.env.set(symbol, bound);
 }
 
@@ -404,9 +455,7 @@ function bindRest(
     return;
   }
   const numbers = args.map((arg) =>
-    arg !== undefined && !("spread" in arg) && !(arg instanceof FunctionValue) && arg.type === "number"
-      ? arg
-      : undefined,
+    arg !== undefined && !("spread" in arg) && !isCallable(arg) && arg.type === "number" ? arg : undefined,
   );
   if (numbers.some((arg) => arg === undefined)) rejectSpread(cx, call, name);
   bindPattern(cx, p.name, cx.builder.emit("array.literal", numbers as Value[], "array", { kind: "Array" }));
@@ -518,7 +567,7 @@ export function functionsReachedFrom(cx: LoweringContext, node: ts.Node): Functi
     if (ts.isArrowFunction(child) || ts.isFunctionExpression(child) || ts.isFunctionDeclaration(child)) fn = child;
     else if (ts.isIdentifier(child)) {
       const symbol = cx.checker.getSymbolAtLocation(child);
-      fn = (symbol && cx.functions.get(symbol)?.node) ?? helperOf(cx.checker, child);
+      fn = (symbol && userNode(cx.functions.get(symbol))) ?? helperOf(cx.checker, child);
     }
     if (!fn) return ts.forEachChild(child, visit);
     if (reached.includes(fn)) return;
@@ -600,7 +649,8 @@ export function isFunctionValued(cx: LoweringContext, expression: ts.Expression)
  * True when calling the function changes nothing outside it: it assigns only its own locals,
  * writes no array, and calls only `Math` functions and functions of which the same holds.
  */
-export function changesNothingOutside(cx: LoweringContext, target: FunctionValue): boolean {
+export function changesNothingOutside(cx: LoweringContext, target: Callable): boolean {
+  if (target instanceof MathFunction) return true;
   const checked = new Set<FunctionNode>();
   const isPure = (fn: FunctionNode): boolean => {
     if (checked.has(fn)) return true;
@@ -626,7 +676,7 @@ export function changesNothingOutside(cx: LoweringContext, target: FunctionValue
       return ts.isIdentifier(callee.expression) && callee.expression.text === "Math";
     if (!ts.isIdentifier(callee)) return false;
     const symbol = cx.checker.getSymbolAtLocation(callee);
-    const known = (symbol && cx.functions.get(symbol)?.node) ?? helperOf(cx.checker, callee);
+    const known = (symbol && userNode(cx.functions.get(symbol))) ?? helperOf(cx.checker, callee);
     return known !== undefined && isPure(known);
   };
   return isPure(target.node);
@@ -635,4 +685,9 @@ export function changesNothingOutside(cx: LoweringContext, target: FunctionValue
 /** True for a block with a `return` other than its own statements (in a branch or a loop). */
 function returnsEarly(body: ts.Block): boolean {
   return body.statements.some((statement) => !ts.isReturnStatement(statement) && containsReturn(statement));
+}
+
+/** The node of a function of the program; undefined for none or a Math function. */
+function userNode(callable: Callable | undefined): FunctionNode | undefined {
+  return callable instanceof FunctionValue ? callable.node : undefined;
 }
