@@ -21,18 +21,22 @@ import {
   type Argument,
   assignmentsThroughFunctions,
   callFunctionValue,
+  changesNothingOutside,
+  type Callable,
   functionValue,
   FunctionValue,
+  MathFunction,
 } from "./functions.js";
 import { carriedArrayReason } from "./loop-analysis.js";
 import { emitCountedLoop } from "./loops.js";
+import { skipParentheses } from "./syntax.js";
 
 /** The variables the lowering adds for a method's state, by what they hold. */
 const stateNames = { accumulator: "acc", done: "found", found: "result", extremum: "extremum" } as const;
 
 /** The methods that take a callback, and the loop each becomes. */
 const callbackMethods: Readonly<
-  Record<string, (cx: LoweringContext, method: MethodCall, callback: FunctionValue) => Value | undefined>
+  Record<string, (cx: LoweringContext, method: MethodCall, callback: Callable) => Value | undefined>
 > = {
   forEach: (cx, m, callback) => {
     overElements(cx, m, [], (element, index) => void invoke(cx, m, callback, element, index));
@@ -66,7 +70,7 @@ const callbackMethods: Readonly<
         "give reduce its initial value, as in xs.reduce((sum, x) => sum + x, 0)",
       );
     }
-    const first = callback.node.parameters[0]?.name;
+    const first = callback instanceof FunctionValue ? callback.node.parameters[0]?.name : undefined;
     const accumulator = cx.synthetic(first && ts.isIdentifier(first) ? first.text : stateNames.accumulator);
     cx.env.set(accumulator, lowerExpression(cx, initial));
     overElements(cx, m, [accumulator], (element, index) => {
@@ -190,6 +194,8 @@ interface ElementLoop {
   length: () => Value;
   /** The functions the loop calls, whose assignments it carries. */
   callbacks: ts.Node[];
+  /** For a map fused into the method after it: the mapped element, from the element read. */
+  mapped?: (read: () => Value, index: Value) => Value;
 }
 
 /** A method called on an array. */
@@ -209,13 +215,26 @@ export function lowerArrayMethodCall(
   if (callee.getText(cx.sourceFile) === "Array.from") return { result: lowerArrayFrom(cx, call) };
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const name = callee.name.text;
-  const lowerCallback = callbackMethods[name];
-  const lowerPlain = plainMethods[name];
-  if (!(lowerCallback || lowerPlain) || cx.irType(cx.checker.getTypeAtLocation(callee.expression)) !== "array") {
-    return undefined;
+  const receiverType = cx.checker.getTypeAtLocation(callee.expression);
+  const isMethod = Object.hasOwn(plainMethods, name) || Object.hasOwn(callbackMethods, name);
+  if (isMethod && receiverType.getNumberIndexType()?.isTypeParameter()) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${callee.getText(cx.sourceFile)}' is called on an array of a type parameter, whose elements the compiler cannot lay out`,
+      "give the function a concrete array type (number[], Point[], number[][])",
+    );
   }
+  if (cx.irType(receiverType) !== "array") return undefined;
+  const lowerPlain = entryOf(plainMethods, name);
+  if (lowerPlain) {
+    return { result: lowerPlain(cx, methodCall(cx, call, callee.expression, lowerExpression(cx, callee.expression))) };
+  }
+  const lowerCallback = entryOf(callbackMethods, name);
+  if (!lowerCallback) return undefined;
+  const fused = fusedMap(cx, call, name, callee.expression);
+  if (fused) return { result: lowerCallback(cx, fused.method, fused.callback) };
   const method = methodCall(cx, call, callee.expression, lowerExpression(cx, callee.expression));
-  if (lowerPlain) return { result: lowerPlain(cx, method) };
   const callbackNode = call.arguments[0];
   if (!callbackNode) return cx.unsupported(call);
   if (name !== "reduce" && call.arguments.length > 1) {
@@ -226,7 +245,81 @@ export function lowerArrayMethodCall(
       "leave it out and use the variables you need in the callback",
     );
   }
-  return { result: lowerCallback!(cx, { ...method, callbacks: [callbackNode] }, functionValue(cx, callbackNode)) };
+  return { result: lowerCallback(cx, { ...method, callbacks: [callbackNode] }, functionValue(cx, callbackNode)) };
+}
+
+/** The methods a map before them can be fused into, with the parameters their callbacks may
+ * take: not the array, which the fused loop does not make. */
+const fusibleArity: Readonly<Record<string, number>> = {
+  reduce: 3,
+  forEach: 2,
+  some: 2,
+  every: 2,
+  find: 2,
+  findIndex: 2,
+};
+
+/**
+ * `xs.map(f).reduce(g, 0)` and the like: when f and g change nothing outside themselves (so the
+ * order of their calls cannot be told), one loop over xs computes f's value where g reads it,
+ * and the mapped array is not made. Undefined (having lowered nothing) when the chain does not
+ * have this form.
+ */
+function fusedMap(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  receiver: ts.Expression,
+): { method: MethodCall; callback: Callable } | undefined {
+  const arity = entryOf(fusibleArity, name);
+  const inner = skipParentheses(receiver);
+  const [mapNode] = ts.isCallExpression(inner) ? inner.arguments : [];
+  const outerNode = call.arguments[0];
+  if (
+    arity === undefined ||
+    !ts.isCallExpression(inner) ||
+    !ts.isPropertyAccessExpression(inner.expression) ||
+    inner.expression.name.text !== "map" ||
+    inner.arguments.length !== 1 ||
+    !mapNode ||
+    !outerNode ||
+    ![mapNode, outerNode].every(isPlainFunction) ||
+    cx.irType(cx.checker.getTypeAtLocation(inner.expression.expression)) !== "array" ||
+    // A typed array's map stores into its kind (a Float32Array rounds).
+    cx.arrayKind(cx.checker.getTypeAtLocation(inner)) !== "Array"
+  ) {
+    return undefined;
+  }
+  // Naming a function evaluates nothing, so they can be looked at before the array is lowered.
+  const mapper = functionValue(cx, mapNode);
+  const callback = functionValue(cx, outerNode);
+  if (takenArguments(callback) > arity || !changesNothingOutside(cx, mapper) || !changesNothingOutside(cx, callback)) {
+    return undefined;
+  }
+  const source = inner.expression.expression;
+  const mapCall = methodCall(cx, inner, source, lowerExpression(cx, source));
+  const mapped = (read: () => Value, index: Value) => {
+    const value = returned(cx, mapCall, invoke(cx, mapCall, mapper, read, index));
+    return cx.expectType(inner, value, "number");
+  };
+  return { method: { ...mapCall, call, callbacks: [mapNode, outerNode], mapped }, callback };
+}
+
+/** An arrow function, a function expression, a name or a Math function: a function value
+ * that evaluates nothing. */
+function isPlainFunction(node: ts.Expression): boolean {
+  const inner = skipParentheses(node);
+  const isMath =
+    ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && inner.expression.text === "Math";
+  return ts.isArrowFunction(inner) || ts.isFunctionExpression(inner) || ts.isIdentifier(inner) || isMath;
+}
+
+/** How many arguments a callback takes (Infinity with a rest parameter). */
+function takenArguments(callback: Callable): number {
+  if (callback instanceof MathFunction) return callback.arity;
+  const parameters = callback.node.parameters;
+  if (parameters.some((p) => p.dotDotDotToken)) return Infinity;
+  return Math.max(0, parameters.length - callback.boundArguments.length);
 }
 
 function methodCall(cx: LoweringContext, call: ts.CallExpression, receiver: ts.Expression, array: Value): MethodCall {
@@ -295,8 +388,11 @@ function lowerArrayFrom(cx: LoweringContext, call: ts.CallExpression): Value {
 
 // ----- spreads -----
 
-/** `Math.max(...xs, y)`, `Math.min(...xs)`: a loop keeping the extremum; undefined for other calls. */
+/** `Math.max(...xs, y)`, `Math.min(...xs)`: a loop keeping the extremum; `out.push(...xs)`;
+ * undefined for other calls. */
 export function lowerSpreadCall(cx: LoweringContext, call: ts.CallExpression): { result: Value } | undefined {
+  const pushed = lowerSpreadPush(cx, call);
+  if (pushed) return { result: pushed };
   const name = call.expression.getText(cx.sourceFile);
   if ((name !== "Math.max" && name !== "Math.min") || !call.arguments.some(ts.isSpreadElement)) return undefined;
   const opcode = name === "Math.max" ? "max" : "min";
@@ -318,6 +414,38 @@ export function lowerSpreadCall(cx: LoweringContext, call: ts.CallExpression): {
   return { result: cx.env.get(extremum)! };
 }
 
+/** `out.push(...xs, y)`: each element pushed in order; gives the new length. */
+function lowerSpreadPush(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "push" || !call.arguments.some(ts.isSpreadElement))
+    return undefined;
+  const out = lowerExpression(cx, callee.expression);
+  if (out.type !== "array") return undefined;
+  if (cx.parameterArrays.has(out)) {
+    const name = callee.expression.getText(cx.sourceFile);
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' is a parameter: writing into it would change the array the caller passed`,
+      `copy it first (const copy = ${name}.slice()) and write into the copy`,
+    );
+  }
+  pushAll(cx, call, out, call.arguments);
+  return cx.builder.emit("array.length", [out], "number");
+}
+
+/** Pushes each element, or each element of each spread array, in order. */
+function pushAll(cx: LoweringContext, node: ts.Node, out: Value, elements: readonly ts.Expression[]): void {
+  for (const element of elements) {
+    if (!ts.isSpreadElement(element)) {
+      push(cx, out, lowerNumber(cx, element));
+      continue;
+    }
+    const m = elementLoop(cx, node, element.expression, lowerExpression(cx, element.expression));
+    overElements(cx, m, [], (value) => push(cx, out, cx.expectType(element, value(), "number")));
+  }
+}
+
 /** `[...xs, y, ...ys]`: a new array the elements are pushed into, in order. */
 export function lowerSpreadArrayLiteral(cx: LoweringContext, literal: ts.ArrayLiteralExpression): Value {
   const elements = literal.elements;
@@ -328,14 +456,7 @@ export function lowerSpreadArrayLiteral(cx: LoweringContext, literal: ts.ArrayLi
     "array",
     { kind: "Array" },
   );
-  for (const element of elements.slice(leading)) {
-    if (!ts.isSpreadElement(element)) {
-      push(cx, out, lowerNumber(cx, element));
-      continue;
-    }
-    const m = elementLoop(cx, literal, element.expression, lowerExpression(cx, element.expression));
-    overElements(cx, m, [], (value) => push(cx, out, cx.expectType(element, value(), "number")));
-  }
+  pushAll(cx, literal, out, elements.slice(leading));
   return out;
 }
 
@@ -371,7 +492,8 @@ function overElements(
   };
   emitCountedLoop(cx, m.node, loop, (index) => {
     let element: Value | undefined;
-    body(() => (element ??= elementOf(cx, m.receiver, m.array, index)), index);
+    const read = () => elementOf(cx, m.receiver, m.array, index);
+    body(() => (element ??= m.mapped ? m.mapped(read, index) : read()), index);
   });
 }
 
@@ -420,7 +542,7 @@ function search(
 function invoke(
   cx: LoweringContext,
   m: MethodCall,
-  callback: FunctionValue,
+  callback: Callable,
   element: () => Value,
   index: Value,
   accumulator?: Value,
@@ -436,11 +558,8 @@ function returned(cx: LoweringContext, m: MethodCall, value: Value | undefined):
 }
 
 /** The arguments a callback takes, computed only for the parameters it declares. */
-function callbackArguments(callback: FunctionValue, given: (() => Argument)[]): Argument[] {
-  const parameters = callback.node.parameters;
-  const takesAll = parameters.some((p) => p.dotDotDotToken);
-  const count = takesAll ? given.length : Math.max(0, parameters.length - callback.boundArguments.length);
-  return given.slice(0, count).map((argument) => argument());
+function callbackArguments(callback: Callable, given: (() => Argument)[]): Argument[] {
+  return given.slice(0, takenArguments(callback)).map((argument) => argument());
 }
 
 /** A callback's answer as a condition: a boolean, or a number tested for truthiness. */
@@ -484,4 +603,9 @@ function literalValue(node: ts.Expression): number | undefined {
   )
     return -Number(node.operand.text);
   return undefined;
+}
+
+/** The entry of a method table, not a property every object has (`toString`). */
+function entryOf<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
 }

@@ -15,7 +15,7 @@ import type { ArrayKind, Op, Region, SourceLocation, Type, Value } from "../ir/t
 import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { ThisBinding } from "./classes.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
-import type { FunctionValue } from "./functions.js";
+import type { Callable, FunctionValue } from "./functions.js";
 import { locate } from "./program.js";
 import { statementSummary } from "./syntax.js";
 import { TypeClassifier } from "./types.js";
@@ -75,9 +75,11 @@ export class LoweringContext {
   /** Functions of the user's program that the generated code calls, and how it reaches them. */
   readonly references: ExternalReference[] = [];
   /** The function each function-typed variable holds, known at compile time (see functions.ts). */
-  readonly functions = new Map<ts.Symbol, FunctionValue>();
+  readonly functions = new Map<ts.Symbol, Callable>();
   /** The function values being inlined, innermost last (see functions.ts). */
   readonly calledFunctions: FunctionValue[] = [];
+  /** The optional parameters of inlined functions that their call leaves out (see functions.ts). */
+  readonly undefinedParameters = new Set<ts.Symbol>();
 
   constructor(
     readonly checker: ts.TypeChecker,

@@ -16,7 +16,7 @@ import { chooseArm, hasSideEffects, lowerArm, lowerComma, lowerNumericLogical } 
 import { assignedSlots, constantCondition } from "./control-flow.js";
 import { moduleConstant, moduleMemberConstant } from "./modules.js";
 import { lowerNumberConstant } from "./number-constants.js";
-import { isFunctionValued, rejectFunctionValue } from "./functions.js";
+import { isFunctionValued, lowerUndefinedTest, rejectFunctionValue } from "./functions.js";
 import { field, lowerObjectLiteral, writeField } from "./objects.js";
 import { lowerFieldDefault } from "./defaults.js";
 import { knownCondition } from "./guards.js";
@@ -59,6 +59,8 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
     return lowerExpression(cx, expression.expression);
   }
   if (isFunctionValued(cx, expression)) return rejectFunctionValue(cx, expression);
+  const decided = lowerUndefinedTest(cx, expression);
+  if (decided) return decided;
   if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
   if (expression.kind === ts.SyntaxKind.ThisKeyword) return lowerThis(cx, expression);
   if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);

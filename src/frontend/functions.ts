@@ -17,16 +17,20 @@
  */
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
+import { primitive, type PrimitiveName } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { helperOf, inlineFunction } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
-import { assignmentTarget, containsReturn, readsAny } from "./syntax.js";
+import { assignmentTarget, containsReturn } from "./syntax.js";
+
+/** A function known at compile time: one of the program, or a `Math` function. */
+export type Callable = FunctionValue | MathFunction;
 
 /** What a parameter or a captured variable is bound to: a value, or a function known at compile time. */
-export type Bound = Value | FunctionValue;
+export type Bound = Value | Callable;
 
 /** An argument as the call gives it: omitted (or `undefined`), a spread array, or a bound value. */
 export type Argument = Bound | { spread: Value } | undefined;
@@ -41,20 +45,46 @@ export class FunctionValue {
   ) {}
 }
 
+/** A `Math` function of fixed arity passed as a value (`integrate(Math.sin, 0, 1)`): a call
+ * through it is the primitive, given its first `arity` arguments, as JavaScript does. */
+export class MathFunction {
+  constructor(
+    readonly opcode: PrimitiveName,
+    readonly arity: number,
+  ) {}
+}
+
+export function isCallable(bound: Bound | { spread: Value }): bound is Callable {
+  return bound instanceof FunctionValue || bound instanceof MathFunction;
+}
+
+/** `Math.sin` and the other Math functions of fixed arity, as values; undefined for other expressions. */
+function mathFunction(node: ts.Expression): MathFunction | undefined {
+  if (!ts.isPropertyAccessExpression(node) || !ts.isIdentifier(node.expression) || node.expression.text !== "Math")
+    return undefined;
+  const name = node.name.text;
+  if (name === "pow") return new MathFunction("pow", 2);
+  const p = primitive(name);
+  const isMath = p !== undefined && p.syntax.kind === "call" && p.syntax.callee === `Math.${name}`;
+  return isMath && typeof p.arity === "number" ? new MathFunction(p.name, p.arity) : undefined;
+}
+
 /** True for an expression or declaration whose type is a function type. */
 export function isFunctionTyped(cx: LoweringContext, node: ts.Node): boolean {
   const type = cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(node));
   return type.getCallSignatures().length > 0;
 }
 
-/** True for a declaration that `node` holds, in its source file. */
+/** True when `inner` lies inside `outer`, in the same source file. */
 function encloses(outer: ts.Node, inner: ts.Node): boolean {
   return inner.getSourceFile() === outer.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;
 }
 
 /** The function a function-typed expression stands for, at compile time. */
-export function functionValue(cx: LoweringContext, expression: ts.Expression): FunctionValue {
+export function functionValue(cx: LoweringContext, expression: ts.Expression): Callable {
   const node = unwrap(expression);
+  const math = mathFunction(node);
+  if (math) return math;
   if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
     // Made inside a function returned by a factory: it sees what that one captured.
     const enclosing = [...cx.calledFunctions].reverse().find((called) => encloses(called.node, node));
@@ -68,7 +98,7 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): F
       callee.name.text === "bind" &&
       isFunctionTyped(cx, callee.expression)
     ) {
-      const target = functionValue(cx, callee.expression);
+      const target = userFunction(cx, callee.expression);
       // `bind` evaluates its arguments now; `this` is not supported, so the first is left out.
       const bound = lowerArguments(cx, node.arguments.slice(1));
       return new FunctionValue(target.node, target.captured, [...target.boundArguments, ...bound]);
@@ -91,11 +121,17 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): F
       "call the functions by name, or pass the numbers they compute",
     );
   }
+  const text = node.getText(cx.sourceFile);
+  const isMath = ts.isPropertyAccessExpression(node) && node.expression.getText(cx.sourceFile) === "Math";
   return cx.fail(
     node,
     "AD1004",
-    `'${node.getText(cx.sourceFile)}' is not a function the compiler knows at compile time`,
-    "call a function declared with `function` or `const f = (...) => ...`",
+    isMath
+      ? `'${text}' is supported where it is called, not as a value: it takes any number of arguments, or is no Math function with a derivative`
+      : `'${text}' is not a function the compiler knows at compile time`,
+    ts.isPropertyAccessExpression(node)
+      ? `pass an arrow function calling it instead: (x) => ${text}(x)`
+      : "call a function declared with `function` or `const f = (...) => ...`",
   );
 }
 
@@ -108,7 +144,7 @@ function unwrap(expression: ts.Expression): ts.Expression {
 
 /** A function by name: a variable holding one, a function of the program, or a module-level
  * `const f = factory(...)`, whose factory is inlined where `f` is used. */
-function namedFunction(cx: LoweringContext, identifier: ts.Identifier): FunctionValue {
+function namedFunction(cx: LoweringContext, identifier: ts.Identifier): Callable {
   const symbol = cx.checker.getSymbolAtLocation(identifier);
   const known = symbol && cx.functions.get(symbol);
   if (known) return known;
@@ -197,27 +233,54 @@ export function lowerFunctionValueCall(
   const called = calledValue(cx, call);
   if (!called) return undefined;
   const target = functionValue(cx, called.target);
-  const outcome = inlineFunctionValue(cx, call, target, lowerArguments(cx, called.args), () =>
-    lowerFunctionBody(cx, target.node),
-  );
-  return { result: typeof outcome === "object" ? outcome : undefined };
+  return { result: callFunctionValue(cx, call, target, lowerArguments(cx, called.args)) };
 }
 
 /** The body of an inlined function: what it returns, or undefined when it returns nothing. */
 export function lowerFunctionBody(cx: LoweringContext, node: FunctionNode): Value | undefined {
   const body = node.body!;
+  if (ts.isBlock(body) && returnsEarly(body) && assignmentsThroughFunctions(cx, node).length > 0) {
+    // The branches of an early return end the function: what they assign would not reach the caller.
+    cx.fail(
+      node,
+      "AD1004",
+      "a function that assigns variables outside it may only return at its end",
+      "assign the result to a local and return it once, after the if/else",
+    );
+  }
   const outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
   return typeof outcome === "object" ? outcome : undefined;
 }
 
-/** Calls `target` on arguments already lowered (a callback of an array method). */
+/** Calls `target` on arguments already lowered: inlined, or the primitive of a Math function. */
 export function callFunctionValue(
   cx: LoweringContext,
   call: ts.CallExpression,
-  target: FunctionValue,
+  target: Callable,
   args: Argument[],
 ): Value | undefined {
-  return inlineFunctionValue(cx, call, target, args, () => lowerFunctionBody(cx, target.node));
+  if (target instanceof FunctionValue)
+    return inlineFunctionValue(cx, call, target, args, () => lowerFunctionBody(cx, target.node));
+  const operands = Array.from({ length: target.arity }, (_, k) => {
+    const arg = args[k];
+    // A missing argument is undefined, which a Math function reads as NaN.
+    if (arg === undefined) return cx.builder.constant(NaN, "NaN");
+    if ("spread" in arg || isCallable(arg) || arg.type !== "number") return cx.unsupported(call);
+    return arg;
+  });
+  return cx.builder.emit(target.opcode, operands, "number");
+}
+
+/** A function of the program (not a Math function), where its source is needed. */
+function userFunction(cx: LoweringContext, expression: ts.Expression): FunctionValue {
+  const target = functionValue(cx, expression);
+  if (target instanceof FunctionValue) return target;
+  return cx.fail(
+    expression,
+    "AD1004",
+    `'${expression.getText(cx.sourceFile)}' is supported as a value only where it is called`,
+    `use an arrow function calling it instead: (x) => ${expression.getText(cx.sourceFile)}(x)`,
+  );
 }
 
 function inlineFunctionValue<R>(
@@ -256,12 +319,12 @@ export function lowerArguments(cx: LoweringContext, args: readonly ts.Expression
  * A call returning a function (`fitLine(data)`, `interpolator(values)`): the factory inlined up
  * to its one `return`, and the function it returns with the factory's locals captured.
  */
-function returnedFunction(cx: LoweringContext, call: ts.CallExpression): FunctionValue {
+function returnedFunction(cx: LoweringContext, call: ts.CallExpression): Callable {
   const called = calledValue(cx, call) ?? { target: call.expression, args: [...call.arguments] };
-  const factory = functionValue(cx, called.target);
+  const factory = userFunction(cx, called.target);
   return inlineFunctionValue(cx, call, factory, lowerArguments(cx, called.args), () => {
     const returned = functionValue(cx, returnedExpression(cx, call, factory.node));
-    if (!encloses(factory.node, returned.node)) return returned;
+    if (returned instanceof MathFunction || !encloses(factory.node, returned.node)) return returned;
     const captured = new Map(returned.captured);
     for (const [symbol, value] of [...cx.env, ...cx.functions]) {
       const declaration = symbol.valueDeclaration;
@@ -320,17 +383,25 @@ export function bindParameters(
     if (arg === undefined && p.initializer) {
       arg = isFunctionTyped(cx, p) ? functionValue(cx, p.initializer) : lowerExpression(cx, p.initializer);
     }
-    if (arg === undefined) return omitted(cx, call, name, node, p);
-    if (arg instanceof FunctionValue) {
+    if (arg === undefined) return omitted(cx, call, name, p);
+    if (isCallable(arg)) {
       if (!ts.isIdentifier(p.name)) return cx.unsupported(p);
       cx.functions.set(cx.symbolOf(p.name), arg);
     } else {
+      if (hasElementDefault(p.name)) {
+        cx.fail(
+          p,
+          "AD1004",
+          `defaults inside the destructured parameter '${p.name.getText()}' are not supported: whether a field is given is only known when the code runs`,
+          "pass every field, or give the whole parameter a default: ({ a, b }: T = { a: 1, b: 2 })",
+        );
+      }
       bindPattern(cx, p.name, arg);
     }
   });
   return () => {
     for (const [symbol, bound] of target.captured) {
-      const now = bound instanceof FunctionValue ? cx.functions.get(symbol) : cx.env.get(symbol);
+      const now = isCallable(bound) ? cx.functions.get(symbol) : cx.env.get(symbol);
       if (now !== bound) {
         cx.fail(
           call,
@@ -341,6 +412,9 @@ export function bindParameters(
       }
     }
     cx.calledFunctions.pop();
+    for (const symbol of [...cx.undefinedParameters]) {
+      if (symbol.valueDeclaration && encloses(node, symbol.valueDeclaration)) cx.undefinedParameters.delete(symbol);
+    }
     for (const symbol of [...cx.functions.keys()]) {
       if (symbol.valueDeclaration && encloses(node, symbol.valueDeclaration)) cx.functions.delete(symbol);
     }
@@ -353,8 +427,17 @@ export function bindParameters(
   };
 }
 
+/** True for a destructuring pattern with a default value in it (`{ a = 1 }`, `[x, y = 0]`). */
+function hasElementDefault(name: ts.BindingName): boolean {
+  if (ts.isIdentifier(name)) return false;
+  return name.elements.some(
+    (element) =>
+      !ts.isOmittedExpression(element) && (element.initializer !== undefined || hasElementDefault(element.name)),
+  );
+}
+
 function bind(cx: LoweringContext, symbol: ts.Symbol, bound: Bound): void {
-  if (bound instanceof FunctionValue) cx.functions.set(symbol, bound);
+  if (isCallable(bound)) cx.functions.set(symbol, bound);
   else cx.env.set(symbol, bound);
 }
 
@@ -372,9 +455,7 @@ function bindRest(
     return;
   }
   const numbers = args.map((arg) =>
-    arg !== undefined && !("spread" in arg) && !(arg instanceof FunctionValue) && arg.type === "number"
-      ? arg
-      : undefined,
+    arg !== undefined && !("spread" in arg) && !isCallable(arg) && arg.type === "number" ? arg : undefined,
   );
   if (numbers.some((arg) => arg === undefined)) rejectSpread(cx, call, name);
   bindPattern(cx, p.name, cx.builder.emit("array.literal", numbers as Value[], "array", { kind: "Array" }));
@@ -389,38 +470,104 @@ function rejectSpread(cx: LoweringContext, call: ts.CallExpression, name: string
   );
 }
 
-/** An optional parameter the call leaves out: fine while the function does not read it. */
-function omitted(
-  cx: LoweringContext,
-  call: ts.CallExpression,
-  name: string,
-  node: FunctionNode,
-  p: ts.ParameterDeclaration,
-): void {
-  const symbols = ts.isIdentifier(p.name) ? [cx.symbolOf(p.name)] : [];
-  if (symbols.length > 0 && node.body && !readsAny(cx.checker, node.body, symbols)) return;
-  cx.fail(
-    call,
-    "AD1004",
-    `'${name}' reads its parameter '${p.name.getText()}', which this call leaves undefined`,
-    `pass it, or give it a default value (${p.name.getText()} = ...)`,
-  );
+/**
+ * An optional parameter the call leaves out: `p === undefined` and `p ?? e` are decided at
+ * compile time (see lowerUndefinedTest), and elsewhere a number reads as NaN, which arithmetic
+ * and comparisons treat as they treat undefined. A destructured one must be given.
+ */
+function omitted(cx: LoweringContext, call: ts.CallExpression, name: string, p: ts.ParameterDeclaration): void {
+  if (!ts.isIdentifier(p.name)) {
+    cx.fail(
+      call,
+      "AD1004",
+      `'${name}' destructures its parameter '${p.name.getText()}', which this call leaves undefined`,
+      "pass it, or give it a default value",
+    );
+  }
+  const symbol = cx.symbolOf(p.name);
+  cx.undefinedParameters.add(symbol);
+  // A boolean, string or object left out has no stand-in: reading it is a diagnostic.
+  if (cx.irType(cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(p))) === "number")
+    cx.bind(symbol, cx.builder.constant(NaN, "NaN"));
+}
+
+/**
+ * `p === undefined`, `p !== undefined` (also `==`, `!=` and `null`), `p ?? e`, and a ternary
+ * testing `p` so, for a parameter `p` of an inlined function that may be left out: the call
+ * decides them (a ternary lowers only the side taken); undefined for other expressions.
+ */
+export function lowerUndefinedTest(cx: LoweringContext, expression: ts.Expression): Value | undefined {
+  if (ts.isIdentifier(expression)) {
+    if (cx.undefinedParameters.size === 0) return undefined;
+    const symbol = cx.checker.getSymbolAtLocation(expression);
+    if (symbol && cx.undefinedParameters.has(symbol) && !cx.env.has(symbol)) {
+      cx.fail(
+        expression,
+        "AD1004",
+        `'${expression.text}' is left out by the call, and only numbers left out can be read`,
+        `pass it, or test it first: ${expression.text} === undefined ? ... : ..., or ${expression.text} ?? ...`,
+      );
+    }
+    return undefined;
+  }
+  if (ts.isConditionalExpression(expression)) {
+    const decided = decideUndefinedTest(cx, unwrap(expression.condition));
+    if (decided === undefined) return undefined;
+    return lowerExpression(cx, decided ? expression.whenTrue : expression.whenFalse);
+  }
+  if (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) {
+    const symbol = optionalParameter(cx, expression.left);
+    if (!symbol) return undefined;
+    return cx.undefinedParameters.has(symbol) ? lowerExpression(cx, expression.right) : cx.env.get(symbol)!;
+  }
+  const decided = decideUndefinedTest(cx, expression);
+  return decided === undefined ? undefined : cx.boolean(decided);
+}
+
+/** Whether `p === undefined` (and the like, see lowerUndefinedTest) holds; undefined for other expressions. */
+function decideUndefinedTest(cx: LoweringContext, expression: ts.Expression): boolean | undefined {
+  if (!ts.isBinaryExpression(expression)) return undefined;
+  const operator = expression.operatorToken.kind;
+  const loose = operator === ts.SyntaxKind.EqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken;
+  const negated =
+    operator === ts.SyntaxKind.ExclamationEqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken;
+  if (!loose && !negated && operator !== ts.SyntaxKind.EqualsEqualsEqualsToken) return undefined;
+  const isAbsent = (node: ts.Expression) =>
+    (ts.isIdentifier(node) && node.text === "undefined") || (loose && node.kind === ts.SyntaxKind.NullKeyword);
+  const [side, other] = isAbsent(expression.right)
+    ? [expression.left, expression.right]
+    : [expression.right, expression.left];
+  const symbol = optionalParameter(cx, side);
+  if (!symbol || !isAbsent(other)) return undefined;
+  return cx.undefinedParameters.has(symbol) !== negated;
+}
+
+/** The symbol of an optional parameter of an inlined function, named by `node`. */
+function optionalParameter(cx: LoweringContext, node: ts.Expression): ts.Symbol | undefined {
+  const symbol = ts.isIdentifier(node) ? cx.checker.getSymbolAtLocation(node) : undefined;
+  const declaration = symbol?.valueDeclaration;
+  const optional =
+    declaration &&
+    ts.isParameter(declaration) &&
+    declaration.questionToken &&
+    (cx.env.has(symbol) || cx.undefinedParameters.has(symbol));
+  return optional ? symbol : undefined;
 }
 
 // ----- what closures assign -----
 
 /**
- * The functions `node` may call through function values: arrow functions and function
- * expressions written in it, the functions variables in it hold, and so on from their bodies.
+ * The functions `node` may call: arrow functions, function expressions and declarations written
+ * in it, the functions the names in it hold or declare, and so on from their bodies.
  */
 export function functionsReachedFrom(cx: LoweringContext, node: ts.Node): FunctionNode[] {
   const reached: FunctionNode[] = [];
   const visit = (child: ts.Node): void => {
     let fn: FunctionNode | undefined;
-    if (ts.isArrowFunction(child) || ts.isFunctionExpression(child)) fn = child;
+    if (ts.isArrowFunction(child) || ts.isFunctionExpression(child) || ts.isFunctionDeclaration(child)) fn = child;
     else if (ts.isIdentifier(child)) {
       const symbol = cx.checker.getSymbolAtLocation(child);
-      fn = symbol && cx.functions.get(symbol)?.node;
+      fn = (symbol && userNode(cx.functions.get(symbol))) ?? helperOf(cx.checker, child);
     }
     if (!fn) return ts.forEachChild(child, visit);
     if (reached.includes(fn)) return;
@@ -496,4 +643,51 @@ export function isFunctionValued(cx: LoweringContext, expression: ts.Expression)
   const mayBeFunction =
     ts.isIdentifier(expression) || ts.isCallExpression(expression) || ts.isConditionalExpression(expression);
   return mayBeFunction && isFunctionTyped(cx, expression);
+}
+
+/**
+ * True when calling the function changes nothing outside it: it assigns only its own locals,
+ * writes no array, and calls only `Math` functions and functions of which the same holds.
+ */
+export function changesNothingOutside(cx: LoweringContext, target: Callable): boolean {
+  if (target instanceof MathFunction) return true;
+  const checked = new Set<FunctionNode>();
+  const isPure = (fn: FunctionNode): boolean => {
+    if (checked.has(fn)) return true;
+    checked.add(fn);
+    let pure = true;
+    const visit = (node: ts.Node): void => {
+      const target = assignmentTarget(node);
+      if (target) {
+        let root = target;
+        while (ts.isPropertyAccessExpression(root)) root = root.expression;
+        const declaration = ts.isIdentifier(root) ? cx.checker.getSymbolAtLocation(root)?.valueDeclaration : undefined;
+        if (!declaration || !encloses(fn, declaration)) pure = false;
+      }
+      if (ts.isCallExpression(node) && !callsPure(node)) pure = false;
+      if (pure) ts.forEachChild(node, visit);
+    };
+    if (fn.body) visit(fn.body);
+    return pure;
+  };
+  const callsPure = (call: ts.CallExpression): boolean => {
+    const callee = call.expression;
+    if (ts.isPropertyAccessExpression(callee))
+      return ts.isIdentifier(callee.expression) && callee.expression.text === "Math";
+    if (!ts.isIdentifier(callee)) return false;
+    const symbol = cx.checker.getSymbolAtLocation(callee);
+    const known = (symbol && userNode(cx.functions.get(symbol))) ?? helperOf(cx.checker, callee);
+    return known !== undefined && isPure(known);
+  };
+  return isPure(target.node);
+}
+
+/** True for a block with a `return` other than its own statements (in a branch or a loop). */
+function returnsEarly(body: ts.Block): boolean {
+  return body.statements.some((statement) => !ts.isReturnStatement(statement) && containsReturn(statement));
+}
+
+/** The node of a function of the program; undefined for none or a Math function. */
+function userNode(callable: Callable | undefined): FunctionNode | undefined {
+  return callable instanceof FunctionValue ? callable.node : undefined;
 }

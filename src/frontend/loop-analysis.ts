@@ -50,7 +50,11 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
     if (!symbol || !outside || carried.some((c) => c.symbol === symbol)) return;
     if (cx.env.has(symbol)) {
       carried.push({ symbol });
-    } else if (declaration.getEnd() <= loop.getStart(cx.sourceFile) && ts.isVariableDeclaration(declaration)) {
+    } else if (
+      declaration.getSourceFile() === loop.getSourceFile() &&
+      declaration.getEnd() <= loop.getStart(cx.sourceFile) &&
+      ts.isVariableDeclaration(declaration)
+    ) {
       carried.push({ symbol, unassigned: declaration });
     }
   };
