@@ -1,7 +1,8 @@
 /**
  * Finds the functions marked `@differentiable` in a source file: top-level function
- * declarations, and `const f = (...) => ...` / `const f = function (...) {...}` whose variable
- * statement carries the tag. Parses `@differentiable(wrt: a, b)`.
+ * declarations, `const f = (...) => ...` / `const f = function (...) {...}` whose variable
+ * statement carries the tag, and methods of top-level classes (named `Vec3Length` for
+ * `Vec3.length`). Parses `@differentiable(wrt: a, b)`.
  */
 import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
@@ -16,6 +17,15 @@ export interface DifferentiableFunction {
   /** The parameters named by `wrt` with where each name is written, or undefined for "every
    * differentiable parameter". */
   wrt?: { name: string; position: number }[];
+  /** For a method of a class: its class and name (`name` is then both, as in `Vec3Length`). */
+  method?: MethodOf;
+}
+
+export interface MethodOf {
+  className: string;
+  methodName: string;
+  /** A static method takes no instance. */
+  isStatic: boolean;
 }
 
 const tagName = "differentiable";
@@ -56,10 +66,10 @@ function parseWrt(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: str
 /** Each marked function, or a DiagnosticError for a malformed tag (collected by the caller). */
 export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (DifferentiableFunction | DiagnosticError)[] {
   const found: (DifferentiableFunction | DiagnosticError)[] = [];
-  const add = (name: string, node: FunctionNode, tag: ts.JSDocTag) => {
+  const add = (name: string, node: FunctionNode, tag: ts.JSDocTag, method?: MethodOf) => {
     try {
       const wrt = parseWrt(tag, sourceFile, name);
-      found.push(wrt ? { name, node, wrt } : { name, node });
+      found.push({ name, node, ...(wrt ? { wrt } : {}), ...(method ? { method } : {}) });
     } catch (error) {
       if (!(error instanceof DiagnosticError)) throw error;
       found.push(error);
@@ -69,6 +79,15 @@ export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (Differe
     if (ts.isFunctionDeclaration(statement) && statement.name && statement.body) {
       const tag = differentiableTag(statement);
       if (tag) add(statement.name.text, statement, tag);
+    } else if (ts.isClassDeclaration(statement) && statement.name) {
+      for (const member of statement.members) {
+        const tag = differentiableTag(member);
+        if (!tag || !ts.isMethodDeclaration(member) || !member.body || !ts.isIdentifier(member.name)) continue;
+        const methodName = member.name.text;
+        const isStatic = (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+        const name = `${statement.name.text}${methodName[0]!.toUpperCase()}${methodName.slice(1)}`;
+        add(name, member, tag, { className: statement.name.text, methodName, isStatic });
+      }
     } else if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
         const init = declaration.initializer;

@@ -15,7 +15,8 @@
  *   without source.
  */
 import { ts } from "ts-morph";
-import type { Value } from "../ir/types.js";
+import { loweringHints } from "../backend/naming.js";
+import type { Param, Value } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
 import { forgetLocals } from "./calls.js";
 import type { LoweringContext } from "./context.js";
@@ -243,6 +244,14 @@ export function writeThisField(
  */
 function rejectSharedThis(cx: LoweringContext, target: ts.Node): void {
   const container = cx.thisBinding!.container;
+  if (container === cx.fn.node) {
+    cx.fail(
+      target,
+      "AD1004",
+      `writing 'this' in the differentiable method '${cx.fn.name}' would change the instance the caller passed`,
+      "write into a copy (const copy = this.clone()), or return a new instance",
+    );
+  }
   let shared: ts.Node | undefined;
   const visit = (node: ts.Node): void => {
     if (shared) return;
@@ -682,7 +691,7 @@ function inlineMember(
 
 function rejectUninlinableMember(cx: LoweringContext, site: ts.Node, member: FunctionNode, args: Value[]): void {
   const name = member.name?.getText() ?? "constructor";
-  if (cx.inlined.includes(member)) {
+  if (cx.inlined.includes(member) || member === cx.fn.node) {
     cx.fail(site, "AD1004", `recursive calls of '${name}' are not supported`, "write the recursion as a loop");
   }
   if (
@@ -741,6 +750,53 @@ function instanceOfAnswer(cx: LoweringContext, type: ts.Type, cls: ts.ClassLikeD
   if (!declaration) return undefined;
   if (declaration === cls || extendsClass(cx, declaration, cls)) return true;
   return extendsClass(cx, cls, declaration) ? undefined : false;
+}
+
+// ----- differentiable methods -----
+
+/**
+ * For a `@differentiable` method: the instance, as the gradient's first parameter `self`, one
+ * IR parameter per leaf as for an object parameter (`self.x` is `selfX`); `this` is bound to
+ * it. Nothing for functions and static methods.
+ */
+export function selfParams(cx: LoweringContext, wrt: string[] | undefined): Param[] {
+  const node = cx.fn.node;
+  if (!cx.fn.method || cx.fn.method.isStatic || !ts.isMethodDeclaration(node)) return [];
+  const name = "self";
+  const clash = node.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+  if (clash) {
+    cx.fail(
+      clash,
+      "AD1009",
+      `the gradient of a method takes the instance as '${name}', which is also the name of a parameter`,
+      "rename the parameter",
+    );
+  }
+  const cls = classOf(node);
+  const type = cx.checker.getTypeAtLocation(cls);
+  rejectPrivateFields(cx, node.name, type, `the instance of '${cx.fn.name}'`);
+  const fields = new Map<string, Value>();
+  const differentiated = wrt === undefined || wrt.includes(name);
+  const params = cx.types.leaves(type).map((leaf): Param => {
+    const value = cx.values.value(leaf.type, loweringHints.leaf(name, leaf.path));
+    fields.set(leaf.path, value);
+    if (leaf.type === "array") cx.parameterArrays.add(value);
+    const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
+    return {
+      value,
+      typeText: leaf.typeText,
+      differentiated: differentiated && differentiable,
+      field: { param: name, path: leaf.path },
+      ...(leaf.integer ? { integer: true } : {}),
+      ...(leaf.arrayKind ? { arrayKind: leaf.arrayKind } : {}),
+      ...(leaf.rowKind ? { rowKind: leaf.rowKind } : {}),
+      ...(leaf.elementFields ? { elementFields: leaf.elementFields } : {}),
+    };
+  });
+  const self = cx.synthetic(name);
+  cx.env.set(self, makeObject(cx, fields));
+  cx.thisBinding = { symbol: self, container: node, cls };
+  return params;
 }
 
 // ----- questions other constructs ask -----

@@ -60,6 +60,16 @@ function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
   );
 }
 
+type Primal = (...args: unknown[]) => unknown;
+
+/** The function a gradient is of; for a method, one taking the instance first. */
+function sourceFunction(source: Record<string, unknown>, fn: GeneratedFunction): Primal {
+  if (!fn.method) return source[fn.name] as Primal;
+  const cls = source[fn.method.className] as Record<string, Primal> & { prototype: Record<string, Primal> };
+  if (fn.method.isStatic) return (...args) => cls[fn.method!.methodName]!(...args);
+  return (self, ...args) => cls.prototype[fn.method!.methodName]!.call(self, ...args);
+}
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -76,8 +86,9 @@ export async function checkGradients(
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
       const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
       const names = fn.params.map((p) => p.name);
-      const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...args.map(copy))) } : {};
-      const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, { names, ...cotangent });
+      const primal = sourceFunction(source, fn);
+      const cotangent = fn.vjp ? { cotangent: cotangentLike(primal(...args.map(copy))) } : {};
+      const result = gradcheck(primal, generated[fn.gradientName], args as never, { names, ...cotangent });
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
       expect(result.argumentsUnchanged, `${where}: arguments unchanged`).toBe(true);
       expect(result.shapeMatches, `${where}: each gradient has its parameter's shape`).toBe(true);
