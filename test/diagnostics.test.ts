@@ -28,11 +28,16 @@ const codeOfFolder = (name: string) => name.slice(0, "ad1000".length).toUpperCas
 /** Codes whose diagnostics concern the file as a whole rather than one marked function. */
 const fileLevelCodes: ReadonlySet<DiagnosticCode> = new Set(["AD1001", "AD1002", "AD1012"]);
 
-/** The names a function can be marked under: declarations and `const name = ...`. */
+/** The names a function can be marked under: declarations and `const name = ...`, and a
+ * class's methods under the class's name and theirs (`Vec3Length` for `Vec3.length`). */
 function functionNamesIn(source: string): string[] {
-  return [...source.matchAll(/(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=)/g)].map(
+  const functions = [...source.matchAll(/(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=)/g)].map(
     (m) => (m[1] ?? m[2])!,
   );
+  const methods = [...source.matchAll(/^\s+(?:static\s+)?([A-Za-z_$][\w$]*)\s*\(/gm)].map((m) => m[1]!);
+  const classes = [...source.matchAll(/class\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!);
+  const qualified = classes.flatMap((c) => methods.map((m) => `${c}${m[0]!.toUpperCase()}${m.slice(1)}`));
+  return [...functions, ...qualified];
 }
 
 test("there are error fixtures", () => {
