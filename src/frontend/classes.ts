@@ -856,6 +856,39 @@ export function changedReceiver(cx: LoweringContext, node: ts.Node): ts.Expressi
       : undefined;
 }
 
+/**
+ * For an object passed to a class method: whether the call may give it another name, by
+ * returning it or storing it (`this.target = v`). False for a method returning `this` or a new
+ * instance that only reads the parameter; undefined when the callee is no class method.
+ */
+export function methodKeepsArgument(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  argument: ts.Node,
+): boolean | undefined {
+  const callee = skipParentheses(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const method = classMembers(cx, callee.name)?.find(ts.isMethodDeclaration);
+  if (!method?.body) return undefined;
+  const p = method.parameters[call.arguments.indexOf(argument as ts.Expression)];
+  if (returnedOrigin(method) === "other" || !p || !ts.isIdentifier(p.name) || methodsAsked.has(method)) return true;
+  const symbol = cx.checker.getSymbolAtLocation(p.name);
+  methodsAsked.add(method);
+  let keeps = false;
+  const visit = (node: ts.Node): void => {
+    if (keeps) return;
+    if (ts.isIdentifier(node) && node !== p.name && cx.checker.getSymbolAtLocation(node) === symbol)
+      keeps = mayAlias(cx, node);
+    ts.forEachChild(node, visit);
+  };
+  visit(method.body);
+  methodsAsked.delete(method);
+  return keeps;
+}
+
+/** The methods methodKeepsArgument is asking about: one calling itself may keep anything. */
+const methodsAsked = new Set<ts.Node>();
+
 /** The variable holding `this` when `target` is `this` in the member being inlined. */
 export function thisVariable(cx: LoweringContext, target: ts.Expression): ts.Symbol | undefined {
   const isThis = target.kind === ts.SyntaxKind.ThisKeyword || target.kind === ts.SyntaxKind.SuperKeyword;
