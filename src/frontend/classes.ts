@@ -97,6 +97,7 @@ export function lowerNew(cx: LoweringContext, expression: ts.NewExpression): Val
   const args = (expression.arguments ?? []).map((arg) => lowerExpression(cx, arg));
   const self = cx.synthetic("self");
   cx.env.set(self, makeObject(cx, new Map()));
+  runtimeClasses.set(self, cls);
   construct(cx, expression, cls, args, self);
   const instance = cx.env.get(self)!;
   cx.env.delete(self);
@@ -393,6 +394,8 @@ function resolved(
   declarations: ts.Declaration[],
 ): Member {
   const name = callee.name.text;
+  const dispatched = dispatchOnRuntimeClass(cx, callee, declarations);
+  if (dispatched) return dispatched;
   if (declarations.length !== 1)
     rejectDynamic(cx, site, name, "it is declared in more than one class the receiver may be an instance of");
   const member = declarations[0]!;
@@ -425,12 +428,56 @@ function resolved(
 
 const isNewInstance = (expression: ts.Expression) => ts.isNewExpression(skipParentheses(expression));
 
+/** The class each instance variable's object was made by, where it is known: a new instance,
+ * and `this` in the members it runs (also those of its base classes). */
+const runtimeClasses = new WeakMap<ts.Symbol, ts.ClassLikeDeclaration>();
+
+/** The class the object of a receiver was made by, when known. */
+function runtimeClassOf(cx: LoweringContext, receiver: ts.Expression): ts.ClassLikeDeclaration | undefined {
+  const e = skipParentheses(receiver);
+  if (ts.isNewExpression(e)) return classNamed(cx, e.expression);
+  const origin = originOf(cx, e);
+  if (origin.kind === "this" && cx.thisBinding) return runtimeClasses.get(cx.thisBinding.symbol);
+  if (origin.kind !== "variable") return undefined;
+  // `const c = new Circle(1)` always holds that instance.
+  const declaration = cx.checker.getSymbolAtLocation(origin.identifier)?.valueDeclaration;
+  const isConst =
+    declaration !== undefined &&
+    ts.isVariableDeclaration(declaration) &&
+    (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+  const initializer = isConst ? declaration.initializer && skipParentheses(declaration.initializer) : undefined;
+  return initializer && ts.isNewExpression(initializer) ? classNamed(cx, initializer.expression) : undefined;
+}
+
+/**
+ * `receiver.name` on an instance of a known class (see runtimeClassOf): the member that class
+ * has (its own, or the nearest base class's), as JavaScript dispatches it. Undefined otherwise.
+ */
+function dispatchOnRuntimeClass(
+  cx: LoweringContext,
+  callee: ts.PropertyAccessExpression,
+  declarations: ts.Declaration[],
+): Member | undefined {
+  const [declared] = declarations;
+  const isSuper = callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+  if (isSuper || !declared || isStatic(declared)) return undefined;
+  const runtime = runtimeClassOf(cx, callee.expression);
+  for (let cls = runtime; cls; cls = baseOf(cx, cls)) {
+    const member = cls.members.find(
+      (m): m is Member =>
+        m.kind === declared.kind && m.name !== undefined && m.name.getText() === callee.name.text && !isStatic(m),
+    );
+    if (member?.body) return member;
+  }
+  return undefined;
+}
+
 function rejectDynamic(cx: LoweringContext, site: ts.Node, name: string, why: string): never {
   return cx.fail(
     site,
     "AD1004",
     `the compiler cannot tell which '${name}' this call runs: ${why}`,
-    "call it on a value whose static type is the class that declares the method (for example a variable declared without a wider type)",
+    "call it on an instance of a known class (`new C(...)`, or a `const` holding one), or type the receiver with a class whose subclasses do not override the method",
   );
 }
 
@@ -515,6 +562,8 @@ function callMember(
   if (instance.type !== "object") return cx.unsupported(site);
   const self = cx.synthetic("self");
   cx.env.set(self, instance);
+  const runtime = runtimeClassOf(cx, receiver);
+  if (runtime) runtimeClasses.set(self, runtime);
   const returnsThis = ts.isMethodDeclaration(member) && returnedOrigin(member) === "this";
   if (!returnsThis && hasEarlyReturn(member) && mutatesThis(cx, member, new Set())) {
     // The writes before an early return leave with the returned value only.
@@ -743,8 +792,22 @@ export function foldedInstanceof(condition: Value): boolean | undefined {
   return instanceofAnswers.get(condition);
 }
 
+/** Types whose values are never instances of a class. */
+const primitiveTypes =
+  ts.TypeFlags.NumberLike |
+  ts.TypeFlags.StringLike |
+  ts.TypeFlags.BooleanLike |
+  ts.TypeFlags.BigIntLike |
+  ts.TypeFlags.Undefined |
+  ts.TypeFlags.Null |
+  ts.TypeFlags.Void;
+
 function instanceOfAnswer(cx: LoweringContext, type: ts.Type, cls: ts.ClassLikeDeclaration): boolean | undefined {
-  if (!(type.flags & ts.TypeFlags.Object)) return false;
+  // `this` in a method is a type parameter constrained by the class.
+  const constraint = type.isTypeParameter() ? cx.checker.getBaseConstraintOfType(type) : undefined;
+  if (constraint && constraint !== type) return instanceOfAnswer(cx, constraint, cls);
+  if (type.flags & primitiveTypes) return false;
+  if (!(type.flags & ts.TypeFlags.Object)) return undefined;
   const declaration = type.getSymbol()?.declarations?.find((d) => ts.isClassLike(d)) as
     ts.ClassLikeDeclaration | undefined;
   if (!declaration) return undefined;
