@@ -10,9 +10,14 @@
  *   takes it: the local variable it came from (checked as objects.ts checks `v.x = ...`), the
  *   `this` of the calling method, or nothing for a new instance no one else holds. A chain
  *   (`v.add(w).scale(2)`) passes the receiver on through methods that return `this`.
- * - a method is the one the receiver's static type has; a call whose target is not known
- *   (an interface, a union, a method a subclass overrides) is a diagnostic, as are classes
- *   without source.
+ * - a method is the one of the class the receiver was made by, when that is known (a new
+ *   instance, a `const` holding one, `this` in the members it runs), else the one of the
+ *   receiver's static type; a call whose target is not known (an interface, a union, a method
+ *   a subclass overrides) is a diagnostic, as are classes without source;
+ * - a `@differentiable` method takes its instance as the parameter `self` (selfParams).
+ * It also answers the questions other constructs ask about classes: which objects are new
+ * (objects.ts), which calls return their receiver, which variables a loop's calls change
+ * (loop-analysis.ts), and folds `instanceof`.
  */
 import { ts } from "ts-morph";
 import { loweringHints } from "../backend/naming.js";
@@ -384,8 +389,9 @@ function writeThroughSetter(
 }
 
 /**
- * The member a call runs: the one the receiver's static type declares. Rejected when a class
- * of the program that extends the member's class overrides it: the receiver may be one.
+ * The member a call runs: the one of the class the receiver was made by when that is known,
+ * else the one the receiver's static type declares, which is rejected when a class of the
+ * program that extends the member's class overrides it (the receiver may be one).
  */
 function resolved(
   cx: LoweringContext,
