@@ -7,7 +7,7 @@ import { FunctionEmitter } from "./backend/emit.js";
 import { formatModule, type ModuleFunction } from "./backend/module.js";
 import { gradientFunctionName, identifiersIn, keeperName, Namer } from "./backend/naming.js";
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
-import { type DifferentiableFunction, findDifferentiableFunctions } from "./frontend/annotations.js";
+import { type DifferentiableFunction, findDifferentiableFunctions, type MethodOf } from "./frontend/annotations.js";
 import { FunctionLowering } from "./frontend/lower.js";
 import { type DerivativeRule, findDerivativeRules } from "./frontend/derivatives.js";
 import { loadProgram, locate } from "./frontend/program.js";
@@ -56,6 +56,8 @@ export interface GeneratedParam extends ArrayShape {
 export interface GeneratedFunction {
   name: string;
   gradientName: string;
+  /** For a method: its class and name; the gradient takes the instance first, as `self`. */
+  method?: MethodOf;
   /** True for a function returning an array or an object: `gradientName` is a VJP taking a
    * cotangent last. */
   vjp: boolean;
@@ -134,6 +136,10 @@ interface CompiledFunction {
   dumps: PassDump[];
 }
 
+/** A method as code reaches it: `Vec3.prototype.length`, `Vec3.dot`. */
+const methodPath = ({ className, methodName, isStatic }: MethodOf) =>
+  `${className}.${isStatic ? "" : "prototype."}${methodName}`;
+
 function compileFunction(
   checker: ts.TypeChecker,
   sourceFile: ts.SourceFile,
@@ -155,7 +161,7 @@ function compileFunction(
   const vjp = primal.returnsArray !== undefined || primal.returnsObject !== undefined;
   return {
     module: {
-      sourceName: found.name,
+      sourceName: found.method ? methodPath(found.method) : found.name,
       differentiated: params.filter((p) => p.differentiated).map((p) => p.name),
       vjp,
       code,
@@ -165,7 +171,13 @@ function compileFunction(
       scratchKinds: emitter.scratchKinds,
       ...(emitter.scratchDeclaration === undefined ? {} : { scratchDeclaration: emitter.scratchDeclaration }),
     },
-    generated: { name: found.name, gradientName: gradient.fn.name, vjp, params },
+    generated: {
+      name: found.name,
+      gradientName: gradient.fn.name,
+      vjp,
+      params,
+      ...(found.method ? { method: found.method } : {}),
+    },
     ir: irText,
     dumps: passes.dumps,
   };

@@ -28,14 +28,19 @@ const codeOfFolder = (name: string) => name.slice(0, "ad1000".length).toUpperCas
 /** Codes whose diagnostics concern the file as a whole rather than one marked function. */
 const fileLevelCodes: ReadonlySet<DiagnosticCode> = new Set(["AD1001", "AD1002", "AD1012"]);
 
-/** The names a function can be marked under: declarations and `const name = ...`, and for a tag
- * the compiler refuses, the class or namespace holding it. */
+/** The names a function can be marked under: declarations and `const name = ...`, a class's
+ * methods under the class's name and theirs (`Vec3Length` for `Vec3.length`), and for a tag the
+ * compiler refuses, the class or namespace holding it. */
 function functionNamesIn(source: string): string[] {
-  return [
+  const functions = [
     ...source.matchAll(
       /(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=|(?:class|namespace)\s+([A-Za-z_$][\w$]*))/g,
     ),
   ].map((m) => (m[1] ?? m[2] ?? m[3])!);
+  const methods = [...source.matchAll(/^\s+(?:static\s+)?([A-Za-z_$][\w$]*)\s*\(/gm)].map((m) => m[1]!);
+  const classes = [...source.matchAll(/class\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!);
+  const qualified = classes.flatMap((c) => methods.map((m) => `${c}${m[0]!.toUpperCase()}${m.slice(1)}`));
+  return [...functions, ...qualified];
 }
 
 test("there are error fixtures", () => {

@@ -1,8 +1,9 @@
 /**
  * Finds the functions marked `@differentiable` in a source file: top-level function
- * declarations, and `const f = (...) => ...` / `const f = function (...) {...}` whose variable
- * statement carries the tag. Parses `@differentiable(wrt: a, b)`. A tag anywhere else (a
- * method, a getter, a nested function, ...) is an error at that declaration (see placements).
+ * declarations, `const f = (...) => ...` / `const f = function (...) {...}` whose variable
+ * statement carries the tag, and methods of top-level classes (named `Vec3Length` for
+ * `Vec3.length`). Parses `@differentiable(wrt: a, b)`. A tag anywhere else (a getter, a nested
+ * function, ...) is an error at that declaration (see placements).
  */
 import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
@@ -17,6 +18,15 @@ export interface DifferentiableFunction {
   /** The parameters named by `wrt` with where each name is written, or undefined for "every
    * differentiable parameter". */
   wrt?: { name: string; position: number }[];
+  /** For a method of a class: its class and name (`name` is then both, as in `Vec3Length`). */
+  method?: MethodOf;
+}
+
+export interface MethodOf {
+  className: string;
+  methodName: string;
+  /** A static method takes no instance. */
+  isStatic: boolean;
 }
 
 const tagName = "differentiable";
@@ -64,6 +74,7 @@ interface Marked {
   name: string;
   node: FunctionNode;
   nameNode: ts.Node;
+  method?: MethodOf;
 }
 
 interface Placement {
@@ -111,8 +122,21 @@ const placements: Placement[] = [
     refused: { what: "a function of a namespace", hint: "declare the function at the top level of a module" },
   },
   {
+    matches: (host) =>
+      ts.isMethodDeclaration(host) &&
+      ts.isClassDeclaration(host.parent) &&
+      host.parent.name !== undefined &&
+      isTopLevel(host.parent) &&
+      host.body !== undefined &&
+      ts.isIdentifier(host.name),
+    mark: (host) => [classMethod(host as ts.MethodDeclaration)],
+  },
+  {
     matches: (host) => (ts.isMethodDeclaration(host) || ts.isPropertyDeclaration(host)) && ts.isClassLike(host.parent),
-    refused: { what: "a class method", hint: moveOut },
+    refused: {
+      what: "a member of a class that is not a method with a body of a named top-level class",
+      hint: "mark a method of a top-level class, or move the computation into a top-level function",
+    },
   },
   {
     matches: (host) => ts.isConstructorDeclaration(host),
@@ -133,6 +157,15 @@ const placements: Placement[] = [
     refused: { what: "a function inside a block or another function", hint: moveOut },
   },
 ];
+
+/** A method of a top-level class, marked under the class's name and its own (`Vec3Length`). */
+function classMethod(member: ts.MethodDeclaration): Marked {
+  const className = (member.parent as ts.ClassDeclaration).name!.text;
+  const methodName = (member.name as ts.Identifier).text;
+  const isStatic = (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+  const name = `${className}${methodName.charAt(0).toUpperCase()}${methodName.slice(1)}`;
+  return { name, node: member, nameNode: member.name, method: { className, methodName, isStatic } };
+}
 
 /** The declarations of a variable statement that hold an arrow function or function expression. */
 function functionVariables(statement: ts.VariableStatement): Marked[] {
@@ -174,7 +207,7 @@ function misplacedTag(host: ts.Node, sourceFile: ts.SourceFile, what: string, hi
   return new DiagnosticError({
     code: "AD1011",
     severity: "error",
-    message: `'${qualifiedName(host)}' is ${what}: only top-level functions (function f, const f = (...) => ...) can be marked @${tagName}`,
+    message: `'${qualifiedName(host)}' is ${what}: only top-level functions (function f, const f = (...) => ...) and methods of top-level classes can be marked @${tagName}`,
     hint,
     ...locate(sourceFile, (declaredName(host) ?? host).getStart(sourceFile)),
   });
@@ -191,10 +224,10 @@ export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (Differe
   if (known) return known;
   const found: (DifferentiableFunction | DiagnosticError)[] = [];
   const seen = new Set<ts.JSDocTag>();
-  const add = (name: string, node: FunctionNode, tag: ts.JSDocTag) => {
+  const add = (name: string, node: FunctionNode, tag: ts.JSDocTag, method?: MethodOf) => {
     try {
       const wrt = parseWrt(tag, sourceFile, name);
-      found.push(wrt ? { name, node, wrt } : { name, node });
+      found.push({ name, node, ...(wrt ? { wrt } : {}), ...(method ? { method } : {}) });
     } catch (error) {
       if (!(error instanceof DiagnosticError)) throw error;
       found.push(error);
@@ -211,7 +244,7 @@ export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (Differe
       if (placement?.mark) {
         for (const marked of placement.mark(host)) {
           if (differentiableTag(marked.nameNode.parent) === tag || marked.node === host)
-            add(marked.name, marked.node, tag);
+            add(marked.name, marked.node, tag, marked.method);
         }
       } else {
         const refused = placement?.refused ?? { what: "not a function", hint: "mark a top-level function" };

@@ -10,12 +10,18 @@
  *   takes it: the local variable it came from (checked as objects.ts checks `v.x = ...`), the
  *   `this` of the calling method, or nothing for a new instance no one else holds. A chain
  *   (`v.add(w).scale(2)`) passes the receiver on through methods that return `this`.
- * - a method is the one the receiver's static type has; a call whose target is not known
- *   (an interface, a union, a method a subclass overrides) is a diagnostic, as are classes
- *   without source.
+ * - a method is the one of the class the receiver was made by, when that is known (a new
+ *   instance, a `const` holding one, `this` in the members it runs), else the one of the
+ *   receiver's static type; a call whose target is not known (an interface, a union, a method
+ *   a subclass overrides) is a diagnostic, as are classes without source;
+ * - a `@differentiable` method takes its instance as the parameter `self` (selfParams).
+ * It also answers the questions other constructs ask about classes: which objects are new
+ * (objects.ts), which calls return their receiver, which variables a loop's calls change
+ * (loop-analysis.ts), and folds `instanceof`.
  */
 import { ts } from "ts-morph";
-import type { Value } from "../ir/types.js";
+import { loweringHints } from "../backend/naming.js";
+import type { Param, Value } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
 import { forgetLocals } from "./calls.js";
 import type { LoweringContext, Outcome } from "./context.js";
@@ -96,6 +102,7 @@ export function lowerNew(cx: LoweringContext, expression: ts.NewExpression): Val
   const args = (expression.arguments ?? []).map((arg) => lowerExpression(cx, arg));
   const self = cx.synthetic("self");
   cx.env.set(self, makeObject(cx, new Map()));
+  runtimeClasses.set(self, cls);
   construct(cx, expression, cls, args, self);
   const instance = cx.env.get(self)!;
   cx.env.delete(self);
@@ -243,6 +250,14 @@ export function writeThisField(
  */
 function rejectSharedThis(cx: LoweringContext, target: ts.Node): void {
   const container = cx.thisBinding!.container;
+  if (container === cx.fn.node) {
+    cx.fail(
+      target,
+      "AD1004",
+      `writing 'this' in the differentiable method '${cx.fn.name}' would change the instance the caller passed`,
+      "write into a copy (const copy = this.clone()), or return a new instance",
+    );
+  }
   let shared: ts.Node | undefined;
   const visit = (node: ts.Node): void => {
     if (shared) return;
@@ -374,8 +389,9 @@ function writeThroughSetter(
 }
 
 /**
- * The member a call runs: the one the receiver's static type declares. Rejected when a class
- * of the program that extends the member's class overrides it: the receiver may be one.
+ * The member a call runs: the one of the class the receiver was made by when that is known,
+ * else the one the receiver's static type declares, which is rejected when a class of the
+ * program that extends the member's class overrides it (the receiver may be one).
  */
 function resolved(
   cx: LoweringContext,
@@ -384,6 +400,8 @@ function resolved(
   declarations: ts.Declaration[],
 ): Member {
   const name = callee.name.text;
+  const dispatched = dispatchOnRuntimeClass(cx, callee, declarations);
+  if (dispatched) return dispatched;
   if (declarations.length !== 1)
     rejectDynamic(cx, site, name, "it is declared in more than one class the receiver may be an instance of");
   const member = declarations[0]!;
@@ -416,12 +434,56 @@ function resolved(
 
 const isNewInstance = (expression: ts.Expression) => ts.isNewExpression(skipParentheses(expression));
 
+/** The class each instance variable's object was made by, where it is known: a new instance,
+ * and `this` in the members it runs (also those of its base classes). */
+const runtimeClasses = new WeakMap<ts.Symbol, ts.ClassLikeDeclaration>();
+
+/** The class the object of a receiver was made by, when known. */
+function runtimeClassOf(cx: LoweringContext, receiver: ts.Expression): ts.ClassLikeDeclaration | undefined {
+  const e = skipParentheses(receiver);
+  if (ts.isNewExpression(e)) return classNamed(cx, e.expression);
+  const origin = originOf(cx, e);
+  if (origin.kind === "this" && cx.thisBinding) return runtimeClasses.get(cx.thisBinding.symbol);
+  if (origin.kind !== "variable") return undefined;
+  // `const c = new Circle(1)` always holds that instance.
+  const declaration = cx.checker.getSymbolAtLocation(origin.identifier)?.valueDeclaration;
+  const isConst =
+    declaration !== undefined &&
+    ts.isVariableDeclaration(declaration) &&
+    (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+  const initializer = isConst ? declaration.initializer && skipParentheses(declaration.initializer) : undefined;
+  return initializer && ts.isNewExpression(initializer) ? classNamed(cx, initializer.expression) : undefined;
+}
+
+/**
+ * `receiver.name` on an instance of a known class (see runtimeClassOf): the member that class
+ * has (its own, or the nearest base class's), as JavaScript dispatches it. Undefined otherwise.
+ */
+function dispatchOnRuntimeClass(
+  cx: LoweringContext,
+  callee: ts.PropertyAccessExpression,
+  declarations: ts.Declaration[],
+): Member | undefined {
+  const [declared] = declarations;
+  const isSuper = callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+  if (isSuper || !declared || isStatic(declared)) return undefined;
+  const runtime = runtimeClassOf(cx, callee.expression);
+  for (let cls = runtime; cls; cls = baseOf(cx, cls)) {
+    const member = cls.members.find(
+      (m): m is Member =>
+        m.kind === declared.kind && m.name !== undefined && m.name.getText() === callee.name.text && !isStatic(m),
+    );
+    if (member?.body) return member;
+  }
+  return undefined;
+}
+
 function rejectDynamic(cx: LoweringContext, site: ts.Node, name: string, why: string): never {
   return cx.fail(
     site,
     "AD1004",
     `the compiler cannot tell which '${name}' this call runs: ${why}`,
-    "call it on a value whose static type is the class that declares the method (for example a variable declared without a wider type)",
+    "call it on an instance of a known class (`new C(...)`, or a `const` holding one), or type the receiver with a class whose subclasses do not override the method",
   );
 }
 
@@ -506,6 +568,8 @@ function callMember(
   if (instance.type !== "object") return cx.unsupported(site);
   const self = cx.synthetic("self");
   cx.env.set(self, instance);
+  const runtime = runtimeClassOf(cx, receiver);
+  if (runtime) runtimeClasses.set(self, runtime);
   const returnsThis = ts.isMethodDeclaration(member) && returnedOrigin(member) === "this";
   if (!returnsThis && hasEarlyReturn(member) && mutatesThis(cx, member, new Set())) {
     // The writes before an early return leave with the returned value only.
@@ -682,7 +746,7 @@ function inlineMember(
 
 function rejectUninlinableMember(cx: LoweringContext, site: ts.Node, member: FunctionNode, args: Value[]): void {
   const name = member.name?.getText() ?? "constructor";
-  if (cx.inlined.includes(member)) {
+  if (cx.inlined.includes(member) || member === cx.fn.node) {
     cx.fail(site, "AD1004", `recursive calls of '${name}' are not supported`, "write the recursion as a loop");
   }
   if (
@@ -734,13 +798,74 @@ export function foldedInstanceof(condition: Value): boolean | undefined {
   return instanceofAnswers.get(condition);
 }
 
+/** Types whose values are never instances of a class. */
+const primitiveTypes =
+  ts.TypeFlags.NumberLike |
+  ts.TypeFlags.StringLike |
+  ts.TypeFlags.BooleanLike |
+  ts.TypeFlags.BigIntLike |
+  ts.TypeFlags.Undefined |
+  ts.TypeFlags.Null |
+  ts.TypeFlags.Void;
+
 function instanceOfAnswer(cx: LoweringContext, type: ts.Type, cls: ts.ClassLikeDeclaration): boolean | undefined {
-  if (!(type.flags & ts.TypeFlags.Object)) return false;
+  // `this` in a method is a type parameter constrained by the class.
+  const constraint = type.isTypeParameter() ? cx.checker.getBaseConstraintOfType(type) : undefined;
+  if (constraint && constraint !== type) return instanceOfAnswer(cx, constraint, cls);
+  if (type.flags & primitiveTypes) return false;
+  if (!(type.flags & ts.TypeFlags.Object)) return undefined;
   const declaration = type.getSymbol()?.declarations?.find((d) => ts.isClassLike(d)) as
     ts.ClassLikeDeclaration | undefined;
   if (!declaration) return undefined;
   if (declaration === cls || extendsClass(cx, declaration, cls)) return true;
   return extendsClass(cx, cls, declaration) ? undefined : false;
+}
+
+// ----- differentiable methods -----
+
+/**
+ * For a `@differentiable` method: the instance, as the gradient's first parameter `self`, one
+ * IR parameter per leaf as for an object parameter (`self.x` is `selfX`); `this` is bound to
+ * it. Nothing for functions and static methods.
+ */
+export function selfParams(cx: LoweringContext, wrt: string[] | undefined): Param[] {
+  const node = cx.fn.node;
+  if (!cx.fn.method || cx.fn.method.isStatic || !ts.isMethodDeclaration(node)) return [];
+  const name = "self";
+  const clash = node.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+  if (clash) {
+    cx.fail(
+      clash,
+      "AD1009",
+      `the gradient of a method takes the instance as '${name}', which is also the name of a parameter`,
+      "rename the parameter",
+    );
+  }
+  const cls = classOf(node);
+  const type = cx.checker.getTypeAtLocation(cls);
+  rejectPrivateFields(cx, node.name, type, `the instance of '${cx.fn.name}'`);
+  const fields = new Map<string, Value>();
+  const differentiated = wrt === undefined || wrt.includes(name);
+  const params = cx.types.leaves(type).map((leaf): Param => {
+    const value = cx.values.value(leaf.type, loweringHints.leaf(name, leaf.path));
+    fields.set(leaf.path, value);
+    if (leaf.type === "array") cx.parameterArrays.add(value);
+    const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
+    return {
+      value,
+      typeText: leaf.typeText,
+      differentiated: differentiated && differentiable,
+      field: { param: name, path: leaf.path },
+      ...(leaf.integer ? { integer: true } : {}),
+      ...(leaf.arrayKind ? { arrayKind: leaf.arrayKind } : {}),
+      ...(leaf.rowKind ? { rowKind: leaf.rowKind } : {}),
+      ...(leaf.elementFields ? { elementFields: leaf.elementFields } : {}),
+    };
+  });
+  const self = cx.synthetic(name);
+  cx.env.set(self, makeObject(cx, fields));
+  cx.thisBinding = { symbol: self, container: node, cls };
+  return params;
 }
 
 // ----- questions other constructs ask -----
@@ -799,6 +924,39 @@ export function changedReceiver(cx: LoweringContext, node: ts.Node): ts.Expressi
       ? (origin.node as ts.Expression)
       : undefined;
 }
+
+/**
+ * For an object passed to a class method: whether the call may give it another name, by
+ * returning it or storing it (`this.target = v`). False for a method returning `this` or a new
+ * instance that only reads the parameter; undefined when the callee is no class method.
+ */
+export function methodKeepsArgument(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  argument: ts.Node,
+): boolean | undefined {
+  const callee = skipParentheses(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const method = classMembers(cx, callee.name)?.find(ts.isMethodDeclaration);
+  if (!method?.body) return undefined;
+  const p = method.parameters[call.arguments.indexOf(argument as ts.Expression)];
+  if (returnedOrigin(method) === "other" || !p || !ts.isIdentifier(p.name) || methodsAsked.has(method)) return true;
+  const symbol = cx.checker.getSymbolAtLocation(p.name);
+  methodsAsked.add(method);
+  let keeps = false;
+  const visit = (node: ts.Node): void => {
+    if (keeps) return;
+    if (ts.isIdentifier(node) && node !== p.name && cx.checker.getSymbolAtLocation(node) === symbol)
+      keeps = mayAlias(cx, node);
+    ts.forEachChild(node, visit);
+  };
+  visit(method.body);
+  methodsAsked.delete(method);
+  return keeps;
+}
+
+/** The methods methodKeepsArgument is asking about: one calling itself may keep anything. */
+const methodsAsked = new Set<ts.Node>();
 
 /** The variable holding `this` when `target` is `this` in the member being inlined. */
 export function thisVariable(cx: LoweringContext, target: ts.Expression): ts.Symbol | undefined {

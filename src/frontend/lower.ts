@@ -30,7 +30,7 @@
 import { ts } from "ts-morph";
 import type { IRFunction, Param } from "../ir/types.js";
 import type { DifferentiableFunction } from "./annotations.js";
-import { rejectPrivateFields } from "./classes.js";
+import { rejectPrivateFields, selfParams } from "./classes.js";
 import { LoweringContext, type Outcome } from "./context.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import { lowerExpression } from "./expressions.js";
@@ -111,7 +111,7 @@ export class FunctionLowering {
 /** The IR parameters of the function's parameters, checked against its wrt list. */
 function lowerParams(cx: LoweringContext): Param[] {
   const wrt = cx.fn.wrt?.map((entry) => entry.name);
-  const params = cx.fn.node.parameters.flatMap((p) => lowerParam(cx, p, wrt));
+  const params = [...selfParams(cx, wrt), ...cx.fn.node.parameters.flatMap((p) => lowerParam(cx, p, wrt))];
   for (const { name, position } of cx.fn.wrt ?? []) {
     if (!params.some((p) => (p.field?.param ?? p.value.name) === name)) {
       cx.failAt(

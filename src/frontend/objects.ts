@@ -9,7 +9,13 @@ import type { FunctionNode } from "./annotations.js";
 import type { Param, Value } from "../ir/types.js";
 import { lowerArrayDestructuring } from "./arrays.js";
 import { helperOf } from "./calls.js";
-import { callReturningReceiver, isNewObject, rejectPrivateFields, writeThisField } from "./classes.js";
+import {
+  callReturningReceiver,
+  isNewObject,
+  methodKeepsArgument,
+  rejectPrivateFields,
+  writeThisField,
+} from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerIdentifier } from "./expressions.js";
 import { locate } from "./program.js";
@@ -325,6 +331,8 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
   }
   if (ts.isCallExpression(parent) && parent.expression !== node) {
     if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
+    const kept = methodKeepsArgument(cx, parent, node);
+    if (kept !== undefined) return kept;
     const helper = helperOf(cx.checker, parent.expression);
     return helper === undefined || !returnsOnlyNewObjects(cx.checker, cx.types, helper);
   }

@@ -69,6 +69,14 @@ function withRestAsArray(f: AnyFunction, params: Param[]): AnyFunction {
   return (...args) => f(...args.slice(0, restAt), ...(args[restAt] as unknown[]), ...args.slice(restAt + 1));
 }
 
+/** The function a gradient is of; for a method, one taking the instance first. */
+function sourceFunction(source: Record<string, unknown>, fn: GeneratedFunction): AnyFunction {
+  if (!fn.method) return source[fn.name] as AnyFunction;
+  const cls = source[fn.method.className] as Record<string, AnyFunction> & { prototype: Record<string, AnyFunction> };
+  if (fn.method.isStatic) return (...args) => cls[fn.method!.methodName]!(...args);
+  return (self, ...args) => cls.prototype[fn.method!.methodName]!.call(self, ...args);
+}
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -85,8 +93,8 @@ export async function checkGradients(
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
       const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
       const names = fn.params.map((p) => p.name);
-      const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...args.map(copy))) } : {};
-      const primal = withRestAsArray(source[fn.name], fn.params);
+      const primal = withRestAsArray(sourceFunction(source, fn), fn.params);
+      const cotangent = fn.vjp ? { cotangent: cotangentLike(primal(...args.map(copy))) } : {};
       const gradient = withRestAsArray(generated[fn.gradientName], fn.params);
       const result = gradcheck(primal, gradient as never, args as never, { names, ...cotangent });
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
