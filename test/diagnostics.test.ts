@@ -127,10 +127,10 @@ test("one unsupported function fails its whole file, and only it is reported", (
 });
 
 test("a function reports each of its errors, and none that follows from an earlier one", () => {
-  const diagnostics = diagnosticsOf("ad1004-every-error-of-a-function");
+  const diagnostics = diagnosticsOf("ad1005-every-error-of-a-function");
   expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
     ["AD1005", 5],
-    ["AD1004", 7],
-    ["AD1003", 13],
+    ["AD1003", 7],
+    ["AD1003", 14],
   ]);
 });

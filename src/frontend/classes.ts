@@ -490,9 +490,9 @@ function rejectDynamic(cx: LoweringContext, site: ts.Node, name: string, why: st
 /** A method called on an interface or a union of classes: the target is known only at run time. */
 function rejectDynamicMethod(cx: LoweringContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression) {
   const declarations = cx.checker.getSymbolAtLocation(callee.name)?.declarations ?? [];
-  const inInterface = declarations.some(
-    (d) => ts.isMethodSignature(d) || (ts.isPropertySignature(d) && d.parent && ts.isInterfaceDeclaration(d.parent)),
-  );
+  // A function-typed field (`activation: (t: number) => number`) is not a method: the
+  // diagnostics of calls through values say what it is.
+  const inInterface = declarations.some((d) => ts.isMethodSignature(d));
   if (!inInterface || declarations.every((d) => d.getSourceFile().isDeclarationFile)) return;
   rejectDynamic(
     cx,

@@ -13,7 +13,7 @@ import { fieldsOf } from "./objects.js";
 import { skipParentheses } from "./syntax.js";
 
 /** What `typeof` says of a value of each IR type. */
-const typeofNames: Partial<Record<Value["type"], string>> = {
+export const typeofNames: Partial<Record<Value["type"], string>> = {
   number: "number",
   boolean: "boolean",
   string: "string",
@@ -22,7 +22,7 @@ const typeofNames: Partial<Record<Value["type"], string>> = {
   void: "undefined",
 };
 
-const equalities: ReadonlyMap<ts.SyntaxKind, boolean> = new Map([
+export const equalities: ReadonlyMap<ts.SyntaxKind, boolean> = new Map([
   [ts.SyntaxKind.EqualsEqualsEqualsToken, true],
   [ts.SyntaxKind.EqualsEqualsToken, true],
   [ts.SyntaxKind.ExclamationEqualsEqualsToken, false],

@@ -4,22 +4,18 @@
  * The operand is still lowered, for its effects.
  */
 import { ts } from "ts-morph";
-import type { Type, Value } from "../ir/types.js";
+import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
+import { equalities, typeofNames } from "./guards.js";
 import { skipParentheses } from "./syntax.js";
 
-const typeofResults: Partial<Record<Type, string>> = {
-  number: "number",
-  boolean: "boolean",
-  string: "string",
-  array: "object",
-  object: "object",
-};
-
 function typeofText(cx: LoweringContext, expression: ts.TypeOfExpression): string {
+  // An `any` may hold anything when the code runs, whatever the compiler lowers it as.
+  if (cx.checker.getTypeAtLocation(expression.expression).flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown))
+    return cx.unsupported(expression);
   const operand = lowerExpression(cx, expression.expression);
-  const result = typeofResults[operand.type];
+  const result = typeofNames[operand.type];
   if (result === undefined) cx.rejectType(expression.expression, "the operand of 'typeof'");
   return result;
 }
@@ -28,13 +24,6 @@ function typeofText(cx: LoweringContext, expression: ts.TypeOfExpression): strin
 export function lowerTypeof(cx: LoweringContext, expression: ts.TypeOfExpression): Value {
   return cx.builder.emit("string", [], "string", { value: typeofText(cx, expression) });
 }
-
-const equalities: ReadonlyMap<ts.SyntaxKind, boolean> = new Map([
-  [ts.SyntaxKind.EqualsEqualsEqualsToken, true],
-  [ts.SyntaxKind.EqualsEqualsToken, true],
-  [ts.SyntaxKind.ExclamationEqualsEqualsToken, false],
-  [ts.SyntaxKind.ExclamationEqualsToken, false],
-]);
 
 /** `typeof x === "number"` (either way round, or with `!==`): a boolean constant; undefined
  * for any other binary expression. */
