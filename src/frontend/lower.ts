@@ -98,6 +98,14 @@ export class FunctionLowering {
       throwRecovered(cx, error);
     }
     throwRecovered(cx);
+    if (result === "throws") {
+      cx.fail(
+        cx.nameNode(),
+        "AD1003",
+        `'${this.fn.name}' throws on every path, so it has no value to differentiate`,
+        "differentiate a function that returns a number on some path",
+      );
+    }
     if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);
     checkScratchArrays(cx);
     cx.builder.region.yields = [result];
