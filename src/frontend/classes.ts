@@ -47,10 +47,20 @@ const isStatic = (node: ts.Node) =>
 
 // ----- what a name is -----
 
-/** The class a name or expression refers to, when it is declared in a class statement. */
+/** The class a name or expression refers to: a class statement, or `const C = class {...}`. */
 function classNamed(cx: LoweringContext, expression: ts.Expression): ts.ClassLikeDeclaration | undefined {
   let symbol = cx.checker.getSymbolAtLocation(expression);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = cx.checker.getAliasedSymbol(symbol);
+  const variable = symbol?.valueDeclaration;
+  if (
+    variable &&
+    ts.isVariableDeclaration(variable) &&
+    ts.getCombinedNodeFlags(variable) & ts.NodeFlags.Const &&
+    variable.initializer &&
+    ts.isClassExpression(skipParentheses(variable.initializer))
+  ) {
+    return skipParentheses(variable.initializer) as ts.ClassExpression;
+  }
   if (!symbol || !(symbol.flags & ts.SymbolFlags.Class)) return undefined;
   const declaration = symbol.declarations?.find((d) => ts.isClassLike(d));
   if (!declaration || declaration.getSourceFile().isDeclarationFile) {
