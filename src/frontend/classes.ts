@@ -132,7 +132,22 @@ function construct(cx: LoweringContext, site: ts.Node, cls: ts.ClassLikeDeclarat
   const base = baseOf(cx, cls);
   if (!constructor) {
     if (base) construct(cx, site, base, args, self);
-    inlineMember(cx, site, cls, cls, [], self, () => initializeFields(cx, cls, self, undefined));
+    if (classesInitialized.has(cls)) {
+      // A field initialiser making an instance of its own class (the constructor would be found
+      // among the inlined functions).
+      cx.fail(
+        site,
+        "AD1004",
+        `'${cls.name?.text ?? "(anonymous)"}' makes an instance of itself`,
+        "write the recursion as a loop",
+      );
+    }
+    classesInitialized.add(cls);
+    try {
+      inlineMember(cx, site, cls, cls, [], self, () => initializeFields(cx, cls, self, undefined));
+    } finally {
+      classesInitialized.delete(cls);
+    }
     return;
   }
   if (hasEarlyReturn(constructor) || constructor.body!.statements.some(ts.isReturnStatement)) {
@@ -147,6 +162,9 @@ function construct(cx: LoweringContext, site: ts.Node, cls: ts.ClassLikeDeclarat
     if (!base) initializeFields(cx, cls, self, constructor);
   });
 }
+
+/** The classes without a constructor whose fields are being initialised. */
+const classesInitialized = new Set<ts.ClassLikeDeclaration>();
 
 /** `super(...)` in a constructor: the base class's constructor, then this class's fields. */
 export function lowerSuperCall(cx: LoweringContext, call: ts.CallExpression): undefined {
@@ -960,8 +978,11 @@ export function methodKeepsArgument(
       keeps = mayAlias(cx, node);
     ts.forEachChild(node, visit);
   };
-  visit(method.body);
-  methodsAsked.delete(method);
+  try {
+    visit(method.body);
+  } finally {
+    methodsAsked.delete(method);
+  }
   return keeps;
 }
 
