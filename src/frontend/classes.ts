@@ -47,10 +47,20 @@ const isStatic = (node: ts.Node) =>
 
 // ----- what a name is -----
 
-/** The class a name or expression refers to, when it is declared in a class statement. */
+/** The class a name or expression refers to: a class statement, or `const C = class {...}`. */
 function classNamed(cx: LoweringContext, expression: ts.Expression): ts.ClassLikeDeclaration | undefined {
   let symbol = cx.checker.getSymbolAtLocation(expression);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = cx.checker.getAliasedSymbol(symbol);
+  const variable = symbol?.valueDeclaration;
+  if (
+    variable &&
+    ts.isVariableDeclaration(variable) &&
+    ts.getCombinedNodeFlags(variable) & ts.NodeFlags.Const &&
+    variable.initializer &&
+    ts.isClassExpression(skipParentheses(variable.initializer))
+  ) {
+    return skipParentheses(variable.initializer) as ts.ClassExpression;
+  }
   if (!symbol || !(symbol.flags & ts.SymbolFlags.Class)) return undefined;
   const declaration = symbol.declarations?.find((d) => ts.isClassLike(d));
   if (!declaration || declaration.getSourceFile().isDeclarationFile) {
@@ -122,7 +132,22 @@ function construct(cx: LoweringContext, site: ts.Node, cls: ts.ClassLikeDeclarat
   const base = baseOf(cx, cls);
   if (!constructor) {
     if (base) construct(cx, site, base, args, self);
-    inlineMember(cx, site, cls, cls, [], self, () => initializeFields(cx, cls, self, undefined));
+    if (classesInitialized.has(cls)) {
+      // A field initialiser making an instance of its own class (the constructor would be found
+      // among the inlined functions).
+      cx.fail(
+        site,
+        "AD1004",
+        `'${cls.name?.text ?? "(anonymous)"}' makes an instance of itself`,
+        "write the recursion as a loop",
+      );
+    }
+    classesInitialized.add(cls);
+    try {
+      inlineMember(cx, site, cls, cls, [], self, () => initializeFields(cx, cls, self, undefined));
+    } finally {
+      classesInitialized.delete(cls);
+    }
     return;
   }
   if (hasEarlyReturn(constructor) || constructor.body!.statements.some(ts.isReturnStatement)) {
@@ -137,6 +162,9 @@ function construct(cx: LoweringContext, site: ts.Node, cls: ts.ClassLikeDeclarat
     if (!base) initializeFields(cx, cls, self, constructor);
   });
 }
+
+/** The classes without a constructor whose fields are being initialised. */
+const classesInitialized = new Set<ts.ClassLikeDeclaration>();
 
 /** `super(...)` in a constructor: the base class's constructor, then this class's fields. */
 export function lowerSuperCall(cx: LoweringContext, call: ts.CallExpression): undefined {
@@ -950,8 +978,11 @@ export function methodKeepsArgument(
       keeps = mayAlias(cx, node);
     ts.forEachChild(node, visit);
   };
-  visit(method.body);
-  methodsAsked.delete(method);
+  try {
+    visit(method.body);
+  } finally {
+    methodsAsked.delete(method);
+  }
   return keeps;
 }
 
