@@ -23,12 +23,13 @@ function write(file: string, text: string): string {
 
 // Typings beside the JavaScript, which has JSDoc types and untyped locals.
 write("node_modules/tiny-stats/package.json", `{ "name": "tiny-stats", "type": "module", "main": "lib/index.js" }`);
-write("node_modules/tiny-stats/lib/index.d.ts", `export { mean, variance } from "./moments.js";\n`);
-write("node_modules/tiny-stats/lib/index.js", `export { mean, variance } from "./moments.js";\n`);
+write("node_modules/tiny-stats/lib/index.d.ts", `export { mean, ratio, variance } from "./moments.js";\n`);
+write("node_modules/tiny-stats/lib/index.js", `export { mean, ratio, variance } from "./moments.js";\n`);
 write(
   "node_modules/tiny-stats/lib/moments.d.ts",
   `export declare function mean(xs: readonly number[]): number;
 export declare function variance(xs: readonly number[]): number;
+export declare function ratio(a: number, b: number): number;
 `,
 );
 write(
@@ -49,6 +50,10 @@ export function variance(xs) {
     sum += d * d;
   }
   return sum / xs.length;
+}
+
+export function ratio(a, b) {
+  return a && b / a;
 }
 `,
 );
@@ -92,4 +97,24 @@ test("library functions compile through their JavaScript, and the module does no
     spread: [[[1, 2, 4]], [[0.5, -1, 2, 3]], [[-0.3, 0.2]]],
     eased: [[0.2], [0.4], [0.8]],
   });
+});
+
+test("what library code does that the compiler refuses is reported in the package's file, with the call", async () => {
+  const refused = write(
+    "refused.ts",
+    `import { ratio } from "tiny-stats";
+
+/** @differentiable */
+export function relative(a: number, b: number): number {
+  return ratio(a, b) * b;
+}
+`,
+  );
+  const { diagnostics } = await compile([refused]);
+  expect(diagnostics).toHaveLength(1);
+  const [diagnostic] = diagnostics;
+  expect(diagnostic!.code).toBe("AD1004");
+  expect(diagnostic!.file).toMatch(/node_modules\/tiny-stats\/lib\/moments\.js$/);
+  expect(diagnostic!.line).toBe(20);
+  expect(diagnostic!.message).toMatch(/\(in 'relative', called at .*refused\.ts:5\)$/);
 });

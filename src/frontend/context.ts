@@ -112,10 +112,14 @@ export class LoweringContext {
 
   /** Every diagnostic names the function, in its message or after it. */
   failAt(position: number, code: DiagnosticCode, message: string, hint: string): never {
+    const where = message.includes(`'${this.fn.name}'`) ? [] : [`in '${this.fn.name}'`];
+    // In a helper of another file (or of a library), say which call of the function led there.
+    const call = this.builder.loc;
+    if (call && this.sourceFile !== this.fn.node.getSourceFile()) where.push(`called at ${call.file}:${call.line}`);
     throw new DiagnosticError({
       code,
       severity: "error",
-      message: message.includes(`'${this.fn.name}'`) ? message : `${message} (in '${this.fn.name}')`,
+      message: where.length > 0 ? `${message} (${where.join(", ")})` : message,
       hint,
       ...locate(this.sourceFile, position),
     });

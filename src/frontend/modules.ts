@@ -168,6 +168,11 @@ function ownerOfSymbol(cx: LoweringContext, symbol: ts.Symbol): StaticOwner | un
   if (target.flags & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule))
     return { kind: "module", symbol: target };
   const declaration = target.valueDeclaration;
+  if (declaration && ts.isExportAssignment(declaration)) {
+    // `export default { ... }`: no name of the module can be assigned another object.
+    const literal = unfrozen(skipWrappers(declaration.expression));
+    return ts.isObjectLiteralExpression(literal) ? { kind: "object", literal } : undefined;
+  }
   if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
   const literal = unfrozen(skipWrappers(declaration.initializer));
   return ts.isObjectLiteralExpression(literal) && isUnchangingVariable(cx, declaration, target)
@@ -440,6 +445,16 @@ function rejectAssignedVariable(
 
 /** The members of an object literal initializing a module-level `const`, while no code writes them. */
 function isConstantMember(cx: LoweringContext, literal: ts.ObjectLiteralExpression, member: ts.Symbol): boolean {
+  const object = moduleObjectOf(cx, literal);
+  return object !== undefined && memberAssignment(cx, object, member) === undefined;
+}
+
+/**
+ * The symbol of the module object an object literal is: the module-level `const` it
+ * initializes (`const utils = { ... }`, also `as const` or `Object.freeze`d) while nothing
+ * assigns that name, or the module's default export (`export default { ... }`).
+ */
+function moduleObjectOf(cx: LoweringContext, literal: ts.ObjectLiteralExpression): ts.Symbol | undefined {
   let node: ts.Node = literal;
   while (
     ts.isParenthesizedExpression(node.parent) ||
@@ -448,12 +463,12 @@ function isConstantMember(cx: LoweringContext, literal: ts.ObjectLiteralExpressi
     (ts.isCallExpression(node.parent) && unfrozen(node.parent) === node)
   )
     node = node.parent;
-  const declaration = node.parent;
-  if (!ts.isVariableDeclaration(declaration) || declaration.initializer !== node || !ts.isIdentifier(declaration.name))
-    return false;
-  const object = cx.checker.getSymbolAtLocation(declaration.name);
-  if (!object || !isUnchangingVariable(cx, declaration, object)) return false;
-  return memberAssignment(cx, object, member) === undefined;
+  const parent = node.parent;
+  if (ts.isExportAssignment(parent)) return defaultExportOf(cx.checker, parent);
+  if (!ts.isVariableDeclaration(parent) || parent.initializer !== node || !ts.isIdentifier(parent.name))
+    return undefined;
+  const object = cx.checker.getSymbolAtLocation(parent.name);
+  return object && isUnchangingVariable(cx, parent, object) ? object : undefined;
 }
 
 /** The first assignment to a member of a module object (or to the object's fields) the compiler sees. */
@@ -465,13 +480,16 @@ function memberAssignment(cx: LoweringContext, object: ts.Symbol, member: ts.Sym
   return undefined;
 }
 
+/** The symbol `export default <expression>` exports. */
+function defaultExportOf(checker: ts.TypeChecker, assignment: ts.ExportAssignment): ts.Symbol | undefined {
+  const module = checker.getSymbolAtLocation(assignment.getSourceFile());
+  return module && checker.getExportsOfModule(module).find((e) => e.escapedName === "default");
+}
+
 /** A call through a member of a module object that code assigns: which function runs is only known at run time. */
 function rejectAssignedMember(cx: LoweringContext, callee: ts.PropertyAccessExpression, member: ts.Symbol): void {
-  const declaration = declarationOf(aliased(cx.checker, member));
-  const literal = declaration?.parent;
-  const variable = literal && ts.isObjectLiteralExpression(literal) ? literal.parent : undefined;
-  if (!variable || !ts.isVariableDeclaration(variable) || !ts.isIdentifier(variable.name)) return;
-  const object = cx.checker.getSymbolAtLocation(variable.name);
+  const literal = declarationOf(aliased(cx.checker, member))?.parent;
+  const object = literal && ts.isObjectLiteralExpression(literal) ? moduleObjectOf(cx, literal) : undefined;
   const write = object && memberAssignment(cx, object, aliased(cx.checker, member));
   if (!write) return;
   const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
