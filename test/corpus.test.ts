@@ -150,10 +150,12 @@ export function cubeVjp(y: number, cotangent: number): { y: number } {
   return { y: cotangent * 2 * y * y };
 }
 `,
+  // Which closure runs is known only when the code runs: refused.
   "rejected.ts": `/** @differentiable */
 export function viaClosure(x: number): number {
   const twice = (y: number) => 2 * y;
-  const f = twice;
+  const thrice = (y: number) => 3 * y;
+  const f = x > 0 ? twice : thrice;
   return f(x);
 }
 `,

@@ -171,7 +171,12 @@ async function classify(
     diagnostics,
   });
   if (result instanceof Error) return outcome("crash", [`the compiler threw ${describeError(result)}`]);
-  const errors = result.diagnostics.filter((d) => d.severity === "error" && d.file === displayPath(objective.source));
+  // A construct refused inside a package's code is reported in the package's file, with the
+  // objective's call that led there.
+  const objectivePath = displayPath(objective.source);
+  const errors = result.diagnostics.filter(
+    (d) => d.severity === "error" && (d.file === objectivePath || d.message.includes(`(called at ${objectivePath}:`)),
+  );
   if (errors.length > 0) {
     const reasons = errors.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`);
     return errors.every(located) ? outcome("rejected", reasons, errors) : outcome("crash", ["unlocated: ", ...reasons]);
