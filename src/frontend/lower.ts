@@ -25,7 +25,9 @@
  * This file lowers the function's parameters and body; the constructs have modules of their
  * own, sharing one LoweringContext (context.ts): statements.ts, control-flow.ts (if and the
  * branches of early returns), loops.ts and loop-analysis.ts, expressions.ts, calls.ts (with the
- * inlining of helpers), arrays.ts and objects.ts; syntax.ts asks questions of the AST alone.
+ * inlining of helpers), arrays.ts and objects.ts, and the files of single constructs
+ * (switch.ts, throw.ts, conditional-values.ts, parameters.ts, ...); syntax.ts asks questions of
+ * the AST alone.
  */
 import { ts } from "ts-morph";
 import type { IRFunction, Param } from "../ir/types.js";
