@@ -89,6 +89,14 @@ export class FunctionLowering {
       cx.builder.loc = cx.location(body);
       result = cx.expectType(body, lowerExpression(cx, body), cx.returnType);
     }
+    if (result === "throws") {
+      cx.fail(
+        cx.nameNode(),
+        "AD1003",
+        `'${this.fn.name}' throws on every path, so it has no value to differentiate`,
+        "differentiate the function that computes the value, and throw outside it",
+      );
+    }
     if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);
     cx.builder.region.yields = [result];
     const fn: IRFunction = { name: this.fn.name, params, body: cx.builder.region, loc: cx.location(node) };
