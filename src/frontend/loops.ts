@@ -25,7 +25,7 @@ import {
 import { bindPattern, makeObject } from "./objects.js";
 import { clearedContinueFlags, continuesOutOf } from "./labeled-continue.js";
 import { lowerStatements } from "./statements.js";
-import { variableType } from "./uninitialized-variables.js";
+import { variableType, varCounterReadAfter } from "./uninitialized-variables.js";
 import { breaks, containsReturn } from "./syntax.js";
 import { zip } from "../ir/access.js";
 
@@ -36,7 +36,7 @@ export function lowerLoop(cx: LoweringContext, statement: ts.IterationStatement,
     breaksOutOf(cx, statement).length > 0 ||
     continuesOutOf(cx, statement).length > 0;
   if (ts.isForStatement(statement)) {
-    const form = exits ? undefined : countedForm(cx, statement);
+    const form = exits || varCounterReadAfter(cx, statement) ? undefined : countedForm(cx, statement);
     if (form?.counted) return lowerFor(cx, statement, form.parts, label);
     // A loop whose header is counted has its unassigned carried variables declared before
     // its initializer, by the question whether it is counted: the order the IR has always had.

@@ -25,7 +25,9 @@
  * This file lowers the function's parameters and body; the constructs have modules of their
  * own, sharing one LoweringContext (context.ts): statements.ts, control-flow.ts (if and the
  * branches of early returns), loops.ts and loop-analysis.ts, expressions.ts, calls.ts (with the
- * inlining of helpers), arrays.ts and objects.ts; syntax.ts asks questions of the AST alone.
+ * inlining of helpers), arrays.ts and objects.ts, and the files of single constructs
+ * (switch.ts, throw.ts, conditional-values.ts, parameters.ts, ...); syntax.ts asks questions of
+ * the AST alone.
  */
 import { ts } from "ts-morph";
 import type { IRFunction, Param } from "../ir/types.js";
@@ -103,7 +105,7 @@ export class FunctionLowering {
         cx.nameNode(),
         "AD1003",
         `'${this.fn.name}' throws on every path, so it has no value to differentiate`,
-        "differentiate a function that returns a number on some path",
+        "differentiate the function that computes the value, and throw outside it",
       );
     }
     if (typeof result !== "object") throw new Error(`not every path of '${this.fn.name}' returns a value`);

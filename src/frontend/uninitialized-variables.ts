@@ -2,7 +2,8 @@
  * Variables declared without a value (`let omega, cosom;`, `var t: number;`): the type is the
  * declared one or, for an untyped declaration (which TypeScript types `any` until assigned),
  * the one type of every value assigned to it. TypeScript itself reports a read before an
- * assignment on some path (TS2454, TS18048: AD1002).
+ * assignment on some path (TS2454, TS18048: AD1002). And the `var` counter of a `for` loop,
+ * which the function may read after the loop.
  */
 import { ts } from "ts-morph";
 import type { Type } from "../ir/types.js";
@@ -39,4 +40,20 @@ export function variableType(cx: LoweringContext, name: ts.Identifier): Type {
     );
   }
   return only;
+}
+
+/** True for `for (var i = ...)` whose counter the function reads outside the loop: the loop
+ * carries it out as an ordinary variable instead of counting with it. */
+export function varCounterReadAfter(cx: LoweringContext, loop: ts.ForStatement): boolean {
+  const list = loop.initializer;
+  if (!list || !ts.isVariableDeclarationList(list) || list.flags & ts.NodeFlags.BlockScoped) return false;
+  const symbols = list.declarations.flatMap((d) => (ts.isIdentifier(d.name) ? [cx.symbolOf(d.name)] : []));
+  let readOutside = false;
+  const visit = (node: ts.Node): void => {
+    if (node === loop) return;
+    if (ts.isIdentifier(node) && symbols.includes(cx.checker.getSymbolAtLocation(node)!)) readOutside = true;
+    ts.forEachChild(node, visit);
+  };
+  visit(cx.owner());
+  return readOutside;
 }
