@@ -107,7 +107,7 @@ function exportedNames(declaration: ts.Declaration): { names: string[]; containe
   const isDefault = ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Default;
   const name = ts.getNameOfDeclaration(declaration);
   if (isDefault || ts.isExportAssignment(declaration)) names.push("default");
-  else if (name && ts.isIdentifier(name)) names.push(name.text);
+  else if (name && ts.isIdentifier(name)) names.push(exportNameInFile(declaration, name.text));
   else return undefined;
   let node: ts.Node = declaration.parent;
   for (;;) {
@@ -118,6 +118,24 @@ function exportedNames(declaration: ts.Declaration): { names: string[]; containe
     }
     node = node.parent;
   }
+}
+
+/**
+ * The name a top-level declaration its file exports in a later statement goes by outside
+ * (`declare function mean(...); export default mean;` -> "default", `export { f as g }` -> "g");
+ * its own name otherwise.
+ */
+function exportNameInFile(declaration: ts.Declaration, name: string): string {
+  if (!ts.isSourceFile(declaration.parent)) return name;
+  for (const statement of declaration.parent.statements) {
+    if (ts.isExportAssignment(statement) && ts.isIdentifier(statement.expression) && statement.expression.text === name)
+      return "default";
+    if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier || !statement.exportClause) continue;
+    if (!ts.isNamedExports(statement.exportClause)) continue;
+    const specifier = statement.exportClause.elements.find((e) => (e.propertyName ?? e.name).getText() === name);
+    if (specifier) return specifier.name.getText();
+  }
+  return name;
 }
 
 /** `.../node_modules/pkg` or `.../node_modules/@scope/pkg` of a file in a package. */
