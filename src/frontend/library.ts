@@ -84,7 +84,7 @@ export function libraryImplementation(checker: ts.TypeChecker, declaration: ts.D
   const implementation =
     located.container === "file"
       ? (javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root))))
-      : packageEntry(path.join(nodeModulesOf(declarationFile), located.container));
+      : (packageEntry(path.join(nodeModulesOf(declarationFile), located.container)) ?? bundledModule(declarationFile));
   const file = implementation ? libraryFiles.get(checker)?.get(path.resolve(implementation)) : undefined;
   let symbol = file && checker.getSymbolAtLocation(file);
   for (const name of located.names) {
@@ -136,6 +136,16 @@ function exportNameInFile(declaration: ts.Declaration, name: string): string {
     if (specifier) return specifier.name.getText();
   }
   return name;
+}
+
+/**
+ * The JavaScript of a `declare module "math/Vec3"` naming no package: a bundle's typings, one
+ * module per source file of the package, which its entry re-exports; the bundle (beside the
+ * `.d.ts`, else the package's entry) exports the same names.
+ */
+function bundledModule(declarationFile: string): string | undefined {
+  const root = packageRootOf(declarationFile);
+  return javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root)));
 }
 
 /** `.../node_modules/pkg` or `.../node_modules/@scope/pkg` of a file in a package. */

@@ -15,6 +15,7 @@ import { lowerExpression, lowerIdentifier } from "./expressions.js";
 import { locate } from "./program.js";
 import { skipParentheses } from "./syntax.js";
 import type { TypeClassifier } from "./types.js";
+import { wasOmitted } from "./omitted-parameters.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -201,7 +202,8 @@ export function writeField(
 export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
-  if (declaration && ts.isParameter(declaration)) {
+  const ownParameter = declaration !== undefined && ts.isParameter(declaration) && wasOmitted(cx, symbol);
+  if (declaration && ts.isParameter(declaration) && !ownParameter) {
     cx.fail(
       target,
       "AD1004",
@@ -209,7 +211,7 @@ export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts
       `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
     );
   }
-  if (!declaration || !ts.isVariableDeclaration(declaration)) {
+  if (!declaration || !(ts.isVariableDeclaration(declaration) || ownParameter)) {
     // A name bound by destructuring (`const { inner } = v`) holds an object another one holds too.
     cx.fail(
       target,
@@ -249,7 +251,7 @@ export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts
  */
 function sharingUse(
   cx: LoweringContext,
-  declaration: ts.VariableDeclaration,
+  declaration: ts.VariableDeclaration | ts.ParameterDeclaration,
   symbol: ts.Symbol,
   owner: FunctionNode,
 ): ts.Node | undefined {
@@ -270,6 +272,15 @@ function sharingUse(
   visit(owner);
   return shared;
 }
+
+/** Binary operators whose operand is only tested: `v instanceof C`, `target === void 0`. */
+const nonAliasingOperators: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.InstanceOfKeyword,
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
 
 /**
  * True when this use of an object variable may give the same object another name: stored in a
@@ -296,7 +307,7 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
   if (
     ts.isElementAccessExpression(parent) ||
     ts.isExpressionStatement(parent) ||
-    (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword) ||
+    (ts.isBinaryExpression(parent) && nonAliasingOperators.has(parent.operatorToken.kind)) ||
     ts.isSpreadAssignment(parent) ||
     ts.isReturnStatement(parent)
   ) {
