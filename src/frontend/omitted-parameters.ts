@@ -43,7 +43,7 @@ export function rejectOmittedRead(cx: LoweringContext, identifier: ts.Identifier
   cx.fail(
     identifier,
     "AD1004",
-    `'${identifier.text}' is a parameter this call leaves out, read while it is undefined`,
+    `'${identifier.text}' is a parameter the inlined call leaves out, read here while it is undefined`,
     `pass it, or give it a default value (${identifier.text} = ...)`,
   );
 }
