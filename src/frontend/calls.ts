@@ -28,6 +28,7 @@ import { untypedReturnType } from "./library.js";
 import { moduleFunctionOf } from "./modules.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
+import { mathFunctionName } from "./math-aliases.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -100,10 +101,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
 
 /** `Math.exp(x)` and the other Math functions of the rule table, and `Math.pow`; undefined for other calls. */
 function lowerMathCall(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
-  const callee = call.expression;
-  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
-  if (callee.expression.text !== "Math") return undefined;
-  const name = callee.name.text;
+  const name = mathFunctionName(cx.checker, call.expression);
+  if (name === undefined) return undefined;
   const p = primitive(name);
   if (p && p.syntax.kind === "call" && p.syntax.callee === `Math.${name}`) {
     const args = call.arguments.map((arg) => lowerNumber(cx, arg));

@@ -26,6 +26,8 @@ import type { FunctionNode } from "./annotations.js";
 import { forgetLocals } from "./calls.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { lowerExpression } from "./expressions.js";
+import { libraryClass, libraryMember, libraryOverloads, libraryReturnType } from "./library-classes.js";
+import { bindParameter } from "./omitted-parameters.js";
 import { field, fieldsOf, makeObject, mayAlias, rejectSharedWrite } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
@@ -62,8 +64,9 @@ function classNamed(cx: LoweringContext, expression: ts.Expression): ts.ClassLik
     return skipParentheses(variable.initializer) as ts.ClassExpression;
   }
   if (!symbol || !(symbol.flags & ts.SymbolFlags.Class)) return undefined;
-  const declaration = symbol.declarations?.find((d) => ts.isClassLike(d));
-  if (!declaration || declaration.getSourceFile().isDeclarationFile) {
+  let declaration = symbol.declarations?.find((d) => ts.isClassLike(d));
+  if (declaration?.getSourceFile().isDeclarationFile) declaration = libraryClass(cx.checker, declaration);
+  if (!declaration) {
     return cx.fail(
       expression,
       "AD1005",
@@ -428,11 +431,13 @@ function resolved(
   declarations: ts.Declaration[],
 ): Member {
   const name = callee.name.text;
+  declarations = libraryOverloads(declarations);
   const dispatched = dispatchOnRuntimeClass(cx, callee, declarations);
   if (dispatched) return dispatched;
   if (declarations.length !== 1)
     rejectDynamic(cx, site, name, "it is declared in more than one class the receiver may be an instance of");
-  const member = declarations[0]!;
+  let member = declarations[0]!;
+  if (member.getSourceFile().isDeclarationFile) member = libraryMember(cx.checker, member) ?? member;
   if (member.getSourceFile().isDeclarationFile) {
     cx.fail(
       site,
@@ -748,14 +753,15 @@ function inlineMember(
   let outcome: Outcome;
   if (isFunction) {
     const signature = cx.checker.getSignatureFromDeclaration(member);
-    const returned = signature && cx.checker.getReturnTypeOfSignature(signature);
+    const returned =
+      libraryReturnType(cx.checker, member, site) ?? (signature && cx.checker.getReturnTypeOfSignature(signature));
     // A method returning `this` has the type parameter `this`, whose constraint is the class.
     const type = returned?.isTypeParameter() ? cx.checker.getBaseConstraintOfType(returned) : returned;
     cx.returnType = (type && cx.irType(type)) ?? "number";
     cx.inlined.push(member);
     // A parameter given no argument takes its default, computed after the parameters before it.
     for (const [i, p] of member.parameters.entries())
-      cx.bind(cx.symbolOf(p.name), args[i] ?? lowerExpression(cx, p.initializer!));
+      bindParameter(cx, cx.symbolOf(p.name), args[i] ?? (p.initializer && lowerExpression(cx, p.initializer)));
     prologue?.();
     const body = member.body!;
     outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
@@ -779,9 +785,7 @@ function rejectUninlinableMember(cx: LoweringContext, site: ts.Node, member: Fun
   }
   if (
     member.parameters.length < args.length ||
-    member.parameters.some(
-      (p, i) => !ts.isIdentifier(p.name) || p.dotDotDotToken || (i >= args.length && !p.initializer),
-    )
+    member.parameters.some((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken)
   ) {
     cx.fail(
       site,

@@ -22,6 +22,8 @@ import { lowerFieldDefault } from "./defaults.js";
 import { knownCondition } from "./guards.js";
 import { lowerTypeof, lowerTypeofComparison } from "./typeof-guards.js";
 import { arithmeticOperators, comparisons, compoundAssignments, logicalOperators, skipParentheses } from "./syntax.js";
+import { rejectOmittedRead } from "./omitted-parameters.js";
+import { lowerUntypedField } from "./untyped-fields.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
 export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
@@ -116,6 +118,7 @@ export function lowerIdentifier(cx: LoweringContext, identifier: ts.Identifier):
   }
   const constant = symbol && moduleConstant(cx, identifier, symbol);
   if (constant) return constant;
+  rejectOmittedRead(cx, identifier, symbol);
   return cx.fail(
     identifier,
     "AD1004",
@@ -325,5 +328,7 @@ function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessE
   if (cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "object") {
     return field(cx, lowerExpression(cx, expression.expression), expression.name.text, expression.name);
   }
+  const untypedField = lowerUntypedField(cx, expression);
+  if (untypedField) return untypedField;
   return cx.unsupported(expression);
 }

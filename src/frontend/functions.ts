@@ -25,6 +25,8 @@ import { lowerExpression } from "./expressions.js";
 import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
+import { moduleFunctionOf } from "./modules.js";
+import { chosenReturn } from "./factory-returns.js";
 
 /** A function known at compile time: one of the program, or a `Math` function. */
 export type Callable = FunctionValue | MathFunction;
@@ -150,6 +152,9 @@ function namedFunction(cx: LoweringContext, identifier: ts.Identifier): Callable
   if (known) return known;
   const helper = helperOf(cx.checker, identifier);
   if (helper) return new FunctionValue(helper);
+  // A function of a package (its typings' declaration, compiled through its JavaScript).
+  const library = moduleFunctionOf(cx, identifier);
+  if (library) return new FunctionValue(library);
   const declaration = symbol && resolved(cx, symbol).valueDeclaration;
   if (declaration && ts.isParameter(declaration)) {
     return cx.fail(
@@ -342,6 +347,8 @@ function returnedExpression(cx: LoweringContext, call: ts.CallExpression, factor
   const statements = body.statements;
   const last = statements[statements.length - 1];
   if (!last || !ts.isReturnStatement(last) || !last.expression || statements.slice(0, -1).some(containsReturn)) {
+    const chosen = chosenReturn(cx, statements);
+    if (chosen) return chosen;
     return cx.fail(
       call,
       "AD1004",

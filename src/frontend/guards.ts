@@ -9,7 +9,9 @@
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
+import { isUntypedJavaScript } from "./library.js";
 import { fieldsOf } from "./objects.js";
+import { isOmittedParameter } from "./omitted-parameters.js";
 import { skipParentheses } from "./syntax.js";
 
 /** What `typeof` says of a value of each IR type. */
@@ -34,10 +36,13 @@ export const equalities: ReadonlyMap<ts.SyntaxKind, boolean> = new Map([
 function knownValue(cx: LoweringContext, expression: ts.Expression): { value?: Value; missing?: true } | undefined {
   const node = skipParentheses(expression);
   const checkerType = cx.checker.getTypeAtLocation(node);
-  if (checkerType.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return undefined;
+  // An untyped local of library JavaScript has the kind of the value it holds.
+  const untyped = ts.isIdentifier(node) && isUntypedJavaScript(cx.checker, node);
+  if (checkerType.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown) && !untyped) return undefined;
   if (ts.isIdentifier(node)) {
     const symbol = cx.checker.getSymbolAtLocation(node);
     const value = symbol && cx.env.get(symbol);
+    if (isOmittedParameter(cx, symbol)) return { missing: true };
     return value ? { value } : undefined;
   }
   if (!ts.isPropertyAccessExpression(node)) return undefined;
@@ -52,7 +57,9 @@ function knownValue(cx: LoweringContext, expression: ts.Expression): { value?: V
   return cx.literalObjects.has(object) ? { missing: true } : undefined;
 }
 
-const isUndefinedLiteral = (node: ts.Expression) => ts.isIdentifier(node) && node.text === "undefined";
+const isUndefinedLiteral = (node: ts.Expression) =>
+  (ts.isIdentifier(node) && node.text === "undefined") ||
+  (ts.isVoidExpression(node) && ts.isNumericLiteral(skipParentheses(node.expression)));
 
 /** `typeof x === "number"` or `x === undefined`, either way round: whether it holds, when known. */
 function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): boolean | undefined {
@@ -75,6 +82,15 @@ function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): bo
   return holds === undefined ? undefined : holds === equal;
 }
 
+/** `if (target)`: false for a parameter left out, true for an object or an array (a number
+ * or a string may be falsy, which only the code knows when it runs). */
+function knownTruthiness(cx: LoweringContext, identifier: ts.Identifier): boolean | undefined {
+  const known = knownValue(cx, identifier);
+  if (known?.missing) return false;
+  const type = known?.value?.type;
+  return type === "object" || type === "array" ? true : undefined;
+}
+
 /** Whether a condition holds, when the compiler knows it at compile time. */
 export function knownCondition(cx: LoweringContext, condition: ts.Expression): boolean | undefined {
   const node = skipParentheses(condition);
@@ -82,6 +98,7 @@ export function knownCondition(cx: LoweringContext, condition: ts.Expression): b
     const operand = knownCondition(cx, node.operand);
     return operand === undefined ? undefined : !operand;
   }
+  if (ts.isIdentifier(node)) return knownTruthiness(cx, node);
   if (!ts.isBinaryExpression(node)) return undefined;
   const operator = node.operatorToken.kind;
   if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {

@@ -91,7 +91,7 @@ export function libraryImplementation(checker: ts.TypeChecker, declaration: ts.D
   const implementation =
     located.container === "file"
       ? (javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root))))
-      : packageEntry(path.join(nodeModulesOf(declarationFile), located.container));
+      : (packageEntry(path.join(nodeModulesOf(declarationFile), located.container)) ?? bundledModule(declarationFile));
   const file = implementation ? libraryFiles.get(checker)?.get(path.resolve(implementation)) : undefined;
   let symbol = file && checker.getSymbolAtLocation(file);
   for (const name of located.names) {
@@ -114,7 +114,7 @@ function exportedNames(declaration: ts.Declaration): { names: string[]; containe
   const isDefault = ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Default;
   const name = ts.getNameOfDeclaration(declaration);
   if (isDefault || ts.isExportAssignment(declaration)) names.push("default");
-  else if (name && ts.isIdentifier(name)) names.push(name.text);
+  else if (name && ts.isIdentifier(name)) names.push(exportNameInFile(declaration, name.text));
   else return undefined;
   let node: ts.Node = declaration.parent;
   for (;;) {
@@ -125,6 +125,34 @@ function exportedNames(declaration: ts.Declaration): { names: string[]; containe
     }
     node = node.parent;
   }
+}
+
+/**
+ * The name a top-level declaration its file exports in a later statement goes by outside
+ * (`declare function mean(...); export default mean;` -> "default", `export { f as g }` -> "g");
+ * its own name otherwise.
+ */
+function exportNameInFile(declaration: ts.Declaration, name: string): string {
+  if (!ts.isSourceFile(declaration.parent)) return name;
+  for (const statement of declaration.parent.statements) {
+    if (ts.isExportAssignment(statement) && ts.isIdentifier(statement.expression) && statement.expression.text === name)
+      return "default";
+    if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier || !statement.exportClause) continue;
+    if (!ts.isNamedExports(statement.exportClause)) continue;
+    const specifier = statement.exportClause.elements.find((e) => (e.propertyName ?? e.name).getText() === name);
+    if (specifier) return specifier.name.getText();
+  }
+  return name;
+}
+
+/**
+ * The JavaScript of a `declare module "math/Vec3"` naming no package: a bundle's typings, one
+ * module per source file of the package, which its entry re-exports; the bundle (beside the
+ * `.d.ts`, else the package's entry) exports the same names.
+ */
+function bundledModule(declarationFile: string): string | undefined {
+  const root = packageRootOf(declarationFile);
+  return javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root)));
 }
 
 /** `.../node_modules/pkg` or `.../node_modules/@scope/pkg` of a file in a package. */

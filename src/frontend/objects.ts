@@ -22,6 +22,7 @@ import { locate } from "./program.js";
 import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
 import type { TypeClassifier } from "./types.js";
+import { wasOmitted } from "./omitted-parameters.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -228,7 +229,8 @@ export function writeField(
 export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
-  if (declaration && ts.isParameter(declaration)) {
+  const ownParameter = declaration !== undefined && ts.isParameter(declaration) && wasOmitted(cx, symbol);
+  if (declaration && ts.isParameter(declaration) && !ownParameter) {
     cx.fail(
       target,
       "AD1004",
@@ -236,7 +238,7 @@ export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts
       `build a new object instead, as in const moved = { ...${root.text}, x: 1 }`,
     );
   }
-  if (!declaration || !ts.isVariableDeclaration(declaration)) {
+  if (!declaration || !(ts.isVariableDeclaration(declaration) || ownParameter)) {
     // A name bound by destructuring (`const { inner } = v`) holds an object another one holds too.
     cx.fail(
       target,
@@ -276,7 +278,7 @@ export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts
  */
 function sharingUse(
   cx: LoweringContext,
-  declaration: ts.VariableDeclaration,
+  declaration: ts.VariableDeclaration | ts.ParameterDeclaration,
   symbol: ts.Symbol,
   owner: FunctionNode,
 ): ts.Node | undefined {
@@ -297,6 +299,15 @@ function sharingUse(
   visit(owner);
   return shared;
 }
+
+/** Binary operators whose operand is only tested: `v instanceof C`, `target === void 0`. */
+const nonAliasingOperators: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.InstanceOfKeyword,
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
 
 /**
  * True when this use of an object variable may give the same object another name: stored in a
@@ -323,7 +334,7 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
   if (
     ts.isElementAccessExpression(parent) ||
     ts.isExpressionStatement(parent) ||
-    (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword) ||
+    (ts.isBinaryExpression(parent) && nonAliasingOperators.has(parent.operatorToken.kind)) ||
     ts.isSpreadAssignment(parent) ||
     ts.isReturnStatement(parent)
   ) {
