@@ -175,7 +175,7 @@ async function classify(
   // objective's call that led there.
   const objectivePath = displayPath(objective.source);
   const errors = result.diagnostics.filter(
-    (d) => d.severity === "error" && (d.file === objectivePath || d.message.includes(`(called at ${objectivePath}:`)),
+    (d) => d.severity === "error" && (d.file === objectivePath || d.message.includes(`called at ${objectivePath}:`)),
   );
   if (errors.length > 0) {
     const reasons = errors.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`);
