@@ -431,13 +431,16 @@ function resolved(
   declarations: ts.Declaration[],
 ): Member {
   const name = callee.name.text;
-  declarations = libraryOverloads(declarations);
+  // A library class's typings stand for its JavaScript: each member found there first, so that
+  // its typed signature stays known (see libraryReturnType).
+  declarations = libraryOverloads(declarations).map((d) =>
+    d.getSourceFile().isDeclarationFile ? (libraryMember(cx.checker, d) ?? d) : d,
+  );
   const dispatched = dispatchOnRuntimeClass(cx, callee, declarations);
   if (dispatched) return dispatched;
   if (declarations.length !== 1)
     rejectDynamic(cx, site, name, "it is declared in more than one class the receiver may be an instance of");
-  let member = declarations[0]!;
-  if (member.getSourceFile().isDeclarationFile) member = libraryMember(cx.checker, member) ?? member;
+  const member = declarations[0]!;
   if (member.getSourceFile().isDeclarationFile) {
     cx.fail(
       site,
