@@ -213,10 +213,11 @@ export function inlineFunction<R>(
     returnFlags: cx.returnFlagSymbols,
     returnType: cx.returnType,
   };
-  cx.returnType =
-    cx.irType(cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!)) ??
-    untypedReturnType(helper, args) ??
-    "number";
+  const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
+  // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
+  const typeOf = (returned: ts.Expression) => cx.irType(cx.checker.getTypeAtLocation(returned));
+  const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
+  cx.returnType = untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number";
   cx.returnFlagSymbols = undefined;
   cx.inlined.push(helper);
   cx.sourceFile = helper.getSourceFile();
