@@ -16,6 +16,7 @@ import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { ThisBinding } from "./classes.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import type { FunctionValue } from "./functions.js";
+import { reportedInUserCode } from "./package-diagnostics.js";
 import { locate } from "./program.js";
 import { statementSummary } from "./syntax.js";
 import { TypeClassifier } from "./types.js";
@@ -106,12 +107,15 @@ export class LoweringContext {
 
   /** Every diagnostic names the function, in its message or after it. */
   failAt(position: number, code: DiagnosticCode, message: string, hint: string): never {
+    const reported = reportedInUserCode(this, locate(this.sourceFile, position), message);
     throw new DiagnosticError({
       code,
       severity: "error",
-      message: message.includes(`'${this.fn.name}'`) ? message : `${message} (in '${this.fn.name}')`,
       hint,
-      ...locate(this.sourceFile, position),
+      ...reported,
+      message: reported.message.includes(`'${this.fn.name}'`)
+        ? reported.message
+        : `${reported.message} (in '${this.fn.name}')`,
     });
   }
 

@@ -9,6 +9,7 @@
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
 import { knownConstructorEquality } from "./array-constructors.js";
+import { knownArrayIdentity } from "./array-identity.js";
 import type { LoweringContext } from "./context.js";
 import { fieldsOf } from "./objects.js";
 import { skipParentheses } from "./syntax.js";
@@ -59,8 +60,8 @@ const isUndefinedLiteral = (node: ts.Expression) => ts.isIdentifier(node) && nod
 function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): boolean | undefined {
   const equal = equalities.get(expression.operatorToken.kind);
   if (equal === undefined) return undefined;
-  const constructors = knownConstructorEquality(cx, expression, equal);
-  if (constructors !== undefined) return constructors;
+  const identity = knownConstructorEquality(cx, expression, equal) ?? knownArrayIdentity(cx, expression, equal);
+  if (identity !== undefined) return identity;
   const [left, right] = [skipParentheses(expression.left), skipParentheses(expression.right)];
   const [probe, literal] = ts.isTypeOfExpression(left) || isUndefinedLiteral(right) ? [left, right] : [right, left];
   let holds: boolean | undefined;
