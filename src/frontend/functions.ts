@@ -21,6 +21,7 @@ import type { FunctionNode } from "./annotations.js";
 import { helperOf, inlineFunction } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
+import { functionProperty, isFunctionPropertyCall, namedFunctionExpression } from "./function-properties.js";
 import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn, readsAny } from "./syntax.js";
@@ -83,6 +84,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): F
       "call each function in the branches of an if, or compute both results and choose between the numbers",
     );
   }
+  const property = ts.isPropertyAccessExpression(node) ? functionProperty(cx, node) : undefined;
+  if (property) return property;
   if (ts.isElementAccessExpression(node)) {
     return cx.fail(
       node,
@@ -114,6 +117,8 @@ function namedFunction(cx: LoweringContext, identifier: ts.Identifier): Function
   if (known) return known;
   const helper = helperOf(cx.checker, identifier);
   if (helper) return new FunctionValue(helper);
+  const ownName = namedFunctionExpression(cx, identifier);
+  if (ownName) return ownName;
   const declaration = symbol && resolved(cx, symbol).valueDeclaration;
   if (declaration && ts.isParameter(declaration)) {
     return cx.fail(
@@ -169,6 +174,7 @@ function calledValue(
     return { target: callee.expression, args: call.arguments.slice(1) };
   }
   const direct = { target: callee, args: [...call.arguments] };
+  if (isFunctionPropertyCall(cx, callee)) return direct;
   if (
     ts.isArrowFunction(callee) ||
     ts.isFunctionExpression(callee) ||
