@@ -43,12 +43,10 @@ export function isFunctionPropertyCall(cx: LoweringContext, callee: ts.Expressio
   if (!ts.isPropertyAccessExpression(callee) || functionMethods.has(callee.name.text)) return false;
   if (!isFunctionTyped(cx, callee.expression) || !isFunctionTyped(cx, callee)) return false;
   const declaration = cx.checker.getSymbolAtLocation(callee.name)?.valueDeclaration;
-  return (
-    declaration !== undefined &&
-    (declaration.getSourceFile().isDeclarationFile ||
-      ts.isBinaryExpression(declaration) ||
-      ts.isPropertyAccessExpression(declaration))
-  );
+  const file = declaration?.getSourceFile();
+  // The standard library's functions (Array.from, Number.isFinite) are not configured ones.
+  if (!declaration || !file || /(^|\/)lib\.[\w.]+\.d\.ts$/.test(file.fileName)) return false;
+  return file.isDeclarationFile || ts.isBinaryExpression(declaration) || ts.isPropertyAccessExpression(declaration);
 }
 
 /** The function `access` reads from a function with a property; undefined for other reads. */
