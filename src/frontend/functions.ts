@@ -22,6 +22,7 @@ import { helperOf, inlineFunction } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { functionProperty, isFunctionPropertyCall, namedFunctionExpression } from "./function-properties.js";
+import { moduleFunctionOf } from "./modules.js";
 import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn, readsAny } from "./syntax.js";
@@ -86,6 +87,9 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): F
   }
   const property = ts.isPropertyAccessExpression(node) ? functionProperty(cx, node) : undefined;
   if (property) return property;
+  // A function of a module or namespace (`ss.linearRegressionLine`), as a call's callee finds it.
+  const member = ts.isPropertyAccessExpression(node) ? moduleFunctionOf(cx, node) : undefined;
+  if (member) return new FunctionValue(member);
   if (ts.isElementAccessExpression(node)) {
     return cx.fail(
       node,
