@@ -212,17 +212,22 @@ export function inlineFunction<R>(
     returnFlags: cx.returnFlagSymbols,
     returnType: cx.returnType,
   };
-  cx.returnType =
-    cx.irType(cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!)) ??
-    untypedReturnType(helper, args) ??
-    "number";
+  const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
+  // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
+  const typeOf = (returned: ts.Expression) => cx.irType(cx.checker.getTypeAtLocation(returned));
+  const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
+  cx.returnType = untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number";
   cx.returnFlagSymbols = undefined;
   cx.inlined.push(helper);
   cx.sourceFile = helper.getSourceFile();
+  const outerActivation = localsOf(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
   const result = lowerBody();
   forgetLocals(cx, helper);
   endCall();
+  // A factory called again by a function it made (d3-ease's `amplitude` calling `custom`) leaves
+  // the first call's variables, which that function captured, as they were.
+  for (const [symbol, value] of outerActivation) cx.env.set(symbol, value);
   cx.inlined.pop();
   cx.sourceFile = saved.sourceFile;
   cx.loops.push(...saved.loops);
@@ -254,19 +259,27 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
     cx.unsupported(call);
 }
 
+/** The values the helper's parameters and locals have before a call: those of a call of it
+ * still going on. */
+function localsOf(cx: LoweringContext, helper: FunctionNode): Map<ts.Symbol, Value> {
+  return new Map([...cx.env].filter(([symbol]) => isDeclaredIn(helper, symbol)));
+}
+
+function isDeclaredIn(helper: FunctionNode, symbol: ts.Symbol): boolean {
+  const declaration = symbol.valueDeclaration;
+  return (
+    declaration !== undefined &&
+    declaration.getSourceFile() === helper.getSourceFile() &&
+    declaration.pos >= helper.pos &&
+    declaration.end <= helper.end
+  );
+}
+
 /** The helper's parameters and locals end with the call: a second call starts afresh (its
  * loop counter is not a variable an earlier call left behind). */
 export function forgetLocals(cx: LoweringContext, helper: FunctionNode): void {
   for (const symbol of [...cx.env.keys()]) {
-    const declaration = symbol.valueDeclaration;
-    if (
-      declaration &&
-      declaration.getSourceFile() === helper.getSourceFile() &&
-      declaration.pos >= helper.pos &&
-      declaration.end <= helper.end
-    ) {
-      cx.env.delete(symbol);
-    }
+    if (isDeclaredIn(helper, symbol)) cx.env.delete(symbol);
   }
 }
 

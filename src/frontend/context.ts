@@ -16,6 +16,7 @@ import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { ThisBinding } from "./classes.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import type { Callable, FunctionValue } from "./functions.js";
+import { reportedInUserCode } from "./package-diagnostics.js";
 import { locate } from "./program.js";
 import { statementSummary } from "./syntax.js";
 import { TypeClassifier } from "./types.js";
@@ -112,16 +113,19 @@ export class LoweringContext {
 
   /** Every diagnostic names the function, in its message or after it. */
   failAt(position: number, code: DiagnosticCode, message: string, hint: string): never {
-    const where = message.includes(`'${this.fn.name}'`) ? [] : [`in '${this.fn.name}'`];
-    // In a helper of another file (or of a library), say which call of the function led there.
+    const located = locate(this.sourceFile, position);
+    const reported = reportedInUserCode(this, located, message);
+    const where = reported.message.includes(`'${this.fn.name}'`) ? [] : [`in '${this.fn.name}'`];
+    // In a helper of another file of the project, say which call of the function led there.
     const call = this.builder.loc;
-    if (call && this.sourceFile !== this.fn.node.getSourceFile()) where.push(`called at ${call.file}:${call.line}`);
+    if (call && reported.file === located.file && this.sourceFile !== this.fn.node.getSourceFile())
+      where.push(`called at ${call.file}:${call.line}`);
     throw new DiagnosticError({
       code,
       severity: "error",
-      message: where.length > 0 ? `${message} (${where.join(", ")})` : message,
       hint,
-      ...locate(this.sourceFile, position),
+      ...reported,
+      message: where.length > 0 ? `${reported.message} (${where.join(", ")})` : reported.message,
     });
   }
 

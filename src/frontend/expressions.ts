@@ -7,6 +7,7 @@ import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Value } from "../ir/types.js";
 import { mathConstants } from "../rules/primitives.js";
+import { lowerNewOfChosenArray } from "./array-constructors.js";
 import { lowerSpreadArrayLiteral } from "./array-methods.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
@@ -88,7 +89,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
     if (ts.isIdentifier(expression.expression) && expression.expression.text === "Function") {
       rejectDynamicCode(cx, expression, "Function");
     }
-    const array = lowerNewArray(cx, expression) ?? lowerNew(cx, expression);
+    const array = lowerNewArray(cx, expression) ?? lowerNewOfChosenArray(cx, expression) ?? lowerNew(cx, expression);
     if (array) return array;
   }
   if (ts.isArrayLiteralExpression(expression) && expression.elements.every((e) => !ts.isSpreadElement(e))) {

@@ -22,10 +22,11 @@ import type { FunctionNode } from "./annotations.js";
 import { helperOf, inlineFunction } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
+import { functionProperty, isFunctionPropertyCall, namedFunctionExpression } from "./function-properties.js";
+import { moduleFunctionOf } from "./modules.js";
 import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
-import { moduleFunctionOf } from "./modules.js";
 import { chosenReturn } from "./factory-returns.js";
 
 /** A function known at compile time: one of the program, or a `Math` function. */
@@ -115,6 +116,11 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
       "call each function in the branches of an if, or compute both results and choose between the numbers",
     );
   }
+  const property = ts.isPropertyAccessExpression(node) ? functionProperty(cx, node) : undefined;
+  if (property) return property;
+  // A function of a module or namespace (`ss.linearRegressionLine`), as a call's callee finds it.
+  const member = ts.isPropertyAccessExpression(node) ? moduleFunctionOf(cx, node) : undefined;
+  if (member) return new FunctionValue(member);
   if (ts.isElementAccessExpression(node)) {
     return cx.fail(
       node,
@@ -155,6 +161,8 @@ function namedFunction(cx: LoweringContext, identifier: ts.Identifier): Callable
   // A function of a package (its typings' declaration, compiled through its JavaScript).
   const library = moduleFunctionOf(cx, identifier);
   if (library) return new FunctionValue(library);
+  const ownName = namedFunctionExpression(cx, identifier);
+  if (ownName) return ownName;
   const declaration = symbol && resolved(cx, symbol).valueDeclaration;
   if (declaration && ts.isParameter(declaration)) {
     return cx.fail(
@@ -210,6 +218,7 @@ function calledValue(
     return { target: callee.expression, args: call.arguments.slice(1) };
   }
   const direct = { target: callee, args: [...call.arguments] };
+  if (isFunctionPropertyCall(cx, callee)) return direct;
   if (
     ts.isArrowFunction(callee) ||
     ts.isFunctionExpression(callee) ||

@@ -8,6 +8,8 @@
  */
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
+import { knownConstructorEquality } from "./array-constructors.js";
+import { knownArrayIdentity } from "./array-identity.js";
 import type { LoweringContext } from "./context.js";
 import { isUntypedJavaScript } from "./library.js";
 import { fieldsOf } from "./objects.js";
@@ -65,6 +67,8 @@ const isUndefinedLiteral = (node: ts.Expression) =>
 function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): boolean | undefined {
   const equal = equalities.get(expression.operatorToken.kind);
   if (equal === undefined) return undefined;
+  const identity = knownConstructorEquality(cx, expression, equal) ?? knownArrayIdentity(cx, expression, equal);
+  if (identity !== undefined) return identity;
   const [left, right] = [skipParentheses(expression.left), skipParentheses(expression.right)];
   const [probe, literal] = ts.isTypeOfExpression(left) || isUndefinedLiteral(right) ? [left, right] : [right, left];
   let holds: boolean | undefined;

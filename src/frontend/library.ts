@@ -213,9 +213,14 @@ function exportTarget(exports: unknown): string | undefined {
 /**
  * What a JavaScript helper returns when its typings do not say (`@returns {vec3}` of a type the
  * file does not import): the argument of the parameter every `return` gives back (`return out`),
- * else a number, which the lowering checks against the returned value.
+ * else what `typeOf` makes of the returned expression (a local the checker types), else a
+ * number, which the lowering checks against the returned value.
  */
-export function untypedReturnType(helper: FunctionNode, args: readonly Argument[]): Type | undefined {
+export function untypedReturnType(
+  helper: FunctionNode,
+  args: readonly Argument[],
+  typeOf: (returned: ts.Expression) => Type | undefined = () => undefined,
+): Type | undefined {
   if (!isJavaScript(helper)) return undefined;
   const returned = new Set<Type>();
   const visit = (node: ts.Node): void => {
@@ -225,7 +230,7 @@ export function untypedReturnType(helper: FunctionNode, args: readonly Argument[
         (p) => ts.isIdentifier(p.name) && ts.isIdentifier(expression) && p.name.text === expression.text,
       );
       const arg = args[index];
-      returned.add(arg && "type" in arg ? arg.type : "number");
+      returned.add(arg && "type" in arg ? arg.type : (typeOf(expression) ?? "number"));
     }
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };

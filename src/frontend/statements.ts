@@ -8,6 +8,7 @@ import type { LoopContext, LoweringContext, Outcome } from "./context.js";
 import { lowerBranches, lowerIf } from "./control-flow.js";
 import { lowerCall } from "./calls.js";
 import { lowerCondition, lowerExpression } from "./expressions.js";
+import { isFunctionPropertyAssignment } from "./function-properties.js";
 import { isUntypedJavaScript } from "./library.js";
 import { declareFunction, holdsFunctions } from "./functions.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
@@ -173,6 +174,8 @@ function targetLoop(cx: LoweringContext, statement: ts.BreakOrContinueStatement)
 function lowerStatement(cx: LoweringContext, statement: ts.Statement): void {
   if (ts.isVariableStatement(statement)) {
     lowerVariableStatement(cx, statement);
+  } else if (isFunctionPropertyAssignment(cx, statement)) {
+    // Read where the property is used (see function-properties.ts).
   } else if (ts.isExpressionStatement(statement)) {
     const expression = statement.expression;
     if (ts.isCallExpression(expression)) lowerCall(cx, expression);

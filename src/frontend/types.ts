@@ -5,6 +5,7 @@
 import { ts } from "ts-morph";
 import { nestedObjectText } from "../ir/objects.js";
 import type { ArrayKind, Type } from "../ir/types.js";
+import { isNumericArrayLike } from "./array-likes.js";
 
 /** A leaf of an object type: a field that is not itself an object. */
 export interface Leaf {
@@ -71,10 +72,13 @@ export class TypeClassifier {
       const element = this.checker.getIndexTypeOfType(type, ts.IndexKind.Number);
       return element && element.flags & ts.TypeFlags.NumberLike ? "Array" : undefined;
     }
+    if (isNumericArrayLike(this.checker, type)) return "Array";
     if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) {
       // number[], readonly number[], and tuples of numbers ([number, number]), stored as arrays.
       const elements = this.checker.getTypeArguments(type as ts.TypeReference);
-      if (elements.length > 0 && elements.every((element) => element.flags & ts.TypeFlags.NumberLike)) return "Array";
+      // `any[]` too: `any` is a number (see irType).
+      const numeric = ts.TypeFlags.NumberLike | ts.TypeFlags.Any;
+      if (elements.length > 0 && elements.every((element) => element.flags & numeric)) return "Array";
     }
     return undefined;
   }
