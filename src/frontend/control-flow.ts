@@ -8,6 +8,7 @@ import { loweringHints } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Region, Type, Value } from "../ir/types.js";
+import { chooseLiteralArrays } from "./branch-arrays.js";
 import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
@@ -83,8 +84,8 @@ export function lowerBranches(
       cx.fail(
         statement,
         "AD1004",
-        "returning an array from inside a branch is not supported yet",
-        "return one array at the end of the function",
+        "returning an array from inside a branch is supported only for array literals of one length in both branches",
+        "return literals such as [a, b] from each branch, or one array at the end of the function",
       ),
     );
   }
@@ -193,6 +194,8 @@ export function choose(
   values: [Value, Value],
   reject: () => never,
 ): Value {
+  const literalArrays = chooseLiteralArrays(cx, condition, regions, values);
+  if (literalArrays) return literalArrays;
   const [first, second] = values;
   // An object's leaf paths; undefined when the value chosen is no object.
   const paths = first.type === "object" ? [...fieldsOf(cx, first).keys()] : undefined;
