@@ -12,6 +12,7 @@ import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
+import { objectArrayPaths, pushObjects } from "./object-arrays.js";
 import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
@@ -80,6 +81,7 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
     const array = lowerExpression(cx, callee.expression);
     if (array.type === "array") return lowerPush(cx, call, callee.expression, array);
+    if (objectArrayPaths(cx, callee.expression, array)) return pushObjects(cx, call, array);
   }
   const receiverType = ts.isPropertyAccessExpression(callee)
     ? cx.irType(cx.checker.getTypeAtLocation(callee.expression))

@@ -16,6 +16,7 @@ import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { ThisBinding } from "./classes.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import type { FunctionValue } from "./functions.js";
+import { isObjectArrayOf } from "./object-arrays.js";
 import { locate } from "./program.js";
 import { statementSummary } from "./syntax.js";
 import { TypeClassifier } from "./types.js";
@@ -185,7 +186,7 @@ export class LoweringContext {
   }
 
   expectType(node: ts.Node, value: Value, type: Type): Value {
-    if (value.type !== type) {
+    if (value.type !== type && !isObjectArrayOf(this, node, value, type)) {
       this.fail(node, "AD1009", `expected a ${type} here, found a ${value.type}`, "convert the value explicitly");
     }
     return value;
