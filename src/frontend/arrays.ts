@@ -10,11 +10,14 @@ import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { emitCountedLoop } from "./loops.js";
 import { objectArrayPaths, objectElement, setObjectElement, lowerObjectArrayLiteral } from "./object-arrays.js";
+import { lowerMatrixLiteral, readMatrixElement, writeMatrixElement } from "./matrices.js";
 import { makeObject } from "./objects.js";
 import { onlyArgument, readsAny } from "./syntax.js";
 
 /** `a[i]` as an expression. */
 export function lowerElementAccess(cx: LoweringContext, expression: ts.ElementAccessExpression): Value {
+  const matrixElement = readMatrixElement(cx, expression);
+  if (matrixElement) return matrixElement;
   const array = lowerExpression(cx, expression.expression);
   if (array.type !== "array" && !objectArrayPaths(cx, expression.expression, array)) return cx.unsupported(expression);
   return elementOf(cx, expression.expression, array, lowerNumber(cx, expression.argumentExpression));
@@ -62,6 +65,8 @@ export function writeElement(
   target: ts.ElementAccessExpression,
   update: (old: () => Value) => Value,
 ): Value {
+  const matrixElement = writeMatrixElement(cx, target, update);
+  if (matrixElement) return matrixElement;
   const array = lowerExpression(cx, target.expression);
   if (objectArrayPaths(cx, target.expression, array)) {
     const index = lowerNumber(cx, target.argumentExpression);
@@ -118,7 +123,7 @@ export function lowerArrayDestructuring(cx: LoweringContext, pattern: ts.ArrayBi
 
 /** `[a, b, c]` of numbers. */
 export function lowerArrayLiteral(cx: LoweringContext, literal: ts.ArrayLiteralExpression): Value {
-  const objects = lowerObjectArrayLiteral(cx, literal);
+  const objects = lowerObjectArrayLiteral(cx, literal) ?? lowerMatrixLiteral(cx, literal);
   if (objects) return objects;
   const elements = literal.elements.map((element) => lowerNumber(cx, element));
   return cx.builder.emit("array.literal", elements, "array", { kind: "Array" });

@@ -15,12 +15,14 @@ import type { Type, Value } from "../ir/types.js";
 import { readElement } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
+import { matrixOf, rejectMatrixUse } from "./matrices.js";
 import { fieldsOf, makeObject } from "./objects.js";
 
 /** The element's number fields when `expression` is an array of objects of numbers and its
  * value is a local one (an object of arrays); undefined otherwise. */
 export function objectArrayPaths(cx: LoweringContext, expression: ts.Expression, value: Value): string[] | undefined {
   if (value.type !== "object") return undefined;
+  rejectMatrixUse(cx, expression, value);
   return cx.types.elementFields(cx.checker.getTypeAtLocation(expression)) ?? contextualElementFields(cx, expression);
 }
 
@@ -32,12 +34,15 @@ export function objectArrayPaths(cx: LoweringContext, expression: ts.Expression,
 export function isObjectArrayOf(cx: LoweringContext, node: ts.Node, value: Value, type: Type): boolean {
   const returned = ts.isReturnStatement(node.parent) || node.parent === cx.fn.node;
   if (type !== "array" || !ts.isExpression(node) || (returned && cx.inlined.length === 0)) return false;
+  if (matrixOf(cx, value)) return true;
   return objectArrayPaths(cx, node, value) !== undefined;
 }
 
 /** `ps.length`, and the length of any array value. */
 export function arrayLength(cx: LoweringContext, array: Value): Value {
   if (array.type !== "object") return cx.builder.emit("array.length", [array], "number");
+  const matrix = matrixOf(cx, array);
+  if (matrix) return matrix.rows;
   const [first] = fieldsOf(cx, array).values();
   if (!first) throw new Error("a local array of objects has no field arrays");
   return cx.builder.emit("array.length", [first], "number");
