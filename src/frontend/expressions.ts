@@ -8,6 +8,7 @@ import { emptyRegion } from "../ir/builder.js";
 import type { Value } from "../ir/types.js";
 import { mathConstants } from "../rules/primitives.js";
 import { lowerSpreadArrayLiteral } from "./array-methods.js";
+import { matrixRowLength } from "./matrices.js";
 import { arrayLength } from "./object-arrays.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
@@ -312,6 +313,8 @@ function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpress
 function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessExpression): Value {
   const constant = moduleMemberConstant(cx, expression);
   if (constant) return constant;
+  const rowLength = matrixRowLength(cx, expression);
+  if (rowLength) return rowLength;
   if (expression.name.text === "length" && cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "array") {
     return arrayLength(cx, lowerExpression(cx, expression.expression));
   }

@@ -3,7 +3,7 @@
  * (also `new Float64Array(m)` rows) and literals of rows of one length (`[[a, b], [c, d]]`).
  * Such a matrix is kept as one flat array: an object value of the leaves `data` (row by row),
  * `rows` and `cols`, so `grid[i][j]` is `data[i * cols + j]`, read and written, and
- * `grid.length` is `rows`. A row is never a value of its own: `grid[i]` other than indexed
+ * `grid.length` is `rows`, `grid[i].length` is `cols`. A row is never a value of its own: `grid[i]` other than indexed
  * again (`const row = grid[i]`, `for (const row of grid)`, `grid.push(row)`) is refused,
  * since a row is an array other names may hold.
  */
@@ -164,6 +164,19 @@ function declaredName(expression: ts.Expression): string | undefined {
 function isNamePath(expression: ts.Expression): boolean {
   if (ts.isIdentifier(expression)) return true;
   return ts.isPropertyAccessExpression(expression) && isNamePath(expression.expression);
+}
+
+/** `grid[i].length` of a local matrix: its row length; undefined for other property reads. */
+export function matrixRowLength(cx: LoweringContext, access: ts.PropertyAccessExpression): Value | undefined {
+  const rowAccess = skipParentheses(access.expression);
+  if (access.name.text !== "length" || !ts.isElementAccessExpression(rowAccess)) return undefined;
+  if (!isNamePath(rowAccess.expression) || !cx.rowKind(cx.checker.getTypeAtLocation(rowAccess.expression)))
+    return undefined;
+  const matrix = matrixOf(cx, lowerExpression(cx, rowAccess.expression));
+  if (!matrix) return undefined;
+  // The row index is evaluated, as JavaScript does, though every row has the same length.
+  lowerNumber(cx, rowAccess.argumentExpression);
+  return matrix.cols;
 }
 
 /** `grid[i][j]` of a local matrix; undefined for other element reads. */
