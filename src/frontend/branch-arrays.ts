@@ -7,10 +7,63 @@
  */
 import { zip } from "../ir/access.js";
 import { isOp } from "../ir/attrs.js";
-import type { Op, Region, Value } from "../ir/types.js";
+import { ts } from "ts-morph";
+import type { AttrValue, Op, Region, Type, Value } from "../ir/types.js";
 import { someOp } from "../ir/walk.js";
 import type { LoweringContext } from "./context.js";
+import type { Slot } from "./control-flow.js";
 import { fieldsOf, makeObject } from "./objects.js";
+
+/**
+ * An array variable each branch assigns an array literal of one length (`if (c) w = [1, 1];
+ * else w = [-1, 0];`): its slot becomes one slot per element, and `rebuild` builds the array
+ * after the `if`. Undefined when no slot is an array; the slots as they are when an array
+ * does not qualify (the caller refuses them).
+ */
+export function splitLiteralArrays(
+  cx: LoweringContext,
+  regions: [Region, Region],
+  slots: { slot: Slot; type: Type }[],
+  envs: [Map<ts.Symbol, Value>, Map<ts.Symbol, Value>],
+): { slots: { slot: Slot; type: Type }[]; rebuild: () => void } | undefined {
+  if (!slots.some(({ type }) => type === "array")) return undefined;
+  const rebuilt: { symbol: ts.Symbol; elements: ts.Symbol[]; kind: AttrValue; literals: Op[] }[] = [];
+  const split: { slot: Slot; type: Type }[] = [];
+  for (const entry of slots) {
+    const { slot, type } = entry;
+    const values = envs.map((env) => env.get(slot.symbol));
+    const literals = zip(regions, values).map(([region, value]) =>
+      type === "array" && slot.path === undefined && value ? literalOf(region, value) : undefined,
+    );
+    const [x, y] = literals;
+    if (!x || !y || x.operands.length !== y.operands.length || x.attrs.kind !== y.attrs.kind) {
+      split.push(entry);
+      continue;
+    }
+    const elements = x.operands.map((_, k) => cx.synthetic(`${slot.symbol.name}${k}`));
+    for (const [k, env] of envs.entries()) {
+      const literal = literals[k]!;
+      elements.forEach((element, position) => env.set(element, literal.operands[position]!));
+    }
+    split.push(...elements.map((symbol) => ({ slot: { symbol }, type: "number" as const })));
+    rebuilt.push({ symbol: slot.symbol, elements, kind: x.attrs.kind ?? "Array", literals: [x, y] });
+  }
+  const rebuild = () => {
+    for (const { symbol, elements, kind, literals } of rebuilt) {
+      const array = cx.builder.emit(
+        "array.literal",
+        elements.map((element) => cx.env.get(element)!),
+        "array",
+        { kind },
+      );
+      cx.bind(symbol, array);
+      // The elements' variables end here: an enclosing branch carries the array.
+      for (const element of elements) cx.env.delete(element);
+      literals.forEach((literal, k) => dropIfUnread(regions[k]!, literal));
+    }
+  };
+  return { slots: split, rebuild };
+}
 
 /** Uses of an array that leave its elements as the literal built them (an `object` op only
  * names its leaves). */
