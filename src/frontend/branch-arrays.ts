@@ -32,8 +32,10 @@ export function splitLiteralArrays(
   for (const entry of slots) {
     const { slot, type } = entry;
     const values = envs.map((env) => env.get(slot.symbol));
-    const literals = zip(regions, values).map(([region, value]) =>
-      type === "array" && slot.path === undefined && value ? literalOf(region, value) : undefined,
+    const literals = zip(regions, values).map(([region, value], k) =>
+      type === "array" && slot.path === undefined && value && heldOnce(cx, envs[k]!, value)
+        ? literalOf(region, value)
+        : undefined,
     );
     const [x, y] = literals;
     if (!x || !y || x.operands.length !== y.operands.length || x.attrs.kind !== y.attrs.kind) {
@@ -63,6 +65,17 @@ export function splitLiteralArrays(
     }
   };
   return { slots: split, rebuild };
+}
+
+/** True when no variable but one holds `array` (`other = w` would make two names of it, which
+ * separate arrays after the `if` would not be). */
+function heldOnce(cx: LoweringContext, env: Map<ts.Symbol, Value>, array: Value): boolean {
+  let holders = 0;
+  for (const value of env.values()) {
+    if (value === array) holders++;
+    else if (value.type === "object" && [...fieldsOf(cx, value).values()].includes(array)) holders++;
+  }
+  return holders === 1;
 }
 
 /** Uses of an array that leave its elements as the literal built them (an `object` op only
