@@ -28,6 +28,7 @@ import {
   MathFunction,
 } from "./functions.js";
 import { carriedArrayReason } from "./loop-analysis.js";
+import { arrayLength, newObjectArray, objectArrayPaths, setObjectElement } from "./object-arrays.js";
 import { emitCountedLoop } from "./loops.js";
 import { skipParentheses } from "./syntax.js";
 
@@ -44,6 +45,8 @@ const callbackMethods: Readonly<
   },
   map: (cx, m, callback) => {
     // A typed array's map gives an array of its kind (a Float32Array rounds what it stores).
+    const objectPaths = cx.types.elementFields(cx.checker.getTypeAtLocation(m.call));
+    if (objectPaths) return mapToObjects(cx, m, objectPaths, callback);
     const out = newArray(cx, m.length(), cx.arrayKind(cx.checker.getTypeAtLocation(m.call)));
     overElements(cx, m, [], (element, index) => {
       const value = returned(cx, m, invoke(cx, m, callback, element, index));
@@ -184,6 +187,40 @@ const plainMethods: Readonly<Record<string, (cx: LoweringContext, method: Method
     return m.array;
   },
 };
+
+/** `xs.map((x) => ({ x, y: x * x }))`: a local array of objects (see object-arrays.ts). */
+function mapToObjects(cx: LoweringContext, m: MethodCall, paths: string[], callback: Callable): Value {
+  const out = newObjectArray(cx, paths, m.length());
+  overElements(cx, m, [], (element, index) => {
+    setObjectElement(cx, m.call, out, index, returned(cx, m, invoke(cx, m, callback, element, index)));
+  });
+  return out;
+}
+
+/** The methods that read a local array of objects element by element; the others (`fill`,
+ * `indexOf`, `includes`: identity of objects) are refused on one. */
+const methodsOverObjects: ReadonlySet<string> = new Set([
+  "forEach",
+  "map",
+  "reduce",
+  "some",
+  "every",
+  "findIndex",
+  "at",
+]);
+
+function methodOverObjects(cx: LoweringContext, node: ts.Node, receiver: ts.Expression, array: Value): boolean {
+  if (!objectArrayPaths(cx, receiver, array)) return false;
+  const method =
+    ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : "";
+  if (methodsOverObjects.has(method)) return true;
+  return cx.fail(
+    node,
+    "AD1004",
+    `'${method || node.getText(cx.sourceFile)}' is not supported on a local array of objects`,
+    "loop over the elements with for...of, or use forEach, map, reduce, some, every or findIndex",
+  );
+}
 
 /** A loop over an array: where it is written, the array as written and its value, its length
  * when the loop starts. */
@@ -327,13 +364,13 @@ function methodCall(cx: LoweringContext, call: ts.CallExpression, receiver: ts.E
 }
 
 function elementLoop(cx: LoweringContext, node: ts.Node, receiver: ts.Expression, array: Value): ElementLoop {
-  if (array.type !== "array") return cx.unsupported(receiver);
+  if (array.type !== "array" && !methodOverObjects(cx, node, receiver, array)) return cx.unsupported(receiver);
   let length: Value | undefined;
   return {
     node,
     receiver,
     array,
-    length: () => (length ??= cx.builder.emit("array.length", [array], "number")),
+    length: () => (length ??= arrayLength(cx, array)),
     callbacks: [],
   };
 }

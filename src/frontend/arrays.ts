@@ -9,18 +9,23 @@ import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { emitCountedLoop } from "./loops.js";
+import { objectArrayPaths, objectElement, setObjectElement, lowerObjectArrayLiteral } from "./object-arrays.js";
+import { lowerMatrixLiteral, readMatrixElement, writeMatrixElement } from "./matrices.js";
 import { makeObject } from "./objects.js";
 import { onlyArgument, readsAny } from "./syntax.js";
 
 /** `a[i]` as an expression. */
 export function lowerElementAccess(cx: LoweringContext, expression: ts.ElementAccessExpression): Value {
+  const matrixElement = readMatrixElement(cx, expression);
+  if (matrixElement) return matrixElement;
   const array = lowerExpression(cx, expression.expression);
-  if (array.type !== "array") return cx.unsupported(expression);
+  if (array.type !== "array" && !objectArrayPaths(cx, expression.expression, array)) return cx.unsupported(expression);
   return elementOf(cx, expression.expression, array, lowerNumber(cx, expression.argumentExpression));
 }
 
 /** `a[i]`: a number, a row of an array of arrays, or an object of an array of objects. */
 export function elementOf(cx: LoweringContext, arrayExpression: ts.Expression, array: Value, index: Value): Value {
+  if (array.type === "object") return objectElement(cx, array, index);
   const type = cx.checker.getTypeAtLocation(arrayExpression);
   if (cx.rowKind(type)) return readRow(cx, array, index);
   const fields = cx.types.elementFields(type);
@@ -32,7 +37,7 @@ export function elementOf(cx: LoweringContext, arrayExpression: ts.Expression, a
  * `a[i]`: reading the same element again, in the same region with no write in between, reuses
  * the first read (`a[i] * a[i]` reads once, and the reverse sweep keeps one value).
  */
-function readElement(cx: LoweringContext, array: Value, index: Value, field?: string): Value {
+export function readElement(cx: LoweringContext, array: Value, index: Value, field?: string): Value {
   const definition = cx.definingOp(index);
   const literal = definition && isOp(definition, "const") ? `=${definition.attrs.value}` : undefined;
   const key = `${array.id}[${literal ?? index.id}]${field === undefined ? "" : `.${field}`}`;
@@ -60,7 +65,15 @@ export function writeElement(
   target: ts.ElementAccessExpression,
   update: (old: () => Value) => Value,
 ): Value {
+  const matrixElement = writeMatrixElement(cx, target, update);
+  if (matrixElement) return matrixElement;
   const array = lowerExpression(cx, target.expression);
+  if (objectArrayPaths(cx, target.expression, array)) {
+    const index = lowerNumber(cx, target.argumentExpression);
+    const element = update(() => objectElement(cx, array, index));
+    setObjectElement(cx, target, array, index, element);
+    return element;
+  }
   if (array.type !== "array") return cx.unsupported(target);
   rejectParameterWrite(cx, target, target.expression, array);
   const index = lowerNumber(cx, target.argumentExpression);
@@ -110,6 +123,8 @@ export function lowerArrayDestructuring(cx: LoweringContext, pattern: ts.ArrayBi
 
 /** `[a, b, c]` of numbers. */
 export function lowerArrayLiteral(cx: LoweringContext, literal: ts.ArrayLiteralExpression): Value {
+  const objects = lowerObjectArrayLiteral(cx, literal) ?? lowerMatrixLiteral(cx, literal);
+  if (objects) return objects;
   const elements = literal.elements.map((element) => lowerNumber(cx, element));
   return cx.builder.emit("array.literal", elements, "array", { kind: "Array" });
 }

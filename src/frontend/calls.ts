@@ -12,6 +12,8 @@ import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
+import { lowerNewMatrix } from "./matrices.js";
+import { objectArrayPaths, pushObjects } from "./object-arrays.js";
 import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
@@ -74,6 +76,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   if (callee.kind === ts.SyntaxKind.SuperKeyword) return lowerSuperCall(cx, call);
   const method = lowerMethodCall(cx, call);
   if (method.handled) return method.value;
+  const matrix = lowerNewMatrix(cx, call);
+  if (matrix) return matrix;
   const arrayCreation = lowerArrayMethod(cx, call);
   if (arrayCreation) return arrayCreation;
   const arrayMethod = lowerArrayMethodCall(cx, call);
@@ -81,6 +85,7 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
     const array = lowerExpression(cx, callee.expression);
     if (array.type === "array") return lowerPush(cx, call, callee.expression, array);
+    if (objectArrayPaths(cx, callee.expression, array)) return pushObjects(cx, call, array);
   }
   const receiverType = ts.isPropertyAccessExpression(callee)
     ? cx.irType(cx.checker.getTypeAtLocation(callee.expression))

@@ -17,6 +17,7 @@ import type { ThisBinding } from "./classes.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import type { Callable, FunctionValue } from "./functions.js";
 import { reportedInUserCode } from "./package-diagnostics.js";
+import { isObjectArrayOf } from "./object-arrays.js";
 import { locate } from "./program.js";
 import { statementSummary } from "./syntax.js";
 import { TypeClassifier } from "./types.js";
@@ -199,7 +200,7 @@ export class LoweringContext {
   }
 
   expectType(node: ts.Node, value: Value, type: Type): Value {
-    if (value.type !== type) {
+    if (value.type !== type && !isObjectArrayOf(this, node, value, type)) {
       const declaredAny = this.checker.getTypeAtLocation(node).flags & ts.TypeFlags.Any;
       this.fail(
         node,

@@ -8,6 +8,7 @@ import { loweringHints } from "../backend/naming.js";
 import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Region, Type, Value } from "../ir/types.js";
+import { chooseLiteralArrays, splitLiteralArrays } from "./branch-arrays.js";
 import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
@@ -83,8 +84,8 @@ export function lowerBranches(
       cx.fail(
         statement,
         "AD1004",
-        "returning an array from inside a branch is not supported yet",
-        "return one array at the end of the function",
+        "returning an array from inside a branch is supported only for array literals of one length in both branches",
+        "return literals such as [a, b] from each branch, or one array at the end of the function",
       ),
     );
   }
@@ -96,16 +97,18 @@ export function lowerBranches(
   const assigned = assignedSlots(cx, statement, entryEnv, thenEnv, elseEnv);
   const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) =>
     slotValue(cx, env, slot) ?? cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
-  const typed = assigned.map((slot) => ({
+  const typedSlots = assigned.map((slot) => ({
     slot,
     type: (slotValue(cx, thenEnv, slot) ?? slotValue(cx, elseEnv, slot))!.type,
   }));
+  const split = splitLiteralArrays(cx, [thenRegion, elseRegion], typedSlots, [thenEnv, elseEnv]);
+  const typed = split?.slots ?? typedSlots;
   if (typed.some(({ type }) => type === "array")) {
     cx.fail(
       statement,
       "AD1004",
-      "assigning an array variable in a branch is not supported yet",
-      "write into the array's elements instead",
+      "assigning an array variable in a branch is supported only when both branches assign it an array literal of one length",
+      "assign literals such as [a, b] in both branches, or write into the array's elements instead",
     );
   }
   thenRegion.yields = typed.map(({ slot, type }) => yieldOf(thenEnv, thenRegion, slot, type));
@@ -116,7 +119,14 @@ export function lowerBranches(
     regions: [thenRegion, elseRegion],
     results: typed.map(({ slot, type }) => ({ type, name: slotName(slot) })),
   });
-  assignSlots(cx, cx.env, assigned, op.results, entryEnv);
+  assignSlots(
+    cx,
+    cx.env,
+    typed.map(({ slot }) => slot),
+    op.results,
+    entryEnv,
+  );
+  split?.rebuild();
   return then.result === undefined || otherwise.result === undefined ? undefined : "exits";
 }
 
@@ -193,6 +203,8 @@ export function choose(
   values: [Value, Value],
   reject: () => never,
 ): Value {
+  const literalArrays = chooseLiteralArrays(cx, condition, regions, values);
+  if (literalArrays) return literalArrays;
   const [first, second] = values;
   // An object's leaf paths; undefined when the value chosen is no object.
   const paths = first.type === "object" ? [...fieldsOf(cx, first).keys()] : undefined;

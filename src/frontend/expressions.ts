@@ -9,6 +9,8 @@ import type { Value } from "../ir/types.js";
 import { mathConstants } from "../rules/primitives.js";
 import { lowerNewOfChosenArray } from "./array-constructors.js";
 import { lowerSpreadArrayLiteral } from "./array-methods.js";
+import { matrixRowLength } from "./matrices.js";
+import { arrayLength } from "./object-arrays.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
 import { foldedInstanceof, lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
@@ -211,7 +213,9 @@ function lowerAssignment(cx: LoweringContext, expression: ts.BinaryExpression): 
   if (ts.isElementAccessExpression(target)) {
     return writeElement(cx, target, (old) => {
       const previous = readsOldFirst ? old() : undefined;
-      const right = lowerNumber(cx, expression.right);
+      // An element of a local array of objects is replaced by an object (see object-arrays.ts).
+      const elementIsObject = !opcode && cx.irType(cx.checker.getTypeAtLocation(target)) === "object";
+      const right = elementIsObject ? lowerExpression(cx, expression.right) : lowerNumber(cx, expression.right);
       return opcode ? cx.builder.emit(opcode, [previous ?? old(), right], "number") : right;
     });
   }
@@ -315,8 +319,10 @@ function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpress
 function lowerPropertyAccess(cx: LoweringContext, expression: ts.PropertyAccessExpression): Value {
   const constant = moduleMemberConstant(cx, expression);
   if (constant) return constant;
+  const rowLength = matrixRowLength(cx, expression);
+  if (rowLength) return rowLength;
   if (expression.name.text === "length" && cx.irType(cx.checker.getTypeAtLocation(expression.expression)) === "array") {
-    return cx.builder.emit("array.length", [lowerExpression(cx, expression.expression)], "number");
+    return arrayLength(cx, lowerExpression(cx, expression.expression));
   }
   if (ts.isIdentifier(expression.expression) && expression.expression.text === "Math") {
     const value = mathConstants.get(expression.name.text);

@@ -22,6 +22,7 @@ import {
   type CountedParts,
   type LoopComparison,
 } from "./loop-analysis.js";
+import { arrayLength, objectArrayPaths } from "./object-arrays.js";
 import { bindPattern, makeObject } from "./objects.js";
 import { clearedContinueFlags, continuesOutOf } from "./labeled-continue.js";
 import { lowerStatements } from "./statements.js";
@@ -150,9 +151,10 @@ function lowerForOf(cx: LoweringContext, statement: ts.ForOfStatement, label: st
     cx.rejectLoop(statement, "for...of must declare one variable, as in for (const v of xs)");
   }
   const array = lowerExpression(cx, statement.expression);
-  if (array.type !== "array") cx.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
+  if (array.type !== "array" && !objectArrayPaths(cx, statement.expression, array))
+    cx.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
   const start = cx.builder.constant(0);
-  const bound = cx.builder.emit("array.length", [array], "number");
+  const bound = arrayLength(cx, array);
   const carried = carriedBy(cx, statement);
   rejectCarriedArrays(cx, statement, carried);
   const loop: CountedLoop = { counterName: "i", start, bound, step: 1, comparison: "lt", carried };
@@ -240,12 +242,12 @@ function lowerGeneralForOf(cx: LoweringContext, statement: ts.ForOfStatement, la
     ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
   if (!declaration) return cx.rejectLoop(statement, "for...of must declare one variable");
   const array = lowerExpression(cx, statement.expression);
-  if (array.type !== "array") cx.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
+  if (array.type !== "array" && !objectArrayPaths(cx, statement.expression, array))
+    cx.rejectLoop(statement.expression, "for...of is supported over numeric arrays");
   const index = cx.synthetic(loweringHints.index);
   cx.env.set(index, cx.builder.constant(0));
   lowerWhile(cx, statement, label, {
-    condition: () =>
-      cx.builder.emit("lt", [cx.env.get(index)!, cx.builder.emit("array.length", [array], "number")], "boolean"),
+    condition: () => cx.builder.emit("lt", [cx.env.get(index)!, arrayLength(cx, array)], "boolean"),
     beforeBody: () => bindPattern(cx, declaration.name, elementOf(cx, statement.expression, array, cx.env.get(index)!)),
     update: () => cx.env.set(index, cx.builder.emit("add", [cx.env.get(index)!, cx.builder.constant(1)], "number")),
     carried: [index],

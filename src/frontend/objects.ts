@@ -18,6 +18,7 @@ import {
 } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerIdentifier } from "./expressions.js";
+import { rejectElementFieldWrite } from "./object-arrays.js";
 import { locate } from "./program.js";
 import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
@@ -189,6 +190,7 @@ export function writeField(
     path.unshift(root.name.text);
     root = root.expression;
   }
+  if (ts.isElementAccessExpression(root)) rejectElementFieldWrite(cx, target, root);
   if (!ts.isIdentifier(root)) {
     return cx.fail(
       target,
@@ -296,6 +298,8 @@ function sharingUse(
     ts.forEachChild(node, visit);
   };
   if (declaration.initializer && !isNewObject(cx, declaration.initializer)) shared = declaration.initializer;
+  // `for (const p of ps)`: p is an element of the array, which holds it too.
+  if (ts.isForOfStatement(declaration.parent.parent)) shared = declaration.parent.parent.expression;
   visit(owner);
   return shared;
 }
@@ -341,6 +345,8 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
     return false;
   }
   if (ts.isCallExpression(parent) && parent.expression !== node) {
+    // `ps.push(p)`: the array holds the object too.
+    if (ts.isPropertyAccessExpression(parent.expression) && parent.expression.name.text === "push") return true;
     if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
     const kept = methodKeepsArgument(cx, parent, node);
     if (kept !== undefined) return kept;
