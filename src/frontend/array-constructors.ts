@@ -33,6 +33,13 @@ function holdsChosenConstructor(cx: LoweringContext, expression: ts.Expression):
   return members.every((member) => constructorsByType.has(member.getSymbol()?.getName() ?? ""));
 }
 
+/** True for `new ARRAY_TYPE(n)`: a variable it initialises holds a Float64Array, whatever the
+ * union its type names (`number[] | Float32Array`). */
+export function isNewOfChosenArray(cx: LoweringContext, expression: ts.Expression): boolean {
+  const node = skipParentheses(expression);
+  return ts.isNewExpression(node) && onlyArgument(node) !== undefined && holdsChosenConstructor(cx, node.expression);
+}
+
 /** `new ARRAY_TYPE(n)`: n zeros in double precision; undefined for other `new`s. */
 export function lowerNewOfChosenArray(cx: LoweringContext, expression: ts.NewExpression): Value | undefined {
   const lengthArgument = onlyArgument(expression);
