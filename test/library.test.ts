@@ -53,7 +53,7 @@ export function variance(xs) {
 }
 
 export function ratio(a, b) {
-  return a && b / a;
+  return (a | 0) + b / a;
 }
 `,
 );
@@ -99,7 +99,7 @@ test("library functions compile through their JavaScript, and the module does no
   });
 });
 
-test("what library code does that the compiler refuses is reported in the package's file, with the call", async () => {
+test("what library code does that the compiler refuses is reported at the user's call, naming the package's file", async () => {
   const refused = write(
     "refused.ts",
     `import { ratio } from "tiny-stats";
@@ -114,7 +114,9 @@ export function relative(a: number, b: number): number {
   expect(diagnostics).toHaveLength(1);
   const [diagnostic] = diagnostics;
   expect(diagnostic!.code).toBe("AD1004");
-  expect(diagnostic!.file).toMatch(/node_modules\/tiny-stats\/lib\/moments\.js$/);
-  expect(diagnostic!.line).toBe(20);
-  expect(diagnostic!.message).toMatch(/\(in 'relative', called at .*refused\.ts:5\)$/);
+  expect(diagnostic!.file).toMatch(/refused\.ts$/);
+  expect(diagnostic!.line).toBe(5);
+  expect(diagnostic!.message).toMatch(
+    /in package code \(.*node_modules\/tiny-stats\/lib\/moments\.js:20:\d+\) this call runs/,
+  );
 });

@@ -35,9 +35,21 @@ function holdsChosenConstructor(cx: LoweringContext, expression: ts.Expression):
 
 /** True for `new ARRAY_TYPE(n)`: a variable it initialises holds a Float64Array, whatever the
  * union its type names (`number[] | Float32Array`). */
-export function isNewOfChosenArray(cx: LoweringContext, expression: ts.Expression): boolean {
+function isNewOfChosenArray(cx: LoweringContext, expression: ts.Expression): boolean {
   const node = skipParentheses(expression);
   return ts.isNewExpression(node) && onlyArgument(node) !== undefined && holdsChosenConstructor(cx, node.expression);
+}
+
+/** True for a variable initialised by `new ARRAY_TYPE(n)` (`var out = new ARRAY_TYPE(3)`). */
+export function isChosenArrayVariable(cx: LoweringContext, expression: ts.Expression): boolean {
+  const node = skipParentheses(expression);
+  const declaration = ts.isIdentifier(node) ? cx.checker.getSymbolAtLocation(node)?.valueDeclaration : undefined;
+  return (
+    declaration !== undefined &&
+    ts.isVariableDeclaration(declaration) &&
+    declaration.initializer !== undefined &&
+    isNewOfChosenArray(cx, declaration.initializer)
+  );
 }
 
 /** `new ARRAY_TYPE(n)`: n zeros in double precision; undefined for other `new`s. */

@@ -11,6 +11,7 @@ import type { Type, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
+import { isChosenArrayVariable } from "./array-constructors.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import { lowerNewMatrix } from "./matrices.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
@@ -219,7 +220,8 @@ export function inlineFunction<R>(
   };
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
-  const typeOf = (returned: ts.Expression) => cx.irType(cx.checker.getTypeAtLocation(returned));
+  const typeOf = (returned: ts.Expression) =>
+    isChosenArrayVariable(cx, returned) ? "array" : cx.irType(cx.checker.getTypeAtLocation(returned));
   const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
   cx.returnType = untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number";
   cx.returnFlagSymbols = undefined;

@@ -137,7 +137,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
     isMath
       ? `'${text}' is supported where it is called, not as a value: it takes any number of arguments, or is no Math function with a derivative`
       : `'${text}' is not a function the compiler knows at compile time`,
-    ts.isPropertyAccessExpression(node)
+    // A method passed as a value (`xs.map(obj.f)`) can be wrapped; a call through it cannot.
+    ts.isPropertyAccessExpression(node) && !(ts.isCallExpression(node.parent) && node.parent.expression === node)
       ? `pass an arrow function calling it instead: (x) => ${text}(x)`
       : "call a function declared with `function` or `const f = (...) => ...`",
   );

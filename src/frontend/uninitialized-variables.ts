@@ -7,7 +7,7 @@
  */
 import { ts } from "ts-morph";
 import type { Type } from "../ir/types.js";
-import { isNewOfChosenArray } from "./array-constructors.js";
+import { isChosenArrayVariable } from "./array-constructors.js";
 import type { LoweringContext } from "./context.js";
 import { assignmentTarget } from "./syntax.js";
 
@@ -15,12 +15,7 @@ import { assignmentTarget } from "./syntax.js";
 export function variableType(cx: LoweringContext, name: ts.Identifier): Type {
   const declared = cx.checker.getTypeAtLocation(name);
   const declaration = name.parent;
-  if (
-    ts.isVariableDeclaration(declaration) &&
-    declaration.initializer &&
-    isNewOfChosenArray(cx, declaration.initializer)
-  )
-    return "array";
+  if (isChosenArrayVariable(cx, name)) return "array";
   const untyped =
     declared.flags & ts.TypeFlags.Any &&
     ts.isVariableDeclaration(declaration) &&
