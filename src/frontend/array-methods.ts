@@ -393,15 +393,7 @@ function lowerArrayFrom(cx: LoweringContext, call: ts.CallExpression): Value {
     const m: ElementLoop = { node: call, receiver: source, array: out, length: () => length, callbacks: [fill!] };
     overElements(cx, m, [], (_, index) => {
       const value = callFunctionValue(cx, call, callback, callbackArguments(callback, [() => undefined, () => index]));
-      cx.builder.op({
-        opcode: "array.set",
-        operands: [
-          out,
-          index,
-          cx.expectType(call, value ?? cx.rejectType(fill!, "a callback returning nothing"), "number"),
-        ],
-      });
-      cx.elementReads.clear();
+      storeReturned(cx, call, fill!, out, index, value);
     });
     return out;
   }
@@ -410,20 +402,26 @@ function lowerArrayFrom(cx: LoweringContext, call: ts.CallExpression): Value {
   const out = newArray(cx, m.length());
   overElements(cx, m, [], (element, index) => {
     const value = callFunctionValue(cx, call, callback, callbackArguments(callback, [element, () => index]));
-    cx.builder.op({
-      opcode: "array.set",
-      operands: [
-        out,
-        index,
-        cx.expectType(call, value ?? cx.rejectType(fill!, "a callback returning nothing"), "number"),
-      ],
-    });
-    cx.elementReads.clear();
+    storeReturned(cx, call, fill!, out, index, value);
   });
   return out;
 }
 
 // ----- spreads -----
+
+/** `out[index] = value`, the number a callback of `Array.from` returned. */
+function storeReturned(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  fill: ts.Expression,
+  out: Value,
+  index: Value,
+  value: Value | undefined,
+): void {
+  const stored = cx.expectType(call, value ?? cx.rejectType(fill, "a callback returning nothing"), "number");
+  cx.builder.op({ opcode: "array.set", operands: [out, index, stored] });
+  cx.elementReads.clear();
+}
 
 /** `Math.max(...xs, y)`, `Math.min(...xs)`: a loop keeping the extremum; `out.push(...xs)`;
  * undefined for other calls. */

@@ -20,7 +20,6 @@
  * (loop-analysis.ts), and folds `instanceof`.
  */
 import { ts } from "ts-morph";
-import { loweringHints } from "../backend/naming.js";
 import type { Param, Value } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
 import { forgetLocals } from "./calls.js";
@@ -28,7 +27,7 @@ import type { LoweringContext, Outcome } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { libraryClass, libraryMember, libraryOverloads, libraryReturnType } from "./library-classes.js";
 import { bindParameter } from "./omitted-parameters.js";
-import { field, fieldsOf, makeObject, mayAlias, rejectSharedWrite } from "./objects.js";
+import { field, fieldsOf, leafParams, makeObject, mayAlias, rejectSharedWrite } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
 
@@ -881,22 +880,7 @@ export function selfParams(cx: LoweringContext, wrt: string[] | undefined): Para
   rejectPrivateFields(cx, node.name, type, `the instance of '${cx.fn.name}'`);
   const fields = new Map<string, Value>();
   const differentiated = wrt === undefined || wrt.includes(name);
-  const params = cx.types.leaves(type).map((leaf): Param => {
-    const value = cx.values.value(leaf.type, loweringHints.leaf(name, leaf.path));
-    fields.set(leaf.path, value);
-    if (leaf.type === "array") cx.parameterArrays.add(value);
-    const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
-    return {
-      value,
-      typeText: leaf.typeText,
-      differentiated: differentiated && differentiable,
-      field: { param: name, path: leaf.path },
-      ...(leaf.integer ? { integer: true } : {}),
-      ...(leaf.arrayKind ? { arrayKind: leaf.arrayKind } : {}),
-      ...(leaf.rowKind ? { rowKind: leaf.rowKind } : {}),
-      ...(leaf.elementFields ? { elementFields: leaf.elementFields } : {}),
-    };
-  });
+  const params = leafParams(cx, name, cx.types.leaves(type), fields, differentiated);
   const self = cx.synthetic(name);
   cx.env.set(self, makeObject(cx, fields));
   cx.thisBinding = { symbol: self, container: node, cls };

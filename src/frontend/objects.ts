@@ -22,7 +22,7 @@ import { rejectElementFieldWrite } from "./object-arrays.js";
 import { locate } from "./program.js";
 import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
-import type { TypeClassifier } from "./types.js";
+import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
@@ -63,6 +63,36 @@ export function field(cx: LoweringContext, object: Value, name: string, node: ts
 }
 
 /**
+ * One IR parameter per leaf of an object (a parameter, or a method's instance), named after the
+ * object and the path (`p.x` is `pX`), each value recorded in `fields`; its number and array
+ * leaves are differentiated when `differentiated` is true.
+ */
+export function leafParams(
+  cx: LoweringContext,
+  name: string,
+  leaves: readonly Leaf[],
+  fields: Map<string, Value>,
+  differentiated: boolean,
+): Param[] {
+  return leaves.map((leaf): Param => {
+    const value = cx.values.value(leaf.type, loweringHints.leaf(name, leaf.path));
+    fields.set(leaf.path, value);
+    if (leaf.type === "array") cx.parameterArrays.add(value);
+    const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
+    return {
+      value,
+      typeText: leaf.typeText,
+      differentiated: differentiated && differentiable,
+      field: { param: name, path: leaf.path },
+      ...(leaf.integer ? { integer: true } : {}),
+      ...(leaf.arrayKind ? { arrayKind: leaf.arrayKind } : {}),
+      ...(leaf.rowKind ? { rowKind: leaf.rowKind } : {}),
+      ...(leaf.elementFields ? { elementFields: leaf.elementFields } : {}),
+    };
+  });
+}
+
+/**
  * An object parameter: one IR parameter per leaf, named after the parameter and the path
  * (`p.x` is `pX`). Its number and array leaves are differentiated when the parameter is
  * (`wrtNamed` says whether wrt names it; without wrt, every object parameter is).
@@ -81,22 +111,7 @@ export function objectParam(
     // The parameter would vanish from the generated signature, shifting the arguments after it.
     cx.rejectType(p, `parameter '${name}'`);
   }
-  const params = leaves.map((leaf): Param => {
-    const value = cx.values.value(leaf.type, loweringHints.leaf(name, leaf.path));
-    fields.set(leaf.path, value);
-    if (leaf.type === "array") cx.parameterArrays.add(value);
-    const differentiable = (leaf.type === "number" && !leaf.integer) || leaf.type === "array";
-    return {
-      value,
-      typeText: leaf.typeText,
-      differentiated: wrtNamed !== false && differentiable,
-      field: { param: name, path: leaf.path },
-      ...(leaf.integer ? { integer: true } : {}),
-      ...(leaf.arrayKind ? { arrayKind: leaf.arrayKind } : {}),
-      ...(leaf.rowKind ? { rowKind: leaf.rowKind } : {}),
-      ...(leaf.elementFields ? { elementFields: leaf.elementFields } : {}),
-    };
-  });
+  const params = leafParams(cx, name, leaves, fields, wrtNamed !== false);
   if (wrtNamed === true && !params.some((param) => param.differentiated)) {
     cx.fail(
       p,

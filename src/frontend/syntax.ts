@@ -200,13 +200,3 @@ export function counterStep(update: ts.Expression, isCounter: (node: ts.Node) =>
   }
   return undefined;
 }
-
-/** What makes a parameter other than a plain one (`x: number`), and what to write instead. */
-export function parameterForm(p: ts.ParameterDeclaration): { what: string; hint: string } {
-  if (!ts.isIdentifier(p.name))
-    return { what: "is destructured", hint: "take a plain parameter and destructure it in the body" };
-  if (p.dotDotDotToken)
-    return { what: "is a rest parameter", hint: "take the values as an array parameter (xs: number[])" };
-  if (p.initializer) return { what: "has a default", hint: "take a plain parameter and pass the value at every call" };
-  return { what: "is optional", hint: "take a plain parameter and pass the value at every call" };
-}
