@@ -1,13 +1,13 @@
 /**
  * Lowers one `@differentiable` function from the TypeScript AST to IR.
  *
- * Accepts: parameters and locals of type number (including `int`), boolean and string; numeric
- * array parameters (`number[]`, `readonly number[]`, `Float64Array`, `Float32Array`), read by
- * index and `.length`; `const`, `let`, assignment and compound assignment, `++`/`--`;
- * arithmetic, comparisons, `&&`, `||`, `!`, ternaries; `Math` functions and constants;
- * `if`/`else` to any depth; `return` anywhere outside loops; counted `for` loops and `for...of`
- * over arrays; calls to global functions (`console.log`, ...) and string conversions, which the
- * compiler does not differentiate. Anything else is a diagnostic naming the construct.
+ * Accepts the language the README's "What you write" documents: numbers (including `int`),
+ * booleans, strings, numeric arrays, objects and class instances of those, as parameters and
+ * locals; statements and expressions with JavaScript's evaluation order; calls of helpers,
+ * methods, closures and other function values known at compile time (inlined), of functions
+ * with a derivative rule or recursive differentiable functions (kept as calls), and of global
+ * functions the compiler does not differentiate; the JavaScript of packages behind their
+ * typings. Anything else is a diagnostic naming the construct and a fix.
  *
  * Guarantees: the IR holds only primitives of the rule table, `const`/`bool`/`string`/`undef`,
  * `if`, `for`, `array.get`, `array.length`, `call` and `template`. Compound assignment, `++`,
