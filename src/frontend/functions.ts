@@ -74,8 +74,34 @@ function mathFunction(node: ts.Expression): MathFunction | undefined {
 
 /** True for an expression or declaration whose type is a function type. */
 export function isFunctionTyped(cx: LoweringContext, node: ts.Node): boolean {
+  // Asked of every variable read and call, so answered without the checker's flow analysis
+  // (which walks back through the function, making a long one quadratic) where it can be.
+  if (ts.isIdentifier(node)) {
+    const symbol = cx.checker.getSymbolAtLocation(node);
+    // A variable bound to a value holds no function.
+    if (symbol && cx.env.has(symbol)) return false;
+    if (symbol && !(symbol.flags & ts.SymbolFlags.Alias)) return hasCallSignatures(cx.checker.getTypeOfSymbol(symbol));
+  }
+  if (ts.isCallExpression(node) && returnsPrimitive(cx, node)) return false;
   const type = cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(node));
   return type.getCallSignatures().length > 0;
+}
+
+const hasCallSignatures = (type: ts.Type) => type.getNonNullableType().getCallSignatures().length > 0;
+
+const primitiveFlags = ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.StringLike | ts.TypeFlags.Void;
+
+/** True when every signature the callee declares returns a number, boolean, string or nothing
+ * (`Math.sin(x)`): its call is no function, whichever signature the call resolves to. */
+function returnsPrimitive(cx: LoweringContext, call: ts.CallExpression): boolean {
+  const callee = ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression;
+  const symbol = ts.isIdentifier(callee) ? cx.checker.getSymbolAtLocation(callee) : undefined;
+  if (!symbol || symbol.flags & ts.SymbolFlags.Alias) return false;
+  const signatures = cx.checker.getTypeOfSymbol(symbol).getCallSignatures();
+  return (
+    signatures.length > 0 &&
+    signatures.every((signature) => (cx.checker.getReturnTypeOfSignature(signature).flags & ~primitiveFlags) === 0)
+  );
 }
 
 /** True when `inner` lies inside `outer`, in the same source file. */

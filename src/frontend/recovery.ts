@@ -73,8 +73,12 @@ export function afterError(cx: LoweringContext, statement: ts.Statement): "skip"
 export function lowerRecovering(cx: LoweringContext, statement: ts.Statement, lower: () => void): void {
   const recovery = recoveries.get(cx);
   if (!recovery || !atTopLevel(cx, recovery)) return lower();
+  // Only the variables the statement writes are saved (copying every variable at every
+  // statement would make a long function's lowering quadratic). What a failed statement leaves
+  // elsewhere (a helper's locals, a closure's writes) can only change which later errors are
+  // reported: nothing is generated once there is one.
+  const written = writtenBy(cx, statement).map((symbol) => [symbol, cx.env.get(symbol)] as const);
   const saved = {
-    env: new Map(cx.env),
     sourceFile: cx.sourceFile,
     returnType: cx.returnType,
     returnFlags: cx.returnFlagSymbols,
@@ -86,7 +90,10 @@ export function lowerRecovering(cx: LoweringContext, statement: ts.Statement, lo
     if (!(error instanceof DiagnosticError)) throw error;
     recovery.errors.push(error.diagnostic, ...error.others);
     for (const symbol of writtenBy(cx, statement)) recovery.tainted.add(symbol);
-    cx.env = saved.env;
+    for (const [symbol, value] of written) {
+      if (value === undefined) cx.env.delete(symbol);
+      else cx.env.set(symbol, value);
+    }
     cx.sourceFile = saved.sourceFile;
     cx.returnType = saved.returnType;
     cx.returnFlagSymbols = saved.returnFlags;
