@@ -2,7 +2,8 @@
  * CommonJS packages: typings written with `export =` (as `@types` packages of CommonJS code are)
  * lead to what the package's JavaScript assigns to `module.exports` (a function, or an object of
  * functions), functions assigned to `exports.f`, and files the package `require`s by relative
- * paths. A package function that calls itself is refused, naming the recursive call. The
+ * paths. A package function that calls itself is refused, naming the recursive call, and one
+ * the JavaScript only builds when it loads is reported as not found there. The
  * packages are small ones written into a temporary node_modules.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -167,5 +168,36 @@ export function area(k: number): number {
   expect(diagnostic!.line).toBe(5);
   expect(diagnostic!.message).toMatch(
     /'refine' of a package calls itself.*in package code \(.*node_modules\/cjs-adaptive\/index\.js:8:\d+\) this call runs/,
+  );
+});
+
+test("a function a package builds when it loads is reported as not found in its JavaScript", async () => {
+  write("node_modules/cjs-table/package.json", `{ "name": "cjs-table", "main": "index.js", "types": "index.d.ts" }`);
+  write(
+    "node_modules/cjs-table/index.js",
+    `var table = {};
+["double", "triple"].forEach(function (name, i) {
+  table[name] = function (x) { return x * (i + 2); };
+});
+module.exports = table;
+`,
+  );
+  write("node_modules/cjs-table/index.d.ts", `export function double(x: number): number;\n`);
+  const input = write(
+    "table.ts",
+    `import { double } from "cjs-table";
+
+/** @differentiable */
+export function twice(x: number): number {
+  return double(x);
+}
+`,
+  );
+  const { diagnostics } = await compile([input]);
+  expect(diagnostics).toHaveLength(1);
+  expect(diagnostics[0]!.code).toBe("AD1005");
+  expect(diagnostics[0]!.line).toBe(5);
+  expect(diagnostics[0]!.message).toMatch(
+    /'double' is declared in a package's typings, but its JavaScript defines no function/,
   );
 });

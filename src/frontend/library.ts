@@ -30,6 +30,16 @@ export function registerLibraryFiles(checker: ts.TypeChecker, program: ts.Progra
   libraryFiles.set(checker, byPath);
 }
 
+/** Whether the JavaScript of the package whose typings hold `declaration` is read. */
+export function readsPackageJavaScript(checker: ts.TypeChecker, declaration: ts.Declaration): boolean {
+  const root = packageRootOf(declaration.getSourceFile().fileName);
+  if (!root) return false;
+  const implementing = `${implementingPackage(root)}/`;
+  return [...(libraryFiles.get(checker)?.keys() ?? [])].some((file) =>
+    file.split(path.sep).join("/").startsWith(implementing),
+  );
+}
+
 /**
  * The JavaScript files implementing the typings of the packages the user's files import: the
  * `.js` beside each of their declaration files, and each package's entry point.
