@@ -297,7 +297,10 @@ export class StatementPrinter {
     const k = this.names.fresh(nameHints.elementCounter);
     const scale =
       op.operands[2] === undefined ? "" : `${this.expressions.operand(op.operands[2], Precedence.multiplicative)} * `;
-    this.line(indent, `for (let ${k} = 0; ${k} < ${source}.length; ${k}++) ${target}[${k}] += ${scale}${source}[${k}]`);
+    const bound = attrsOf(op, "array.addAll").upToShorter
+      ? `Math.min(${target}.length, ${source}.length)`
+      : `${source}.length`;
+    this.line(indent, `for (let ${k} = 0; ${k} < ${bound}; ${k}++) ${target}[${k}] += ${scale}${source}[${k}]`);
     this.names.release(k);
   }
 

@@ -29,6 +29,7 @@ import {
 } from "./functions.js";
 import { untypedReturnType } from "./library.js";
 import { moduleFunctionOf } from "./modules.js";
+import { rejectPackageRecursion } from "./package-recursion.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
@@ -212,6 +213,7 @@ export function inlineFunction<R>(
 ): R {
   const helper = target.node;
   rejectUninlinable(cx, call, name, helper);
+  rejectPackageRecursion(cx, name, helper);
   const saved = {
     sourceFile: cx.sourceFile,
     loops: cx.loops.splice(0),

@@ -350,8 +350,15 @@ export function lowerArguments(cx: LoweringContext, args: readonly ts.Expression
       if (array.type !== "array") return cx.unsupported(arg);
       return { spread: array };
     }
-    return isFunctionTyped(cx, arg) ? functionValue(cx, arg) : lowerExpression(cx, arg);
+    return isFunctionTyped(cx, arg) || isBoundToFunction(cx, arg) ? functionValue(cx, arg) : lowerExpression(cx, arg);
   });
+}
+
+/** An untyped parameter of package JavaScript (`f` of `function integrate(f, a, b)`) that the
+ * call being inlined bound to a function: passed on, it is that function. */
+function isBoundToFunction(cx: LoweringContext, arg: ts.Expression): boolean {
+  const symbol = ts.isIdentifier(arg) ? cx.checker.getSymbolAtLocation(arg) : undefined;
+  return symbol !== undefined && cx.functions.has(symbol);
 }
 
 // ----- factories -----

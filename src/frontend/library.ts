@@ -16,6 +16,7 @@ import { ts } from "ts-morph";
 import type { Type } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
 import type { Argument } from "./functions.js";
+import { skipParentheses } from "./syntax.js";
 
 /** The JavaScript files of the packages the program's files import, by checker. */
 const libraryFiles = new WeakMap<ts.TypeChecker, ReadonlyMap<string, ts.SourceFile>>();
@@ -29,6 +30,16 @@ export function registerLibraryFiles(checker: ts.TypeChecker, program: ts.Progra
   libraryFiles.set(checker, byPath);
 }
 
+/** Whether the JavaScript of the package whose typings hold `declaration` is read. */
+export function readsPackageJavaScript(checker: ts.TypeChecker, declaration: ts.Declaration): boolean {
+  const root = packageRootOf(declaration.getSourceFile().fileName);
+  if (!root) return false;
+  const implementing = `${implementingPackage(root)}/`;
+  return [...(libraryFiles.get(checker)?.keys() ?? [])].some((file) =>
+    file.split(path.sep).join("/").startsWith(implementing),
+  );
+}
+
 /**
  * The JavaScript files implementing the typings of the packages the user's files import: the
  * `.js` beside each of their declaration files, and each package's entry point.
@@ -37,8 +48,7 @@ export function libraryImplementationFiles(program: ts.Program, userFiles: reado
   const packageRoots = new Set<string>();
   for (const file of userFiles) {
     for (const statement of file.statements) {
-      if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
-      const specifier = statement.moduleSpecifier;
+      const specifier = importedModule(statement);
       if (!specifier || !ts.isStringLiteral(specifier) || !readsLibraryCode(statement, specifier.text)) continue;
       const resolved = ts.resolveModuleName(specifier.text, file.fileName, program.getCompilerOptions(), ts.sys)
         .resolvedModule?.resolvedFileName;
@@ -58,10 +68,19 @@ export function libraryImplementationFiles(program: ts.Program, userFiles: reado
   return [...files];
 }
 
+/** The module an import, re-export or `import x = require("pkg")` names. */
+function importedModule(statement: ts.Statement): ts.Expression | undefined {
+  if (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) return statement.moduleSpecifier;
+  if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference))
+    return statement.moduleReference.expression;
+  return undefined;
+}
+
 /** An import of values from a package other than the compiler's own (`adjoint`). */
-function readsLibraryCode(statement: ts.ImportDeclaration | ts.ExportDeclaration, specifier: string): boolean {
+function readsLibraryCode(statement: ts.Statement, specifier: string): boolean {
   if (specifier.startsWith(".") || specifier === "adjoint") return false;
-  if (ts.isExportDeclaration(statement)) return !statement.isTypeOnly;
+  if (ts.isExportDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) return !statement.isTypeOnly;
+  if (!ts.isImportDeclaration(statement)) return false;
   return statement.importClause !== undefined && !statement.importClause.isTypeOnly;
 }
 
@@ -93,16 +112,80 @@ export function libraryImplementation(checker: ts.TypeChecker, declaration: ts.D
       ? (javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root))))
       : (packageEntry(path.join(nodeModulesOf(declarationFile), located.container)) ?? bundledModule(declarationFile));
   const file = implementation ? libraryFiles.get(checker)?.get(path.resolve(implementation)) : undefined;
-  let symbol = file && checker.getSymbolAtLocation(file);
+  let symbol = file && moduleSymbolOf(checker, file);
   for (const name of located.names) {
     if (!symbol) return undefined;
     if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
     symbol =
-      symbol.flags & ts.SymbolFlags.Module
-        ? checker.getExportsOfModule(symbol).find((s) => s.name === name)
-        : checker.getTypeOfSymbol(symbol).getProperty(name);
+      name === exportEquals
+        ? commonJsExport(checker, symbol)
+        : symbol.flags & ts.SymbolFlags.Module
+          ? checker.getExportsOfModule(symbol).find((s) => s.name === name)
+          : symbol.flags & ts.SymbolFlags.ObjectLiteral
+            ? symbol.members?.get(ts.escapeLeadingUnderscores(name))
+            : checker.getTypeOfSymbol(symbol).getProperty(name);
   }
   return symbol;
+}
+
+/**
+ * The module a JavaScript file is: the checker answers for ES modules only, so a CommonJS file
+ * (which assigns `module.exports` or `exports.f`) is the symbol the binder gave it.
+ */
+function moduleSymbolOf(checker: ts.TypeChecker, file: ts.SourceFile): ts.Symbol | undefined {
+  return checker.getSymbolAtLocation(file) ?? (file as ts.SourceFile & { symbol?: ts.Symbol }).symbol;
+}
+
+/**
+ * The value CommonJS code exports by assigning it (`exports.f = function f() {...}`,
+ * `module.exports.f = f`, `module.exports = f`), given the declaration the binder made of the
+ * assignment's target; undefined for other declarations.
+ */
+export function commonJsAssignedValue(declaration: ts.Node): ts.Expression | undefined {
+  const assignment = ts.isBinaryExpression(declaration) ? declaration : declaration.parent;
+  if (!isJavaScript(declaration) || !assignment || !ts.isBinaryExpression(assignment)) return undefined;
+  if (assignment.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
+  return isExportsTarget(assignment.left) ? assignment.right : undefined;
+}
+
+/** `exports.f`, `module.exports` or `module.exports.f`. */
+function isExportsTarget(node: ts.Expression): boolean {
+  if (!ts.isPropertyAccessExpression(node)) return false;
+  const isModuleExports = (n: ts.Expression) =>
+    ts.isPropertyAccessExpression(n) &&
+    ts.isIdentifier(n.expression) &&
+    n.expression.text === "module" &&
+    n.name.text === "exports";
+  if (isModuleExports(node)) return true;
+  return (ts.isIdentifier(node.expression) && node.expression.text === "exports") || isModuleExports(node.expression);
+}
+
+/** The module an object literal CommonJS code assigns to `module.exports` is the exports of. */
+export function commonJsModuleObject(checker: ts.TypeChecker, literal: ts.Node): ts.Symbol | undefined {
+  const assignment = literal.parent;
+  if (!assignment || !ts.isBinaryExpression(assignment) || assignment.right !== literal) return undefined;
+  if (commonJsAssignedValue(assignment) !== literal) return undefined;
+  const module = moduleSymbolOf(checker, literal.getSourceFile());
+  return module && commonJsExport(checker, module);
+}
+
+/** The name `export = f` of typings exports `f` under. */
+const exportEquals = "export=";
+
+/**
+ * What a module exports as a whole: what CommonJS assigns to `module.exports` (`module.exports =
+ * f`, `module.exports = { f, g }`), which `export =` typings describe; else, for JavaScript
+ * written as an ES module, its default export.
+ */
+function commonJsExport(checker: ts.TypeChecker, module: ts.Symbol): ts.Symbol | undefined {
+  if (!(module.flags & ts.SymbolFlags.Module)) return undefined;
+  const assigned = module.exports?.get(ts.escapeLeadingUnderscores(exportEquals));
+  const value = assigned?.declarations?.find(ts.isBinaryExpression)?.right;
+  // An object of functions: its members are looked up on the object literal itself.
+  if (value && ts.isObjectLiteralExpression(skipParentheses(value)))
+    return checker.getTypeAtLocation(value).getSymbol();
+  if (assigned) return assigned.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(assigned) : assigned;
+  return checker.getExportsOfModule(module).find((s) => s.name === "default");
 }
 
 /**
@@ -121,7 +204,7 @@ function exportedNames(declaration: ts.Declaration): { names: string[]; containe
     if (ts.isSourceFile(node)) return { names, container: "file" };
     if (ts.isModuleDeclaration(node)) {
       if (ts.isStringLiteral(node.name)) return { names, container: node.name.text };
-      names.unshift(node.name.text);
+      names.unshift(exportNameInFile(node, node.name.text));
     }
     node = node.parent;
   }
@@ -136,7 +219,7 @@ function exportNameInFile(declaration: ts.Declaration, name: string): string {
   if (!ts.isSourceFile(declaration.parent)) return name;
   for (const statement of declaration.parent.statements) {
     if (ts.isExportAssignment(statement) && ts.isIdentifier(statement.expression) && statement.expression.text === name)
-      return "default";
+      return statement.isExportEquals ? exportEquals : "default";
     if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier || !statement.exportClause) continue;
     if (!ts.isNamedExports(statement.exportClause)) continue;
     const specifier = statement.exportClause.elements.find((e) => (e.propertyName ?? e.name).getText() === name);

@@ -27,7 +27,7 @@ import { mathConstants, primitive } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
-import { libraryImplementation } from "./library.js";
+import { commonJsAssignedValue, commonJsModuleObject, libraryImplementation } from "./library.js";
 import { lowerObjectLiteral } from "./objects.js";
 import { skipParentheses } from "./syntax.js";
 
@@ -90,6 +90,8 @@ function functionOfSymbol(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.S
     return isConstantMember(cx, withBody.parent, target) ? withBody : undefined;
   const declaration = declarationOf(target);
   if (!declaration) return undefined;
+  const exported = commonJsAssignedValue(declaration);
+  if (exported) return functionOfExpression(cx, exported, seen);
   if (ts.isPropertyAssignment(declaration) && ts.isObjectLiteralExpression(declaration.parent)) {
     if (!isConstantMember(cx, declaration.parent, target)) return undefined;
     return functionOfExpression(cx, declaration.initializer, seen);
@@ -465,6 +467,8 @@ function moduleObjectOf(cx: LoweringContext, literal: ts.ObjectLiteralExpression
     node = node.parent;
   const parent = node.parent;
   if (ts.isExportAssignment(parent)) return defaultExportOf(cx.checker, parent);
+  const commonJs = commonJsModuleObject(cx.checker, node);
+  if (commonJs) return commonJs;
   if (!ts.isVariableDeclaration(parent) || parent.initializer !== node || !ts.isIdentifier(parent.name))
     return undefined;
   const object = cx.checker.getSymbolAtLocation(parent.name);

@@ -8,6 +8,7 @@ import { ts } from "ts-morph";
 import type { DiagnosticCode } from "../diagnostics.js";
 import type { LoweringContext } from "./context.js";
 import { resolvedSymbol } from "./derivatives.js";
+import { readsPackageJavaScript } from "./library.js";
 
 interface CallRefusal {
   code: DiagnosticCode;
@@ -114,9 +115,13 @@ const refusals: ((callee: Callee) => CallRefusal | undefined)[] = [
       hint: "declare the function as `function f(...)` or `const f = (...) => ...` and call it by name",
     };
   },
-  ({ call, name, declarations }) => {
+  ({ cx, call, name, declarations }) => {
     const fromTypings = declarations.length > 0 && declarations.every((d) => d.getSourceFile().isDeclarationFile);
-    const where = fromTypings ? "comes from typings (a .d.ts file) without source" : "is declared without a body";
+    const where = !fromTypings
+      ? "is declared without a body"
+      : readsPackageJavaScript(cx.checker, declarations[0]!)
+        ? "is declared in a package's typings, but its JavaScript defines no function by that name the compiler can follow (the package may build it when it loads, in a table)"
+        : "comes from typings (a .d.ts file) without source";
     const rule = ts.isIdentifier(call.expression)
       ? `give it a derivative: an exported function tagged /** @derivative ${name} */ taking its parameters and the cotangent (see the README)`
       : "wrap it in an exported function of your own and give that one a @derivative rule (see the README)";

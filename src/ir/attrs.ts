@@ -51,7 +51,7 @@ type StructuralAttrs = EachStructuralOp<{
   "array.literal": { kind?: ArrayKind };
   "array.copy": { kind: ArrayKind };
   "array.set": { grows?: boolean; push?: boolean };
-  "array.addAll": None;
+  "array.addAll": { upToShorter?: boolean };
   "array.zeros": { kind: ArrayKind; output?: string };
   "array.add": { field?: string };
   "stack.new": { element: "number" | "boolean" | "array" };

@@ -345,7 +345,7 @@ const definitions = {
   },
   "array.addAll": {
     summary:
-      "adds each element of array operand 1 (times operand 2, when there is one) into the same element of array operand 0",
+      "adds each element of array operand 1 (times operand 2, when there is one) into the same element of array operand 0; with attrs.upToShorter only the elements both arrays have",
     effects: ["writes-array", "reads-array"],
     shareable: false,
     derivative: "none",

@@ -446,9 +446,13 @@ export class AdjointWriter implements ReverseSweepState {
   private reverseArrayCopy(op: Op): void {
     const [source] = op.operands as [Value];
     if (!this.activity.isActive(source)) return;
+    // A copy that grows afterwards (`ys.push(k)`) has more elements than its source had: only
+    // the source's own elements flow back, so its gradient keeps the source's length.
+    const copyGrows = this.growingArrays.has(this.forward.get(resultOf(op))!);
     this.builder.op({
       opcode: "array.addAll",
       operands: [this.arrayAdjoint(source), this.arrayAdjoint(resultOf(op))],
+      ...(copyGrows ? { attrs: { upToShorter: true } } : {}),
     });
   }
 

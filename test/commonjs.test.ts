@@ -1,0 +1,203 @@
+/**
+ * CommonJS packages: typings written with `export =` (as `@types` packages of CommonJS code are)
+ * lead to what the package's JavaScript assigns to `module.exports` (a function, or an object of
+ * functions), functions assigned to `exports.f`, and files the package `require`s by relative
+ * paths. A package function that calls itself is refused, naming the recursive call, and one
+ * the JavaScript only builds when it loads is reported as not found there. The
+ * packages are small ones written into a temporary node_modules.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, expect, test } from "vitest";
+import { compile } from "../src/index.js";
+import { checkGradients } from "./support/gradient-check.js";
+
+const dir = mkdtempSync(fileURLToPath(new URL("../.test-tmp-", import.meta.url)));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(file: string, text: string): string {
+  const full = path.join(dir, file);
+  mkdirSync(path.dirname(full), { recursive: true });
+  writeFileSync(full, text);
+  return full;
+}
+
+// `module.exports = simpson`, typed by `@types` with `export =`, requiring a file of its own.
+write("node_modules/cjs-simpson/package.json", `{ "name": "cjs-simpson", "main": "index.js" }`);
+write(
+  "node_modules/cjs-simpson/index.js",
+  `'use strict';
+var weights = require('./weights');
+
+module.exports = simpson;
+
+function simpson(f, a, b, n) {
+  var h = (b - a) / n;
+  var sum = 0;
+  for (var i = 0; i <= n; i++) sum += weights.weight(i, n) * f(a + i * h);
+  return (sum * h) / 3;
+}
+`,
+);
+write(
+  "node_modules/cjs-simpson/weights.js",
+  `'use strict';
+exports.weight = function weight(i, n) {
+  if (i === 0 || i === n) return 1;
+  return i % 2 === 1 ? 4 : 2;
+};
+`,
+);
+write("node_modules/@types/cjs-simpson/package.json", `{ "name": "@types/cjs-simpson", "types": "index.d.ts" }`);
+write(
+  "node_modules/@types/cjs-simpson/index.d.ts",
+  `declare function simpson(f: (x: number) => number, a: number, b: number, n: number): number;
+export = simpson;
+`,
+);
+
+// `module.exports = { ... }` and `exports.f = f`, typed beside the JavaScript.
+write("node_modules/cjs-shapes/package.json", `{ "name": "cjs-shapes", "main": "index.js", "types": "index.d.ts" }`);
+write(
+  "node_modules/cjs-shapes/index.js",
+  `function area(w, h) {
+  return w * h;
+}
+function perimeter(w, h) {
+  return 2 * (w + h);
+}
+module.exports = { area: area, perimeter };
+`,
+);
+write(
+  "node_modules/cjs-shapes/index.d.ts",
+  `declare namespace shapes {
+  function area(w: number, h: number): number;
+  function perimeter(w: number, h: number): number;
+}
+export = shapes;
+`,
+);
+write("node_modules/cjs-norms/package.json", `{ "name": "cjs-norms", "main": "index.js", "types": "index.d.ts" }`);
+write(
+  "node_modules/cjs-norms/index.js",
+  `function hypot2(x, y) {
+  return Math.sqrt(x * x + y * y);
+}
+exports.hypot2 = hypot2;
+`,
+);
+write("node_modules/cjs-norms/index.d.ts", `export function hypot2(x: number, y: number): number;\n`);
+
+// A recursion on values, as adaptive quadrature does.
+write("node_modules/cjs-adaptive/package.json", `{ "name": "cjs-adaptive", "main": "index.js" }`);
+write(
+  "node_modules/cjs-adaptive/index.js",
+  `module.exports = adaptive;
+
+function refine(f, a, b, tol) {
+  var m = (a + b) / 2;
+  var whole = (b - a) * f(m);
+  var halves = (m - a) * f((a + m) / 2) + (b - m) * f((m + b) / 2);
+  if (Math.abs(whole - halves) < tol) return halves;
+  return refine(f, a, m, tol / 2) + refine(f, m, b, tol / 2);
+}
+
+function adaptive(f, a, b) {
+  return refine(f, a, b, 1e-6);
+}
+`,
+);
+write(
+  "node_modules/cjs-adaptive/index.d.ts",
+  `declare function adaptive(f: (x: number) => number, a: number, b: number): number;
+export = adaptive;
+`,
+);
+
+test("functions CommonJS packages export compile through their JavaScript", async () => {
+  const input = write(
+    "objective.ts",
+    `import simpson from "cjs-simpson";
+import shapes = require("cjs-shapes");
+import { hypot2 } from "cjs-norms";
+
+/** @differentiable */
+export function moment(k: number): number {
+  return simpson((x) => Math.exp(-k * x) * x, 0, 2, 8);
+}
+
+/** @differentiable */
+export function box(w: number, h: number): number {
+  return shapes.area(w, h) + shapes.perimeter(w, h) * hypot2(w, h);
+}
+`,
+  );
+  const { files, diagnostics } = await compile([input]);
+  expect(diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`)).toEqual([]);
+  const [file] = files;
+  expect(file!.text).not.toMatch(/cjs-|require/);
+  writeFileSync(file!.outputPath, file!.text);
+  await checkGradients(input, file!.outputPath, file!.functions, {
+    moment: [[0.5], [1.2], [-0.3]],
+    box: [
+      [1, 2],
+      [0.5, 3],
+      [2.5, 0.4],
+    ],
+  });
+});
+
+test("a package function that calls itself is refused at the user's call, naming the recursive call", async () => {
+  const input = write(
+    "recursive.ts",
+    `import adaptive from "cjs-adaptive";
+
+/** @differentiable */
+export function area(k: number): number {
+  return adaptive((x) => k * x * x, 0, 1);
+}
+`,
+  );
+  const { diagnostics } = await compile([input]);
+  expect(diagnostics).toHaveLength(1);
+  const [diagnostic] = diagnostics;
+  expect(diagnostic!.code).toBe("AD1004");
+  expect(diagnostic!.file).toMatch(/recursive\.ts$/);
+  expect(diagnostic!.line).toBe(5);
+  expect(diagnostic!.message).toMatch(
+    /'refine' of a package calls itself.*in package code \(.*node_modules\/cjs-adaptive\/index\.js:8:\d+\) this call runs/,
+  );
+});
+
+test("a function a package builds when it loads is reported as not found in its JavaScript", async () => {
+  write("node_modules/cjs-table/package.json", `{ "name": "cjs-table", "main": "index.js", "types": "index.d.ts" }`);
+  write(
+    "node_modules/cjs-table/index.js",
+    `var table = {};
+["double", "triple"].forEach(function (name, i) {
+  table[name] = function (x) { return x * (i + 2); };
+});
+module.exports = table;
+`,
+  );
+  write("node_modules/cjs-table/index.d.ts", `export function double(x: number): number;\n`);
+  const input = write(
+    "table.ts",
+    `import { double } from "cjs-table";
+
+/** @differentiable */
+export function twice(x: number): number {
+  return double(x);
+}
+`,
+  );
+  const { diagnostics } = await compile([input]);
+  expect(diagnostics).toHaveLength(1);
+  expect(diagnostics[0]!.code).toBe("AD1005");
+  expect(diagnostics[0]!.line).toBe(5);
+  expect(diagnostics[0]!.message).toMatch(
+    /'double' is declared in a package's typings, but its JavaScript defines no function/,
+  );
+});
