@@ -13,6 +13,7 @@ import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
 import { fieldsOf, makeObject } from "./objects.js";
+import { rejectOmittedInOneBranch } from "./omitted-parameters.js";
 import { lowerStatements } from "./statements.js";
 import { zip } from "../ir/access.js";
 import { isOp } from "../ir/attrs.js";
@@ -95,8 +96,12 @@ export function lowerBranches(
   const thenEnv = then.env;
   const elseEnv = otherwise.env;
   const assigned = assignedSlots(cx, statement, entryEnv, thenEnv, elseEnv);
-  const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) =>
-    slotValue(cx, env, slot) ?? cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
+  const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) => {
+    const value = slotValue(cx, env, slot);
+    if (value) return value;
+    rejectOmittedInOneBranch(cx, statement, slot.symbol);
+    return cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
+  };
   const typedSlots = assigned.map((slot) => ({
     slot,
     type: (slotValue(cx, thenEnv, slot) ?? slotValue(cx, elseEnv, slot))!.type,

@@ -47,3 +47,15 @@ export function rejectOmittedRead(cx: LoweringContext, identifier: ts.Identifier
     `pass it, or give it a default value (${identifier.text} = ...)`,
   );
 }
+
+/** Rejects a parameter left out that one branch assigns and the other does not: after the
+ * branch, whether it is still undefined is known only when the code runs. */
+export function rejectOmittedInOneBranch(cx: LoweringContext, statement: ts.Node, symbol: ts.Symbol): void {
+  if (!wasOmitted(cx, symbol)) return;
+  cx.fail(
+    statement,
+    "AD1004",
+    `'${symbol.name}' is a parameter the inlined call leaves out, assigned here in one branch only: whether it is still undefined after it is known only when the code runs`,
+    `assign it in both branches, or pass it`,
+  );
+}
