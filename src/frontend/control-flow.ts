@@ -13,7 +13,7 @@ import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { lowerCondition } from "./expressions.js";
 import { fieldsOf, makeObject } from "./objects.js";
-import { rejectOmittedInOneBranch } from "./omitted-parameters.js";
+import { rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import { lowerStatements } from "./statements.js";
 import { zip } from "../ir/access.js";
 import { isOp } from "../ir/attrs.js";
@@ -99,7 +99,7 @@ export function lowerBranches(
   const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) => {
     const value = slotValue(cx, env, slot);
     if (value) return value;
-    rejectOmittedInOneBranch(cx, statement, slot.symbol);
+    rejectOmittedAssignedIn(cx, statement, slot.symbol, "one branch only");
     return cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
   };
   const typedSlots = assigned.map((slot) => ({
