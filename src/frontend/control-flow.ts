@@ -11,6 +11,7 @@ import type { Region, Type, Value } from "../ir/types.js";
 import { chooseLiteralArrays, splitLiteralArrays } from "./branch-arrays.js";
 import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
+import { rejectFieldSetInOneBranch } from "./defaults.js";
 import { lowerCondition } from "./expressions.js";
 import { fieldsOf, makeObject } from "./objects.js";
 import { rejectOmittedAssignedIn } from "./omitted-parameters.js";
@@ -100,6 +101,7 @@ export function lowerBranches(
     const value = slotValue(cx, env, slot);
     if (value) return value;
     rejectOmittedAssignedIn(cx, statement, slot.symbol, "one branch only");
+    if (slot.path !== undefined) rejectFieldSetInOneBranch(cx, statement, slot.symbol.name, slot.path);
     return cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
   };
   const typedSlots = assigned.map((slot) => ({
