@@ -12,7 +12,9 @@ import { emptyRegion } from "../ir/builder.js";
 import type { Region, Type, Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { assignedSlots, assignSlots, choose, inBranch, slotName, slotValue } from "./control-flow.js";
+import { rejectFieldSetInOneBranch } from "./defaults.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
+import { rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import { isDefaultedOptional } from "./parameters.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
 
@@ -61,10 +63,13 @@ export function chooseArm(
     );
   }
   for (const arm of arms) {
-    const leaves = slots.map(
-      (slot, k) =>
-        slotValue(cx, arm.env, slot) ?? cx.builder.inRegion(arm.region, () => cx.builder.emit("undef", [], types[k]!)),
-    );
+    const leaves = slots.map((slot, k) => {
+      const value = slotValue(cx, arm.env, slot);
+      if (value) return value;
+      rejectOmittedAssignedIn(cx, node, slot.symbol, "one branch only");
+      if (slot.path !== undefined) rejectFieldSetInOneBranch(cx, node, slot.symbol.name, slot.path);
+      return cx.builder.inRegion(arm.region, () => cx.builder.emit("undef", [], types[k]!));
+    });
     arm.region.yields = [arm.value, ...leaves];
   }
   const op = cx.builder.op({

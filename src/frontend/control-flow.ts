@@ -11,8 +11,10 @@ import type { Region, Type, Value } from "../ir/types.js";
 import { chooseLiteralArrays, splitLiteralArrays } from "./branch-arrays.js";
 import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
+import { rejectFieldSetInOneBranch } from "./defaults.js";
 import { lowerCondition } from "./expressions.js";
 import { fieldsOf, makeObject } from "./objects.js";
+import { rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import { lowerStatements } from "./statements.js";
 import { zip } from "../ir/access.js";
 import { isOp } from "../ir/attrs.js";
@@ -95,8 +97,13 @@ export function lowerBranches(
   const thenEnv = then.env;
   const elseEnv = otherwise.env;
   const assigned = assignedSlots(cx, statement, entryEnv, thenEnv, elseEnv);
-  const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) =>
-    slotValue(cx, env, slot) ?? cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
+  const yieldOf = (env: Map<ts.Symbol, Value>, region: Region, slot: Slot, type: Type) => {
+    const value = slotValue(cx, env, slot);
+    if (value) return value;
+    rejectOmittedAssignedIn(cx, statement, slot.symbol, "one branch only");
+    if (slot.path !== undefined) rejectFieldSetInOneBranch(cx, statement, slot.symbol.name, slot.path);
+    return cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
+  };
   const typedSlots = assigned.map((slot) => ({
     slot,
     type: (slotValue(cx, thenEnv, slot) ?? slotValue(cx, elseEnv, slot))!.type,

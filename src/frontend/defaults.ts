@@ -39,3 +39,19 @@ export function lowerFieldDefault(cx: LoweringContext, expression: ts.BinaryExpr
   }
   return lowerExpression(cx, expression.right);
 }
+
+/** Rejects a field one branch sets on an object and the other does not: after the branch,
+ * whether the field is undefined is known only when the code runs. */
+export function rejectFieldSetInOneBranch(
+  cx: LoweringContext,
+  statement: ts.Node,
+  variable: string,
+  path: string,
+): never {
+  return cx.fail(
+    statement,
+    "AD1004",
+    `the field '${path}' of '${variable}' is set in one branch only: whether it is undefined after the branch is known only when the code runs`,
+    `give '${variable}.${path}' a value before the branch, or set it in both branches`,
+  );
+}

@@ -537,8 +537,39 @@ function omitted(cx: LoweringContext, call: ts.CallExpression, name: string, p: 
   const symbol = cx.symbolOf(p.name);
   cx.undefinedParameters.add(symbol);
   // A boolean, string or object left out has no stand-in: reading it is a diagnostic.
-  if (cx.irType(cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(p))) === "number")
-    cx.bind(symbol, cx.builder.constant(NaN, "NaN"));
+  if (cx.irType(cx.checker.getNonNullableType(cx.checker.getTypeAtLocation(p))) === "number") {
+    const standIn = cx.builder.constant(NaN, "NaN");
+    standIns.set(symbol, standIn);
+    cx.bind(symbol, standIn);
+  }
+}
+
+/** The NaN a number parameter left out by a call holds until the function assigns it. */
+const standIns = new WeakMap<ts.Symbol, Value>();
+
+/** Whether the call being inlined leaves out this parameter and the function has not assigned
+ * it since; undefined when it was left out and has been assigned. */
+export function leftOutState(cx: LoweringContext, symbol: ts.Symbol): boolean | undefined {
+  if (!cx.undefinedParameters.has(symbol)) return false;
+  const now = cx.env.get(symbol);
+  return now === undefined || now === standIns.get(symbol) ? true : undefined;
+}
+
+/**
+ * Whether the call being inlined leaves out this parameter of the function: still true while
+ * the function has not assigned it. Once the function assigns a parameter the call left out,
+ * whether it is still undefined may depend on a branch taken when the code runs, so a test of
+ * it is a diagnostic.
+ */
+export function isLeftOut(cx: LoweringContext, node: ts.Node, symbol: ts.Symbol): boolean {
+  const leftOut = leftOutState(cx, symbol);
+  if (leftOut !== undefined) return leftOut;
+  return cx.fail(
+    node,
+    "AD1004",
+    `'${symbol.name}' is a parameter the call leaves out and the function assigns: whether it is still undefined here is known only when the code runs`,
+    `test it once, into a new variable: const value = ${symbol.name} ?? ...`,
+  );
 }
 
 /**
@@ -568,7 +599,7 @@ export function lowerUndefinedTest(cx: LoweringContext, expression: ts.Expressio
   if (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) {
     const symbol = optionalParameter(cx, expression.left);
     if (!symbol) return undefined;
-    return cx.undefinedParameters.has(symbol) ? lowerExpression(cx, expression.right) : cx.env.get(symbol)!;
+    return isLeftOut(cx, expression.left, symbol) ? lowerExpression(cx, expression.right) : cx.env.get(symbol)!;
   }
   const decided = decideUndefinedTest(cx, expression);
   return decided === undefined ? undefined : cx.boolean(decided);
@@ -589,7 +620,7 @@ function decideUndefinedTest(cx: LoweringContext, expression: ts.Expression): bo
     : [expression.right, expression.left];
   const symbol = optionalParameter(cx, side);
   if (!symbol || !isAbsent(other)) return undefined;
-  return cx.undefinedParameters.has(symbol) !== negated;
+  return isLeftOut(cx, side, symbol) !== negated;
 }
 
 /** The symbol of an optional parameter of an inlined function, named by `node`. */

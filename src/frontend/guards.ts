@@ -11,6 +11,7 @@ import type { Value } from "../ir/types.js";
 import { knownConstructorEquality } from "./array-constructors.js";
 import { knownArrayIdentity } from "./array-identity.js";
 import type { LoweringContext } from "./context.js";
+import { leftOutState } from "./functions.js";
 import { isUntypedJavaScript } from "./library.js";
 import { fieldsOf } from "./objects.js";
 import { isOmittedParameter } from "./omitted-parameters.js";
@@ -45,6 +46,12 @@ function knownValue(cx: LoweringContext, expression: ts.Expression): { value?: V
     const symbol = cx.checker.getSymbolAtLocation(node);
     const value = symbol && cx.env.get(symbol);
     if (isOmittedParameter(cx, symbol)) return { missing: true };
+    if (symbol) {
+      const leftOut = leftOutState(cx, symbol);
+      if (leftOut) return { missing: true };
+      // Assigned after the call left it out: maybe still undefined, which the lowering reports.
+      if (leftOut === undefined) return undefined;
+    }
     return value ? { value } : undefined;
   }
   if (!ts.isPropertyAccessExpression(node)) return undefined;
@@ -89,6 +96,9 @@ function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): bo
 /** `if (target)`: false for a parameter left out, true for an object or an array (a number
  * or a string may be falsy, which only the code knows when it runs). */
 function knownTruthiness(cx: LoweringContext, identifier: ts.Identifier): boolean | undefined {
+  // A helper's parameter its call leaves out is tested only by `=== undefined` and `??`.
+  const symbol = cx.checker.getSymbolAtLocation(identifier);
+  if (symbol && cx.undefinedParameters.has(symbol)) return undefined;
   const known = knownValue(cx, identifier);
   if (known?.missing) return false;
   const type = known?.value?.type;

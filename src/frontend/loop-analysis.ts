@@ -10,6 +10,7 @@ import type { PrimitiveName } from "../rules/primitives.js";
 import { changedReceiver, thisVariable } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { assignmentsThroughFunctions, functionsReachedFrom } from "./functions.js";
+import { isOmittedParameter, rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import {
   assignmentTarget,
   assignsSymbol,
@@ -50,6 +51,8 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
     if (!symbol || !outside || carried.some((c) => c.symbol === symbol)) return;
     if (cx.env.has(symbol)) {
       carried.push({ symbol });
+    } else if (isOmittedParameter(cx, symbol)) {
+      rejectOmittedAssignedIn(cx, target, symbol, "a loop");
     } else if (
       declaration.getSourceFile() === loop.getSourceFile() &&
       declaration.getEnd() <= loop.getStart(cx.sourceFile) &&

@@ -126,6 +126,17 @@ function loopYields(
       );
     }
   }
+  // A field the body adds is not carried: after the loop the object would lack it again.
+  for (const slot of slotsOf(cx, carried, [env])) {
+    if (slot.path !== undefined && entryEnv.get(slot.symbol)?.type === "object" && !slotValue(cx, entryEnv, slot)) {
+      cx.fail(
+        loop,
+        "AD1004",
+        `the loop sets the field '${slot.path}' of '${slot.symbol.name}', which it does not have before the loop: whether it is undefined after the loop is known only when the code runs`,
+        `give '${slot.symbol.name}.${slot.path}' a value before the loop`,
+      );
+    }
+  }
   return slots.map((slot) => slotValue(cx, env, slot)!);
 }
 

@@ -47,3 +47,21 @@ export function rejectOmittedRead(cx: LoweringContext, identifier: ts.Identifier
     `pass it, or give it a default value (${identifier.text} = ...)`,
   );
 }
+
+/** Rejects a parameter left out that one branch assigns and the other does not, or that a
+ * loop assigns (it may run no time): after it, whether the parameter is still undefined is
+ * known only when the code runs. */
+export function rejectOmittedAssignedIn(
+  cx: LoweringContext,
+  node: ts.Node,
+  symbol: ts.Symbol,
+  where: "one branch only" | "a loop",
+): void {
+  if (!wasOmitted(cx, symbol)) return;
+  cx.fail(
+    node,
+    "AD1004",
+    `'${symbol.name}' is a parameter the inlined call leaves out, assigned here in ${where}: whether it is still undefined after it is known only when the code runs`,
+    `assign it before the ${where === "a loop" ? "loop" : "branch"}, or pass it`,
+  );
+}
