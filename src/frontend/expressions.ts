@@ -122,6 +122,14 @@ export function lowerIdentifier(cx: LoweringContext, identifier: ts.Identifier):
   const constant = symbol && moduleConstant(cx, identifier, symbol);
   if (constant) return constant;
   rejectOmittedRead(cx, identifier, symbol);
+  if (identifier.text === "undefined") {
+    return cx.fail(
+      identifier,
+      "AD1004",
+      "'undefined' is not a value differentiable code can compute with: the compiler decides `=== undefined` and `??` only on parameters a call leaves out and on fields of object literals",
+      "give the value a default where it is created, or test for the special case before the call",
+    );
+  }
   return cx.fail(
     identifier,
     "AD1004",

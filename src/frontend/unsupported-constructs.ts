@@ -109,6 +109,14 @@ export function explainUnsupported(checker: ts.TypeChecker, node: ts.Node, isSta
       hint: "pass the arguments one by one",
     };
   }
+  if (node.kind === ts.SyntaxKind.NullKeyword) {
+    return {
+      code: "AD1004",
+      message:
+        "'null' is not a value differentiable code can compute with: the compiler has numbers, arrays and objects, never null (a function returning null on some path, as a matrix inverse of a singular matrix does)",
+      hint: "return a value of the function's type on every path (check for the special case before the call, or give a default)",
+    };
+  }
   if (ts.isTypeOfExpression(node)) {
     const operand = node.expression.getText();
     return {
