@@ -67,7 +67,7 @@ export function chooseArm(
       const value = slotValue(cx, arm.env, slot);
       if (value) return value;
       rejectOmittedAssignedIn(cx, node, slot.symbol, "one branch only");
-      if (slot.path !== undefined) rejectFieldSetInOneBranch(cx, node, slot.symbol.name, slot.path);
+      if (slot.path !== undefined) rejectFieldSetInOneBranch(cx, node, slot.symbol, slot.path);
       return cx.builder.inRegion(arm.region, () => cx.builder.emit("undef", [], types[k]!));
     });
     arm.region.yields = [arm.value, ...leaves];

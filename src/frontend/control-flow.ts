@@ -101,7 +101,7 @@ export function lowerBranches(
     const value = slotValue(cx, env, slot);
     if (value) return value;
     rejectOmittedAssignedIn(cx, statement, slot.symbol, "one branch only");
-    if (slot.path !== undefined) rejectFieldSetInOneBranch(cx, statement, slot.symbol.name, slot.path);
+    if (slot.path !== undefined) rejectFieldSetInOneBranch(cx, statement, slot.symbol, slot.path);
     return cx.builder.inRegion(region, () => cx.builder.emit("undef", [], type));
   };
   const typedSlots = assigned.map((slot) => ({

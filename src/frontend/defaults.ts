@@ -45,9 +45,11 @@ export function lowerFieldDefault(cx: LoweringContext, expression: ts.BinaryExpr
 export function rejectFieldSetInOneBranch(
   cx: LoweringContext,
   statement: ts.Node,
-  variable: string,
+  symbol: ts.Symbol,
   path: string,
 ): never {
+  // Inside a constructor or method, the object is `this` (held by a variable of the lowering's).
+  const variable = cx.thisBinding?.symbol === symbol ? "this" : symbol.name;
   return cx.fail(
     statement,
     "AD1004",
