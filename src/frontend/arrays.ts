@@ -134,11 +134,12 @@ export function lowerNewArray(cx: LoweringContext, expression: ts.NewExpression)
   const lengthArgument = onlyArgument(expression);
   if (!ts.isIdentifier(expression.expression) || !lengthArgument) return undefined;
   const kind = expression.expression.text;
+  // The constructor is known before the argument is lowered: a `new` this does not lower is
+  // lowered by another construct, which must not see the argument's effects twice.
+  if (kind !== "Float64Array" && kind !== "Float32Array") return undefined;
   const length = lowerExpression(cx, lengthArgument);
-  if ((kind === "Float64Array" || kind === "Float32Array") && length.type === "number") {
-    return cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind });
-  }
-  return undefined;
+  if (length.type !== "number") return cx.unsupported(expression);
+  return cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind });
 }
 
 /**
