@@ -8,7 +8,6 @@ import { isOp } from "../ir/attrs.js";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
-import { emitCountedLoop } from "./loops.js";
 import { objectArrayPaths, objectElement, setObjectElement, lowerObjectArrayLiteral } from "./object-arrays.js";
 import { lowerMatrixLiteral, readMatrixElement, writeMatrixElement } from "./matrices.js";
 import { makeObject } from "./objects.js";
@@ -148,7 +147,6 @@ export function lowerNewArray(cx: LoweringContext, expression: ts.NewExpression)
  */
 export function lowerArrayMethod(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
   const callee = call.expression;
-  if (callee.getText(cx.sourceFile) === "Array.from") return lowerArrayFrom(cx, call);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const method = callee.name.text;
   const receiver = callee.expression;
@@ -177,33 +175,4 @@ export function lowerArrayMethod(cx: LoweringContext, call: ts.CallExpression): 
     if (source.type === "array") return cx.builder.emit("array.copy", [source], "array", { kind });
   }
   return undefined;
-}
-
-/** `Array.from({ length: n }, (_, i) => f(i))`: a new array filled by a counted loop. */
-function lowerArrayFrom(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
-  const [shape, fill] = call.arguments;
-  const lengthProperty =
-    shape && ts.isObjectLiteralExpression(shape) && shape.properties.length === 1 ? shape.properties[0] : undefined;
-  if (
-    !lengthProperty ||
-    !ts.isPropertyAssignment(lengthProperty) ||
-    lengthProperty.name.getText(cx.sourceFile) !== "length"
-  ) {
-    return undefined;
-  }
-  // Other callbacks are inlined as calls (see array-methods.ts).
-  if (fill && !(ts.isArrowFunction(fill) && !ts.isBlock(fill.body) && fill.parameters.length <= 2)) return undefined;
-  const length = lowerNumber(cx, lengthProperty.initializer);
-  const array = cx.builder.emit("array.new", [length, cx.builder.constant(0)], "array", { kind: "Array" });
-  if (!fill) return array;
-  const indexParameter = fill.parameters[1];
-  const counter = indexParameter && ts.isIdentifier(indexParameter.name) ? cx.symbolOf(indexParameter.name) : undefined;
-  const loop = { counter, counterName: counter?.name ?? "i", start: cx.builder.constant(0), bound: length };
-  emitCountedLoop(cx, call, { ...loop, step: 1, comparison: "lt", carried: [] }, (index) => {
-    cx.builder.op({
-      opcode: "array.set",
-      operands: [array, index, lowerNumber(cx, fill.body as ts.Expression)],
-    });
-  });
-  return array;
 }
