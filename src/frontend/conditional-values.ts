@@ -16,7 +16,7 @@ import { rejectFieldSetInOneBranch } from "./defaults.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import { isDefaultedOptional } from "./parameters.js";
-import { assignmentTarget, skipParentheses } from "./syntax.js";
+import { skipParentheses } from "./syntax.js";
 
 /** One arm of a conditional expression: its region, the value it ends with, the variables after it. */
 export interface Arm {
@@ -122,17 +122,4 @@ export function lowerNullish(cx: LoweringContext, expression: ts.BinaryExpressio
 export function lowerComma(cx: LoweringContext, expression: ts.BinaryExpression): Value {
   lowerExpression(cx, expression.left);
   return lowerExpression(cx, expression.right);
-}
-
-/** True when evaluating `node` may assign a variable or write into an array: an assignment,
- * an increment, or a call given an array (as an argument or as the receiver of a method). */
-export function hasSideEffects(cx: LoweringContext, node: ts.Node): boolean {
-  if (assignmentTarget(node)) return true;
-  if (ts.isCallExpression(node)) {
-    const receiver = ts.isPropertyAccessExpression(node.expression) ? [node.expression.expression] : [];
-    const isArray = (e: ts.Expression) => cx.irType(cx.checker.getTypeAtLocation(e)) === "array";
-    if ([...receiver, ...node.arguments].some(isArray)) return true;
-  }
-  if (ts.isFunctionLike(node)) return false;
-  return ts.forEachChild(node, (child) => (hasSideEffects(cx, child) ? true : undefined)) ?? false;
 }

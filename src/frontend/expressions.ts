@@ -15,7 +15,7 @@ import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } fr
 import { lowerCall, rejectDynamicCode } from "./calls.js";
 import { foldedInstanceof, lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
 import type { LoweringContext } from "./context.js";
-import { chooseArm, hasSideEffects, lowerArm, lowerComma, lowerNumericLogical } from "./conditional-values.js";
+import { chooseArm, lowerArm, lowerComma, lowerNumericLogical } from "./conditional-values.js";
 import { assignedSlots, constantCondition } from "./control-flow.js";
 import { moduleConstant, moduleMemberConstant } from "./modules.js";
 import { lowerNumberConstant } from "./number-constants.js";
@@ -216,23 +216,23 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
 function lowerAssignment(cx: LoweringContext, expression: ts.BinaryExpression): Value {
   const target = expression.left;
   const opcode = compoundAssignments.get(expression.operatorToken.kind);
-  // JavaScript reads the old value of a compound assignment before it evaluates the right side.
-  const readsOldFirst = opcode !== undefined && hasSideEffects(cx, expression.right);
+  // JavaScript reads the old value of a compound assignment before it evaluates the right side,
+  // which may write the element (a closure or a method writing the array need not be given it).
   if (ts.isElementAccessExpression(target)) {
     return writeElement(cx, target, (old) => {
-      const previous = readsOldFirst ? old() : undefined;
+      const previous = opcode ? old() : undefined;
       // An element of a local array of objects is replaced by an object (see object-arrays.ts).
       const elementIsObject = !opcode && cx.irType(cx.checker.getTypeAtLocation(target)) === "object";
       const right = elementIsObject ? lowerExpression(cx, expression.right) : lowerNumber(cx, expression.right);
-      return opcode ? cx.builder.emit(opcode, [previous ?? old(), right], "number") : right;
+      return opcode && previous ? cx.builder.emit(opcode, [previous, right], "number") : right;
     });
   }
   if (ts.isPropertyAccessExpression(target)) {
     return writeField(cx, target, (old) => {
-      const previous = readsOldFirst ? old() : undefined;
+      const previous = opcode ? old() : undefined;
       const right = lowerExpression(cx, expression.right);
-      return opcode
-        ? cx.builder.emit(opcode, [previous ?? old(), cx.expectType(expression.right, right, "number")], "number")
+      return opcode && previous
+        ? cx.builder.emit(opcode, [previous, cx.expectType(expression.right, right, "number")], "number")
         : right;
     });
   }
