@@ -27,9 +27,9 @@ import {
   FunctionValue,
   MathFunction,
 } from "./functions.js";
-import { carriedArrayReason } from "./loop-analysis.js";
+import { carriedOf } from "./loop-analysis.js";
 import { arrayLength, newObjectArray, objectArrayPaths, setObjectElement } from "./object-arrays.js";
-import { emitCountedLoop } from "./loops.js";
+import { declareCarried, emitCountedLoop, rejectCarriedArrays } from "./loops.js";
 import { skipParentheses } from "./syntax.js";
 
 /** The variables the lowering adds for a method's state, by what they hold. */
@@ -507,16 +507,11 @@ function overElements(
   state: ts.Symbol[],
   body: (element: () => Value, index: Value) => void,
 ): void {
+  // The callbacks' assignments are carried as the body's of a loop written out would be.
   const assigned = m.callbacks.flatMap((callback) => assignmentsThroughFunctions(cx, callback));
-  const carried = [...state];
-  for (const target of assigned) {
-    let root = target;
-    while (ts.isPropertyAccessExpression(root)) root = root.expression;
-    const symbol = ts.isIdentifier(root) ? cx.checker.getSymbolAtLocation(root) : undefined;
-    if (!symbol || !cx.env.has(symbol) || carried.includes(symbol)) continue;
-    if (cx.env.get(symbol)!.type === "array") cx.rejectLoop(m.node, carriedArrayReason(symbol));
-    carried.push(symbol);
-  }
+  const written = declareCarried(cx, carriedOf(cx, assigned, m.node, m.node)).filter((s) => !state.includes(s));
+  rejectCarriedArrays(cx, m.node, written);
+  const carried = [...state, ...written];
   const loop = {
     counterName: "i",
     start: cx.builder.constant(0),

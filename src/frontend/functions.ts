@@ -20,6 +20,7 @@ import type { Value } from "../ir/types.js";
 import { primitive, type PrimitiveName } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { helperOf, inlineFunction } from "./calls.js";
+import { changedReceiver } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { functionProperty, isFunctionPropertyCall, namedFunctionExpression } from "./function-properties.js";
@@ -665,12 +666,14 @@ export function assignmentsThroughFunctions(cx: LoweringContext, node: ts.Node):
   return functionsReachedFrom(cx, node).flatMap((fn) => {
     const targets: ts.Expression[] = [];
     const visit = (child: ts.Node): void => {
-      const target = assignmentTarget(child);
+      const target = assignmentTarget(child) ?? changedReceiver(cx, child);
       if (target) {
         let root = target;
         while (ts.isPropertyAccessExpression(root)) root = root.expression;
+        // An arrow function's `this` is its caller's.
+        const callersThis = root.kind === ts.SyntaxKind.ThisKeyword && ts.isArrowFunction(fn);
         const declaration = ts.isIdentifier(root) ? cx.checker.getSymbolAtLocation(root)?.valueDeclaration : undefined;
-        if (declaration && !encloses(fn, declaration)) targets.push(target);
+        if (callersThis || (declaration && !encloses(fn, declaration))) targets.push(target);
       }
       if (!ts.isFunctionLike(child)) ts.forEachChild(child, visit);
     };

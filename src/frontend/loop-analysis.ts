@@ -34,9 +34,36 @@ export interface Carried {
 /** The variables declared outside `loop` that its body (and its update and condition) assign:
  * the loop-carried values, in the order the loop first assigns them. */
 export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatement): Carried[] {
+  const targets: ts.Expression[] = [];
+  const visit = (node: ts.Node): void => {
+    const target = assignmentTarget(node) ?? changedReceiver(cx, node);
+    if (target) targets.push(target);
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  [
+    loop.statement,
+    ...(ts.isForStatement(loop) ? [loop.incrementor, loop.condition] : []),
+    ...(ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? [loop.expression] : []),
+  ].forEach((node) => node && visit(node));
+  // Functions the loop calls may assign variables of the function too.
+  targets.push(...assignmentsThroughFunctions(cx, loop));
+  return carriedOf(cx, targets, loop.statement, loop);
+}
+
+/**
+ * The variables a loop carries, given what it assigns (`targets`: variables, fields of object
+ * variables, receivers of methods writing `this`): those declared outside `scope`, the loop's
+ * body (the loop an array method becomes has its call as scope). `loop` is where the loop
+ * starts, after which a variable declared without a value has none to carry in.
+ */
+export function carriedOf(
+  cx: LoweringContext,
+  targets: readonly ts.Expression[],
+  scope: ts.Node,
+  loop: ts.Node,
+): Carried[] {
   const carried: Carried[] = [];
-  const body = loop.statement;
-  const note = (target: ts.Expression) => {
+  for (let target of targets) {
     // `v.x = ...` assigns the object variable v.
     while (ts.isPropertyAccessExpression(target)) target = target.expression;
     const self = thisVariable(cx, target);
@@ -46,9 +73,9 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
     // Declared before the body: in an enclosing scope or in a for loop's initializer.
     const outside =
       declaration !== undefined &&
-      (declaration.getSourceFile() !== body.getSourceFile() ||
-        !(declaration.getStart() >= body.getStart(cx.sourceFile) && declaration.getEnd() <= body.getEnd()));
-    if (!symbol || !outside || carried.some((c) => c.symbol === symbol)) return;
+      (declaration.getSourceFile() !== scope.getSourceFile() ||
+        !(declaration.getStart() >= scope.getStart(cx.sourceFile) && declaration.getEnd() <= scope.getEnd()));
+    if (!symbol || !outside || carried.some((c) => c.symbol === symbol)) continue;
     if (cx.env.has(symbol)) {
       carried.push({ symbol });
     } else if (isOmittedParameter(cx, symbol)) {
@@ -60,19 +87,7 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
     ) {
       carried.push({ symbol, unassigned: declaration });
     }
-  };
-  const visit = (node: ts.Node): void => {
-    const target = assignmentTarget(node) ?? changedReceiver(cx, node);
-    if (target) note(target);
-    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
-  };
-  [
-    loop.statement,
-    ...(ts.isForStatement(loop) ? [loop.incrementor, loop.condition] : []),
-    ...(ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? [loop.expression] : []),
-  ].forEach((node) => node && visit(node));
-  // Functions the loop calls may assign variables of the function too.
-  assignmentsThroughFunctions(cx, loop).forEach(note);
+  }
   return carried;
 }
 

@@ -80,7 +80,7 @@ function carriedBy(cx: LoweringContext, loop: ts.IterationStatement): ts.Symbol[
 }
 
 /** Gives each carried variable without a value its placeholder; returns the variables. */
-function declareCarried(cx: LoweringContext, carried: Carried[]): ts.Symbol[] {
+export function declareCarried(cx: LoweringContext, carried: Carried[]): ts.Symbol[] {
   for (const { symbol, unassigned } of carried) {
     if (unassigned && !cx.env.has(symbol)) cx.env.set(symbol, undefinedValue(cx, unassigned.name, `'${symbol.name}'`));
   }
@@ -95,7 +95,7 @@ function undefinedValue(cx: LoweringContext, name: ts.Node, what: string): Value
   return makeObject(cx, new Map(leaves.map((leaf) => [leaf.path, cx.builder.emit("undef", [], leaf.type)])));
 }
 
-function rejectCarriedArrays(cx: LoweringContext, loop: ts.Node, carried: ts.Symbol[]): void {
+export function rejectCarriedArrays(cx: LoweringContext, loop: ts.Node, carried: ts.Symbol[]): void {
   const array = carried.find((symbol) => cx.env.get(symbol)!.type === "array");
   if (array) cx.rejectLoop(loop, carriedArrayReason(array));
 }
@@ -106,6 +106,26 @@ function loopSlots(cx: LoweringContext, carried: ts.Symbol[], entryEnv: Map<ts.S
   return slotsOf(cx, carried, [entryEnv]).filter(
     (slot) => slot.path === undefined || slotValue(cx, entryEnv, slot)!.type !== "array",
   );
+}
+
+/**
+ * A variable of the enclosing code the body changed but the loop does not carry would keep its
+ * value of the last iteration lowered, once, instead of each iteration's: a wrong answer. Which
+ * variables a loop carries is decided from the source beforehand (carriedVariables), so a
+ * difference here is a lowering bug, reported as one.
+ */
+function rejectUncarriedChanges(
+  carried: readonly ts.Symbol[],
+  counter: ts.Symbol | undefined,
+  bodyEnv: Map<ts.Symbol, Value>,
+  env: Map<ts.Symbol, Value>,
+): void {
+  for (const [symbol, before] of bodyEnv) {
+    if (symbol === counter || carried.includes(symbol)) continue;
+    const after = env.get(symbol);
+    if (after !== undefined && after !== before)
+      throw new Error(`the loop changes '${symbol.name}', which it does not carry`);
+  }
 }
 
 /** The values a loop body yields for its slots; replacing an object's array is rejected. */
@@ -215,6 +235,7 @@ export function emitCountedLoop(
     assignSlots(cx, cx.env, slots, params, entryEnv);
     lowerBody(index);
   });
+  rejectUncarriedChanges(carried, counter, bodyEnv, env);
   body.yields = loopYields(cx, statement, slots, carried, entryEnv, env);
   const op = cx.builder.op({
     opcode: "for",
