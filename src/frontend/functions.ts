@@ -129,7 +129,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
       isFunctionTyped(cx, callee.expression)
     ) {
       const target = userFunction(cx, callee.expression);
-      // `bind` evaluates its arguments now; `this` is not supported, so the first is left out.
+      // `bind` evaluates its arguments now; `this` is not supported, so the first is only evaluated.
+      evaluateThisArgument(cx, node.arguments[0]);
       const bound = lowerArguments(cx, node.arguments.slice(1));
       return new FunctionValue(target.node, target.captured, [...target.boundArguments, ...bound]);
     }
@@ -234,7 +235,7 @@ function resolved(cx: LoweringContext, symbol: ts.Symbol): ts.Symbol {
 function calledValue(
   cx: LoweringContext,
   call: ts.CallExpression,
-): { target: ts.Expression; args: ts.Expression[] } | undefined {
+): { target: ts.Expression; args: ts.Expression[]; thisArgument?: ts.Expression } | undefined {
   const callee = unwrap(call.expression);
   if (
     ts.isPropertyAccessExpression(callee) &&
@@ -242,8 +243,8 @@ function calledValue(
     isFunctionTyped(cx, callee.expression) &&
     !cx.types.isObject(cx.checker.getTypeAtLocation(callee.expression))
   ) {
-    // `f.call(thisArg, ...args)`: `this` is not supported, so the first argument is dropped.
-    return { target: callee.expression, args: call.arguments.slice(1) };
+    // `f.call(thisArg, ...args)`: `this` is not supported, so the first argument is only evaluated.
+    return { target: callee.expression, thisArgument: call.arguments[0], args: call.arguments.slice(1) };
   }
   const direct = { target: callee, args: [...call.arguments] };
   if (isFunctionPropertyCall(cx, callee)) return direct;
@@ -267,6 +268,18 @@ function calledValue(
   return isVariable && !declaration.getSourceFile().isDeclarationFile ? direct : undefined;
 }
 
+/**
+ * The `this` given to `f.call` or `f.bind`, evaluated for its effects (JavaScript evaluates it
+ * before the other arguments). Its value is not passed: a function reading `this` there is
+ * refused where it reads it. `null` and `undefined`, the usual ones, have nothing to evaluate.
+ */
+function evaluateThisArgument(cx: LoweringContext, thisArgument: ts.Expression | undefined): void {
+  const node = thisArgument && unwrap(thisArgument);
+  if (!node || node.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(node) && node.text === "undefined")) return;
+  if (ts.isVoidExpression(node) && ts.isLiteralExpression(node.expression)) return;
+  lowerExpression(cx, node);
+}
+
 /** A call through a function value, inlined; undefined when the call is not one. */
 export function lowerFunctionValueCall(
   cx: LoweringContext,
@@ -275,6 +288,7 @@ export function lowerFunctionValueCall(
   const called = calledValue(cx, call);
   if (!called) return undefined;
   const target = functionValue(cx, called.target);
+  evaluateThisArgument(cx, called.thisArgument);
   return { result: callFunctionValue(cx, call, target, lowerArguments(cx, called.args)) };
 }
 
@@ -371,6 +385,7 @@ function isBoundToFunction(cx: LoweringContext, arg: ts.Expression): boolean {
 function returnedFunction(cx: LoweringContext, call: ts.CallExpression): Callable {
   const called = calledValue(cx, call) ?? { target: call.expression, args: [...call.arguments] };
   const factory = userFunction(cx, called.target);
+  evaluateThisArgument(cx, called.thisArgument);
   return inlineFunctionValue(cx, call, factory, lowerArguments(cx, called.args), () => {
     const returned = functionValue(cx, returnedExpression(cx, call, factory.node));
     if (returned instanceof MathFunction || !encloses(factory.node, returned.node)) return returned;
