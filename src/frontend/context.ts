@@ -51,6 +51,8 @@ export class LoweringContext {
   readonly builder: Builder;
   /** The function's top region: what is defined at its start, every region can read. */
   readonly body: Region = emptyRegion();
+  /** How many ops at the start of `body` build module-level structures (see modules.ts). */
+  prologueLength = 0;
   readonly types: TypeClassifier;
   /** The value of each variable at the point being lowered; each branch and loop body has its own. */
   env = new Map<ts.Symbol, Value>();

@@ -323,7 +323,9 @@ function constantStructure(
     }
   });
   if (!value) return undefined;
-  cx.body.ops.unshift(...region.ops);
+  // After the structures built before it, among them those this one reads (built while it was).
+  cx.body.ops.splice(cx.prologueLength, 0, ...region.ops);
+  cx.prologueLength += region.ops.length;
   value.name ??= symbol.name;
   built.set(symbol, value);
   if (scratchLength !== undefined) {
@@ -537,7 +539,7 @@ function writeIn(
   cx: LoweringContext,
   scope: ts.Node,
   symbol: ts.Symbol,
-  checked: Set<FunctionNode>,
+  checked: Set<ts.ParameterDeclaration>,
 ): ts.Node | undefined {
   let found: ts.Node | undefined;
   const visit = (node: ts.Node): void => {
@@ -556,7 +558,7 @@ function isEscapingUse(
   cx: LoweringContext,
   identifier: ts.Identifier,
   symbol: ts.Symbol,
-  checked: Set<FunctionNode>,
+  checked: Set<ts.ParameterDeclaration>,
 ): boolean {
   const used = cx.checker.getSymbolAtLocation(identifier);
   if (!used || aliased(cx.checker, used) !== symbol) return false;
@@ -578,8 +580,9 @@ function isEscapingUse(
     const callee = calledFunction(cx, parent.expression);
     const parameter = callee?.parameters[parent.arguments.indexOf(node as ts.Expression)];
     if (!callee || !parameter || !ts.isIdentifier(parameter.name)) return true;
-    if (checked.has(callee)) return false;
-    checked.add(callee);
+    // Each parameter once: the same helper may be given the array at another position too.
+    if (checked.has(parameter)) return false;
+    checked.add(parameter);
     const parameterSymbol = cx.checker.getSymbolAtLocation(parameter.name);
     return parameterSymbol === undefined || writeIn(cx, callee, parameterSymbol, checked) !== undefined;
   }
