@@ -360,11 +360,18 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
     return false;
   }
   if (ts.isCallExpression(parent) && parent.expression !== node) {
+    const callee = parent.expression;
     // `ps.push(p)`: the array holds the object too.
-    if (ts.isPropertyAccessExpression(parent.expression) && parent.expression.name.text === "push") return true;
-    if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
+    const pushedToArray =
+      ts.isPropertyAccessExpression(callee) &&
+      callee.name.text === "push" &&
+      cx.irType(cx.checker.getTypeAtLocation(callee.expression)) === "array";
+    if (pushedToArray) return true;
+    // A method may keep its argument in its instance (`this.target = v`), whatever it returns.
     const kept = methodKeepsArgument(cx, parent, node);
     if (kept !== undefined) return kept;
+    // A helper's result is the only way it can hand on an object it is given.
+    if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
     const helper = helperOf(cx.checker, parent.expression);
     return helper === undefined || !returnsOnlyNewObjects(cx.checker, cx.types, helper);
   }
