@@ -50,9 +50,25 @@ const isStatic = (node: ts.Node) =>
 
 /** The class a name or expression refers to: a class statement, or `const C = class {...}`. */
 function classNamed(cx: LoweringContext, expression: ts.Expression): ts.ClassLikeDeclaration | undefined {
-  let symbol = cx.checker.getSymbolAtLocation(expression);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = cx.checker.getAliasedSymbol(symbol);
-  const variable = symbol?.valueDeclaration;
+  const symbol = aliasTarget(cx, cx.checker.getSymbolAtLocation(expression));
+  const declaration = symbol && classOfSymbol(cx, symbol);
+  if (declaration || !symbol || !(symbol.flags & ts.SymbolFlags.Class)) return declaration;
+  return cx.fail(
+    expression,
+    "AD1005",
+    `the class '${symbol.name}' has no source the compiler can read`,
+    "use a class declared in the project, or compute the value outside and pass it in",
+  );
+}
+
+/**
+ * The class whose source the compiler lowers for a symbol: its class statement or the class
+ * expression a `const` holds, and for a package's class the one of its JavaScript (behind the
+ * typings); undefined when there is none. Every question about which class is which (new,
+ * extends, instanceof) goes through it, so that both sides name the same declaration.
+ */
+function classOfSymbol(cx: LoweringContext, symbol: ts.Symbol): ts.ClassLikeDeclaration | undefined {
+  const variable = symbol.valueDeclaration;
   if (
     variable &&
     ts.isVariableDeclaration(variable) &&
@@ -62,19 +78,14 @@ function classNamed(cx: LoweringContext, expression: ts.Expression): ts.ClassLik
   ) {
     return skipParentheses(variable.initializer) as ts.ClassExpression;
   }
-  if (!symbol || !(symbol.flags & ts.SymbolFlags.Class)) return undefined;
-  let declaration = symbol.declarations?.find((d) => ts.isClassLike(d));
-  if (declaration?.getSourceFile().isDeclarationFile) declaration = libraryClass(cx.checker, declaration);
-  if (!declaration) {
-    return cx.fail(
-      expression,
-      "AD1005",
-      `the class '${symbol.name}' has no source the compiler can read`,
-      "use a class declared in the project, or compute the value outside and pass it in",
-    );
-  }
-  return declaration as ts.ClassLikeDeclaration;
+  if (!(symbol.flags & ts.SymbolFlags.Class)) return undefined;
+  const declaration = symbol.declarations?.find((d): d is ts.ClassLikeDeclaration => ts.isClassLike(d));
+  if (declaration?.getSourceFile().isDeclarationFile) return libraryClass(cx.checker, declaration);
+  return declaration;
 }
+
+const aliasTarget = (cx: LoweringContext, symbol: ts.Symbol | undefined) =>
+  symbol && symbol.flags & ts.SymbolFlags.Alias ? cx.checker.getAliasedSymbol(symbol) : symbol;
 
 /** The class a class extends, or undefined. */
 function baseOf(cx: LoweringContext, cls: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
@@ -576,10 +587,8 @@ function visibleFiles(cx: LoweringContext, cls: ts.ClassLikeDeclaration): ts.Sou
 function extendsClass(cx: LoweringContext, cls: ts.ClassLikeDeclaration, ancestor: ts.ClassLikeDeclaration): boolean {
   const clause = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
   const base = clause?.types[0]?.expression;
-  if (!base) return false;
-  let symbol = cx.checker.getSymbolAtLocation(base);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = cx.checker.getAliasedSymbol(symbol);
-  const declaration = symbol?.declarations?.find((d) => ts.isClassLike(d)) as ts.ClassLikeDeclaration | undefined;
+  const symbol = base && aliasTarget(cx, cx.checker.getSymbolAtLocation(base));
+  const declaration = symbol && classOfSymbol(cx, symbol);
   return declaration !== undefined && (declaration === ancestor || extendsClass(cx, declaration, ancestor));
 }
 
@@ -848,8 +857,8 @@ function instanceOfAnswer(cx: LoweringContext, type: ts.Type, cls: ts.ClassLikeD
   if (constraint && constraint !== type) return instanceOfAnswer(cx, constraint, cls);
   if (type.flags & primitiveTypes) return false;
   if (!(type.flags & ts.TypeFlags.Object)) return undefined;
-  const declaration = type.getSymbol()?.declarations?.find((d) => ts.isClassLike(d)) as
-    ts.ClassLikeDeclaration | undefined;
+  const symbol = type.getSymbol();
+  const declaration = symbol && classOfSymbol(cx, symbol);
   if (!declaration) return undefined;
   if (declaration === cls || extendsClass(cx, declaration, cls)) return true;
   return extendsClass(cx, cls, declaration) ? undefined : false;
