@@ -828,17 +828,8 @@ export function lowerInstanceof(cx: LoweringContext, expression: ts.BinaryExpres
       "give the value a class type, or decide with a field the classes set",
     );
   }
-  const answer = cx.boolean([...answers][0]!);
-  instanceofAnswers.set(answer, [...answers][0]!);
-  return answer;
-}
-
-/** The answers of `instanceof` tests, known at compile time: an `if` or `?:` testing one
- * lowers only the branch taken. */
-const instanceofAnswers = new WeakMap<Value, boolean>();
-
-export function foldedInstanceof(condition: Value): boolean | undefined {
-  return instanceofAnswers.get(condition);
+  // A constant: an `if` or `?:` testing it lowers only the branch taken (see constantCondition).
+  return cx.boolean([...answers][0]!);
 }
 
 /** Types whose values are never instances of a class. */

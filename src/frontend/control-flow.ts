@@ -9,7 +9,6 @@ import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Region, Type, Value } from "../ir/types.js";
 import { chooseLiteralArrays, splitLiteralArrays } from "./branch-arrays.js";
-import { foldedInstanceof } from "./classes.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { rejectFieldSetInOneBranch } from "./defaults.js";
 import { lowerCondition } from "./expressions.js";
@@ -71,8 +70,6 @@ export function lowerBranches(
 ): Outcome {
   const known = constantCondition(cx, condition);
   if (known !== undefined) return known ? lowerThen() : lowerElse();
-  const folded = foldedInstanceof(condition);
-  if (folded !== undefined) return folded ? lowerThen() : lowerElse();
   const entryEnv = cx.env;
   const thenRegion = emptyRegion();
   const elseRegion = emptyRegion();

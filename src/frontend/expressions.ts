@@ -13,7 +13,7 @@ import { matrixRowLength } from "./matrices.js";
 import { arrayLength } from "./object-arrays.js";
 import { lowerArrayLiteral, lowerElementAccess, lowerNewArray, writeElement } from "./arrays.js";
 import { lowerCall, rejectDynamicCode } from "./calls.js";
-import { foldedInstanceof, lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
+import { lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { chooseArm, lowerArm, lowerComma, lowerNumericLogical } from "./conditional-values.js";
 import { assignedSlots, constantCondition } from "./control-flow.js";
@@ -308,7 +308,7 @@ function lowerConditional(cx: LoweringContext, expression: ts.ConditionalExpress
   const decided = knownCondition(cx, expression.condition);
   if (decided !== undefined) return lowerExpression(cx, decided ? expression.whenTrue : expression.whenFalse);
   const condition = lowerCondition(cx, expression.condition);
-  const known = foldedInstanceof(condition) ?? constantCondition(cx, condition);
+  const known = constantCondition(cx, condition);
   if (known !== undefined) return lowerExpression(cx, known ? expression.whenTrue : expression.whenFalse);
   const then = lowerArm(cx, () => lowerExpression(cx, expression.whenTrue));
   const otherwise = lowerArm(cx, () => lowerExpression(cx, expression.whenFalse));
