@@ -214,21 +214,16 @@ export function inlineFunction<R>(
   const helper = target.node;
   rejectUninlinable(cx, call, name, helper);
   rejectPackageRecursion(cx, name, helper);
-  const saved = {
-    sourceFile: cx.sourceFile,
-    loops: cx.loops.splice(0),
-    returnFlags: cx.returnFlagSymbols,
-    returnType: cx.returnType,
-  };
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
   const typeOf = (returned: ts.Expression) =>
     isChosenArrayVariable(cx, returned) ? "array" : cx.irType(cx.checker.getTypeAtLocation(returned));
   const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
-  cx.returnType = untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number";
-  cx.returnFlagSymbols = undefined;
+  const frame = cx.enterBody(
+    helper,
+    untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number",
+  );
   cx.inlined.push(helper);
-  cx.sourceFile = helper.getSourceFile();
   const outerActivation = localsOf(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
   const result = lowerBody();
@@ -238,10 +233,7 @@ export function inlineFunction<R>(
   // the first call's variables, which that function captured, as they were.
   for (const [symbol, value] of outerActivation) cx.env.set(symbol, value);
   cx.inlined.pop();
-  cx.sourceFile = saved.sourceFile;
-  cx.loops.push(...saved.loops);
-  cx.returnFlagSymbols = saved.returnFlags;
-  cx.returnType = saved.returnType;
+  cx.restoreFrame(frame);
   return result;
 }
 

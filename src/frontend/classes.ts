@@ -20,7 +20,7 @@
  * (loop-analysis.ts), and folds `instanceof`.
  */
 import { ts } from "ts-morph";
-import type { Param, Value } from "../ir/types.js";
+import type { Param, Type, Value } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
 import { forgetLocals } from "./calls.js";
 import type { LoweringContext, Outcome } from "./context.js";
@@ -384,12 +384,11 @@ function lowerStaticField(cx: LoweringContext, node: ts.Node, property: ts.Prope
       "declare it `static readonly`, or pass the value in as a parameter",
     );
   }
-  const saved = { sourceFile: cx.sourceFile, thisBinding: cx.thisBinding };
+  const frame = cx.frame();
   cx.sourceFile = property.getSourceFile();
   cx.thisBinding = undefined;
   const value = lowerExpression(cx, property.initializer);
-  cx.sourceFile = saved.sourceFile;
-  cx.thisBinding = saved.thisBinding;
+  cx.restoreFrame(frame);
   return value;
 }
 
@@ -751,24 +750,19 @@ function inlineMember(
 ): Value | undefined {
   const isFunction = !ts.isClassLike(member);
   if (isFunction) rejectUninlinableMember(cx, site, member, args);
-  const saved = {
-    sourceFile: cx.sourceFile,
-    loops: cx.loops.splice(0),
-    returnFlags: cx.returnFlagSymbols,
-    returnType: cx.returnType,
-    thisBinding: cx.thisBinding,
-  };
-  cx.thisBinding = self ? { symbol: self, container: member, cls } : undefined;
-  cx.returnFlagSymbols = undefined;
-  cx.sourceFile = member.getSourceFile();
-  let outcome: Outcome;
+  let returnType: Type = "number";
   if (isFunction) {
     const signature = cx.checker.getSignatureFromDeclaration(member);
     const returned =
       libraryReturnType(cx.checker, member, site) ?? (signature && cx.checker.getReturnTypeOfSignature(signature));
     // A method returning `this` has the type parameter `this`, whose constraint is the class.
     const type = returned?.isTypeParameter() ? cx.checker.getBaseConstraintOfType(returned) : returned;
-    cx.returnType = (type && cx.irType(type)) ?? "number";
+    returnType = (type && cx.irType(type)) ?? "number";
+  }
+  const frame = cx.enterBody(member, returnType);
+  cx.thisBinding = self ? { symbol: self, container: member, cls } : undefined;
+  let outcome: Outcome;
+  if (isFunction) {
     cx.inlined.push(member);
     // A parameter given no argument takes its default, computed after the parameters before it.
     for (const [i, p] of member.parameters.entries())
@@ -781,11 +775,7 @@ function inlineMember(
   } else {
     prologue?.();
   }
-  cx.sourceFile = saved.sourceFile;
-  cx.loops.push(...saved.loops);
-  cx.returnFlagSymbols = saved.returnFlags;
-  cx.returnType = saved.returnType;
-  cx.thisBinding = saved.thisBinding;
+  cx.restoreFrame(frame);
   return typeof outcome === "object" ? outcome : undefined;
 }
 

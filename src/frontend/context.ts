@@ -46,6 +46,16 @@ export interface ReturnFlags {
 
 const withArticle = (type: Type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
+/** The part of the context that lowering a body changes, and that its end restores: the file
+ * read, the loops being lowered, the return flags, what `return` gives, and what `this` is. */
+export interface Frame {
+  sourceFile: ts.SourceFile;
+  loops: LoopContext[];
+  returnFlags: ReturnFlags | undefined;
+  returnType: Type;
+  thisBinding: ThisBinding | undefined;
+}
+
 export class LoweringContext {
   readonly values = new ValueFactory();
   readonly builder: Builder;
@@ -94,6 +104,37 @@ export class LoweringContext {
   ) {
     this.builder = new Builder(this.values, this.body);
     this.types = new TypeClassifier(checker);
+  }
+
+  /** The frame being lowered, to restore later (see restoreFrame). */
+  frame(): Frame {
+    return {
+      sourceFile: this.sourceFile,
+      loops: [...this.loops],
+      returnFlags: this.returnFlagSymbols,
+      returnType: this.returnType,
+      thisBinding: this.thisBinding,
+    };
+  }
+
+  restoreFrame(frame: Frame): void {
+    this.sourceFile = frame.sourceFile;
+    this.loops.splice(0, this.loops.length, ...frame.loops);
+    this.returnFlagSymbols = frame.returnFlags;
+    this.returnType = frame.returnType;
+    this.thisBinding = frame.thisBinding;
+  }
+
+  /** Starts lowering the body of `node` (a function inlined where it is called) in place: in its
+   * file, outside every loop, with its own return flags and return type. Returns the frame it
+   * left, which the end of the body restores. */
+  enterBody(node: ts.Node, returnType: Type): Frame {
+    const frame = this.frame();
+    this.sourceFile = node.getSourceFile();
+    this.loops.splice(0);
+    this.returnFlagSymbols = undefined;
+    this.returnType = returnType;
+    return frame;
   }
 
   /** The innermost loop being lowered (an error outside loops: a lowering bug). */

@@ -78,12 +78,8 @@ export function lowerRecovering(cx: LoweringContext, statement: ts.Statement, lo
   // elsewhere (a helper's locals, a closure's writes) can only change which later errors are
   // reported: nothing is generated once there is one.
   const written = writtenBy(cx, statement).map((symbol) => [symbol, cx.env.get(symbol)] as const);
-  const saved = {
-    sourceFile: cx.sourceFile,
-    returnType: cx.returnType,
-    returnFlags: cx.returnFlagSymbols,
-    loc: cx.builder.loc,
-  };
+  const frame = cx.frame();
+  const loc = cx.builder.loc;
   try {
     lower();
   } catch (error) {
@@ -94,12 +90,9 @@ export function lowerRecovering(cx: LoweringContext, statement: ts.Statement, lo
       if (value === undefined) cx.env.delete(symbol);
       else cx.env.set(symbol, value);
     }
-    cx.sourceFile = saved.sourceFile;
-    cx.returnType = saved.returnType;
-    cx.returnFlagSymbols = saved.returnFlags;
-    cx.builder.loc = saved.loc;
+    cx.restoreFrame(frame);
+    cx.builder.loc = loc;
     cx.builder.region = recovery.body;
-    cx.loops.splice(0);
     cx.inlined.splice(0);
     cx.elementReads.clear();
   }
