@@ -238,6 +238,11 @@ function bundledModule(declarationFile: string): string | undefined {
   return javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root)));
 }
 
+/** True for a file of an installed package (in `node_modules`), whatever the path separator. */
+export function isPackageFile(fileName: string): boolean {
+  return /(^|\/)node_modules\//.test(fileName.split(path.sep).join("/"));
+}
+
 /** `.../node_modules/pkg` or `.../node_modules/@scope/pkg` of a file in a package. */
 function packageRootOf(file: string): string | undefined {
   const match = /^(.*\/node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(file.split(path.sep).join("/"));

@@ -27,7 +27,7 @@ import { mathConstants, primitive } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
-import { commonJsAssignedValue, commonJsModuleObject, libraryImplementation } from "./library.js";
+import { commonJsAssignedValue, commonJsModuleObject, isPackageFile, libraryImplementation } from "./library.js";
 import { lowerObjectLiteral } from "./objects.js";
 import { skipParentheses } from "./syntax.js";
 
@@ -656,7 +656,7 @@ function aliased(checker: ts.TypeChecker, symbol: ts.Symbol): ts.Symbol {
 
 function isLibraryDeclaration(declaration: ts.Declaration): boolean {
   const file = declaration.getSourceFile();
-  return file.isDeclarationFile && file.fileName.includes("/node_modules/");
+  return file.isDeclarationFile && isPackageFile(file.fileName);
 }
 
 function isNumericLiteral(node: ts.Expression): boolean {

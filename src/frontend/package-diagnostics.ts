@@ -5,11 +5,10 @@
  */
 import type { Diagnostic } from "../diagnostics.js";
 import type { LoweringContext } from "./context.js";
+import { isPackageFile } from "./library.js";
 import { locate } from "./program.js";
 
 type Located = Pick<Diagnostic, "file" | "line" | "column" | "sourceLine">;
-
-const isPackageFile = (file: string) => /(^|\/)node_modules\//.test(file);
 
 /** The location and message a diagnostic at `located` is reported with. */
 export function reportedInUserCode(

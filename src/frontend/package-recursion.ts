@@ -10,12 +10,11 @@ import { ts } from "ts-morph";
 import type { FunctionNode } from "./annotations.js";
 import { helperOf } from "./calls.js";
 import type { LoweringContext } from "./context.js";
-
-const isPackageCode = (node: ts.Node) => /(^|\/)node_modules\//.test(node.getSourceFile().fileName);
+import { isPackageFile } from "./library.js";
 
 /** Refuses inlining `helper`, a function of a package, when its body calls it again. */
 export function rejectPackageRecursion(cx: LoweringContext, name: string, helper: FunctionNode): void {
-  if (!isPackageCode(helper) || !helper.body) return;
+  if (!isPackageFile(helper.getSourceFile().fileName) || !helper.body) return;
   const recursive = selfCall(cx, helper, helper.body);
   if (!recursive) return;
   cx.fail(

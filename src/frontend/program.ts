@@ -6,7 +6,7 @@
 import path from "node:path";
 import { Project, ts } from "ts-morph";
 import type { Diagnostic } from "../diagnostics.js";
-import { libraryImplementationFiles, registerLibraryFiles } from "./library.js";
+import { isPackageFile, libraryImplementationFiles, registerLibraryFiles } from "./library.js";
 
 const defaultOptions: ts.CompilerOptions = {
   strict: true,
@@ -118,7 +118,5 @@ function checkProgram(absolute: string[], compilerOptions: ts.CompilerOptions): 
 }
 
 function userFiles(program: ts.Program): ts.SourceFile[] {
-  return program
-    .getSourceFiles()
-    .filter((file) => !file.isDeclarationFile && !file.fileName.includes("/node_modules/"));
+  return program.getSourceFiles().filter((file) => !file.isDeclarationFile && !isPackageFile(file.fileName));
 }
