@@ -29,21 +29,7 @@ import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { commonJsAssignedValue, commonJsModuleObject, isPackageFile, libraryImplementation } from "./library.js";
 import { lowerObjectLiteral } from "./objects.js";
-import { skipParentheses } from "./syntax.js";
-
-/** Methods that change the array they are called on. */
-const mutatingMethods = new Set([
-  "copyWithin",
-  "fill",
-  "pop",
-  "push",
-  "reverse",
-  "set",
-  "shift",
-  "sort",
-  "splice",
-  "unshift",
-]);
+import { assignmentTarget, mutatingMethods, skipParentheses } from "./syntax.js";
 
 // ----- functions -----
 
@@ -587,23 +573,6 @@ function isEscapingUse(
     return parameterSymbol === undefined || writeIn(cx, callee, parameterSymbol, checked) !== undefined;
   }
   return true;
-}
-
-/** What an assignment, `++`/`--` or `delete` writes; undefined for other nodes. */
-function assignmentTarget(node: ts.Node): ts.Expression | undefined {
-  if (
-    ts.isBinaryExpression(node) &&
-    node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-    node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-  )
-    return node.left;
-  if (
-    (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-    (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
-  )
-    return node.operand;
-  if (ts.isDeleteExpression(node)) return node.expression;
-  return undefined;
 }
 
 /** The symbols a write target goes through: `K.a.b` writes b, a and K. */

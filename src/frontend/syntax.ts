@@ -133,9 +133,12 @@ export function statementSummary(node: ts.Node, sourceFile: ts.SourceFile): stri
 
 /** What `node` assigns, when it is an assignment (`=` or compound) or an increment or decrement. */
 export function assignmentTarget(node: ts.Node): ts.Expression | undefined {
+  // Every assignment operator, also those the lowering refuses (`??=`, `|=`): what may be
+  // written is asked of code that is not lowered too (a callback, a module's other functions).
   if (
     ts.isBinaryExpression(node) &&
-    (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || compoundAssignments.has(node.operatorToken.kind))
+    node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
   ) {
     return node.left;
   }
@@ -145,6 +148,7 @@ export function assignmentTarget(node: ts.Node): ts.Expression | undefined {
   ) {
     return node.operand;
   }
+  if (ts.isDeleteExpression(node)) return node.expression;
   return undefined;
 }
 
