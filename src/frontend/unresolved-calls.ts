@@ -28,20 +28,12 @@ interface Callee {
   declarations: readonly ts.Declaration[];
 }
 
-/** How to write what an array method does as a loop, by method. */
+/** How to write what an array method does as a loop, for the methods array-methods.ts does not
+ * lower (the others never reach these rules). */
 const arrayMethodLoops: Readonly<Record<string, string>> = {
-  forEach: "for (const v of xs) { ... }",
-  map: "const out = new Float64Array(xs.length); for (let i = 0; i < xs.length; i++) out[i] = ...;",
-  reduce: "let total = 0; for (const v of xs) total += ...;",
   reduceRight: "let total = 0; for (let i = xs.length - 1; i >= 0; i--) total += ...;",
-  filter: "const kept: number[] = []; for (const v of xs) if (...) kept.push(v);",
-  some: "let found = false; for (const v of xs) if (...) found = true;",
-  every: "let all = true; for (const v of xs) if (!(...)) all = false;",
-  find: "a for loop that breaks at the element",
-  findIndex: "a for loop that breaks at the index",
-  indexOf: "a for loop that breaks at the index",
-  includes: "let found = false; for (const v of xs) if (v === x) found = true;",
-  concat: "a new array filled by loops (new Float64Array(a.length + b.length))",
+  lastIndexOf: "a for loop from the end that breaks at the index",
+  concat: "[...a, ...b], or a new array filled by loops",
   join: "a template literal outside the differentiable function",
 };
 
@@ -67,16 +59,16 @@ const refusals: ((callee: Callee) => CallRefusal | undefined)[] = [
     if (!method || !declarations.some((d) => ts.isFunctionDeclaration(d) && d.body !== undefined)) return undefined;
     return {
       code: "AD1004",
-      message: `'${name}' is a function reached through a namespace or a module object, which is not supported yet`,
-      hint: `import the function by name (import { ${method.name} } from ...) or declare it at the top level, and call it as ${method.name}(...)`,
+      message: `'${name}' is reached through an object the compiler cannot follow at compile time (one changed at run time, or a value a call returns)`,
+      hint: `import the function by name (import { ${method.name} } from ...) or call it through its module, as ${method.name}(...)`,
     };
   },
   ({ name, method, declarations }) => {
     if (!method || !declarations.some(hasBody)) return undefined;
     return {
       code: "AD1004",
-      message: `'${name}' is a method: calls of methods are not supported yet`,
-      hint: `make '${method.name}' a top-level function taking what it reads as parameters, and call it by name`,
+      message: `'${name}' is a method of a value whose class the compiler does not know at compile time`,
+      hint: "call it on an instance of a known class (new C(...), or a variable or parameter of the class's type)",
     };
   },
   ({ name, declarations }) => {
@@ -117,6 +109,13 @@ const refusals: ((callee: Callee) => CallRefusal | undefined)[] = [
   },
   ({ cx, call, name, declarations }) => {
     const fromTypings = declarations.length > 0 && declarations.every((d) => d.getSourceFile().isDeclarationFile);
+    if (declarations.some(hasBody)) {
+      return {
+        code: "AD1004",
+        message: `'${name}' is not a function the compiler knows at compile time`,
+        hint: "call a function declared with `function` or `const f = (...) => ...`, or a method of a known class, by name",
+      };
+    }
     const where = !fromTypings
       ? "is declared without a body"
       : readsPackageJavaScript(cx.checker, declarations[0]!)
