@@ -10,10 +10,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Project, ts } from "ts-morph";
-import { gradcheck } from "../../src/gradcheck.js";
 import { compilerOptionsFor, displayPath } from "../../src/frontend/program.js";
 import { compile, type CompiledFile, type CompileResult, type Diagnostic } from "../../src/index.js";
-import { argument, cotangentLike } from "./gradient-check.js";
+import { checkPoint } from "./gradient-check.js";
 
 export const corpusRoot = fileURLToPath(new URL("../../corpus", import.meta.url));
 /** Where the generated modules are written, in the corpus (ignored by git): they import the
@@ -136,14 +135,7 @@ async function disagreements(objective: Objective, file: CompiledFile): Promise<
     }
     for (const json of points) {
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
-      const args = fn.params.map((param, i) => argument(param, json[i]));
-      const names = fn.params.map((p) => p.name);
-      const cotangent = fn.vjp ? { cotangent: cotangentLike(source[fn.name](...structuredClone(args))) } : {};
-      const result = gradcheck(source[fn.name], generated[fn.gradientName], args as never, {
-        names,
-        tolerance: TOLERANCE,
-        ...cotangent,
-      });
+      const result = checkPoint(source, generated, fn, json, TOLERANCE);
       if (result.ok) continue;
       const worst = result.worst;
       if (!result.valueMatches) problems.push(`${where}: the value differs from the function's`);

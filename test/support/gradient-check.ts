@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { expect } from "vitest";
-import { copy, gradcheck } from "../../src/gradcheck.js";
+import { copy, gradcheck, type GradcheckResult } from "../../src/gradcheck.js";
 import type { ArrayShape, GeneratedFunction } from "../../src/index.js";
 
 type Param = GeneratedFunction["params"][number];
@@ -37,7 +37,7 @@ function instantiated(source: Record<string, unknown>, json: unknown): unknown {
 
 /** The argument for a parameter from its JSON form: arrays, also in fields of objects, become
  * the parameter's array kind. */
-export function argument(param: Param, json: unknown): unknown {
+function argument(param: Param, json: unknown): unknown {
   if (param.arrayFields) {
     const object = copy(json) as Record<string, unknown>;
     for (const field of param.arrayFields) {
@@ -51,7 +51,7 @@ export function argument(param: Param, json: unknown): unknown {
 }
 
 /** A cotangent shaped like a VJP's value, with numbers that differ from one another. */
-export function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
+function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
   if (typeof value === "number") return 0.37 * ++counter.next - 0.5;
   if (ArrayBuffer.isView(value) || Array.isArray(value))
     return Array.from(value as ArrayLike<unknown>, (v) => cotangentLike(v, counter));
@@ -77,6 +77,30 @@ function sourceFunction(source: Record<string, unknown>, fn: GeneratedFunction):
   return (self, ...args) => cls.prototype[fn.method!.methodName]!.call(self, ...args);
 }
 
+/**
+ * The generated gradient of `fn` against central finite differences of the source function at
+ * one point (its arguments as JSON), the way users call both: a method on an instance, a rest
+ * parameter spread.
+ */
+export function checkPoint(
+  source: Record<string, unknown>,
+  generated: Record<string, unknown>,
+  fn: GeneratedFunction,
+  json: unknown[],
+  tolerance?: number,
+): GradcheckResult {
+  const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
+  const names = fn.params.map((p) => p.name);
+  const primal = withRestAsArray(sourceFunction(source, fn), fn.params);
+  const cotangent = fn.vjp ? { cotangent: cotangentLike(primal(...args.map(copy))) } : {};
+  const gradient = withRestAsArray(generated[fn.gradientName] as AnyFunction, fn.params);
+  return gradcheck(primal, gradient as never, args as never, {
+    names,
+    ...(tolerance === undefined ? {} : { tolerance }),
+    ...cotangent,
+  });
+}
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -91,12 +115,7 @@ export async function checkGradients(
     expect(fnPoints!.length).toBeGreaterThanOrEqual(3);
     for (const json of fnPoints!) {
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
-      const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
-      const names = fn.params.map((p) => p.name);
-      const primal = withRestAsArray(sourceFunction(source, fn), fn.params);
-      const cotangent = fn.vjp ? { cotangent: cotangentLike(primal(...args.map(copy))) } : {};
-      const gradient = withRestAsArray(generated[fn.gradientName], fn.params);
-      const result = gradcheck(primal, gradient as never, args as never, { names, ...cotangent });
+      const result = checkPoint(source, generated, fn, json);
       expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
       expect(result.argumentsUnchanged, `${where}: arguments unchanged`).toBe(true);
       expect(result.shapeMatches, `${where}: each gradient has its parameter's shape`).toBe(true);
