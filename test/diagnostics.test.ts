@@ -9,6 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type Diagnostic, type DiagnosticCode, diagnosticCodes, formatDiagnostic } from "../src/diagnostics.js";
+import { ts } from "ts-morph";
+import { findDifferentiableFunctions } from "../src/frontend/annotations.js";
 import { displayPath } from "../src/frontend/program.js";
 import type { CompileResult } from "../src/index.js";
 import { compileFixtures, errorFixtures, errorFixturesRoot, inputOf, updating } from "./support/fixtures.js";
@@ -28,19 +30,35 @@ const codeOfFolder = (name: string) => name.slice(0, "ad1000".length).toUpperCas
 /** Codes whose diagnostics concern the file as a whole rather than one marked function. */
 const fileLevelCodes: ReadonlySet<DiagnosticCode> = new Set(["AD1001", "AD1002", "AD1012"]);
 
-/** The names a function can be marked under: declarations and `const name = ...`, a class's
- * methods under the class's name and theirs (`Vec3Length` for `Vec3.length`), and for a tag the
- * compiler refuses, the class or namespace holding it. */
-function functionNamesIn(source: string): string[] {
-  const functions = [
-    ...source.matchAll(
-      /(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|const\s+([A-Za-z_$][\w$]*)\s*=|(?:class|namespace)\s+([A-Za-z_$][\w$]*))/g,
-    ),
-  ].map((m) => (m[1] ?? m[2] ?? m[3])!);
-  const methods = [...source.matchAll(/^\s+(?:static\s+)?([A-Za-z_$][\w$]*)\s*\(/gm)].map((m) => m[1]!);
-  const classes = [...source.matchAll(/class\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!);
-  const qualified = classes.flatMap((c) => methods.map((m) => `${c}${m[0]!.toUpperCase()}${m.slice(1)}`));
-  return [...functions, ...qualified];
+/** Codes whose diagnostics concern a tag (a misplaced @differentiable, a @derivative rule), which
+ * marks nothing: they name the declaration carrying it. */
+const tagCodes: ReadonlySet<DiagnosticCode> = new Set(["AD1011", "AD1013"]);
+
+/** The functions of a file the compiler marks (methods under their generated name, `Vec3Length`),
+ * as the compiler finds them. */
+function markedFunctionsIn(file: string): string[] {
+  const sourceFile = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  return findDifferentiableFunctions(sourceFile).flatMap((found) => ("name" in found ? [found.name] : []));
+}
+
+/** Every name a declaration of the file has (functions, methods, accessors, classes, namespaces,
+ * variables, properties): what a misplaced tag's diagnostic may name. */
+function declaredNamesIn(file: string): Set<string> {
+  const sourceFile = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    const name = (node as { name?: ts.Node }).name;
+    if (
+      ts.isDeclarationStatement(node) ||
+      ts.isClassElement(node) ||
+      ts.isObjectLiteralElement(node) ||
+      ts.isVariableDeclaration(node)
+    )
+      if (name && ts.isIdentifier(name)) names.add(name.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return names;
 }
 
 test("there are error fixtures", () => {
@@ -106,14 +124,19 @@ describe.each(errorFixtures)("%s", (name) => {
   });
 
   test("each diagnostic about a function names that function", () => {
-    const names = functionNamesIn(source());
+    const file = inputOf(errorFixturesRoot, name);
+    const marked = markedFunctionsIn(file);
+    const declared = declaredNamesIn(file);
     for (const d of diagnosticsOf(name)) {
       if (fileLevelCodes.has(d.code)) continue;
-      const quoted = [...d.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+      const quoted = [...d.message.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+      // A tag's declaration may be named qualified by what holds it (`Shapes.area`).
+      const named = tagCodes.has(d.code)
+        ? quoted.some((q) => q.split(".").every((part) => declared.has(part)))
+        : quoted.some((q) => marked.includes(q));
       expect(
-        // A qualified name (`Shapes.area`) names what holds the function first.
-        quoted.some((q) => names.includes(q!) || names.includes(q!.split(".")[0]!)),
-        `${d.code}: "${d.message}" names one of ${names.join(", ")}`,
+        named,
+        `${d.code}: "${d.message}" names one of ${[...(tagCodes.has(d.code) ? declared : marked)].join(", ")}`,
       ).toBe(true);
     }
   });
