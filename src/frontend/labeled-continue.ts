@@ -10,18 +10,11 @@ import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
 import type { LoopContext, LoweringContext, Outcome } from "./context.js";
 import { lowerBranches } from "./control-flow.js";
+import { labeledJumpTargets } from "./loops.js";
 
 /** The enclosing loops a loop statement continues with a labeled continue, each given its flag. */
 export function continuesOutOf(cx: LoweringContext, loop: ts.IterationStatement): LoopContext[] {
-  const targets: LoopContext[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isContinueStatement(node) && node.label) {
-      const target = cx.loops.find((l) => l.label === node.label!.text);
-      if (target && !targets.includes(target)) targets.push(target);
-    }
-    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
-  };
-  visit(loop.statement);
+  const targets = labeledJumpTargets(cx, loop, ts.SyntaxKind.ContinueStatement);
   for (const target of targets) target.continued ??= cx.synthetic(loweringHints.continued);
   return targets;
 }

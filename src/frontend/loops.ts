@@ -60,10 +60,20 @@ export function lowerLoop(cx: LoweringContext, statement: ts.IterationStatement,
 
 /** The enclosing loops a loop statement breaks out of with a labeled break. */
 export function breaksOutOf(cx: LoweringContext, loop: ts.IterationStatement): LoopContext[] {
+  return labeledJumpTargets(cx, loop, ts.SyntaxKind.BreakStatement);
+}
+
+/** The enclosing loops the labeled `break`s (or `continue`s) of a loop statement jump to. */
+export function labeledJumpTargets(
+  cx: LoweringContext,
+  loop: ts.IterationStatement,
+  kind: ts.SyntaxKind.BreakStatement | ts.SyntaxKind.ContinueStatement,
+): LoopContext[] {
   const targets: LoopContext[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isBreakStatement(node) && node.label) {
-      const target = cx.loops.find((l) => l.label === node.label!.text);
+    if (node.kind === kind && (node as ts.BreakOrContinueStatement).label) {
+      const label = (node as ts.BreakOrContinueStatement).label!.text;
+      const target = cx.loops.find((l) => l.label === label);
       if (target && !targets.includes(target)) targets.push(target);
     }
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
