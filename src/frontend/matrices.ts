@@ -14,7 +14,7 @@ import { readElement } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import { fieldsOf, makeObject } from "./objects.js";
-import { skipParentheses } from "./syntax.js";
+import { readsAny, skipParentheses } from "./syntax.js";
 
 /** The leaves of a matrix value; `rows` and `cols` are numbers, which tells it from a local
  * array of objects (all of whose leaves are arrays). */
@@ -60,8 +60,10 @@ export function lowerNewMatrix(cx: LoweringContext, call: ts.CallExpression): Va
   if (!ts.isArrowFunction(callback) || !ts.isExpression(callback.body)) return undefined;
   const row = newRow(cx, skipParentheses(callback.body));
   if (!row) return undefined;
-  const parameters = callback.parameters.map((p) => cx.checker.getSymbolAtLocation(p.name));
-  if (usesAny(cx, callback.body, parameters)) return undefined;
+  // Rows of one fill only: a callback reading its element or index makes rows of their own.
+  if (callback.parameters.some((p) => !ts.isIdentifier(p.name))) return undefined;
+  const parameters = callback.parameters.map((p) => cx.symbolOf(p.name));
+  if (readsAny(cx.checker, callback.body, parameters)) return undefined;
   const rows = lowerNumber(cx, lengthProperty.initializer);
   const cols = lowerNumber(cx, row.length);
   const fill = row.fill ? lowerNumber(cx, row.fill) : cx.builder.constant(0);
@@ -89,16 +91,6 @@ function newRow(
     array.arguments?.length === 1;
   if (!isNewArray) return undefined;
   return { length: array.arguments![0]!, fill: expression.arguments[0]!, kind: "Array" };
-}
-
-function usesAny(cx: LoweringContext, node: ts.Node, symbols: (ts.Symbol | undefined)[]): boolean {
-  let found = false;
-  const visit = (child: ts.Node): void => {
-    if (ts.isIdentifier(child) && symbols.includes(cx.checker.getSymbolAtLocation(child))) found = true;
-    if (!found) ts.forEachChild(child, visit);
-  };
-  visit(node);
-  return found;
 }
 
 /** `[[a, b], [c, d]]` of number arrays of one length; undefined for literals of no array of
