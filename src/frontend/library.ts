@@ -106,10 +106,9 @@ export function libraryImplementation(checker: ts.TypeChecker, declaration: ts.D
   const located = exportedNames(declaration);
   if (!located) return undefined;
   const declarationFile = declaration.getSourceFile().fileName;
-  const root = packageRootOf(declarationFile);
   const implementation =
     located.container === "file"
-      ? (javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root))))
+      ? bundledModule(declarationFile)
       : (packageEntry(path.join(nodeModulesOf(declarationFile), located.container)) ?? bundledModule(declarationFile));
   const file = implementation ? libraryFiles.get(checker)?.get(path.resolve(implementation)) : undefined;
   let symbol = file && moduleSymbolOf(checker, file);

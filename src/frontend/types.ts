@@ -30,7 +30,6 @@ const isStandardLibrary = (declaration: ts.Node) => {
 };
 
 /** A type the standard library declares (`ArrayLike`), not one of the user's of the same name. */
-const isLibraryType = (type: ts.Type) => (type.getSymbol()?.declarations ?? []).every(isStandardLibrary);
 
 export class TypeClassifier {
   constructor(private readonly checker: ts.TypeChecker) {}
@@ -68,10 +67,6 @@ export class TypeClassifier {
     }
     const name = type.getSymbol()?.getName();
     if (name === "Float64Array" || name === "Float32Array") return name;
-    if (name === "ArrayLike" && isLibraryType(type)) {
-      const element = this.checker.getIndexTypeOfType(type, ts.IndexKind.Number);
-      return element && element.flags & ts.TypeFlags.NumberLike ? "Array" : undefined;
-    }
     if (isNumericArrayLike(this.checker, type)) return "Array";
     if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) {
       // number[], readonly number[], and tuples of numbers ([number, number]), stored as arrays.
