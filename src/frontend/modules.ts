@@ -29,6 +29,7 @@ import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { commonJsAssignedValue, commonJsModuleObject, isPackageFile, libraryImplementation } from "./library.js";
 import { lowerObjectLiteral } from "./objects.js";
+import { numberConstants } from "./number-constants.js";
 import { assignmentTarget, mutatingMethods, skipParentheses } from "./syntax.js";
 
 // ----- functions -----
@@ -247,6 +248,8 @@ function evaluate(cx: LoweringContext, expression: ts.Expression, seen: Set<ts.S
   }
   if (ts.isPropertyAccessExpression(node)) {
     if (ts.isIdentifier(node.expression) && node.expression.text === "Math") return mathConstants.get(node.name.text);
+    if (ts.isIdentifier(node.expression) && node.expression.text === "Number")
+      return numberConstants.get(node.name.text);
     const symbol = staticMember(cx, node);
     return symbol && constantValue(cx, symbol, new Set(seen));
   }

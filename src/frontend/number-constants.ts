@@ -6,7 +6,8 @@ import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 
-const numberConstants: ReadonlyMap<string, number> = new Map(
+/** The value of each constant of `Number`, by name. */
+export const numberConstants: ReadonlyMap<string, number> = new Map(
   (
     [
       "NaN",
