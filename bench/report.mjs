@@ -229,7 +229,8 @@ springs; \`map\` and \`reduce\` with callbacks, for variance; a quadrature helpe
 integrand and a model closure made by a factory, for integral) and with plain loops and locals.
 The compiler inlines methods and function values where they are called, so both gradients should
 cost the same: *ratio* is the gradient of the first over that of the second (target: within
-1.1x). The two are checked to agree, value and gradient, before they are timed; the timing
+1.1x). Each gradient is checked against finite differences of its source, and the two against each
+other (value and gradient), before they are timed; the timing
 protocol is the evals' (below).
 
 ## Compile time

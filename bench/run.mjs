@@ -319,9 +319,15 @@ async function measureStylePairs(compile, formatDiagnostic, tmp) {
   for (const { name, source } of sources) {
     const generated = compiled.files.find((f) => path.resolve(f.source) === path.resolve(source));
     if (!generated) fail(`no generated module for bench/workloads/styles/${name}.ts`);
-    pairs.push({ name, module: await load(dir, `${name}.grad.mjs`, generated.text) });
+    pairs.push({
+      name,
+      module: await load(dir, `${name}.grad.mjs`, generated.text),
+      source: await load(dir, `${name}.mjs`, readFileSync(source, "utf8")),
+    });
   }
+  const { gradcheck } = await import(pathToFileURL(path.join(rootDir, "dist", "gradcheck.js")).href);
   return measureStyles(pairs, {
+    gradcheck,
     timeRuns,
     median,
     warmup: WARMUP,

@@ -3,7 +3,8 @@
  * array methods) and written with plain loops and locals (bench/workloads/styles/<name>.ts holds
  * both, `<name>Structured` and `<name>Plain`). The compiler resolves methods and function values
  * at compile time, so the two gradients should cost the same: this measures how far apart they
- * are. Each pair is checked to agree (value and gradient) before it is timed.
+ * are. Before it is timed, each gradient is checked against finite differences of its source
+ * (both come from the compiler under test), and the two against each other.
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -36,12 +37,16 @@ export function styleSources(workloadsDir) {
  * Times each pair's two gradients in alternating rounds (`timeRuns` and `median` are the
  * benchmark's), after checking that they agree to `tolerance` (relative to the largest entry).
  */
-export function measureStyles(pairs, { timeRuns, median, warmup, rounds, roundSeconds, tolerance, fail }) {
-  return pairs.map(({ name, module }) => {
+export function measureStyles(pairs, { gradcheck, timeRuns, median, warmup, rounds, roundSeconds, tolerance, fail }) {
+  return pairs.map(({ name, module, source }) => {
     const args = INPUTS[name](seededRandom(7));
     const structured = module[`${name}StructuredGrad`];
     const plain = module[`${name}PlainGrad`];
     if (!structured || !plain) fail(`bench/workloads/styles/${name}.ts must define ${name}Structured and ${name}Plain`);
+    for (const style of ["Structured", "Plain"]) {
+      const check = gradcheck(source[`${name}${style}`], module[`${name}${style}Grad`], args);
+      if (!check.ok) fail(`${name}${style}Grad disagrees with finite differences: ${JSON.stringify(check.worst)}`);
+    }
     const a = structured(...args);
     const b = plain(...args);
     const difference = largestDifference(a, b);
