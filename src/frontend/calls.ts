@@ -17,6 +17,7 @@ import { lowerNewMatrix } from "./matrices.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
 import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
+import { bundledFunctionOf } from "./bundled-modules.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import {
@@ -76,6 +77,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
     return cx.builder.emit("stop", [lowerNumber(cx, argument)], "number");
   }
   if (callee.kind === ts.SyntaxKind.SuperKeyword) return lowerSuperCall(cx, call);
+  const bundled = bundledFunctionOf(cx, callee);
+  if (bundled) return inlineCall(cx, call, callee.getText(cx.sourceFile), bundled);
   const method = lowerMethodCall(cx, call);
   if (method.handled) return method.value;
   const matrix = lowerNewMatrix(cx, call);

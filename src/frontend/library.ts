@@ -237,6 +237,13 @@ function bundledModule(declarationFile: string): string | undefined {
   return javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root)));
 }
 
+/** The JavaScript file read for the package whose typings hold `declaration`: the one beside
+ * them, else the package's entry (for a bundled package, its bundle). */
+export function packageJavaScriptOf(checker: ts.TypeChecker, declaration: ts.Declaration): ts.SourceFile | undefined {
+  const file = bundledModule(declaration.getSourceFile().fileName);
+  return file ? libraryFiles.get(checker)?.get(path.resolve(file)) : undefined;
+}
+
 /** True for a file of an installed package (in `node_modules`), whatever the path separator. */
 export function isPackageFile(fileName: string): boolean {
   return /(^|\/)node_modules\//.test(fileName.split(path.sep).join("/"));

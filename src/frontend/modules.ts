@@ -600,7 +600,7 @@ function targetSymbols(checker: ts.TypeChecker, target: ts.Expression): ts.Symbo
 /** The files the function's file reaches through its imports and re-exports, itself first. */
 const reachable = new WeakMap<ts.SourceFile, ts.SourceFile[]>();
 
-function reachableFiles(cx: LoweringContext): ts.SourceFile[] {
+export function reachableFiles(cx: LoweringContext): ts.SourceFile[] {
   const start = cx.fn.node.getSourceFile();
   const known = reachable.get(start);
   if (known) return known;
