@@ -25,7 +25,8 @@ import path from "node:path";
 import { ts } from "ts-morph";
 import type { FunctionNode } from "./annotations.js";
 import type { LoweringContext } from "./context.js";
-import { packageJavaScriptOf } from "./library.js";
+import type { Type } from "../ir/types.js";
+import { packageJavaScriptOf, untypedReturnType } from "./library.js";
 import { reachableFiles } from "./modules.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
 
@@ -48,6 +49,8 @@ type BundleValue = { kind: "object"; object: ModuleObject } | { kind: "function"
 interface Refusal {
   node: ts.Node;
   why: string;
+  /** The member is not there at all (rather than there but changeable). */
+  notFound?: boolean;
 }
 
 /** What the bundle does to its module objects: each member's assignments, and what else may change them. */
@@ -281,7 +284,7 @@ function memberOf(
   if (escape) return { node: escape, why: `'${object.name}' is given to code that may change its members` };
   const writes = index.writes.get(object.declaration)?.get(name) ?? [];
   const [first, second] = writes;
-  if (!first) return { node: object.declaration, why: `'${object.name}' has no member '${name}'` };
+  if (!first) return { node: object.declaration, why: `'${object.name}' has no member '${name}'`, notFound: true };
   if (second) return { node: second, why: `'${object.name}.${name}' is assigned more than once` };
   const module = moduleOf(bundle, first)!;
   const isAssignment = ts.isBinaryExpression(first) && first.operatorToken.kind === ts.SyntaxKind.EqualsToken;
@@ -557,14 +560,62 @@ function programRefersTo(cx: LoweringContext, name: string): boolean {
  */
 export function bundledFunctionOf(cx: LoweringContext, callee: ts.Expression): FunctionNode | undefined {
   const access = skipParentheses(callee);
-  if (!ts.isPropertyAccessExpression(access)) return undefined;
+  const resolved = ts.isPropertyAccessExpression(access) ? resolveMember(cx, access) : undefined;
+  if (!resolved || "function" in resolved) return resolved?.function;
+  const { line, character } = resolved.bundle.file.getLineAndCharacterOfPosition(resolved.node.getStart());
+  const where = `${path.basename(resolved.bundle.file.fileName)}:${line + 1}:${character + 1}`;
+  const name = access.getText(cx.sourceFile);
+  if (resolved.notFound) {
+    return cx.fail(
+      access,
+      "AD1005",
+      `'${name}' is declared in the package's typings, but its bundle does not build it as a member of a module object the compiler can follow: ${resolved.why} (${where})`,
+      "compute the value outside and pass it in",
+    );
+  }
+  return cx.fail(
+    access,
+    "AD1004",
+    `'${name}' cannot be followed into the package's bundle: ${resolved.why} (${where}), so which function runs is only known when the code runs`,
+    "compute the value outside and pass it in, or write the computation in the differentiable function",
+  );
+}
+
+/**
+ * What a call to a function of a bundle returns, when its JavaScript says (see
+ * library.ts untypedReturnType): for `return Vector.div(centre, 6 * area)`, whose type is `any`.
+ */
+export function bundledReturnType(cx: LoweringContext, returned: ts.Expression): Type | undefined {
+  const call = skipParentheses(returned);
+  if (!ts.isCallExpression(call)) return undefined;
+  const callee = skipParentheses(call.expression);
+  const resolved = ts.isPropertyAccessExpression(callee) ? resolveMember(cx, callee) : undefined;
+  if (!resolved || !("function" in resolved) || returnTypesAsked.has(resolved.function)) return undefined;
+  returnTypesAsked.add(resolved.function);
+  try {
+    return untypedReturnType(
+      resolved.function,
+      [],
+      (inner) => bundledReturnType(cx, inner) ?? cx.irType(cx.checker.getTypeAtLocation(inner)),
+    );
+  } finally {
+    returnTypesAsked.delete(resolved.function);
+  }
+}
+
+/** The functions whose return type is being found (a function returning its own call has none). */
+const returnTypesAsked = new Set<ts.Node>();
+
+type Resolved = { function: ts.FunctionExpression } | (Refusal & { bundle: Bundle });
+
+function resolveMember(cx: LoweringContext, access: ts.PropertyAccessExpression): Resolved | undefined {
   const fromTypings = typingsMember(cx, access);
-  if (fromTypings) return followed(cx, access, fromTypings.bundle, fromTypings.path);
+  if (fromTypings) return followed(cx, fromTypings.bundle, fromTypings.path);
   const bundle = bundleOf(access.getSourceFile());
   if (!bundle || !moduleOf(bundle, access)) return undefined;
   const owner = valueOf(cx, bundle, access.expression, new Set());
   if (owner?.kind !== "object") return undefined;
-  return memberFunction(cx, access, bundle, owner.object, access.name.text);
+  return memberFunction(cx, bundle, owner.object, access.name.text);
 }
 
 /** The bundle and the names from its entry export of a callee declared in the package's typings. */
@@ -609,55 +660,28 @@ function typingsPath(declaration: ts.Declaration): string[] | undefined {
   return exported && names.length > 1 ? names.slice(1) : undefined;
 }
 
-/** The function `path` names from the bundle's entry export, or a diagnostic saying where it stops. */
-function followed(
-  cx: LoweringContext,
-  access: ts.PropertyAccessExpression,
-  bundle: Bundle,
-  names: readonly string[],
-): FunctionNode {
+/** The function `names` name from the bundle's entry export, or where they stop. */
+function followed(cx: LoweringContext, bundle: Bundle, names: readonly string[]): Resolved {
   let value = exportsOf(cx, bundle, bundle.entry, new Set());
+  let node: ts.Node = bundle.modules.get(bundle.entry) ?? bundle.file;
   for (const [i, name] of names.entries()) {
     if (value?.kind !== "object") break;
-    if (i === names.length - 1) return memberFunction(cx, access, bundle, value.object, name);
+    if (i === names.length - 1) return memberFunction(cx, bundle, value.object, name);
     const member = memberOf(cx, bundle, value.object, name);
-    if (!("value" in member)) return refuse(cx, access, bundle, member);
+    if (!("value" in member)) return { ...member, bundle };
+    node = member.value;
     value = valueOf(cx, bundle, member.value, new Set());
   }
-  return cx.fail(
-    access,
-    "AD1005",
-    `'${access.getText(cx.sourceFile)}' is declared in the package's typings, but its bundle (${path.basename(bundle.file.fileName)}) does not build it as a member of a module object the compiler can follow`,
-    "compute the value outside and pass it in",
-  );
+  return { node, why: `'${names.join(".")}' is not a module object's member there`, bundle, notFound: true };
 }
 
-/** The function a module object's member is assigned, or a diagnostic saying why it is not followed. */
-function memberFunction(
-  cx: LoweringContext,
-  access: ts.PropertyAccessExpression,
-  bundle: Bundle,
-  object: ModuleObject,
-  name: string,
-): FunctionNode {
+/** The function a module object's member is assigned, or why it is not followed. */
+function memberFunction(cx: LoweringContext, bundle: Bundle, object: ModuleObject, name: string): Resolved {
   const member = memberOf(cx, bundle, object, name);
-  if (!("value" in member)) return refuse(cx, access, bundle, member);
+  if (!("value" in member)) return { ...member, bundle };
   const value = valueOf(cx, bundle, member.value, new Set());
-  if (value?.kind === "function") return value.node;
-  return refuse(cx, access, bundle, {
-    node: member.value,
-    why: `'${object.name}.${name}' is not assigned a function expression`,
-  });
-}
-
-function refuse(cx: LoweringContext, access: ts.PropertyAccessExpression, bundle: Bundle, refusal: Refusal): never {
-  const { line, character } = bundle.file.getLineAndCharacterOfPosition(refusal.node.getStart());
-  return cx.fail(
-    access,
-    "AD1004",
-    `'${access.getText(cx.sourceFile)}' cannot be followed into the package's bundle: ${refusal.why} (${path.basename(bundle.file.fileName)}:${line + 1}:${character + 1}), so which function runs is only known when the code runs`,
-    "compute the value outside and pass it in, or write the computation in the differentiable function",
-  );
+  if (value?.kind === "function") return { function: value.node };
+  return { node: member.value, why: `'${object.name}.${name}' is not assigned a function expression`, bundle };
 }
 
 function isIdentifierNamed(node: ts.Node, name: string): boolean {

@@ -17,7 +17,7 @@ import { lowerNewMatrix } from "./matrices.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
 import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
-import { bundledFunctionOf } from "./bundled-modules.js";
+import { bundledFunctionOf, bundledReturnType } from "./bundled-modules.js";
 import { type ExternalReference, hasCotangent, referenceTo, resolvedSymbol } from "./derivatives.js";
 import { lowerExpression, lowerNumber } from "./expressions.js";
 import {
@@ -34,6 +34,7 @@ import { rejectPackageRecursion } from "./package-recursion.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
+import { noteObjectArrayArguments } from "./untyped-fields.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -202,6 +203,7 @@ function inlineCall(
   helper: FunctionNode,
 ): Value | undefined {
   const args = lowerArguments(cx, call.arguments);
+  noteObjectArrayArguments(cx, call.arguments, args);
   return inlineFunction(cx, call, name, new FunctionValue(helper), args, () => lowerFunctionBody(cx, helper));
 }
 
@@ -220,7 +222,9 @@ export function inlineFunction<R>(
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
   const typeOf = (returned: ts.Expression) =>
-    isChosenArrayVariable(cx, returned) ? "array" : cx.irType(cx.checker.getTypeAtLocation(returned));
+    isChosenArrayVariable(cx, returned)
+      ? "array"
+      : (bundledReturnType(cx, returned) ?? cx.irType(cx.checker.getTypeAtLocation(returned)));
   const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
   const frame = cx.enterBody(
     helper,

@@ -86,10 +86,18 @@ export function chooseArm(
 /** `a || b`, `a && b` of numbers: the operand JavaScript gives, `b` evaluated only when chosen. */
 export function lowerNumericLogical(cx: LoweringContext, expression: ts.BinaryExpression): Value {
   const left = lowerNumber(cx, expression.left);
+  const isAnd = expression.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
+  const right = skipParentheses(expression.right);
+  if (!isAnd && ts.isNumericLiteral(right) && Number(right.text) === 0) {
+    // `a || 0` is `a` but for NaN (where `a` is 0 it gives 0 too): chosen by NaN, it keeps the
+    // derivative of `a` at 0, which choosing by truthiness would drop.
+    const isNaN = cx.builder.emit("ne", [left, left], "boolean");
+    const zero = lowerArm(cx, () => lowerNumber(cx, right));
+    return chooseArm(cx, expression, isNaN, [zero, alreadyComputed(cx, left)], () => cx.unsupported(expression));
+  }
   const truthy = cx.builder.emit("truthy", [left], "boolean");
   const leftArm = alreadyComputed(cx, left);
   const rightArm = lowerArm(cx, () => lowerNumber(cx, expression.right));
-  const isAnd = expression.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
   return chooseArm(cx, expression, truthy, isAnd ? [rightArm, leftArm] : [leftArm, rightArm], () =>
     cx.unsupported(expression),
   );

@@ -96,9 +96,11 @@ function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): bo
 /** `if (target)`: false for a parameter left out, true for an object or an array (a number
  * or a string may be falsy, which only the code knows when it runs). */
 function knownTruthiness(cx: LoweringContext, identifier: ts.Identifier): boolean | undefined {
-  // A helper's parameter its call leaves out is tested only by `=== undefined` and `??`.
+  // A helper's parameter its call leaves out is tested only by `=== undefined` and `??`; but
+  // library JavaScript tests it as it is (`if (!output) output = {}`), falsy until assigned.
   const symbol = cx.checker.getSymbolAtLocation(identifier);
-  if (symbol && cx.undefinedParameters.has(symbol)) return undefined;
+  if (symbol && cx.undefinedParameters.has(symbol))
+    return isUntypedJavaScript(cx.checker, identifier) && leftOutState(cx, symbol) ? false : undefined;
   const known = knownValue(cx, identifier);
   if (known?.missing) return false;
   const type = known?.value?.type;

@@ -324,12 +324,34 @@ export function untypedReturnType(
         (p) => ts.isIdentifier(p.name) && ts.isIdentifier(expression) && p.name.text === expression.text,
       );
       const arg = args[index];
-      returned.add(arg && "type" in arg ? arg.type : (typeOf(expression) ?? "number"));
+      const assigned = index >= 0 && arg === undefined ? assignedType(helper, expression as ts.Identifier) : undefined;
+      returned.add(arg && "type" in arg ? arg.type : (assigned ?? typeOf(expression) ?? "number"));
     }
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };
   if (helper.body) visit(helper.body);
   return returned.size === 1 ? [...returned][0] : undefined;
+}
+
+/** What a function gives a parameter its call leaves out, when every assignment of it is an
+ * object literal (`if (!output) output = {}`): an object. */
+function assignedType(helper: FunctionNode, parameter: ts.Identifier): Type | undefined {
+  let objects = 0;
+  let others = 0;
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(node.left) &&
+      node.left.text === parameter.text
+    ) {
+      if (ts.isObjectLiteralExpression(skipParentheses(node.right))) objects++;
+      else others++;
+    }
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  if (helper.body) visit(helper.body);
+  return objects > 0 && others === 0 ? "object" : undefined;
 }
 
 /** A local of library JavaScript the checker types `any` (`var x = a[0]`, with `a` untyped):

@@ -10,6 +10,7 @@ import type { PrimitiveName } from "../rules/primitives.js";
 import { changedReceiver, thisVariable } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { assignmentsThroughFunctions, functionsReachedFrom } from "./functions.js";
+import { isIterationLocal } from "./iteration-locals.js";
 import { isOmittedParameter, rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import {
   assignmentTarget,
@@ -83,7 +84,8 @@ export function carriedOf(
     } else if (
       declaration.getSourceFile() === loop.getSourceFile() &&
       declaration.getEnd() <= loop.getStart(cx.sourceFile) &&
-      ts.isVariableDeclaration(declaration)
+      ts.isVariableDeclaration(declaration) &&
+      !isIterationLocal(cx, symbol, declaration, loop)
     ) {
       carried.push({ symbol, unassigned: declaration });
     }

@@ -27,10 +27,16 @@ import { bindPattern, makeObject } from "./objects.js";
 import { clearedContinueFlags, continuesOutOf } from "./labeled-continue.js";
 import { lowerStatements } from "./statements.js";
 import { variableType, varCounterReadAfter } from "./uninitialized-variables.js";
+import { forgetIterationLocals } from "./iteration-locals.js";
 import { breaks, containsReturn } from "./syntax.js";
 import { zip } from "../ir/access.js";
 
 export function lowerLoop(cx: LoweringContext, statement: ts.IterationStatement, label?: string): void {
+  lowerLoopStatement(cx, statement, label);
+  forgetIterationLocals(cx, statement);
+}
+
+function lowerLoopStatement(cx: LoweringContext, statement: ts.IterationStatement, label?: string): void {
   const exits =
     containsReturn(statement.statement) ||
     breaks(statement, label) ||

@@ -17,13 +17,18 @@ import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { matrixOf, rejectMatrixUse } from "./matrices.js";
 import { fieldsOf, makeObject } from "./objects.js";
+import { untypedObjectArrayPaths } from "./untyped-fields.js";
 
 /** The element's number fields when `expression` is an array of objects of numbers and its
  * value is a local one (an object of arrays); undefined otherwise. */
 export function objectArrayPaths(cx: LoweringContext, expression: ts.Expression, value: Value): string[] | undefined {
   if (value.type !== "object") return undefined;
   rejectMatrixUse(cx, expression, value);
-  return cx.types.elementFields(cx.checker.getTypeAtLocation(expression)) ?? contextualElementFields(cx, expression);
+  return (
+    cx.types.elementFields(cx.checker.getTypeAtLocation(expression)) ??
+    contextualElementFields(cx, expression) ??
+    untypedObjectArrayPaths(cx, expression, value)
+  );
 }
 
 /**

@@ -246,7 +246,11 @@ export function writeField(
 export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
-  const ownParameter = declaration !== undefined && ts.isParameter(declaration) && wasOmitted(cx, symbol);
+  // A parameter the call left out holds what the function gave it (`if (!out) out = {}`).
+  const ownParameter =
+    declaration !== undefined &&
+    ts.isParameter(declaration) &&
+    (wasOmitted(cx, symbol) || cx.undefinedParameters.has(symbol));
   if (declaration && ts.isParameter(declaration) && !ownParameter) {
     cx.fail(
       target,
@@ -354,6 +358,7 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
     ts.isElementAccessExpression(parent) ||
     ts.isExpressionStatement(parent) ||
     (ts.isBinaryExpression(parent) && nonAliasingOperators.has(parent.operatorToken.kind)) ||
+    (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) ||
     ts.isSpreadAssignment(parent) ||
     ts.isReturnStatement(parent)
   ) {

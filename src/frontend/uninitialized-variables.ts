@@ -8,6 +8,7 @@
 import { ts } from "ts-morph";
 import type { Type } from "../ir/types.js";
 import { isChosenArrayVariable } from "./array-constructors.js";
+import { bundledReturnType } from "./bundled-modules.js";
 import type { LoweringContext } from "./context.js";
 import { assignmentTarget } from "./syntax.js";
 
@@ -27,7 +28,8 @@ export function variableType(cx: LoweringContext, name: ts.Identifier): Type {
   const visit = (node: ts.Node): void => {
     const target = assignmentTarget(node);
     if (target && ts.isIdentifier(target) && cx.checker.getSymbolAtLocation(target) === symbol) {
-      types.add(cx.irType(cx.checker.getTypeAtLocation(ts.isBinaryExpression(node) ? node.right : target)));
+      const assigned = ts.isBinaryExpression(node) ? node.right : target;
+      types.add(bundledReturnType(cx, assigned) ?? cx.irType(cx.checker.getTypeAtLocation(assigned)));
     }
     ts.forEachChild(node, visit);
   };
