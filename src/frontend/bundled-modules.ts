@@ -562,8 +562,9 @@ export function bundledFunctionOf(cx: LoweringContext, callee: ts.Expression): F
   const access = skipParentheses(callee);
   const resolved = ts.isPropertyAccessExpression(access) ? resolveMember(cx, access) : undefined;
   if (!resolved || "function" in resolved) return resolved?.function;
-  const { line, character } = resolved.bundle.file.getLineAndCharacterOfPosition(resolved.node.getStart());
-  const where = `${path.basename(resolved.bundle.file.fileName)}:${line + 1}:${character + 1}`;
+  const file = resolved.node.getSourceFile();
+  const { line, character } = file.getLineAndCharacterOfPosition(resolved.node.getStart());
+  const where = `${path.basename(file.fileName)}:${line + 1}:${character + 1}`;
   const name = access.getText(cx.sourceFile);
   if (resolved.notFound) {
     return cx.fail(
@@ -610,7 +611,11 @@ type Resolved = { function: ts.FunctionExpression } | (Refusal & { bundle: Bundl
 
 function resolveMember(cx: LoweringContext, access: ts.PropertyAccessExpression): Resolved | undefined {
   const fromTypings = typingsMember(cx, access);
-  if (fromTypings) return followed(cx, fromTypings.bundle, fromTypings.path);
+  if (fromTypings) {
+    const changed = programChange(cx, fromTypings.typings);
+    if (changed) return { ...changed, bundle: fromTypings.bundle };
+    return followed(cx, fromTypings.bundle, fromTypings.path);
+  }
   const bundle = bundleOf(access.getSourceFile());
   if (!bundle || !moduleOf(bundle, access)) return undefined;
   const owner = valueOf(cx, bundle, access.expression, new Set());
@@ -622,13 +627,56 @@ function resolveMember(cx: LoweringContext, access: ts.PropertyAccessExpression)
 function typingsMember(
   cx: LoweringContext,
   access: ts.PropertyAccessExpression,
-): { bundle: Bundle; path: string[] } | undefined {
+): { bundle: Bundle; path: string[]; typings: ts.SourceFile } | undefined {
   const declaration = cx.checker.getSymbolAtLocation(access.name)?.declarations?.[0];
   if (!declaration || !declaration.getSourceFile().isDeclarationFile) return undefined;
   const javaScript = packageJavaScriptOf(cx.checker, declaration);
   const bundle = javaScript && bundleOf(javaScript);
   const names = bundle && typingsPath(declaration);
-  return names ? { bundle: bundle!, path: names } : undefined;
+  return names ? { bundle: bundle!, path: names, typings: declaration.getSourceFile() } : undefined;
+}
+
+/**
+ * Where the files the function's file reaches may change the package's modules: a module of
+ * its typings (`Matter`, `Matter.Vector`, a `const { Vector } = Matter`) used other than to
+ * read a member, as `Matter.Vector.sub = f` or `Object.assign(Vector, ...)` would.
+ */
+function programChange(cx: LoweringContext, typings: ts.SourceFile): Refusal | undefined {
+  // The module itself, not an instance of a class of the typings (`typeof Vector`, not `Vector`).
+  const isModule = (node: ts.Expression) => {
+    const type = cx.checker.getTypeAtLocation(node);
+    const symbol = type.getSymbol();
+    const declared = (symbol?.declarations ?? []).some(
+      (d) => d.getSourceFile() === typings && (ts.isModuleDeclaration(d) || ts.isClassDeclaration(d)),
+    );
+    return declared && cx.checker.getTypeOfSymbol(symbol!) === type;
+  };
+  let found: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || ts.isImportDeclaration(node) || ts.isTypeNode(node)) return;
+    const isName = ts.isIdentifier(node) || ts.isPropertyAccessExpression(node);
+    if (isName && isReference(node) && isModule(node as ts.Expression) && changesModule(node)) found = node;
+    else ts.forEachChild(node, visit);
+  };
+  for (const file of reachableFiles(cx)) if (file !== typings && !file.isDeclarationFile) visit(file);
+  if (!found) return undefined;
+  const assigned = ts.isPropertyAccessExpression(found.parent) && isAssigned(found.parent);
+  const why = assigned
+    ? `the program assigns '${found.parent.getText()}'`
+    : `the program gives '${found.getText()}' to code that may change its members`;
+  return { node: found, why };
+}
+
+/** A use of a module in the program other than reading a member of it or naming it in a `const`. */
+function changesModule(node: ts.Node): boolean {
+  let reference: ts.Node = node;
+  while (ts.isParenthesizedExpression(reference.parent)) reference = reference.parent;
+  const parent = reference.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === reference) return isAssigned(parent);
+  if (ts.isBindingElement(parent) && parent.name === reference) return false;
+  if (ts.isVariableDeclaration(parent) && parent.initializer === reference)
+    return !(ts.getCombinedNodeFlags(parent) & ts.NodeFlags.Const);
+  return true;
 }
 
 /**
