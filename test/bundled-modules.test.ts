@@ -210,7 +210,7 @@ test("a module the bundle gives to code that may change its members is refused, 
   const diagnostic = await refusal("patched", "Geo.Patched.twice(x)");
   expect(diagnostic.code).toBe("AD1004");
   expect(diagnostic.message).toMatch(
-    /'Geo\.Patched\.twice' cannot be followed into the package's bundle: 'Patched' is given to code that may change its members \(geo\.js:\d+:\d+\)/,
+    /'Geo\.Patched\.twice' cannot be followed into the bundle of its package: 'Patched' is passed to 'mark', which may change its members \(geo\.js:\d+:\d+\)/,
   );
 });
 
@@ -238,5 +238,5 @@ test("a program that assigns a module's member, or calls a function patching mod
     "Geo.Vec.cross({ x, y: 1 }, { x: 1, y: x })",
     "export function setUp(): void {\n  Geo.install(() => {});\n}\n",
   );
-  expect(installs.message).toMatch(/'Geo' is given to code that may change its members \(geo\.js:\d+:\d+\)/);
+  expect(installs.message).toMatch(/'Geo' is passed to 'plugin', which may change its members \(geo\.js:\d+:\d+\)/);
 });

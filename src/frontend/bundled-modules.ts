@@ -281,7 +281,7 @@ function memberOf(
 ): { value: ts.Expression } | Refusal {
   const index = indexOf(cx, bundle);
   const escape = index.escapes.get(object.declaration)?.find((node) => mayRun(cx, index, node));
-  if (escape) return { node: escape, why: `'${object.name}' is given to code that may change its members` };
+  if (escape) return { node: escape, why: escapeReason(object, escape) };
   const writes = index.writes.get(object.declaration)?.get(name) ?? [];
   const [first, second] = writes;
   if (!first) return { node: object.declaration, why: `'${object.name}' has no member '${name}'`, notFound: true };
@@ -291,6 +291,17 @@ function memberOf(
   if (!isAssignment || !isLoadTime(module, first))
     return { node: first, why: `'${object.name}.${name}' is assigned when code runs, not when its module loads` };
   return { value: first.right };
+}
+
+/** How code may change a module object: by a computed key, or through the function given it. */
+function escapeReason(object: ModuleObject, escape: ts.Node): string {
+  if (assignmentTarget(escape)) return `'${object.name}' has a member assigned by a computed key`;
+  let reference: ts.Node = escape;
+  while (ts.isParenthesizedExpression(reference.parent)) reference = reference.parent;
+  const call = reference.parent;
+  if (ts.isCallExpression(call) && call.expression !== reference)
+    return `'${object.name}' is passed to '${call.expression.getText()}', which may change its members`;
+  return `'${object.name}' is given to code that may change its members`;
 }
 
 /** What the bundle does to its module objects, found once per checker. */
@@ -570,14 +581,14 @@ export function bundledFunctionOf(cx: LoweringContext, callee: ts.Expression): F
     return cx.fail(
       access,
       "AD1005",
-      `'${name}' is declared in the package's typings, but its bundle does not build it as a member of a module object the compiler can follow: ${resolved.why} (${where})`,
+      `'${name}' is declared in the typings of its package, but its bundle does not build it as a member of a module object the compiler can follow: ${resolved.why} (${where})`,
       "compute the value outside and pass it in",
     );
   }
   return cx.fail(
     access,
     "AD1004",
-    `'${name}' cannot be followed into the package's bundle: ${resolved.why} (${where}), so which function runs is only known when the code runs`,
+    `'${name}' cannot be followed into the bundle of its package: ${resolved.why} (${where}), so which function runs is only known when the code runs`,
     "compute the value outside and pass it in, or write the computation in the differentiable function",
   );
 }
