@@ -546,15 +546,13 @@ function mayRun(cx: LoweringContext, index: BundleIndex, node: ts.Node): boolean
   return owners.some((o) => index.read.get(o.declaration)?.has(name)) || programRefersTo(cx, name);
 }
 
-/** Whether the files the function's file reaches name a member of a package's typings called `name`. */
+/** Whether the files the function's file reaches name anything `name` (`Matter.use(...)`, also
+ * `const { use } = Matter; use(...)`): by name, since an alias has a symbol of its own. */
 function programRefersTo(cx: LoweringContext, name: string): boolean {
   let found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
-    if (ts.isIdentifier(node) && node.text === name) {
-      const declarations = cx.checker.getSymbolAtLocation(node)?.declarations ?? [];
-      if (declarations.some((d) => d.getSourceFile().isDeclarationFile)) found = true;
-    }
+    if (ts.isIdentifier(node) && node.text === name) found = true;
     ts.forEachChild(node, visit);
   };
   for (const file of reachableFiles(cx)) visit(file);

@@ -89,11 +89,13 @@ export function lowerNumericLogical(cx: LoweringContext, expression: ts.BinaryEx
   const isAnd = expression.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
   const right = skipParentheses(expression.right);
   if (!isAnd && ts.isNumericLiteral(right) && Number(right.text) === 0) {
-    // `a || 0` is `a` but for NaN (where `a` is 0 it gives 0 too): chosen by NaN, it keeps the
-    // derivative of `a` at 0, which choosing by truthiness would drop.
+    // `a || 0` is `a + 0` but for NaN (where `a` is 0 it gives 0 too, and `-0 + 0` is the 0 that
+    // `-0 || 0` gives): chosen by NaN, it keeps the derivative of `a` at 0, which choosing by
+    // truthiness would drop.
     const isNaN = cx.builder.emit("ne", [left, left], "boolean");
     const zero = lowerArm(cx, () => lowerNumber(cx, right));
-    return chooseArm(cx, expression, isNaN, [zero, alreadyComputed(cx, left)], () => cx.unsupported(expression));
+    const operand = lowerArm(cx, () => cx.builder.emit("add", [left, cx.builder.constant(0)], "number"));
+    return chooseArm(cx, expression, isNaN, [zero, operand], () => cx.unsupported(expression));
   }
   const truthy = cx.builder.emit("truthy", [left], "boolean");
   const leftArm = alreadyComputed(cx, left);
