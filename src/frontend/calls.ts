@@ -12,6 +12,7 @@ import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { isChosenArrayVariable } from "./array-constructors.js";
+import { wrappedReturnType } from "./captured-returns.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import { lowerNewMatrix } from "./matrices.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
@@ -28,6 +29,7 @@ import {
   lowerFunctionValueCall,
 } from "./functions.js";
 import { untypedReturnType } from "./library.js";
+import { lowerLoadTimeCall } from "./load-time/lookup.js";
 import { moduleFunctionOf } from "./modules.js";
 import { rejectPackageRecursion } from "./package-recursion.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
@@ -103,6 +105,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   if (derivative) return lowerCallWithDerivative(cx, call, callee as ts.Identifier, derivative);
   const helper = helperOf(cx.checker, callee) ?? moduleFunctionOf(cx, callee);
   if (helper) return inlineCall(cx, call, calleeName, helper);
+  const loadTime = lowerLoadTimeCall(cx, call);
+  if (loadTime) return loadTime.result;
   return lowerGlobalCall(cx, call, calleeName);
 }
 
@@ -218,7 +222,10 @@ export function inlineFunction<R>(
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
   const typeOf = (returned: ts.Expression) =>
     isChosenArrayVariable(cx, returned) ? "array" : cx.irType(cx.checker.getTypeAtLocation(returned));
-  const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
+  const untyped =
+    declaredReturn.flags & ts.TypeFlags.Any
+      ? (wrappedReturnType(cx, target) ?? untypedReturnType(helper, args, typeOf))
+      : undefined;
   const frame = cx.enterBody(
     helper,
     untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number",

@@ -29,6 +29,7 @@ import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
+import { loadTimeFunction } from "./load-time/lookup.js";
 
 /** A function known at compile time: one of the program, or a `Math` function. */
 export type Callable = FunctionValue | MathFunction;
@@ -157,6 +158,9 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
       "call the functions by name, or pass the numbers they compute",
     );
   }
+  // A function a module stores in a table when it loads (`convert.rgb.hsv.raw`).
+  const loadTime = loadTimeFunction(cx, node);
+  if (loadTime) return loadTime;
   const text = node.getText(cx.sourceFile);
   const isMath = ts.isPropertyAccessExpression(node) && node.expression.getText(cx.sourceFile) === "Math";
   return cx.fail(
