@@ -150,6 +150,9 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
   // A function of a module or namespace (`ss.linearRegressionLine`), as a call's callee finds it.
   const member = ts.isPropertyAccessExpression(node) ? moduleFunctionOf(cx, node) : undefined;
   if (member) return new FunctionValue(member);
+  // A function a module stores in a table when it loads (`convert.rgb.hsv.raw`, `table[name]`).
+  const loadTime = loadTimeFunction(cx, node);
+  if (loadTime) return loadTime;
   if (ts.isElementAccessExpression(node)) {
     return cx.fail(
       node,
@@ -158,9 +161,6 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
       "call the functions by name, or pass the numbers they compute",
     );
   }
-  // A function a module stores in a table when it loads (`convert.rgb.hsv.raw`).
-  const loadTime = loadTimeFunction(cx, node);
-  if (loadTime) return loadTime;
   const text = node.getText(cx.sourceFile);
   const isMath = ts.isPropertyAccessExpression(node) && node.expression.getText(cx.sourceFile) === "Math";
   return cx.fail(

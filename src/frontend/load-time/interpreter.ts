@@ -460,7 +460,8 @@ export class Interpreter implements NativeContext {
       return this.get(receiver, this.memberKey(node, scope), node);
     }
     if (ts.isCallExpression(node)) return this.callExpression(node, scope);
-    if (ts.isNewExpression(node)) return this.opaqueCall(node, node.arguments ?? [], scope, "a constructor");
+    if (ts.isNewExpression(node))
+      return this.opaqueCall(node, node.arguments ?? [], scope, `'new ${node.expression.getText()}'`);
     if (ts.isConditionalExpression(node)) {
       const taken = this.truthy(this.evaluate(node.condition, scope), node.condition);
       return this.evaluate(taken ? node.whenTrue : node.whenFalse, scope);
@@ -731,7 +732,10 @@ export class Interpreter implements NativeContext {
 
   private callValue(fn: HeapValue, thisValue: HeapValue, args: HeapValue[], node: ts.Node): HeapValue {
     if (fn instanceof HeapFunction) return this.callFunction(fn, thisValue, args, node);
-    if (fn instanceof Unknown) return this.opaqueResult(args, node, "a function the compiler does not follow");
+    if (fn instanceof Unknown) {
+      const callee = ts.isCallExpression(node) ? `'${node.expression.getText()}'` : "a function";
+      return this.opaqueResult(args, node, `${callee}, which the compiler does not call`);
+    }
     return this.stop("the load code calls something that is not a function", node);
   }
 

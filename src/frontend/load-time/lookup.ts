@@ -26,6 +26,7 @@ import { locate } from "../program.js";
 import { type HeapValue, HeapFunction, HeapObject, readBinding, type Scope } from "./heap.js";
 import type { ModuleRecord } from "./interpreter.js";
 import { interpreterFor, programModule } from "./loader.js";
+import { runTimeWrite } from "./run-time-writes.js";
 
 /** What an expression names in the heap: a value, or the module whose load stopped before it
  * could be read; undefined for an expression the heap does not hold. */
@@ -92,18 +93,20 @@ function rootValue(cx: LoweringContext, identifier: ts.Identifier): LoadTimeLook
     return binding ? { value: readBinding(binding) } : undefined;
   }
   if (!symbol || !declaration) return undefined;
-  if (symbol.flags & ts.SymbolFlags.Alias) return importedValue(cx, declaration);
+  if (symbol.flags & ts.SymbolFlags.Alias) return importedValue(cx, symbol, declaration);
   if (!isModuleLevel(declaration)) return undefined;
   const source = programModule(cx.checker, declaration.getSourceFile());
   if (!source || source.file !== declaration.getSourceFile()) return undefined;
   const record = loadModule(cx, source);
   if (record.state !== "loaded") return { stopped: record };
   const binding = record.scope.bindings.get(identifier.text);
-  return binding ? { value: readBinding(binding) } : undefined;
+  // A table a function may change after the load is left to the lowering's own diagnostics.
+  if (!binding || runTimeWrite(cx, source.file, new Set([symbol]))) return undefined;
+  return { value: readBinding(binding) };
 }
 
 /** What an import names: the export of the module it imports, loaded. */
-function importedValue(cx: LoweringContext, declaration: ts.Declaration): LoadTimeLookup {
+function importedValue(cx: LoweringContext, symbol: ts.Symbol, declaration: ts.Declaration): LoadTimeLookup {
   let node: ts.Node = declaration;
   while (!ts.isImportDeclaration(node) && !ts.isSourceFile(node)) node = node.parent;
   if (!ts.isImportDeclaration(node)) return undefined;
@@ -113,10 +116,24 @@ function importedValue(cx: LoweringContext, declaration: ts.Declaration): LoadTi
   const record = loadModule(cx, source);
   if (record.state !== "loaded") return { stopped: record };
   if (ts.isNamespaceImport(declaration)) return { value: record.namespace() };
-  if (ts.isImportClause(declaration)) return { value: record.exported("default") };
-  if (ts.isImportSpecifier(declaration))
-    return { value: record.exported((declaration.propertyName ?? declaration.name).text) };
-  return undefined;
+  const name = ts.isImportClause(declaration)
+    ? "default"
+    : ts.isImportSpecifier(declaration)
+      ? (declaration.propertyName ?? declaration.name).text
+      : undefined;
+  if (name === undefined) return undefined;
+  const names = new Set([symbol, cx.checker.getAliasedSymbol(symbol)]);
+  const local = exportedSymbol(cx.checker, source.file, name);
+  if (local) names.add(local);
+  if (runTimeWrite(cx, source.file, names)) return undefined;
+  return { value: record.exported(name) };
+}
+
+/** The variable a module exports under `name`, as the checker sees the module. */
+function exportedSymbol(checker: ts.TypeChecker, file: ts.SourceFile, name: string): ts.Symbol | undefined {
+  const module = checker.getSymbolAtLocation(file);
+  const exported = module && checker.getExportsOfModule(module).find((s) => s.name === name);
+  return exported && exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
 }
 
 /** Loads a module, after the packages the differentiated function's file imports. */
@@ -142,7 +159,7 @@ function heapFunctionValue(cx: LoweringContext, fn: HeapFunction, use: ts.Node):
       cx.fail(
         use,
         "AD1004",
-        `'${use.getText(cx.sourceFile)}' is a function the package makes when it loads in a file the compiler does not read (${heap.node.getSourceFile().fileName})`,
+        `'${skipWrappers(use as ts.Expression).getText(cx.sourceFile)}' is a function the package makes when it loads in a file the compiler does not read (${heap.node.getSourceFile().fileName})`,
         "call a function of the package's own files, or compute the value outside and pass it in",
       );
     }
@@ -213,7 +230,7 @@ function rejectStoppedLoad(cx: LoweringContext, use: ts.Expression, record: Modu
   return cx.fail(
     use,
     "AD1004",
-    `'${use.getText(cx.sourceFile)}' is built when its module loads, by code the compiler does not evaluate: ${stop?.why ?? "the module imports itself"}${where ? ` (${where.file}:${where.line}:${where.column})` : ""}`,
+    `'${skipWrappers(use).getText(cx.sourceFile)}' is built when its module loads, by code the compiler does not evaluate: ${stop?.why ?? "the module imports itself"}${where ? ` (${where.file}:${where.line}:${where.column})` : ""}`,
     "build the table from literals, loops and calls of the module's own functions, or call the functions by name",
   );
 }
