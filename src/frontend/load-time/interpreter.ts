@@ -115,12 +115,13 @@ export class Interpreter implements NativeContext {
     const file = record.source.file;
     scope.bindings.set("module", { value: record.module });
     scope.bindings.set("exports", { value: record.module.get("exports") });
-    // Imports are bound (and their modules loaded) before the module's code runs.
+    // Functions are declared, and imports bound (their modules loaded, in order), before the
+    // module's code runs; a module importing one still loading (a cycle) reads its bindings live.
+    this.hoist(file.statements, scope, true);
     for (const statement of file.statements) {
       if (ts.isImportDeclaration(statement)) this.bindImport(record, statement);
+      else this.bindExports(record, statement);
     }
-    this.hoist(file.statements, scope, true);
-    this.bindExports(record, file);
     const completion = this.statements(file.statements, scope);
     if (completion) this.stop("the module's code leaves its top level", file);
   }
@@ -132,7 +133,6 @@ export class Interpreter implements NativeContext {
     const source = this.resolve(specifier, from);
     if (!source) this.stop(`the module '${specifier.text}' is not found`, specifier);
     const record = this.load(source);
-    if (record.state === "loading") this.stop(`the module '${specifier.text}' imports this one back`, specifier);
     if (record.state === "stopped") throw record.stop!;
     return record;
   }
@@ -155,13 +155,16 @@ export class Interpreter implements NativeContext {
     }
   }
 
-  /** Export lists and `export` modifiers, as bindings read when they are read. */
-  private bindExports(record: ModuleRecord, file: ts.SourceFile): void {
+  /** An export list or `export` modifier, as bindings read when they are read. */
+  private bindExports(record: ModuleRecord, statement: ts.Statement): void {
+    const file = record.source.file;
     const local = (name: string) => () => {
       const binding = record.scope.lookup(name);
-      return binding ? readBinding(binding) : undefined;
+      if (binding) return readBinding(binding);
+      if (record.state === "loading") this.stop(`'${name}' is read before its module declares it`, file);
+      return undefined;
     };
-    for (const statement of file.statements) {
+    {
       const modifiers = ts.canHaveModifiers(statement) ? (ts.getModifiers(statement) ?? []) : [];
       const exported = modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
       const isDefault = modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
@@ -438,6 +441,7 @@ export class Interpreter implements NativeContext {
       }
     }
     if (ts.isIdentifier(node)) return this.identifier(node, scope);
+    if (ts.isRegularExpressionLiteral(node)) return new Unknown("a regular expression", node);
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return this.makeFunction(node, scope);
     if (ts.isObjectLiteralExpression(node)) return this.objectLiteral(node, scope);
     if (ts.isArrayLiteralExpression(node)) {
