@@ -29,7 +29,7 @@ import {
   lowerFunctionValueCall,
 } from "./functions.js";
 import { untypedReturnType } from "./library.js";
-import { lowerLoadTimeCall } from "./load-time/lookup.js";
+import { isOtherLoadTimeInstance, lowerLoadTimeCall } from "./load-time/lookup.js";
 import { moduleFunctionOf } from "./modules.js";
 import { rejectPackageRecursion } from "./package-recursion.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
@@ -216,7 +216,7 @@ export function inlineFunction<R>(
   lowerBody: () => R,
 ): R {
   const helper = target.node;
-  rejectUninlinable(cx, call, name, helper);
+  rejectUninlinable(cx, call, name, target);
   rejectPackageRecursion(cx, name, helper);
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
@@ -245,8 +245,9 @@ export function inlineFunction<R>(
 }
 
 /** Rejects calls that cannot be inlined: recursion, async or generator helpers. */
-function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, helper: FunctionNode): void {
-  if (cx.inlined.includes(helper)) {
+function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, target: FunctionValue): void {
+  const helper = target.node;
+  if (cx.inlined.includes(helper) && !isOtherLoadTimeInstance(cx, target)) {
     // The helper whose body is being lowered calls itself, or a function that called it.
     if (cx.inlined[cx.inlined.length - 1] !== helper) {
       cx.fail(

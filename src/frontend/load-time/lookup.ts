@@ -53,6 +53,19 @@ export function lowerLoadTimeCall(
   return { result: callFunctionValue(cx, call, target, lowerArguments(cx, call.arguments)) };
 }
 
+/**
+ * True for a function of the heap inlined inside another instance of the same function, made
+ * by another call at load time (`link(a, link(b, c))` calls the closure of `link` twice, each
+ * with its own captured functions): no recursion, since the heap holds finitely many of them.
+ */
+export function isOtherLoadTimeInstance(cx: LoweringContext, target: FunctionValue): boolean {
+  const scope = heapScopes.get(target);
+  return (
+    scope !== undefined &&
+    !cx.calledFunctions.some((called) => called.node === target.node && heapScopes.get(called) === scope)
+  );
+}
+
 /** What `expression` names in the heap (see LoadTimeLookup). */
 export function loadTimeValue(cx: LoweringContext, expression: ts.Expression): LoadTimeLookup {
   const node = skipWrappers(expression);
