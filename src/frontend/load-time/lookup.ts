@@ -28,9 +28,10 @@ import type { ModuleRecord } from "./interpreter.js";
 import { interpreterFor, programModule } from "./loader.js";
 import { runTimeWrite } from "./run-time-writes.js";
 
-/** What an expression names in the heap: a value, or the module whose load stopped before it
- * could be read; undefined for an expression the heap does not hold. */
-export type LoadTimeLookup = { value: HeapValue } | { stopped: ModuleRecord } | undefined;
+/** What an expression names in the heap: a value, the module whose load stopped before it
+ * could be read, or the write a function makes into the table later (see run-time-writes.ts);
+ * undefined for an expression the heap does not hold. */
+export type LoadTimeLookup = { value: HeapValue } | { stopped: ModuleRecord } | { writtenAt: ts.Node } | undefined;
 
 /** The scope each FunctionValue made from a heap function closes over. */
 const heapScopes = new WeakMap<FunctionValue, Scope>();
@@ -40,6 +41,7 @@ export function loadTimeFunction(cx: LoweringContext, expression: ts.Expression)
   const found = loadTimeValue(cx, expression);
   if (!found) return undefined;
   if ("stopped" in found) return rejectStoppedLoad(cx, expression, found.stopped);
+  if ("writtenAt" in found) return rejectRunTimeWrite(cx, expression, found.writtenAt);
   return found.value instanceof HeapFunction ? heapFunctionValue(cx, found.value, expression) : undefined;
 }
 
@@ -74,7 +76,7 @@ export function loadTimeValue(cx: LoweringContext, expression: ts.Expression): L
   const key = ts.isPropertyAccessExpression(node) ? node.name.text : compileTimeKey(cx, node.argumentExpression);
   if (key === undefined) return undefined;
   const base = loadTimeValue(cx, node.expression);
-  if (!base || "stopped" in base) return base;
+  if (!base || !("value" in base)) return base;
   return base.value instanceof HeapObject ? { value: base.value.get(key) } : undefined;
 }
 
@@ -113,9 +115,17 @@ function rootValue(cx: LoweringContext, identifier: ts.Identifier): LoadTimeLook
   const record = loadModule(cx, source);
   if (record.state !== "loaded") return { stopped: record };
   const binding = record.scope.bindings.get(identifier.text);
-  // A table a function may change after the load is left to the lowering's own diagnostics.
-  if (!binding || runTimeWrite(cx, source.file, new Set([symbol]))) return undefined;
-  return { value: readBinding(binding) };
+  if (!binding) return undefined;
+  return afterRunTimeWrites(readBinding(binding), runTimeWrite(cx, source.file, new Set([symbol])));
+}
+
+/**
+ * A root the load built, unless a function writes it later: then a table's lookup is refused;
+ * a function's properties are left to function-properties.ts and its diagnostics.
+ */
+function afterRunTimeWrites(value: HeapValue, write: ts.Node | undefined): LoadTimeLookup {
+  if (!write) return { value };
+  return value instanceof HeapFunction ? undefined : { writtenAt: write };
 }
 
 /** What an import names: the export of the module it imports, loaded. */
@@ -138,8 +148,7 @@ function importedValue(cx: LoweringContext, symbol: ts.Symbol, declaration: ts.D
   const names = new Set([symbol, cx.checker.getAliasedSymbol(symbol)]);
   const local = exportedSymbol(cx.checker, source.file, name);
   if (local) names.add(local);
-  if (runTimeWrite(cx, source.file, names)) return undefined;
-  return { value: record.exported(name) };
+  return afterRunTimeWrites(record.exported(name), runTimeWrite(cx, source.file, names));
 }
 
 /** The variable a module exports under `name`, as the checker sees the module. */
@@ -245,6 +254,16 @@ function rejectStoppedLoad(cx: LoweringContext, use: ts.Expression, record: Modu
     "AD1004",
     `'${skipWrappers(use).getText(cx.sourceFile)}' is built when its module loads, by code the compiler does not evaluate: ${stop?.why ?? "the module imports itself"}${where ? ` (${where.file}:${where.line}:${where.column})` : ""}`,
     "build the table from literals, loops and calls of the module's own functions, or call the functions by name",
+  );
+}
+
+function rejectRunTimeWrite(cx: LoweringContext, use: ts.Expression, write: ts.Node): never {
+  const { file, line } = locate(write.getSourceFile(), write.getStart());
+  return cx.fail(
+    use,
+    "AD1004",
+    `'${skipWrappers(use).getText(cx.sourceFile)}' is read from a table its module builds when it loads, and a function changes the table afterwards (${file}:${line}), so which function it holds is known only when the code runs`,
+    "build the table once, at the module's top level, and do not assign it in functions; or call the functions by name",
   );
 }
 
