@@ -85,7 +85,10 @@ export class Interpreter implements NativeContext {
   private readonly functions: (FunctionNode | undefined)[] = [];
   private current: ModuleRecord | undefined;
 
-  constructor(private readonly resolve: ResolveModule) {}
+  constructor(
+    private readonly resolve: ResolveModule,
+    private readonly budget = stepBudget,
+  ) {}
 
   /** The module's record, loading it (and what it imports) first. */
   load(source: ModuleSource): ModuleRecord {
@@ -864,7 +867,7 @@ export class Interpreter implements NativeContext {
   }
 
   private step(node: ts.Node): void {
-    if (++this.steps > stepBudget) this.stop(`the load code runs more than ${stepBudget} steps`, node);
+    if (++this.steps > this.budget) this.stop(`the load code runs more than ${this.budget} steps`, node);
   }
 }
 
