@@ -12,6 +12,7 @@ import { primitive } from "../rules/primitives.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type FunctionNode } from "./annotations.js";
 import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { isChosenArrayVariable } from "./array-constructors.js";
+import { wrappedReturnType } from "./captured-returns.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import { lowerNewMatrix } from "./matrices.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
@@ -29,6 +30,7 @@ import {
   lowerFunctionValueCall,
 } from "./functions.js";
 import { untypedReturnType } from "./library.js";
+import { isOtherLoadTimeInstance, lowerLoadTimeCall } from "./load-time/lookup.js";
 import { moduleFunctionOf } from "./modules.js";
 import { rejectPackageRecursion } from "./package-recursion.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
@@ -107,6 +109,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
   if (derivative) return lowerCallWithDerivative(cx, call, callee as ts.Identifier, derivative);
   const helper = helperOf(cx.checker, callee) ?? moduleFunctionOf(cx, callee);
   if (helper) return inlineCall(cx, call, calleeName, helper);
+  const loadTime = lowerLoadTimeCall(cx, call);
+  if (loadTime) return loadTime.result;
   return lowerGlobalCall(cx, call, calleeName);
 }
 
@@ -217,7 +221,7 @@ export function inlineFunction<R>(
   lowerBody: () => R,
 ): R {
   const helper = target.node;
-  rejectUninlinable(cx, call, name, helper);
+  rejectUninlinable(cx, call, name, target);
   rejectPackageRecursion(cx, name, helper);
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
@@ -225,7 +229,10 @@ export function inlineFunction<R>(
     isChosenArrayVariable(cx, returned)
       ? "array"
       : (bundledReturnType(cx, returned) ?? cx.irType(cx.checker.getTypeAtLocation(returned)));
-  const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
+  const untyped =
+    declaredReturn.flags & ts.TypeFlags.Any
+      ? (wrappedReturnType(cx, target) ?? untypedReturnType(helper, args, typeOf))
+      : undefined;
   const frame = cx.enterBody(
     helper,
     untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number",
@@ -245,8 +252,9 @@ export function inlineFunction<R>(
 }
 
 /** Rejects calls that cannot be inlined: recursion, async or generator helpers. */
-function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, helper: FunctionNode): void {
-  if (cx.inlined.includes(helper)) {
+function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, target: FunctionValue): void {
+  const helper = target.node;
+  if (cx.inlined.includes(helper) && !isOtherLoadTimeInstance(cx, target)) {
     // The helper whose body is being lowered calls itself, or a function that called it.
     if (cx.inlined[cx.inlined.length - 1] !== helper) {
       cx.fail(

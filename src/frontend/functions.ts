@@ -29,6 +29,7 @@ import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
+import { loadTimeFunction } from "./load-time/lookup.js";
 
 /** A function known at compile time: one of the program, or a `Math` function. */
 export type Callable = FunctionValue | MathFunction;
@@ -149,6 +150,9 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
   // A function of a module or namespace (`ss.linearRegressionLine`), as a call's callee finds it.
   const member = ts.isPropertyAccessExpression(node) ? moduleFunctionOf(cx, node) : undefined;
   if (member) return new FunctionValue(member);
+  // A function a module stores in a table when it loads (`convert.rgb.hsv.raw`, `table[name]`).
+  const loadTime = loadTimeFunction(cx, node);
+  if (loadTime) return loadTime;
   if (ts.isElementAccessExpression(node)) {
     return cx.fail(
       node,

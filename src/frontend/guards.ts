@@ -14,6 +14,7 @@ import type { LoweringContext } from "./context.js";
 import { leftOutState } from "./functions.js";
 import { isUntypedJavaScript } from "./library.js";
 import { fieldsOf } from "./objects.js";
+import { knownNumberPropertyComparison } from "./number-properties.js";
 import { isOmittedParameter } from "./omitted-parameters.js";
 import { skipParentheses } from "./syntax.js";
 
@@ -70,14 +71,20 @@ const isUndefinedLiteral = (node: ts.Expression) =>
   (ts.isIdentifier(node) && node.text === "undefined") ||
   (ts.isVoidExpression(node) && ts.isNumericLiteral(skipParentheses(node.expression)));
 
-/** `typeof x === "number"` or `x === undefined`, either way round: whether it holds, when known. */
+const isNullLiteral = (node: ts.Expression) => node.kind === ts.SyntaxKind.NullKeyword;
+
+const isLooseEquality = (operator: ts.SyntaxKind) =>
+  operator === ts.SyntaxKind.EqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken;
+
+/** `typeof x === "number"`, `x === undefined` or `x === null`, either way round: whether it holds, when known. */
 function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): boolean | undefined {
   const equal = equalities.get(expression.operatorToken.kind);
   if (equal === undefined) return undefined;
   const identity = knownConstructorEquality(cx, expression, equal) ?? knownArrayIdentity(cx, expression, equal);
   if (identity !== undefined) return identity;
   const [left, right] = [skipParentheses(expression.left), skipParentheses(expression.right)];
-  const [probe, literal] = ts.isTypeOfExpression(left) || isUndefinedLiteral(right) ? [left, right] : [right, left];
+  const [probe, literal] =
+    ts.isTypeOfExpression(left) || isUndefinedLiteral(right) || isNullLiteral(right) ? [left, right] : [right, left];
   let holds: boolean | undefined;
   if (ts.isTypeOfExpression(probe) && ts.isStringLiteral(literal)) {
     const known = knownValue(cx, probe.expression);
@@ -89,6 +96,11 @@ function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): bo
   } else if (isUndefinedLiteral(literal)) {
     const known = knownValue(cx, probe);
     if (known) holds = known.missing === true;
+  } else if (isNullLiteral(literal)) {
+    // A value the compiler holds is never null; undefined is only loosely equal to it.
+    const known = knownValue(cx, probe);
+    if (known?.missing) holds = isLooseEquality(expression.operatorToken.kind);
+    else if (known?.value) holds = false;
   }
   return holds === undefined ? undefined : holds === equal;
 }
@@ -126,7 +138,7 @@ export function knownCondition(cx: LoweringContext, condition: ts.Expression): b
     if (left !== undefined && right !== undefined) return right;
     return undefined;
   }
-  return knownEquality(cx, node);
+  return knownNumberPropertyComparison(cx, node) ?? knownEquality(cx, node);
 }
 
 /** The statements an `if` statement runs when its condition is known: one branch, or none. */

@@ -30,6 +30,11 @@ export function registerLibraryFiles(checker: ts.TypeChecker, program: ts.Progra
   libraryFiles.set(checker, byPath);
 }
 
+/** The program's source file of a package's JavaScript file; undefined when it is not read. */
+export function librarySourceFile(checker: ts.TypeChecker, file: string): ts.SourceFile | undefined {
+  return libraryFiles.get(checker)?.get(path.resolve(file));
+}
+
 /** Whether the JavaScript of the package whose typings hold `declaration` is read. */
 export function readsPackageJavaScript(checker: ts.TypeChecker, declaration: ts.Declaration): boolean {
   const root = packageRootOf(declaration.getSourceFile().fileName);
@@ -232,7 +237,7 @@ function exportNameInFile(declaration: ts.Declaration, name: string): string {
  * module per source file of the package, which its entry re-exports; the bundle (beside the
  * `.d.ts`, else the package's entry) exports the same names.
  */
-function bundledModule(declarationFile: string): string | undefined {
+export function bundledModule(declarationFile: string): string | undefined {
   const root = packageRootOf(declarationFile);
   return javaScriptBeside(declarationFile) ?? (root && packageEntry(implementingPackage(root)));
 }
@@ -274,7 +279,7 @@ function javaScriptBeside(declarationFile: string): string | undefined {
 }
 
 /** The package's ES module entry (`exports` "import", `module`), else its `main`. */
-function packageEntry(root: string): string | undefined {
+export function packageEntry(root: string): string | undefined {
   const manifestPath = path.join(root, "package.json");
   if (!existsSync(manifestPath)) return undefined;
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {

@@ -1,0 +1,84 @@
+/**
+ * Whether a table the load built may change afterwards: a write through the table's own name
+ * (`table.x = ...`, `table[k] = f`, `delete table.x`, `table.items.push(...)`,
+ * `Object.assign(table, ...)`) inside a function, in the file that declares it or in a file of
+ * the project the differentiated function's file reaches through its imports. A function may be
+ * called after the load, when the call being compiled finds what it left, so the lookup is
+ * refused. Writes at a module's top level are the load itself, which the interpreter has run.
+ * Code that writes a table through another name (a parameter it was passed to) is not seen,
+ * as for module objects (see modules.ts): `as const` or `Object.freeze` keep such code out.
+ */
+import { ts } from "ts-morph";
+import type { LoweringContext } from "../context.js";
+import { isPackageFile } from "../library.js";
+import { assignmentTarget, mutatingMethods } from "../syntax.js";
+
+/** Functions of `Object` that write into their first argument. */
+const writingObjectFunctions = new Set(["assign", "defineProperty", "defineProperties", "setPrototypeOf"]);
+
+/** The first write through one of `symbols` inside a function of the files named above. */
+export function runTimeWrite(
+  cx: LoweringContext,
+  declaringFile: ts.SourceFile,
+  symbols: ReadonlySet<ts.Symbol>,
+): ts.Node | undefined {
+  for (const file of new Set([declaringFile, ...projectFiles(cx)])) {
+    const found = writeInFunctions(cx.checker, file, symbols);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function writeInFunctions(checker: ts.TypeChecker, file: ts.SourceFile, symbols: ReadonlySet<ts.Symbol>) {
+  let found: ts.Node | undefined;
+  const isTable = (target: ts.Expression | undefined): boolean => {
+    let root = target;
+    while (root && (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || isWrapper(root)))
+      root = root.expression;
+    if (!root || !ts.isIdentifier(root)) return false;
+    const symbol = checker.getSymbolAtLocation(root);
+    if (!symbol) return false;
+    const aliased = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    return symbols.has(symbol) || symbols.has(aliased);
+  };
+  const visit = (node: ts.Node, inFunction: boolean): void => {
+    if (found) return;
+    if (inFunction && isTable(writtenBy(node))) found = node;
+    else ts.forEachChild(node, (child) => visit(child, inFunction || ts.isFunctionLike(node)));
+  };
+  visit(file, false);
+  return found;
+}
+
+/** What `node` writes into: an assignment's target, a mutating method's receiver, the object
+ * `Object.assign` and its kin write into. */
+function writtenBy(node: ts.Node): ts.Expression | undefined {
+  const target = assignmentTarget(node);
+  if (target) return ts.isIdentifier(target) ? undefined : target;
+  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return undefined;
+  const callee = node.expression;
+  if (mutatingMethods.has(callee.name.text)) return callee.expression;
+  const isObject = ts.isIdentifier(callee.expression) && callee.expression.text === "Object";
+  return isObject && writingObjectFunctions.has(callee.name.text) ? node.arguments[0] : undefined;
+}
+
+function isWrapper(node: ts.Expression): node is ts.ParenthesizedExpression | ts.NonNullExpression | ts.AsExpression {
+  return ts.isParenthesizedExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node);
+}
+
+/** The project's files the differentiated function's file reaches through its imports, itself first. */
+function projectFiles(cx: LoweringContext): ts.SourceFile[] {
+  const files: ts.SourceFile[] = [];
+  const add = (file: ts.SourceFile) => {
+    if (files.includes(file) || file.isDeclarationFile || isPackageFile(file.fileName)) return;
+    files.push(file);
+    for (const statement of file.statements) {
+      const specifier =
+        ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+      const module = specifier && cx.checker.getSymbolAtLocation(specifier)?.valueDeclaration;
+      if (module && ts.isSourceFile(module)) add(module);
+    }
+  };
+  add(cx.fn.node.getSourceFile());
+  return files;
+}
