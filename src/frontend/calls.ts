@@ -216,9 +216,16 @@ export function inlineFunction<R>(
   rejectPackageRecursion(cx, name, helper);
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
-  const typeOf = (returned: ts.Expression) =>
-    isChosenArrayVariable(cx, returned) ? "array" : cx.irType(cx.checker.getTypeAtLocation(returned));
-  const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
+  // A variable JavaScript assigns objects of several shapes has a union of them as its type.
+  const objectUnion = (type: ts.Type) => type.isUnion() && type.types.every((member) => cx.types.isObject(member));
+  const typeOf = (returned: ts.Expression) => {
+    const type = cx.checker.getTypeAtLocation(returned);
+    return isChosenArrayVariable(cx, returned) ? "array" : objectUnion(type) ? "object" : cx.irType(type);
+  };
+  const untyped =
+    declaredReturn.flags & ts.TypeFlags.Any || objectUnion(declaredReturn)
+      ? untypedReturnType(helper, args, typeOf)
+      : undefined;
   const frame = cx.enterBody(
     helper,
     untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number",

@@ -40,7 +40,8 @@ function knownValue(cx: LoweringContext, expression: ts.Expression): { value?: V
   const node = skipParentheses(expression);
   const checkerType = cx.checker.getTypeAtLocation(node);
   // An untyped local of library JavaScript has the kind of the value it holds.
-  const untyped = ts.isIdentifier(node) && isUntypedJavaScript(cx.checker, node);
+  const untyped =
+    (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) && isUntypedJavaScript(cx.checker, node);
   if (checkerType.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown) && !untyped) return undefined;
   if (ts.isIdentifier(node)) {
     const symbol = cx.checker.getSymbolAtLocation(node);
