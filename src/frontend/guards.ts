@@ -16,6 +16,7 @@ import { isUntypedJavaScript } from "./library.js";
 import { fieldsOf } from "./objects.js";
 import { isOmittedParameter } from "./omitted-parameters.js";
 import { skipParentheses } from "./syntax.js";
+import { knownStringTruthiness } from "./string-values.js";
 
 /** What `typeof` says of a value of each IR type. */
 export const typeofNames: Partial<Record<Value["type"], string>> = {
@@ -103,6 +104,7 @@ function knownTruthiness(cx: LoweringContext, identifier: ts.Identifier): boolea
   const known = knownValue(cx, identifier);
   if (known?.missing) return false;
   const type = known?.value?.type;
+  if (type === "string") return knownStringTruthiness(known!.value!);
   return type === "object" || type === "array" ? true : undefined;
 }
 
