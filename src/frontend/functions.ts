@@ -29,6 +29,7 @@ import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
+import { chosenFunctionExpression } from "./chosen-functions.js";
 
 /** A function known at compile time: one of the program, or a `Math` function. */
 export type Callable = FunctionValue | MathFunction;
@@ -136,6 +137,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
     }
     return returnedFunction(cx, node);
   }
+  const chosen = chosenFunctionExpression(cx, node);
+  if (chosen) return functionValue(cx, chosen);
   if (ts.isConditionalExpression(node) || ts.isBinaryExpression(node)) {
     return cx.fail(
       node,
