@@ -5,13 +5,15 @@
  * comparison of two such strings (`color.mode === target_mode`) is a boolean constant, so an
  * `if` or a ternary on it lowers only the branch taken, and a string's truthiness is known.
  * `e === undefined` on an expression whose value is an object, array, string or boolean
- * (`(color = prepare(color)) !== undefined`) is decided too: none of those is undefined.
+ * (`(color = prepare(color)) !== undefined`) is decided too: none of those is undefined. An
+ * object indexed with such a string (`color[channel]`) is its field.
  */
 import { ts } from "ts-morph";
 import type { PrimitiveName } from "../rules/primitives.js";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
+import { field } from "./objects.js";
 import { equalities } from "./guards.js";
 import { skipParentheses } from "./syntax.js";
 
@@ -92,4 +94,22 @@ export function lowerDefinedTest(cx: LoweringContext, expression: ts.BinaryExpre
     );
   }
   return cx.boolean(!equal);
+}
+
+/**
+ * `color[channel]` on an object, where the key is a string known at compile time (culori's
+ * `ConvStd[k]` for each channel name): the field of that name. A key known only when the code
+ * runs would pick the field when it runs: AD1004.
+ */
+export function lowerKeyedField(cx: LoweringContext, expression: ts.ElementAccessExpression, object: Value): Value {
+  const key = knownString(lowerExpression(cx, expression.argumentExpression));
+  if (key === undefined) {
+    return cx.fail(
+      expression.argumentExpression,
+      "AD1004",
+      "an object is indexed here with a key known only when the code runs, which would pick the field when it runs",
+      "read the fields by name (color.r), or index with a string literal",
+    );
+  }
+  return field(cx, object, key, expression);
 }

@@ -54,6 +54,11 @@ export function keepClosedAcrossBranches(
   const symbols = new Set(slots.filter((slot) => slot.path !== undefined).map((slot) => slot.symbol));
   for (const symbol of symbols) {
     const merged = env.get(symbol);
-    if (merged) keepClosed(cx, branches.map((branch) => branch.get(symbol)), merged);
+    if (merged)
+      keepClosed(
+        cx,
+        branches.map((branch) => branch.get(symbol)),
+        merged,
+      );
   }
 }
