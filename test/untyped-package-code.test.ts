@@ -32,6 +32,7 @@ write(
   `${pkg}/src/index.js`,
   `export { default as converter } from "./converter.js";
 export { hueDifference as differenceHue } from "./difference.js";
+export { greyOf } from "./modes.js";
 `,
 );
 write(
@@ -88,14 +89,26 @@ write(
 };
 `,
 );
+write(
+  `${pkg}/src/modes.js`,
+  `const weights = {};
+export const useWeight = (mode, weight) => {
+  weights[mode] = weight;
+};
+useWeight("grey", 0.5);
+export const greyOf = (c) => c * weights["grey"];
+`,
+);
 write("node_modules/@types/tiny-colour/package.json", `{ "name": "@types/tiny-colour", "types": "index.d.ts" }`);
 write("node_modules/@types/tiny-colour/index.d.ts", `export * from "./src/index.js";\n`);
 write(
   "node_modules/@types/tiny-colour/src/index.d.ts",
   `export { default as converter } from "./converter.js";
 export { differenceHue } from "./difference.js";
+export { greyOf } from "./modes.js";
 `,
 );
+write("node_modules/@types/tiny-colour/src/modes.d.ts", `export declare function greyOf(c: number): number;\n`);
 write(
   "node_modules/@types/tiny-colour/src/converter.d.ts",
   `export interface Rgb { mode: "rgb" | "lrgb"; r: number; g: number; b: number; alpha?: number }
@@ -165,4 +178,22 @@ export function hueOfNothing(h: number): number {
   expect(diagnostics.map((d) => d.code)).toEqual(["AD1009"]);
   expect(diagnostics[0]!.line).toBe(5);
   expect(diagnostics[0]!.message).toMatch(/node_modules\/tiny-colour\/src\/difference\.js:2:\d+/);
+});
+
+test("a table the package fills when it loads is not read as the empty object it starts as", async () => {
+  const refused = write(
+    "table.ts",
+    `import { greyOf } from "tiny-colour";
+
+/** @differentiable */
+export function grey(c: number): number {
+  return greyOf(c);
+}
+`,
+  );
+  const { diagnostics } = await compile([refused]);
+  expect(diagnostics.map((d) => d.code)).toEqual(["AD1004"]);
+  expect(diagnostics[0]!.message).toMatch(
+    /'weights' is a module-level object that code changes at run time \(modes\.js:3\)/,
+  );
 });
