@@ -11,6 +11,7 @@ import { lowerExpression, lowerNumber } from "./expressions.js";
 import { objectArrayPaths, objectElement, setObjectElement, lowerObjectArrayLiteral } from "./object-arrays.js";
 import { lowerMatrixLiteral, readMatrixElement, writeMatrixElement } from "./matrices.js";
 import { makeObject } from "./objects.js";
+import { lowerKeyedField } from "./string-values.js";
 import { onlyArgument, readsAny } from "./syntax.js";
 
 /** `a[i]` as an expression. */
@@ -18,7 +19,9 @@ export function lowerElementAccess(cx: LoweringContext, expression: ts.ElementAc
   const matrixElement = readMatrixElement(cx, expression);
   if (matrixElement) return matrixElement;
   const array = lowerExpression(cx, expression.expression);
-  if (array.type !== "array" && !objectArrayPaths(cx, expression.expression, array)) return cx.unsupported(expression);
+  const isObjectArray = objectArrayPaths(cx, expression.expression, array);
+  if (array.type === "object" && !isObjectArray) return lowerKeyedField(cx, expression, array);
+  if (array.type !== "array" && !isObjectArray) return cx.unsupported(expression);
   return elementOf(cx, expression.expression, array, lowerNumber(cx, expression.argumentExpression));
 }
 

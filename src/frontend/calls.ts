@@ -225,12 +225,15 @@ export function inlineFunction<R>(
   rejectPackageRecursion(cx, name, helper);
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
-  const typeOf = (returned: ts.Expression) =>
-    isChosenArrayVariable(cx, returned)
-      ? "array"
-      : (bundledReturnType(cx, returned) ?? cx.irType(cx.checker.getTypeAtLocation(returned)));
+  // A variable JavaScript assigns objects of several shapes has a union of them as its type.
+  const objectUnion = (type: ts.Type) => type.isUnion() && type.types.every((member) => cx.types.isObject(member));
+  const typeOf = (returned: ts.Expression) => {
+    const type = cx.checker.getTypeAtLocation(returned);
+    if (isChosenArrayVariable(cx, returned)) return "array";
+    return objectUnion(type) ? "object" : (bundledReturnType(cx, returned) ?? cx.irType(type));
+  };
   const untyped =
-    declaredReturn.flags & ts.TypeFlags.Any
+    declaredReturn.flags & ts.TypeFlags.Any || objectUnion(declaredReturn)
       ? (wrappedReturnType(cx, target) ?? untypedReturnType(helper, args, typeOf))
       : undefined;
   const frame = cx.enterBody(

@@ -17,6 +17,7 @@ import { rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import { lowerStatements } from "./statements.js";
 import { zip } from "../ir/access.js";
 import { isOp } from "../ir/attrs.js";
+import { keepClosedAcrossBranches } from "./undefined-values.js";
 
 /** A variable, or one leaf of an object variable: what branches and loops carry. */
 export interface Slot {
@@ -129,6 +130,12 @@ export function lowerBranches(
     typed.map(({ slot }) => slot),
     op.results,
     entryEnv,
+  );
+  keepClosedAcrossBranches(
+    cx,
+    typed.map(({ slot }) => slot),
+    [thenEnv, elseEnv],
+    cx.env,
   );
   split?.rebuild();
   return then.result === undefined || otherwise.result === undefined ? undefined : "exits";

@@ -27,6 +27,8 @@ import { lowerTypeof, lowerTypeofComparison } from "./typeof-guards.js";
 import { arithmeticOperators, comparisons, compoundAssignments, logicalOperators, skipParentheses } from "./syntax.js";
 import { rejectOmittedRead } from "./omitted-parameters.js";
 import { lowerUntypedField } from "./untyped-fields.js";
+import { numericOperand } from "./boolean-arithmetic.js";
+import { foldStringComparison, lowerDefinedTest, stringConstant } from "./string-values.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
 export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
@@ -49,7 +51,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   const b = cx.builder;
   if (ts.isNumericLiteral(expression)) return b.constant(Number(expression.text), expression.getText(cx.sourceFile));
   if (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) {
-    return b.emit("string", [], "string", { value: expression.text });
+    return stringConstant(cx, expression.text);
   }
   if (expression.kind === ts.SyntaxKind.TrueKeyword || expression.kind === ts.SyntaxKind.FalseKeyword) {
     return cx.boolean(expression.kind === ts.SyntaxKind.TrueKeyword);
@@ -198,6 +200,8 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   const arithmetic = arithmeticOperators.get(operator);
   const comparison = comparisons.get(operator);
   if (!arithmetic && !comparison) return cx.unsupported(expression);
+  const definedTest = lowerDefinedTest(cx, expression);
+  if (definedTest) return definedTest;
   const left = lowerExpression(cx, expression.left);
   const right = lowerExpression(cx, expression.right);
   if (operator === ts.SyntaxKind.PlusToken && (left.type === "string" || right.type === "string")) {
@@ -206,11 +210,12 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (comparison) {
     // Numbers, strings and booleans compare with one another as in JavaScript.
     cx.expectType(expression.right, right, left.type);
-    return cx.builder.emit(comparison, [left, right], "boolean");
+    return foldStringComparison(cx, comparison, left, right) ?? cx.builder.emit(comparison, [left, right], "boolean");
   }
-  cx.expectType(expression.left, left, "number");
-  cx.expectType(expression.right, right, "number");
-  return cx.builder.emit(arithmetic!, [left, right], "number");
+  const operands = [numericOperand(cx, left), numericOperand(cx, right)];
+  cx.expectType(expression.left, operands[0]!, "number");
+  cx.expectType(expression.right, operands[1]!, "number");
+  return cx.builder.emit(arithmetic!, operands, "number");
 }
 
 function lowerAssignment(cx: LoweringContext, expression: ts.BinaryExpression): Value {

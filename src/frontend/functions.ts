@@ -30,6 +30,7 @@ import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
 import { loadTimeFunction } from "./load-time/lookup.js";
+import { chosenFunctionExpression } from "./chosen-functions.js";
 
 /** A function known at compile time: one of the program, or a `Math` function. */
 export type Callable = FunctionValue | MathFunction;
@@ -137,6 +138,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
     }
     return returnedFunction(cx, node);
   }
+  const chosen = chosenFunctionExpression(cx, node);
+  if (chosen) return functionValue(cx, chosen);
   if (ts.isConditionalExpression(node) || ts.isBinaryExpression(node)) {
     return cx.fail(
       node,

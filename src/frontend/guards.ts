@@ -17,6 +17,7 @@ import { fieldsOf } from "./objects.js";
 import { knownNumberPropertyComparison } from "./number-properties.js";
 import { isOmittedParameter } from "./omitted-parameters.js";
 import { skipParentheses } from "./syntax.js";
+import { knownStringTruthiness } from "./string-values.js";
 
 /** What `typeof` says of a value of each IR type. */
 export const typeofNames: Partial<Record<Value["type"], string>> = {
@@ -41,7 +42,8 @@ function knownValue(cx: LoweringContext, expression: ts.Expression): { value?: V
   const node = skipParentheses(expression);
   const checkerType = cx.checker.getTypeAtLocation(node);
   // An untyped local of library JavaScript has the kind of the value it holds.
-  const untyped = ts.isIdentifier(node) && isUntypedJavaScript(cx.checker, node);
+  const untyped =
+    (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) && isUntypedJavaScript(cx.checker, node);
   if (checkerType.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown) && !untyped) return undefined;
   if (ts.isIdentifier(node)) {
     const symbol = cx.checker.getSymbolAtLocation(node);
@@ -116,6 +118,7 @@ function knownTruthiness(cx: LoweringContext, identifier: ts.Identifier): boolea
   const known = knownValue(cx, identifier);
   if (known?.missing) return false;
   const type = known?.value?.type;
+  if (type === "string") return knownStringTruthiness(known!.value!);
   return type === "object" || type === "array" ? true : undefined;
 }
 

@@ -115,9 +115,18 @@ export function libraryImplementation(checker: ts.TypeChecker, declaration: ts.D
     located.container === "file"
       ? bundledModule(declarationFile)
       : (packageEntry(path.join(nodeModulesOf(declarationFile), located.container)) ?? bundledModule(declarationFile));
-  const file = implementation ? libraryFiles.get(checker)?.get(path.resolve(implementation)) : undefined;
+  const mirrored = located.container === "file" ? mirroredJavaScript(declarationFile) : undefined;
+  const inMirrored = mirrored === undefined ? undefined : exportedSymbol(checker, mirrored, located.names);
+  return (
+    inMirrored ?? (implementation === undefined ? undefined : exportedSymbol(checker, implementation, located.names))
+  );
+}
+
+/** The symbol a JavaScript file of a package exports under `names`, outermost first. */
+function exportedSymbol(checker: ts.TypeChecker, implementation: string, names: string[]): ts.Symbol | undefined {
+  const file = libraryFiles.get(checker)?.get(path.resolve(implementation));
   let symbol = file && moduleSymbolOf(checker, file);
-  for (const name of located.names) {
+  for (const name of names) {
     if (!symbol) return undefined;
     if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
     symbol =
@@ -271,6 +280,19 @@ function implementingPackage(root: string): string {
   if (!match) return root;
   const described = match[1]!.includes("__") ? `@${match[1]!.replace("__", "/")}` : match[1]!;
   return path.join(nodeModulesOf(root), described);
+}
+
+/**
+ * The JavaScript at the same path in the package `@types/pkg` describes, when its typings
+ * mirror its source files (`@types/culori/src/converter.d.ts` -> `culori/src/converter.js`,
+ * whose default export is the one the typings declare there).
+ */
+function mirroredJavaScript(declarationFile: string): string | undefined {
+  const root = packageRootOf(declarationFile);
+  const implementing = root && implementingPackage(root);
+  if (!root || !implementing || implementing === root) return undefined;
+  const candidate = path.join(implementing, path.relative(root, declarationFile)).replace(/\.d\.([mc]?)ts$/, ".$1js");
+  return /\.[mc]?js$/.test(candidate) && existsSync(candidate) ? candidate : undefined;
 }
 
 function javaScriptBeside(declarationFile: string): string | undefined {

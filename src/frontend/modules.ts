@@ -515,7 +515,11 @@ function assignment(checker: ts.TypeChecker, scope: ts.Node, symbol: ts.Symbol):
 
 /** The first place in the files the function reaches where an array or object may be written. */
 function firstWrite(cx: LoweringContext, symbol: ts.Symbol): ts.Node | undefined {
-  for (const file of reachableFiles(cx)) {
+  // A package's structure is written by the package's code (culori's `useMode` filling
+  // `converters` when it loads), which the user's file reaches only through typings.
+  const own = symbol.valueDeclaration?.getSourceFile();
+  const files = new Set([...reachableFiles(cx), ...(own ? reachableFiles(cx, own) : [])]);
+  for (const file of files) {
     const write = writeIn(cx, file, symbol, new Set());
     if (write) return write;
   }
@@ -597,11 +601,11 @@ function targetSymbols(checker: ts.TypeChecker, target: ts.Expression): ts.Symbo
   }
 }
 
-/** The files the function's file reaches through its imports and re-exports, itself first. */
+/** The files a file (the function's, unless told) reaches through its imports and re-exports,
+ * itself first. */
 const reachable = new WeakMap<ts.SourceFile, ts.SourceFile[]>();
 
-export function reachableFiles(cx: LoweringContext): ts.SourceFile[] {
-  const start = cx.fn.node.getSourceFile();
+export function reachableFiles(cx: LoweringContext, start: ts.SourceFile = cx.fn.node.getSourceFile()): ts.SourceFile[] {
   const known = reachable.get(start);
   if (known) return known;
   const files: ts.SourceFile[] = [];

@@ -24,6 +24,8 @@ import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
 import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
+import { bindMissingField, keepClosed } from "./undefined-values.js";
+import { isNewObjectCall } from "./fresh-objects.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -136,10 +138,12 @@ export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLitera
     if (value.type !== "object") fields.set(name, value);
     else for (const [path, leaf] of fieldsOf(cx, value)) fields.set(`${name}.${path}`, leaf);
   };
+  const spreads: Value[] = [];
   for (const property of literal.properties) {
     if (ts.isSpreadAssignment(property)) {
       const spread = lowerExpression(cx, property.expression);
       if (spread.type !== "object") cx.unsupported(property);
+      spreads.push(spread);
       for (const [path, leaf] of fieldsOf(cx, spread)) fields.set(path, leaf);
     } else if (ts.isShorthandPropertyAssignment(property)) {
       const symbol = cx.checker.getShorthandAssignmentValueSymbol(property);
@@ -157,7 +161,8 @@ export function lowerObjectLiteral(cx: LoweringContext, literal: ts.ObjectLitera
     }
   }
   const object = makeObject(cx, fields);
-  if (!literal.properties.some((property) => ts.isSpreadAssignment(property))) cx.literalObjects.add(object);
+  if (spreads.length === 0) cx.literalObjects.add(object);
+  else keepClosed(cx, spreads, object);
   return object;
 }
 
@@ -176,6 +181,7 @@ function lowerObjectDestructuring(cx: LoweringContext, pattern: ts.ObjectBinding
     const key = element.propertyName ?? element.name;
     if (element.dotDotDotToken || element.initializer || !(ts.isIdentifier(key) || ts.isStringLiteral(key)))
       cx.unsupported(element);
+    if (bindMissingField(cx, object, key.text, element.name)) continue;
     bindPattern(cx, element.name, field(cx, object, key.text, element));
   }
 }
@@ -229,14 +235,39 @@ export function writeField(
   const object = lowerIdentifier(cx, root);
   if (object.type !== "object") return cx.unsupported(target);
   const key = path.join(".");
-  const fields = new Map(fieldsOf(cx, object));
   const value = update(() => cx.expectType(target, field(cx, object, key, target), "number"));
+  // The right side may write other fields of the same object (`res.a = res.b = 0`).
+  const current = cx.env.get(symbol) ?? object;
+  if (current !== object) rejectReassignedInWrite(cx, target, root, symbol);
+  const fields = new Map(fieldsOf(cx, current));
   for (const existing of [...fields.keys()])
     if (existing === key || existing.startsWith(`${key}.`)) fields.delete(existing);
   if (value.type === "object") for (const [inner, leaf] of fieldsOf(cx, value)) fields.set(`${key}.${inner}`, leaf);
   else fields.set(key, value);
-  cx.env.set(symbol, makeObject(cx, fields));
+  const updated = makeObject(cx, fields);
+  keepClosed(cx, [current], updated);
+  cx.env.set(symbol, updated);
   return value;
+}
+
+/** Rejects `v.x = (v = other, e)`: JavaScript writes into the object `v` held before the right
+ * side, which no variable holds any more. */
+function rejectReassignedInWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
+  let reassigned = false;
+  const visit = (node: ts.Node): void => {
+    const assigned = ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+    if (assigned && ts.isIdentifier(node.left) && cx.checker.getSymbolAtLocation(node.left) === symbol)
+      reassigned = true;
+    ts.forEachChild(node, visit);
+  };
+  visit(target.parent);
+  if (!reassigned) return;
+  cx.fail(
+    target,
+    "AD1004",
+    `'${root.text}' is assigned while a field of its object is being written: the write goes to the object it held before`,
+    `assign '${root.text}' in a statement of its own`,
+  );
 }
 
 /**
@@ -312,11 +343,13 @@ function sharingUse(
         ts.isBinaryExpression(parent) &&
         parent.left === node &&
         parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
-      if (assigned ? !isNewObject(cx, parent.right) : mayAlias(cx, node)) shared = node;
+      if (assigned ? !isNewObject(cx, parent.right) && !isNewObjectCall(cx, parent.right) : mayAlias(cx, node))
+        shared = node;
     }
     ts.forEachChild(node, visit);
   };
-  if (declaration.initializer && !isNewObject(cx, declaration.initializer)) shared = declaration.initializer;
+  const initializer = declaration.initializer;
+  if (initializer && !isNewObject(cx, initializer) && !isNewObjectCall(cx, initializer)) shared = initializer;
   // `for (const p of ps)`: p is an element of the array, which holds it too.
   if (ts.isForOfStatement(declaration.parent.parent)) shared = declaration.parent.parent.expression;
   visit(owner);

@@ -40,6 +40,15 @@ export function isOmittedParameter(cx: LoweringContext, symbol: ts.Symbol | unde
 /** Rejects reading a parameter left out before the member assigns it. */
 export function rejectOmittedRead(cx: LoweringContext, identifier: ts.Identifier, symbol: ts.Symbol | undefined): void {
   if (!isOmittedParameter(cx, symbol)) return;
+  // A name destructured from a field the object lacks (see undefined-values.ts).
+  if (symbol!.valueDeclaration && ts.isBindingElement(symbol!.valueDeclaration)) {
+    cx.fail(
+      identifier,
+      "AD1004",
+      `'${identifier.text}' is read here while it is undefined: the object it is destructured from has no field '${identifier.text}'`,
+      `give the object the field, or test it first: ${identifier.text} === undefined ? ... : ${identifier.text}`,
+    );
+  }
   cx.fail(
     identifier,
     "AD1004",
