@@ -33,6 +33,7 @@ import { rejectPackageRecursion } from "./package-recursion.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
+import { enterInlinedCall } from "./inlined-calls.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -226,7 +227,13 @@ export function inlineFunction<R>(
   cx.inlined.push(helper);
   const outerActivation = localsOf(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
-  const result = lowerBody();
+  const leaveCall = enterInlinedCall(cx, { call, callee: helper, args: [...target.boundArguments, ...args] });
+  let result: R;
+  try {
+    result = lowerBody();
+  } finally {
+    leaveCall();
+  }
   forgetLocals(cx, helper);
   endCall();
   // A factory called again by a function it made (d3-ease's `amplitude` calling `custom`) leaves

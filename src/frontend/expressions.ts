@@ -27,6 +27,8 @@ import { lowerTypeof, lowerTypeofComparison } from "./typeof-guards.js";
 import { arithmeticOperators, comparisons, compoundAssignments, logicalOperators, skipParentheses } from "./syntax.js";
 import { rejectOmittedRead } from "./omitted-parameters.js";
 import { lowerUntypedField } from "./untyped-fields.js";
+import { lowerArgumentsRead } from "./arguments-object.js";
+import { compareStringLiterals } from "./string-comparisons.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
 export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
@@ -66,6 +68,8 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   if (isFunctionValued(cx, expression)) return rejectFunctionValue(cx, expression);
   const decided = lowerUndefinedTest(cx, expression);
   if (decided) return decided;
+  const fromArguments = lowerArgumentsRead(cx, expression);
+  if (fromArguments) return fromArguments;
   if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
   if (expression.kind === ts.SyntaxKind.ThisKeyword) return lowerThis(cx, expression);
   if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);
@@ -206,7 +210,7 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (comparison) {
     // Numbers, strings and booleans compare with one another as in JavaScript.
     cx.expectType(expression.right, right, left.type);
-    return cx.builder.emit(comparison, [left, right], "boolean");
+    return compareStringLiterals(cx, comparison, left, right) ?? cx.builder.emit(comparison, [left, right], "boolean");
   }
   cx.expectType(expression.left, left, "number");
   cx.expectType(expression.right, right, "number");

@@ -192,8 +192,21 @@ export function moduleConstant(cx: LoweringContext, identifier: ts.Identifier, s
 /** `ns.TAU`, `this.factor`, `Vector.ZERO`: a constant member of a module; undefined otherwise. */
 export function moduleMemberConstant(cx: LoweringContext, access: ts.PropertyAccessExpression): Value | undefined {
   const symbol = staticMember(cx, access);
+  const text = symbol && constantString(cx, symbol);
+  if (text !== undefined) return cx.builder.emit("string", [], "string", { value: text });
   const value = symbol && constantValue(cx, symbol, new Set());
   return value === undefined ? undefined : cx.builder.constant(value);
+}
+
+/** A module variable initialized by a string literal that no code changes (gl-matrix's
+ * `ANGLE_ORDER = "zyx"`); undefined for others. */
+function constantString(cx: LoweringContext, symbol: ts.Symbol): string | undefined {
+  const target = aliased(cx.checker, symbol);
+  const declaration = declarationOf(target);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+  const init = skipWrappers(declaration.initializer);
+  if (!ts.isStringLiteral(init) && !ts.isNoSubstitutionTemplateLiteral(init)) return undefined;
+  return isUnchangingVariable(cx, declaration, target) ? init.text : undefined;
 }
 
 /** A number computed at compile time from literals, Math and other constants. */
