@@ -70,6 +70,11 @@ const isUndefinedLiteral = (node: ts.Expression) =>
   (ts.isIdentifier(node) && node.text === "undefined") ||
   (ts.isVoidExpression(node) && ts.isNumericLiteral(skipParentheses(node.expression)));
 
+const isNullLiteral = (node: ts.Expression) => node.kind === ts.SyntaxKind.NullKeyword;
+
+const isLoose = (operator: ts.SyntaxKind) =>
+  operator === ts.SyntaxKind.EqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken;
+
 /** `typeof x === "number"` or `x === undefined`, either way round: whether it holds, when known. */
 function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): boolean | undefined {
   const equal = equalities.get(expression.operatorToken.kind);
@@ -77,7 +82,8 @@ function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): bo
   const identity = knownConstructorEquality(cx, expression, equal) ?? knownArrayIdentity(cx, expression, equal);
   if (identity !== undefined) return identity;
   const [left, right] = [skipParentheses(expression.left), skipParentheses(expression.right)];
-  const [probe, literal] = ts.isTypeOfExpression(left) || isUndefinedLiteral(right) ? [left, right] : [right, left];
+  const [probe, literal] =
+    ts.isTypeOfExpression(left) || isUndefinedLiteral(right) || isNullLiteral(right) ? [left, right] : [right, left];
   let holds: boolean | undefined;
   if (ts.isTypeOfExpression(probe) && ts.isStringLiteral(literal)) {
     const known = knownValue(cx, probe.expression);
@@ -89,6 +95,10 @@ function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): bo
   } else if (isUndefinedLiteral(literal)) {
     const known = knownValue(cx, probe);
     if (known) holds = known.missing === true;
+  } else if (isNullLiteral(literal)) {
+    // The compiler's values are never null; a missing one is undefined, which only == null matches.
+    const known = knownValue(cx, probe);
+    if (known) holds = known.missing === true && isLoose(expression.operatorToken.kind);
   }
   return holds === undefined ? undefined : holds === equal;
 }
