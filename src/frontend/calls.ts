@@ -34,6 +34,7 @@ import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
 import { enterInlinedCall } from "./inlined-calls.js";
+import { nonNullType } from "./null-returns.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -222,7 +223,11 @@ export function inlineFunction<R>(
   const untyped = declaredReturn.flags & ts.TypeFlags.Any ? untypedReturnType(helper, args, typeOf) : undefined;
   const frame = cx.enterBody(
     helper,
-    untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number",
+    untyped ??
+      cx.irType(declaredReturn) ??
+      nonNullType(cx, declaredReturn) ??
+      untypedReturnType(helper, args) ??
+      "number",
   );
   cx.inlined.push(helper);
   const outerActivation = localsOf(cx, helper);

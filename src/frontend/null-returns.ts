@@ -51,12 +51,12 @@ function checkResultUse(cx: LoweringContext, statement: ts.ReturnStatement, name
     if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent) || ts.isReturnStatement(parent)) {
       const why = ts.isReturnStatement(parent)
         ? `'${cx.fn.name}' would return that null`
-        : "the call's result is not used, and the source goes on with the arrays it was given as they were";
+        : "its result is not used: the source then goes on with the arrays it gave the call as they were";
       return cx.fail(
         statement,
         "AD1004",
-        `'${name}' returns null here (a singular matrix), and ${why}: the compiler has no null to go on with`,
-        "use the call's result (const inverse = mat4.invert(out, m)!), so that the gradient throws where the source fails, or test the input before the call",
+        `'${name}' returns null on this path, and ${why}, which the compiler, having no null, cannot follow`,
+        `use the call's result (const result = ${name}(...)!), so that the gradient throws where the source would fail, or test the input before the call`,
       );
     }
     if (ts.isVariableDeclaration(parent) && parent.initializer === node && ts.isIdentifier(parent.name))
@@ -98,7 +98,7 @@ function checkNullTests(cx: LoweringContext, statement: ts.ReturnStatement, name
         cx.fail(
           statement,
           "AD1004",
-          `'${name}' returns null here (a singular matrix), and '${variable.text}' is tested for null on line ${line + 1} by code that goes on: the generated code throws where the call returns null, so it would not take that path`,
+          `'${name}' returns null on this path, and '${variable.text}' is tested for null on line ${line + 1} by code that goes on: the generated code throws where the call returns null, so it would not take that path`,
           `throw when it is null (if (!${variable.text}) throw new Error("...")), or test the input before the call`,
         );
       }
@@ -169,10 +169,15 @@ export function nonNullResultType(cx: LoweringContext, name: ts.Identifier): Typ
   const declaration = name.parent;
   if (!ts.isVariableDeclaration(declaration) || declaration.type || !declaration.initializer) return undefined;
   if (!ts.isCallExpression(skipParentheses(declaration.initializer))) return undefined;
-  const declared = cx.checker.getTypeAtLocation(name);
-  if (!declared.isUnion()) return undefined;
-  const absent = declared.types.filter((t) => t.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined));
+  return nonNullType(cx, cx.checker.getTypeAtLocation(name));
+}
+
+/** The IR type of `T` for a type `T | null` (what a function returning null on a path returns
+ * on the others); undefined for other types. */
+export function nonNullType(cx: LoweringContext, type: ts.Type): Type | undefined {
+  if (!type.isUnion()) return undefined;
+  const absent = type.types.filter((t) => t.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined));
   if (absent.length !== 1 || !(absent[0]!.flags & ts.TypeFlags.Null)) return undefined;
-  const type = cx.irType(cx.checker.getNonNullableType(declared));
-  return type && type !== "void" ? type : undefined;
+  const irType = cx.irType(cx.checker.getNonNullableType(type));
+  return irType && irType !== "void" ? irType : undefined;
 }
