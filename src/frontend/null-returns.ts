@@ -46,8 +46,10 @@ function checkResultUse(cx: LoweringContext, statement: ts.ReturnStatement, name
     let node: ts.Node = call;
     while (isTransparent(node.parent)) node = node.parent;
     const parent = node.parent;
-    const returnedBy = ts.isReturnStatement(parent) ? calls[k - 1] : undefined;
-    if (returnedBy && enclosingFunction(parent) === returnedBy.callee) continue;
+    // Returned by the function whose call is next (an arrow's expression body returns too).
+    const outer = calls[k - 1];
+    if (outer && ts.isReturnStatement(parent) && enclosingFunction(parent) === outer.callee) continue;
+    if (outer && ts.isArrowFunction(parent) && parent.body === node && parent === outer.callee) continue;
     if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent) || ts.isReturnStatement(parent)) {
       const why = ts.isReturnStatement(parent)
         ? `'${cx.fn.name}' would return that null`
