@@ -7,10 +7,10 @@ import { isOp } from "../ir/attrs.js";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 
-const decide: Readonly<Record<string, (a: string, b: string) => boolean>> = {
-  eq: (a, b) => a === b,
-  ne: (a, b) => a !== b,
-};
+const decide: ReadonlyMap<string, (a: string, b: string) => boolean> = new Map([
+  ["eq", (a: string, b: string) => a === b],
+  ["ne", (a: string, b: string) => a !== b],
+]);
 
 /** The boolean a comparison of two string literals gives; undefined for other operands. */
 export function compareStringLiterals(
@@ -23,6 +23,6 @@ export function compareStringLiterals(
     const definition = cx.definingOp(value);
     return definition && isOp(definition, "string") ? definition.attrs.value : undefined;
   });
-  const comparison = decide[opcode];
+  const comparison = decide.get(opcode);
   return comparison && a !== undefined && b !== undefined ? cx.boolean(comparison(a, b)) : undefined;
 }
