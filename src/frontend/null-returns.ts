@@ -1,15 +1,16 @@
 /**
- * Functions that return `null` on a path where their result is used as a value (gl-matrix's
- * `mat4.invert` and `mat3.normalFromMat4` return null for a singular matrix): the compiler has no
- * null, and what the source does with a null depends on the caller. Where the caller uses the
- * result as an array or a number (passes it on, indexes it, asserts it with `!`, or throws when
- * it is null: `if (!inverse) throw ...`), the source fails on that path (reading `null[0]` is a
+ * Functions that return `null` on a path where they otherwise return an array or an object
+ * (gl-matrix's `mat4.invert` and `mat3.normalFromMat4` return null for a singular matrix): the
+ * compiler has no null, and what the source does with a null depends on the caller. Where the
+ * caller uses the result (passes it on, indexes it, asserts it with `!`, or throws when it is
+ * null: `if (!inverse) throw ...`), the source fails on that path (reading `null[0]` is a
  * TypeError) or throws itself, so the generated code throws there too: `return null` is kept
  * as a `throw new TypeError(...)` in the forward sweep, like a `throw` statement (throw.ts),
  * and the other paths go on with the value they return, which is then never null.
  *
  * Where the source would go on after the null, the generated code could not do the same, so
- * these are diagnostics: a call whose result is ignored (`mat4.invert(out, m);`: the source
+ * these are diagnostics: a null where a number is returned otherwise (arithmetic reads it as
+ * 0), a call whose result is ignored (`mat4.invert(out, m);`: the source
  * goes on with `out` as it was), a result tested for null on a path that does not throw
  * (`if (!inverse) return 0;`), and a null returned by the differentiable function itself.
  */
@@ -28,6 +29,14 @@ export function lowerNullReturn(cx: LoweringContext, statement: ts.ReturnStateme
   // Only a function inlined at a call (its own body, not a closure inside it).
   if (!innermost || innermost.callee !== cx.owner() || cx.loops.length > 0) return undefined;
   const name = innermost.call.expression.getText(innermost.call.getSourceFile());
+  if (cx.returnType !== "array" && cx.returnType !== "object") {
+    return cx.fail(
+      statement,
+      "AD1004",
+      `'${name}' returns null on this path where it otherwise returns ${cx.returnType === "number" ? "a number" : `a ${cx.returnType}`}: the source goes on with it (arithmetic reads null as 0), which the compiler, having no null, cannot follow`,
+      "return a number on every path (NaN for no result), or test for the special case before the call",
+    );
+  }
   checkResultUse(cx, statement, name);
   cx.builder.op({
     opcode: "call",
