@@ -210,8 +210,8 @@ export function choose(
   const literalArrays = chooseLiteralArrays(cx, condition, regions, values);
   if (literalArrays) return literalArrays;
   const [first, second] = values;
-  // Both branches give the array they were given (`return out` and `return identity(out)`),
-  // which an array, a reference, is whatever either branch wrote into it.
+  // Both branches give the array they were given (`return out` and `return identity(out)`):
+  // an array is a reference, so it holds what either branch wrote into it.
   if (first === second && first.type === "array") {
     cx.builder.op({ opcode: "if", operands: [condition], regions, results: [] });
     return first;
