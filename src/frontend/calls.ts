@@ -37,6 +37,8 @@ import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
 import { noteObjectArrayArguments } from "./untyped-fields.js";
+import { enterInlinedCall } from "./inlined-calls.js";
+import { nonNullType } from "./null-returns.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -238,12 +240,22 @@ export function inlineFunction<R>(
       : undefined;
   const frame = cx.enterBody(
     helper,
-    untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number",
+    untyped ??
+      cx.irType(declaredReturn) ??
+      nonNullType(cx, declaredReturn) ??
+      untypedReturnType(helper, args) ??
+      "number",
   );
   cx.inlined.push(helper);
   const outerActivation = localsOf(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
-  const result = lowerBody();
+  const leaveCall = enterInlinedCall(cx, { call, callee: helper, args: [...target.boundArguments, ...args] });
+  let result: R;
+  try {
+    result = lowerBody();
+  } finally {
+    leaveCall();
+  }
   forgetLocals(cx, helper);
   endCall();
   // A factory called again by a function it made (d3-ease's `amplitude` calling `custom`) leaves

@@ -217,6 +217,12 @@ export function choose(
   const literalArrays = chooseLiteralArrays(cx, condition, regions, values);
   if (literalArrays) return literalArrays;
   const [first, second] = values;
+  // Both branches give the array they were given (`return out` and `return identity(out)`):
+  // an array is a reference, so it holds what either branch wrote into it.
+  if (first === second && first.type === "array") {
+    cx.builder.op({ opcode: "if", operands: [condition], regions, results: [] });
+    return first;
+  }
   // An object's leaf paths; undefined when the value chosen is no object.
   const paths = first.type === "object" ? [...fieldsOf(cx, first).keys()] : undefined;
   if (paths && fieldsOf(cx, second).size !== paths.length) reject();

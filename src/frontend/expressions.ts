@@ -29,6 +29,7 @@ import { rejectOmittedRead } from "./omitted-parameters.js";
 import { lowerUntypedField } from "./untyped-fields.js";
 import { numericOperand } from "./boolean-arithmetic.js";
 import { foldStringComparison, lowerDefinedTest, stringConstant } from "./string-values.js";
+import { lowerArgumentsRead } from "./arguments-object.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
 export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
@@ -68,6 +69,8 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   if (isFunctionValued(cx, expression)) return rejectFunctionValue(cx, expression);
   const decided = lowerUndefinedTest(cx, expression);
   if (decided) return decided;
+  const fromArguments = lowerArgumentsRead(cx, expression);
+  if (fromArguments) return fromArguments;
   if (ts.isIdentifier(expression)) return lowerIdentifier(cx, expression);
   if (expression.kind === ts.SyntaxKind.ThisKeyword) return lowerThis(cx, expression);
   if (ts.isPrefixUnaryExpression(expression)) return lowerPrefix(cx, expression);

@@ -1,10 +1,11 @@
 /**
  * Type guards the compiler decides at compile time: `typeof x === "number"` and
- * `options.eps === undefined` (and `!==`, `!`, `&&`, `||` of those). Inside an inlined helper
- * whose parameter is a union (`x: number | Float64Array`), each call passes a value whose kind
- * is known, so the guard is a constant and only the branch it takes is lowered; the other
- * branch, written for the other kind, is never seen. Guards on values whose kind is known only
- * when the code runs (`any`) are left to the lowering, which reports them.
+ * `options.eps === undefined` (and `!==`, `!`, `&&`, `||` of those; `x == null` as JavaScript
+ * compares: the compiler's values are never null, a parameter left out is undefined). Inside
+ * an inlined helper whose parameter is a union (`x: number | Float64Array`), each call passes
+ * a value whose kind is known, so the guard is a constant and only the branch it takes is
+ * lowered; the other branch, written for the other kind, is never seen. Guards on values whose
+ * kind is known only when the code runs (`any`) are left to the lowering, which reports them.
  */
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
@@ -99,10 +100,9 @@ function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): bo
     const known = knownValue(cx, probe);
     if (known) holds = known.missing === true;
   } else if (isNullLiteral(literal)) {
-    // A value the compiler holds is never null; undefined is only loosely equal to it.
+    // The compiler's values are never null; a missing one is undefined, which only == null matches.
     const known = knownValue(cx, probe);
-    if (known?.missing) holds = isLooseEquality(expression.operatorToken.kind);
-    else if (known?.value) holds = false;
+    if (known) holds = known.missing === true && isLooseEquality(expression.operatorToken.kind);
   }
   return holds === undefined ? undefined : holds === equal;
 }

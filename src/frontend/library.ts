@@ -333,9 +333,11 @@ function exportTarget(exports: unknown): string | undefined {
 
 /**
  * What a JavaScript helper returns when its typings do not say (`@returns {vec3}` of a type the
- * file does not import): the argument of the parameter every `return` gives back (`return out`),
- * else what `typeOf` makes of the returned expression (a local the checker types), else a
- * number, which the lowering checks against the returned value.
+ * file does not import): the argument of the parameter every `return` gives back (`return out`,
+ * or `return identity(out)` with a function of the file that returns its parameter), else what
+ * `typeOf` makes of the returned expression (a local the checker types), else a number, which
+ * the lowering checks against the returned value. A `return null` gives no value (see
+ * null-returns.ts).
  */
 export function untypedReturnType(
   helper: FunctionNode,
@@ -344,20 +346,48 @@ export function untypedReturnType(
 ): Type | undefined {
   if (!isJavaScript(helper)) return undefined;
   const returned = new Set<Type>();
+  for (const expression of returnedExpressions(helper)) {
+    const index = returnedParameter(helper, expression, new Set());
+    const arg = args[index];
+    const leftOut = index >= 0 && arg === undefined && ts.isIdentifier(expression);
+    const assigned = leftOut ? assignedType(helper, expression) : undefined;
+    returned.add(arg && "type" in arg ? arg.type : (assigned ?? typeOf(expression) ?? "number"));
+  }
+  return returned.size === 1 ? [...returned][0] : undefined;
+}
+
+/** What a function's `return` statements give, but `return null`. */
+function returnedExpressions(helper: FunctionNode): ts.Expression[] {
+  const returned: ts.Expression[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isReturnStatement(node) && node.expression) {
-      const expression = node.expression;
-      const index = helper.parameters.findIndex(
-        (p) => ts.isIdentifier(p.name) && ts.isIdentifier(expression) && p.name.text === expression.text,
-      );
-      const arg = args[index];
-      const assigned = index >= 0 && arg === undefined ? assignedType(helper, expression as ts.Identifier) : undefined;
-      returned.add(arg && "type" in arg ? arg.type : (assigned ?? typeOf(expression) ?? "number"));
-    }
+    if (ts.isReturnStatement(node) && node.expression && node.expression.kind !== ts.SyntaxKind.NullKeyword)
+      returned.push(node.expression);
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };
   if (helper.body) visit(helper.body);
-  return returned.size === 1 ? [...returned][0] : undefined;
+  return returned;
+}
+
+/** The position of the parameter of `helper` that `expression` gives back: the parameter, or
+ * a call of a function declared in the same file that returns the parameter it is given
+ * there; -1 for other expressions. */
+function returnedParameter(helper: FunctionNode, expression: ts.Expression, seen: Set<ts.Node>): number {
+  const node = skipParentheses(expression);
+  if (ts.isIdentifier(node))
+    return helper.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === node.text);
+  if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return -1;
+  const calleeName = node.expression.text;
+  const callee = helper
+    .getSourceFile()
+    .statements.find(
+      (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === calleeName && !!s.body,
+    );
+  if (!callee || seen.has(callee)) return -1;
+  seen.add(callee);
+  const positions = new Set(returnedExpressions(callee).map((e) => returnedParameter(callee, e, seen)));
+  const [position] = positions;
+  const argument = positions.size === 1 && position !== undefined ? node.arguments[position] : undefined;
+  return argument ? returnedParameter(helper, argument, seen) : -1;
 }
 
 /** What a function gives a parameter its call leaves out, when every assignment of it is an

@@ -21,7 +21,7 @@ import { ts } from "ts-morph";
 import { numberText } from "../backend/expressions.js";
 import { isOp } from "../ir/attrs.js";
 import { emptyRegion } from "../ir/builder.js";
-import type { Op, Value } from "../ir/types.js";
+import type { Op, Region, Value } from "../ir/types.js";
 import { definingOps } from "../ir/walk.js";
 import { mathConstants, primitive } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
@@ -29,8 +29,10 @@ import { lowerArrayLiteral, lowerNewArray } from "./arrays.js";
 import type { LoweringContext } from "./context.js";
 import { commonJsAssignedValue, commonJsModuleObject, isPackageFile, libraryImplementation } from "./library.js";
 import { lowerObjectLiteral } from "./objects.js";
+import { lowerExpression } from "./expressions.js";
 import { numberConstants } from "./number-constants.js";
 import { assignmentTarget, mutatingMethods, skipParentheses } from "./syntax.js";
+import { stringConstant } from "./string-values.js";
 
 // ----- functions -----
 
@@ -192,8 +194,21 @@ export function moduleConstant(cx: LoweringContext, identifier: ts.Identifier, s
 /** `ns.TAU`, `this.factor`, `Vector.ZERO`: a constant member of a module; undefined otherwise. */
 export function moduleMemberConstant(cx: LoweringContext, access: ts.PropertyAccessExpression): Value | undefined {
   const symbol = staticMember(cx, access);
+  const text = symbol && constantString(cx, symbol);
+  if (text !== undefined) return stringConstant(cx, text);
   const value = symbol && constantValue(cx, symbol, new Set());
   return value === undefined ? undefined : cx.builder.constant(value);
+}
+
+/** A module variable initialized by a string literal that no code changes (gl-matrix's
+ * `ANGLE_ORDER = "zyx"`); undefined for others. */
+function constantString(cx: LoweringContext, symbol: ts.Symbol): string | undefined {
+  const target = aliased(cx.checker, symbol);
+  const declaration = declarationOf(target);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+  const init = skipWrappers(declaration.initializer);
+  if (!ts.isStringLiteral(init) && !ts.isNoSubstitutionTemplateLiteral(init)) return undefined;
+  return isUnchangingVariable(cx, declaration, target) ? init.text : undefined;
 }
 
 /** A number computed at compile time from literals, Math and other constants. */
@@ -280,16 +295,19 @@ function constantStructure(
   symbol: ts.Symbol,
 ): Value | undefined {
   const init = skipWrappers(declaration.initializer!);
+  // An array a call makes (`const edge = vec3.create()`) is read as scratch space only.
+  const madeByCall = ts.isCallExpression(init);
   const isStructure =
-    ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init) || ts.isNewExpression(init);
+    ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init) || ts.isNewExpression(init) || madeByCall;
   if (!isStructure) return undefined;
   let built = builtStructures.get(cx);
   if (!built) builtStructures.set(cx, (built = new Map()));
   const known = built.get(symbol);
   if (known) return known;
   const write = firstWrite(cx, symbol);
-  const scratchLength = write && scratchArrayLength(cx, init, declaration);
-  if (write && scratchLength === undefined) {
+  if (madeByCall && !write) return undefined;
+  const scratchLength = write && !madeByCall ? scratchArrayLength(cx, init, declaration) : undefined;
+  const rejectWrite = (write: ts.Node) => {
     const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
     return cx.fail(
       use,
@@ -297,7 +315,8 @@ function constantStructure(
       `'${symbol.name}' is a module-level ${ts.isObjectLiteralExpression(init) ? "object" : "array"} that code changes at run time (${path.basename(write.getSourceFile().fileName)}:${line + 1}), so the function cannot read a copy of it`,
       `make it a local of the function (const ${symbol.name} = ...), or pass it in as a parameter`,
     );
-  }
+  };
+  if (write && !madeByCall && scratchLength === undefined) rejectWrite(write);
   // Built once, at the start of the function, where every loop and branch can read it.
   const saved = cx.sourceFile;
   cx.sourceFile = declaration.getSourceFile();
@@ -306,21 +325,25 @@ function constantStructure(
     try {
       if (ts.isArrayLiteralExpression(init)) return lowerArrayLiteral(cx, init);
       if (ts.isObjectLiteralExpression(init)) return lowerObjectLiteral(cx, init);
+      if (madeByCall) return lowerExpression(cx, init);
       return lowerNewArray(cx, init);
     } finally {
       cx.sourceFile = saved;
     }
   });
   if (!value) return undefined;
+  const length = madeByCall ? (madeArrayLength(region, value, declaration) ?? rejectWrite(write!)) : scratchLength;
   // After the structures built before it, among them those this one reads (built while it was).
   cx.body.ops.splice(cx.prologueLength, 0, ...region.ops);
   cx.prologueLength += region.ops.length;
-  value.name ??= symbol.name;
+  // The array a call made is named after the module's variable, not the callee's local.
+  if (madeByCall) value.name = symbol.name;
+  else value.name ??= symbol.name;
   built.set(symbol, value);
-  if (scratchLength !== undefined) {
+  if (length !== undefined) {
     let scratch = scratchArrays.get(cx);
     if (!scratch) scratchArrays.set(cx, (scratch = []));
-    scratch.push({ name: symbol.name, value, length: scratchLength, use });
+    scratch.push({ name: symbol.name, value, length, use });
   }
   return value;
 }
@@ -352,6 +375,20 @@ function scratchArrayLength(
   if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Export) return undefined;
   const [length] = init.arguments ?? [];
   return length && init.arguments!.length === 1 ? evaluate(cx, length, new Set()) : undefined;
+}
+
+/**
+ * The length of the new array a module-level call makes (`vec3.create()`, which allocates
+ * `new ARRAY_TYPE(3)` and fills it) when its module does not export it; undefined when the
+ * call returns another array, or one of a length known only when the code runs.
+ */
+function madeArrayLength(region: Region, value: Value, declaration: ts.VariableDeclaration): number | undefined {
+  if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Export) return undefined;
+  const constants = definingOps(region);
+  const allocation = constants.get(value);
+  if (!allocation || !isOp(allocation, "array.new")) return undefined;
+  const length = constants.get(allocation.operands[0]!);
+  return length && isOp(length, "const") ? length.attrs.value : undefined;
 }
 
 /**
@@ -396,7 +433,10 @@ export function checkScratchArrays(cx: LoweringContext): void {
           written.add(at);
       }
     };
-    check(cx.body.ops, new Set());
+    // The prologue builds module structures as their module does when it loads: what it writes
+    // into a scratch array (the zeros `vec3.create()` fills it with) is there before the first
+    // call only, so it is no write of this call.
+    check(cx.body.ops.slice(cx.prologueLength), new Set());
   }
 }
 
@@ -605,7 +645,10 @@ function targetSymbols(checker: ts.TypeChecker, target: ts.Expression): ts.Symbo
  * itself first. */
 const reachable = new WeakMap<ts.SourceFile, ts.SourceFile[]>();
 
-export function reachableFiles(cx: LoweringContext, start: ts.SourceFile = cx.fn.node.getSourceFile()): ts.SourceFile[] {
+export function reachableFiles(
+  cx: LoweringContext,
+  start: ts.SourceFile = cx.fn.node.getSourceFile(),
+): ts.SourceFile[] {
   const known = reachable.get(start);
   if (known) return known;
   const files: ts.SourceFile[] = [];

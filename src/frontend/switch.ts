@@ -15,6 +15,7 @@ import { lowerBranches } from "./control-flow.js";
 import { lowerExpression } from "./expressions.js";
 import { lowerStatements } from "./statements.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
+import { foldStringComparison } from "./string-values.js";
 
 /** Case labels that share their statements (empty clauses before one with statements), and
  * the index of that clause, where the statements they run start. */
@@ -76,7 +77,9 @@ function groupsOf(clauses: readonly ts.CaseOrDefaultClause[]): Group[] {
 function matches(cx: LoweringContext, discriminant: Value, tests: ts.Expression[]): Value {
   const equalities = tests.map((test) => {
     const label = cx.expectType(test, lowerExpression(cx, test), discriminant.type);
-    return cx.builder.emit("eq", [discriminant, label], "boolean");
+    return (
+      foldStringComparison(cx, "eq", discriminant, label) ?? cx.builder.emit("eq", [discriminant, label], "boolean")
+    );
   });
   return equalities.reduce((any, next) => cx.builder.emit("or", [any, next], "boolean"));
 }

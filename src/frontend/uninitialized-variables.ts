@@ -11,12 +11,15 @@ import { isChosenArrayVariable } from "./array-constructors.js";
 import { bundledReturnType } from "./bundled-modules.js";
 import type { LoweringContext } from "./context.js";
 import { assignmentTarget } from "./syntax.js";
+import { nonNullResultType } from "./null-returns.js";
 
 /** The IR type of a declared variable, inferred from its assignments when it has no type. */
 export function variableType(cx: LoweringContext, name: ts.Identifier): Type {
   const declared = cx.checker.getTypeAtLocation(name);
   const declaration = name.parent;
   if (isChosenArrayVariable(cx, name)) return "array";
+  const nonNull = nonNullResultType(cx, name);
+  if (nonNull) return nonNull;
   const untyped =
     declared.flags & ts.TypeFlags.Any &&
     ts.isVariableDeclaration(declaration) &&

@@ -27,6 +27,7 @@ import { type HeapValue, HeapFunction, HeapObject, readBinding, type Scope } fro
 import type { ModuleRecord } from "./interpreter.js";
 import { interpreterFor, programModule } from "./loader.js";
 import { runTimeWrite } from "./run-time-writes.js";
+import { stringConstant } from "../string-values.js";
 
 /** What an expression names in the heap: a value, the module whose load stopped before it
  * could be read, or the write a function makes into the table later (see run-time-writes.ts);
@@ -210,7 +211,7 @@ function compileTimeValue(
   if (value instanceof HeapFunction) return convert(value);
   if (typeof value === "number") return cx.builder.constant(value);
   if (typeof value === "boolean") return cx.boolean(value);
-  if (typeof value === "string") return cx.builder.emit("string", [], "string", { value });
+  if (typeof value === "string") return stringConstant(cx, value);
   return undefined;
 }
 
