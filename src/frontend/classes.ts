@@ -27,6 +27,7 @@ import type { LoweringContext, Outcome } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { libraryClass, libraryMember, libraryOverloads, libraryReturnType } from "./library-classes.js";
 import { bindParameter } from "./omitted-parameters.js";
+import { bindObjectArguments, calledMethod, mayReturnReceiver, returnsArgument } from "./object-arguments.js";
 import { field, fieldsOf, leafParams, makeObject, mayAlias, rejectSharedWrite } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
@@ -104,7 +105,7 @@ function baseOf(cx: LoweringContext, cls: ts.ClassLikeDeclaration): ts.ClassLike
 }
 
 /** The class members a property name resolves to, when the property is declared in classes. */
-function classMembers(cx: LoweringContext, name: ts.MemberName): ts.Declaration[] | undefined {
+export function classMembers(cx: LoweringContext, name: ts.MemberName): ts.Declaration[] | undefined {
   const symbol = cx.checker.getSymbolAtLocation(name);
   const declarations = symbol?.declarations ?? [];
   const inClass = (d: ts.Declaration) =>
@@ -709,7 +710,7 @@ export function returnedOrigin(method: ts.MethodDeclaration): "this" | "new" | "
 
 /** After a method changed its receiver: the variable, or `this`, the receiver is takes the
  * new object; a new instance needs nothing; any other receiver is rejected. */
-function rebindReceiver(cx: LoweringContext, site: ts.Node, receiver: ts.Expression, object: Value): void {
+export function rebindReceiver(cx: LoweringContext, site: ts.Node, receiver: ts.Expression, object: Value): void {
   const origin = originOf(cx, receiver);
   if (origin.kind === "new") return;
   if (origin.kind === "this") {
@@ -762,20 +763,24 @@ function inlineMember(
   const frame = cx.enterBody(member, returnType);
   cx.thisBinding = self ? { symbol: self, container: member, cls } : undefined;
   let outcome: Outcome;
+  let writeBackArguments: (() => void) | undefined;
   if (isFunction) {
     cx.inlined.push(member);
     // A parameter given no argument takes its default, computed after the parameters before it.
     for (const [i, p] of member.parameters.entries())
       bindParameter(cx, cx.symbolOf(p.name), args[i] ?? (p.initializer && lowerExpression(cx, p.initializer)));
+    const objectArguments = bindObjectArguments(cx, site, member);
     prologue?.();
     const body = member.body!;
     outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
+    writeBackArguments = objectArguments.end();
     forgetLocals(cx, member);
     cx.inlined.pop();
   } else {
     prologue?.();
   }
   cx.restoreFrame(frame);
+  writeBackArguments?.();
   return typeof outcome === "object" ? outcome : undefined;
 }
 
@@ -911,6 +916,8 @@ export function callReturningReceiver(
   if (!ts.isCallExpression(call) || call.expression !== access) return undefined;
   const method = classMembers(cx, access.name)?.find(ts.isMethodDeclaration);
   if (!method || isStatic(method) || returnedOrigin(method) === "new") return undefined;
+  const implementation = calledMethod(cx, access);
+  if (implementation && !mayReturnReceiver(cx, implementation)) return undefined;
   return cx.irType(cx.checker.getTypeAtLocation(call)) === "object" ? call : undefined;
 }
 
@@ -946,16 +953,21 @@ export function methodKeepsArgument(
 ): boolean | undefined {
   const callee = skipParentheses(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
-  const method = classMembers(cx, callee.name)?.find(ts.isMethodDeclaration);
-  if (!method?.body) return undefined;
-  const p = method.parameters[call.arguments.indexOf(argument as ts.Expression)];
-  if (returnedOrigin(method) === "other" || !p || !ts.isIdentifier(p.name) || methodsAsked.has(method)) return true;
+  const method = calledMethod(cx, callee);
+  if (!method) return undefined;
+  const position = call.arguments.indexOf(argument as ts.Expression);
+  const p = method.parameters[position];
+  const returned = returnsArgument(cx, method, position);
+  if (returned === "other" || !p || !ts.isIdentifier(p.name) || methodsAsked.has(method)) return true;
+  if (returned === "returned" && mayAlias(cx, call)) return true;
   const symbol = cx.checker.getSymbolAtLocation(p.name);
   methodsAsked.add(method);
   let keeps = false;
   const visit = (node: ts.Node): void => {
     if (keeps) return;
-    if (ts.isIdentifier(node) && node !== p.name && cx.checker.getSymbolAtLocation(node) === symbol)
+    // Assigning the parameter (`target = new Vec3()`) hands nothing on.
+    const reassigned = assignmentTarget(node.parent) === node;
+    if (ts.isIdentifier(node) && node !== p.name && !reassigned && cx.checker.getSymbolAtLocation(node) === symbol)
       keeps = mayAlias(cx, node);
     ts.forEachChild(node, visit);
   };

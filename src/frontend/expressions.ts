@@ -17,6 +17,7 @@ import { lowerClassProperty, lowerInstanceof, lowerNew, lowerThis } from "./clas
 import type { LoweringContext } from "./context.js";
 import { chooseArm, lowerArm, lowerComma, lowerNumericLogical } from "./conditional-values.js";
 import { assignedSlots, constantCondition } from "./control-flow.js";
+import { foldStringComparison, lowerStringLiteral } from "./string-comparisons.js";
 import { moduleConstant, moduleMemberConstant } from "./modules.js";
 import { lowerNumberConstant } from "./number-constants.js";
 import { isFunctionValued, lowerUndefinedTest, rejectFunctionValue } from "./functions.js";
@@ -49,7 +50,7 @@ export function lowerExpression(cx: LoweringContext, expression: ts.Expression):
   const b = cx.builder;
   if (ts.isNumericLiteral(expression)) return b.constant(Number(expression.text), expression.getText(cx.sourceFile));
   if (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) {
-    return b.emit("string", [], "string", { value: expression.text });
+    return lowerStringLiteral(cx, expression.text);
   }
   if (expression.kind === ts.SyntaxKind.TrueKeyword || expression.kind === ts.SyntaxKind.FalseKeyword) {
     return cx.boolean(expression.kind === ts.SyntaxKind.TrueKeyword);
@@ -206,7 +207,7 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (comparison) {
     // Numbers, strings and booleans compare with one another as in JavaScript.
     cx.expectType(expression.right, right, left.type);
-    return cx.builder.emit(comparison, [left, right], "boolean");
+    return foldStringComparison(cx, comparison, left, right) ?? cx.builder.emit(comparison, [left, right], "boolean");
   }
   cx.expectType(expression.left, left, "number");
   cx.expectType(expression.right, right, "number");

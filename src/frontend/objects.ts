@@ -24,6 +24,7 @@ import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
 import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
+import { isObjectArgument } from "./object-arguments.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -246,7 +247,11 @@ export function writeField(
 export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
-  const ownParameter = declaration !== undefined && ts.isParameter(declaration) && wasOmitted(cx, symbol);
+  // A parameter left out holds what the member gave it; one holding the caller's object writes it.
+  const ownParameter =
+    declaration !== undefined &&
+    ts.isParameter(declaration) &&
+    (wasOmitted(cx, symbol) || isObjectArgument(cx, symbol));
   if (declaration && ts.isParameter(declaration) && !ownParameter) {
     cx.fail(
       target,

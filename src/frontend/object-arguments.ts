@@ -1,0 +1,304 @@
+/**
+ * Objects a class member writes into through a parameter (`lerp(v, t, target) { target.x =
+ * ...; }`, cannon-es's and three.js's `target` arguments): JavaScript passes the caller's
+ * object, so the writes are the caller's. The parameter is bound to the argument's object as
+ * every parameter is, and may be written as a local object is (objects.ts asks
+ * isObjectArgument); when the inlined call ends, the object the parameter holds then goes back
+ * where the argument came from, as a method's changed `this` does (classes.ts rebindReceiver):
+ * a local variable of the caller, checked as a write into it is (never the differentiable
+ * function's own parameter), the caller's `this`, or nothing for a new instance.
+ *
+ * The receiver and the parameters naming the same object of the caller
+ * (`v.addScaledVector(s, w, v)`) each hold the object as the call began: that is accepted only
+ * when one of the names writes, no field is read through another name after that name wrote
+ * it, and every use is a field access in the member's straight-line code.
+ *
+ * It also answers what a method returns (this, a new instance, a parameter), for the aliasing
+ * checks of objects.ts and classes.ts, and which arguments a call may write, for the variables
+ * a loop carries.
+ */
+import { ts } from "ts-morph";
+import type { Value } from "../ir/types.js";
+import type { FunctionNode } from "./annotations.js";
+import { changedReceiver, classMembers, rebindReceiver } from "./classes.js";
+import type { LoweringContext } from "./context.js";
+import { libraryMember, libraryOverloads } from "./library-classes.js";
+import { equalities } from "./guards.js";
+import { assignmentTarget, skipParentheses } from "./syntax.js";
+
+/** A parameter bound to an object of the caller. */
+interface ObjectArgument {
+  symbol: ts.Symbol;
+  parameter: ts.ParameterDeclaration & { name: ts.Identifier };
+  argument: ts.Expression;
+  entry: Value;
+}
+
+/** The parameters of the calls being inlined that hold an object of their caller. */
+const objectArguments = new WeakMap<LoweringContext, Set<ts.Symbol>>();
+
+/** Whether a parameter holds its caller's object, which writing into writes into. */
+export function isObjectArgument(cx: LoweringContext, symbol: ts.Symbol): boolean {
+  return objectArguments.get(cx)?.has(symbol) === true;
+}
+
+/**
+ * After the parameters of `member` are bound for the call at `site`: the parameters holding an
+ * object the call passes. `end`, before the member's locals are forgotten, takes the objects
+ * they hold and gives what writes them back, to run once the caller's frame is restored.
+ */
+export function bindObjectArguments(cx: LoweringContext, site: ts.Node, member: FunctionNode): { end(): () => void } {
+  const passed = ts.isCallExpression(site) || ts.isNewExpression(site) ? (site.arguments ?? []) : [];
+  let symbols = objectArguments.get(cx);
+  if (!symbols) objectArguments.set(cx, (symbols = new Set()));
+  const bound: ObjectArgument[] = [];
+  member.parameters.forEach((parameter, k) => {
+    const argument = passed[k];
+    if (!argument || ts.isSpreadElement(argument) || !ts.isIdentifier(parameter.name)) return;
+    const symbol = cx.checker.getSymbolAtLocation(parameter.name);
+    const entry = symbol && cx.env.get(symbol);
+    if (!symbol || entry?.type !== "object" || reassigns(cx, member, symbol)) return;
+    bound.push({ symbol, parameter: parameter as ObjectArgument["parameter"], argument, entry });
+    symbols.add(symbol);
+  });
+  return {
+    end() {
+      const written = bound.flatMap((b) => {
+        symbols.delete(b.symbol);
+        const object = cx.env.get(b.symbol);
+        return object && object !== b.entry ? [{ ...b, object }] : [];
+      });
+      return () => {
+        if (written.length === 0) return;
+        rejectSharedArguments(cx, site, member, bound, written);
+        for (const { argument, object } of written) rebindReceiver(cx, site, argument, object);
+      };
+    },
+  };
+}
+
+/** Whether the member assigns the parameter itself (the name then holds another object),
+ * other than in the branch of `if (p === void 0)` a passed argument does not take. */
+function reassigns(cx: LoweringContext, member: FunctionNode, symbol: ts.Symbol): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isIfStatement(node) && testsUndefined(cx, node.expression, symbol)) {
+      if (node.elseStatement) visit(node.elseStatement);
+      return;
+    }
+    const target = assignmentTarget(node);
+    if (target && ts.isIdentifier(target) && cx.checker.getSymbolAtLocation(target) === symbol) found = true;
+    ts.forEachChild(node, visit);
+  };
+  if (member.body) visit(member.body);
+  return found;
+}
+
+/** `p === void 0`, `p === undefined`, `p == null`, `!p`. */
+function testsUndefined(cx: LoweringContext, condition: ts.Expression, symbol: ts.Symbol): boolean {
+  const e = skipParentheses(condition);
+  const isParameter = (node: ts.Expression) =>
+    ts.isIdentifier(skipParentheses(node)) && cx.checker.getSymbolAtLocation(skipParentheses(node)) === symbol;
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return isParameter(e.operand);
+  if (!ts.isBinaryExpression(e) || equalities.get(e.operatorToken.kind) !== true) return false;
+  const isNothing = (node: ts.Expression) => {
+    const n = skipParentheses(node);
+    return (
+      ts.isVoidExpression(n) || n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined")
+    );
+  };
+  return (isParameter(e.left) && isNothing(e.right)) || (isParameter(e.right) && isNothing(e.left));
+}
+
+/** The variable (or `this`) of the caller an argument or receiver names; undefined for others. */
+function callerVariable(cx: LoweringContext, expression: ts.Expression): ts.Symbol | undefined {
+  const e = skipParentheses(expression);
+  if (e.kind === ts.SyntaxKind.ThisKeyword) return cx.thisBinding?.symbol;
+  return ts.isIdentifier(e) ? cx.checker.getSymbolAtLocation(e) : undefined;
+}
+
+/** A name of the member for one object of the caller: a parameter, or `this`. */
+type Name = ts.Symbol | "this";
+
+/**
+ * Rejects a call whose receiver and parameters name one object of the caller when a write
+ * through one of the names would not be seen through another (see the file's comment).
+ */
+function rejectSharedArguments(
+  cx: LoweringContext,
+  site: ts.Node,
+  member: FunctionNode,
+  bound: readonly ObjectArgument[],
+  written: readonly ObjectArgument[],
+): void {
+  const callee = ts.isCallExpression(site) ? skipParentheses(site.expression) : undefined;
+  const receiver = callee && ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
+  for (const { argument, parameter } of written) {
+    const variable = callerVariable(cx, argument);
+    if (!variable) continue;
+    const names: Name[] = bound.filter((b) => callerVariable(cx, b.argument) === variable).map((b) => b.symbol);
+    if (receiver && callerVariable(cx, receiver) === variable) names.push("this");
+    if (names.length < 2 || seenThroughEveryName(cx, member, names)) continue;
+    cx.fail(
+      site,
+      "AD1004",
+      `'${argument.getText()}' is passed to '${member.name?.getText() ?? "the constructor"}' under more than one name ('${parameter.name.text}' and another), and a write through one would not be seen through the other`,
+      `pass a copy instead (${argument.getText()}.clone(), or a new instance)`,
+    );
+  }
+}
+
+/** Whether, in `member`, each of `names` sees the writes through the others: one name writes,
+ * no field is read through another after it wrote it, and every use is a field access, a test
+ * or a return outside loops and nested functions. */
+function seenThroughEveryName(cx: LoweringContext, member: FunctionNode, names: readonly Name[]): boolean {
+  const nameOf = (node: ts.Node): Name | undefined => {
+    if (node.kind === ts.SyntaxKind.ThisKeyword) return names.includes("this") ? "this" : undefined;
+    if (!ts.isIdentifier(node)) return undefined;
+    const symbol = cx.checker.getSymbolAtLocation(node);
+    return symbol && names.includes(symbol) ? symbol : undefined;
+  };
+  let writer: Name | undefined;
+  const writtenFields = new Set<string>();
+  let seen = true;
+  const use = (node: ts.Node, name: Name, inLoopOrFunction: boolean): void => {
+    const parent = node.parent;
+    const isTest = ts.isBinaryExpression(parent) && equalities.has(parent.operatorToken.kind);
+    if (isTest || ts.isReturnStatement(parent)) return;
+    if (inLoopOrFunction || !ts.isPropertyAccessExpression(parent) || parent.expression !== node) {
+      seen = false;
+      return;
+    }
+    const field = parent.name.text;
+    if (assignmentTarget(parent.parent) === parent) {
+      if (writer !== undefined && writer !== name) seen = false;
+      writer = name;
+      writtenFields.add(field);
+    } else if (writer !== undefined && writer !== name && writtenFields.has(field)) {
+      seen = false;
+    }
+  };
+  const visit = (node: ts.Node, inLoopOrFunction: boolean): void => {
+    if (!seen) return;
+    // The branch giving a parameter left out its default is not taken: the call passes it.
+    if (ts.isIfStatement(node) && names.some((n) => n !== "this" && testsUndefined(cx, node.expression, n))) {
+      if (node.elseStatement) visit(node.elseStatement, inLoopOrFunction);
+      return;
+    }
+    const name = nameOf(node);
+    if (name !== undefined) use(node, name, inLoopOrFunction);
+    const enters = ts.isIterationStatement(node, false) || (ts.isFunctionLike(node) && node !== member);
+    // An assignment evaluates its right side before it writes.
+    const children =
+      assignmentTarget(node) && ts.isBinaryExpression(node) ? [node.right, node.left] : node.getChildren();
+    for (const child of children) visit(child, inLoopOrFunction || enters);
+  };
+  if (member.body) visit(member.body, false);
+  return seen;
+}
+
+// ----- what a method returns -----
+
+/** What a `return` of a method gives: `this`, a new instance, the parameter at a position. */
+type Returned = "this" | "new" | number | "other";
+
+/** What the returns of a method give; empty for a method without a value. */
+function returnedValues(cx: LoweringContext, method: FunctionNode): Set<Returned> {
+  const returned = new Set<Returned>();
+  const parameters = method.parameters.map((p) => cx.checker.getSymbolAtLocation(p.name));
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node) && node.expression) {
+      const e = skipParentheses(node.expression);
+      const k = ts.isIdentifier(e) ? parameters.indexOf(cx.checker.getSymbolAtLocation(e)) : -1;
+      returned.add(
+        e.kind === ts.SyntaxKind.ThisKeyword ? "this" : ts.isNewExpression(e) ? "new" : k >= 0 ? k : "other",
+      );
+    }
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  if (method.body) visit(method.body);
+  return returned;
+}
+
+/** The method with a body a property access calls: a class's of the project, or for a
+ * package's class declared in its typings, the one of its JavaScript. */
+export function calledMethod(
+  cx: LoweringContext,
+  access: ts.PropertyAccessExpression,
+): (ts.MethodDeclaration & { body: ts.Block }) | undefined {
+  const declarations = classMembers(cx, access.name);
+  const method =
+    declarations &&
+    libraryOverloads(declarations)
+      .map((d) => (d.getSourceFile().isDeclarationFile ? (libraryMember(cx.checker, d) ?? d) : d))
+      .find(ts.isMethodDeclaration);
+  return method?.body ? (method as ts.MethodDeclaration & { body: ts.Block }) : undefined;
+}
+
+/** False for a method every return of which gives a new instance or one of its parameters
+ * (whose arguments are asked about where they are passed): its call never names its receiver. */
+export function mayReturnReceiver(cx: LoweringContext, method: FunctionNode): boolean {
+  return [...returnedValues(cx, method)].some((r) => r === "this" || r === "other");
+}
+
+/**
+ * How a method may hand on the argument at `position` through its value: "other" when a return
+ * gives something the compiler does not follow, "returned" when it returns that parameter,
+ * "kept" otherwise (its other uses decide).
+ */
+export function returnsArgument(
+  cx: LoweringContext,
+  method: FunctionNode,
+  position: number,
+): "other" | "returned" | "not" {
+  const returned = returnedValues(cx, method);
+  if (returned.has("other")) return "other";
+  return returned.has(position) ? "returned" : "not";
+}
+
+// ----- what a loop's calls write -----
+
+/** The arguments (variables or `this`) that a call at `node` may write into, through a
+ * parameter of the method or helper it inlines: what a loop calling it carries. */
+export function writtenArguments(cx: LoweringContext, node: ts.Node): ts.Expression[] {
+  if (!ts.isCallExpression(node)) return [];
+  return node.arguments.filter((argument, k) => {
+    const e = skipParentheses(argument);
+    const named = ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword;
+    return named && callWritesParameter(cx, node, k, new Set());
+  });
+}
+
+function callWritesParameter(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  position: number,
+  seen: Set<ts.Node>,
+): boolean {
+  const callee = skipParentheses(call.expression);
+  const method = ts.isPropertyAccessExpression(callee) ? calledMethod(cx, callee) : undefined;
+  const parameter = method?.parameters[position];
+  if (!method || !parameter || !ts.isIdentifier(parameter.name) || seen.has(method)) return false;
+  seen.add(method);
+  const symbol = cx.checker.getSymbolAtLocation(parameter.name);
+  const names = (e: ts.Expression | undefined) => {
+    while (e && ts.isPropertyAccessExpression(e)) e = e.expression;
+    return e !== undefined && ts.isIdentifier(e) && cx.checker.getSymbolAtLocation(e) === symbol;
+  };
+  let writes = false;
+  const visit = (node: ts.Node): void => {
+    if (writes) return;
+    const target = assignmentTarget(node);
+    if (target && ts.isPropertyAccessExpression(target) && names(target)) writes = true;
+    if (names(changedReceiver(cx, node))) writes = true;
+    if (ts.isCallExpression(node)) {
+      node.arguments.forEach((argument, k) => {
+        if (names(skipParentheses(argument)) && callWritesParameter(cx, node, k, seen)) writes = true;
+      });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(method.body!);
+  return writes;
+}
