@@ -3,7 +3,7 @@
  * ...; }`, cannon-es's and three.js's `target` arguments): JavaScript passes the caller's
  * object, so the writes are the caller's. The parameter is bound to the argument's object as
  * every parameter is, and may be written as a local object is (objects.ts asks
- * isObjectArgument); when the inlined call ends, the object the parameter holds then goes back
+ * isWritableParameter); when the inlined call ends, the object the parameter holds then goes back
  * where the argument came from, as a method's changed `this` does (classes.ts rebindReceiver):
  * a local variable of the caller, checked as a write into it is (never the differentiable
  * function's own parameter), the caller's `this`, or nothing for a new instance.
@@ -20,7 +20,7 @@
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
-import { changedReceiver, classMembers, rebindReceiver } from "./classes.js";
+import { changedReceiver, classMembers, isNewObject, rebindReceiver } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { libraryMember, libraryOverloads } from "./library-classes.js";
 import { equalities } from "./guards.js";
@@ -34,12 +34,13 @@ interface ObjectArgument {
   entry: Value;
 }
 
-/** The parameters of the calls being inlined that hold an object of their caller. */
-const objectArguments = new WeakMap<LoweringContext, Set<ts.Symbol>>();
+/** The object parameters of the calls being inlined that the member may write into. */
+const writableParameters = new WeakMap<LoweringContext, Set<ts.Symbol>>();
 
-/** Whether a parameter holds its caller's object, which writing into writes into. */
-export function isObjectArgument(cx: LoweringContext, symbol: ts.Symbol): boolean {
-  return objectArguments.get(cx)?.has(symbol) === true;
+/** Whether a parameter of a member being inlined may be written into: it holds its caller's
+ * object (which the end of the call writes back), or a new object its default made. */
+export function isWritableParameter(cx: LoweringContext, symbol: ts.Symbol): boolean {
+  return writableParameters.get(cx)?.has(symbol) === true;
 }
 
 /**
@@ -49,29 +50,37 @@ export function isObjectArgument(cx: LoweringContext, symbol: ts.Symbol): boolea
  */
 export function bindObjectArguments(cx: LoweringContext, site: ts.Node, member: FunctionNode): { end(): () => void } {
   const passed = ts.isCallExpression(site) || ts.isNewExpression(site) ? (site.arguments ?? []) : [];
-  let symbols = objectArguments.get(cx);
-  if (!symbols) objectArguments.set(cx, (symbols = new Set()));
+  let symbols = writableParameters.get(cx);
+  if (!symbols) writableParameters.set(cx, (symbols = new Set()));
   const bound: ObjectArgument[] = [];
   member.parameters.forEach((parameter, k) => {
     const argument = passed[k];
-    if (!argument || ts.isSpreadElement(argument) || !ts.isIdentifier(parameter.name)) return;
-    const symbol = cx.checker.getSymbolAtLocation(parameter.name);
+    const symbol = ts.isIdentifier(parameter.name) ? cx.checker.getSymbolAtLocation(parameter.name) : undefined;
     const entry = symbol && cx.env.get(symbol);
     if (!symbol || entry?.type !== "object" || reassigns(cx, member, symbol)) return;
+    // A default (`target = new Vec3()`) gives the member an object of its own.
+    if (!argument && parameter.initializer && isNewObject(cx, parameter.initializer)) symbols.add(symbol);
+    if (!argument || ts.isSpreadElement(argument)) return;
     bound.push({ symbol, parameter: parameter as ObjectArgument["parameter"], argument, entry });
     symbols.add(symbol);
   });
   return {
     end() {
+      for (const parameter of member.parameters) {
+        const symbol = ts.isIdentifier(parameter.name) ? cx.checker.getSymbolAtLocation(parameter.name) : undefined;
+        if (symbol) symbols.delete(symbol);
+      }
       const written = bound.flatMap((b) => {
-        symbols.delete(b.symbol);
         const object = cx.env.get(b.symbol);
         return object && object !== b.entry ? [{ ...b, object }] : [];
       });
       return () => {
         if (written.length === 0) return;
         rejectSharedArguments(cx, site, member, bound, written);
-        for (const { argument, object } of written) rebindReceiver(cx, site, argument, object);
+        for (const { argument, entry, object } of written) {
+          rejectChangedMeanwhile(cx, site, argument, entry);
+          rebindReceiver(cx, site, argument, object);
+        }
       };
     },
   };
@@ -111,6 +120,20 @@ function testsUndefined(cx: LoweringContext, condition: ts.Expression, symbol: t
   return (isParameter(e.left) && isNothing(e.right)) || (isParameter(e.right) && isNothing(e.left));
 }
 
+/** Rejects writing back an argument whose variable the call changed another way (an argument
+ * after it, say): the object the parameter held would replace that change. */
+function rejectChangedMeanwhile(cx: LoweringContext, site: ts.Node, argument: ts.Expression, entry: Value): void {
+  const variable = callerVariable(cx, argument);
+  const now = variable && cx.env.get(variable);
+  if (!now || now === entry) return;
+  cx.fail(
+    site,
+    "AD1004",
+    `this call writes into '${argument.getText()}' through a parameter while '${argument.getText()}' is also changed another way`,
+    `make the other change before or after the call`,
+  );
+}
+
 /** The variable (or `this`) of the caller an argument or receiver names; undefined for others. */
 function callerVariable(cx: LoweringContext, expression: ts.Expression): ts.Symbol | undefined {
   const e = skipParentheses(expression);
@@ -134,16 +157,17 @@ function rejectSharedArguments(
 ): void {
   const callee = ts.isCallExpression(site) ? skipParentheses(site.expression) : undefined;
   const receiver = callee && ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
-  for (const { argument, parameter } of written) {
+  for (const { argument } of written) {
     const variable = callerVariable(cx, argument);
     if (!variable) continue;
     const names: Name[] = bound.filter((b) => callerVariable(cx, b.argument) === variable).map((b) => b.symbol);
     if (receiver && callerVariable(cx, receiver) === variable) names.push("this");
     if (names.length < 2 || seenThroughEveryName(cx, member, names)) continue;
+    const named = names.map((n) => (n === "this" ? "its receiver" : `'${n.name}'`));
     cx.fail(
       site,
       "AD1004",
-      `'${argument.getText()}' is passed to '${member.name?.getText() ?? "the constructor"}' under more than one name ('${parameter.name.text}' and another), and a write through one would not be seen through the other`,
+      `'${argument.getText()}' is passed to '${member.name?.getText() ?? "the constructor"}' as ${named.slice(0, -1).join(", ")} and ${named.at(-1)}, and a write through one of those names would not be seen through another`,
       `pass a copy instead (${argument.getText()}.clone(), or a new instance)`,
     );
   }

@@ -24,7 +24,7 @@ import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
 import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
-import { isObjectArgument } from "./object-arguments.js";
+import { isWritableParameter } from "./object-arguments.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -251,7 +251,7 @@ export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts
   const ownParameter =
     declaration !== undefined &&
     ts.isParameter(declaration) &&
-    (wasOmitted(cx, symbol) || isObjectArgument(cx, symbol));
+    (wasOmitted(cx, symbol) || isWritableParameter(cx, symbol));
   if (declaration && ts.isParameter(declaration) && !ownParameter) {
     cx.fail(
       target,
