@@ -14,6 +14,7 @@ import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { isChosenArrayVariable } from "./array-constructors.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import { lowerNewMatrix } from "./matrices.js";
+import { bindObjectArguments } from "./object-arguments.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
 import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
@@ -226,7 +227,12 @@ export function inlineFunction<R>(
   cx.inlined.push(helper);
   const outerActivation = localsOf(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
+  const objectArguments = bindObjectArguments(cx, call, helper, [
+    ...target.boundArguments.map(() => undefined),
+    ...call.arguments,
+  ]);
   const result = lowerBody();
+  const writeBackArguments = objectArguments.end();
   forgetLocals(cx, helper);
   endCall();
   // A factory called again by a function it made (d3-ease's `amplitude` calling `custom`) leaves
@@ -234,6 +240,7 @@ export function inlineFunction<R>(
   for (const [symbol, value] of outerActivation) cx.env.set(symbol, value);
   cx.inlined.pop();
   cx.restoreFrame(frame);
+  writeBackArguments();
   return result;
 }
 

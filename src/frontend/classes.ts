@@ -313,10 +313,21 @@ function rejectSharedThis(cx: LoweringContext, target: ts.Node): void {
   };
   visit(container);
   if (shared) {
+    const line = ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1;
+    const keeper = shared.parent;
+    if (ts.isNewExpression(keeper) || ts.isCallExpression(keeper)) {
+      // `new Narrowphase(this)`: an object keeping the instance, as a simulation's parts keep it.
+      cx.fail(
+        target,
+        "AD1004",
+        `'this' is passed to '${keeper.getText()}' on line ${line}, which keeps it and would not see this write`,
+        "an instance other objects keep (a simulation world its parts refer back to) cannot be written: compute with instances no other object keeps, or with their number fields, in the differentiable function",
+      );
+    }
     cx.fail(
       target,
       "AD1004",
-      `'this' is given another name on line ${ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1}, which would not see this write`,
+      `'this' is given another name on line ${line}, which would not see this write`,
       "use 'this' itself instead of another name for it",
     );
   }

@@ -20,11 +20,13 @@
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
+import { helperOf } from "./calls.js";
 import { changedReceiver, classMembers, isNewObject, rebindReceiver } from "./classes.js";
 import type { LoweringContext } from "./context.js";
 import { libraryMember, libraryOverloads } from "./library-classes.js";
 import { equalities } from "./guards.js";
-import { assignmentTarget, skipParentheses } from "./syntax.js";
+import { fieldsOf, mayAlias } from "./objects.js";
+import { assignmentTarget, readsAny, skipParentheses } from "./syntax.js";
 
 /** A parameter bound to an object of the caller. */
 interface ObjectArgument {
@@ -48,8 +50,14 @@ export function isWritableParameter(cx: LoweringContext, symbol: ts.Symbol): boo
  * object the call passes. `end`, before the member's locals are forgotten, takes the objects
  * they hold and gives what writes them back, to run once the caller's frame is restored.
  */
-export function bindObjectArguments(cx: LoweringContext, site: ts.Node, member: FunctionNode): { end(): () => void } {
-  const passed = ts.isCallExpression(site) || ts.isNewExpression(site) ? (site.arguments ?? []) : [];
+export function bindObjectArguments(
+  cx: LoweringContext,
+  site: ts.Node,
+  member: FunctionNode,
+  passed: readonly (ts.Expression | undefined)[] = ts.isCallExpression(site) || ts.isNewExpression(site)
+    ? (site.arguments ?? [])
+    : [],
+): { end(): () => void } {
   let symbols = writableParameters.get(cx);
   if (!symbols) writableParameters.set(cx, (symbols = new Set()));
   const bound: ObjectArgument[] = [];
@@ -60,7 +68,10 @@ export function bindObjectArguments(cx: LoweringContext, site: ts.Node, member: 
     if (!symbol || entry?.type !== "object" || reassigns(cx, member, symbol)) return;
     // A default (`target = new Vec3()`) gives the member an object of its own.
     if (!argument && parameter.initializer && isNewObject(cx, parameter.initializer)) symbols.add(symbol);
-    if (!argument || ts.isSpreadElement(argument)) return;
+    // A function seeing the argument's variable itself would not see the writes until the end.
+    const named = argument && skipParentheses(argument);
+    const variable = named && ts.isIdentifier(named) ? cx.checker.getSymbolAtLocation(named) : undefined;
+    if (!argument || ts.isSpreadElement(argument) || (variable && readsAny(cx.checker, member, [variable]))) return;
     bound.push({ symbol, parameter: parameter as ObjectArgument["parameter"], argument, entry });
     symbols.add(symbol);
   });
@@ -79,6 +90,7 @@ export function bindObjectArguments(cx: LoweringContext, site: ts.Node, member: 
         rejectSharedArguments(cx, site, member, bound, written);
         for (const { argument, entry, object } of written) {
           rejectChangedMeanwhile(cx, site, argument, entry);
+          rejectNestedWrites(cx, site, argument, entry, object);
           rebindReceiver(cx, site, argument, object);
         }
       };
@@ -131,6 +143,31 @@ function rejectChangedMeanwhile(cx: LoweringContext, site: ts.Node, argument: ts
     "AD1004",
     `this call writes into '${argument.getText()}' through a parameter while '${argument.getText()}' is also changed another way`,
     `make the other change before or after the call`,
+  );
+}
+
+/**
+ * Rejects writing back an object whose nested objects the call changed (`target.inner = v`):
+ * the caller's object would hold another object of the caller's (`v`, `this`), which the
+ * compiler copies and JavaScript shares, so a later write into it would not be seen there.
+ */
+function rejectNestedWrites(
+  cx: LoweringContext,
+  site: ts.Node,
+  argument: ts.Expression,
+  entry: Value,
+  object: Value,
+): void {
+  const [before, after] = [fieldsOf(cx, entry), fieldsOf(cx, object)];
+  const nested = [...new Set([...before.keys(), ...after.keys()])].find(
+    (path) => path.includes(".") && before.get(path) !== after.get(path),
+  );
+  if (nested === undefined) return;
+  cx.fail(
+    site,
+    "AD1004",
+    `this call writes the nested object '${argument.getText()}.${nested.slice(0, nested.lastIndexOf("."))}' through a parameter: that object may be another one of the caller's too`,
+    "write only number fields of an object passed to be written into, or return the new object",
   );
 }
 
@@ -281,6 +318,47 @@ export function returnsArgument(
   return returned.has(position) ? "returned" : "not";
 }
 
+/**
+ * For an object passed to a helper returning an object that is not always a new one (`addInto(out,
+ * a, b)` returning `out`): whether the call may give the argument another name, by returning
+ * it where its value is kept, or by a use in the helper that may (see mayAlias).
+ */
+export function helperHandsOn(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  argument: ts.Node,
+  helper: FunctionNode,
+): boolean {
+  const position = call.arguments.indexOf(argument as ts.Expression);
+  const parameter = helper.parameters[position];
+  const returned = returnsArgument(cx, helper, position);
+  if (returned === "other" || !parameter || !ts.isIdentifier(parameter.name) || helpersAsked.has(helper)) return true;
+  if (returned === "returned" && mayAlias(cx, call)) return true;
+  const symbol = cx.checker.getSymbolAtLocation(parameter.name);
+  helpersAsked.add(helper);
+  let handsOn = false;
+  const visit = (node: ts.Node): void => {
+    if (handsOn) return;
+    // Returning it was answered above; assigning the parameter hands nothing on.
+    const isUse =
+      ts.isIdentifier(node) &&
+      !ts.isReturnStatement(node.parent) &&
+      assignmentTarget(node.parent) !== node &&
+      cx.checker.getSymbolAtLocation(node) === symbol;
+    if (isUse) handsOn = mayAlias(cx, node);
+    ts.forEachChild(node, visit);
+  };
+  try {
+    if (helper.body) visit(helper.body);
+  } finally {
+    helpersAsked.delete(helper);
+  }
+  return handsOn;
+}
+
+/** The helpers helperHandsOn is asking about: one calling itself may hand on anything. */
+const helpersAsked = new Set<ts.Node>();
+
 // ----- what a loop's calls write -----
 
 /** The arguments (variables or `this`) that a call at `node` may write into, through a
@@ -301,7 +379,7 @@ function callWritesParameter(
   seen: Set<ts.Node>,
 ): boolean {
   const callee = skipParentheses(call.expression);
-  const method = ts.isPropertyAccessExpression(callee) ? calledMethod(cx, callee) : undefined;
+  const method = ts.isPropertyAccessExpression(callee) ? calledMethod(cx, callee) : helperOf(cx.checker, callee);
   const parameter = method?.parameters[position];
   if (!method || !parameter || !ts.isIdentifier(parameter.name) || seen.has(method)) return false;
   seen.add(method);

@@ -24,7 +24,7 @@ import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
 import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
-import { isWritableParameter } from "./object-arguments.js";
+import { helperHandsOn, isWritableParameter } from "./object-arguments.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -378,7 +378,8 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
     // A helper's result is the only way it can hand on an object it is given.
     if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
     const helper = helperOf(cx.checker, parent.expression);
-    return helper === undefined || !returnsOnlyNewObjects(cx.checker, cx.types, helper);
+    if (helper === undefined) return true;
+    return !returnsOnlyNewObjects(cx.checker, cx.types, helper) && helperHandsOn(cx, parent, node, helper);
   }
   return true;
 }
