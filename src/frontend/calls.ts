@@ -200,7 +200,16 @@ function inlineCall(
   helper: FunctionNode,
 ): Value | undefined {
   const args = lowerArguments(cx, call.arguments);
-  return inlineFunction(cx, call, name, new FunctionValue(helper), args, () => lowerFunctionBody(cx, helper));
+  let writeBackArguments = () => {};
+  const result = inlineFunction(cx, call, name, new FunctionValue(helper), args, () => {
+    // The arguments are the helper's: objects it writes into are the caller's.
+    const objectArguments = bindObjectArguments(cx, call, helper);
+    const returned = lowerFunctionBody(cx, helper);
+    writeBackArguments = objectArguments.end();
+    return returned;
+  });
+  writeBackArguments();
+  return result;
 }
 
 /** Inlines `target` called with `args`: `lowerBody` lowers its body in the callee's scope. */
@@ -227,12 +236,7 @@ export function inlineFunction<R>(
   cx.inlined.push(helper);
   const outerActivation = localsOf(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
-  const objectArguments = bindObjectArguments(cx, call, helper, [
-    ...target.boundArguments.map(() => undefined),
-    ...call.arguments,
-  ]);
   const result = lowerBody();
-  const writeBackArguments = objectArguments.end();
   forgetLocals(cx, helper);
   endCall();
   // A factory called again by a function it made (d3-ease's `amplitude` calling `custom`) leaves
@@ -240,7 +244,6 @@ export function inlineFunction<R>(
   for (const [symbol, value] of outerActivation) cx.env.set(symbol, value);
   cx.inlined.pop();
   cx.restoreFrame(frame);
-  writeBackArguments();
   return result;
 }
 

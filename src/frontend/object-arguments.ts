@@ -1,7 +1,7 @@
 /**
- * Objects a class member writes into through a parameter (`lerp(v, t, target) { target.x =
- * ...; }`, cannon-es's and three.js's `target` arguments): JavaScript passes the caller's
- * object, so the writes are the caller's. The parameter is bound to the argument's object as
+ * Objects a class member or a helper called by name writes into through a parameter (`lerp(v,
+ * t, target) { target.x = ...; }`, cannon-es's and three.js's `target` arguments, `scaleInto(out,
+ * k, v)`): JavaScript passes the caller's object, so the writes are the caller's. The parameter is bound to the argument's object as
  * every parameter is, and may be written as a local object is (objects.ts asks
  * isWritableParameter); when the inlined call ends, the object the parameter holds then goes back
  * where the argument came from, as a method's changed `this` does (classes.ts rebindReceiver):
@@ -50,14 +50,10 @@ export function isWritableParameter(cx: LoweringContext, symbol: ts.Symbol): boo
  * object the call passes. `end`, before the member's locals are forgotten, takes the objects
  * they hold and gives what writes them back, to run once the caller's frame is restored.
  */
-export function bindObjectArguments(
-  cx: LoweringContext,
-  site: ts.Node,
-  member: FunctionNode,
-  passed: readonly (ts.Expression | undefined)[] = ts.isCallExpression(site) || ts.isNewExpression(site)
-    ? (site.arguments ?? [])
-    : [],
-): { end(): () => void } {
+export function bindObjectArguments(cx: LoweringContext, site: ts.Node, member: FunctionNode): { end(): () => void } {
+  const given = ts.isCallExpression(site) || ts.isNewExpression(site) ? (site.arguments ?? []) : [];
+  // After a spread, the arguments are not the parameters at their positions.
+  const passed = given.some(ts.isSpreadElement) ? [] : given;
   let symbols = writableParameters.get(cx);
   if (!symbols) writableParameters.set(cx, (symbols = new Set()));
   const bound: ObjectArgument[] = [];
@@ -71,7 +67,7 @@ export function bindObjectArguments(
     // A function seeing the argument's variable itself would not see the writes until the end.
     const named = argument && skipParentheses(argument);
     const variable = named && ts.isIdentifier(named) ? cx.checker.getSymbolAtLocation(named) : undefined;
-    if (!argument || ts.isSpreadElement(argument) || (variable && readsAny(cx.checker, member, [variable]))) return;
+    if (!argument || (variable && readsAny(cx.checker, member, [variable]))) return;
     bound.push({ symbol, parameter: parameter as ObjectArgument["parameter"], argument, entry });
     symbols.add(symbol);
   });
