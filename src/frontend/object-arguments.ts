@@ -263,11 +263,18 @@ type Returned = "this" | "new" | number | "other";
 /** What the returns of a method give; empty for a method without a value. */
 function returnedValues(cx: LoweringContext, method: FunctionNode): Set<Returned> {
   const returned = new Set<Returned>();
-  const parameters = method.parameters.map((p) => cx.checker.getSymbolAtLocation(p.name));
+  // A parameter is followed when it holds its argument or a new object (`target = new Vec3()`);
+  // a default of `this` or of another object would be returned in its place.
+  const parameters = method.parameters.map((p) => {
+    const symbol = cx.checker.getSymbolAtLocation(p.name);
+    const fresh = (e: ts.Expression | undefined) => e === undefined || isNewObject(cx, e);
+    return symbol && fresh(p.initializer) && assignedValues(cx, method, symbol).every(fresh) ? symbol : undefined;
+  });
   const visit = (node: ts.Node): void => {
     if (ts.isReturnStatement(node) && node.expression) {
       const e = skipParentheses(node.expression);
-      const k = ts.isIdentifier(e) ? parameters.indexOf(cx.checker.getSymbolAtLocation(e)) : -1;
+      const symbol = ts.isIdentifier(e) ? cx.checker.getSymbolAtLocation(e) : undefined;
+      const k = symbol ? parameters.indexOf(symbol) : -1;
       returned.add(
         e.kind === ts.SyntaxKind.ThisKeyword ? "this" : ts.isNewExpression(e) ? "new" : k >= 0 ? k : "other",
       );
@@ -276,6 +283,24 @@ function returnedValues(cx: LoweringContext, method: FunctionNode): Set<Returned
   };
   if (method.body) visit(method.body);
   return returned;
+}
+
+/** What the body of `fn` assigns to a variable (`p = e`, each `e`). */
+function assignedValues(cx: LoweringContext, fn: FunctionNode, symbol: ts.Symbol): ts.Expression[] {
+  const values: ts.Expression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(node.left) &&
+      cx.checker.getSymbolAtLocation(node.left) === symbol
+    ) {
+      values.push(node.right);
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return values;
 }
 
 /** The method with a body a property access calls: a class's of the project, or for a
