@@ -15,6 +15,7 @@ import { isChosenArrayVariable } from "./array-constructors.js";
 import { wrappedReturnType } from "./captured-returns.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import { lowerNewMatrix } from "./matrices.js";
+import { bindObjectArguments } from "./object-arguments.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
 import { lowerMethodCall, lowerSuperCall } from "./classes.js";
 import type { LoweringContext } from "./context.js";
@@ -210,7 +211,16 @@ function inlineCall(
 ): Value | undefined {
   const args = lowerArguments(cx, call.arguments);
   noteObjectArrayArguments(cx, call.arguments, args);
-  return inlineFunction(cx, call, name, new FunctionValue(helper), args, () => lowerFunctionBody(cx, helper));
+  let writeBackArguments = () => {};
+  const result = inlineFunction(cx, call, name, new FunctionValue(helper), args, () => {
+    // The arguments are the helper's: objects it writes into are the caller's.
+    const objectArguments = bindObjectArguments(cx, call, helper);
+    const returned = lowerFunctionBody(cx, helper);
+    writeBackArguments = objectArguments.end();
+    return returned;
+  });
+  writeBackArguments();
+  return result;
 }
 
 /** Inlines `target` called with `args`: `lowerBody` lowers its body in the callee's scope. */

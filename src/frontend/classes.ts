@@ -27,6 +27,7 @@ import type { LoweringContext, Outcome } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { libraryClass, libraryMember, libraryOverloads, libraryReturnType } from "./library-classes.js";
 import { bindParameter } from "./omitted-parameters.js";
+import { bindObjectArguments, calledMethod, mayReturnReceiver, returnsArgument } from "./object-arguments.js";
 import { field, fieldsOf, leafParams, makeObject, mayAlias, rejectSharedWrite } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
@@ -104,7 +105,7 @@ function baseOf(cx: LoweringContext, cls: ts.ClassLikeDeclaration): ts.ClassLike
 }
 
 /** The class members a property name resolves to, when the property is declared in classes. */
-function classMembers(cx: LoweringContext, name: ts.MemberName): ts.Declaration[] | undefined {
+export function classMembers(cx: LoweringContext, name: ts.MemberName): ts.Declaration[] | undefined {
   const symbol = cx.checker.getSymbolAtLocation(name);
   const declarations = symbol?.declarations ?? [];
   const inClass = (d: ts.Declaration) =>
@@ -312,10 +313,21 @@ function rejectSharedThis(cx: LoweringContext, target: ts.Node): void {
   };
   visit(container);
   if (shared) {
+    const line = ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1;
+    const keeper = shared.parent;
+    if (ts.isNewExpression(keeper) || ts.isCallExpression(keeper)) {
+      // `new Narrowphase(this)`: an object keeping the instance, as a simulation's parts keep it.
+      cx.fail(
+        target,
+        "AD1004",
+        `'this' is passed to '${keeper.getText()}' on line ${line}, which keeps it and would not see this write`,
+        "an instance other objects keep (a simulation world its parts refer back to) cannot be written: compute with instances no other object keeps, or with their number fields, in the differentiable function",
+      );
+    }
     cx.fail(
       target,
       "AD1004",
-      `'this' is given another name on line ${ts.getLineAndCharacterOfPosition(shared.getSourceFile(), shared.getStart()).line + 1}, which would not see this write`,
+      `'this' is given another name on line ${line}, which would not see this write`,
       "use 'this' itself instead of another name for it",
     );
   }
@@ -709,7 +721,7 @@ export function returnedOrigin(method: ts.MethodDeclaration): "this" | "new" | "
 
 /** After a method changed its receiver: the variable, or `this`, the receiver is takes the
  * new object; a new instance needs nothing; any other receiver is rejected. */
-function rebindReceiver(cx: LoweringContext, site: ts.Node, receiver: ts.Expression, object: Value): void {
+export function rebindReceiver(cx: LoweringContext, site: ts.Node, receiver: ts.Expression, object: Value): void {
   const origin = originOf(cx, receiver);
   if (origin.kind === "new") return;
   if (origin.kind === "this") {
@@ -762,20 +774,24 @@ function inlineMember(
   const frame = cx.enterBody(member, returnType);
   cx.thisBinding = self ? { symbol: self, container: member, cls } : undefined;
   let outcome: Outcome;
+  let writeBackArguments: (() => void) | undefined;
   if (isFunction) {
     cx.inlined.push(member);
     // A parameter given no argument takes its default, computed after the parameters before it.
     for (const [i, p] of member.parameters.entries())
       bindParameter(cx, cx.symbolOf(p.name), args[i] ?? (p.initializer && lowerExpression(cx, p.initializer)));
+    const objectArguments = bindObjectArguments(cx, site, member);
     prologue?.();
     const body = member.body!;
     outcome = ts.isBlock(body) ? lowerStatements(cx, body.statements) : lowerExpression(cx, body);
+    writeBackArguments = objectArguments.end();
     forgetLocals(cx, member);
     cx.inlined.pop();
   } else {
     prologue?.();
   }
   cx.restoreFrame(frame);
+  writeBackArguments?.();
   return typeof outcome === "object" ? outcome : undefined;
 }
 
@@ -911,6 +927,8 @@ export function callReturningReceiver(
   if (!ts.isCallExpression(call) || call.expression !== access) return undefined;
   const method = classMembers(cx, access.name)?.find(ts.isMethodDeclaration);
   if (!method || isStatic(method) || returnedOrigin(method) === "new") return undefined;
+  const implementation = calledMethod(cx, access);
+  if (implementation && !mayReturnReceiver(cx, implementation)) return undefined;
   return cx.irType(cx.checker.getTypeAtLocation(call)) === "object" ? call : undefined;
 }
 
@@ -946,16 +964,21 @@ export function methodKeepsArgument(
 ): boolean | undefined {
   const callee = skipParentheses(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
-  const method = classMembers(cx, callee.name)?.find(ts.isMethodDeclaration);
-  if (!method?.body) return undefined;
-  const p = method.parameters[call.arguments.indexOf(argument as ts.Expression)];
-  if (returnedOrigin(method) === "other" || !p || !ts.isIdentifier(p.name) || methodsAsked.has(method)) return true;
+  const method = calledMethod(cx, callee);
+  if (!method) return undefined;
+  const position = call.arguments.indexOf(argument as ts.Expression);
+  const p = method.parameters[position];
+  const returned = returnsArgument(cx, method, position);
+  if (returned === "other" || !p || !ts.isIdentifier(p.name) || methodsAsked.has(method)) return true;
+  if (returned === "returned" && mayAlias(cx, call)) return true;
   const symbol = cx.checker.getSymbolAtLocation(p.name);
   methodsAsked.add(method);
   let keeps = false;
   const visit = (node: ts.Node): void => {
     if (keeps) return;
-    if (ts.isIdentifier(node) && node !== p.name && cx.checker.getSymbolAtLocation(node) === symbol)
+    // Assigning the parameter (`target = new Vec3()`) hands nothing on.
+    const reassigned = assignmentTarget(node.parent) === node;
+    if (ts.isIdentifier(node) && node !== p.name && !reassigned && cx.checker.getSymbolAtLocation(node) === symbol)
       keeps = mayAlias(cx, node);
     ts.forEachChild(node, visit);
   };

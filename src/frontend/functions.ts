@@ -21,6 +21,7 @@ import { primitive, type PrimitiveName } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { helperOf, inlineFunction } from "./calls.js";
 import { changedReceiver } from "./classes.js";
+import { writtenArguments } from "./object-arguments.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
 import { functionProperty, isFunctionPropertyCall, namedFunctionExpression } from "./function-properties.js";
@@ -688,8 +689,9 @@ export function assignmentsThroughFunctions(cx: LoweringContext, node: ts.Node):
   return functionsReachedFrom(cx, node).flatMap((fn) => {
     const targets: ts.Expression[] = [];
     const visit = (child: ts.Node): void => {
-      const target = assignmentTarget(child) ?? changedReceiver(cx, child);
-      if (target) {
+      // Objects passed to be written into (see object-arguments.ts) are assigned too.
+      for (const target of [assignmentTarget(child) ?? changedReceiver(cx, child), ...writtenArguments(cx, child)]) {
+        if (!target) continue;
         let root = target;
         while (ts.isPropertyAccessExpression(root)) root = root.expression;
         // An arrow function's `this` is its caller's.

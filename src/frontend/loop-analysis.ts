@@ -12,6 +12,7 @@ import type { LoweringContext } from "./context.js";
 import { assignmentsThroughFunctions, functionsReachedFrom } from "./functions.js";
 import { isIterationLocal } from "./iteration-locals.js";
 import { isOmittedParameter, rejectOmittedAssignedIn } from "./omitted-parameters.js";
+import { writtenArguments } from "./object-arguments.js";
 import {
   assignmentTarget,
   assignsSymbol,
@@ -39,6 +40,7 @@ export function carriedVariables(cx: LoweringContext, loop: ts.IterationStatemen
   const visit = (node: ts.Node): void => {
     const target = assignmentTarget(node) ?? changedReceiver(cx, node);
     if (target) targets.push(target);
+    targets.push(...writtenArguments(cx, node));
     if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
   };
   [

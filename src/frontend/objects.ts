@@ -26,6 +26,7 @@ import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
 import { bindMissingField, keepClosed } from "./undefined-values.js";
 import { isNewObjectCall } from "./fresh-objects.js";
+import { helperHandsOn, isWritableParameter } from "./object-arguments.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -277,11 +278,12 @@ function rejectReassignedInWrite(cx: LoweringContext, target: ts.Node, root: ts.
 export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
-  // A parameter the call left out holds what the function gave it (`if (!out) out = {}`).
+  // A parameter the call left out holds what the function gave it (`if (!out) out = {}`); one
+  // holding the caller's object writes it.
   const ownParameter =
     declaration !== undefined &&
     ts.isParameter(declaration) &&
-    (wasOmitted(cx, symbol) || cx.undefinedParameters.has(symbol));
+    (wasOmitted(cx, symbol) || cx.undefinedParameters.has(symbol) || isWritableParameter(cx, symbol));
   if (declaration && ts.isParameter(declaration) && !ownParameter) {
     cx.fail(
       target,
@@ -411,7 +413,8 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
     // A helper's result is the only way it can hand on an object it is given.
     if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
     const helper = helperOf(cx.checker, parent.expression);
-    return helper === undefined || !returnsOnlyNewObjects(cx.checker, cx.types, helper);
+    if (helper === undefined) return true;
+    return !returnsOnlyNewObjects(cx.checker, cx.types, helper) && helperHandsOn(cx, parent, node, helper);
   }
   return true;
 }

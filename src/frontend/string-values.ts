@@ -35,6 +35,10 @@ export function knownString(value: Value): string | undefined {
 const stringComparisons: Partial<Record<PrimitiveName, (a: string, b: string) => boolean>> = {
   eq: (a, b) => a === b,
   ne: (a, b) => a !== b,
+  lt: (a, b) => a < b,
+  le: (a, b) => a <= b,
+  gt: (a, b) => a > b,
+  ge: (a, b) => a >= b,
 };
 
 /** `a === b` of two strings known at compile time: the boolean; undefined otherwise. */
