@@ -24,6 +24,7 @@ import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
 import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
+import { isSpecialisedState } from "./package-recursion.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -225,7 +226,7 @@ export function writeField(
     );
   }
   const symbol = cx.symbolOf(root);
-  rejectSharedWrite(cx, target, root, symbol);
+  if (!isSpecialisedState(cx, symbol)) rejectSharedWrite(cx, target, root, symbol);
   const object = lowerIdentifier(cx, root);
   if (object.type !== "object") return cx.unsupported(target);
   const key = path.join(".");
