@@ -27,7 +27,7 @@
 import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
 import { isOp } from "../ir/attrs.js";
-import type { IRFunction, Param, Value } from "../ir/types.js";
+import type { ArrayKind, IRFunction, Param, Value } from "../ir/types.js";
 import type { FunctionNode } from "./annotations.js";
 import { helperOf } from "./calls.js";
 import { LoweringContext } from "./context.js";
@@ -45,10 +45,12 @@ type ParameterSlot =
   | { kind: "function"; callable: Callable }
   | { kind: "state"; name: string; leaves: { path: string; name: string; type: Scalar }[] };
 
-/** A variable of the calling code that a callback reads: a number parameter of the copy. */
+/** A variable of the calling code that a callback reads: a number, or a flat array parameter
+ * of the differentiable function (how it is stored), which the copy takes as a parameter. */
 interface Capture {
   symbol: ts.Symbol;
   name: string;
+  array?: { arrayKind: ArrayKind; typeText: string };
 }
 
 /** A copy of a recursive package function specialised for the function arguments of a call. */
@@ -231,18 +233,19 @@ function capturesOf(
             if (isAssigned(node)) {
               refuse(
                 cx,
-                node,
+                call,
                 name,
                 `cannot see '${node.text}' assigned by its callback`,
                 "compute the value in the callback and use it where it is returned",
               );
             }
-            if (value.type !== "number") {
+            const isParameterArray = value.type === "array" && cx.parameterArrays.has(value);
+            if (value.type !== "number" && !isParameterArray) {
               refuse(
                 cx,
-                node,
+                call,
                 name,
-                `takes numbers read by its callback only ('${node.text}' is ${value.type === "array" ? "an array" : `a ${value.type}`})`,
+                `takes the numbers and the parameter arrays its callback reads only ('${node.text}' is ${value.type === "array" ? "a local array" : `a ${value.type}`})`,
                 "read the numbers the callback needs into local constants before the call",
               );
             }
@@ -264,11 +267,22 @@ function capturesOf(
       slot.kind === "value" ? [slot.name] : slot.kind === "state" ? [slot.name, ...slot.leaves.map((l) => l.name)] : [],
     ),
   );
-  const captures = captured.map((symbol) => {
+  const captures = captured.map((symbol): Capture => {
     let candidate = symbol.name;
     for (let k = 2; taken.has(candidate); k++) candidate = `${symbol.name}${k}`;
     taken.add(candidate);
-    return { symbol, name: candidate };
+    if (cx.env.get(symbol)!.type !== "array") return { symbol, name: candidate };
+    const shape = cx.types.arrayShape(cx.checker.getNonNullableType(cx.checker.getTypeOfSymbol(symbol)));
+    if (!shape.arrayKind || shape.rowKind || shape.elementFields) {
+      refuse(
+        cx,
+        call,
+        name,
+        `takes flat numeric arrays only ('${symbol.name}' holds arrays or objects)`,
+        "read the numbers the callback needs into local constants before the call",
+      );
+    }
+    return { symbol, name: candidate, array: { arrayKind: shape.arrayKind, typeText: shape.typeText } };
   });
   return { captures, functions };
 }
@@ -359,14 +373,19 @@ function lowerCopy(
   );
   cx.specialisedCopies = parent.specialisedCopies;
   const params: Param[] = [];
-  const param = (type: Scalar | "array", name: string, differentiated: boolean): Value => {
+  const param = (
+    type: Scalar | "array",
+    name: string,
+    differentiated: boolean,
+    array: Capture["array"] = { arrayKind: "Float64Array", typeText: "Float64Array" },
+  ): Value => {
     const value = cx.values.value(type, name);
-    const array = type === "array";
+    const isArray = type === "array";
     params.push({
       value,
-      typeText: array ? "Float64Array" : type,
+      typeText: isArray ? array.typeText : type,
       differentiated,
-      ...(array ? { arrayKind: "Float64Array" as const } : {}),
+      ...(isArray ? { arrayKind: array.arrayKind } : {}),
     });
     return value;
   };
@@ -385,7 +404,11 @@ function lowerCopy(
       body.state = { symbol, slot, out: version === "primal" ? out : stateArray(cx, slot) };
     }
   });
-  for (const capture of specialisation.captures) cx.env.set(capture.symbol, param("number", capture.name, true));
+  for (const capture of specialisation.captures) {
+    const value = param(capture.array ? "array" : "number", capture.name, true, capture.array);
+    if (capture.array) cx.parameterArrays.add(value);
+    cx.env.set(capture.symbol, value);
+  }
   for (const [symbol, callable] of specialisation.functions) cx.functions.set(symbol, callable);
   cx.specialised = body;
   cx.returnType = "number";
