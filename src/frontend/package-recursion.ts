@@ -94,7 +94,7 @@ export function lowerPackageRecursion(cx: LoweringContext, call: ts.CallExpressi
   const args = lowerArguments(cx, call.arguments);
   const slots = slotsOf(cx, call, name, helper, args);
   const copies = (cx.specialisedCopies ??= new SpecialisedCopies(cx.fn.name));
-  const { captures, functions } = capturesOf(cx, call, slots);
+  const { captures, functions } = capturesOf(cx, call, helper, slots);
   const specialisation =
     copies.list.find((s) => s.helper === helper && sameSlots(s.slots, slots) && sameCaptures(s.captures, captures)) ??
     specialise(cx, call, name, helper, slots, captures, functions);
@@ -205,6 +205,7 @@ function isAssigned(node: ts.Identifier): boolean {
 function capturesOf(
   cx: LoweringContext,
   call: ts.CallExpression,
+  helper: FunctionNode,
   slots: ParameterSlot[],
 ): { captures: Capture[]; functions: Map<ts.Symbol, Callable> } {
   const name = call.expression.getText(cx.sourceFile);
@@ -229,6 +230,16 @@ function capturesOf(
         if (symbol && !encloses(target.node, symbol.valueDeclaration)) {
           const value = cx.env.get(symbol);
           const held = cx.functions.get(symbol);
+          if ((value !== undefined || held !== undefined) && encloses(helper, symbol.valueDeclaration)) {
+            // In the copy, the name is the copy's own variable, not the one of the call that made the callback.
+            refuse(
+              cx,
+              call,
+              name,
+              `cannot take a callback that reads '${node.text}', a variable of '${name}' itself`,
+              "pass the callback the value as an argument instead",
+            );
+          }
           if (value !== undefined) {
             if (isAssigned(node)) {
               refuse(
