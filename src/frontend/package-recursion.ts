@@ -26,8 +26,10 @@
  */
 import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
-import { isOp } from "../ir/attrs.js";
+import { isOp, type OpOf } from "../ir/attrs.js";
+import { analyzeActivity } from "../analysis/activity.js";
 import type { ArrayKind, IRFunction, Param, Value } from "../ir/types.js";
+import { forEachOp } from "../ir/walk.js";
 import type { FunctionNode } from "./annotations.js";
 import { helperOf } from "./calls.js";
 import { LoweringContext } from "./context.js";
@@ -67,6 +69,9 @@ export interface Specialisation {
   /** The copy the forward sweeps call, and the one whose gradient is generated (see lowerCopy). */
   primal?: IRFunction;
   gradient?: IRFunction;
+  /** The number parameters through which a derivative reaches the result (the others, such as
+   * a tolerance or a depth, only decide where the recursion stops). */
+  differentiated: ReadonlySet<string>;
 }
 
 /** The specialised copies one differentiable function needs, named after it. */
@@ -347,11 +352,21 @@ function specialise(
     slots,
     captures,
     functions,
+    differentiated: new Set(),
   };
   copies.list.push(specialisation);
   try {
     specialisation.primal = lowerCopy(cx, specialisation, "primal");
     specialisation.gradient = lowerCopy(cx, specialisation, "gradient");
+    // Numbers the call passes on, and what the callbacks read: not the state's fields.
+    const candidates = new Set([
+      ...slots.flatMap((slot) => (slot.kind === "value" && slot.type === "number" ? [slot.name] : [])),
+      ...captures.map((capture) => capture.name),
+    ]);
+    specialisation.differentiated = differentiatedParameters(specialisation.gradient, specialisation.name, candidates);
+    for (const copy of [specialisation.primal, specialisation.gradient]) {
+      differentiateOnly(copy, specialisation.name, specialisation.differentiated);
+    }
   } catch (error) {
     if (!(error instanceof DiagnosticError)) throw error;
     const { diagnostic } = error;
@@ -444,6 +459,47 @@ function lowerCopy(
   return { name: specialisation.name, params, body: cx.builder.region, loc: cx.location(helper) };
 }
 
+/** The copy's recursive calls. */
+function selfCalls(copy: IRFunction, name: string): OpOf<"call">[] {
+  const calls: OpOf<"call">[] = [];
+  forEachOp(copy.body.ops, (op) => {
+    if (isOp(op, "call") && op.attrs.callee === name) calls.push(op);
+  });
+  return calls;
+}
+
+/**
+ * The parameters of `copy` among `candidates` through which a derivative reaches its result. A recursive
+ * call passes one on through the parameters found so far only, so the set grows from none
+ * until it is what the calls need.
+ */
+function differentiatedParameters(copy: IRFunction, name: string, candidates: ReadonlySet<string>): Set<string> {
+  const numbers = copy.params.filter((p) => candidates.has(p.value.name!));
+  let found = new Set<string>();
+  for (;;) {
+    differentiateOnly(copy, name, candidates);
+    for (const call of selfCalls(copy, name)) {
+      call.attrs = { ...call.attrs, partials: call.attrs.partials!.map((p) => (found.has(p) ? p : "")) };
+    }
+    const { useful } = analyzeActivity(copy);
+    const next = new Set(numbers.filter((p) => useful.has(p.value)).map((p) => p.value.name!));
+    if (next.size === found.size) return found;
+    found = next;
+  }
+}
+
+/** Differentiates `copy` with respect to `differentiated` only, in its recursive calls too. */
+function differentiateOnly(copy: IRFunction, name: string, differentiated: ReadonlySet<string>): void {
+  for (const p of copy.params) p.differentiated = differentiated.has(p.value.name!);
+  const names = copy.params.map((p) => p.value.name!);
+  for (const call of selfCalls(copy, name)) {
+    call.attrs = {
+      ...call.attrs,
+      partials: call.attrs.partials!.map((_, k) => (differentiated.has(names[k]!) ? names[k]! : "")),
+    };
+  }
+}
+
 /** A new array for the fields of a state object. */
 function stateArray(cx: LoweringContext, slot: Extract<ParameterSlot, { kind: "state" }>): Value {
   const length = cx.builder.constant(slot.leaves.length);
@@ -504,7 +560,7 @@ function callCopy(
     const arg = args[k] as Value;
     if (slot.kind === "value") {
       operands.push(arg);
-      partials.push(slot.type === "number" ? slot.name : "");
+      partials.push(specialisation.differentiated.has(slot.name) ? slot.name : "");
     } else if (slot.kind === "state") {
       const fields = fieldsOf(cx, arg);
       for (const leaf of slot.leaves) {
@@ -523,7 +579,7 @@ function callCopy(
   });
   for (const capture of specialisation.captures) {
     operands.push(cx.env.get(capture.symbol)!);
-    partials.push(capture.name);
+    partials.push(specialisation.differentiated.has(capture.name) ? capture.name : "");
   }
   const result = cx.emitOp({
     opcode: "call",
