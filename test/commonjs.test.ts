@@ -132,6 +132,29 @@ write(
 export = nest;
 `,
 );
+// A recursion reached through a variable holding the function.
+write("node_modules/cjs-through-value/package.json", `{ "name": "cjs-through-value", "main": "index.js" }`);
+write(
+  "node_modules/cjs-through-value/index.js",
+  `module.exports = run;
+
+function halve(f, x, n) {
+  if (n === 0) return f(x);
+  return halve(f, x / 2, n - 1);
+}
+
+function run(f, x) {
+  var step = halve;
+  return step(f, x, 3);
+}
+`,
+);
+write(
+  "node_modules/cjs-through-value/index.d.ts",
+  `declare function run(f: (x: number) => number, x: number): number;
+export = run;
+`,
+);
 write(
   "node_modules/cjs-adaptive/index.d.ts",
   `declare function adaptive(f: (x: number) => number, a: number, b: number): number;
@@ -212,6 +235,26 @@ export function scaled(k: number): number {
   expect(diagnostic!.message).toMatch(
     /'twice' of a package calls itself.*a callback that reads 'f', a variable of 'twice' itself.*in package code \(.*node_modules\/cjs-nested\/index\.js:\d+:\d+\) this call runs/,
   );
+});
+
+test("a recursive package function called through a function value is refused at the user's call", async () => {
+  const input = write(
+    "through-value.ts",
+    `import run from "cjs-through-value";
+
+/** @differentiable */
+export function halved(k: number): number {
+  return run((x) => k * x, 8);
+}
+`,
+  );
+  const { diagnostics } = await compile([input]);
+  expect(diagnostics).toHaveLength(1);
+  const [diagnostic] = diagnostics;
+  expect(diagnostic!.code).toBe("AD1004");
+  expect(diagnostic!.file).toMatch(/through-value\.ts$/);
+  expect(diagnostic!.line).toBe(5);
+  expect(diagnostic!.message).toMatch(/'halve' of a package calls itself, and is called here through a function value/);
 });
 
 test("a function a package builds when it loads is reported as not found in its JavaScript", async () => {

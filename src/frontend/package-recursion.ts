@@ -21,8 +21,10 @@
  *
  * Refused (AD1004), at the user's call: arguments that are arrays, strings or objects with other
  * leaves, omitted or spread arguments, a state object that is not a variable, callbacks
- * assigning variables outside them or reading arrays or objects of the calling code, functions
- * calling each other in a cycle, and `return` inside a loop of the recursive function.
+ * assigning variables outside them, reading objects or local arrays of the calling code, or
+ * made by the recursive function from its own variables (in the copy, those names would be the
+ * copy's), callbacks a factory returned or `.bind` made, and `return` inside a loop of the
+ * recursive function. Package functions calling each other in a cycle stay refused (calls.ts).
  */
 import { ts } from "ts-morph";
 import { DiagnosticError } from "../diagnostics.js";
@@ -94,7 +96,7 @@ const capitalised = (name: string) => name.charAt(0).toUpperCase() + name.slice(
 export function lowerPackageRecursion(cx: LoweringContext, call: ts.CallExpression): { result: Value } | undefined {
   const helper = helperOf(cx.checker, call.expression);
   if (!helper || !helper.body || !isPackageFile(helper.getSourceFile().fileName)) return undefined;
-  if (!selfCall(cx, helper, helper.body)) return undefined;
+  if (!isRecursive(cx, helper)) return undefined;
   const name = call.expression.getText(cx.sourceFile);
   const args = lowerArguments(cx, call.arguments);
   const slots = slotsOf(cx, call, name, helper, args);
@@ -104,6 +106,18 @@ export function lowerPackageRecursion(cx: LoweringContext, call: ts.CallExpressi
     copies.list.find((s) => s.helper === helper && sameSlots(s.slots, slots) && sameCaptures(s.captures, captures)) ??
     specialise(cx, call, name, helper, slots, captures, functions);
   return { result: callCopy(cx, call, specialisation, args) };
+}
+
+/** Whether each package function met calls itself (asked at every call of one). */
+const callsItself = new WeakMap<FunctionNode, boolean>();
+
+function isRecursive(cx: LoweringContext, helper: FunctionNode): boolean {
+  let recursive = callsItself.get(helper);
+  if (recursive === undefined) {
+    recursive = selfCall(cx, helper, helper.body!) !== undefined;
+    callsItself.set(helper, recursive);
+  }
+  return recursive;
 }
 
 /** The first call in `node` of `helper` itself, not looking into nested functions. */
@@ -342,8 +356,8 @@ function specialise(
 ): Specialisation {
   const copies = cx.specialisedCopies!;
   const base = `${name}For${capitalised(copies.functionName)}`;
-  const count = copies.list.filter((s) => s.name === base || s.name.startsWith(base)).length;
-  const specialisedName = count === 0 ? base : `${base}${count + 1}`;
+  let specialisedName = base;
+  for (let k = 2; copies.list.some((s) => s.name === specialisedName); k++) specialisedName = `${base}${k}`;
   const specialisation: Specialisation = {
     name: specialisedName,
     gradientName: `${specialisedName}Grad`,
