@@ -16,6 +16,7 @@ import { printFunction } from "./ir/printer.js";
 import type { ArrayKind, Op, Param } from "./ir/types.js";
 import { sourceParams } from "./ir/objects.js";
 import { type PassDump, type PipelineOptions, runPipeline } from "./pipeline.js";
+import { compileSpecialisedCopies } from "./specialised-copies.js";
 import type { ts } from "ts-morph";
 
 /** A number that is always an integer: sizes, counts, indices. Never differentiated. */
@@ -131,6 +132,8 @@ function generatedParams(params: Param[]): GeneratedParam[] {
 
 interface CompiledFunction {
   module: ModuleFunction;
+  /** The specialised copies of recursive package functions it calls, after it in the module. */
+  copies: ModuleFunction[];
   generated: GeneratedFunction;
   ir: string;
   dumps: PassDump[];
@@ -153,8 +156,14 @@ function compileFunction(
   for (const reference of lowering.references) namer.reserve(reference.name);
   const passes = runPipeline(lowered, options);
   if ("opaque" in passes) return passes.opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
+  const copies = compileSpecialisedCopies(lowering.specialisedCopies, found.node, options);
+  if (copies.opaque.length > 0) return copies.opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
+  for (const copy of lowering.specialisedCopies) {
+    namer.reserve(copy.name);
+    namer.reserve(copy.gradientName);
+  }
   const { primal, gradient } = passes;
-  const irText = `${printFunction(primal)}\n${printFunction(gradient.fn, gradient.forwardOpCount)}`;
+  const irText = [printFunction(primal), printFunction(gradient.fn, gradient.forwardOpCount), ...copies.ir].join("\n");
   const emitter = new FunctionEmitter(gradient, namer);
   const code = emitter.emit();
   const params = generatedParams(primal.params);
@@ -178,6 +187,7 @@ function compileFunction(
       params,
       ...(found.method ? { method: found.method } : {}),
     },
+    copies: copies.modules,
     ir: irText,
     dumps: passes.dumps,
   };
@@ -235,7 +245,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
       text: await formatModule(
         sourceFile.fileName,
         outputPath,
-        functions.map((f) => f.module),
+        functions.flatMap((f) => [f.module, ...f.copies]),
       ),
       functions: functions.map((f) => f.generated),
       ir: functions.map((f) => f.ir).join("\n"),

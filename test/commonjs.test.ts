@@ -2,8 +2,9 @@
  * CommonJS packages: typings written with `export =` (as `@types` packages of CommonJS code are)
  * lead to what the package's JavaScript assigns to `module.exports` (a function, or an object of
  * functions), functions assigned to `exports.f`, and files the package `require`s by relative
- * paths. A package function that calls itself is refused, naming the recursive call, and one
- * the JavaScript only builds when it loads is reported as not found there. The
+ * paths. A package function that calls itself compiles as a copy specialised for the call (a
+ * callback it makes from its own variables is refused), and one the JavaScript only builds when
+ * it loads is reported as not found there. The
  * packages are small ones written into a temporary node_modules.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -109,6 +110,51 @@ function adaptive(f, a, b) {
 }
 `,
 );
+// A recursion passing on a new callback at each level, which reads the callback it was given.
+write("node_modules/cjs-nested/package.json", `{ "name": "cjs-nested", "main": "index.js" }`);
+write(
+  "node_modules/cjs-nested/index.js",
+  `module.exports = nest;
+
+function twice(f, n) {
+  if (n === 0) return f(1);
+  return twice(function (x) { return 2 * f(x); }, n - 1);
+}
+
+function nest(f, n) {
+  return twice(f, n);
+}
+`,
+);
+write(
+  "node_modules/cjs-nested/index.d.ts",
+  `declare function nest(f: (x: number) => number, n: number): number;
+export = nest;
+`,
+);
+// A recursion reached through a variable holding the function.
+write("node_modules/cjs-through-value/package.json", `{ "name": "cjs-through-value", "main": "index.js" }`);
+write(
+  "node_modules/cjs-through-value/index.js",
+  `module.exports = run;
+
+function halve(f, x, n) {
+  if (n === 0) return f(x);
+  return halve(f, x / 2, n - 1);
+}
+
+function run(f, x) {
+  var step = halve;
+  return step(f, x, 3);
+}
+`,
+);
+write(
+  "node_modules/cjs-through-value/index.d.ts",
+  `declare function run(f: (x: number) => number, x: number): number;
+export = run;
+`,
+);
 write(
   "node_modules/cjs-adaptive/index.d.ts",
   `declare function adaptive(f: (x: number) => number, a: number, b: number): number;
@@ -149,7 +195,7 @@ export function box(w: number, h: number): number {
   });
 });
 
-test("a package function that calls itself is refused at the user's call, naming the recursive call", async () => {
+test("a package function that calls itself compiles as a copy specialised for the call", async () => {
   const input = write(
     "recursive.ts",
     `import adaptive from "cjs-adaptive";
@@ -160,15 +206,55 @@ export function area(k: number): number {
 }
 `,
   );
+  const { files, diagnostics } = await compile([input]);
+  expect(diagnostics).toEqual([]);
+  const [file] = files;
+  expect(file!.text).toMatch(/function refineForArea\(/);
+  expect(file!.text).toMatch(/export function refineForAreaGrad\(/);
+  writeFileSync(file!.outputPath, file!.text);
+  await checkGradients(input, file!.outputPath, file!.functions, { area: [[0.5], [1.2], [-0.3]] });
+});
+
+test("a callback a recursive package function makes, reading its own variables, is refused at the user's call", async () => {
+  const input = write(
+    "nested-callbacks.ts",
+    `import nest from "cjs-nested";
+
+/** @differentiable */
+export function scaled(k: number): number {
+  return nest((x) => k * x, 3);
+}
+`,
+  );
   const { diagnostics } = await compile([input]);
   expect(diagnostics).toHaveLength(1);
   const [diagnostic] = diagnostics;
   expect(diagnostic!.code).toBe("AD1004");
-  expect(diagnostic!.file).toMatch(/recursive\.ts$/);
+  expect(diagnostic!.file).toMatch(/nested-callbacks\.ts$/);
   expect(diagnostic!.line).toBe(5);
   expect(diagnostic!.message).toMatch(
-    /'refine' of a package calls itself.*in package code \(.*node_modules\/cjs-adaptive\/index\.js:8:\d+\) this call runs/,
+    /'twice' of a package calls itself.*a callback that reads 'f', a variable of 'twice' itself.*in package code \(.*node_modules\/cjs-nested\/index\.js:\d+:\d+\) this call runs/,
   );
+});
+
+test("a recursive package function called through a function value is refused at the user's call", async () => {
+  const input = write(
+    "through-value.ts",
+    `import run from "cjs-through-value";
+
+/** @differentiable */
+export function halved(k: number): number {
+  return run((x) => k * x, 8);
+}
+`,
+  );
+  const { diagnostics } = await compile([input]);
+  expect(diagnostics).toHaveLength(1);
+  const [diagnostic] = diagnostics;
+  expect(diagnostic!.code).toBe("AD1004");
+  expect(diagnostic!.file).toMatch(/through-value\.ts$/);
+  expect(diagnostic!.line).toBe(5);
+  expect(diagnostic!.message).toMatch(/'halve' of a package calls itself, and is called here through a function value/);
 });
 
 test("a function a package builds when it loads is reported as not found in its JavaScript", async () => {

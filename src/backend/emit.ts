@@ -35,6 +35,12 @@ export class FunctionEmitter {
     return this.statements.printFunction();
   }
 
+  /** For a function IR without a reverse sweep: the function computing its value only. Call
+   * once, instead of `emit`. */
+  emitPrimal(): string {
+    return this.statements.printPrimalFunction();
+  }
+
   /** Top-level constants of the source the function reads, by name, with their literals. */
   get moduleConstants(): ReadonlyMap<string, string> {
     return this.expressions.moduleConstants;

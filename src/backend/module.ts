@@ -24,6 +24,8 @@ export interface ModuleFunction {
   scratchDeclaration?: string;
   /** Typed-array kinds of the kept arrays, by whether they are zeroed: each needs its helper. */
   scratchKinds: { reused: ReadonlySet<string>; zeroed: ReadonlySet<string> };
+  /** The function's comment, when it is not the gradient of `sourceName` (a specialised copy). */
+  comment?: string;
 }
 
 /** The function a growable stack of this kind calls when it is full. Generated modules carry
@@ -97,7 +99,8 @@ export async function formatModule(
       ? `the product of \`cotangent\` with its Jacobian (cotangent^T J) with respect to ${f.differentiated.join(", ")}`
       : `its gradient with respect to ${f.differentiated.join(", ")}`;
     const declaration = f.scratchDeclaration === undefined ? "" : `${f.scratchDeclaration}\n\n`;
-    return `${declaration}/** Value of \`${f.sourceName}\` and ${what}. */\n${f.code}`;
+    const comment = f.comment ?? `Value of \`${f.sourceName}\` and ${what}.`;
+    return `${declaration}/** ${comment} */\n${f.code}`;
   });
   const references = referenceLines(
     outputPath,

@@ -97,10 +97,38 @@ export class StatementPrinter {
     return this.lines.join("\n");
   }
 
+  /** A function computing the value only (a specialised copy's primal), printed once. */
+  printPrimalFunction(): string {
+    const { fn } = this.plan;
+    const [value] = fn.body.yields as [Value];
+    this.names.claimFixedNames();
+    this.lines.push(`function ${fn.name}(${this.paramTexts().join(", ")}): number {`);
+    this.pushAll("  ", this.storage.takeKeptArrays());
+    this.emitOps(fn.body, "  ");
+    this.pushAll("  ", this.storage.returnKeptArrays());
+    this.lines.push(`  return ${this.expressions.expression(value).text};`, "}");
+    return this.lines.join("\n");
+  }
+
   /** `export function fGrad(x: number, out?: { ... }): { value: number; grad: { x: number } } {` */
   private signature(): string {
     const { fn } = this.plan;
-    const params = sourceParams(fn.params).map((source) => {
+    const params = this.paramTexts();
+    const wrt = fn.params.filter((p) => p.differentiated);
+    const gradType = sourceParamTexts(wrt, gradientType, "; ")
+      .map(([name, type]) => `${name}: ${type}`)
+      .join("; ");
+    const out = this.storage.outParameter(wrt);
+    if (out !== undefined) params.push(out);
+    const valueType =
+      fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
+    return `export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`;
+  }
+
+  /** The parameters of the signature, as `name: type`. */
+  private paramTexts(): string[] {
+    const { fn } = this.plan;
+    return sourceParams(fn.params).map((source) => {
       if (!source.object) {
         const param = plainParam(source);
         const initializer = param.defaultText === undefined ? "" : ` = ${param.defaultText}`;
@@ -112,15 +140,6 @@ export class StatementPrinter {
       );
       return `${this.names.objectParam(source.name)}: ${type}`;
     });
-    const wrt = fn.params.filter((p) => p.differentiated);
-    const gradType = sourceParamTexts(wrt, gradientType, "; ")
-      .map(([name, type]) => `${name}: ${type}`)
-      .join("; ");
-    const out = this.storage.outParameter(wrt);
-    if (out !== undefined) params.push(out);
-    const valueType =
-      fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
-    return `export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`;
   }
 
   private pushAll(indent: string, statements: string[]): void {

@@ -33,13 +33,14 @@ import {
 import { untypedReturnType } from "./library.js";
 import { isOtherLoadTimeInstance, lowerLoadTimeCall } from "./load-time/lookup.js";
 import { moduleFunctionOf } from "./modules.js";
-import { rejectPackageRecursion } from "./package-recursion.js";
+import { lowerPackageRecursion, rejectPackageRecursion } from "./package-recursion.js";
 import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
 import { noteObjectArrayArguments } from "./untyped-fields.js";
 import { enterInlinedCall } from "./inlined-calls.js";
 import { nonNullType } from "./null-returns.js";
+import { hostReference, isUntypedHostCall } from "./environment-globals.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
 interface CallDerivative {
@@ -74,6 +75,7 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
     rejectDynamicCode(cx, call, callee.text);
   const math = lowerMathCall(cx, call);
   if (math) return math;
+  if (isUntypedHostCall(cx, callee)) return lowerGlobalCall(cx, call, callee.getText(cx.sourceFile));
   if (ts.isNewExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Function") {
     rejectDynamicCode(cx, call, "Function");
   }
@@ -108,6 +110,8 @@ export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value |
     return lowerPrimitiveMethod(cx, call, callee, receiverType);
   }
   const calleeName = callee.getText(cx.sourceFile);
+  const recursion = lowerPackageRecursion(cx, call);
+  if (recursion) return recursion.result;
   const derivative = ts.isIdentifier(callee) ? derivativeOf(cx, callee) : undefined;
   if (derivative) return lowerCallWithDerivative(cx, call, callee as ts.Identifier, derivative);
   const helper = helperOf(cx.checker, callee) ?? moduleFunctionOf(cx, callee);
@@ -161,9 +165,13 @@ function lowerPrimitiveMethod(
 /** A function of the environment (`console.log`, `String`): called as it is, not differentiated. */
 function lowerGlobalCall(cx: LoweringContext, call: ts.CallExpression, calleeName: string): Value | undefined {
   const callee = call.expression;
-  if (!isGlobalFunction(cx.checker, callee)) return rejectUnresolvedCall(cx, call, calleeName);
+  if (!isGlobalFunction(cx.checker, callee) && !isUntypedHostCall(cx, callee))
+    return rejectUnresolvedCall(cx, call, calleeName);
   const args = call.arguments.map((arg) => lowerExpression(cx, arg));
-  const returned = cx.irType(cx.checker.getTypeAtLocation(call));
+  // Untyped, a host object's method (`console.warn`) is called for what it does.
+  const host = isUntypedHostCall(cx, callee);
+  if (host) cx.references.push(hostReference(callee));
+  const returned = host ? "void" : cx.irType(cx.checker.getTypeAtLocation(call));
   if (returned === undefined) return cx.rejectType(call, `the result of '${calleeName}'`);
   const stringifies = calleeName === "String";
   const op = cx.builder.op({

@@ -16,6 +16,7 @@ import type { DifferentiableFunction, FunctionNode } from "./annotations.js";
 import type { ThisBinding } from "./classes.js";
 import type { DerivativeRule, ExternalReference } from "./derivatives.js";
 import type { Callable, FunctionValue } from "./functions.js";
+import type { SpecialisedBody, SpecialisedCopies } from "./package-recursion.js";
 import { reportedInUserCode } from "./package-diagnostics.js";
 import { isObjectArrayOf } from "./object-arrays.js";
 import { locate } from "./program.js";
@@ -94,6 +95,10 @@ export class LoweringContext {
   readonly calledFunctions: FunctionValue[] = [];
   /** The optional parameters of inlined functions that their call leaves out (see functions.ts). */
   readonly undefinedParameters = new Set<ts.Symbol>();
+  /** The copies of recursive package functions the function calls (see package-recursion.ts). */
+  specialisedCopies?: SpecialisedCopies;
+  /** Set while lowering such a copy (see package-recursion.ts). */
+  specialised?: SpecialisedBody;
 
   constructor(
     readonly checker: ts.TypeChecker,

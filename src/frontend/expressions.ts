@@ -3,6 +3,7 @@
  * assignments (which rebind the variable to a new SSA value), property reads and templates.
  * Calls, arrays and objects have modules of their own.
  */
+import { lowerEnvironmentPresence } from "./environment-globals.js";
 import { ts } from "ts-morph";
 import { emptyRegion } from "../ir/builder.js";
 import type { Value } from "../ir/types.js";
@@ -38,6 +39,8 @@ export function lowerCondition(cx: LoweringContext, expression: ts.Expression): 
   if (ts.isBinaryExpression(inner) && logicalOperators.has(inner.operatorToken.kind)) {
     return lowerLogicalCondition(cx, inner);
   }
+  const present = lowerEnvironmentPresence(cx, inner);
+  if (present) return present;
   const value = lowerExpression(cx, expression);
   if (value.type === "boolean") return value;
   if (value.type === "number") return cx.builder.emit("truthy", [value], "boolean");

@@ -41,6 +41,7 @@ import { bindPattern, makeObject, objectParam } from "./objects.js";
 import { checkRestParameter, parameterDefault, parameterName } from "./parameters.js";
 import { startRecovery, throwRecovered } from "./recovery.js";
 import { lowerStatements } from "./statements.js";
+import type { Specialisation } from "./package-recursion.js";
 
 export class FunctionLowering {
   private readonly cx: LoweringContext;
@@ -55,6 +56,11 @@ export class FunctionLowering {
   ) {
     this.cx = new LoweringContext(checker, sourceFile, fn, rules);
     this.references = this.cx.references;
+  }
+
+  /** The copies of recursive package functions the function calls (see package-recursion.ts). */
+  get specialisedCopies(): readonly Specialisation[] {
+    return this.cx.specialisedCopies?.list ?? [];
   }
 
   lower(): IRFunction {

@@ -27,6 +27,7 @@ import { wasOmitted } from "./omitted-parameters.js";
 import { bindMissingField, keepClosed } from "./undefined-values.js";
 import { isNewObjectCall } from "./fresh-objects.js";
 import { helperHandsOn, isWritableParameter } from "./object-arguments.js";
+import { isSpecialisedState } from "./package-recursion.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -232,7 +233,7 @@ export function writeField(
     );
   }
   const symbol = cx.symbolOf(root);
-  rejectSharedWrite(cx, target, root, symbol);
+  if (!isSpecialisedState(cx, symbol)) rejectSharedWrite(cx, target, root, symbol);
   const object = lowerIdentifier(cx, root);
   if (object.type !== "object") return cx.unsupported(target);
   const key = path.join(".");

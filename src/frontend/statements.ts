@@ -20,6 +20,7 @@ import { lowerThrow } from "./throw.js";
 import { containsReturn, isLoopStatement } from "./syntax.js";
 import { takenBranch } from "./guards.js";
 import { afterError, lowerRecovering } from "./recovery.js";
+import { lowerSpecialisedReturn } from "./package-recursion.js";
 import { lowerNullReturn } from "./null-returns.js";
 
 /**
@@ -83,6 +84,8 @@ export function lowerStatements(
 
 /** `return e`: the returned value, or outside the function's own level, flags leaving every loop. */
 function lowerReturn(cx: LoweringContext, statement: ts.ReturnStatement): Outcome {
+  const specialised = lowerSpecialisedReturn(cx, statement);
+  if (specialised) return specialised;
   const nullReturn = lowerNullReturn(cx, statement);
   if (nullReturn) return nullReturn;
   if (!statement.expression) {

@@ -37,6 +37,8 @@ type StructuralAttrs = EachStructuralOp<{
     derivative?: string;
     derivativeKind?: "vjp" | "grad";
     partials?: readonly string[];
+    /** The callee writes into its array operands (a specialised copy: see package-recursion.ts). */
+    writesArrays?: boolean;
   };
   template: { quasis: readonly string[] };
   for: { comparison: "lt" | "le" | "gt" | "ge" };

@@ -103,6 +103,9 @@ export class ForwardSweep {
    * ops are visited in order, so the last position recorded is the last writer's). */
   private collectWrittenArrays(op: Op, top: number): void {
     forEachOp([op], (nested) => {
+      if (isOp(nested, "call") && nested.attrs.writesArrays === true) {
+        for (const operand of nested.operands) if (operand.type === "array") this.lastWriteAt.set(operand, top);
+      }
       if (!isOp(nested, "array.set")) return;
       const [array] = nested.operands;
       if (array === undefined) throw new Error("an array.set op writes into its first operand");
