@@ -29,9 +29,11 @@ import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
+import { alternativeNodes, callChoice, choiceAtRunTime, FunctionChoice } from "./function-choices.js";
 
-/** A function known at compile time: one of the program, or a `Math` function. */
-export type Callable = FunctionValue | MathFunction;
+/** A function known at compile time: one of the program, a `Math` function, or a choice
+ * between such functions by a condition computed when the code runs (see function-choices.ts). */
+export type Callable = FunctionValue | MathFunction | FunctionChoice;
 
 /** What a parameter or a captured variable is bound to: a value, or a function known at compile time. */
 export type Bound = Value | Callable;
@@ -59,7 +61,7 @@ export class MathFunction {
 }
 
 export function isCallable(bound: Bound | { spread: Value }): bound is Callable {
-  return bound instanceof FunctionValue || bound instanceof MathFunction;
+  return bound instanceof FunctionValue || bound instanceof MathFunction || bound instanceof FunctionChoice;
 }
 
 /** `Math.sin` and the other Math functions of fixed arity, as values; undefined for other expressions. */
@@ -317,6 +319,8 @@ export function callFunctionValue(
 ): Value | undefined {
   if (target instanceof FunctionValue)
     return inlineFunctionValue(cx, call, target, args, () => lowerFunctionBody(cx, target.node));
+  if (target instanceof FunctionChoice)
+    return callChoice(cx, call, target, (alternative) => callFunctionValue(cx, call, alternative, args));
   const operands = Array.from({ length: target.arity }, (_, k) => {
     const arg = args[k];
     // A missing argument is undefined, which a Math function reads as NaN.
@@ -331,6 +335,14 @@ export function callFunctionValue(
 function userFunction(cx: LoweringContext, expression: ts.Expression): FunctionValue {
   const target = functionValue(cx, expression);
   if (target instanceof FunctionValue) return target;
+  if (target instanceof FunctionChoice) {
+    return cx.fail(
+      expression,
+      "AD1004",
+      `'${expression.getText(cx.sourceFile)}' is one of several functions, chosen when the code runs: it can be called, not bound or called for a function it returns`,
+      "call it where its result is needed, inside an arrow function if need be",
+    );
+  }
   return cx.fail(
     expression,
     "AD1004",
@@ -386,37 +398,46 @@ function returnedFunction(cx: LoweringContext, call: ts.CallExpression): Callabl
   const called = calledValue(cx, call) ?? { target: call.expression, args: [...call.arguments] };
   const factory = userFunction(cx, called.target);
   evaluateThisArgument(cx, called.thisArgument);
-  return inlineFunctionValue(cx, call, factory, lowerArguments(cx, called.args), () => {
-    const returned = functionValue(cx, returnedExpression(cx, call, factory.node));
-    if (returned instanceof MathFunction || !encloses(factory.node, returned.node)) return returned;
-    const captured = new Map(returned.captured);
-    for (const [symbol, value] of [...cx.env, ...cx.functions]) {
-      const declaration = symbol.valueDeclaration;
-      if (declaration && encloses(factory.node, declaration) && !encloses(returned.node, declaration))
-        captured.set(symbol, value);
-    }
-    return new FunctionValue(returned.node, captured, returned.boundArguments);
-  });
+  return inlineFunctionValue(cx, call, factory, lowerArguments(cx, called.args), () =>
+    factoryResult(cx, call, factory.node),
+  );
 }
 
-/** Lowers a factory's statements before its `return`, and gives the returned expression. */
-function returnedExpression(cx: LoweringContext, call: ts.CallExpression, factory: FunctionNode): ts.Expression {
+/** The function `expression` returns from `factory`, with the factory's locals as they are now. */
+function closure(cx: LoweringContext, factory: FunctionNode, expression: ts.Expression): Callable {
+  const returned = functionValue(cx, expression);
+  if (!(returned instanceof FunctionValue) || !encloses(factory, returned.node)) return returned;
+  const captured = new Map(returned.captured);
+  for (const [symbol, value] of [...cx.env, ...cx.functions]) {
+    const declaration = symbol.valueDeclaration;
+    if (declaration && encloses(factory, declaration) && !encloses(returned.node, declaration))
+      captured.set(symbol, value);
+  }
+  return new FunctionValue(returned.node, captured, returned.boundArguments);
+}
+
+/** Lowers a factory's statements before its `return`, and gives the function it returns: the
+ * one of the return its call takes, or a choice between those of returns chosen when the code runs. */
+function factoryResult(cx: LoweringContext, call: ts.CallExpression, factory: FunctionNode): Callable {
   const body = factory.body!;
-  if (!ts.isBlock(body)) return body;
+  if (!ts.isBlock(body)) return closure(cx, factory, body);
   const statements = body.statements;
   const last = statements[statements.length - 1];
   if (!last || !ts.isReturnStatement(last) || !last.expression || statements.slice(0, -1).some(containsReturn)) {
-    const chosen = chosenReturn(cx, statements);
+    const returned = (expression: ts.Expression) => closure(cx, factory, expression);
+    const returnedBy = (path: readonly ts.Statement[]): Callable | undefined =>
+      chosenReturn(cx, path, returned, (statement, rest) => choiceAtRunTime(cx, factory, statement, rest, returnedBy));
+    const chosen = returnedBy(statements);
     if (chosen) return chosen;
     return cx.fail(
       call,
       "AD1004",
-      "a function that returns a function must return it once, at its end",
-      "compute what differs first, then end with one `return (x) => ...`",
+      "a function that returns a function must return one on every path, at its end or in the branches of `if` statements (not in a loop or a switch)",
+      "compute what differs first, then end with one `return (x) => ...`, or return the functions from the branches of an if",
     );
   }
   lowerStatements(cx, statements.slice(0, -1));
-  return last.expression;
+  return closure(cx, factory, last.expression);
 }
 
 // ----- parameters -----
@@ -659,17 +680,22 @@ function optionalParameter(cx: LoweringContext, node: ts.Expression): ts.Symbol 
  */
 export function functionsReachedFrom(cx: LoweringContext, node: ts.Node): FunctionNode[] {
   const reached: FunctionNode[] = [];
+  const reach = (fn: FunctionNode): void => {
+    if (reached.includes(fn)) return;
+    reached.push(fn);
+    if (fn.body) visit(fn.body);
+  };
   const visit = (child: ts.Node): void => {
     let fn: FunctionNode | undefined;
     if (ts.isArrowFunction(child) || ts.isFunctionExpression(child) || ts.isFunctionDeclaration(child)) fn = child;
     else if (ts.isIdentifier(child)) {
       const symbol = cx.checker.getSymbolAtLocation(child);
-      fn = (symbol && userNode(cx.functions.get(symbol))) ?? helperOf(cx.checker, child);
+      const held = symbol && cx.functions.get(symbol);
+      if (held instanceof FunctionChoice) return alternativeNodes(held).forEach(reach);
+      fn = userNode(held) ?? helperOf(cx.checker, child);
     }
     if (!fn) return ts.forEachChild(child, visit);
-    if (reached.includes(fn)) return;
-    reached.push(fn);
-    if (fn.body) visit(fn.body);
+    reach(fn);
   };
   visit(node);
   return reached;
@@ -750,6 +776,8 @@ export function isFunctionValued(cx: LoweringContext, expression: ts.Expression)
  */
 export function changesNothingOutside(cx: LoweringContext, target: Callable): boolean {
   if (target instanceof MathFunction) return true;
+  if (target instanceof FunctionChoice)
+    return target.alternatives.every((alternative) => changesNothingOutside(cx, alternative));
   const checked = new Set<FunctionNode>();
   const isPure = (fn: FunctionNode): boolean => {
     if (checked.has(fn)) return true;
