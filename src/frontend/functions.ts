@@ -29,6 +29,7 @@ import { bindPattern } from "./objects.js";
 import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
+import { keyedMemberFunction } from "./function-variables.js";
 import { alternativeNodes, callChoice, choiceAtRunTime, FunctionChoice } from "./function-choices.js";
 
 /** A function known at compile time: one of the program, a `Math` function, or a choice
@@ -151,6 +152,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
   // A function of a module or namespace (`ss.linearRegressionLine`), as a call's callee finds it.
   const member = ts.isPropertyAccessExpression(node) ? moduleFunctionOf(cx, node) : undefined;
   if (member) return new FunctionValue(member);
+  const keyed = ts.isElementAccessExpression(node) ? keyedMemberFunction(cx, node) : undefined;
+  if (keyed) return keyed;
   if (ts.isElementAccessExpression(node)) {
     return cx.fail(
       node,

@@ -58,6 +58,11 @@ function calledFunction(cx: LoweringContext, callee: ts.Expression): FunctionNod
   return symbol && functionOfSymbol(cx, symbol, new Set());
 }
 
+/** The function a member of a module object holds, found by the member's symbol. */
+export function memberFunction(cx: LoweringContext, member: ts.Symbol): FunctionNode | undefined {
+  return functionOfSymbol(cx, member, new Set());
+}
+
 function functionOfSymbol(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.Symbol>): FunctionNode | undefined {
   const target = aliased(cx.checker, symbol);
   if (seen.has(target)) return undefined;
