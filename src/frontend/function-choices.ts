@@ -8,11 +8,13 @@
  * the return it ends with, once: the function value is a FunctionChoice, the condition and the
  * function each path returns (a closure keeps its own path's locals). A call through a choice is
  * an `if` op whose branches inline each alternative, `cond ? LinearEasing(x) : BezierEasing(x)`.
+ * A conditional expression of functions (`const f = x > 0 ? square : cube`) is a choice too.
  *
  * The paths are lowered one after the other where the factory is called, not in branches, so
  * they may only compute: numbers, and arrays they make and fill. A path that would do what can
  * be seen outside it (throw, call a function kept as a call, write into an array it did not
- * make, assign a variable of the caller) is a diagnostic, since every path would do it.
+ * make, assign a variable of the caller) is a diagnostic, since every path would do it; so is
+ * such an arm of a conditional expression.
  */
 import { ts } from "ts-morph";
 import { operandOf } from "../ir/access.js";
@@ -69,31 +71,65 @@ export function choiceAtRunTime(
   ]);
   const known = constantCondition(cx, condition);
   if (known !== undefined) return returnedBy(known ? paths[0]! : paths[1]!);
-  const [whenTrue, whenFalse] = paths.map((path) => lowerPath(cx, factory, statement, () => returnedBy(path)));
+  const [whenTrue, whenFalse] = paths.map((path) =>
+    lowerPath(
+      cx,
+      factory,
+      () => returnedBy(path),
+      (effect) => rejectPathEffect(cx, statement, effect),
+    ),
+  );
   return whenTrue && whenFalse && new FunctionChoice(condition, whenTrue, whenFalse);
 }
 
-/** Lowers one path of a factory where it is called, with its own variables, and checks that it
- * only computes (see the file's comment). */
-function lowerPath(
+/**
+ * `condition ? f : g` of functions: the function `valueOf` gives for the arm the condition
+ * takes, when it is known at compile time, else the choice between both arms' functions, each
+ * arm evaluated where the choice is made (so it may only compute, as a factory's path).
+ */
+export function conditionalChoice(
   cx: LoweringContext,
-  factory: FunctionNode,
-  statement: ts.IfStatement,
-  lower: () => Callable | undefined,
-): Callable | undefined {
+  node: ts.ConditionalExpression,
+  valueOf: (arm: ts.Expression) => Callable,
+): Callable {
+  const condition = lowerCondition(cx, node.condition);
+  const known = constantCondition(cx, condition);
+  if (known !== undefined) return valueOf(known ? node.whenTrue : node.whenFalse);
+  const [whenTrue, whenFalse] = [node.whenTrue, node.whenFalse].map((arm) =>
+    lowerPath(
+      cx,
+      arm,
+      () => valueOf(arm),
+      (effect) =>
+        cx.fail(
+          arm,
+          "AD1004",
+          `the function is chosen by a condition when the code runs, and this arm ${effect}: the compiler evaluates both arms where the choice is made, so they may only compute values`,
+          "do it before choosing, or choose between functions declared before",
+        ),
+    ),
+  );
+  return new FunctionChoice(condition, whenTrue!, whenFalse!);
+}
+
+function rejectPathEffect(cx: LoweringContext, statement: ts.IfStatement, effect: string): never {
+  return cx.fail(
+    statement,
+    "AD1004",
+    `the function this factory returns is chosen here when the code runs, and code after this choice ${effect}: the compiler runs the code of every path where the factory is called, so after a choice of functions it may only compute values`,
+    "move what it does before the `if` that chooses the function, or into the function returned",
+  );
+}
+
+/** Lowers one path to a function where the choice is made, with its own variables; `reject`
+ * is told what the path does that is seen outside `scope` (see the file's comment). */
+function lowerPath<R>(cx: LoweringContext, scope: ts.Node, lower: () => R, reject: (effect: string) => never): R {
   const region = emptyRegion();
   const functions = new Map(cx.functions);
   const entryEnv = cx.env;
   const { result, env } = inBranch(cx, region, entryEnv, lower);
-  const effect = visibleEffect(factory, region, entryEnv, env);
-  if (effect) {
-    cx.fail(
-      statement,
-      "AD1004",
-      `the function this factory returns is chosen here when the code runs, and code after this choice ${effect}: the compiler runs the code of every path where the factory is called, so after a choice of functions it may only compute values`,
-      "move what it does before the `if` that chooses the function, or into the function returned",
-    );
-  }
+  const effect = visibleEffect(scope, region, entryEnv, env);
+  if (effect) reject(effect);
   cx.functions.clear();
   functions.forEach((fn, symbol) => cx.functions.set(symbol, fn));
   cx.builder.region.ops.push(...region.ops);
@@ -105,7 +141,7 @@ const computing: ReadonlySet<Effect> = new Set<Effect>(["reads-array", "reads-ce
 
 /** What a path does that is seen outside it, said for a diagnostic; undefined for nothing. */
 function visibleEffect(
-  factory: FunctionNode,
+  scope: ts.Node,
   region: Region,
   entryEnv: ReadonlyMap<ts.Symbol, Value>,
   env: ReadonlyMap<ts.Symbol, Value>,
@@ -118,9 +154,9 @@ function visibleEffect(
   });
   if (seen) return describe(seen);
   const assigned = [...env].find(
-    ([symbol, value]) => entryEnv.get(symbol) !== value && entryEnv.has(symbol) && !isDeclaredIn(factory, symbol),
+    ([symbol, value]) => entryEnv.get(symbol) !== value && entryEnv.has(symbol) && !isDeclaredIn(scope, symbol),
   );
-  return assigned && `assigns '${assigned[0].name}', a variable outside the factory`;
+  return assigned && `assigns '${assigned[0].name}', a variable declared outside it`;
 }
 
 function describe(op: Op): string {

@@ -30,7 +30,13 @@ import { lowerStatements } from "./statements.js";
 import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
 import { keyedMemberFunction } from "./function-variables.js";
-import { alternativeNodes, callChoice, choiceAtRunTime, FunctionChoice } from "./function-choices.js";
+import {
+  alternativeNodes,
+  callChoice,
+  choiceAtRunTime,
+  conditionalChoice,
+  FunctionChoice,
+} from "./function-choices.js";
 
 /** A function known at compile time: one of the program, a `Math` function, or a choice
  * between such functions by a condition computed when the code runs (see function-choices.ts). */
@@ -139,7 +145,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
     }
     return returnedFunction(cx, node);
   }
-  if (ts.isConditionalExpression(node) || ts.isBinaryExpression(node)) {
+  if (ts.isConditionalExpression(node)) return conditionalChoice(cx, node, (arm) => functionValue(cx, arm));
+  if (ts.isBinaryExpression(node)) {
     return cx.fail(
       node,
       "AD1004",
@@ -408,7 +415,15 @@ function returnedFunction(cx: LoweringContext, call: ts.CallExpression): Callabl
 
 /** The function `expression` returns from `factory`, with the factory's locals as they are now. */
 function closure(cx: LoweringContext, factory: FunctionNode, expression: ts.Expression): Callable {
-  const returned = functionValue(cx, expression);
+  return closeOver(cx, factory, functionValue(cx, expression));
+}
+
+/** `returned`, and each function of a choice, with the locals of `factory` as they are now. */
+function closeOver(cx: LoweringContext, factory: FunctionNode, returned: Callable): Callable {
+  if (returned instanceof FunctionChoice) {
+    const [whenTrue, whenFalse] = returned.alternatives.map((alternative) => closeOver(cx, factory, alternative));
+    return new FunctionChoice(returned.condition, whenTrue!, whenFalse!);
+  }
   if (!(returned instanceof FunctionValue) || !encloses(factory, returned.node)) return returned;
   const captured = new Map(returned.captured);
   for (const [symbol, value] of [...cx.env, ...cx.functions]) {
