@@ -17,8 +17,8 @@ import { containsReturn, skipParentheses } from "./syntax.js";
 
 /** What a factory returns (`returned` of the expression of the return its call takes), its
  * statements before that return lowered; `undecided` gives what it returns after an `if`
- * whose condition the compiler cannot decide. Undefined when a path returns nothing, or
- * returns from a statement other than an `if` or a block. */
+ * whose condition the compiler cannot decide. Undefined when a path returns nothing or throws,
+ * or returns from a statement other than an `if` or a block. */
 export function chosenReturn<R>(
   cx: LoweringContext,
   statements: readonly ts.Statement[],
@@ -30,7 +30,8 @@ export function chosenReturn<R>(
     const rest = statements.slice(k + 1);
     if (ts.isReturnStatement(statement)) return statement.expression && returned(statement.expression);
     if (!containsReturn(statement)) {
-      lowerStatements(cx, [statement]);
+      // A path that throws (an option decided at compile time refused) returns no function.
+      if (lowerStatements(cx, [statement]) === "throws") return undefined;
       continue;
     }
     if (ts.isBlock(statement)) return chosenReturn(cx, [...statement.statements, ...rest], returned, undecided);

@@ -15,7 +15,7 @@ import { isOp } from "../ir/attrs.js";
 import type { Region } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
 import { functionValue, FunctionValue } from "./functions.js";
-import { memberFunction } from "./modules.js";
+import { isUnwrittenModuleObject, memberFunction } from "./modules.js";
 import { assignmentTarget, skipParentheses } from "./syntax.js";
 
 /** The region each function variable was declared in, as its declaration was last lowered. */
@@ -112,7 +112,7 @@ export function knownKeyedMember(cx: LoweringContext, node: ts.Expression): bool
   const member = keyedMember(cx, node);
   if (member) return memberFunction(cx, member) ? true : undefined;
   // A key of Object.prototype (`toString`) names a function every object has.
-  return key in Object.prototype ? undefined : false;
+  return key in Object.prototype || !isUnwrittenModuleObject(cx, literal) ? undefined : false;
 }
 
 function keyedMember(cx: LoweringContext, access: ts.ElementAccessExpression): ts.Symbol | undefined {

@@ -441,20 +441,20 @@ function factoryResult(cx: LoweringContext, call: ts.CallExpression, factory: Fu
   if (!ts.isBlock(body)) return closure(cx, factory, body);
   const statements = body.statements;
   const last = statements[statements.length - 1];
+  const returnsNoFunction = () =>
+    cx.fail(
+      call,
+      "AD1004",
+      "a function that returns a function must return one on each path its call takes, at its end or in the branches of `if` statements: this call throws, or returns from a loop or a switch",
+      "return a function on every path the call takes (at the end, or from the branches of an if), and pass options the function accepts",
+    );
   if (!last || !ts.isReturnStatement(last) || !last.expression || statements.slice(0, -1).some(containsReturn)) {
     const returned = (expression: ts.Expression) => closure(cx, factory, expression);
     const returnedBy = (path: readonly ts.Statement[]): Callable | undefined =>
       chosenReturn(cx, path, returned, (statement, rest) => choiceAtRunTime(cx, factory, statement, rest, returnedBy));
-    const chosen = returnedBy(statements);
-    if (chosen) return chosen;
-    return cx.fail(
-      call,
-      "AD1004",
-      "a function that returns a function must return one on every path, at its end or in the branches of `if` statements (not in a loop or a switch)",
-      "compute what differs first, then end with one `return (x) => ...`, or return the functions from the branches of an if",
-    );
+    return returnedBy(statements) ?? returnsNoFunction();
   }
-  lowerStatements(cx, statements.slice(0, -1));
+  if (lowerStatements(cx, statements.slice(0, -1)) === "throws") return returnsNoFunction();
   return closure(cx, factory, last.expression);
 }
 
