@@ -29,7 +29,7 @@ import { type Arm, chooseArm, lowerArm } from "./conditional-values.js";
 import type { LoweringContext } from "./context.js";
 import { constantCondition, inBranch, lowerBranches } from "./control-flow.js";
 import { lowerCondition } from "./expressions.js";
-import type { Callable } from "./functions.js";
+import { type Callable, FunctionValue } from "./functions.js";
 
 /** One of two functions, chosen by a condition the factory's call computed. */
 export class FunctionChoice {
@@ -48,7 +48,7 @@ export class FunctionChoice {
 export function alternativeNodes(choice: FunctionChoice): FunctionNode[] {
   return choice.alternatives.flatMap((alternative) => {
     if (alternative instanceof FunctionChoice) return alternativeNodes(alternative);
-    return "node" in alternative ? [alternative.node] : [];
+    return alternative instanceof FunctionValue ? [alternative.node] : [];
   });
 }
 
