@@ -150,12 +150,13 @@ export function cubeVjp(y: number, cotangent: number): { y: number } {
   return { y: cotangent * 2 * y * y };
 }
 `,
-  // Which closure runs is known only when the code runs: refused.
+  // Which closure runs is known only when the code runs, and read from an array: refused.
   "rejected.ts": `/** @differentiable */
 export function viaClosure(x: number): number {
   const twice = (y: number) => 2 * y;
   const thrice = (y: number) => 3 * y;
-  const f = x > 0 ? twice : thrice;
+  const fs = [twice, thrice];
+  const f = fs[x > 0 ? 0 : 1];
   return f(x);
 }
 `,

@@ -27,6 +27,7 @@ import {
   FunctionValue,
   MathFunction,
 } from "./functions.js";
+import { FunctionChoice } from "./function-choices.js";
 import { carriedOf } from "./loop-analysis.js";
 import { arrayLength, newObjectArray, objectArrayPaths, setObjectElement } from "./object-arrays.js";
 import { declareCarried, emitCountedLoop, rejectCarriedArrays } from "./loops.js";
@@ -354,6 +355,7 @@ function isPlainFunction(node: ts.Expression): boolean {
 /** How many arguments a callback takes (Infinity with a rest parameter). */
 function takenArguments(callback: Callable): number {
   if (callback instanceof MathFunction) return callback.arity;
+  if (callback instanceof FunctionChoice) return Math.max(...callback.alternatives.map(takenArguments));
   const parameters = callback.node.parameters;
   if (parameters.some((p) => p.dotDotDotToken)) return Infinity;
   return Math.max(0, parameters.length - callback.boundArguments.length);

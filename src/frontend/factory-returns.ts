@@ -3,8 +3,8 @@
  * are known at compile time (`if (mX1 === mY1 && mX2 === mY2) return LinearEasing;` called with
  * literals, `if (x === void 0)` on a parameter left out): the statements up to the return the
  * call takes are lowered, the branches not taken are not, and the returned expression is the
- * one of that return. A return under a condition known only when the code runs stays refused:
- * the function called would depend on the values.
+ * one of that return. A return under a condition known only when the code runs makes the
+ * function value a choice (see function-choices.ts).
  */
 import { ts } from "ts-morph";
 import { isOp } from "../ir/attrs.js";
@@ -15,22 +15,31 @@ import { knownCondition } from "./guards.js";
 import { lowerStatements } from "./statements.js";
 import { containsReturn, skipParentheses } from "./syntax.js";
 
-/** The expression a factory returns, its statements before it lowered; undefined when a
- * return depends on a condition the compiler cannot decide. */
-export function chosenReturn(cx: LoweringContext, statements: readonly ts.Statement[]): ts.Expression | undefined {
-  for (const statement of statements) {
-    if (ts.isReturnStatement(statement)) return statement.expression;
+/** What a factory returns (`returned` of the expression of the return its call takes), its
+ * statements before that return lowered; `undecided` gives what it returns after an `if`
+ * whose condition the compiler cannot decide. Undefined when a path returns nothing or throws,
+ * or returns from a statement other than an `if` or a block. */
+export function chosenReturn<R>(
+  cx: LoweringContext,
+  statements: readonly ts.Statement[],
+  returned: (expression: ts.Expression) => R,
+  undecided: (statement: ts.IfStatement, rest: readonly ts.Statement[]) => R | undefined,
+): R | undefined {
+  for (const [k, statement] of statements.entries()) {
+    // A branch taken goes on with the statements after its `if`, unless it returns.
+    const rest = statements.slice(k + 1);
+    if (ts.isReturnStatement(statement)) return statement.expression && returned(statement.expression);
     if (!containsReturn(statement)) {
-      lowerStatements(cx, [statement]);
+      // A path that throws (an option decided at compile time refused) returns no function.
+      if (lowerStatements(cx, [statement]) === "throws") return undefined;
       continue;
     }
-    if (ts.isBlock(statement)) return chosenReturn(cx, statement.statements);
+    if (ts.isBlock(statement)) return chosenReturn(cx, [...statement.statements, ...rest], returned, undecided);
     if (!ts.isIfStatement(statement)) return undefined;
     const taken = decided(cx, statement.expression);
-    if (taken === undefined) return undefined;
+    if (taken === undefined) return undecided(statement, rest);
     const branch = taken ? statement.thenStatement : statement.elseStatement;
-    if (branch && containsReturn(branch)) return chosenReturn(cx, [branch]);
-    if (branch) lowerStatements(cx, [branch]);
+    return chosenReturn(cx, [...(branch ? [branch] : []), ...rest], returned, undecided);
   }
   return undefined;
 }

@@ -32,9 +32,18 @@ import { assignmentTarget, containsReturn } from "./syntax.js";
 import { chosenReturn } from "./factory-returns.js";
 import { loadTimeFunction } from "./load-time/lookup.js";
 import { chosenFunctionExpression } from "./chosen-functions.js";
+import { keyedMemberFunction } from "./function-variables.js";
+import {
+  alternativeNodes,
+  callChoice,
+  choiceAtRunTime,
+  conditionalChoice,
+  FunctionChoice,
+} from "./function-choices.js";
 
-/** A function known at compile time: one of the program, or a `Math` function. */
-export type Callable = FunctionValue | MathFunction;
+/** A function known at compile time: one of the program, a `Math` function, or a choice
+ * between such functions by a condition computed when the code runs (see function-choices.ts). */
+export type Callable = FunctionValue | MathFunction | FunctionChoice;
 
 /** What a parameter or a captured variable is bound to: a value, or a function known at compile time. */
 export type Bound = Value | Callable;
@@ -62,7 +71,7 @@ export class MathFunction {
 }
 
 export function isCallable(bound: Bound | { spread: Value }): bound is Callable {
-  return bound instanceof FunctionValue || bound instanceof MathFunction;
+  return bound instanceof FunctionValue || bound instanceof MathFunction || bound instanceof FunctionChoice;
 }
 
 /** `Math.sin` and the other Math functions of fixed arity, as values; undefined for other expressions. */
@@ -141,7 +150,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
   }
   const chosen = chosenFunctionExpression(cx, node);
   if (chosen) return functionValue(cx, chosen);
-  if (ts.isConditionalExpression(node) || ts.isBinaryExpression(node)) {
+  if (ts.isConditionalExpression(node)) return conditionalChoice(cx, node, (arm) => functionValue(cx, arm));
+  if (ts.isBinaryExpression(node)) {
     return cx.fail(
       node,
       "AD1004",
@@ -157,6 +167,8 @@ export function functionValue(cx: LoweringContext, expression: ts.Expression): C
   // A function a module stores in a table when it loads (`convert.rgb.hsv.raw`, `table[name]`).
   const loadTime = loadTimeFunction(cx, node);
   if (loadTime) return loadTime;
+  const keyed = ts.isElementAccessExpression(node) ? keyedMemberFunction(cx, node) : undefined;
+  if (keyed) return keyed;
   if (ts.isElementAccessExpression(node)) {
     return cx.fail(
       node,
@@ -325,6 +337,8 @@ export function callFunctionValue(
 ): Value | undefined {
   if (target instanceof FunctionValue)
     return inlineFunctionValue(cx, call, target, args, () => lowerFunctionBody(cx, target.node));
+  if (target instanceof FunctionChoice)
+    return callChoice(cx, call, target, (alternative) => callFunctionValue(cx, call, alternative, args));
   const operands = Array.from({ length: target.arity }, (_, k) => {
     const arg = args[k];
     // A missing argument is undefined, which a Math function reads as NaN.
@@ -339,6 +353,14 @@ export function callFunctionValue(
 function userFunction(cx: LoweringContext, expression: ts.Expression): FunctionValue {
   const target = functionValue(cx, expression);
   if (target instanceof FunctionValue) return target;
+  if (target instanceof FunctionChoice) {
+    return cx.fail(
+      expression,
+      "AD1004",
+      `'${expression.getText(cx.sourceFile)}' is one of several functions, chosen when the code runs: it can be called, not bound or called for a function it returns`,
+      "call it where its result is needed, inside an arrow function if need be",
+    );
+  }
   return cx.fail(
     expression,
     "AD1004",
@@ -394,37 +416,54 @@ function returnedFunction(cx: LoweringContext, call: ts.CallExpression): Callabl
   const called = calledValue(cx, call) ?? { target: call.expression, args: [...call.arguments] };
   const factory = userFunction(cx, called.target);
   evaluateThisArgument(cx, called.thisArgument);
-  return inlineFunctionValue(cx, call, factory, lowerArguments(cx, called.args), () => {
-    const returned = functionValue(cx, returnedExpression(cx, call, factory.node));
-    if (returned instanceof MathFunction || !encloses(factory.node, returned.node)) return returned;
-    const captured = new Map(returned.captured);
-    for (const [symbol, value] of [...cx.env, ...cx.functions]) {
-      const declaration = symbol.valueDeclaration;
-      if (declaration && encloses(factory.node, declaration) && !encloses(returned.node, declaration))
-        captured.set(symbol, value);
-    }
-    return new FunctionValue(returned.node, captured, returned.boundArguments);
-  });
+  return inlineFunctionValue(cx, call, factory, lowerArguments(cx, called.args), () =>
+    factoryResult(cx, call, factory.node),
+  );
 }
 
-/** Lowers a factory's statements before its `return`, and gives the returned expression. */
-function returnedExpression(cx: LoweringContext, call: ts.CallExpression, factory: FunctionNode): ts.Expression {
+/** The function `expression` returns from `factory`, with the factory's locals as they are now. */
+function closure(cx: LoweringContext, factory: FunctionNode, expression: ts.Expression): Callable {
+  return closeOver(cx, factory, functionValue(cx, expression));
+}
+
+/** `returned`, and each function of a choice, with the locals of `factory` as they are now. */
+function closeOver(cx: LoweringContext, factory: FunctionNode, returned: Callable): Callable {
+  if (returned instanceof FunctionChoice) {
+    const [whenTrue, whenFalse] = returned.alternatives.map((alternative) => closeOver(cx, factory, alternative));
+    return new FunctionChoice(returned.condition, whenTrue!, whenFalse!);
+  }
+  if (!(returned instanceof FunctionValue) || !encloses(factory, returned.node)) return returned;
+  const captured = new Map(returned.captured);
+  for (const [symbol, value] of [...cx.env, ...cx.functions]) {
+    const declaration = symbol.valueDeclaration;
+    if (declaration && encloses(factory, declaration) && !encloses(returned.node, declaration))
+      captured.set(symbol, value);
+  }
+  return new FunctionValue(returned.node, captured, returned.boundArguments);
+}
+
+/** Lowers a factory's statements before its `return`, and gives the function it returns: the
+ * one of the return its call takes, or a choice between those of returns chosen when the code runs. */
+function factoryResult(cx: LoweringContext, call: ts.CallExpression, factory: FunctionNode): Callable {
   const body = factory.body!;
-  if (!ts.isBlock(body)) return body;
+  if (!ts.isBlock(body)) return closure(cx, factory, body);
   const statements = body.statements;
   const last = statements[statements.length - 1];
-  if (!last || !ts.isReturnStatement(last) || !last.expression || statements.slice(0, -1).some(containsReturn)) {
-    const chosen = chosenReturn(cx, statements);
-    if (chosen) return chosen;
-    return cx.fail(
+  const returnsNoFunction = () =>
+    cx.fail(
       call,
       "AD1004",
-      "a function that returns a function must return it once, at its end",
-      "compute what differs first, then end with one `return (x) => ...`",
+      "a function that returns a function must return one on each path its call takes, at its end or in the branches of `if` statements: this call throws, or returns from a loop or a switch",
+      "return a function on every path the call takes (at the end, or from the branches of an if), and pass options the function accepts",
     );
+  if (!last || !ts.isReturnStatement(last) || !last.expression || statements.slice(0, -1).some(containsReturn)) {
+    const returned = (expression: ts.Expression) => closure(cx, factory, expression);
+    const returnedBy = (path: readonly ts.Statement[]): Callable | undefined =>
+      chosenReturn(cx, path, returned, (statement, rest) => choiceAtRunTime(cx, factory, statement, rest, returnedBy));
+    return returnedBy(statements) ?? returnsNoFunction();
   }
-  lowerStatements(cx, statements.slice(0, -1));
-  return last.expression;
+  if (lowerStatements(cx, statements.slice(0, -1)) === "throws") return returnsNoFunction();
+  return closure(cx, factory, last.expression);
 }
 
 // ----- parameters -----
@@ -667,17 +706,22 @@ function optionalParameter(cx: LoweringContext, node: ts.Expression): ts.Symbol 
  */
 export function functionsReachedFrom(cx: LoweringContext, node: ts.Node): FunctionNode[] {
   const reached: FunctionNode[] = [];
+  const reach = (fn: FunctionNode): void => {
+    if (reached.includes(fn)) return;
+    reached.push(fn);
+    if (fn.body) visit(fn.body);
+  };
   const visit = (child: ts.Node): void => {
     let fn: FunctionNode | undefined;
     if (ts.isArrowFunction(child) || ts.isFunctionExpression(child) || ts.isFunctionDeclaration(child)) fn = child;
     else if (ts.isIdentifier(child)) {
       const symbol = cx.checker.getSymbolAtLocation(child);
-      fn = (symbol && userNode(cx.functions.get(symbol))) ?? helperOf(cx.checker, child);
+      const held = symbol && cx.functions.get(symbol);
+      if (held instanceof FunctionChoice) return alternativeNodes(held).forEach(reach);
+      fn = userNode(held) ?? helperOf(cx.checker, child);
     }
     if (!fn) return ts.forEachChild(child, visit);
-    if (reached.includes(fn)) return;
-    reached.push(fn);
-    if (fn.body) visit(fn.body);
+    reach(fn);
   };
   visit(node);
   return reached;
@@ -759,6 +803,8 @@ export function isFunctionValued(cx: LoweringContext, expression: ts.Expression)
  */
 export function changesNothingOutside(cx: LoweringContext, target: Callable): boolean {
   if (target instanceof MathFunction) return true;
+  if (target instanceof FunctionChoice)
+    return target.alternatives.every((alternative) => changesNothingOutside(cx, alternative));
   const checked = new Set<FunctionNode>();
   const isPure = (fn: FunctionNode): boolean => {
     if (checked.has(fn)) return true;

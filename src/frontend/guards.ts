@@ -13,6 +13,7 @@ import { knownConstructorEquality } from "./array-constructors.js";
 import { knownArrayIdentity } from "./array-identity.js";
 import type { LoweringContext } from "./context.js";
 import { leftOutState } from "./functions.js";
+import { knownFunctionTypeof, knownKeyedMember } from "./function-variables.js";
 import { isUntypedJavaScript } from "./library.js";
 import { fieldsOf } from "./objects.js";
 import { knownNumberPropertyComparison } from "./number-properties.js";
@@ -83,7 +84,10 @@ const isLooseEquality = (operator: ts.SyntaxKind) =>
 function knownEquality(cx: LoweringContext, expression: ts.BinaryExpression): boolean | undefined {
   const equal = equalities.get(expression.operatorToken.kind);
   if (equal === undefined) return undefined;
-  const identity = knownConstructorEquality(cx, expression, equal) ?? knownArrayIdentity(cx, expression, equal);
+  const identity =
+    knownConstructorEquality(cx, expression, equal) ??
+    knownArrayIdentity(cx, expression, equal) ??
+    knownFunctionTypeof(cx, expression, equal);
   if (identity !== undefined) return identity;
   const [left, right] = [skipParentheses(expression.left), skipParentheses(expression.right)];
   const [probe, literal] =
@@ -130,6 +134,7 @@ export function knownCondition(cx: LoweringContext, condition: ts.Expression): b
     return operand === undefined ? undefined : !operand;
   }
   if (ts.isIdentifier(node)) return knownTruthiness(cx, node);
+  if (ts.isElementAccessExpression(node)) return knownKeyedMember(cx, node);
   if (!ts.isBinaryExpression(node)) return undefined;
   const operator = node.operatorToken.kind;
   if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {

@@ -60,6 +60,18 @@ function calledFunction(cx: LoweringContext, callee: ts.Expression): FunctionNod
   return symbol && functionOfSymbol(cx, symbol, new Set());
 }
 
+/** True for a module object (see moduleObjectOf) that no code writes or hands to code that may:
+ * a member its literal lacks is undefined. */
+export function isUnwrittenModuleObject(cx: LoweringContext, literal: ts.ObjectLiteralExpression): boolean {
+  const object = moduleObjectOf(cx, literal);
+  return object !== undefined && firstWrite(cx, object) === undefined;
+}
+
+/** The function a member of a module object holds, found by the member's symbol. */
+export function memberFunction(cx: LoweringContext, member: ts.Symbol): FunctionNode | undefined {
+  return functionOfSymbol(cx, member, new Set());
+}
+
 function functionOfSymbol(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.Symbol>): FunctionNode | undefined {
   const target = aliased(cx.checker, symbol);
   if (seen.has(target)) return undefined;

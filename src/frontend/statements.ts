@@ -11,6 +11,7 @@ import { lowerCondition, lowerExpression } from "./expressions.js";
 import { isFunctionPropertyAssignment } from "./function-properties.js";
 import { isUntypedJavaScript } from "./library.js";
 import { declareFunction, holdsFunctions } from "./functions.js";
+import { assignsFunctionVariable, declaresFunctionVariable } from "./function-variables.js";
 import { breaksOutOf, lowerLoop } from "./loops.js";
 import { bindPattern } from "./objects.js";
 import { continuesOutOf, leaveAfterInnerLoop, lowerOuterContinue } from "./labeled-continue.js";
@@ -185,7 +186,7 @@ function lowerStatement(cx: LoweringContext, statement: ts.Statement): void {
   } else if (ts.isExpressionStatement(statement)) {
     const expression = statement.expression;
     if (ts.isCallExpression(expression)) lowerCall(cx, expression);
-    else lowerExpression(cx, expression);
+    else if (!assignsFunctionVariable(cx, expression)) lowerExpression(cx, expression);
   } else if (ts.isIfStatement(statement)) {
     lowerIf(cx, statement);
   } else if (isLoopStatement(statement)) {
@@ -207,6 +208,7 @@ function lowerVariableStatement(cx: LoweringContext, statement: ts.VariableState
       continue;
     }
     if (!ts.isIdentifier(declaration.name)) cx.unsupported(declaration);
+    if (declaresFunctionVariable(cx, declaration)) continue;
     if (holdsFunctions(cx, declaration.name)) {
       declareFunction(cx, declaration);
       continue;
