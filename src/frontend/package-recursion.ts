@@ -39,6 +39,7 @@ import { lowerExpression } from "./expressions.js";
 import { type Argument, type Callable, FunctionValue, isCallable, lowerArguments } from "./functions.js";
 import { isPackageFile } from "./library.js";
 import { fieldsOf, makeObject } from "./objects.js";
+import { FunctionChoice } from "./function-choices.js";
 import { lowerStatements } from "./statements.js";
 
 type Scalar = "number" | "boolean";
@@ -165,6 +166,14 @@ function slotsOf(
       );
     }
     const parameter = p.name.text;
+    if (arg instanceof FunctionChoice)
+      return refuse(
+        cx,
+        call,
+        name,
+        "takes only functions known at compile time, not one chosen when the code runs",
+        `call '${name}' in each branch of an if, with one function each`,
+      );
     if (isCallable(arg)) return { kind: "function", callable: arg };
     if (arg.type === "number" || arg.type === "boolean") return { kind: "value", name: parameter, type: arg.type };
     if (arg.type === "object") {
@@ -335,6 +344,7 @@ function sameSlots(a: ParameterSlot[], b: ParameterSlot[]): boolean {
 
 function sameCallable(a: Callable, b: Callable): boolean {
   if (a instanceof FunctionValue) return b instanceof FunctionValue && a.node === b.node;
+  if (a instanceof FunctionChoice || b instanceof FunctionChoice) return a === b;
   return !(b instanceof FunctionValue) && a.opcode === b.opcode && a.arity === b.arity;
 }
 
