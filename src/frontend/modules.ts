@@ -308,7 +308,7 @@ function constantStructure(
 ): Value | undefined {
   const init = skipWrappers(declaration.initializer!);
   // An array a call makes (`const edge = vec3.create()`) is read as scratch space only.
-  const madeByCall = ts.isCallExpression(init);
+  const madeByCall = ts.isCallExpression(init) && cx.irType(cx.checker.getTypeAtLocation(declaration.name)) === "array";
   const isStructure =
     ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init) || ts.isNewExpression(init) || madeByCall;
   if (!isStructure) return undefined;
@@ -337,8 +337,7 @@ function constantStructure(
     try {
       if (ts.isArrayLiteralExpression(init)) return lowerArrayLiteral(cx, init);
       if (ts.isObjectLiteralExpression(init)) return lowerObjectLiteral(cx, init);
-      if (madeByCall) return lowerExpression(cx, init);
-      return lowerNewArray(cx, init);
+      return ts.isNewExpression(init) ? lowerNewArray(cx, init) : lowerExpression(cx, init);
     } finally {
       cx.sourceFile = saved;
     }
