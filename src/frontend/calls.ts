@@ -13,6 +13,7 @@ import { type DifferentiableFunction, findDifferentiableFunctions, type Function
 import { lowerArrayMethodCall, lowerSpreadCall } from "./array-methods.js";
 import { isChosenArrayVariable } from "./array-constructors.js";
 import { wrappedReturnType } from "./captured-returns.js";
+import { enterCall } from "./undefined-results.js";
 import { lowerArrayMethod, lowerPush } from "./arrays.js";
 import { lowerNewMatrix } from "./matrices.js";
 import { objectArrayPaths, pushObjects } from "./object-arrays.js";
@@ -228,9 +229,10 @@ export function inlineFunction<R>(
       : undefined;
   const frame = cx.enterBody(
     helper,
-    untyped ?? cx.irType(declaredReturn) ?? untypedReturnType(helper, args) ?? "number",
+    untyped ?? cx.irType(cx.checker.getNonNullableType(declaredReturn)) ?? untypedReturnType(helper, args) ?? "number",
   );
   cx.inlined.push(helper);
+  const leaveCall = enterCall(cx, call);
   const outerActivation = localsOf(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
   const result = lowerBody();
@@ -239,6 +241,7 @@ export function inlineFunction<R>(
   // A factory called again by a function it made (d3-ease's `amplitude` calling `custom`) leaves
   // the first call's variables, which that function captured, as they were.
   for (const [symbol, value] of outerActivation) cx.env.set(symbol, value);
+  leaveCall();
   cx.inlined.pop();
   cx.restoreFrame(frame);
   return result;
