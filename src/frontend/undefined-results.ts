@@ -9,29 +9,37 @@
  */
 import { ts } from "ts-morph";
 import type { Region } from "../ir/types.js";
+import type { FunctionNode } from "./annotations.js";
+import { helperOf } from "./calls.js";
 import type { LoweringContext } from "./context.js";
+import { FunctionValue } from "./functions.js";
 
-/** The calls of the functions being inlined (`cx.inlined`), outermost first. */
-const callStacks = new WeakMap<LoweringContext, ts.CallExpression[]>();
+/** The call of each function being inlined by inlineFunction, at its depth in `cx.inlined`. */
+const callStacks = new WeakMap<LoweringContext, { fn: FunctionNode; call: ts.CallExpression }[]>();
 
 /** Records the call of the function inlineFunction has just entered; returns what leaves it. */
 export function enterCall(cx: LoweringContext, call: ts.CallExpression): () => void {
   let stack = callStacks.get(cx);
   if (!stack) callStacks.set(cx, (stack = []));
-  // One call per function inlined: recovery from an error may have left the functions it was in.
-  stack.length = cx.inlined.length - 1;
-  stack.push(call);
-  return () => void stack.pop();
+  const depth = cx.inlined.length - 1;
+  stack[depth] = { fn: cx.inlined[depth]!, call };
+  return () => void (stack.length = depth);
 }
 
 /**
  * True when the `undefined` the function being inlined returns reaches, through calls returning
- * it, a destructuring or a property read of it: code that throws on it.
+ * it, a destructuring or a property read of it: code that throws on it. Each call on the way
+ * must give its function's result (a callback's result goes into the array method's work, not
+ * to the method's call) and sit directly in the function inlined before it.
  */
 function undefinedResultThrows(cx: LoweringContext): boolean {
-  const stack = (callStacks.get(cx) ?? []).slice(0, cx.inlined.length);
-  for (let k = stack.length - 1; k >= 0; k--) {
-    let node: ts.Node = stack[k]!;
+  const stack = callStacks.get(cx) ?? [];
+  for (let k = cx.inlined.length - 1; k >= 0; k--) {
+    const entry = stack[k];
+    if (!entry || entry.fn !== cx.inlined[k] || passesItsFunction(cx, entry.call, entry.fn)) return false;
+    const caller = k > 0 ? cx.inlined[k - 1]! : cx.fn.node;
+    if (ts.findAncestor(entry.call.parent, ts.isFunctionLike) !== caller) return false;
+    let node: ts.Node = entry.call;
     while (
       ts.isParenthesizedExpression(node.parent) ||
       ts.isNonNullExpression(node.parent) ||
@@ -39,7 +47,7 @@ function undefinedResultThrows(cx: LoweringContext): boolean {
     )
       node = node.parent;
     const parent = node.parent;
-    // Returned by the caller, which is itself inlined at the call before.
+    // Returned by the caller, whose own call is the one before.
     if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === node)) continue;
     const destructured =
       ts.isVariableDeclaration(parent) && parent.initializer === node && !ts.isIdentifier(parent.name);
@@ -48,6 +56,16 @@ function undefinedResultThrows(cx: LoweringContext): boolean {
     return destructured || read;
   }
   return false;
+}
+
+/** True when `call` is given `fn` to call (a callback), rather than calling it for its result. */
+function passesItsFunction(cx: LoweringContext, call: ts.CallExpression, fn: FunctionNode): boolean {
+  return call.arguments.some((arg) => {
+    if (arg.pos <= fn.pos && fn.end <= arg.end && arg.getSourceFile() === fn.getSourceFile()) return true;
+    const symbol = ts.isIdentifier(arg) ? cx.checker.getSymbolAtLocation(arg) : undefined;
+    const named = symbol && cx.functions.get(symbol);
+    return (named instanceof FunctionValue && named.node === fn) || helperOf(cx.checker, arg) === fn;
+  });
 }
 
 /**
