@@ -257,7 +257,8 @@ export function halved(k: number): number {
   expect(diagnostic!.message).toMatch(/'halve' of a package calls itself, and is called here through a function value/);
 });
 
-test("a function a package builds when it loads is reported as not found in its JavaScript", async () => {
+/** A CommonJS package whose functions its load code builds in a table, one of them declared but never built. */
+function writeTablePackage(): void {
   write("node_modules/cjs-table/package.json", `{ "name": "cjs-table", "main": "index.js", "types": "index.d.ts" }`);
   write(
     "node_modules/cjs-table/index.js",
@@ -268,14 +269,41 @@ test("a function a package builds when it loads is reported as not found in its 
 module.exports = table;
 `,
   );
-  write("node_modules/cjs-table/index.d.ts", `export function double(x: number): number;\n`);
+  write(
+    "node_modules/cjs-table/index.d.ts",
+    `export function double(x: number): number;\nexport function halve(x: number): number;\n`,
+  );
+}
+
+test("a function a package builds when it loads is compiled from the table its load code fills", async () => {
+  writeTablePackage();
   const input = write(
     "table.ts",
     `import { double } from "cjs-table";
 
 /** @differentiable */
 export function twice(x: number): number {
-  return double(x);
+  return double(x) * x;
+}
+`,
+  );
+  const { diagnostics, files } = await compile([input]);
+  expect(diagnostics).toEqual([]);
+  const [file] = files;
+  expect(file!.text).not.toMatch(/cjs-|require/);
+  writeFileSync(file!.outputPath, file!.text);
+  await checkGradients(input, file!.outputPath, file!.functions, { twice: [[0.5], [1.2], [-0.3]] });
+});
+
+test("a function the typings declare that the load code does not build is reported as not found in its JavaScript", async () => {
+  writeTablePackage();
+  const input = write(
+    "halve.ts",
+    `import { halve } from "cjs-table";
+
+/** @differentiable */
+export function half(x: number): number {
+  return halve(x);
 }
 `,
   );
@@ -284,6 +312,6 @@ export function twice(x: number): number {
   expect(diagnostics[0]!.code).toBe("AD1005");
   expect(diagnostics[0]!.line).toBe(5);
   expect(diagnostics[0]!.message).toMatch(
-    /'double' is declared in a package's typings, but its JavaScript defines no function/,
+    /'halve' is declared in a package's typings, but its JavaScript defines no function/,
   );
 });

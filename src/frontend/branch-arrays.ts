@@ -12,6 +12,7 @@ import type { AttrValue, Op, Region, Type, Value } from "../ir/types.js";
 import { someOp } from "../ir/walk.js";
 import type { LoweringContext } from "./context.js";
 import type { Slot } from "./control-flow.js";
+import { fixedLengthLiteral } from "./fixed-length-arrays.js";
 import { fieldsOf, makeObject } from "./objects.js";
 
 /**
@@ -109,8 +110,8 @@ export function chooseLiteralArrays(
       literals.push(undefined);
       continue;
     }
-    const x = literalOf(regions[0], a);
-    const y = literalOf(regions[1], b);
+    const x = literalOf(regions[0], a) ?? fixedLengthLiteral(cx, regions[0], a);
+    const y = literalOf(regions[1], b) ?? fixedLengthLiteral(cx, regions[1], b);
     if (!x || !y || x.operands.length !== y.operands.length || x.attrs.kind !== y.attrs.kind) return undefined;
     literals.push([x, y]);
   }

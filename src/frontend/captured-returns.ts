@@ -37,7 +37,7 @@ function capturedCallReturnType(
   const callee = symbol && (target.captured.get(symbol) ?? cx.functions.get(symbol));
   if (!(callee instanceof FunctionValue) || seen.has(callee.node)) return undefined;
   const declared = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(callee.node)!);
-  if (!(declared.flags & ts.TypeFlags.Any)) return cx.irType(declared);
+  if (!(declared.flags & ts.TypeFlags.Any)) return cx.irType(cx.checker.getNonNullableType(declared));
   const inner = new Set([...seen, callee.node]);
   return untypedReturnType(
     callee.node,

@@ -12,6 +12,7 @@ import { chooseLiteralArrays, splitLiteralArrays } from "./branch-arrays.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { rejectFieldSetInOneBranch } from "./defaults.js";
 import { lowerCondition } from "./expressions.js";
+import { throwForUndefinedResult } from "./undefined-results.js";
 import { fieldsOf, makeObject } from "./objects.js";
 import { rejectOmittedAssignedIn } from "./omitted-parameters.js";
 import { lowerStatements } from "./statements.js";
@@ -84,13 +85,24 @@ export function lowerBranches(
       cx.fail(
         statement,
         "AD1004",
-        "returning an array from inside a branch is supported only for array literals of one length in both branches",
+        "returning an array from inside a branch is supported only for arrays of one length in both branches: array literals, or arrays a literal builds that are written only at indices inside them",
         "return literals such as [a, b] from each branch, or one array at the end of the function",
       ),
     );
   }
   if (typeof then.result === "object" || typeof otherwise.result === "object") {
-    throw new Error(`not every path of '${cx.fn.name}' returns a value`);
+    // The other path reaches the end of the function, where it returns undefined.
+    const falling = then.result === undefined ? then : otherwise;
+    if (throwForUndefinedResult(cx, falling === then ? thenRegion : elseRegion)) {
+      falling.result = "throws";
+      return afterThrowingBranch(cx, condition, [thenRegion, elseRegion], [then, otherwise]);
+    }
+    cx.fail(
+      statement,
+      "AD1004",
+      "one path of this branch returns a value and the other reaches the end of the function, which returns undefined there: differentiable code computes with numbers, arrays and objects, never undefined",
+      "return a value on every path (a default after the if or switch), or throw an Error where no value makes sense",
+    );
   }
   const thenEnv = then.env;
   const elseEnv = otherwise.env;
