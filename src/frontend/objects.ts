@@ -247,7 +247,8 @@ export function writeField(
 export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
-  // A parameter left out holds what the member gave it; one holding the caller's object writes it.
+  // A parameter left out, or given a new object by its default, holds the member's own object;
+  // one holding the caller's object writes into it (see object-arguments.ts).
   const ownParameter =
     declaration !== undefined &&
     ts.isParameter(declaration) &&
