@@ -279,8 +279,8 @@ function rejectReassignedInWrite(cx: LoweringContext, target: ts.Node, root: ts.
 export function rejectSharedWrite(cx: LoweringContext, target: ts.Node, root: ts.Identifier, symbol: ts.Symbol): void {
   const declaration = symbol.valueDeclaration;
   const owner = cx.owner();
-  // A parameter the call left out holds what the function gave it (`if (!out) out = {}`); one
-  // holding the caller's object writes it.
+  // A parameter left out (`if (!out) out = {}`), or given a new object by its default, holds the
+  // function's own object; one holding the caller's object writes into it (object-arguments.ts).
   const ownParameter =
     declaration !== undefined &&
     ts.isParameter(declaration) &&
