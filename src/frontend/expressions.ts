@@ -300,6 +300,8 @@ function lowerLogicalCondition(cx: LoweringContext, expression: ts.BinaryExpress
   const pure = rightRegion.ops.every((op) => op.opcode !== "call" && op.opcode !== "if");
   if (pure) {
     cx.builder.region.ops.push(...rightRegion.ops);
+    // `c && true` and `c || false` (a test of an environment object known to be there) are `c`.
+    if (constantCondition(cx, right) === isAnd) return left;
     return cx.builder.emit(isAnd ? "and" : "or", [left, right], "boolean");
   }
   // The right side has effects: keep JavaScript's short-circuit as an `if`.
