@@ -215,6 +215,16 @@ function requiredModule(bundle: Bundle, node: ts.Expression): number | undefined
 
 /** A `var` of a module function's own statements that nothing assigns after its declaration. */
 function isModuleVariable(cx: LoweringContext, bundle: Bundle, declaration: ts.VariableDeclaration): boolean {
+  const known = moduleVariables.get(declaration);
+  if (known !== undefined) return known;
+  const answer = isUnassignedModuleVariable(cx, bundle, declaration);
+  moduleVariables.set(declaration, answer);
+  return answer;
+}
+
+const moduleVariables = new WeakMap<ts.VariableDeclaration, boolean>();
+
+function isUnassignedModuleVariable(cx: LoweringContext, bundle: Bundle, declaration: ts.VariableDeclaration): boolean {
   const statement = declaration.parent.parent;
   const module = moduleOf(bundle, declaration);
   if (!module || !ts.isVariableStatement(statement) || statement.parent !== module.body) return false;
