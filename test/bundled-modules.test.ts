@@ -3,7 +3,8 @@
  * namespace of the typings is followed to the function its module object is assigned, through
  * the bundle's entry export and `__webpack_require__(N)`, and inlined (an output parameter the
  * call leaves out, an array of objects, an untyped object local to each loop iteration); a
- * member that may change when the code runs is refused, naming why and where. The package is a
+ * member that may change when the code runs, or may never be assigned, is refused, naming why
+ * and where. The package is a
  * small one written into a temporary node_modules, in the shape webpack 4 writes.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -94,6 +95,14 @@ module.exports = Mutable;
 Mutable.f = function(x) { return x * x; };
 Mutable.reset = function() { Mutable.f = function(x) { return x; }; };`;
 
+/** A member assigned after a statement that may return: it may never be assigned. */
+const late = `var Late = {};
+module.exports = Late;
+(function() {
+  if (typeof window === 'undefined') return;
+  Late.f = function(x) { return 3 * x; };
+})();`;
+
 /** Plugins, which a function nothing calls would install: it never runs, and changes nothing. */
 const root = `var Geo = {};
 module.exports = Geo;
@@ -106,11 +115,12 @@ Geo.Vec = __webpack_require__(0);
 Geo.Poly = __webpack_require__(1);
 Geo.Patched = __webpack_require__(2);
 Geo.Mutable = __webpack_require__(3);
+Geo.Late = __webpack_require__(6);
 function mark(object, name) { object[name] = object[name]; }
 mark(Geo.Patched, 'twice');`;
 
 write("node_modules/geo-bundle/package.json", `{ "name": "geo-bundle", "main": "build/geo.js" }`);
-write("node_modules/geo-bundle/build/geo.js", bundle([vec, poly, patched, reassigned, entry, root], 4));
+write("node_modules/geo-bundle/build/geo.js", bundle([vec, poly, patched, reassigned, entry, root, late], 4));
 write("node_modules/@types/geo-bundle/package.json", `{ "name": "@types/geo-bundle", "types": "index.d.ts" }`);
 write(
   "node_modules/@types/geo-bundle/index.d.ts",
@@ -131,6 +141,9 @@ declare namespace Geo {
   }
   export class Patched {
     static twice(x: number): number;
+  }
+  export class Late {
+    static f(x: number): number;
   }
   export class Mutable {
     static f(x: number): number;
@@ -218,6 +231,14 @@ test("a member assigned again when code runs is refused", async () => {
   const diagnostic = await refusal("mutable", "Geo.Mutable.f(x)");
   expect(diagnostic.code).toBe("AD1004");
   expect(diagnostic.message).toMatch(/'Mutable\.f' is assigned more than once \(geo\.js:\d+:\d+\)/);
+});
+
+test("a member assigned after a statement that may return is refused", async () => {
+  const diagnostic = await refusal("late", "Geo.Late.f(x)");
+  expect(diagnostic.code).toBe("AD1004");
+  expect(diagnostic.message).toMatch(
+    /'Late\.f' is assigned when code runs, not when its module loads \(geo\.js:\d+:\d+\)/,
+  );
 });
 
 test("a member the typings declare and the bundle does not build is reported as not found", async () => {

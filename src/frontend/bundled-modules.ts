@@ -28,7 +28,7 @@ import type { LoweringContext } from "./context.js";
 import type { Type } from "../ir/types.js";
 import { packageJavaScriptOf, untypedReturnType } from "./library.js";
 import { reachableFiles } from "./modules.js";
-import { assignmentTarget, skipParentheses } from "./syntax.js";
+import { assignmentTarget, containsReturn, skipParentheses } from "./syntax.js";
 
 /** The webpack bootstrap of a bundle: its module functions by number, and its entry. */
 interface Bundle {
@@ -215,6 +215,16 @@ function requiredModule(bundle: Bundle, node: ts.Expression): number | undefined
 
 /** A `var` of a module function's own statements that nothing assigns after its declaration. */
 function isModuleVariable(cx: LoweringContext, bundle: Bundle, declaration: ts.VariableDeclaration): boolean {
+  const known = moduleVariables.get(declaration);
+  if (known !== undefined) return known;
+  const answer = isUnassignedModuleVariable(cx, bundle, declaration);
+  moduleVariables.set(declaration, answer);
+  return answer;
+}
+
+const moduleVariables = new WeakMap<ts.VariableDeclaration, boolean>();
+
+function isUnassignedModuleVariable(cx: LoweringContext, bundle: Bundle, declaration: ts.VariableDeclaration): boolean {
   const statement = declaration.parent.parent;
   const module = moduleOf(bundle, declaration);
   if (!module || !ts.isVariableStatement(statement) || statement.parent !== module.body) return false;
@@ -231,7 +241,8 @@ function isModuleVariable(cx: LoweringContext, bundle: Bundle, declaration: ts.V
 
 /**
  * A statement run when the module loads: one of the module function's own statements, or of
- * an IIFE among them (`(function () { ... })();`), not one in a branch, a loop or a function.
+ * an IIFE among them (`(function () { ... })();`), not one in a branch, a loop or a function,
+ * nor after a statement that may return or throw.
  */
 function isLoadTime(module: ts.FunctionExpression, node: ts.Node): boolean {
   let statement: ts.Node = node;
@@ -241,16 +252,15 @@ function isLoadTime(module: ts.FunctionExpression, node: ts.Node): boolean {
   }
   const block = statement.parent;
   if (!block || !ts.isBlock(block)) return false;
-  if (block === module.body) return true;
-  const iife = block.parent;
-  if (!iife || !ts.isFunctionExpression(iife)) return false;
-  let call: ts.Node = iife;
-  while (ts.isParenthesizedExpression(call.parent)) call = call.parent;
-  const invoked = call.parent;
-  if (!ts.isCallExpression(invoked) || invoked.expression !== call || invoked.arguments.length !== 0) return false;
-  let outer: ts.Node = invoked;
-  while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
-  return ts.isExpressionStatement(outer.parent) && outer.parent.parent === module.body;
+  if (block !== module.body && !isModuleIife(module, block.parent)) return false;
+  const before = block.statements.slice(0, block.statements.indexOf(statement as ts.Statement));
+  return !before.some((s) => containsReturn(s) || containsThrow(s));
+}
+
+function containsThrow(node: ts.Node): boolean {
+  if (ts.isThrowStatement(node)) return true;
+  if (ts.isFunctionLike(node)) return false;
+  return ts.forEachChild(node, (child) => (containsThrow(child) ? true : undefined)) ?? false;
 }
 
 function isBranchOrLoop(node: ts.Node): boolean {
