@@ -39,7 +39,6 @@ import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
 import { noteObjectArrayArguments } from "./untyped-fields.js";
 import { enterInlinedCall } from "./inlined-calls.js";
-import { nonNullType } from "./null-returns.js";
 import { hostReference, isUntypedHostCall } from "./environment-globals.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
@@ -260,7 +259,9 @@ export function inlineFunction<R>(
     helper,
     untyped ??
       cx.irType(declaredReturn) ??
-      nonNullType(cx, declaredReturn) ??
+      // `T | null` or `T | undefined`: the paths giving null or undefined throw (null-returns.ts,
+      // undefined-results.ts), the others give a T.
+      cx.irType(cx.checker.getNonNullableType(declaredReturn)) ??
       untypedReturnType(helper, args) ??
       "number",
   );
