@@ -31,7 +31,7 @@ import { commonJsAssignedValue, commonJsModuleObject, isPackageFile, libraryImpl
 import { lowerObjectLiteral } from "./objects.js";
 import { lowerExpression } from "./expressions.js";
 import { numberConstants } from "./number-constants.js";
-import { assignmentTarget, mutatingMethods, skipParentheses } from "./syntax.js";
+import { assignmentTarget, mutatingMethods, numericOperatorValues, skipParentheses } from "./syntax.js";
 import { stringConstant } from "./string-values.js";
 
 // ----- functions -----
@@ -242,15 +242,6 @@ function constantValue(cx: LoweringContext, symbol: ts.Symbol, seen: Set<ts.Symb
   return undefined;
 }
 
-const binaryOperators = new Map<ts.SyntaxKind, (a: number, b: number) => number>([
-  [ts.SyntaxKind.PlusToken, (a, b) => a + b],
-  [ts.SyntaxKind.MinusToken, (a, b) => a - b],
-  [ts.SyntaxKind.AsteriskToken, (a, b) => a * b],
-  [ts.SyntaxKind.SlashToken, (a, b) => a / b],
-  [ts.SyntaxKind.PercentToken, (a, b) => a % b],
-  [ts.SyntaxKind.AsteriskAsteriskToken, (a, b) => a ** b],
-]);
-
 /** Evaluates a constant expression as JavaScript would; undefined for anything else. */
 function evaluate(cx: LoweringContext, expression: ts.Expression, seen: Set<ts.Symbol>): number | undefined {
   const node = skipWrappers(expression);
@@ -263,7 +254,7 @@ function evaluate(cx: LoweringContext, expression: ts.Expression, seen: Set<ts.S
     return undefined;
   }
   if (ts.isBinaryExpression(node)) {
-    const operator = binaryOperators.get(node.operatorToken.kind);
+    const operator = numericOperatorValues.get(node.operatorToken.kind);
     const left = operator && evaluate(cx, node.left, seen);
     const right = operator && evaluate(cx, node.right, seen);
     return operator && left !== undefined && right !== undefined ? operator(left, right) : undefined;

@@ -204,3 +204,14 @@ export function counterStep(update: ts.Expression, isCounter: (node: ts.Node) =>
   }
   return undefined;
 }
+
+/** What each arithmetic operator computes on two numbers, for values evaluated at compile time
+ * (module constants, load-time code). */
+export const numericOperatorValues: ReadonlyMap<ts.SyntaxKind, (a: number, b: number) => number> = new Map([
+  [ts.SyntaxKind.PlusToken, (a: number, b: number) => a + b],
+  [ts.SyntaxKind.MinusToken, (a: number, b: number) => a - b],
+  [ts.SyntaxKind.AsteriskToken, (a: number, b: number) => a * b],
+  [ts.SyntaxKind.SlashToken, (a: number, b: number) => a / b],
+  [ts.SyntaxKind.PercentToken, (a: number, b: number) => a % b],
+  [ts.SyntaxKind.AsteriskAsteriskToken, (a: number, b: number) => a ** b],
+]);

@@ -16,6 +16,7 @@ import { ts } from "ts-morph";
 import type { FunctionNode } from "../annotations.js";
 import { type HeapValue, HeapArray, HeapFunction, HeapObject, readBinding, Scope, Unknown } from "./heap.js";
 import { arrayMethods, globalConstant, globalFunctions, type NativeContext } from "./natives.js";
+import { numericOperatorValues } from "../syntax.js";
 
 /** How many expressions and statements the load of one package (or project module) may evaluate. */
 export const stepBudget = 1_000_000;
@@ -893,12 +894,7 @@ function isKnownGlobal(name: string): boolean {
 }
 
 const arithmeticOperators = new Map<ts.SyntaxKind, (a: number, b: number) => number>([
-  [ts.SyntaxKind.PlusToken, (a, b) => a + b],
-  [ts.SyntaxKind.MinusToken, (a, b) => a - b],
-  [ts.SyntaxKind.AsteriskToken, (a, b) => a * b],
-  [ts.SyntaxKind.SlashToken, (a, b) => a / b],
-  [ts.SyntaxKind.PercentToken, (a, b) => a % b],
-  [ts.SyntaxKind.AsteriskAsteriskToken, (a, b) => a ** b],
+  ...numericOperatorValues,
   [ts.SyntaxKind.AmpersandToken, (a, b) => a & b],
   [ts.SyntaxKind.BarToken, (a, b) => a | b],
   [ts.SyntaxKind.CaretToken, (a, b) => a ^ b],

@@ -11,6 +11,7 @@
 import { ts } from "ts-morph";
 import type { LoweringContext } from "../context.js";
 import { isPackageFile } from "../library.js";
+import { reachableFiles } from "../modules.js";
 import { assignmentTarget, mutatingMethods } from "../syntax.js";
 
 /** Functions of `Object` that write into their first argument. */
@@ -68,17 +69,5 @@ function isWrapper(node: ts.Expression): node is ts.ParenthesizedExpression | ts
 
 /** The project's files the differentiated function's file reaches through its imports, itself first. */
 function projectFiles(cx: LoweringContext): ts.SourceFile[] {
-  const files: ts.SourceFile[] = [];
-  const add = (file: ts.SourceFile) => {
-    if (files.includes(file) || file.isDeclarationFile || isPackageFile(file.fileName)) return;
-    files.push(file);
-    for (const statement of file.statements) {
-      const specifier =
-        ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
-      const module = specifier && cx.checker.getSymbolAtLocation(specifier)?.valueDeclaration;
-      if (module && ts.isSourceFile(module)) add(module);
-    }
-  };
-  add(cx.fn.node.getSourceFile());
-  return files;
+  return reachableFiles(cx).filter((file) => !isPackageFile(file.fileName));
 }
