@@ -257,6 +257,66 @@ export function halved(k: number): number {
   expect(diagnostic!.message).toMatch(/'halve' of a package calls itself, and is called here through a function value/);
 });
 
+/** A CommonJS package of recursive functions whose specialised copies would lose something:
+ * a derivative through their state object, or the undefined a result is tested for. */
+function writeRecursionLimitsPackage(): void {
+  write("node_modules/cjs-limits/package.json", `{ "name": "cjs-limits", "main": "index.js", "types": "index.d.ts" }`);
+  write(
+    "node_modules/cjs-limits/index.js",
+    `function accumulate(a, n, s) { s.total = s.total + a; if (n <= 0) return 0; return accumulate(a, n - 1, s); }
+function power(a, n, s) { if (n <= 0) return a; return power(a, n - 1, s) * s.factor; }
+function halve(a, n) { if (n < 0) return; if (n === 0) return a; var r = halve(a / 2, n - 2); if (r === undefined) return a; return r + a; }
+exports.total = function (a) { var s = { total: 0 }; accumulate(a, 2, s); return s.total; };
+exports.scaled = function (a, b) { var s = { factor: b }; return power(a, 2, s); };
+exports.halves = function (a, n) { return halve(a, n); };
+`,
+  );
+  write(
+    "node_modules/cjs-limits/index.d.ts",
+    `export function total(a: number): number;
+export function scaled(a: number, b: number): number;
+export function halves(a: number, n: number): number;
+`,
+  );
+}
+
+test("a recursive package function whose copy would drop a derivative or an undefined is refused at the user's call", async () => {
+  writeRecursionLimitsPackage();
+  const cases = [
+    {
+      name: "total",
+      call: "total(x)",
+      message: /'accumulate' of a package calls itself.*'s\.total = s\.total \+ a' writes with a computed value/,
+    },
+    {
+      name: "scaled",
+      call: "scaled(x, y)",
+      message: /'power' of a package calls itself.*this call gives 'factor' a computed value/,
+    },
+    {
+      name: "halves",
+      call: "halves(x, y)",
+      message: /'halve' of a package calls itself.*'r === undefined' tests its result for undefined/,
+    },
+  ];
+  for (const [k, { name, call, message }] of cases.entries()) {
+    const input = write(
+      `limits-${k}.ts`,
+      `import { ${name} } from "cjs-limits";
+
+/** @differentiable */
+export function f(x: number, y: number): number {
+  return ${call} + 0 * y;
+}
+`,
+    );
+    const { diagnostics } = await compile([input]);
+    expect(diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^AD1004/)]);
+    expect(diagnostics[0]!.line).toBe(5);
+    expect(diagnostics[0]!.message).toMatch(message);
+  }
+});
+
 /** A CommonJS package whose functions its load code builds in a table, one of them declared but never built. */
 function writeTablePackage(): void {
   write("node_modules/cjs-table/package.json", `{ "name": "cjs-table", "main": "index.js", "types": "index.d.ts" }`);

@@ -24,6 +24,7 @@ import type { Effect } from "../ir/ops.js";
 import { allocates, hasEffect, opFacts, writesArray } from "../ir/op-definitions.js";
 import type { Op, Region, Value } from "../ir/types.js";
 import { findOp } from "../ir/walk.js";
+import { type PrimitiveName, primitives } from "../rules/primitives.js";
 import type { FunctionNode } from "./annotations.js";
 import { type Arm, chooseArm, lowerArm } from "./conditional-values.js";
 import type { LoweringContext } from "./context.js";
@@ -147,7 +148,10 @@ function visibleEffect(
   env: ReadonlyMap<ts.Symbol, Value>,
 ): string | undefined {
   const made = new Set<Value>();
+  const constants = new Set<Value>();
   const seen = findOp(region.ops, (op) => {
+    if (isOp(op, "const")) constants.add(op.results[0]!);
+    if (mayHaveSingularPartial(op, constants)) return true;
     if (allocates(op)) op.results.forEach((result) => made.add(result));
     if (writesArray(op)) return !made.has(operandOf(op, 0));
     return !(opFacts(op.opcode)?.effects ?? []).every((effect) => computing.has(effect));
@@ -159,7 +163,25 @@ function visibleEffect(
   return assigned && `assigns '${assigned[0].name}', a variable declared outside it`;
 }
 
+/**
+ * Primitives whose partial derivatives are finite wherever they are evaluated. The code of every
+ * path runs where the choice is made, also that of the paths not taken, whose values reach the
+ * gradient multiplied by zero: a partial that may be infinite or NaN there (`Math.sqrt` of a
+ * negative number) would make the gradient NaN. Division is finite by a constant.
+ */
+const finitePartials: ReadonlySet<string> = new Set(["add", "sub", "mul", "neg", "select", "min", "max", "abs"]);
+
+function mayHaveSingularPartial(op: Op, constants: ReadonlySet<Value>): boolean {
+  if (!primitives.has(op.opcode as PrimitiveName) || opFacts(op.opcode)?.derivative !== "all") return false;
+  if (finitePartials.has(op.opcode)) return false;
+  return !(op.opcode === "div" && constants.has(operandOf(op, 1)));
+}
+
 function describe(op: Op): string {
+  if (mayHaveSingularPartial(op, new Set())) {
+    const name = op.opcode === "div" ? "a division by a computed number" : `'${op.opcode}'`;
+    return `computes ${name}, whose derivative may be infinite or NaN where its path is not the one taken`;
+  }
   if (isOp(op, "call")) return op.attrs.throws ? "throws" : `calls '${op.attrs.callee}'`;
   if (writesArray(op)) return "writes into an array it did not make";
   if (hasEffect(op, "calls")) return "calls a function";

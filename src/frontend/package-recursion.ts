@@ -41,6 +41,7 @@ import { isPackageFile } from "./library.js";
 import { fieldsOf, makeObject } from "./objects.js";
 import { FunctionChoice } from "./function-choices.js";
 import { lowerStatements } from "./statements.js";
+import { skipParentheses } from "./syntax.js";
 
 type Scalar = "number" | "boolean";
 
@@ -101,12 +102,91 @@ export function lowerPackageRecursion(cx: LoweringContext, call: ts.CallExpressi
   const name = call.expression.getText(cx.sourceFile);
   const args = lowerArguments(cx, call.arguments);
   const slots = slotsOf(cx, call, name, helper, args);
+  rejectUndefinedTest(cx, call, name, helper);
   const copies = (cx.specialisedCopies ??= new SpecialisedCopies(cx.fn.name));
   const { captures, functions } = capturesOf(cx, call, helper, slots);
   const specialisation =
     copies.list.find((s) => s.helper === helper && sameSlots(s.slots, slots) && sameCaptures(s.captures, captures)) ??
     specialise(cx, call, name, helper, slots, captures, functions);
   return { result: callCopy(cx, call, specialisation, args) };
+}
+
+/**
+ * A copy returns NaN where the function returns undefined (`return;`), which arithmetic and
+ * `isNaN` see alike; a test of the result for undefined or null (`r === undefined`, `r ?? 1`,
+ * `typeof r`) would not, so such a test of a call's result, in the function or in the one making
+ * this call, is refused.
+ */
+function rejectUndefinedTest(cx: LoweringContext, call: ts.CallExpression, name: string, helper: FunctionNode): void {
+  const caller = ts.findAncestor(call.parent, ts.isFunctionLike);
+  for (const scope of new Set([helper, ...(caller ? [caller] : [])])) {
+    const test = undefinedTestOfResult(cx, helper, scope);
+    if (test)
+      refuse(
+        cx,
+        call,
+        name,
+        `gives NaN where the function returns undefined, and '${test.getText()}' tests its result for undefined`,
+        "test the result with isNaN, or return a number on every path",
+      );
+  }
+}
+
+const undefinedTests: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
+/** The first test in `scope` of a result of `helper` (the call itself, or a variable given
+ * one) for undefined or null; undefined when there is none. */
+function undefinedTestOfResult(cx: LoweringContext, helper: FunctionNode, scope: ts.Node): ts.Node | undefined {
+  const isCall = (node: ts.Node) => ts.isCallExpression(node) && helperOf(cx.checker, node.expression) === helper;
+  const results = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.initializer &&
+      isCall(skipParentheses(node.initializer))
+    )
+      results.add(node.name.text);
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(node.left) &&
+      isCall(skipParentheses(node.right))
+    )
+      results.add(node.left.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(scope);
+  const isResult = (node: ts.Expression) => {
+    const e = skipParentheses(node);
+    return isCall(e) || (ts.isIdentifier(e) && results.has(e.text));
+  };
+  const isAbsent = (node: ts.Expression) => {
+    const e = skipParentheses(node);
+    return (
+      e.kind === ts.SyntaxKind.NullKeyword || ts.isVoidExpression(e) || (ts.isIdentifier(e) && e.text === "undefined")
+    );
+  };
+  let found: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(node)) {
+      const kind = node.operatorToken.kind;
+      const compared =
+        undefinedTests.has(kind) &&
+        ((isResult(node.left) && isAbsent(node.right)) || (isAbsent(node.left) && isResult(node.right)));
+      if (compared || (kind === ts.SyntaxKind.QuestionQuestionToken && isResult(node.left))) found = node;
+    }
+    if (ts.isTypeOfExpression(node) && isResult(node.expression)) found = node;
+    ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  return found;
 }
 
 /** Whether each package function met calls itself (asked at every call of one). */
@@ -189,6 +269,15 @@ function slotsOf(
         }
         return { path, name: unique(`${parameter}${path.split(".").map(capitalised).join("")}`), type: leaf.type };
       });
+      const activeWrite = derivativeCarryingWrite(helper, parameter);
+      if (activeWrite)
+        return refuse(
+          cx,
+          call,
+          name,
+          `passes no derivative through the fields of '${parameter}', which '${activeWrite}' writes with a computed value`,
+          `keep only counters and flags in '${parameter}' (s.count++, s.failed = true), and return the numbers the result depends on`,
+        );
       return { kind: "state", name: unique(`${parameter}Out`), leaves };
     }
     return refuse(
@@ -595,6 +684,7 @@ function callCopy(
       const own = cx.specialised?.state;
       const argument = call.arguments[k]!;
       const isOwn = own !== undefined && ts.isIdentifier(argument) && cx.symbolOf(argument) === own.symbol;
+      if (!isOwn) rejectComputedStateFields(cx, call, specialisation.helperName, slot, fields);
       const out = isOwn ? own.out : stateArray(cx, slot);
       operands.push(out);
       partials.push("");
@@ -621,6 +711,69 @@ function callCopy(
   if (state) readBackState(cx, specialisation.helperName, state);
   return result;
 }
+
+/**
+ * The copy takes a state's fields as numbers it passes no derivative through (its gradient
+ * ignores them), which is right only while they carry none: their writes in the function are
+ * counters and flags (see derivativeCarryingWrite), and the state the caller passes in holds
+ * constants.
+ */
+function rejectComputedStateFields(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  slot: Extract<ParameterSlot, { kind: "state" }>,
+  fields: ReadonlyMap<string, Value>,
+): void {
+  const computed = slot.leaves.find((leaf) => {
+    const definition = cx.definingOp(fields.get(leaf.path)!);
+    return !definition || !(isOp(definition, "const") || isOp(definition, "bool"));
+  });
+  if (computed)
+    refuse(
+      cx,
+      call,
+      name,
+      `passes no derivative through its state object's fields, and this call gives '${computed.path}' a computed value`,
+      "start the state from constants (counters and flags), and pass the numbers the result depends on as arguments",
+    );
+}
+
+/** Updates of a state field that carry no derivative: counting and setting constants. */
+const counterOperators: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.PlusEqualsToken,
+  ts.SyntaxKind.MinusEqualsToken,
+]);
+
+const isConstantLiteral = (node: ts.Expression) =>
+  ts.isNumericLiteral(node) ||
+  node.kind === ts.SyntaxKind.TrueKeyword ||
+  node.kind === ts.SyntaxKind.FalseKeyword ||
+  (ts.isPrefixUnaryExpression(node) && ts.isNumericLiteral(node.operand));
+
+/** The text of the first write in `helper` of a field of its parameter `parameter` with a
+ * value that may carry a derivative; undefined when every write counts (`state.count++`,
+ * `state.count += 1`) or sets a constant (`state.failed = true`). */
+function derivativeCarryingWrite(helper: FunctionNode, parameter: string): string | undefined {
+  const isField = (node: ts.Node) =>
+    ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === parameter;
+  let found: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(node) && isField(node.left) && isAssignmentOperator(node.operatorToken.kind)) {
+      const kind = node.operatorToken.kind;
+      const counts = counterOperators.has(kind) && ts.isNumericLiteral(node.right);
+      const sets = kind === ts.SyntaxKind.EqualsToken && isConstantLiteral(node.right);
+      if (!counts && !sets) found = node.getText();
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (helper.body) visit(helper.body);
+  return found;
+}
+
+const isAssignmentOperator = (kind: ts.SyntaxKind) =>
+  kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 
 /** The state variable after the call: its fields as the copy wrote them out. */
 function readBackState(

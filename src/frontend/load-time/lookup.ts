@@ -28,6 +28,7 @@ import type { ModuleRecord } from "./interpreter.js";
 import { interpreterFor, programModule } from "./loader.js";
 import { runTimeWrite } from "./run-time-writes.js";
 import { stringConstant } from "../string-values.js";
+import { assignmentTarget } from "../syntax.js";
 
 /** What an expression names in the heap: a value, the module whose load stopped before it
  * could be read, or the write a function makes into the table later (see run-time-writes.ts);
@@ -194,12 +195,41 @@ function heapFunctionValue(cx: LoweringContext, fn: HeapFunction, use: ts.Node):
       const binding = capturedBinding(heap.scope, identifier.text);
       const symbol = binding && cx.checker.getSymbolAtLocation(identifier);
       if (!binding || !symbol || captured.has(symbol)) continue;
+      rejectAssignedLater(cx, identifier, symbol);
       const bound = compileTimeValue(cx, readBinding(binding), convert);
       if (bound) captured.set(symbol, bound);
     }
     return value;
   };
   return convert(fn);
+}
+
+/**
+ * A captured variable is read as the load left it; a function declared in its scope that assigns
+ * it (a setter beside the closure, `bump(v) { k = v; }`) may run before the call and change it,
+ * so the closure is refused.
+ */
+function rejectAssignedLater(cx: LoweringContext, use: ts.Identifier, symbol: ts.Symbol): void {
+  const declaration = symbol.valueDeclaration ?? symbol.declarations?.[0];
+  const scope = declaration && (ts.findAncestor(declaration.parent, ts.isFunctionLike) ?? declaration.getSourceFile());
+  if (!scope) return;
+  let write: ts.Node | undefined;
+  const visit = (node: ts.Node, inFunction: boolean): void => {
+    if (write) return;
+    const target = assignmentTarget(node);
+    if (inFunction && target && ts.isIdentifier(target) && cx.checker.getSymbolAtLocation(target) === symbol)
+      write = node;
+    ts.forEachChild(node, (child) => visit(child, inFunction || ts.isFunctionLike(node)));
+  };
+  ts.forEachChild(scope, (child) => visit(child, false));
+  if (!write) return;
+  const { line } = write.getSourceFile().getLineAndCharacterOfPosition(write.getStart());
+  cx.fail(
+    use,
+    "AD1004",
+    `'${use.text}' is read as it was when its module loaded, but a function assigns it (${write.getSourceFile().fileName.split("/").pop()}:${line + 1}), which may run before this call`,
+    "pass the value to the function as a parameter",
+  );
 }
 
 /** A captured function, number, boolean or string as the frontend binds it; undefined for the rest. */
