@@ -70,11 +70,59 @@ function checkResultUse(cx: LoweringContext, statement: ts.ReturnStatement, name
         `use the call's result (const result = ${name}(...)!), so that the gradient throws where the source would fail, or test the input before the call`,
       );
     }
-    if (ts.isVariableDeclaration(parent) && parent.initializer === node && ts.isIdentifier(parent.name))
+    if (ts.isVariableDeclaration(parent) && parent.initializer === node && ts.isIdentifier(parent.name)) {
       checkNullTests(cx, statement, name, parent.name);
+      checkReadAtOnce(cx, statement, name, parent.name);
+    }
     return;
   }
 }
+
+/**
+ * Rejects a variable holding the result that the statement after its declaration does not
+ * read whenever it runs: the generated code throws where the call returns null, which is where
+ * the source fails only if it goes on to read the null (`if (y > 5) return r![0];` reads it on
+ * one path only).
+ */
+function checkReadAtOnce(cx: LoweringContext, statement: ts.ReturnStatement, name: string, variable: ts.Identifier) {
+  const symbol = cx.checker.getSymbolAtLocation(variable);
+  const declaration = ts.findAncestor(variable, ts.isVariableStatement);
+  const block = declaration?.parent;
+  const statements = block && (ts.isBlock(block) || ts.isSourceFile(block)) ? block.statements : undefined;
+  const next = statements?.[statements.indexOf(declaration!) + 1];
+  const evaluated = next && (ts.isIfStatement(next) ? next.expression : next);
+  const readsAtOnce =
+    evaluated !== undefined &&
+    (ts.isExpression(evaluated) ||
+      ts.isExpressionStatement(evaluated) ||
+      ts.isVariableStatement(evaluated) ||
+      ts.isReturnStatement(evaluated)) &&
+    readsUnconditionally(cx, evaluated, symbol);
+  if (readsAtOnce) return;
+  cx.fail(
+    statement,
+    "AD1004",
+    `'${name}' returns null on this path, and '${variable.text}' is not read by the statement after it whenever that runs: the generated code throws where the call returns null, where the source may go on`,
+    `read the result at once (const value = ${variable.text}![0]), or test the input before the call`,
+  );
+}
+
+/** Whether `node` reads `symbol` wherever it is evaluated: not only in one arm of a `?:`, on the
+ * right of `&&`, `||` or `??`, or in a function it makes. */
+function readsUnconditionally(cx: LoweringContext, node: ts.Node, symbol: ts.Symbol | undefined): boolean {
+  if (ts.isIdentifier(node)) return cx.checker.getSymbolAtLocation(node) === symbol;
+  if (ts.isFunctionLike(node)) return false;
+  if (ts.isConditionalExpression(node)) return readsUnconditionally(cx, node.condition, symbol);
+  if (ts.isBinaryExpression(node) && logicalOperators.has(node.operatorToken.kind))
+    return readsUnconditionally(cx, node.left, symbol);
+  return ts.forEachChild(node, (child) => readsUnconditionally(cx, child, symbol) || undefined) ?? false;
+}
+
+const logicalOperators: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.AmpersandAmpersandToken,
+  ts.SyntaxKind.BarBarToken,
+  ts.SyntaxKind.QuestionQuestionToken,
+]);
 
 /** Expressions that pass a value on as it is. */
 function isTransparent(node: ts.Node): boolean {
