@@ -5,9 +5,10 @@
  * the test of an entry (`converters[a][b] ? converters[a][b](c) : ...`) decided from the
  * load-time heap.
  *
- * A write inside a registration function is the load's own when nothing can call that function
- * after the load: every use of its name is at the top level of a module the load ran, as a call
- * or an import or export of it. A use
+ * A write inside a registration function is the load's own when the load calls that function and
+ * nothing can call it after the load: every use of its name is at the top level of a module the
+ * load ran, as a call or an import of it (or a package's export of it, whose users are the
+ * project files the compiler reads). A project's exported function may be called by any file. A use
  * inside any function, or anywhere in a file of the project the load did not run (the user's
  * own `useMode(custom)`), may register more later, so the table stays refused there
  * (run-time-writes.ts). Uses are found by name, which errs on the side of refusing.
@@ -15,6 +16,7 @@
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
 import type { LoweringContext } from "./context.js";
+import { isPackageFile } from "./library.js";
 import { fieldsOf } from "./objects.js";
 import { knownString } from "./string-values.js";
 import { HeapObject, Unknown } from "./load-time/heap.js";
@@ -24,7 +26,7 @@ import { loadTimeValue } from "./load-time/lookup.js";
 /** Array methods that call their callback before they return, within the calling function. */
 const immediateCallbacks = new Set(["forEach", "map", "filter", "some", "every", "find", "reduce"]);
 
-/** True for a write in a package's registration function that only the load calls (see above). */
+/** True for a write in a registration function that only the load calls (see above). */
 export function isLoadRegistration(
   cx: LoweringContext,
   write: ts.Node,
@@ -33,15 +35,19 @@ export function isLoadRegistration(
   let fn = enclosingFunction(write);
   while (fn && isImmediateCallback(fn)) fn = enclosingFunction(fn.parent);
   const name = fn && moduleLevelName(fn);
-  if (!name) return false;
+  if (!fn || !name) return false;
+  // A project's exported function may be called by files the compiler does not see.
+  if (!isPackageFile(fn.getSourceFile().fileName) && isExported(name)) return false;
   const loaded = new Set<ts.SourceFile>();
   for (const record of interpreterFor(cx.checker).modules.values())
     if (record.state === "loaded" && record.source.inProgram) loaded.add(record.source.file);
+  let calledAtLoad = false;
   for (const file of new Set([...loaded, ...projectFiles])) {
-    const names = localNames(file, name.text);
-    if (usedAfterLoad(file, names, loaded.has(file))) return false;
+    const uses = usesOf(file, localNames(file, name.text), loaded.has(file));
+    if (uses.has("after load")) return false;
+    calledAtLoad ||= uses.has("load call");
   }
-  return true;
+  return calledAtLoad;
 }
 
 /** A lookup key a field of a known object holds as a known string (`color.mode`). */
@@ -75,30 +81,47 @@ function knownObject(cx: LoweringContext, expression: ts.Expression): Value | un
   return inner?.type === "object" ? inner : undefined;
 }
 
-/** Whether `names` is used where it may run after the load: in a function, or in a file the load did not run. */
-function usedAfterLoad(file: ts.SourceFile, names: ReadonlySet<string>, ranAtLoad: boolean): boolean {
-  const visit = (node: ts.Node, inFunction: boolean): boolean => {
-    if (ts.isIdentifier(node) && names.has(node.text))
-      return !isDeclarationName(node) && (inFunction || !ranAtLoad || !isCallOrName(node));
-    return ts.forEachChild(node, (child) => visit(child, inFunction || ts.isFunctionLike(node))) ?? false;
+/**
+ * How a file uses `names`: a call at the top level of a module the load ran ("load call"), an
+ * import or export ("named"), or a use that may run after the load ("after load": in a
+ * function, in a file the load did not run, or passing the function on as a value, under a
+ * name not followed).
+ */
+function usesOf(file: ts.SourceFile, names: ReadonlySet<string>, ranAtLoad: boolean): Set<string> {
+  const uses = new Set<string>();
+  const isPackage = isPackageFile(file.fileName);
+  const visit = (node: ts.Node, inFunction: boolean): void => {
+    if (ts.isIdentifier(node) && names.has(node.text) && !isDeclarationName(node)) {
+      const parent = node.parent;
+      if (inFunction || !ranAtLoad) uses.add("after load");
+      else if (isCallee(node)) uses.add("load call");
+      else if (ts.isImportSpecifier(parent) || (ts.isExportSpecifier(parent) && isPackage)) uses.add("named");
+      else uses.add("after load");
+    }
+    ts.forEachChild(node, (child) => visit(child, inFunction || ts.isFunctionLike(node)));
   };
-  return visit(file, false);
+  visit(file, false);
+  return uses;
 }
 
-/** A use the load's own run sees whole: a call, an import or export of the name.
- * Any other (`const r = register`) lets the function escape under a name not followed. */
-function isCallOrName(identifier: ts.Identifier): boolean {
+function isCallee(identifier: ts.Identifier): boolean {
   const parent = identifier.parent;
   const member = ts.isPropertyAccessExpression(parent) && parent.name === identifier ? parent : identifier;
-  const call = member.parent;
-  if (ts.isCallExpression(call) && call.expression === member) return true;
-  return ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent);
+  return ts.isCallExpression(member.parent) && member.parent.expression === member;
 }
 
 /** The name a function or variable is declared under, which is no use of it. */
 function isDeclarationName(identifier: ts.Identifier): boolean {
   const parent = identifier.parent;
   return (ts.isVariableDeclaration(parent) || ts.isFunctionDeclaration(parent)) && parent.name === identifier;
+}
+
+function isExported(name: ts.Identifier): boolean {
+  const declaration = ts.isFunctionDeclaration(name.parent) ? name.parent : name.parent.parent.parent;
+  return (
+    ts.canHaveModifiers(declaration) &&
+    (ts.getModifiers(declaration)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false)
+  );
 }
 
 /** The name and the names a file imports it under (`import { useMode as register }`). */
