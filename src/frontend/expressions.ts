@@ -31,6 +31,7 @@ import { lowerUntypedField } from "./untyped-fields.js";
 import { numericOperand } from "./boolean-arithmetic.js";
 import { foldStringComparison, lowerDefinedTest, stringConstant } from "./string-values.js";
 import { lowerArgumentsRead } from "./arguments-object.js";
+import { foldConstantEquality } from "./constant-equalities.js";
 
 /** A condition: a boolean, or a number tested for truthiness. */
 export function lowerCondition(cx: LoweringContext, expression: ts.Expression): Value {
@@ -216,7 +217,11 @@ function lowerBinary(cx: LoweringContext, expression: ts.BinaryExpression): Valu
   if (comparison) {
     // Numbers, strings and booleans compare with one another as in JavaScript.
     cx.expectType(expression.right, right, left.type);
-    return foldStringComparison(cx, comparison, left, right) ?? cx.builder.emit(comparison, [left, right], "boolean");
+    return (
+      foldStringComparison(cx, comparison, left, right) ??
+      foldConstantEquality(cx, comparison, left, right) ??
+      cx.builder.emit(comparison, [left, right], "boolean")
+    );
   }
   const operands = [numericOperand(cx, left), numericOperand(cx, right)];
   cx.expectType(expression.left, operands[0]!, "number");

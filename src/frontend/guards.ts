@@ -20,6 +20,7 @@ import { knownNumberPropertyComparison } from "./number-properties.js";
 import { isOmittedParameter } from "./omitted-parameters.js";
 import { skipParentheses } from "./syntax.js";
 import { knownStringTruthiness } from "./string-values.js";
+import { knownTableEntry } from "./registered-tables.js";
 
 /** What `typeof` says of a value of each IR type. */
 export const typeofNames: Partial<Record<Value["type"], string>> = {
@@ -134,7 +135,7 @@ export function knownCondition(cx: LoweringContext, condition: ts.Expression): b
     return operand === undefined ? undefined : !operand;
   }
   if (ts.isIdentifier(node)) return knownTruthiness(cx, node);
-  if (ts.isElementAccessExpression(node)) return knownKeyedMember(cx, node);
+  if (ts.isElementAccessExpression(node)) return knownTableEntry(cx, node) ?? knownKeyedMember(cx, node);
   if (!ts.isBinaryExpression(node)) return undefined;
   const operator = node.operatorToken.kind;
   if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken) {

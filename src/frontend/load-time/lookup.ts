@@ -29,6 +29,7 @@ import { interpreterFor, programModule } from "./loader.js";
 import { runTimeWrite } from "./run-time-writes.js";
 import { stringConstant } from "../string-values.js";
 import { assignmentTarget } from "../syntax.js";
+import { knownFieldKey } from "../registered-tables.js";
 
 /** What an expression names in the heap: a value, the module whose load stopped before it
  * could be read, or the write a function makes into the table later (see run-time-writes.ts);
@@ -95,7 +96,7 @@ export function compileTimeKey(cx: LoweringContext, expression: ts.Expression): 
   const op = value && (cx.definingOp(value) ?? definingOps(cx.body).get(value));
   if (op && isOp(op, "string")) return op.attrs.value;
   if (op && isOp(op, "const")) return String(op.attrs.value);
-  return undefined;
+  return knownFieldKey(cx, node);
 }
 
 function rootValue(cx: LoweringContext, identifier: ts.Identifier): LoadTimeLookup {

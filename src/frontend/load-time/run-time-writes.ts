@@ -13,6 +13,7 @@ import type { LoweringContext } from "../context.js";
 import { isPackageFile } from "../library.js";
 import { reachableFiles } from "../modules.js";
 import { assignmentTarget, mutatingMethods } from "../syntax.js";
+import { isLoadRegistration } from "../registered-tables.js";
 
 /** Functions of `Object` that write into their first argument. */
 const writingObjectFunctions = new Set(["assign", "defineProperty", "defineProperties", "setPrototypeOf"]);
@@ -23,14 +24,21 @@ export function runTimeWrite(
   declaringFile: ts.SourceFile,
   symbols: ReadonlySet<ts.Symbol>,
 ): ts.Node | undefined {
-  for (const file of new Set([declaringFile, ...projectFiles(cx)])) {
-    const found = writeInFunctions(cx.checker, file, symbols);
+  const project = projectFiles(cx);
+  const isLoadsOwn = (write: ts.Node) => isLoadRegistration(cx, write, project);
+  for (const file of new Set([declaringFile, ...project])) {
+    const found = writeInFunctions(cx.checker, file, symbols, isLoadsOwn);
     if (found) return found;
   }
   return undefined;
 }
 
-function writeInFunctions(checker: ts.TypeChecker, file: ts.SourceFile, symbols: ReadonlySet<ts.Symbol>) {
+function writeInFunctions(
+  checker: ts.TypeChecker,
+  file: ts.SourceFile,
+  symbols: ReadonlySet<ts.Symbol>,
+  isLoadsOwn: (write: ts.Node) => boolean,
+) {
   let found: ts.Node | undefined;
   const isTable = (target: ts.Expression | undefined): boolean => {
     let root = target;
@@ -44,7 +52,7 @@ function writeInFunctions(checker: ts.TypeChecker, file: ts.SourceFile, symbols:
   };
   const visit = (node: ts.Node, inFunction: boolean): void => {
     if (found) return;
-    if (inFunction && isTable(writtenBy(node))) found = node;
+    if (inFunction && isTable(writtenBy(node)) && !isLoadsOwn(node)) found = node;
     else ts.forEachChild(node, (child) => visit(child, inFunction || ts.isFunctionLike(node)));
   };
   visit(file, false);
