@@ -103,6 +103,29 @@ module.exports = Late;
   Late.f = function(x) { return 3 * x; };
 })();`;
 
+/** A module that patches another through a local alias of its require, when it loads and in a
+ * function: the patched module's members cannot be followed. */
+const aliasing = `var Aliasing = {};
+module.exports = Aliasing;
+(function() { var mm = __webpack_require__(8); mm.f = function(x) { return -x; }; })();
+Aliasing.patch = function() { var all = __webpack_require__(5); all.Target2.g = function(x) { return 7 * x; }; };`;
+
+/** Untyped code the compiler must not take at its word: `arguments[0]` after its parameter is
+ * assigned (sloppy mode maps the two), and an object a call returns as its output parameter. */
+const sloppy = `var Sloppy = {};
+module.exports = Sloppy;
+Sloppy.doubled = function(a, b) { a = a * 2; return arguments[0] + b; };
+Sloppy.sub = function(a, b, output) { if (!output) output = {}; output.x = a.x - b.x; return output; };
+Sloppy.shared = function(a, k) { var p = { x: 0 }; var d = Sloppy.sub({ x: a }, { x: 1 }, p); p.x = p.x * k; return d.x * 10 + p.x; };`;
+
+/** The modules the aliasing one patches. */
+const target = `var Target = {};
+module.exports = Target;
+Target.f = function(x) { return x * x; };`;
+const target2 = `var Target2 = {};
+module.exports = Target2;
+Target2.g = function(x) { return x * x; };`;
+
 /** Plugins, which a function nothing calls would install: it never runs, and changes nothing. */
 const root = `var Geo = {};
 module.exports = Geo;
@@ -116,11 +139,18 @@ Geo.Poly = __webpack_require__(1);
 Geo.Patched = __webpack_require__(2);
 Geo.Mutable = __webpack_require__(3);
 Geo.Late = __webpack_require__(6);
+Geo.Aliasing = __webpack_require__(7);
+Geo.Target = __webpack_require__(8);
+Geo.Target2 = __webpack_require__(9);
+Geo.Sloppy = __webpack_require__(10);
 function mark(object, name) { object[name] = object[name]; }
 mark(Geo.Patched, 'twice');`;
 
 write("node_modules/geo-bundle/package.json", `{ "name": "geo-bundle", "main": "build/geo.js" }`);
-write("node_modules/geo-bundle/build/geo.js", bundle([vec, poly, patched, reassigned, entry, root, late], 4));
+write(
+  "node_modules/geo-bundle/build/geo.js",
+  bundle([vec, poly, patched, reassigned, entry, root, late, aliasing, target, target2, sloppy], 4),
+);
 write("node_modules/@types/geo-bundle/package.json", `{ "name": "@types/geo-bundle", "types": "index.d.ts" }`);
 write(
   "node_modules/@types/geo-bundle/index.d.ts",
@@ -144,6 +174,19 @@ declare namespace Geo {
   }
   export class Late {
     static f(x: number): number;
+  }
+  export class Sloppy {
+    static doubled(a: number, b: number): number;
+    static shared(a: number, k: number): number;
+  }
+  export class Aliasing {
+    static patch(): void;
+  }
+  export class Target {
+    static f(x: number): number;
+  }
+  export class Target2 {
+    static g(x: number): number;
   }
   export class Mutable {
     static f(x: number): number;
@@ -225,6 +268,24 @@ test("a module the bundle gives to code that may change its members is refused, 
   expect(diagnostic.message).toMatch(
     /'Geo\.Patched\.twice' cannot be followed into the bundle of its package: 'Patched' is passed to 'mark', which may change its members \(geo\.js:\d+:\d+\)/,
   );
+});
+
+test("a module patched through a local alias of its require is refused", async () => {
+  const atLoad = await refusal("aliased-at-load", "Geo.Target.f(x)");
+  expect(atLoad.code).toBe("AD1004");
+  const setup = "export function setup(): void {\n  Geo.Aliasing.patch();\n}\n";
+  const whenCalled = await refusal("aliased-when-called", "Geo.Target2.g(x)", setup);
+  expect(whenCalled.code).toBe("AD1004");
+  expect(whenCalled.message).toMatch(/cannot be followed into the bundle of its package/);
+});
+
+test("untyped code whose arguments object or returned output the compiler cannot follow is refused", async () => {
+  const mapped = await refusal("sloppy-arguments", "Geo.Sloppy.doubled(x, 1)");
+  expect(mapped.code).toBe("AD1004");
+  expect(mapped.message).toMatch(/'arguments\[0\]' is 'a' in this function, which is not strict mode code/);
+  const shared = await refusal("returned-output", "Geo.Sloppy.shared(x, 2)");
+  expect(shared.code).toBe("AD1004");
+  expect(shared.message).toMatch(/'p' may share its object with another variable or a call/);
 });
 
 test("a member assigned again when code runs is refused", async () => {

@@ -9,10 +9,10 @@
  */
 import { ts } from "ts-morph";
 import type { Value } from "../ir/types.js";
-import { comparisons, skipParentheses } from "./syntax.js";
+import { assignmentTarget, comparisons, skipParentheses } from "./syntax.js";
 import type { LoweringContext } from "./context.js";
 import { type Argument, isCallable } from "./functions.js";
-import { callAround } from "./inlined-calls.js";
+import { callAround, enclosingFunction } from "./inlined-calls.js";
 
 /** Whether a node is the `arguments` of a function (not a variable of that name). */
 function isArgumentsObject(cx: LoweringContext, node: ts.Node): node is ts.Identifier {
@@ -64,6 +64,7 @@ function argumentCount(cx: LoweringContext, node: ts.Node): number | undefined {
 function knownArgument(cx: LoweringContext, node: ts.Expression): { value?: Value; missing?: true } | undefined {
   const access = literalIndex(cx, skipParentheses(node));
   if (!access) return undefined;
+  rejectMappedParameter(cx, node, access.object, access.index);
   const arg = callArguments(cx, access.object)[access.index];
   if (arg === undefined) return { missing: true };
   if (isCallable(arg)) {
@@ -75,6 +76,53 @@ function knownArgument(cx: LoweringContext, node: ts.Expression): { value?: Valu
     );
   }
   return { value: arg as Value };
+}
+
+/**
+ * In sloppy-mode code (a script or a bundle without "use strict", as matter-js's is), a
+ * function with simple parameters shares `arguments[k]` with its k-th parameter: assigning the
+ * parameter changes `arguments[k]`, which is then no longer the call's argument. Refused there.
+ */
+function rejectMappedParameter(cx: LoweringContext, node: ts.Node, object: ts.Identifier, index: number): void {
+  const fn = enclosingFunction(object);
+  if (!fn || !ts.isFunctionLike(fn) || isStrict(fn)) return;
+  const parameter = fn.parameters[index];
+  if (!parameter || !ts.isIdentifier(parameter.name) || fn.parameters.some((p) => p.initializer || p.dotDotDotToken))
+    return;
+  const name = parameter.name.text;
+  let assigned = false;
+  const visit = (child: ts.Node): void => {
+    const target = assignmentTarget(child);
+    if (target && ts.isIdentifier(target) && target.text === name) assigned = true;
+    if (!assigned) ts.forEachChild(child, visit);
+  };
+  visit(fn);
+  if (assigned)
+    cx.fail(
+      node,
+      "AD1004",
+      `'arguments[${index}]' is '${name}' in this function, which is not strict mode code and assigns '${name}', so it may no longer be the call's argument`,
+      `read '${name}' instead, or make the code strict ("use strict")`,
+    );
+}
+
+/** Whether code in `node` is strict: in an ES module, a class, or under a "use strict" prologue. */
+function isStrict(node: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node; n; n = n.parent) {
+    if (ts.isClassLike(n)) return true;
+    if (ts.isSourceFile(n)) return ts.isExternalModule(n) || hasUseStrict(n.statements);
+    if (ts.isFunctionLike(n) && "body" in n && n.body && ts.isBlock(n.body) && hasUseStrict(n.body.statements))
+      return true;
+  }
+  return false;
+}
+
+function hasUseStrict(statements: ts.NodeArray<ts.Statement>): boolean {
+  for (const statement of statements) {
+    if (!ts.isExpressionStatement(statement) || !ts.isStringLiteral(statement.expression)) return false;
+    if (statement.expression.text === "use strict") return true;
+  }
+  return false;
 }
 
 const isUndefined = (node: ts.Node) =>

@@ -343,6 +343,12 @@ function indexOf(cx: LoweringContext, bundle: Bundle): BundleIndex {
       const objects = structure.objectsOf(node as ts.Expression);
       if (objects.length > 0 && escapes(structure, node as ts.Expression)) escape(objects, node);
     }
+    // A module required inside a function or an IIFE (`var mm = __webpack_require__(2); mm.f =
+    // ...`) is reached through a local the index does not follow: its objects, and the modules
+    // they hold (`all.M.f = ...`), may be written through it, so none of them is followed.
+    const required = ts.isCallExpression(node) ? requiredModule(bundle, node) : undefined;
+    if (required !== undefined && !isTopLevelRequire(bundle, node as ts.CallExpression))
+      escape(structure.reachableFrom(required), node);
     if (ts.isPropertyAccessExpression(node) && !isAssigned(node)) {
       for (const owner of structure.objectsOf(node.expression)) {
         const read = index.read.get(owner.declaration) ?? new Set<string>();
@@ -358,6 +364,25 @@ function indexOf(cx: LoweringContext, bundle: Bundle): BundleIndex {
 }
 
 const indexes = new WeakMap<ts.TypeChecker, Map<ts.SourceFile, BundleIndex>>();
+
+/** `var X = __webpack_require__(N);` or `Entry.X = __webpack_require__(N);` as a statement of
+ * a module's own body, where the bundle's modules take each other. */
+function isTopLevelRequire(bundle: Bundle, call: ts.CallExpression): boolean {
+  let node: ts.Node = call;
+  while (
+    ts.isVariableDeclaration(node.parent) ||
+    ts.isVariableDeclarationList(node.parent) ||
+    ts.isBinaryExpression(node.parent) ||
+    ts.isParenthesizedExpression(node.parent)
+  )
+    node = node.parent;
+  const statement = node.parent;
+  return (
+    (ts.isVariableStatement(statement) || ts.isExpressionStatement(statement)) &&
+    ts.isBlock(statement.parent) &&
+    statement.parent.parent === moduleOf(bundle, call)
+  );
+}
 
 /**
  * Which module objects an expression of the bundle may be, from the bundle's structure alone
@@ -436,6 +461,25 @@ class Structure {
   }
 
   /** The objects module `id` may assign to `module.exports`. */
+  /** The objects module `id` exports, and those of the modules they hold as members
+   * (`Geo.Vec = __webpack_require__(0)`), transitively. */
+  reachableFrom(id: number): ModuleObject[] {
+    const found = new Set<ts.VariableDeclaration>();
+    const objects: ModuleObject[] = [];
+    const pending = [...this.exportedBy(id)];
+    while (pending.length > 0) {
+      const object = pending.pop()!;
+      if (found.has(object.declaration)) continue;
+      found.add(object.declaration);
+      objects.push(object);
+      for (const statements of this.memberStatements.values())
+        for (const { receiver, value } of statements)
+          if (this.objectsOf(receiver).some((r) => r.declaration === object.declaration))
+            pending.push(...this.objectsOf(value));
+    }
+    return objects;
+  }
+
   private exportedBy(id: number): ModuleObject[] {
     const module = this.bundle.modules.get(id);
     if (!module) return [];

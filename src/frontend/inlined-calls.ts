@@ -33,7 +33,7 @@ export function inlinedCalls(cx: LoweringContext): readonly InlinedCall[] {
 }
 
 /** The innermost function (not an arrow, which has no `arguments` of its own) around a node. */
-function enclosingFunction(node: ts.Node): ts.Node | undefined {
+export function enclosingFunction(node: ts.Node): ts.Node | undefined {
   for (let n = node.parent; n; n = n.parent) {
     if (ts.isFunctionLike(n) && !ts.isArrowFunction(n)) return n;
   }

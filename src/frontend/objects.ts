@@ -406,18 +406,24 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
     const pushedToArray =
       ts.isPropertyAccessExpression(callee) &&
       callee.name.text === "push" &&
-      cx.irType(cx.checker.getTypeAtLocation(callee.expression)) === "array";
+      mayBe(cx, cx.checker.getTypeAtLocation(callee.expression), "array");
     if (pushedToArray) return true;
     // A method may keep its argument in its instance (`this.target = v`), whatever it returns.
     const kept = methodKeepsArgument(cx, parent, node);
     if (kept !== undefined) return kept;
     // A helper's result is the only way it can hand on an object it is given.
-    if (cx.irType(cx.checker.getTypeAtLocation(parent)) !== "object") return false;
+    if (!mayBe(cx, cx.checker.getTypeAtLocation(parent), "object")) return false;
     const helper = helperOf(cx.checker, parent.expression);
     if (helper === undefined) return true;
     return !returnsOnlyNewObjects(cx.checker, cx.types, helper) && helperHandsOn(cx, parent, node, helper);
   }
   return true;
+}
+
+/** Whether a value of `type` may be an array or an object: untyped JavaScript's `any` may be
+ * either. */
+function mayBe(cx: LoweringContext, type: ts.Type, kind: "array" | "object"): boolean {
+  return (type.flags & ts.TypeFlags.Any) !== 0 || cx.irType(type) === kind;
 }
 
 /**

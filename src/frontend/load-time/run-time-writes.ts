@@ -5,8 +5,10 @@
  * the project the differentiated function's file reaches through its imports. A function may be
  * called after the load, when the call being compiled finds what it left, so the lookup is
  * refused. Writes at a module's top level are the load itself, which the interpreter has run.
- * Code that writes a table through another name (a parameter it was passed to) is not seen,
- * as for module objects (see modules.ts): `as const` or `Object.freeze` keep such code out.
+ * A write through a module a function requires itself (`var mm = __webpack_require__(2);
+ * mm.f = ...`) may reach any table, so it counts as a write of every one. Code that writes a
+ * table through another name (a parameter it was passed to) is not seen, as for module objects
+ * (see modules.ts): `as const` or `Object.freeze` keep such code out.
  */
 import { ts } from "ts-morph";
 import type { LoweringContext } from "../context.js";
@@ -33,6 +35,20 @@ export function runTimeWrite(
   return undefined;
 }
 
+/** A local of a function holding a module it requires (`var mm = __webpack_require__(2)`, `const
+ * m = require("./m")`): a write through it may change any table, which is not followed here. */
+function isRequiredInFunction(symbol: ts.Symbol): boolean {
+  const declaration = symbol.valueDeclaration;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
+  if (!ts.findAncestor(declaration, ts.isFunctionLike)) return false;
+  const init = declaration.initializer;
+  return (
+    ts.isCallExpression(init) &&
+    ts.isIdentifier(init.expression) &&
+    (init.expression.text === "require" || init.expression.text === "__webpack_require__")
+  );
+}
+
 function writeInFunctions(
   checker: ts.TypeChecker,
   file: ts.SourceFile,
@@ -47,6 +63,7 @@ function writeInFunctions(
     if (!root || !ts.isIdentifier(root)) return false;
     const symbol = checker.getSymbolAtLocation(root);
     if (!symbol) return false;
+    if (isRequiredInFunction(symbol)) return true;
     const aliased = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     return symbols.has(symbol) || symbols.has(aliased);
   };
