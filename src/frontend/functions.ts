@@ -501,7 +501,8 @@ export function bindParameters(
       if (!ts.isIdentifier(p.name)) return cx.unsupported(p);
       cx.functions.set(cx.symbolOf(p.name), arg);
     } else {
-      if (hasElementDefault(p.name)) {
+      // An object pattern's defaults are decided by the fields the argument has (objects.ts).
+      if (!ts.isObjectBindingPattern(p.name) && hasElementDefault(p.name)) {
         cx.fail(
           p,
           "AD1004",

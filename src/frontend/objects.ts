@@ -24,7 +24,7 @@ import { skipParentheses } from "./syntax.js";
 import { explainType } from "./unsupported-constructs.js";
 import type { Leaf, TypeClassifier } from "./types.js";
 import { wasOmitted } from "./omitted-parameters.js";
-import { bindMissingField, keepClosed } from "./undefined-values.js";
+import { bindMissingField, keepClosed, lacksField } from "./undefined-values.js";
 import { isNewObjectCall } from "./fresh-objects.js";
 import { helperHandsOn, isWritableParameter } from "./object-arguments.js";
 import { isSpecialisedState } from "./package-recursion.js";
@@ -181,11 +181,31 @@ function lowerObjectDestructuring(cx: LoweringContext, pattern: ts.ObjectBinding
   if (object.type !== "object") cx.unsupported(pattern);
   for (const element of pattern.elements) {
     const key = element.propertyName ?? element.name;
-    if (element.dotDotDotToken || element.initializer || !(ts.isIdentifier(key) || ts.isStringLiteral(key)))
-      cx.unsupported(element);
+    if (element.dotDotDotToken || !(ts.isIdentifier(key) || ts.isStringLiteral(key))) cx.unsupported(element);
+    if (element.initializer) {
+      bindFieldOrDefault(cx, element, key.text, object);
+      continue;
+    }
     if (bindMissingField(cx, object, key.text, element.name)) continue;
     bindPattern(cx, element.name, field(cx, object, key.text, element));
   }
+}
+
+/**
+ * `{ k = 2 }` of an object: its field when the object has it (the compiler's values are never
+ * undefined), the default when it is an object whose every field is known and `k` is not one of
+ * them (`energy({ x })`); a diagnostic when only the running code knows.
+ */
+function bindFieldOrDefault(cx: LoweringContext, element: ts.BindingElement, name: string, object: Value): void {
+  const present = [...fieldsOf(cx, object).keys()].some((path) => path === name || path.startsWith(`${name}.`));
+  if (present) return bindPattern(cx, element.name, field(cx, object, name, element));
+  if (lacksField(cx, object, name)) return bindPattern(cx, element.name, lowerExpression(cx, element.initializer!));
+  cx.fail(
+    element,
+    "AD1004",
+    `the default of '${element.getText()}' applies when the field is missing, which only the running code knows here`,
+    "pass an object literal (whose fields the compiler knows), or pass every field",
+  );
 }
 
 /** Binds a declared name, or each name of an object or array destructuring pattern. */
