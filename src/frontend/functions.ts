@@ -506,8 +506,8 @@ export function bindParameters(
         cx.fail(
           p,
           "AD1004",
-          `defaults inside the destructured parameter '${p.name.getText()}' are not supported: whether a field is given is only known when the code runs`,
-          "pass every field, or give the whole parameter a default: ({ a, b }: T = { a: 1, b: 2 })",
+          `defaults inside the destructured array parameter '${p.name.getText()}' are not supported yet`,
+          "pass every element, or destructure an object instead: ({ a = 1, b }: T)",
         );
       }
       bindPattern(cx, p.name, arg);
