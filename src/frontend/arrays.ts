@@ -127,8 +127,22 @@ export function lowerArrayDestructuring(cx: LoweringContext, pattern: ts.ArrayBi
 export function lowerArrayLiteral(cx: LoweringContext, literal: ts.ArrayLiteralExpression): Value {
   const objects = lowerObjectArrayLiteral(cx, literal) ?? lowerMatrixLiteral(cx, literal);
   if (objects) return objects;
+  rejectMixedObjectArray(cx, literal);
   const elements = literal.elements.map((element) => lowerNumber(cx, element));
   return cx.builder.emit("array.literal", elements, "array", { kind: "Array" });
+}
+
+/** An array literal of objects that are not all numbers (`[{ mode: "rgb", r, g, b }, end]`):
+ * the compiler keeps an array of objects as one array per numeric field, which these have not. */
+function rejectMixedObjectArray(cx: LoweringContext, literal: ts.ArrayLiteralExpression): void {
+  const element = cx.checker.getIndexTypeOfType(cx.checker.getTypeAtLocation(literal), ts.IndexKind.Number);
+  if (!element || !cx.types.isObject(element)) return;
+  cx.fail(
+    literal,
+    "AD1004",
+    "an array of objects with fields other than numbers (strings, nested objects) is not supported: the compiler keeps an array of objects as one array per numeric field",
+    "pass the objects one by one, or keep only numeric fields in the array's objects",
+  );
 }
 
 /** `new Float64Array(n)`, `new Float32Array(n)`: a new array of zeros; undefined for other `new`s. */
