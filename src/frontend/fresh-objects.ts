@@ -12,6 +12,7 @@ import type { FunctionNode } from "./annotations.js";
 import { helperOf } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { skipParentheses } from "./syntax.js";
+import { equalities } from "./guards.js";
 
 /** Whether `expression` is a call of a helper that always returns a new object. */
 export function isNewObjectCall(cx: LoweringContext, expression: ts.Expression): boolean {
@@ -84,19 +85,12 @@ function isNewObjectLocal(
   return onlyOwnUses;
 }
 
-const comparisons: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsToken,
-]);
-
 function isOwnUse(cx: LoweringContext, use: ts.Identifier, owner: FunctionNode, seen: Set<FunctionNode>): boolean {
   const parent = use.parent;
   if (ts.isPropertyAccessExpression(parent) && parent.expression === use) return true;
   if (ts.isReturnStatement(parent)) return true;
   if (!ts.isBinaryExpression(parent)) return false;
-  if (comparisons.has(parent.operatorToken.kind)) return true;
+  if (equalities.has(parent.operatorToken.kind)) return true;
   const assigned = parent.left === use && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
   return assigned && isNew(cx, parent.right, owner, seen);
 }

@@ -31,7 +31,7 @@ import { commonJsAssignedValue, commonJsModuleObject, isPackageFile, libraryImpl
 import { lowerObjectLiteral } from "./objects.js";
 import { lowerExpression } from "./expressions.js";
 import { numberConstants } from "./number-constants.js";
-import { assignmentTarget, mutatingMethods, numericOperatorValues, skipParentheses } from "./syntax.js";
+import { assignmentTarget, mutatingMethods, numericOperatorValues, skipParentheses, skipWrappers } from "./syntax.js";
 import { stringConstant } from "./string-values.js";
 
 // ----- functions -----
@@ -706,16 +706,4 @@ function unfrozen(node: ts.Expression): ts.Expression {
     callee.expression.text === "Object" &&
     callee.name.text === "freeze";
   return isFreeze ? skipWrappers(node.arguments[0]!) : node;
-}
-
-/** Parentheses, `as const`, `satisfies T` and `!` around an expression. */
-function skipWrappers(node: ts.Expression): ts.Expression {
-  while (
-    ts.isParenthesizedExpression(node) ||
-    ts.isAsExpression(node) ||
-    ts.isSatisfiesExpression(node) ||
-    ts.isNonNullExpression(node)
-  )
-    node = node.expression;
-  return node;
 }

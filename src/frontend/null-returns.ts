@@ -18,7 +18,7 @@ import { ts } from "ts-morph";
 import type { Type } from "../ir/types.js";
 import type { LoweringContext, Outcome } from "./context.js";
 import { inlinedCalls } from "./inlined-calls.js";
-import { skipParentheses } from "./syntax.js";
+import { outermostWrapper, skipParentheses } from "./syntax.js";
 
 /** `return null` in an inlined function whose result is used: a throw; undefined for other returns. */
 export function lowerNullReturn(cx: LoweringContext, statement: ts.ReturnStatement): Outcome {
@@ -52,8 +52,7 @@ function checkResultUse(cx: LoweringContext, statement: ts.ReturnStatement, name
   const calls = inlinedCalls(cx);
   for (let k = calls.length - 1; k >= 0; k--) {
     const call = calls[k]!.call;
-    let node: ts.Node = call;
-    while (isTransparent(node.parent)) node = node.parent;
+    const node = outermostWrapper(call);
     const parent = node.parent;
     // Returned by the function whose call is next (an arrow's expression body returns too).
     const outer = calls[k - 1];
@@ -123,17 +122,6 @@ const logicalOperators: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.BarBarToken,
   ts.SyntaxKind.QuestionQuestionToken,
 ]);
-
-/** Expressions that pass a value on as it is. */
-function isTransparent(node: ts.Node): boolean {
-  return (
-    ts.isParenthesizedExpression(node) ||
-    ts.isNonNullExpression(node) ||
-    ts.isAsExpression(node) ||
-    ts.isSatisfiesExpression(node) ||
-    ts.isTypeAssertionExpression(node)
-  );
-}
 
 function enclosingFunction(node: ts.Node): ts.Node | undefined {
   for (let n = node.parent; n; n = n.parent) if (ts.isFunctionLike(n)) return n;

@@ -28,6 +28,7 @@ import { bindMissingField, keepClosed, lacksField } from "./undefined-values.js"
 import { isNewObjectCall } from "./fresh-objects.js";
 import { helperHandsOn, isWritableParameter } from "./object-arguments.js";
 import { isSpecialisedState } from "./package-recursion.js";
+import { equalities } from "./guards.js";
 
 /** A new object value from its leaves (see src/ir/types.ts). */
 export function makeObject(cx: LoweringContext, fields: Map<string, Value>): Value {
@@ -379,15 +380,6 @@ function sharingUse(
   return shared;
 }
 
-/** Binary operators whose operand is only tested: `v instanceof C`, `target === void 0`. */
-const nonAliasingOperators: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.InstanceOfKeyword,
-  ts.SyntaxKind.EqualsEqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsToken,
-]);
-
 /**
  * True when this use of an object variable may give the same object another name: stored in a
  * variable, an object or an array, or passed to a helper that may return it. Reading fields,
@@ -413,7 +405,9 @@ export function mayAlias(cx: LoweringContext, use: ts.Expression): boolean {
   if (
     ts.isElementAccessExpression(parent) ||
     ts.isExpressionStatement(parent) ||
-    (ts.isBinaryExpression(parent) && nonAliasingOperators.has(parent.operatorToken.kind)) ||
+    // Operands only tested: `v instanceof C`, `target === void 0`.
+    (ts.isBinaryExpression(parent) &&
+      (parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword || equalities.has(parent.operatorToken.kind))) ||
     (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) ||
     ts.isSpreadAssignment(parent) ||
     ts.isReturnStatement(parent)

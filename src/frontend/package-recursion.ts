@@ -42,6 +42,7 @@ import { fieldsOf, makeObject } from "./objects.js";
 import { FunctionChoice } from "./function-choices.js";
 import { lowerStatements } from "./statements.js";
 import { skipParentheses } from "./syntax.js";
+import { equalities } from "./guards.js";
 
 type Scalar = "number" | "boolean";
 
@@ -132,13 +133,6 @@ function rejectUndefinedTest(cx: LoweringContext, call: ts.CallExpression, name:
   }
 }
 
-const undefinedTests: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsToken,
-]);
-
 /** The first test in `scope` of a result of `helper` (the call itself, or a variable given
  * one) for undefined or null; undefined when there is none. */
 function undefinedTestOfResult(cx: LoweringContext, helper: FunctionNode, scope: ts.Node): ts.Node | undefined {
@@ -178,7 +172,7 @@ function undefinedTestOfResult(cx: LoweringContext, helper: FunctionNode, scope:
     if (ts.isBinaryExpression(node)) {
       const kind = node.operatorToken.kind;
       const compared =
-        undefinedTests.has(kind) &&
+        equalities.has(kind) &&
         ((isResult(node.left) && isAbsent(node.right)) || (isAbsent(node.left) && isResult(node.right)));
       if (compared || (kind === ts.SyntaxKind.QuestionQuestionToken && isResult(node.left))) found = node;
     }

@@ -10,6 +10,34 @@ export function skipParentheses(node: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
 }
 
+/** Expressions that give their operand's value as it is: parentheses, `as`, `satisfies`, `!`,
+ * `<T>x`. */
+export function isValueWrapper(
+  node: ts.Node,
+): node is
+  ts.ParenthesizedExpression | ts.AsExpression | ts.SatisfiesExpression | ts.NonNullExpression | ts.TypeAssertion {
+  return (
+    ts.isParenthesizedExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isSatisfiesExpression(node) ||
+    ts.isNonNullExpression(node) ||
+    ts.isTypeAssertionExpression(node)
+  );
+}
+
+/** `node` without the wrappers around its value (`(x as T)!` -> `x`). */
+export function skipWrappers(node: ts.Expression): ts.Expression {
+  while (isValueWrapper(node)) node = node.expression;
+  return node;
+}
+
+/** The outermost wrapper giving `node`'s value (`node` itself when none wraps it), whose parent
+ * is what uses the value. */
+export function outermostWrapper(node: ts.Node): ts.Node {
+  while (node.parent && isValueWrapper(node.parent)) node = node.parent;
+  return node;
+}
+
 /** The argument of a call or `new` given exactly one; undefined otherwise. */
 export function onlyArgument(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
   const args = call.arguments ?? [];

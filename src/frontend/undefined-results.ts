@@ -14,6 +14,7 @@ import { helperOf } from "./calls.js";
 import type { LoweringContext } from "./context.js";
 import { FunctionValue } from "./functions.js";
 import { inlinedCalls } from "./inlined-calls.js";
+import { outermostWrapper } from "./syntax.js";
 
 /**
  * True when the `undefined` the function being inlined returns reaches, through calls returning
@@ -29,13 +30,7 @@ function undefinedResultThrows(cx: LoweringContext): boolean {
     if (!entry || entry.callee !== cx.inlined[k] || passesItsFunction(cx, entry.call, entry.callee)) return false;
     const caller = k > 0 ? cx.inlined[k - 1]! : cx.fn.node;
     if (ts.findAncestor(entry.call.parent, ts.isFunctionLike) !== caller) return false;
-    let node: ts.Node = entry.call;
-    while (
-      ts.isParenthesizedExpression(node.parent) ||
-      ts.isNonNullExpression(node.parent) ||
-      ts.isAsExpression(node.parent)
-    )
-      node = node.parent;
+    const node = outermostWrapper(entry.call);
     const parent = node.parent;
     // Returned by the caller, whose own call is the one before.
     if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === node)) continue;

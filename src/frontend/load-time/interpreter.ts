@@ -16,7 +16,7 @@ import { ts } from "ts-morph";
 import type { FunctionNode } from "../annotations.js";
 import { type HeapValue, HeapArray, HeapFunction, HeapObject, readBinding, Scope, Unknown } from "./heap.js";
 import { arrayMethods, globalConstant, globalFunctions, type NativeContext } from "./natives.js";
-import { numericOperatorValues } from "../syntax.js";
+import { numericOperatorValues, skipWrappers } from "../syntax.js";
 
 /** How many expressions and statements the load of one package (or project module) may evaluate. */
 export const stepBudget = 1_000_000;
@@ -880,12 +880,6 @@ function isObject(value: HeapValue): value is HeapObject {
 function boundNames(name: ts.BindingName): string[] {
   if (ts.isIdentifier(name)) return [name.text];
   return name.elements.flatMap((element) => (ts.isOmittedExpression(element) ? [] : boundNames(element.name)));
-}
-
-function skipWrappers(node: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node))
-    node = node.expression;
-  return node;
 }
 
 /** Globals whose `typeof` is not "undefined" even though the interpreter does not model them. */

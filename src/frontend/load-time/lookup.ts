@@ -28,7 +28,7 @@ import type { ModuleRecord } from "./interpreter.js";
 import { interpreterFor, programModule } from "./loader.js";
 import { runTimeWrite } from "./run-time-writes.js";
 import { stringConstant } from "../string-values.js";
-import { assignmentTarget } from "../syntax.js";
+import { assignmentTarget, skipWrappers } from "../syntax.js";
 import { knownFieldKey } from "../registered-tables.js";
 
 /** What an expression names in the heap: a value, the module whose load stopped before it
@@ -308,10 +308,4 @@ function isModuleLevel(declaration: ts.Declaration): boolean {
 
 function encloses(outer: ts.Node, inner: ts.Node): boolean {
   return inner.getSourceFile() === outer.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;
-}
-
-function skipWrappers(node: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node))
-    node = node.expression;
-  return node;
 }

@@ -14,7 +14,7 @@ import { ts } from "ts-morph";
 import type { LoweringContext } from "../context.js";
 import { isPackageFile } from "../library.js";
 import { reachableFiles } from "../modules.js";
-import { assignmentTarget, mutatingMethods } from "../syntax.js";
+import { assignmentTarget, isValueWrapper, mutatingMethods } from "../syntax.js";
 import { isLoadRegistration } from "../registered-tables.js";
 
 /** Functions of `Object` that write into their first argument. */
@@ -58,7 +58,7 @@ function writeInFunctions(
   let found: ts.Node | undefined;
   const isTable = (target: ts.Expression | undefined): boolean => {
     let root = target;
-    while (root && (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || isWrapper(root)))
+    while (root && (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || isValueWrapper(root)))
       root = root.expression;
     if (!root || !ts.isIdentifier(root)) return false;
     const symbol = checker.getSymbolAtLocation(root);
@@ -86,10 +86,6 @@ function writtenBy(node: ts.Node): ts.Expression | undefined {
   if (mutatingMethods.has(callee.name.text)) return callee.expression;
   const isObject = ts.isIdentifier(callee.expression) && callee.expression.text === "Object";
   return isObject && writingObjectFunctions.has(callee.name.text) ? node.arguments[0] : undefined;
-}
-
-function isWrapper(node: ts.Expression): node is ts.ParenthesizedExpression | ts.NonNullExpression | ts.AsExpression {
-  return ts.isParenthesizedExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node);
 }
 
 /** The project's files the differentiated function's file reaches through its imports, itself first. */
