@@ -24,6 +24,20 @@ export function rosenbrockGrad(
   return { value, grad: { x: dx, y: db } };
 }
 
+/** Value of `rosenbrock` and its derivative along `tangents` (the Jacobian times the tangents, J·v), by forward mode, with respect to x, y. */
+export function rosenbrockJvp(
+  x: number,
+  y: number,
+  tangents: { x: number; y: number },
+): { value: number; tangent: number } {
+  const a = 1 - x;
+  const b = y - x * x;
+  const bDot = tangents.y - 2 * (x * tangents.x);
+  const tmp = 100 * b;
+  const value = a * a + tmp * b;
+  return { value, tangent: b * (100 * bDot) + tmp * bDot - 2 * (a * tangents.x) };
+}
+
 /** Value of `softplus` and its gradient with respect to x. */
 export function softplusGrad(x: number, beta: number): { value: number; grad: { x: number } } {
   const tmp = beta * x;
@@ -47,6 +61,27 @@ export function softplusGrad(x: number, beta: number): { value: number; grad: { 
   // adjoint of line 12: if (beta * x > 30)
   dx += dtmp * beta;
   return { value, grad: { x: dx } };
+}
+
+/** Value of `softplus` and its derivative along `tangents` (the Jacobian times the tangents, J·v), by forward mode, with respect to x. */
+export function softplusJvp(
+  x: number,
+  beta: number,
+  tangents: { x: number },
+): { value: number; tangent: number } {
+  const tmp = beta * x;
+  const tmp2 = beta * tangents.x;
+  let value: number;
+  let tmp3: number;
+  if (tmp > 30) {
+    value = x;
+    tmp3 = tangents.x;
+  } else {
+    const tmp4 = Math.exp(tmp);
+    value = Math.log1p(tmp4) / beta;
+    tmp3 = (tmp4 * tmp2) / (1 + tmp4) / beta;
+  }
+  return { value, tangent: tmp3 };
 }
 
 /** Value of `expSeries` and its gradient with respect to x. */
@@ -77,4 +112,27 @@ export function expSeriesGrad(x: number, terms: number): { value: number; grad: 
   // adjoint of line 19: const x2 = x * x;
   dx += dx2 * (2 * x);
   return { value: sum2, grad: { x: dx } };
+}
+
+/** Value of `expSeries` and its derivative along `tangents` (the Jacobian times the tangents, J·v), by forward mode, with respect to x. */
+export function expSeriesJvp(
+  x: number,
+  terms: number,
+  tangents: { x: number },
+): { value: number; tangent: number } {
+  const x2 = x * x;
+  const tmp = x * tangents.x;
+  const x2Dot = 2 * tmp;
+  const sum = 1 + x + x2 / 2;
+  const sumDot = tangents.x + tmp;
+  let sum2: number;
+  let sumDot2: number;
+  if (terms > 3) {
+    sum2 = sum + (x2 * x) / 6;
+    sumDot2 = sumDot + (x * x2Dot + x2 * tangents.x) / 6;
+  } else {
+    sum2 = sum;
+    sumDot2 = sumDot;
+  }
+  return { value: sum2, tangent: sumDot2 };
 }

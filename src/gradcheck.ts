@@ -190,3 +190,105 @@ export function gradcheck<F extends (...args: never[]) => unknown>(
   const checks = { ok, valueMatches, argumentsUnchanged, shapeMatches, checked };
   return worst ? { ...checks, worst } : checks;
 }
+
+export interface JvpcheckOptions {
+  /** The function's parameter names in order; read from its source text when omitted. */
+  names?: string[];
+  /** Largest accepted relative error (default 1e-6). */
+  tolerance?: number;
+  /** The tangents to pass, by parameter name, each shaped like its parameter. */
+  tangents: Record<string, unknown>;
+}
+
+export interface JvpcheckResult {
+  /** True when the value is the function's and the tangent is within the tolerance. */
+  ok: boolean;
+  valueMatches: boolean;
+  /** The JVP left its arguments and the tangents as they were. */
+  argumentsUnchanged: boolean;
+  /** The tangent the JVP returned. */
+  tangent: unknown;
+  /** Per number of the result: the JVP's tangent, the finite difference along the tangents,
+   * and their relative error; the worst one. */
+  worst?: { index: Path; generated: number; numeric: number; error: number };
+}
+
+/** The numbers of a value, in the order of `coordinates`. */
+function numbersOf(value: unknown): number[] {
+  return coordinates(value).map((path) => at(value, path) as number);
+}
+
+/**
+ * Σ_c v_c ∂f/∂x_c for each number of f's result: the derivative along the tangents v, from
+ * central differences in one coordinate at a time, as `gradcheck` takes them (so that a function
+ * smooth in each coordinate but not along v, a comparison of a number with an exact integer
+ * say, is checked where it is smooth).
+ */
+function directionalDifference(
+  primal: (...a: unknown[]) => unknown,
+  args: unknown[],
+  names: string[],
+  tangents: Record<string, unknown>,
+): number[] {
+  const sum = numbersOf(primal(...args.map(copy))).map(() => 0);
+  for (const [name, tangent] of Object.entries(tangents)) {
+    const position = names.indexOf(name);
+    if (position < 0) throw new Error(`jvpcheck: no parameter named '${name}' (pass options.names)`);
+    for (const index of coordinates(tangent)) {
+      const v = at(tangent, index) as number;
+      if (v === 0) continue;
+      const last = index.at(-1);
+      const x = at(args[position], index) as number;
+      const resultAt = (xi: number) => {
+        const perturbed = args.map(copy);
+        if (last === undefined) perturbed[position] = xi;
+        else (at(perturbed[position], index.slice(0, -1)) as Record<string | number, number>)[last] = xi;
+        return numbersOf(primal(...perturbed));
+      };
+      const cache = new Map<number, number[]>();
+      sum.forEach((_, k) => {
+        const partial = centralDifference((xi) => {
+          if (!cache.has(xi)) cache.set(xi, resultAt(xi));
+          return cache.get(xi)![k]!;
+        }, x);
+        sum[k]! += v * partial;
+      });
+    }
+  }
+  return sum;
+}
+
+/**
+ * Checks a generated `fJvp` against central finite differences of `f` along the tangents: each
+ * number of the returned tangent against the derivative of the same number of `f`'s result
+ * along them (see `directionalDifference`).
+ *
+ *   jvpcheck(rosenbrock, rosenbrockJvp, [-1.2, 1], { tangents: { x: 1, y: 0.5 } });
+ */
+export function jvpcheck<F extends (...args: never[]) => unknown>(
+  f: F,
+  jvp: (...args: never[]) => { value: unknown; tangent: unknown },
+  args: Parameters<F>,
+  options: JvpcheckOptions,
+): JvpcheckResult {
+  const names = options.names ?? parameterNames(f);
+  const tolerance = options.tolerance ?? 1e-6;
+  const primal = f as unknown as (...a: unknown[]) => unknown;
+  const given = args as unknown[];
+  const before = given.map(copy);
+  const tangents = copy(options.tangents) as Record<string, unknown>;
+  const { value, tangent } = (jvp as unknown as (...a: unknown[]) => ReturnType<typeof jvp>)(...given, tangents);
+  const argumentsUnchanged = given.every((a, i) => same(a, before[i])) && same(tangents, options.tangents);
+  const valueMatches = same(value, primal(...before.map(copy)));
+  let worst: JvpcheckResult["worst"];
+  const numerics = directionalDifference(primal, before, names, tangents);
+  for (const [k, index] of coordinates(value).entries()) {
+    const numeric = numerics[k]!;
+    const generated = at(tangent, index) as number;
+    const entry = { index, generated, numeric, error: relativeError(generated, numeric) };
+    if (!worst || !(entry.error <= worst.error)) worst = entry;
+  }
+  const ok = valueMatches && argumentsUnchanged && (worst === undefined || worst.error <= tolerance);
+  const checks = { ok, valueMatches, argumentsUnchanged, tangent };
+  return worst ? { ...checks, worst } : checks;
+}

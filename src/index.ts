@@ -13,10 +13,12 @@ import { type DerivativeRule, findDerivativeRules } from "./frontend/derivatives
 import { loadProgram, locate } from "./frontend/program.js";
 import { attrsOf, isOp } from "./ir/attrs.js";
 import { printFunction } from "./ir/printer.js";
-import type { ArrayKind, Op, Param } from "./ir/types.js";
+import type { ArrayKind, IRFunction, Op, Param } from "./ir/types.js";
 import { sourceParams } from "./ir/objects.js";
 import { type PassDump, type PipelineOptions, runPipeline } from "./pipeline.js";
 import { compileSpecialisedCopies } from "./specialised-copies.js";
+import { forwardNames, jvpOf, TangentError } from "./forward/forward.js";
+import type { GradientIR } from "./reverse/reverse.js";
 import type { ts } from "ts-morph";
 
 /** A number that is always an integer: sizes, counts, indices. Never differentiated. */
@@ -31,7 +33,15 @@ export function stopGradient(x: number): number {
 }
 
 export type { Diagnostic } from "./diagnostics.js";
-export { gradcheck, type GradcheckEntry, type GradcheckOptions, type GradcheckResult } from "./gradcheck.js";
+export {
+  gradcheck,
+  type GradcheckEntry,
+  type GradcheckOptions,
+  type GradcheckResult,
+  jvpcheck,
+  type JvpcheckOptions,
+  type JvpcheckResult,
+} from "./gradcheck.js";
 export { formatDiagnostic } from "./diagnostics.js";
 
 export interface CompileOptions extends PipelineOptions {
@@ -50,6 +60,8 @@ export interface GeneratedParam extends ArrayShape {
   differentiated: boolean;
   /** For an object parameter: its array fields, by dotted path. */
   arrayFields?: ({ path: string } & ArrayShape)[];
+  /** For an object parameter: the dotted paths of its differentiated fields. */
+  differentiatedFields?: string[];
   /** A rest parameter: the function takes its elements as separate arguments. */
   rest?: boolean;
 }
@@ -62,6 +74,8 @@ export interface GeneratedFunction {
   /** True for a function returning an array or an object: `gradientName` is a VJP taking a
    * cotangent last. */
   vjp: boolean;
+  /** Its forward-mode function `fJvp(...params, tangents)`, unless forward mode was refused. */
+  jvpName?: string;
   params: GeneratedParam[];
 }
 
@@ -122,6 +136,7 @@ function generatedParams(params: Param[]): GeneratedParam[] {
         name,
         differentiated: group.some((p) => p.differentiated),
         arrayFields: group.filter((p) => p.arrayKind).map((p) => ({ path: p.field!.path, ...shape(p) })),
+        differentiatedFields: group.filter((p) => p.differentiated).map((p) => p.field!.path),
       };
     }
     const [param] = group;
@@ -132,11 +147,69 @@ function generatedParams(params: Param[]): GeneratedParam[] {
 
 interface CompiledFunction {
   module: ModuleFunction;
+  /** Its forward-mode functions (`fJvp`, ...), after it in the module. */
+  forward: ModuleFunction[];
+  /** Warnings: forward-mode functions left out, and why. */
+  diagnostics: Diagnostic[];
   /** The specialised copies of recursive package functions it calls, after it in the module. */
   copies: ModuleFunction[];
   generated: GeneratedFunction;
   ir: string;
   dumps: PassDump[];
+}
+
+/** A forward-mode function of a source function, ready to print. */
+interface ForwardFunction {
+  /** Its field in `GeneratedFunction`. */
+  key: "jvpName";
+  ir: GradientIR;
+  comment(sourceName: string, wrt: string): string;
+}
+
+/**
+ * The forward-mode functions of a compiled function: its JVP. Where forward mode cannot follow
+ * the function (a call whose derivative gives no tangent), the JVP is left out with a warning
+ * saying why, and the gradient is generated as before.
+ */
+function forwardModeFunctions(
+  primal: IRFunction,
+  gradient: GradientIR,
+  found: DifferentiableFunction,
+  sourceFile: ts.SourceFile,
+): { functions: ForwardFunction[]; diagnostics: Diagnostic[] } {
+  void gradient;
+  try {
+    const jvp = jvpOf(primal, found.name);
+    return {
+      functions: [
+        {
+          key: "jvpName",
+          ir: jvp,
+          comment: (name, wrt) =>
+            `Value of \`${name}\` and its derivative along \`tangents\` (the Jacobian times the tangents, J·v), by forward mode, with respect to ${wrt}.`,
+        },
+      ],
+      diagnostics: [],
+    };
+  } catch (error) {
+    if (!(error instanceof TangentError)) throw error;
+    return { functions: [], diagnostics: [forwardModeWarning(error, sourceFile, found.name)] };
+  }
+}
+
+function forwardModeWarning(error: TangentError, sourceFile: ts.SourceFile, functionName: string): Diagnostic {
+  const loc = error.op.loc;
+  const position =
+    loc === undefined
+      ? locate(sourceFile, 0)
+      : locate(sourceFile, sourceFile.getPositionOfLineAndCharacter(loc.line - 1, loc.column - 1));
+  return {
+    code: "AD1013",
+    severity: "warning",
+    message: `no ${forwardNames.jvp(functionName)} is generated: ${error.reason} (in '${functionName}')`,
+    hint: "the gradient is generated as before; give the call a tangent rule, or compute the value outside",
+    ...position,
+  };
 }
 
 /** A method as code reaches it: `Vec3.prototype.length`, `Vec3.dot`. */
@@ -147,49 +220,70 @@ function compileFunction(
   checker: ts.TypeChecker,
   sourceFile: ts.SourceFile,
   found: DifferentiableFunction,
-  namer: Namer,
+  newNamer: () => Namer,
   rules: ReadonlyMap<ts.Symbol, DerivativeRule>,
   options: PipelineOptions,
 ): CompiledFunction | Diagnostic[] {
   const lowering = new FunctionLowering(checker, sourceFile, found, rules);
   const lowered = lowering.lower();
-  for (const reference of lowering.references) namer.reserve(reference.name);
+  // Names of what the generated code calls, kept out of its own names.
+  const namerOfCode = () => {
+    const namer = newNamer();
+    for (const reference of lowering.references) namer.reserve(reference.name);
+    for (const copy of lowering.specialisedCopies) {
+      namer.reserve(copy.name);
+      namer.reserve(copy.gradientName);
+    }
+    return namer;
+  };
   const passes = runPipeline(lowered, options);
   if ("opaque" in passes) return passes.opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
   const copies = compileSpecialisedCopies(lowering.specialisedCopies, found.node, options);
   if (copies.opaque.length > 0) return copies.opaque.map((op) => opaqueDiagnostic(op, sourceFile, found.name));
-  for (const copy of lowering.specialisedCopies) {
-    namer.reserve(copy.name);
-    namer.reserve(copy.gradientName);
-  }
   const { primal, gradient } = passes;
-  const irText = [printFunction(primal), printFunction(gradient.fn, gradient.forwardOpCount), ...copies.ir].join("\n");
-  const emitter = new FunctionEmitter(gradient, namer);
-  const code = emitter.emit();
+  const sourceName = found.method ? methodPath(found.method) : found.name;
   const params = generatedParams(primal.params);
+  const differentiated = params.filter((p) => p.differentiated).map((p) => p.name);
   const vjp = primal.returnsArray !== undefined || primal.returnsObject !== undefined;
-  return {
-    module: {
-      sourceName: found.method ? methodPath(found.method) : found.name,
-      differentiated: params.filter((p) => p.differentiated).map((p) => p.name),
+  const moduleOf = (ir: GradientIR, comment?: string): ModuleFunction => {
+    const emitter = new FunctionEmitter(ir, namerOfCode());
+    return {
+      sourceName,
+      differentiated,
       vjp,
-      code,
+      code: emitter.emit(),
       constants: emitter.moduleConstants,
       references: lowering.references,
       growableStackKinds: emitter.growableStackKinds,
       scratchKinds: emitter.scratchKinds,
       ...(emitter.scratchDeclaration === undefined ? {} : { scratchDeclaration: emitter.scratchDeclaration }),
-    },
+      ...(comment === undefined ? {} : { comment }),
+    };
+  };
+  const wrtText = differentiated.join(", ");
+  const forward = forwardModeFunctions(primal, gradient, found, sourceFile);
+  const forwardModules = forward.functions.map((f) => moduleOf(f.ir, f.comment(sourceName, wrtText)));
+  const irText = [
+    printFunction(primal),
+    printFunction(gradient.fn, gradient.forwardOpCount),
+    ...forward.functions.map((f) => printFunction(f.ir.fn, f.ir.forwardOpCount)),
+    ...copies.ir,
+  ].join("\n");
+  return {
+    module: moduleOf(gradient),
+    forward: forwardModules,
     generated: {
       name: found.name,
       gradientName: gradient.fn.name,
       vjp,
       params,
+      ...Object.fromEntries(forward.functions.map((f) => [f.key, f.ir.fn.name])),
       ...(found.method ? { method: found.method } : {}),
     },
     copies: copies.modules,
     ir: irText,
     dumps: passes.dumps,
+    diagnostics: forward.diagnostics,
   };
 }
 
@@ -207,10 +301,12 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     const generatedNames = found.flatMap((f) =>
       f instanceof DiagnosticError
         ? []
-        : [false, true].flatMap((vjp) => {
-            const name = gradientFunctionName(f.name, vjp);
-            return [name, keeperName(name)];
-          }),
+        : [false, true]
+            .flatMap((vjp) => {
+              const name = gradientFunctionName(f.name, vjp);
+              return [name, keeperName(name)];
+            })
+            .concat(Object.values(forwardNames).flatMap((named) => [named(f.name), keeperName(named(f.name))])),
     );
     for (const entry of found) {
       if (entry instanceof DiagnosticError) {
@@ -218,10 +314,13 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
         continue;
       }
       try {
-        const namer = new Namer([...identifiersIn(entry.node), ...generatedNames]);
-        const result = compileFunction(program.checker, sourceFile, entry, namer, rules, options);
+        const newNamer = () => new Namer([...identifiersIn(entry.node), ...generatedNames]);
+        const result = compileFunction(program.checker, sourceFile, entry, newNamer, rules, options);
         if (Array.isArray(result)) fileDiagnostics.push(...result);
-        else functions.push(result);
+        else {
+          functions.push(result);
+          fileDiagnostics.push(...result.diagnostics);
+        }
       } catch (error) {
         if (!(error instanceof DiagnosticError)) throw error;
         fileDiagnostics.push(error.diagnostic, ...error.others);
@@ -245,7 +344,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
       text: await formatModule(
         sourceFile.fileName,
         outputPath,
-        functions.flatMap((f) => [f.module, ...f.copies]),
+        functions.flatMap((f) => [f.module, ...f.forward, ...f.copies]),
       ),
       functions: functions.map((f) => f.generated),
       ir: functions.map((f) => f.ir).join("\n"),

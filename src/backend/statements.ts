@@ -76,25 +76,71 @@ export class StatementPrinter {
   /** The whole function, as lines joined. Prints once. */
   printFunction(): string {
     const { fn } = this.plan;
-    const [value, ...grads] = fn.body.yields as [Value, ...Value[]];
+    const derivatives = fn.body.yields.slice(1);
     this.names.claimFixedNames();
-    this.lines.push(this.signature());
+    const wrt = fn.params.filter((p) => p.differentiated);
+    const fields = this.resultFields(wrt, derivatives);
+    const out = fn.result === undefined ? this.storage.outParameter(wrt) : undefined;
+    const params = [...this.paramTexts(), ...(out === undefined ? [] : [out])];
+    const type = fields.map(([key, fieldType]) => `${key}: ${fieldType}`).join("; ");
+    this.lines.push(`export function ${fn.name}(${params.join(", ")}): { ${type} } {`);
     this.pushAll("  ", this.storage.takeKeptArrays());
     this.emitOps(fn.body, "  ");
-    const wrt = fn.params.filter((p) => p.differentiated);
-    const gradTexts = new Map(
-      zip(wrt, grads, "an adjoint per differentiated parameter").map(([p, grad]) => [
-        p,
-        this.expressions.expression(grad).text,
-      ]),
-    );
-    const gradFields = sourceParamTexts(wrt, (p) => gradTexts.get(p)!, ", ")
-      .map(([name, text]) => property(name, text))
-      .join(", ");
+    const texts = fields.map(([key, , text]) => property(key, text())).join(", ");
     this.pushAll("  ", this.storage.returnKeptArrays());
-    const valueField = property("value", this.expressions.expression(value).text);
-    this.lines.push(`  return { ${valueField}, grad: { ${gradFields} } };`, "}");
+    this.lines.push(`  return { ${texts} };`, "}");
     return this.lines.join("\n");
+  }
+
+  /**
+   * The fields of the returned object, each with its type and its text (printed once the body
+   * is): `value` and then `grad` (one adjoint per differentiated parameter), `tangent` (forward
+   * mode), or `grad` and `hvp` (a Hessian-vector product).
+   */
+  private resultFields(wrt: Param[], derivatives: Value[]): [string, string, () => string][] {
+    const { fn } = this.plan;
+    const [value] = fn.body.yields as [Value];
+    const valueType =
+      fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
+    const valueField: [string, string, () => string] = ["value", valueType, () => this.text(value)];
+    const byParam = (key: string, adjoints: Value[]): [string, string, () => string] => {
+      const type = sourceParamTexts(wrt, gradientType, "; ")
+        .map(([name, paramType]) => `${name}: ${paramType}`)
+        .join("; ");
+      const text = () => {
+        const texts = new Map(
+          zip(wrt, adjoints, "a derivative per differentiated parameter").map(([p, v]) => [p, this.text(v)]),
+        );
+        return `{ ${sourceParamTexts(wrt, (p) => texts.get(p)!, ", ")
+          .map(([name, t]) => property(name, t))
+          .join(", ")} }`;
+      };
+      return [key, `{ ${type} }`, text];
+    };
+    if (fn.result === "tangent") {
+      const tangent = at(derivatives, 0, "tangent");
+      return [valueField, ["tangent", this.typeOf(tangent), () => this.text(tangent)]];
+    }
+    if (fn.result === "hvp") {
+      return [
+        valueField,
+        byParam("grad", derivatives.slice(0, wrt.length)),
+        byParam("hvp", derivatives.slice(wrt.length)),
+      ];
+    }
+    return [valueField, byParam("grad", derivatives)];
+  }
+
+  /** The TypeScript type of a returned value: a number, an array, or an object of them. */
+  private typeOf(value: Value): string {
+    if (value.type === "number") return "number";
+    if (value.type === "array") return arrayTypeText(this.plan, value);
+    const { op } = this.plan.definitions.get(value)!;
+    const fields = attrsOf(op, "object").fields;
+    return nestedObjectText(
+      op.operands.map((leaf, i) => [at(fields, i, "field"), this.typeOf(leaf)]),
+      "; ",
+    );
   }
 
   /** A function computing the value only (a specialised copy's primal), printed once. */
@@ -108,21 +154,6 @@ export class StatementPrinter {
     this.pushAll("  ", this.storage.returnKeptArrays());
     this.lines.push(`  return ${this.expressions.expression(value).text};`, "}");
     return this.lines.join("\n");
-  }
-
-  /** `export function fGrad(x: number, out?: { ... }): { value: number; grad: { x: number } } {` */
-  private signature(): string {
-    const { fn } = this.plan;
-    const params = this.paramTexts();
-    const wrt = fn.params.filter((p) => p.differentiated);
-    const gradType = sourceParamTexts(wrt, gradientType, "; ")
-      .map(([name, type]) => `${name}: ${type}`)
-      .join("; ");
-    const out = this.storage.outParameter(wrt);
-    if (out !== undefined) params.push(out);
-    const valueType =
-      fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
-    return `export function ${fn.name}(${params.join(", ")}): { value: ${valueType}; grad: { ${gradType} } } {`;
   }
 
   /** The parameters of the signature, as `name: type`. */
@@ -433,7 +464,15 @@ export class StatementPrinter {
 
   /** `let r: number;` for each result of an `if` not stored in a variable declared before. */
   private declareIfResults(op: Op, indent: string): void {
-    const undefinedSomewhere = (j: number) => op.regions.some((r) => this.plan.isUndefined(yieldOf(r, j)));
+    // (a branch may yield the result of an `if` nested in it, one of whose branches leaves it unset)
+    const unsetSomewhere = (value: Value): boolean => {
+      if (this.plan.isUndefined(value)) return true;
+      const definition = this.plan.definitions.get(value)?.op;
+      if (definition?.opcode !== "if") return false;
+      const j = definition.results.indexOf(value);
+      return definition.regions.some((r) => unsetSomewhere(yieldOf(r, j)));
+    };
+    const undefinedSomewhere = (j: number) => op.regions.some((r) => unsetSomewhere(yieldOf(r, j)));
     op.results.forEach((result, j) => {
       if (this.plan.storedIn.has(result)) return;
       const name = this.names.of(result);

@@ -106,8 +106,14 @@ export interface IRFunction {
   returnsArray?: ArrayKind;
   /** For a function returning an object: its structural type (the gradient function is a VJP). */
   returnsObject?: string;
+  /**
+   * What a generated function returns: `{ value, grad }` by default, `{ value, tangent }` for
+   * forward mode ("tangent"), `{ value, grad, hvp }` for a Hessian-vector product ("hvp").
+   */
+  result?: "tangent" | "hvp";
   /** Yields the return value (primal) or the value followed by one adjoint per differentiated
-   * parameter (gradient). */
+   * parameter (gradient); forward mode then yields the tangent of the value ("tangent"), or the
+   * tangent of each adjoint ("hvp"). */
   body: Region;
   loc: SourceLocation;
 }

@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { expect } from "vitest";
-import { copy, gradcheck, type GradcheckResult } from "../../src/gradcheck.js";
+import { copy, gradcheck, type GradcheckResult, jvpcheck, relativeError } from "../../src/gradcheck.js";
 import type { ArrayShape, GeneratedFunction } from "../../src/index.js";
 
 type Param = GeneratedFunction["params"][number];
@@ -101,6 +101,98 @@ export function checkPoint(
   });
 }
 
+/** A tangent shaped like `value` (its numbers, arrays and number-holding fields), with numbers
+ * that differ from one another. */
+function tangentLike(value: unknown, counter: { next: number }): unknown {
+  if (typeof value === "number") return 0.29 * ++counter.next - 0.7;
+  if (ArrayBuffer.isView(value)) return (value as Float64Array).map(() => tangentLike(0, counter) as number);
+  if (Array.isArray(value)) return value.map((v) => tangentLike(v, counter));
+  const fields = Object.entries(value as Record<string, unknown>).filter(
+    ([, field]) => typeof field === "number" || typeof field === "object",
+  );
+  return Object.fromEntries(fields.map(([key, field]) => [key, tangentLike(field, counter)]));
+}
+
+/** The tangents of a JVP's differentiated parameters at `args`, by parameter name. */
+function tangentsFor(params: Param[], args: unknown[]): Record<string, unknown> {
+  const counter = { next: 0 };
+  const tangents: Record<string, unknown> = {};
+  params.forEach((param, i) => {
+    if (!param.differentiated) return;
+    if (param.differentiatedFields === undefined) {
+      tangents[param.name] = tangentLike(args[i], counter);
+      return;
+    }
+    const object: Record<string, unknown> = {};
+    for (const path of param.differentiatedFields) {
+      const keys = path.split(".");
+      const parent = keys.slice(0, -1).reduce((inner: Record<string, unknown>, key) => {
+        inner[key] ??= {};
+        return inner[key] as Record<string, unknown>;
+      }, object);
+      const field = keys.reduce((inner: unknown, key) => (inner as Record<string, unknown>)[key], args[i]);
+      parent[keys.at(-1)!] = tangentLike(field, counter);
+    }
+    tangents[param.name] = object;
+  });
+  return tangents;
+}
+
+/** v . y over the numbers at the same places of v and y. */
+function dotProduct(v: unknown, y: unknown): number {
+  if (typeof v === "number") return v * (y as number);
+  if (ArrayBuffer.isView(v) || Array.isArray(v))
+    return Array.from(v as ArrayLike<unknown>).reduce(
+      (sum: number, vi, i) => sum + dotProduct(vi, (y as ArrayLike<unknown>)[i]),
+      0,
+    );
+  return Object.entries(v as Record<string, unknown>).reduce(
+    (sum, [key, field]) => sum + dotProduct(field, (y as Record<string, unknown>)[key]),
+    0,
+  );
+}
+
+/**
+ * The JVP of `fn` at one point: its value is the primal's, its tangent agrees with finite
+ * differences along the tangents, and with the reverse gradient dotted with the tangents (for a
+ * VJP, u . (J v) against (u^T J) . v) to 1e-12.
+ */
+export function checkJvpPoint(
+  source: Record<string, unknown>,
+  generated: Record<string, unknown>,
+  fn: GeneratedFunction,
+  json: unknown[],
+): void {
+  const where = `${fn.jvpName}(${JSON.stringify(json).slice(1, -1)})`;
+  const args = () => fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
+  const primal = withRestAsArray(sourceFunction(source, fn), fn.params);
+  const tangents = tangentsFor(fn.params, args());
+  // (a JVP takes its tangents before a rest parameter)
+  const restAt = fn.params.findIndex((p) => p.rest);
+  const generatedJvp = generated[fn.jvpName!] as AnyFunction;
+  const jvp: AnyFunction =
+    restAt < 0
+      ? generatedJvp
+      : (...a) =>
+          generatedJvp(...a.slice(0, restAt), a.at(-1), ...(a[restAt] as unknown[]), ...a.slice(restAt + 1, -1));
+  const result = jvpcheck(primal, jvp as never, args() as never, { names: fn.params.map((p) => p.name), tangents });
+  expect(result.valueMatches, `${where}: value is the primal's`).toBe(true);
+  expect(result.argumentsUnchanged, `${where}: arguments and tangents unchanged`).toBe(true);
+  const worst = result.worst;
+  expect(
+    worst?.error ?? 0,
+    `${where}: tangent${worst?.index.map((j) => `[${j}]`).join("")} is ${worst?.generated}, finite differences ${worst?.numeric}`,
+  ).toBeLessThanOrEqual(1e-6);
+  const gradient = withRestAsArray(generated[fn.gradientName] as AnyFunction, fn.params);
+  const cotangent = fn.vjp ? cotangentLike(primal(...args())) : 1;
+  const { grad } = gradient(...args(), ...(fn.vjp ? [cotangent] : [])) as { grad: Record<string, unknown> };
+  const reverse = dotProduct(tangents, grad);
+  const forward = dotProduct(cotangent, result.tangent);
+  expect(relativeError(forward, reverse), `${where}: u.(Jv) = ${forward}, (u^T J).v = ${reverse}`).toBeLessThanOrEqual(
+    1e-12,
+  );
+}
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -125,6 +217,7 @@ export async function checkGradients(
         worst?.error ?? 0,
         `d${fn.name}/d${label} at ${where}: generated ${worst?.generated}, finite differences ${worst?.numeric}`,
       ).toBeLessThanOrEqual(1e-6);
+      if (fn.jvpName !== undefined) checkJvpPoint(source, generated, fn, json);
     }
   }
 }

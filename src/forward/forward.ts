@@ -1,0 +1,56 @@
+/**
+ * Forward mode applied to the two kinds of IR the pipeline makes, and the names of what it makes:
+ *   - a primal's tangent is its JVP, `fJvp(...params, tangents) => { value, tangent }`;
+ *   - a gradient's tangent is the Hessian-vector product, forward over reverse,
+ *     `fHvp(...params, tangents) => { value, grad, hvp }`: the tangent of each adjoint, stacks,
+ *     cells and adjoint arrays of the reverse sweep included.
+ * Both seed the differentiated parameters. Each result is verified and swept of the pure ops
+ * nothing reads (tangents of values whose tangent reaches no output).
+ */
+import { isPure } from "../ir/op-definitions.js";
+import type { IRFunction } from "../ir/types.js";
+import { verifyFunction } from "../ir/verifier.js";
+import { removeDeadOps } from "../optimize/dead-code.js";
+import type { GradientIR } from "../reverse/reverse.js";
+import { tangentFunction, type TangentIR } from "./tangent-writer.js";
+
+export { TangentError } from "./tangent-writer.js";
+
+/** The generated function names of forward mode for the source function `name`. */
+export const forwardNames = {
+  jvp: (name: string) => `${name}Jvp`,
+  hvp: (name: string) => `${name}Hvp`,
+  hessian: (name: string) => `${name}Hessian`,
+} as const;
+
+function finished(ir: TangentIR, pass: string): TangentIR {
+  const forwardOps = new Set(ir.fn.body.ops.slice(0, ir.forwardOpCount));
+  removeDeadOps(ir.fn.body, isPure);
+  verifyFunction(ir.fn, pass);
+  return { fn: ir.fn, forwardOpCount: ir.fn.body.ops.filter((op) => forwardOps.has(op)).length };
+}
+
+/** `fJvp`: the value of `primal` and its tangent along the differentiated parameters'. */
+export function jvpOf(primal: IRFunction, sourceName: string): TangentIR {
+  const ir = tangentFunction(primal, {
+    name: forwardNames.jvp(sourceName),
+    seeds: primal.params.filter((p) => p.differentiated),
+    outputs: [0],
+  });
+  ir.fn.result = "tangent";
+  return finished(ir, "forward mode");
+}
+
+/** `fHvp`: the gradient IR's value and gradient, and the gradient's tangent (H·v). */
+export function hvpOf(gradient: GradientIR, sourceName: string): TangentIR {
+  const { fn } = gradient;
+  const seeds = fn.params.filter((p) => p.differentiated);
+  const ir = tangentFunction(fn, {
+    name: forwardNames.hvp(sourceName),
+    seeds,
+    outputs: seeds.map((_, i) => i + 1),
+    forwardOpCount: gradient.forwardOpCount,
+  });
+  ir.fn.result = "hvp";
+  return finished(ir, "forward over reverse");
+}
