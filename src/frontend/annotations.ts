@@ -20,6 +20,14 @@ export interface DifferentiableFunction {
   wrt?: { name: string; position: number }[];
   /** For a method of a class: its class and name (`name` is then both, as in `Vec3Length`). */
   method?: MethodOf;
+  /** The derivatives asked for beside the gradient and the JVP, by tags on the same comment:
+   * `@hessian` (`fHvp`, `fHessian`), `@hessian diagonal` (`fHessianDiagonal` too), `@jacobian`. */
+  also?: AlsoGenerated;
+}
+
+export interface AlsoGenerated {
+  hessian?: "dense" | "diagonal";
+  jacobian?: true;
 }
 
 export interface MethodOf {
@@ -34,6 +42,29 @@ const wrtPattern = /^\(\s*wrt\s*:\s*([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)
 
 function differentiableTag(node: ts.Node): ts.JSDocTag | undefined {
   return ts.getJSDocTags(node).find((tag) => tag.tagName.text === tagName);
+}
+
+/** `@hessian`, `@hessian diagonal` and `@jacobian` on the comment holding `tag`. */
+function parseAlso(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: string): AlsoGenerated | undefined {
+  const also: AlsoGenerated = {};
+  const comment = tag.parent;
+  const tags = ts.isJSDoc(comment) ? (comment.tags ?? []) : [];
+  for (const other of tags) {
+    const name = other.tagName.text;
+    if (name !== "hessian" && name !== "jacobian") continue;
+    const text = tagArguments(other, sourceFile).text.trim();
+    if (name === "hessian" && (text === "" || text === "diagonal")) also.hessian = text === "" ? "dense" : "diagonal";
+    else if (name === "jacobian" && text === "") also.jacobian = true;
+    else
+      throw new DiagnosticError({
+        code: "AD1011",
+        severity: "error",
+        message: `cannot read '@${name} ${text}' (in '${functionName}')`,
+        hint: "write '@hessian', '@hessian diagonal' or '@jacobian' on the line after '@differentiable'",
+        ...locate(sourceFile, other.getStart(sourceFile)),
+      });
+  }
+  return Object.keys(also).length === 0 ? undefined : also;
 }
 
 /** What follows the tag name, as the user wrote it (without the comment's closing). */
@@ -227,7 +258,8 @@ export function findDifferentiableFunctions(sourceFile: ts.SourceFile): (Differe
   const add = (name: string, node: FunctionNode, tag: ts.JSDocTag, method?: MethodOf) => {
     try {
       const wrt = parseWrt(tag, sourceFile, name);
-      found.push({ name, node, ...(wrt ? { wrt } : {}), ...(method ? { method } : {}) });
+      const also = parseAlso(tag, sourceFile, name);
+      found.push({ name, node, ...(wrt ? { wrt } : {}), ...(method ? { method } : {}), ...(also ? { also } : {}) });
     } catch (error) {
       if (!(error instanceof DiagnosticError)) throw error;
       found.push(error);
