@@ -13,11 +13,12 @@ import { type DerivativeRule, findDerivativeRules } from "./frontend/derivatives
 import { loadProgram, locate } from "./frontend/program.js";
 import { attrsOf, isOp } from "./ir/attrs.js";
 import { printFunction } from "./ir/printer.js";
-import type { ArrayKind, IRFunction, Op, Param } from "./ir/types.js";
+import type { ArrayKind, Op, Param } from "./ir/types.js";
 import { sourceParams } from "./ir/objects.js";
 import { type PassDump, type PipelineOptions, runPipeline } from "./pipeline.js";
 import { compileSpecialisedCopies } from "./specialised-copies.js";
-import { forwardNames, jvpOf, TangentError } from "./forward/forward.js";
+import { forwardNames, TangentError } from "./forward/forward.js";
+import { type Derived, type DerivationInput, derivedFunctions, numberValued } from "./derived-functions.js";
 import type { GradientIR } from "./reverse/reverse.js";
 import type { ts } from "ts-morph";
 
@@ -76,6 +77,11 @@ export interface GeneratedFunction {
   vjp: boolean;
   /** Its forward-mode function `fJvp(...params, tangents)`, unless forward mode was refused. */
   jvpName?: string;
+  /** With `@hessian`: `fHvp(...params, tangents)` and `fHessian(...params)`. */
+  hvpName?: string;
+  hessianName?: string;
+  /** With `@hessian diagonal`: `fHessianDiagonal(...params)`. */
+  hessianDiagonalName?: string;
   params: GeneratedParam[];
 }
 
@@ -158,57 +164,75 @@ interface CompiledFunction {
   dumps: PassDump[];
 }
 
-/** A forward-mode function of a source function, ready to print. */
-interface ForwardFunction {
-  /** Its field in `GeneratedFunction`. */
-  key: "jvpName";
-  ir: GradientIR;
-  comment(sourceName: string, wrt: string): string;
-}
-
 /**
- * The forward-mode functions of a compiled function: its JVP. Where forward mode cannot follow
- * the function (a call whose derivative gives no tangent), the JVP is left out with a warning
- * saying why, and the gradient is generated as before.
+ * The derived functions of a compiled function (see derived-functions.ts), and the diagnostics
+ * of those that could not be made: a warning for the JVP made for every function, an error for
+ * one a tag asked for.
  */
-function forwardModeFunctions(
-  primal: IRFunction,
-  gradient: GradientIR,
-  found: DifferentiableFunction,
+function makeDerivedFunctions(
+  input: DerivationInput,
+  wrt: string,
   sourceFile: ts.SourceFile,
-): { functions: ForwardFunction[]; diagnostics: Diagnostic[] } {
-  void gradient;
-  try {
-    const jvp = jvpOf(primal, found.name);
-    return {
-      functions: [
-        {
-          key: "jvpName",
-          ir: jvp,
-          comment: (name, wrt) =>
-            `Value of \`${name}\` and its derivative along \`tangents\` (the Jacobian times the tangents, J·v), by forward mode, with respect to ${wrt}.`,
-        },
-      ],
-      diagnostics: [],
-    };
-  } catch (error) {
-    if (!(error instanceof TangentError)) throw error;
-    return { functions: [], diagnostics: [forwardModeWarning(error, sourceFile, found.name)] };
+): { functions: Derived[]; diagnostics: Diagnostic[] } {
+  const functions: Derived[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const derived of derivedFunctions) {
+    if (!derived.always && !derived.asked(input.also)) continue;
+    try {
+      if (derived.scalar && !numberValued(input))
+        throw new TangentError(
+          { opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: input.primal.loc },
+          "a Hessian is of a function returning a number",
+        );
+      functions.push(derived.make(input, wrt));
+    } catch (error) {
+      if (!(error instanceof TangentError)) throw error;
+      diagnostics.push(derivedDiagnostic(error, sourceFile, input.name, derived.always === true));
+    }
   }
+  return { functions, diagnostics };
 }
 
-function forwardModeWarning(error: TangentError, sourceFile: ts.SourceFile, functionName: string): Diagnostic {
+function derivedDiagnostic(
+  error: TangentError,
+  sourceFile: ts.SourceFile,
+  functionName: string,
+  warning: boolean,
+): Diagnostic {
   const loc = error.op.loc;
   const position =
     loc === undefined
       ? locate(sourceFile, 0)
       : locate(sourceFile, sourceFile.getPositionOfLineAndCharacter(loc.line - 1, loc.column - 1));
+  return warning
+    ? {
+        code: "AD1014",
+        severity: "warning",
+        message: `no ${forwardNames.jvp(functionName)} is generated: ${error.reason} (in '${functionName}')`,
+        hint: "the gradient is generated as before; compute the value outside the function and pass it in to have a JVP",
+        ...position,
+      }
+    : {
+        code: "AD1015",
+        severity: "error",
+        message: `the derivatives '@hessian' asks for cannot be generated: ${error.reason} (in '${functionName}')`,
+        hint: "remove the tag, or change the function as the message says",
+        ...position,
+      };
+}
+
+/** A driver written as text (see forward/drivers.ts): it declares and references nothing. */
+function driverModule(sourceName: string, code: string, comment: string): ModuleFunction {
   return {
-    code: "AD1013",
-    severity: "warning",
-    message: `no ${forwardNames.jvp(functionName)} is generated: ${error.reason} (in '${functionName}')`,
-    hint: "the gradient is generated as before; give the call a tangent rule, or compute the value outside",
-    ...position,
+    sourceName,
+    differentiated: [],
+    vjp: false,
+    code,
+    constants: new Map(),
+    references: [],
+    growableStackKinds: new Set(),
+    scratchKinds: { reused: new Set(), zeroed: new Set() },
+    comment,
   };
 }
 
@@ -261,12 +285,19 @@ function compileFunction(
     };
   };
   const wrtText = differentiated.join(", ");
-  const forward = forwardModeFunctions(primal, gradient, found, sourceFile);
-  const forwardModules = forward.functions.map((f) => moduleOf(f.ir, f.comment(sourceName, wrtText)));
+  const forward = makeDerivedFunctions(
+    { primal, gradient, name: found.name, also: found.also ?? {}, namer: namerOfCode },
+    wrtText,
+    sourceFile,
+  );
+  const forwardModules = forward.functions.map((f) => {
+    const comment = `Value of \`${sourceName}\` and ${f.comment}.`;
+    return "ir" in f ? moduleOf(f.ir, comment) : driverModule(sourceName, f.code, comment);
+  });
   const irText = [
     printFunction(primal),
     printFunction(gradient.fn, gradient.forwardOpCount),
-    ...forward.functions.map((f) => printFunction(f.ir.fn, f.ir.forwardOpCount)),
+    ...forward.functions.flatMap((f) => ("ir" in f ? [printFunction(f.ir.fn, f.ir.forwardOpCount)] : [])),
     ...copies.ir,
   ].join("\n");
   return {
@@ -277,7 +308,7 @@ function compileFunction(
       gradientName: gradient.fn.name,
       vjp,
       params,
-      ...Object.fromEntries(forward.functions.map((f) => [f.key, f.ir.fn.name])),
+      ...Object.fromEntries(forward.functions.map((f) => [f.key, f.name])),
       ...(found.method ? { method: found.method } : {}),
     },
     copies: copies.modules,

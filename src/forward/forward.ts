@@ -21,6 +21,7 @@ export const forwardNames = {
   jvp: (name: string) => `${name}Jvp`,
   hvp: (name: string) => `${name}Hvp`,
   hessian: (name: string) => `${name}Hessian`,
+  hessianDiagonal: (name: string) => `${name}HessianDiagonal`,
 } as const;
 
 function finished(ir: TangentIR, pass: string): TangentIR {

@@ -6,7 +6,14 @@
  */
 import { pathToFileURL } from "node:url";
 import { expect } from "vitest";
-import { copy, gradcheck, type GradcheckResult, jvpcheck, relativeError } from "../../src/gradcheck.js";
+import {
+  centralDifference,
+  copy,
+  gradcheck,
+  type GradcheckResult,
+  jvpcheck,
+  relativeError,
+} from "../../src/gradcheck.js";
 import type { ArrayShape, GeneratedFunction } from "../../src/index.js";
 
 type Param = GeneratedFunction["params"][number];
@@ -193,6 +200,85 @@ export function checkJvpPoint(
   );
 }
 
+/** `args` with each number the tangents name moved by `t` times its tangent. */
+function movedBy(params: Param[], args: unknown[], tangents: Record<string, unknown>, t: number): unknown[] {
+  const moved = (value: unknown, tangent: unknown): unknown => {
+    if (typeof value === "number") return value + t * (tangent as number);
+    if (ArrayBuffer.isView(value)) return (value as Float64Array).map((v, i) => v + t * (tangent as Float64Array)[i]!);
+    if (Array.isArray(value)) return value.map((v, i) => moved(v, (tangent as unknown[])[i]));
+    const object = { ...(value as Record<string, unknown>) };
+    for (const [key, field] of Object.entries(tangent as Record<string, unknown>))
+      object[key] = moved(object[key], field);
+    return object;
+  };
+  return args.map((arg, i) => (params[i]!.name in tangents ? moved(arg, tangents[params[i]!.name]) : arg));
+}
+
+/** The numbers of a value in order: its elements and fields, nested. */
+function numbersIn(value: unknown): number[] {
+  if (typeof value === "number") return [value];
+  if (ArrayBuffer.isView(value) || Array.isArray(value))
+    return Array.from(value as ArrayLike<unknown>).flatMap(numbersIn);
+  return Object.values(value as Record<string, unknown>).flatMap(numbersIn);
+}
+
+/**
+ * The Hessian functions of `fn` at one point (`@hessian`): fHvp's value and gradient are
+ * fGrad's bit for bit and its H·v agrees with central differences of the gradient along v;
+ * fHessian is symmetric and each column times v sums to H·v; fHessianDiagonal is its diagonal.
+ */
+export function checkHessianPoint(
+  source: Record<string, unknown>,
+  generated: Record<string, unknown>,
+  fn: GeneratedFunction,
+  json: unknown[],
+): void {
+  const where = `${fn.hvpName}(${JSON.stringify(json).slice(1, -1)})`;
+  const args = () => fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
+  const tangents = tangentsFor(fn.params, args());
+  const gradient = generated[fn.gradientName] as AnyFunction;
+  const hvp = generated[fn.hvpName!] as AnyFunction;
+  const expected = gradient(...args()) as { value: number; grad: unknown };
+  const product = hvp(...args(), tangents) as { value: number; grad: unknown; hvp: unknown };
+  expect(product.value, `${where}: value is fGrad's`).toBe(expected.value);
+  expect(numbersIn(product.grad), `${where}: gradient is fGrad's`).toEqual(numbersIn(expected.grad));
+  const computed = numbersIn(product.hvp);
+  computed.forEach((generatedEntry, k) => {
+    const numeric = centralDifference(
+      (t) => numbersIn((gradient(...movedBy(fn.params, args(), tangents, t)) as { grad: unknown }).grad)[k]!,
+      0,
+    );
+    expect(
+      relativeError(generatedEntry, numeric),
+      `${where}: (H v)[${k}] is ${generatedEntry}, finite differences ${numeric}`,
+    ).toBeLessThanOrEqual(1e-6);
+  });
+  const hessian = (generated[fn.hessianName!] as AnyFunction)(...args()) as { hessian: number[][] };
+  const v = numbersIn(tangents);
+  const h = hessian.hessian;
+  expect(h.length, `${where}: the Hessian has a row per coordinate`).toBe(v.length);
+  h.forEach((row, i) => {
+    row.forEach((entry, j) =>
+      expect(
+        relativeError(entry, h[j]![i]!),
+        `${where}: H[${i}][${j}] = ${entry}, H[${j}][${i}] = ${h[j]![i]}`,
+      ).toBeLessThanOrEqual(1e-9),
+    );
+    const rowTimesV = row.reduce((sum, entry, j) => sum + entry * v[j]!, 0);
+    expect(relativeError(rowTimesV, computed[i]!), `${where}: (H v)[${i}] from the Hessian`).toBeLessThanOrEqual(1e-9);
+  });
+  if (fn.hessianDiagonalName === undefined) return;
+  const diagonal = numbersIn(
+    ((generated[fn.hessianDiagonalName] as AnyFunction)(...args()) as { hessianDiagonal: unknown }).hessianDiagonal,
+  );
+  h.forEach((row, i) =>
+    row.forEach((entry, j) => {
+      if (i !== j) expect(entry, `${where}: H[${i}][${j}] of a Hessian declared diagonal`).toBe(0);
+    }),
+  );
+  expect(diagonal, `${where}: the diagonal`).toEqual(h.map((row, i) => row[i]));
+}
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -218,6 +304,7 @@ export async function checkGradients(
         `d${fn.name}/d${label} at ${where}: generated ${worst?.generated}, finite differences ${worst?.numeric}`,
       ).toBeLessThanOrEqual(1e-6);
       if (fn.jvpName !== undefined) checkJvpPoint(source, generated, fn, json);
+      if (fn.hvpName !== undefined) checkHessianPoint(source, generated, fn, json);
     }
   }
 }

@@ -1,0 +1,120 @@
+/**
+ * The generated functions of a differentiable function beside its gradient, one entry each in
+ * `derivedFunctions`: what asks for it, how it is made (forward-mode IR the backend prints, or a
+ * driver written as text that calls other generated functions) and its comment.
+ *
+ *   fJvp               always; forward mode over the primal
+ *   fHvp               `@hessian`: forward mode over the gradient (forward over reverse)
+ *   fHessian           `@hessian`: one fHvp per coordinate
+ *   fHessianDiagonal   `@hessian diagonal`: fHvp along ones, the diagonal of a diagonal Hessian
+ *
+ * A JVP that forward mode cannot make (a call whose derivative gives no tangent) is left out
+ * with a warning; one the user asked for by a tag is an error.
+ */
+import type { AlsoGenerated } from "./frontend/annotations.js";
+import { hessianDiagonalDriver, hessianDriver } from "./forward/drivers.js";
+import { forwardNames, hvpOf, jvpOf } from "./forward/forward.js";
+import type { Namer } from "./backend/naming.js";
+import type { IRFunction } from "./ir/types.js";
+import type { GradientIR } from "./reverse/reverse.js";
+
+/** The fields of `GeneratedFunction` naming derived functions. */
+export type DerivedKey = "jvpName" | "hvpName" | "hessianName" | "hessianDiagonalName";
+
+/** What a derived function is made from. */
+export interface DerivationInput {
+  primal: IRFunction;
+  gradient: GradientIR;
+  /** The source function's name, which generated names start with. */
+  name: string;
+  also: AlsoGenerated;
+  /** A namer for a driver's locals. */
+  namer(): Namer;
+}
+
+/** A derived function, made: IR the backend prints, or a driver's text. */
+export type Derived = { key: DerivedKey; name: string; comment: string } & ({ ir: GradientIR } | { code: string });
+
+export interface DerivedFunction {
+  key: DerivedKey;
+  /** Asked for by a tag: an error when it cannot be made. */
+  asked: (also: AlsoGenerated) => boolean;
+  /** Made for every function: a warning when it cannot be made. */
+  always?: true;
+  /** It needs a number-valued function. */
+  scalar?: true;
+  make(input: DerivationInput, wrt: string): Derived;
+}
+
+/** Hessians are of number-valued functions. */
+export const numberValued = (input: DerivationInput) =>
+  input.primal.returnsArray === undefined && input.primal.returnsObject === undefined;
+
+export const derivedFunctions: readonly DerivedFunction[] = [
+  {
+    key: "jvpName",
+    asked: () => false,
+    always: true,
+    make: (input, wrt) => {
+      const ir = jvpOf(input.primal, input.name);
+      return {
+        key: "jvpName",
+        name: ir.fn.name,
+        ir,
+        comment: `its derivative along \`tangents\` (the Jacobian times the tangents, J·v), by forward mode, with respect to ${wrt}`,
+      };
+    },
+  },
+  {
+    key: "hvpName",
+    scalar: true,
+    asked: (also) => also.hessian !== undefined,
+    make: (input, wrt) => {
+      const ir = hvpOf(input.gradient, input.name);
+      return {
+        key: "hvpName",
+        name: ir.fn.name,
+        ir,
+        comment: `its gradient with respect to ${wrt}, and the Hessian times \`tangents\` (H·v), by forward mode over the gradient`,
+      };
+    },
+  },
+  {
+    key: "hessianName",
+    scalar: true,
+    asked: (also) => also.hessian !== undefined,
+    make: (input, wrt) => {
+      const name = forwardNames.hessian(input.name);
+      const code = hessianDriver(
+        input.primal,
+        { hessian: name, hvp: forwardNames.hvp(input.name), gradient: input.gradient.fn.name },
+        input.namer(),
+      );
+      return {
+        key: "hessianName",
+        name,
+        code,
+        comment: `its gradient and its Hessian with respect to ${wrt} (rows and columns in the order of the parameters and their elements), one Hessian-vector product per column`,
+      };
+    },
+  },
+  {
+    key: "hessianDiagonalName",
+    scalar: true,
+    asked: (also) => also.hessian === "diagonal",
+    make: (input, wrt) => {
+      const name = forwardNames.hessianDiagonal(input.name);
+      const code = hessianDiagonalDriver(
+        input.primal,
+        { diagonal: name, hvp: forwardNames.hvp(input.name) },
+        input.namer(),
+      );
+      return {
+        key: "hessianDiagonalName",
+        name,
+        code,
+        comment: `its gradient and the diagonal of its Hessian with respect to ${wrt}, which \`@hessian diagonal\` declares diagonal: the Hessian times ones`,
+      };
+    },
+  },
+];
