@@ -17,8 +17,7 @@ export const diagnosticCodes = {
   AD1011: "malformed or misplaced @differentiable tag",
   AD1012: "no @differentiable function in the file",
   AD1013: "malformed or unusable @derivative rule",
-  AD1014: "no forward-mode function for a function (warning)",
-  AD1015: "a derivative a tag asks for cannot be generated",
+  AD1014: "a forward-mode function cannot be generated (a warning for the fJvp made for every function)",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -176,8 +176,11 @@ function makeDerivedFunctions(
 ): { functions: Derived[]; diagnostics: Diagnostic[] } {
   const functions: Derived[] = [];
   const diagnostics: Diagnostic[] = [];
+  // The functions a tag asks for build on one another (fHessian calls fHvp): after the first
+  // that cannot be made, the others are not tried.
+  let refused = false;
   for (const derived of derivedFunctions) {
-    if (!derived.always && !derived.asked(input.also)) continue;
+    if (!derived.always && (!derived.asked(input.also) || refused)) continue;
     try {
       if (derived.scalar && !numberValued(input))
         throw new TangentError(
@@ -188,6 +191,7 @@ function makeDerivedFunctions(
     } catch (error) {
       if (!(error instanceof TangentError)) throw error;
       diagnostics.push(derivedDiagnostic(error, sourceFile, input.name, derived.always === true));
+      refused ||= derived.always !== true;
     }
   }
   return { functions, diagnostics };
@@ -213,9 +217,9 @@ function derivedDiagnostic(
         ...position,
       }
     : {
-        code: "AD1015",
+        code: "AD1014",
         severity: "error",
-        message: `the derivatives '@hessian' asks for cannot be generated: ${error.reason} (in '${functionName}')`,
+        message: `a derivative its tags ask for cannot be generated: ${error.reason} (in '${functionName}')`,
         hint: "remove the tag, or change the function as the message says",
         ...position,
       };

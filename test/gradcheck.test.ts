@@ -1,6 +1,6 @@
 /** The exported gradcheck: it passes a right gradient and names the worst entry of a wrong one. */
 import { expect, test } from "vitest";
-import { gradcheck } from "../src/index.js";
+import { gradcheck, jvpcheck } from "../src/index.js";
 
 function rosenbrock(x: number, y: number): number {
   return (1 - x) ** 2 + 100 * (y - x * x) ** 2;
@@ -87,4 +87,41 @@ test("a gradient of the wrong shape fails, even when its numbers are right", () 
     return { value, grad: { ...grad, p: { x: String(grad.p.x), y: grad.p.y } } };
   };
   expect(gradcheck(rotate, strings, [{ x: 1, y: 2 }, 0.3], { cotangent: { x: 1, y: 0 } }).shapeMatches).toBe(false);
+});
+
+const rosenbrockJvp = (x: number, y: number, tangents: { x: number; y: number }) => {
+  const { value, grad } = rosenbrockGrad(x, y);
+  return { value, tangent: grad.x * tangents.x + grad.y * tangents.y };
+};
+
+test("jvpcheck passes a right JVP and reports a wrong one against the derivative along the tangents", () => {
+  const tangents = { x: 0.3, y: -1.1 };
+  expect(jvpcheck(rosenbrock, rosenbrockJvp, [-1.2, 1], { tangents })).toMatchObject({
+    ok: true,
+    valueMatches: true,
+    argumentsUnchanged: true,
+  });
+  const wrong = (x: number, y: number, t: { x: number; y: number }) => {
+    const { value, tangent } = rosenbrockJvp(x, y, t);
+    return { value, tangent: tangent + 0.01 };
+  };
+  const result = jvpcheck(rosenbrock, wrong, [-1.2, 1], { tangents });
+  expect(result.ok).toBe(false);
+  expect(result.worst!.numeric).toBeCloseTo(rosenbrockJvp(-1.2, 1, tangents).tangent, 6);
+});
+
+test("jvpcheck checks each number of an array result, and that tangents are left unchanged", () => {
+  const scaled = (v: Float64Array, k: number) => v.map((e) => e * k);
+  const scaledJvp = (v: Float64Array, k: number, t: { v: Float64Array; k: number }) => ({
+    value: scaled(v, k),
+    tangent: v.map((e, i) => t.v[i]! * k + e * t.k),
+  });
+  const args: [Float64Array, number] = [Float64Array.from([1, -2, 3]), 0.5];
+  const tangents = { v: Float64Array.from([0.1, 0.2, -0.3]), k: 2 };
+  expect(jvpcheck(scaled, scaledJvp, args, { tangents }).ok).toBe(true);
+  const mutating = (v: Float64Array, k: number, t: { v: Float64Array; k: number }) => {
+    t.v[0] = 0;
+    return scaledJvp(v, k, t);
+  };
+  expect(jvpcheck(scaled, mutating, args, { tangents }).argumentsUnchanged).toBe(false);
 });
