@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Project, ts } from "ts-morph";
 import { compilerOptionsFor, displayPath } from "../../src/frontend/program.js";
 import { compile, type CompiledFile, type CompileResult, type Diagnostic } from "../../src/index.js";
-import { checkPoint } from "./gradient-check.js";
+import { checkJvpPoint, checkPoint } from "./gradient-check.js";
 
 export const corpusRoot = fileURLToPath(new URL("../../corpus", import.meta.url));
 /** Where the generated modules are written, in the corpus (ignored by git): they import the
@@ -136,6 +136,13 @@ async function disagreements(objective: Objective, file: CompiledFile): Promise<
     for (const json of points) {
       const where = `${fn.name}(${JSON.stringify(json).slice(1, -1)})`;
       const result = checkPoint(source, generated, fn, json, TOLERANCE);
+      if (fn.jvpName !== undefined) {
+        try {
+          checkJvpPoint(source, generated, fn, json);
+        } catch (error) {
+          problems.push(`${where}: the JVP: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+        }
+      }
       if (result.ok) continue;
       const worst = result.worst;
       if (!result.valueMatches) problems.push(`${where}: the value differs from the function's`);
