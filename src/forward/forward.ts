@@ -7,6 +7,7 @@
  * Both seed the differentiated parameters. Each result is verified and swept of the pure ops
  * nothing reads (tangents of values whose tangent reaches no output).
  */
+import { gradientFunctionName } from "../backend/naming.js";
 import { isPure } from "../ir/op-definitions.js";
 import type { IRFunction } from "../ir/types.js";
 import { verifyFunction } from "../ir/verifier.js";
@@ -37,6 +38,7 @@ export function jvpOf(primal: IRFunction, sourceName: string): TangentIR {
     name: forwardNames.jvp(sourceName),
     seeds: primal.params.filter((p) => p.differentiated),
     outputs: [0],
+    recursiveGradient: gradientFunctionName(sourceName, false),
   });
   ir.fn.result = "tangent";
   return finished(ir, "forward mode");

@@ -38,6 +38,9 @@ export interface TangentSpec {
   outputs: readonly number[];
   /** For a gradient: the number of the body's first ops that are its forward sweep. */
   forwardOpCount?: number;
+  /** For a primal: the gradient a recursive call of the function itself names as its
+   * derivative; such a call becomes a call of the function made here. */
+  recursiveGradient?: string;
 }
 
 export interface TangentIR {
@@ -231,6 +234,7 @@ class TangentWriter {
       this.copies.set(resultOf(op), this.algebra.apply("neg", this.copy(operandOf(op, 0))));
       return;
     }
+    if (this.isRecursiveCall(op)) return this.recursiveCall(op);
     const copied = this.copyOp(op);
     if (op.results.every((r) => !this.active(r)) && !this.writesActive(op)) return;
     const saved = this.builder.loc;
@@ -419,6 +423,40 @@ class TangentWriter {
       sum = sum === undefined ? term : this.algebra.apply("add", sum, term);
     });
     this.setTangent(result, sum ?? this.algebra.num(0));
+  }
+
+  /** A call of the function itself, whose result carries a tangent, with parameters that are
+   * neither objects nor rest parameters. */
+  private isRecursiveCall(op: Op): boolean {
+    if (!isOp(op, "call") || this.spec.recursiveGradient === undefined) return false;
+    if (op.attrs.derivative !== this.spec.recursiveGradient || !op.results[0] || !this.active(op.results[0]))
+      return false;
+    const params = this.fn.params;
+    return op.operands.length === params.length && params.every((p) => p.field === undefined && !p.rest);
+  }
+
+  /** `f(a, n - 1)` in `f` itself: `fJvp(a, n - 1, { a: ȧ })`, value and tangent in one call. */
+  private recursiveCall(op: Op): void {
+    const seeded = new Set(this.spec.seeds);
+    const tangents = this.fn.params.flatMap((p, i) =>
+      seeded.has(p) ? [{ path: p.value.name!, tangent: this.tangentOrZero(at(op.operands, i)) }] : [],
+    );
+    const saved = this.builder.loc;
+    if (op.loc) this.builder.loc = op.loc;
+    const object = this.emit(
+      "object",
+      tangents.map((t) => t.tangent),
+      "object",
+      { fields: tangents.map((t) => t.path) },
+    );
+    const call = this.emit("call", [...op.operands.map((v) => this.copy(v)), object], "object", {
+      callee: this.spec.name,
+    });
+    const result = resultOf(op);
+    this.copies.set(result, this.emit("field", [call], "number", { path: "value" }));
+    this.copies.get(result)!.name = result.name;
+    this.setTangent(result, this.emit("field", [call], "number", { path: "tangent" }));
+    this.builder.loc = saved;
   }
 
   /** Σ_k a[k] · b[k], as a loop. */
