@@ -178,6 +178,13 @@ class TangentWriter {
     return this.zeroTangent(value);
   }
 
+  /** The tangent a branch or a loop passes on for `value`: unset where the value is (`undef`). */
+  private passedTangent(value: Value): Value {
+    if (this.definitions.get(value)?.opcode === "undef" && !this.tangents.has(value))
+      return this.builder.emit("undef", [], value.type);
+    return this.tangentOrZero(value);
+  }
+
   /** A zero tangent for a value that carries tangents from here on (an array filled later). */
   private zeroTangent(value: Value): Value {
     const copy = this.copy(value);
@@ -395,14 +402,9 @@ class TangentWriter {
    */
   private callTangent(op: Op, copied: Op): void {
     const result = op.results[0];
-    if (!result || !this.active(result)) {
-      if (op.operands.some((v) => this.active(v) && v.type === "array") && attrsOf(op, "call").writesArrays)
-        throw new TangentError(
-          op,
-          `forward mode cannot follow what '${attrsOf(op, "call").callee}' writes into its arrays`,
-        );
-      return;
-    }
+    // (the arrays a specialised copy writes hold counts, which carry no derivative: see
+    // frontend/package-recursion.ts)
+    if (!result || !this.active(result)) return;
     const { derivative, derivativeKind, partials = [], callee } = attrsOf(op, "call");
     if (derivative === undefined)
       throw new TangentError(op, `'${callee}' has no derivative rule, and its result carries a tangent`);
@@ -495,7 +497,7 @@ class TangentWriter {
         region.ops.forEach((inner) => this.transform(inner));
         copied.yields = [
           ...region.yields.map((v) => this.copy(v)),
-          ...op.results.flatMap((r, i) => (this.active(r) ? [this.tangentOrZero(at(region.yields, i, "yield"))] : [])),
+          ...op.results.flatMap((r, i) => (this.active(r) ? [this.passedTangent(at(region.yields, i, "yield"))] : [])),
         ];
       });
       return copied;
@@ -519,7 +521,7 @@ class TangentWriter {
   private transformLoop(op: Op): void {
     const parts = loopParts(op)!;
     const activeCarried = parts.carried.filter((c) => this.active(c.param) || this.active(c.result));
-    const initTangents = activeCarried.map((c) => this.tangentOrZero(c.init));
+    const initTangents = activeCarried.map((c) => this.passedTangent(c.init));
     // The body's parameters and, after them, the carried tangents; a condition reads only the
     // carried values, and takes their tangents unread.
     const regionParams = (region: Region) => [
@@ -546,7 +548,7 @@ class TangentWriter {
       parts.body.ops.forEach((inner) => this.transform(inner));
       body.yields = [
         ...parts.body.yields.map((v) => this.copy(v)),
-        ...activeCarried.map((c) => this.tangentOrZero(c.next)),
+        ...activeCarried.map((c) => this.passedTangent(c.next)),
       ];
     });
     regions.push(body);
