@@ -407,7 +407,12 @@ class TangentWriter {
     if (!result || !this.active(result)) return;
     const { derivative, derivativeKind, partials = [], callee } = attrsOf(op, "call");
     if (derivative === undefined)
-      throw new TangentError(op, `'${callee}' has no derivative rule, and its result carries a tangent`);
+      throw new TangentError(
+        op,
+        this.spec.forwardOpCount === undefined
+          ? `'${callee}' has no derivative rule, and its result carries a tangent`
+          : `the gradient calls '${callee}', whose own derivative is not known (second derivatives through recursive calls and @derivative rules are not supported)`,
+      );
     if (result.type !== "number")
       throw new TangentError(op, `forward mode needs a tangent rule for '${callee}', whose result is not a number`);
     const vjp = derivativeKind === "vjp";
