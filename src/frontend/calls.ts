@@ -39,6 +39,7 @@ import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
 import { noteObjectArrayArguments } from "./untyped-fields.js";
 import { enterInlinedCall } from "./inlined-calls.js";
+import { lowerNestedDerivative } from "./nested-derivatives.js";
 import { hostReference, isUntypedHostCall } from "./environment-globals.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
@@ -64,6 +65,8 @@ export function rejectDynamicCode(cx: LoweringContext, node: ts.Node, name: stri
 /** Returns the call's result, or undefined for a call returning nothing. */
 export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
   const callee = call.expression;
+  const nested = lowerNestedDerivative(cx, call, (identifier, name) => isFromPackage(cx.checker, identifier, name));
+  if (nested) return nested.result;
   const throughValue = lowerFunctionValueCall(cx, call);
   if (throughValue) return throughValue.result;
   const spread = lowerSpreadCall(cx, call);
