@@ -144,7 +144,7 @@ export function naiveEulerDerivative(w: number): { value: number; derivative: nu
  * lowers f and the size halves when it does not; after 10 steps in a row the size doubles. It
  * stops when the derivative's magnitude or the step's length is at most 1e-5.
  */
-export function argmin(f: (w: number) => number, derivative: (w: number) => number, start: number): number {
+function argmin(f: (w: number) => number, derivative: (w: number) => number, start: number): number {
   let w = start;
   let fw = f(w);
   let gw = derivative(w);

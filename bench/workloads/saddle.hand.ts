@@ -42,7 +42,7 @@ function distance(u: Float64Array, v: Float64Array): number {
  * size halves when it does not; after 10 steps in a row the size doubles. It stops when the
  * gradient's magnitude or the step's length is at most 1e-5.
  */
-export function argmin(
+function argmin(
   f: (x: Float64Array) => number,
   gradient: (x: Float64Array) => Float64Array,
   start: Float64Array,
@@ -75,7 +75,7 @@ export function argmin(
 }
 
 /** The point where f is greatest: where -f is least, whose gradient is minus f's. */
-export function argmax(
+function argmax(
   f: (x: Float64Array) => number,
   gradient: (x: Float64Array) => Float64Array,
   start: Float64Array,
