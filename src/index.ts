@@ -35,6 +35,9 @@ export function stopGradient(x: number): number {
 /** A point derivatives are taken at: a number or an array of numbers. */
 export type Point = number | readonly number[] | Float64Array;
 
+/** A gradient is shaped like its point: a number, a Float64Array, or else a number[]. */
+export type Shaped<X extends Point> = X extends number ? number : X extends Float64Array ? Float64Array : number[];
+
 /** How `grad` and `valueAndGrad` compute the derivative; reverse mode unless told. */
 export interface GradOptions {
   mode?: "reverse" | "forward";
@@ -51,7 +54,7 @@ function compileTimeOperator(name: string): never {
 export function grad<X extends Point, R extends unknown[]>(
   f: (x: X, ...rest: R) => number,
   options?: GradOptions,
-): (x: X, ...rest: R) => X extends number ? number : number[] {
+): (x: X, ...rest: R) => Shaped<X> {
   void f;
   void options;
   return compileTimeOperator("grad");
@@ -61,7 +64,7 @@ export function grad<X extends Point, R extends unknown[]>(
 export function valueAndGrad<X extends Point, R extends unknown[]>(
   f: (x: X, ...rest: R) => number,
   options?: GradOptions,
-): (x: X, ...rest: R) => { value: number; grad: X extends number ? number : number[] } {
+): (x: X, ...rest: R) => { value: number; grad: Shaped<X> } {
   void f;
   void options;
   return compileTimeOperator("valueAndGrad");
@@ -78,7 +81,7 @@ export function jvp<X extends Point, R extends unknown[]>(
 /** `vjp(f)(x, cotangent, ...rest)`: f's value and cotangentᵀ (df/dx). Only inside differentiable code. */
 export function vjp<X extends Point, R extends unknown[]>(
   f: (x: X, ...rest: R) => readonly number[] | Float64Array,
-): (x: X, cotangent: readonly number[], ...rest: R) => { value: number[]; grad: X extends number ? number : number[] } {
+): (x: X, cotangent: readonly number[], ...rest: R) => { value: number[]; grad: Shaped<X> } {
   void f;
   return compileTimeOperator("vjp");
 }

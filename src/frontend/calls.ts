@@ -39,7 +39,7 @@ import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
 import { noteObjectArrayArguments } from "./untyped-fields.js";
 import { enterInlinedCall } from "./inlined-calls.js";
-import { lowerNestedDerivative } from "./nested-derivatives.js";
+import { inlinedInDerivative, lowerNestedDerivative } from "./nested-derivatives.js";
 import { hostReference, isUntypedHostCall } from "./environment-globals.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
@@ -291,9 +291,11 @@ export function inlineFunction<R>(
 /** Rejects calls that cannot be inlined: recursion, async or generator helpers. */
 function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, target: FunctionValue): void {
   const helper = target.node;
-  if (cx.inlined.includes(helper) && !isOtherLoadTimeInstance(cx, target)) {
+  // A derivative taken inside the lowering is a function of its own: its calls start afresh.
+  const inlined = inlinedInDerivative(cx);
+  if (inlined.includes(helper) && !isOtherLoadTimeInstance(cx, target)) {
     // The helper whose body is being lowered calls itself, or a function that called it.
-    if (cx.inlined[cx.inlined.length - 1] !== helper) {
+    if (inlined[inlined.length - 1] !== helper) {
       cx.fail(
         call,
         "AD1004",

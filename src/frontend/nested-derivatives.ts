@@ -18,13 +18,13 @@ import { ts } from "ts-morph";
 import { TangentError, jvpOf } from "../forward/forward.js";
 import { emptyRegion } from "../ir/builder.js";
 import { inlineIRFunction } from "../ir/inline.js";
-import type { IRFunction, Param, Region, Value } from "../ir/types.js";
+import type { ArrayKind, IRFunction, Param, Region, Value } from "../ir/types.js";
 import { usedValues, valuesDefinedIn } from "../ir/walk.js";
 import { primalPasses, runPipeline } from "../pipeline.js";
 import { StorageError, storeInArrays } from "../reverse/storage-as-arrays.js";
 import type { LoweringContext } from "./context.js";
 import { lowerExpression } from "./expressions.js";
-import { type Argument, callFunctionValue, functionValue, lowerArguments } from "./functions.js";
+import { type Argument, callFunctionValue, FunctionValue, functionValue, lowerArguments } from "./functions.js";
 import { makeObject } from "./objects.js";
 
 /** The operators, by the name `adjoint` exports them under. */
@@ -34,6 +34,16 @@ type Operator = (typeof operators)[number];
 type Mode = "reverse" | "forward";
 
 const lowered = new WeakSet<LoweringContext>();
+
+/** Where the functions of the derivatives being lowered start in `cx.inlined`, innermost last,
+ * and the functions they differentiate. */
+const derivativesInProgress = new WeakMap<LoweringContext, { floor: number; node: ts.Node }[]>();
+
+/** The functions being inlined in the innermost derivative being lowered (all of them outside one). */
+export function inlinedInDerivative(cx: LoweringContext): readonly ts.Node[] {
+  const innermost = derivativesInProgress.get(cx)?.at(-1);
+  return innermost ? cx.inlined.slice(innermost.floor) : cx.inlined;
+}
 
 /** True when the function being lowered has called an operator. */
 export function takesDerivatives(cx: LoweringContext): boolean {
@@ -130,8 +140,25 @@ function closedFunction(
   const xParam = cx.values.value(x.type, x.name ?? "x");
   const body: Region = emptyRegion();
   const savedLoc = cx.builder.loc;
-  const result = cx.builder.inRegion(body, () => callFunctionValue(cx, call, target, [xParam, ...rest]));
-  cx.builder.loc = savedLoc;
+  const inProgress = derivativesInProgress.get(cx) ?? [];
+  derivativesInProgress.set(cx, inProgress);
+  if (target instanceof FunctionValue && inProgress.some((entry) => entry.node === target.node))
+    return cx.fail(
+      call,
+      "AD1004",
+      "a function whose derivative is taken inside itself never ends",
+      "take the derivative of another function",
+    );
+  if (target instanceof FunctionValue) inProgress.push({ floor: cx.inlined.length, node: target.node });
+  let result: Value | undefined;
+  try {
+    result = isolated(cx, () =>
+      cx.builder.inRegion(body, () => callFunctionValue(cx, call, target, [xParam, ...rest])),
+    );
+  } finally {
+    if (target instanceof FunctionValue) inProgress.pop();
+    cx.builder.loc = savedLoc;
+  }
   const expected = returnsArray ? "array" : "number";
   if (!result || result.type !== expected)
     return cx.fail(
@@ -151,6 +178,26 @@ function closedFunction(
   const fn: IRFunction = { name: `${cx.fn.name}Inner`, params, body, loc: cx.location(call) };
   if (returnsArray) fn.returnsArray = "Array";
   return { fn, captured };
+}
+
+/**
+ * Runs `lower` as the lowering of a function of its own: what it assigns and reads from arrays
+ * is its own, and the loops around the call are not its loops. The variables, the loops being
+ * lowered and the element reads are as they were before, after it.
+ */
+function isolated<R>(cx: LoweringContext, lower: () => R): R {
+  const env = new Map(cx.env);
+  const loops = cx.loops.splice(0);
+  const elementReads = new Map(cx.elementReads);
+  cx.elementReads.clear();
+  try {
+    return lower();
+  } finally {
+    cx.env = env;
+    cx.loops.splice(0, cx.loops.length, ...loops);
+    cx.elementReads.clear();
+    for (const [key, read] of elementReads) cx.elementReads.set(key, read);
+  }
 }
 
 /** How the derivative is inlined: given x and the captured values, its value and derivative. */
@@ -197,7 +244,7 @@ function differentiate(
   return {
     apply: (x, captured) => {
       if (x.type === "number") return inline(tangent, [x, ...captured, cx.builder.constant(1)]);
-      return forwardGradient(cx, tangent, x, captured, inline);
+      return forwardGradient(cx, tangent, x, inner.fn.params[0]!.arrayKind ?? "Array", captured, inline);
     },
   };
 }
@@ -207,12 +254,13 @@ function forwardGradient(
   cx: LoweringContext,
   tangent: IRFunction,
   x: Value,
+  kind: ArrayKind,
   captured: Value[],
   inline: (fn: IRFunction, args: Value[]) => [Value, Value],
 ): [Value, Value] {
   const b = cx.builder;
   const length = b.emit("array.length", [x], "number");
-  const gradient = b.emit("array.new", [length, b.constant(0)], "array", { kind: "Array" }, "gradient");
+  const gradient = b.emit("array.new", [length, b.constant(0)], "array", { kind }, "gradient");
   const index = cx.values.value("number", "j");
   const body: Region = { params: [index], ops: [], yields: [] };
   let value: Value | undefined;
