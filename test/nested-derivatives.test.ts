@@ -111,3 +111,41 @@ test("the operators throw where they run without the compiler, naming what to ca
   expect(() => jvp(square)).toThrow(/jvp/);
   expect(() => vjp((x: number) => [x])).toThrow(/vjp/);
 });
+
+describe("refusals are located at the call", () => {
+  // Inside the project, so that the source resolves the package's own name.
+  const projectDir = mkdtempSync(path.join(process.cwd(), ".nested-derivatives-"));
+  afterAll(() => rmSync(projectDir, { recursive: true, force: true }));
+
+  const diagnosticsOf = async (body: string) => {
+    const input = path.join(projectDir, `case${Math.random().toString(36).slice(2)}.ts`);
+    writeFileSync(input, `import { grad } from "adjoint";\n${body}`);
+    return (await compile([input], { outDir: projectDir })).diagnostics;
+  };
+
+  test("options that are not an object literal at the call", async () => {
+    const diagnostics = await diagnosticsOf(`
+const options = { mode: "forward" as const };
+/** @differentiable */
+export function f(x: number): number {
+  return grad((t: number) => t * t, options)(x);
+}
+`);
+    expect(diagnostics).toMatchObject([
+      { code: "AD1004", line: 6, message: expect.stringMatching(/options of 'grad'/) },
+    ]);
+  });
+
+  test("a function whose derivative is taken inside itself", async () => {
+    const diagnostics = await diagnosticsOf(`
+function g(t: number): number {
+  return t * grad(g)(t);
+}
+/** @differentiable */
+export function f(x: number): number {
+  return grad(g)(x);
+}
+`);
+    expect(diagnostics).toMatchObject([{ code: "AD1004", message: expect.stringMatching(/inside itself/) }]);
+  });
+});
