@@ -69,7 +69,10 @@ function descend(sign: number, f: Objective, gradientOf: GradientOf, start: Floa
   copyInto(gx, gradientOf(f, x));
   let eta = 1e-5;
   let steps = 0;
-  while (magnitude(gx) > 1e-5) {
+  for (;;) {
+    if (magnitude(gx) <= 1e-5) {
+      break;
+    }
     if (steps === 10) {
       eta *= 2;
       steps = 0;

@@ -193,7 +193,9 @@ function isolated<R>(cx: LoweringContext, lower: () => R): R {
   try {
     return lower();
   } finally {
-    cx.env = env;
+    // In place: the lowering of the branch or loop around the call holds this map.
+    cx.env.clear();
+    for (const [symbol, value] of env) cx.env.set(symbol, value);
     cx.loops.splice(0, cx.loops.length, ...loops);
     cx.elementReads.clear();
     for (const [key, read] of elementReads) cx.elementReads.set(key, read);

@@ -468,6 +468,13 @@ function nestedModes(
   return { source, functions };
 }
 
+function saddleArguments(input: Json): unknown[] {
+  const start = numbers(field(input, "start"), "start");
+  if (start.length !== 2) throw new Error("saddle expects a start point of two numbers");
+  return [start];
+}
+
+const saddle: EvalAdapter = nestedModes("saddle.ts", saddleArguments, toArray);
 const particle: EvalAdapter = nestedModes("particle.ts", (input) => [number(field(input, "w"), "w")]);
 
 export const adapters: Record<string, EvalAdapter> = {
@@ -480,5 +487,6 @@ export const adapters: Record<string, EvalAdapter> = {
   lstm,
   ba,
   ht,
+  saddle,
   particle,
 };
