@@ -9,11 +9,11 @@ import { gradientFunctionName, identifiersIn, keeperName, Namer } from "./backen
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type MethodOf } from "./frontend/annotations.js";
 import { FunctionLowering } from "./frontend/lower.js";
-import { type DerivativeRule, findDerivativeRules } from "./frontend/derivatives.js";
+import { type DerivativeRule, type ExternalReference, findDerivativeRules } from "./frontend/derivatives.js";
 import { loadProgram, locate } from "./frontend/program.js";
 import { attrsOf, isOp } from "./ir/attrs.js";
 import { printFunction } from "./ir/printer.js";
-import type { ArrayKind, Op, Param } from "./ir/types.js";
+import type { ArrayKind, IRFunction, Op, Param } from "./ir/types.js";
 import { sourceParams } from "./ir/objects.js";
 import { type PassDump, type PipelineOptions, runPipeline } from "./pipeline.js";
 import { compileSpecialisedCopies } from "./specialised-copies.js";
@@ -31,6 +31,60 @@ export type int = number;
  */
 export function stopGradient(x: number): number {
   return x;
+}
+
+/** A point derivatives are taken at: a number or an array of numbers. */
+export type Point = number | readonly number[] | Float64Array;
+
+/** A gradient is shaped like its point: a number, a Float64Array, or else a number[]. */
+export type Shaped<X extends Point> = X extends number ? number : X extends Float64Array ? Float64Array : number[];
+
+/** How `grad` and `valueAndGrad` compute the derivative; reverse mode unless told. */
+export interface GradOptions {
+  mode?: "reverse" | "forward";
+}
+
+/** The derivative operators exist only inside differentiable code, where the compiler expands them. */
+function compileTimeOperator(name: string): never {
+  throw new Error(
+    `${name}() is a compile-time operator expanded by adjoint inside @differentiable functions; call the function from its generated .grad.ts module (or call its generated gradient, fGrad or fJvp, directly)`,
+  );
+}
+
+/** `grad(f)(x, ...rest)`: d f / d x at x, shaped like x. Only inside differentiable code. */
+export function grad<X extends Point, R extends unknown[]>(
+  f: (x: X, ...rest: R) => number,
+  options?: GradOptions,
+): (x: X, ...rest: R) => Shaped<X> {
+  void f;
+  void options;
+  return compileTimeOperator("grad");
+}
+
+/** `valueAndGrad(f)(x, ...rest)`: f's value and d f / d x at x. Only inside differentiable code. */
+export function valueAndGrad<X extends Point, R extends unknown[]>(
+  f: (x: X, ...rest: R) => number,
+  options?: GradOptions,
+): (x: X, ...rest: R) => { value: number; grad: Shaped<X> } {
+  void f;
+  void options;
+  return compileTimeOperator("valueAndGrad");
+}
+
+/** `jvp(f)(x, v, ...rest)`: f's value and its derivative at x along v. Only inside differentiable code. */
+export function jvp<X extends Point, R extends unknown[]>(
+  f: (x: X, ...rest: R) => number,
+): (x: X, v: X, ...rest: R) => { value: number; tangent: number } {
+  void f;
+  return compileTimeOperator("jvp");
+}
+
+/** `vjp(f)(x, cotangent, ...rest)`: f's value and cotangentᵀ (df/dx). Only inside differentiable code. */
+export function vjp<X extends Point, R extends unknown[]>(
+  f: (x: X, ...rest: R) => readonly number[] | Float64Array,
+): (x: X, cotangent: readonly number[], ...rest: R) => { value: number[]; grad: Shaped<X> } {
+  void f;
+  return compileTimeOperator("vjp");
 }
 
 export type { Diagnostic } from "./diagnostics.js";
@@ -240,6 +294,28 @@ function driverModule(sourceName: string, code: string, comment: string): Module
   };
 }
 
+/** The primal of a function as it is lowered, printed under its own name. */
+function primalModule(
+  primal: IRFunction,
+  namer: Namer,
+  references: readonly ExternalReference[],
+  comment: string,
+): ModuleFunction {
+  const emitter = new FunctionEmitter({ fn: primal, forwardOpCount: primal.body.ops.length }, namer);
+  return {
+    sourceName: primal.name,
+    differentiated: [],
+    vjp: false,
+    code: `export ${emitter.emitPrimal()}`,
+    constants: emitter.moduleConstants,
+    references,
+    growableStackKinds: emitter.growableStackKinds,
+    scratchKinds: emitter.scratchKinds,
+    ...(emitter.scratchDeclaration === undefined ? {} : { scratchDeclaration: emitter.scratchDeclaration }),
+    comment,
+  };
+}
+
 /** A method as code reaches it: `Vec3.prototype.length`, `Vec3.dot`. */
 const methodPath = ({ className, methodName, isStatic }: MethodOf) =>
   `${className}.${isStatic ? "" : "prototype."}${methodName}`;
@@ -298,6 +374,17 @@ function compileFunction(
     const comment = `Value of \`${sourceName}\` and ${f.comment}.`;
     return "ir" in f ? moduleOf(f.ir, comment) : driverModule(sourceName, f.code, comment);
   });
+  // The source function throws where it calls `grad`: the module exports the expanded primal instead.
+  const expandedPrimal = lowering.takesDerivatives
+    ? [
+        primalModule(
+          primal,
+          namerOfCode(),
+          lowering.references,
+          `Value of \`${sourceName}\`, its derivatives expanded.`,
+        ),
+      ]
+    : [];
   const irText = [
     printFunction(primal),
     printFunction(gradient.fn, gradient.forwardOpCount),
@@ -306,7 +393,7 @@ function compileFunction(
   ].join("\n");
   return {
     module: moduleOf(gradient),
-    forward: forwardModules,
+    forward: [...expandedPrimal, ...forwardModules],
     generated: {
       name: found.name,
       gradientName: gradient.fn.name,

@@ -3,71 +3,15 @@
  * through the protocol handler (start, define, evaluate) and its output compared with the
  * reference output as GradBench compares them; plus the protocol's error cases.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { GradbenchTool } from "../src/gradbench/tool.js";
+import { mismatch, samplesOf } from "./support/gradbench-samples.js";
 
-const samplesDir = fileURLToPath(new URL("../gradbench/samples", import.meta.url));
-const evals = ["hello", "llsq", "lse", "det", "ode", "gmm", "lstm", "ba", "ht"];
-
-interface Sample {
-  module: string;
-  function: string;
-  description: string | null;
-  input: unknown;
-  output: unknown;
-}
+const evals = ["hello", "llsq", "lse", "det", "ode", "gmm", "lstm", "ba", "ht", "saddle", "particle"];
 
 /** Fails with the response's error message, in full, when there is one. */
 function expectNoError(response: Record<string, unknown>): void {
   if (response.error !== undefined) throw new Error(String(response.error));
-}
-
-function samplesOf(name: string): Sample[] {
-  return JSON.parse(readFileSync(path.join(samplesDir, `${name}.json`), "utf8")) as Sample[];
-}
-
-/**
- * GradBench's comparison: the same JSON shape (objects with the same keys, arrays of the same
- * length, equal strings and booleans) and every number a (ours) against b (the reference) with
- * |a - b| / max(1, |a| + |b|) <= 1e-4. Returns the first mismatch, or undefined.
- */
-function mismatch(ours: unknown, reference: unknown, where = "output"): string | undefined {
-  if (typeof reference === "number") {
-    if (typeof ours !== "number") return `${where}: expected a number, got ${JSON.stringify(ours)?.slice(0, 80)}`;
-    const error = Math.abs(ours - reference) / Math.max(1, Math.abs(ours) + Math.abs(reference));
-    return error <= 1e-4
-      ? undefined
-      : `${where}: ${ours} vs reference ${reference} (relative error ${error.toExponential(2)})`;
-  }
-  if (Array.isArray(reference)) {
-    if (!Array.isArray(ours)) return `${where}: expected an array, got ${typeof ours}`;
-    if (ours.length !== reference.length) return `${where}: length ${ours.length}, reference ${reference.length}`;
-    for (let i = 0; i < reference.length; i++) {
-      const m = mismatch(ours[i], reference[i], `${where}[${i}]`);
-      if (m) return m;
-    }
-    return undefined;
-  }
-  if (reference !== null && typeof reference === "object") {
-    if (ours === null || typeof ours !== "object" || Array.isArray(ours)) return `${where}: expected an object`;
-    const keys = Object.keys(reference).sort();
-    const ourKeys = Object.keys(ours).sort();
-    if (JSON.stringify(keys) !== JSON.stringify(ourKeys))
-      return `${where}: keys ${ourKeys.join(",")}, reference ${keys.join(",")}`;
-    for (const key of keys) {
-      const m = mismatch(
-        (ours as Record<string, unknown>)[key],
-        (reference as Record<string, unknown>)[key],
-        `${where}.${key}`,
-      );
-      if (m) return m;
-    }
-    return undefined;
-  }
-  return ours === reference ? undefined : `${where}: ${JSON.stringify(ours)} vs reference ${JSON.stringify(reference)}`;
 }
 
 describe("GradBench samples", () => {

@@ -38,7 +38,8 @@ import { onlyArgument, stringifyingMethods } from "./syntax.js";
 import { rejectUnresolvedCall } from "./unresolved-calls.js";
 import { mathFunctionName } from "./math-aliases.js";
 import { noteObjectArrayArguments } from "./untyped-fields.js";
-import { enterInlinedCall } from "./inlined-calls.js";
+import { enterInlinedCall, inlinedCalls } from "./inlined-calls.js";
+import { inlinedInDerivative, lowerNestedDerivative } from "./nested-derivatives.js";
 import { hostReference, isUntypedHostCall } from "./environment-globals.js";
 
 /** What the reverse sweep calls for a call kept as a call (see derivativeOf). */
@@ -64,6 +65,8 @@ export function rejectDynamicCode(cx: LoweringContext, node: ts.Node, name: stri
 /** Returns the call's result, or undefined for a call returning nothing. */
 export function lowerCall(cx: LoweringContext, call: ts.CallExpression): Value | undefined {
   const callee = call.expression;
+  const nested = lowerNestedDerivative(cx, call, (identifier, name) => isFromPackage(cx.checker, identifier, name));
+  if (nested) return nested.result;
   const throughValue = lowerFunctionValueCall(cx, call);
   if (throughValue) return throughValue.result;
   const spread = lowerSpreadCall(cx, call);
@@ -240,7 +243,10 @@ export function inlineFunction<R>(
   lowerBody: () => R,
 ): R {
   const helper = target.node;
-  rejectUninlinable(cx, call, name, target);
+  rejectUninlinable(cx, call, name, target, args);
+  // Called again (with other functions, or in a derivative), the helper starts without the
+  // variables of its call in progress.
+  const reentered = cx.inlined.includes(helper) && !isOtherLoadTimeInstance(cx, target);
   rejectPackageRecursion(cx, name, helper);
   const declaredReturn = cx.checker.getReturnTypeOfSignature(cx.checker.getSignatureFromDeclaration(helper)!);
   // Untyped JavaScript returns `any`, which the typings do not describe: look at what it returns.
@@ -267,6 +273,8 @@ export function inlineFunction<R>(
   );
   cx.inlined.push(helper);
   const outerActivation = localsOf(cx, helper);
+  const outerFunctions = new Map([...cx.functions].filter(([symbol]) => isDeclaredIn(helper, symbol)));
+  if (reentered) forgetLocals(cx, helper);
   const endCall = bindParameters(cx, call, name, target, args);
   const leaveCall = enterInlinedCall(cx, { call, callee: helper, args: [...target.boundArguments, ...args] });
   let result: R;
@@ -280,17 +288,28 @@ export function inlineFunction<R>(
   // A factory called again by a function it made (d3-ease's `amplitude` calling `custom`) leaves
   // the first call's variables, which that function captured, as they were.
   for (const [symbol, value] of outerActivation) cx.env.set(symbol, value);
+  // So does a helper called again with other functions: the first call's are bound again.
+  for (const [symbol, bound] of outerFunctions) cx.functions.set(symbol, bound);
   cx.inlined.pop();
   cx.restoreFrame(frame);
   return result;
 }
 
 /** Rejects calls that cannot be inlined: recursion, async or generator helpers. */
-function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: string, target: FunctionValue): void {
+function rejectUninlinable(
+  cx: LoweringContext,
+  call: ts.CallExpression,
+  name: string,
+  target: FunctionValue,
+  args: readonly Argument[],
+): void {
   const helper = target.node;
-  if (cx.inlined.includes(helper) && !isOtherLoadTimeInstance(cx, target)) {
+  // A derivative taken inside the lowering is a function of its own: its calls start afresh.
+  const inlined = inlinedInDerivative(cx);
+  const reentered = inlined.includes(helper) && takesOtherFunctions(cx, helper, args);
+  if (inlined.includes(helper) && !isOtherLoadTimeInstance(cx, target) && !reentered) {
     // The helper whose body is being lowered calls itself, or a function that called it.
-    if (cx.inlined[cx.inlined.length - 1] !== helper) {
+    if (inlined[inlined.length - 1] !== helper) {
       cx.fail(
         call,
         "AD1004",
@@ -307,6 +326,26 @@ function rejectUninlinable(cx: LoweringContext, call: ts.CallExpression, name: s
   }
   if (helper.asteriskToken || ts.getModifiers(helper)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
     cx.unsupported(call);
+}
+
+/** The functions among a call's arguments, in order. */
+const functionArguments = (args: readonly Argument[]) =>
+  args.flatMap((arg) => (arg instanceof FunctionValue ? [arg.node] : []));
+
+/**
+ * True when a helper already being inlined is called with functions other than each of its calls
+ * in progress (a descent whose objective runs a descent of its own): there are finitely many
+ * functions in the program, so such calls end, as a call with the same functions would not.
+ */
+function takesOtherFunctions(cx: LoweringContext, helper: FunctionNode, args: readonly Argument[]): boolean {
+  const given = functionArguments(args);
+  if (given.length === 0) return false;
+  return inlinedCalls(cx)
+    .filter((entry) => entry.callee === helper)
+    .every((entry) => {
+      const earlier = functionArguments(entry.args);
+      return earlier.length !== given.length || earlier.some((node, i) => node !== given[i]);
+    });
 }
 
 /** The values the helper's parameters and locals have before a call: those of a call of it

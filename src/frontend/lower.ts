@@ -41,6 +41,7 @@ import { bindPattern, makeObject, objectParam } from "./objects.js";
 import { checkRestParameter, parameterDefault, parameterName } from "./parameters.js";
 import { startRecovery, throwRecovered } from "./recovery.js";
 import { lowerStatements } from "./statements.js";
+import { takesDerivatives } from "./nested-derivatives.js";
 import type { Specialisation } from "./package-recursion.js";
 
 export class FunctionLowering {
@@ -61,6 +62,11 @@ export class FunctionLowering {
   /** The copies of recursive package functions the function calls (see package-recursion.ts). */
   get specialisedCopies(): readonly Specialisation[] {
     return this.cx.specialisedCopies?.list ?? [];
+  }
+
+  /** True when the function takes derivatives itself (`grad(f)(x)`, see nested-derivatives.ts). */
+  get takesDerivatives(): boolean {
+    return takesDerivatives(this.cx);
   }
 
   lower(): IRFunction {

@@ -453,4 +453,40 @@ const ht: EvalAdapter = {
 };
 
 /** The evals this tool implements, by module name. */
-export const adapters: Record<string, EvalAdapter> = { hello, llsq, lse, det, ode, gmm, lstm, ba, ht };
+/**
+ * An eval of nested derivatives: each of rr, ff, fr and rf calls the generated module's
+ * function of that name, which takes its derivatives inside (the first letter the outer
+ * derivative's mode, the second the inner one's).
+ */
+function nestedModes(
+  source: string,
+  argumentsOf: (input: Json) => unknown[],
+  output?: (result: any) => unknown,
+): EvalAdapter {
+  const functions: Record<string, FunctionAdapter> = {};
+  for (const name of ["rr", "ff", "fr", "rf"]) functions[name] = calling(argumentsOf, "generated", name, undefined, output);
+  return { source, functions };
+}
+
+function saddleArguments(input: Json): unknown[] {
+  const start = numbers(field(input, "start"), "start");
+  if (start.length !== 2) throw new Error("saddle expects a start point of two numbers");
+  return [start];
+}
+
+const saddle: EvalAdapter = nestedModes("saddle.ts", saddleArguments, toArray);
+const particle: EvalAdapter = nestedModes("particle.ts", (input) => [number(field(input, "w"), "w")]);
+
+export const adapters: Record<string, EvalAdapter> = {
+  hello,
+  llsq,
+  lse,
+  det,
+  ode,
+  gmm,
+  lstm,
+  ba,
+  ht,
+  saddle,
+  particle,
+};

@@ -46,6 +46,15 @@ function transpile(text: string, fileName: string): string {
   }).outputText;
 }
 
+/** The built package, from src/gradbench and from dist/gradbench alike. */
+const packageEntry = new URL("../../dist/index.js", import.meta.url).href;
+
+/** A module importing the package's operators (`grad`) imports them from the built package:
+ * the temporary directory the module is loaded from has no node_modules. */
+function withPackageImports(code: string): string {
+  return code.replace(/from "adjoint";/g, `from ${JSON.stringify(packageEntry)};`);
+}
+
 /** The entry of `record` that `key` names, if it is one of its own (so 'toString' is none). */
 function ownEntry<T>(record: Readonly<Record<string, T>>, key: unknown): T | undefined {
   return typeof key === "string" && Object.hasOwn(record, key) ? record[key] : undefined;
@@ -123,7 +132,7 @@ export class GradbenchTool {
     const stem = `${module}-${++this.loads}`;
     const primalFile = path.join(dir, `${stem}.mjs`);
     const generatedFile = path.join(dir, `${stem}.grad.mjs`);
-    writeFileSync(primalFile, transpile(readFileSync(source, "utf8"), source));
+    writeFileSync(primalFile, withPackageImports(transpile(readFileSync(source, "utf8"), source)));
     writeFileSync(generatedFile, transpile(generated.text, generated.outputPath));
     const primal = (await import(pathToFileURL(primalFile).href)) as Record<string, unknown>;
     const gradients = (await import(pathToFileURL(generatedFile).href)) as Record<string, unknown>;
