@@ -334,6 +334,9 @@ export class AdjointWriter implements ReverseSweepState {
       else if (op.opcode === "array.set" && this.activity.isActive(operandOf(op, 0))) this.reverseArraySet(op);
       else if (op.opcode === "array.literal" && this.activity.isActive(resultOf(op))) this.reverseArrayLiteral(op);
       else if (op.opcode === "array.copy" && this.activity.isActive(resultOf(op))) this.reverseArrayCopy(op);
+      // (the frontend fills new arrays with literals only: a differentiated fill has no adjoint here)
+      else if (op.opcode === "array.new" && this.activity.isActive(operandOf(op, 1)))
+        throw new Error("an array filled with a differentiated value has no adjoint");
       else if (op.opcode === "call" && op.attrs.derivative !== undefined && this.activity.isActive(resultOf(op)))
         this.reverseCallWithDerivative(op);
       else if (differentiableOp(op) && this.activity.isActive(resultOf(op))) this.reversePrimitive(op);
