@@ -13,7 +13,8 @@ export const diagnosticCodes = {
   AD1007: "number converted to a string on the path to the result",
   AD1008: "generator or async function marked differentiable",
   AD1009: "type not supported in a differentiable function",
-  AD1010: "wrt names a parameter that cannot be differentiated",
+  AD1010:
+    "wrt names a parameter that cannot be differentiated, or a call passes a derivative its callee's wrt leaves out",
   AD1011: "malformed or misplaced @differentiable tag",
   AD1012: "no @differentiable function in the file",
   AD1013: "malformed or unusable @derivative rule",

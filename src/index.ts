@@ -167,6 +167,15 @@ function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: strin
   const position = locate(sourceFile, lineStart);
   // An op of no derivative rule: a template, or a call (which may convert to a string).
   const stringifies = isOp(op, "template") || attrsOf(op, "call").stringifies === true;
+  if (isOp(op, "call") && op.attrs.derivative !== undefined) {
+    return {
+      code: "AD1010",
+      severity: "error",
+      message: `an argument of '${op.attrs.callee}' depends on a differentiated value, but the derivative of '${op.attrs.callee}' is not taken with respect to that parameter (in '${functionName}')`,
+      hint: `add the parameter to the wrt list of '${op.attrs.callee}', or pass a value that does not depend on the differentiated parameters`,
+      ...position,
+    };
+  }
   return stringifies
     ? {
         code: "AD1007",

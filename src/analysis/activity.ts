@@ -89,17 +89,24 @@ export function analyzeActivity(fn: IRFunction): Activity {
   return { varied, useful, isActive: (value) => varied.has(value) && useful.has(value) };
 }
 
-/** The ops that have no derivative but lie on an active path: each is a compile-time error. */
+/**
+ * The ops that have no derivative but lie on an active path: each is a compile-time error. A
+ * call kept with its derivative counts when an argument its derivative has no cotangent for (a
+ * parameter outside a recursive function's `wrt`) depends on a differentiated value: the
+ * derivative through that argument would be lost.
+ */
 export function opaqueActiveOps(fn: IRFunction, activity: Activity): Op[] {
   const found: Op[] = [];
   forEachOp(fn.body.ops, (op) => {
-    if (
-      resultDerivative(op) === "opaque" &&
-      op.results.some((r) => activity.useful.has(r)) &&
-      op.operands.some((v) => activity.varied.has(v))
-    ) {
-      found.push(op);
-    }
+    if (!op.results.some((r) => activity.useful.has(r))) return;
+    const derivativeFlows = new Set(derivativeOperands(op));
+    const lost =
+      resultDerivative(op) === "differentiable" &&
+      op.opcode === "call" &&
+      op.operands.some(
+        (v) => !derivativeFlows.has(v) && (v.type === "number" || v.type === "array") && activity.varied.has(v),
+      );
+    if ((resultDerivative(op) === "opaque" && op.operands.some((v) => activity.varied.has(v))) || lost) found.push(op);
   });
   return found;
 }
