@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GradbenchTool } from "../src/gradbench/tool.js";
 import { mismatch, samplesOf } from "./support/gradbench-samples.js";
 
-const evals = ["hello", "llsq", "lse", "det", "ode", "gmm", "lstm", "ba", "ht", "saddle", "particle"];
+const evals = ["hello", "llsq", "lse", "det", "ode", "gmm", "lstm", "ba", "ht", "kmeans", "saddle", "particle"];
 
 /** Fails with the response's error message, in full, when there is one. */
 function expectNoError(response: Record<string, unknown>): void {

@@ -4,8 +4,9 @@
  * primal or of the gradient adjoint generated (once, outside the timed runs), what one timed run
  * calls, and how its result becomes the output JSON the eval expects.
  *
- * Every derivative here comes from a generated function (`fGrad` or `fVjp`); the adapters only
- * convert data and assemble Jacobians from vector-Jacobian products.
+ * Every derivative here comes from a generated function (a gradient, a VJP, a Hessian's
+ * diagonal, or a nested eval's own derivatives); the adapters only convert data and assemble
+ * Jacobians from vector-Jacobian products.
  */
 
 /** The loaded modules of an eval: the primal source and the generated gradient module. */
@@ -452,7 +453,28 @@ const ht: EvalAdapter = {
   },
 };
 
-/** The evals this tool implements, by module name. */
+const kmeansArguments = (input: Json) => [rows(field(input, "points"), "points"), rows(field(input, "centroids"), "centroids")];
+
+/**
+ * kmeans: `dir` is the Newton direction for the centroids, the gradient divided elementwise by
+ * the Hessian's diagonal, which `@hessian diagonal` generates as one Hessian-vector product
+ * along ones (forward over reverse).
+ */
+const kmeans: EvalAdapter = {
+  source: "kmeans.ts",
+  functions: {
+    cost: calling(kmeansArguments, "primal", "cost"),
+    dir: calling(
+      kmeansArguments,
+      "generated",
+      "costHessianDiagonal",
+      (r: { grad: { centroids: Float64Array[] }; hessianDiagonal: { centroids: Float64Array[] } }) =>
+        r.grad.centroids.map((row, j) => row.map((g, l) => g / r.hessianDiagonal.centroids[j]![l]!)),
+      toRows,
+    ),
+  },
+};
+
 /**
  * An eval of nested derivatives: each of rr, ff, fr and rf calls the generated module's
  * function of that name, which takes its derivatives inside (the first letter the outer
@@ -477,6 +499,7 @@ function saddleArguments(input: Json): unknown[] {
 const saddle: EvalAdapter = nestedModes("saddle.ts", saddleArguments, toArray);
 const particle: EvalAdapter = nestedModes("particle.ts", (input) => [number(field(input, "w"), "w")]);
 
+/** The evals this tool implements, by module name. */
 export const adapters: Record<string, EvalAdapter> = {
   hello,
   llsq,
@@ -487,6 +510,7 @@ export const adapters: Record<string, EvalAdapter> = {
   lstm,
   ba,
   ht,
+  kmeans,
   saddle,
   particle,
 };
