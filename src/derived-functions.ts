@@ -4,6 +4,7 @@
  * driver written as text that calls other generated functions) and its comment.
  *
  *   fJvp               always; forward mode over the primal
+ *   fJvpBatch          `@jacobian`: vector forward mode over the primal, k directions in one sweep
  *   fHvp               `@hessian`: forward mode over the gradient (forward over reverse)
  *   fHessian           `@hessian`: one fHvp per coordinate
  *   fHessianDiagonal   `@hessian diagonal`: fHvp along ones, the diagonal of a diagonal Hessian
@@ -13,13 +14,13 @@
  */
 import type { AlsoGenerated } from "./frontend/annotations.js";
 import { hessianDiagonalDriver, hessianDriver } from "./forward/drivers.js";
-import { forwardNames, hvpOf, jvpOf } from "./forward/forward.js";
+import { forwardNames, hvpOf, jvpBatchOf, jvpOf } from "./forward/forward.js";
 import type { Namer } from "./backend/naming.js";
 import type { IRFunction } from "./ir/types.js";
 import type { GradientIR } from "./reverse/reverse.js";
 
 /** The fields of `GeneratedFunction` naming derived functions. */
-export type DerivedKey = "jvpName" | "hvpName" | "hessianName" | "hessianDiagonalName";
+export type DerivedKey = "jvpName" | "jvpBatchName" | "hvpName" | "hessianName" | "hessianDiagonalName";
 
 /** What a derived function is made from. */
 export interface DerivationInput {
@@ -28,6 +29,9 @@ export interface DerivationInput {
   /** The source function's name, which generated names start with. */
   name: string;
   also: AlsoGenerated;
+  /** Make fJvpBatch for every function, with a warning where it cannot be made (an internal
+   * option, which tests compile every fixture with). */
+  everyJvpBatch?: boolean;
   /** A namer for a driver's locals. */
   namer(): Namer;
 }
@@ -41,6 +45,8 @@ export interface DerivedFunction {
   asked: (also: AlsoGenerated) => boolean;
   /** Made for every function: a warning when it cannot be made. */
   always?: true;
+  /** Made for every function under `everyJvpBatch`, likewise. */
+  alwaysInTests?: true;
   /** It needs a number-valued function. */
   scalar?: true;
   make(input: DerivationInput, wrt: string): Derived;
@@ -62,6 +68,20 @@ export const derivedFunctions: readonly DerivedFunction[] = [
         name: ir.fn.name,
         ir,
         comment: `its derivative along \`tangents\` (the Jacobian times the tangents, J·v), by forward mode, with respect to ${wrt}`,
+      };
+    },
+  },
+  {
+    key: "jvpBatchName",
+    asked: (also) => also.jacobian === true,
+    alwaysInTests: true,
+    make: (input, wrt) => {
+      const ir = jvpBatchOf(input.primal, input.name);
+      return {
+        key: "jvpBatchName",
+        name: ir.fn.name,
+        ir,
+        comment: `its derivatives along \`directions\` directions at once (the Jacobian times each column of \`tangents\`), by vector forward mode, with respect to ${wrt}`,
       };
     },
   },
