@@ -436,19 +436,23 @@ async function storageCounter(dir, generated) {
 
   let bytes = 0;
   let perFunction;
+  // every generated function of each source function: its gradient, fJvpBatch, ...
+  const generatedNames = (info) => Object.entries(info).flatMap(([key, name]) => (key.endsWith("Name") ? [name] : []));
   const instrumented = Object.fromEntries(
-    generated.functions.map((info) => [
-      info.gradientName,
-      (...fnArgs) => {
-        const before = bytes;
-        const result = module[info.gradientName](...fnArgs);
-        const entry = perFunction.get(info.gradientName) ?? { calls: 0, bytes: 0, inputBytes: byteSize(fnArgs.slice(0, info.params.length)) };
-        entry.calls++;
-        entry.bytes += bytes - before;
-        perFunction.set(info.gradientName, entry);
-        return result;
-      },
-    ]),
+    generated.functions.flatMap((info) =>
+      generatedNames(info).map((name) => [
+        name,
+        (...fnArgs) => {
+          const before = bytes;
+          const result = module[name](...fnArgs);
+          const entry = perFunction.get(name) ?? { calls: 0, bytes: 0, inputBytes: byteSize(fnArgs.slice(0, info.params.length)) };
+          entry.calls++;
+          entry.bytes += bytes - before;
+          perFunction.set(name, entry);
+          return result;
+        },
+      ]),
+    ),
   );
   return {
     measure(adapterFunction, input) {

@@ -28,6 +28,7 @@ import { Builder, emptyRegion } from "../ir/builder.js";
 import { type Carried, loopParts } from "../ir/loops.js";
 import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
 import { primitive } from "../rules/primitives.js";
+import { fuseLaneLoops } from "./lane-fusion.js";
 import { TangentError, type TangentIR, type TangentSpec, TangentWriter, tangentName } from "./tangent-writer.js";
 
 /** The parameter holding the number of directions a vector forward-mode function takes. */
@@ -45,6 +46,13 @@ class BatchTangentWriter extends TangentWriter {
   /** Input number -> the buffer holding its lanes. */
   private readonly buffers = new Map<Value, Value>();
   private zeros: Value | undefined;
+  private readonly laneLoops = new Set<Op>();
+
+  override write(): TangentIR {
+    const ir = super.write();
+    fuseLaneLoops(ir.fn.body, this.laneLoops, new Set(this.entry.ops.flatMap((op) => op.results)));
+    return ir;
+  }
 
   // ----- parameters and buffers -----
 
@@ -126,12 +134,13 @@ class BatchTangentWriter extends TangentWriter {
     const d = this.values.value("number", "d");
     const region = emptyRegion([d]);
     this.builder.inRegion(region, () => body(d));
-    this.builder.op({
+    const loop = this.builder.op({
       opcode: "for",
       operands: [this.algebra.num(0), this.directions, this.algebra.num(1)],
       regions: [region],
       attrs: { comparison: "lt" },
     });
+    this.laneLoops.add(loop);
   }
 
   private lane(buffer: Value, index: Value): Value {

@@ -413,41 +413,29 @@ const ht: EvalAdapter = {
       return prepared(() => f(...args), toArray);
     },
     jacobian(input, module) {
-      // The dense Jacobian, three rows per point. The point's three residuals are a function of
-      // their own, which poses the bones but skins only the point's vertex (or its triangle's
-      // three), so each row is one VJP of it with a unit cotangent, not of the whole objective.
-      // The complicated variant has two more columns, first: the derivatives with respect to the
-      // point's two barycentric coordinates (the only ones of us its residuals depend on).
+      // The dense Jacobian, three rows per point, by one sweep of vector forward mode over the
+      // points' residuals: fJvpBatch's tangents of the residuals are the Jacobian, row-major,
+      // when its directions are the unit columns. The complicated variant has two more columns,
+      // first: the derivatives with respect to the point's two barycentric coordinates, which
+      // two directions give for every point at once (each point's residuals depend on its own
+      // us[2i], us[2i + 1] only).
       const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
-      const pointCount = correspondences.length;
-      const cotangent = new Float64Array(3);
-      const out = { theta: new Float64Array(theta.length) };
-      const vjp = fn(module.generated, complicated ? "pointResidualComplicatedVjp" : "pointResidualVjp");
-      // the VJP of point i's residuals with the current cotangent
-      const pointVjp = complicated
-        ? (i: number) => vjp(theta, us[2 * i], us[2 * i + 1], i, ...modelArgs, triangles, correspondences, points, cotangent, out)
-        : (i: number) => vjp(theta, i, ...modelArgs, correspondences, points, cotangent, out);
-      const columns = theta.length + (complicated ? 2 : 0);
+      const usColumns = complicated ? 2 : 0;
+      const columns = usColumns + theta.length;
+      const thetaDot = new Float64Array(theta.length * columns);
+      for (let c = 0; c < theta.length; c++) thetaDot[c * columns + usColumns + c] = 1;
+      const usDot = new Float64Array(us.length * columns);
+      for (let i = 0; i < us.length; i++) usDot[i * columns + (i % 2)] = 1;
+      const batch = fn(module.generated, complicated ? "pointResidualsComplicatedJvpBatch" : "pointResidualsJvpBatch");
+      const jacobian = complicated
+        ? () => batch(theta, us, ...modelArgs, triangles, correspondences, points, { theta: thetaDot, us: usDot }, columns)
+        : () => batch(theta, ...modelArgs, correspondences, points, { theta: thetaDot }, columns);
       return prepared(
-        () => {
-          const jacobian = new Float64Array(3 * pointCount * columns);
-          for (let i = 0; i < pointCount; i++) {
-            for (let r = 0; r < 3; r++) {
-              cotangent[r] = 1;
-              const { grad } = pointVjp(i);
-              cotangent[r] = 0;
-              let c = (3 * i + r) * columns;
-              if (complicated) {
-                jacobian[c++] = grad.u0;
-                jacobian[c++] = grad.u1;
-              }
-              jacobian.set(grad.theta, c);
-            }
-          }
-          return jacobian;
-        },
-        (jacobian: Float64Array) =>
-          Array.from({ length: 3 * pointCount }, (_, r) => Array.from(jacobian.subarray(r * columns, (r + 1) * columns))),
+        () => (jacobian() as { tangent: Float64Array }).tangent,
+        (tangent: Float64Array) =>
+          Array.from({ length: 3 * correspondences.length }, (_, r) =>
+            Array.from(tangent.subarray(r * columns, (r + 1) * columns)),
+          ),
       );
     },
   },
