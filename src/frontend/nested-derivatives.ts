@@ -19,7 +19,8 @@ import { TangentError, jvpOf } from "../forward/forward.js";
 import { emptyRegion } from "../ir/builder.js";
 import { inlineIRFunction } from "../ir/inline.js";
 import type { ArrayKind, IRFunction, Param, Region, Value } from "../ir/types.js";
-import { usedValues, valuesDefinedIn } from "../ir/walk.js";
+import { allocates, opFacts, writesFirstOperand } from "../ir/op-definitions.js";
+import { definingOps, findOp, usedValues, valuesDefinedIn } from "../ir/walk.js";
 import { primalPasses, runPipeline } from "../pipeline.js";
 import { StorageError, storeInArrays } from "../reverse/storage-as-arrays.js";
 import type { LoweringContext } from "./context.js";
@@ -168,6 +169,7 @@ function closedFunction(
       returnsArray ? "use jvp or grad for a function returning a number" : "use vjp for a function returning an array",
     );
   body.yields = [result];
+  refuseWritesOutside(cx, body, call);
   const defined = valuesDefinedIn(body);
   const captured = [...usedValues(body)].filter((v) => v !== xParam && !defined.has(v)).sort((a, b) => a.id - b.id);
   const kind = cx.arrayKind(cx.checker.getTypeAtLocation(xExpression));
@@ -178,6 +180,32 @@ function closedFunction(
   const fn: IRFunction = { name: `${cx.fn.name}Inner`, params, body, loc: cx.location(call) };
   if (returnsArray) fn.returnsArray = "Array";
   return { fn, captured };
+}
+
+/**
+ * Refuses a write, in f, into an array or a cell f does not make itself (x, a captured array):
+ * the derivative runs f's body once per direction (forward mode over an array) and once more
+ * for the value, so the write would be repeated, and f's adjoints do not follow what it writes
+ * outside. An array of unknown making (a branch's result, an object's field) counts as outside.
+ */
+function refuseWritesOutside(cx: LoweringContext, body: Region, call: ts.CallExpression): void {
+  const definitions = definingOps(body);
+  const madeInside = (value: Value): boolean => {
+    const op = definitions.get(value);
+    if (!op) return false;
+    if (allocates(op)) return true;
+    return opFacts(op.opcode)?.resultAliasesOperand === true && madeInside(op.operands[0]!);
+  };
+  const write = findOp(body.ops, (op) => writesFirstOperand(op) && !madeInside(op.operands[0]!));
+  if (!write) return;
+  const target = write.operands[0]!.name;
+  // (f's ops are located at the call, as an inlined helper's are)
+  cx.fail(
+    call,
+    "AD1004",
+    `the function differentiated here writes into ${target ? `'${target}'` : "an array"}, which it does not make: its derivative would repeat the write`,
+    "make the array inside the function, or write into it outside the derivative's call",
+  );
 }
 
 /**
