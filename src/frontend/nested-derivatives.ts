@@ -91,6 +91,7 @@ export function lowerNestedDerivative(
   const [value, derivativeValue] = derivative.apply(x, inner.captured);
   const field = operator === "jvp" ? "tangent" : "grad";
   if (operator === "grad") return { result: derivativeValue };
+  if (value === undefined) throw new Error(`'${operator}' was inlined without its value`);
   return {
     result: makeObject(
       cx,
@@ -230,9 +231,10 @@ function isolated<R>(cx: LoweringContext, lower: () => R): R {
   }
 }
 
-/** How the derivative is inlined: given x and the captured values, its value and derivative. */
+/** How the derivative is inlined: given x and the captured values, its value (unless `grad`,
+ * which returns none, does not compute it) and derivative. */
 interface Derivative {
-  apply(x: Value, captured: Value[]): [Value, Value];
+  apply(x: Value, captured: Value[]): [Value | undefined, Value];
 }
 
 function differentiate(
@@ -274,12 +276,14 @@ function differentiate(
   return {
     apply: (x, captured) => {
       if (x.type === "number") return inline(tangent, [x, ...captured, cx.builder.constant(1)]);
-      return forwardGradient(cx, tangent, x, inner.fn.params[0]!.arrayKind ?? "Array", captured, inline);
+      const kind = inner.fn.params[0]!.arrayKind ?? "Array";
+      return forwardGradient(cx, tangent, x, kind, captured, inline, operator === "valueAndGrad");
     },
   };
 }
 
-/** The gradient of an array x by forward mode: one JVP per element, along that unit vector. */
+/** The gradient of an array x by forward mode: one JVP per element, along that unit vector; then,
+ * if asked, the value (once more, along no direction: x may have no elements). */
 function forwardGradient(
   cx: LoweringContext,
   tangent: IRFunction,
@@ -287,13 +291,13 @@ function forwardGradient(
   kind: ArrayKind,
   captured: Value[],
   inline: (fn: IRFunction, args: Value[]) => [Value, Value],
-): [Value, Value] {
+  withValue: boolean,
+): [Value | undefined, Value] {
   const b = cx.builder;
   const length = b.emit("array.length", [x], "number");
   const gradient = b.emit("array.new", [length, b.constant(0)], "array", { kind }, "gradient");
   const index = cx.values.value("number", "j");
   const body: Region = { params: [index], ops: [], yields: [] };
-  let value: Value | undefined;
   b.inRegion(body, () => {
     const unit = b.emit("array.new", [length, b.constant(0)], "array", { kind: "Array" }, "unit");
     b.op({ opcode: "array.set", operands: [unit, index, b.constant(1)] });
@@ -306,6 +310,11 @@ function forwardGradient(
     regions: [body],
     attrs: { comparison: "lt" },
   });
-  [value] = inline(tangent, [x, ...captured, b.emit("array.new", [length, b.constant(0)], "array", { kind: "Array" })]);
-  return [value!, gradient];
+  if (!withValue) return [undefined, gradient];
+  const [value] = inline(tangent, [
+    x,
+    ...captured,
+    b.emit("array.new", [length, b.constant(0)], "array", { kind: "Array" }),
+  ]);
+  return [value, gradient];
 }
