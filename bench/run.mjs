@@ -436,19 +436,28 @@ async function storageCounter(dir, generated) {
 
   let bytes = 0;
   let perFunction;
+  // every generated function an adapter may call (a gradient, a JVP, a Jacobian), counted
+  const paramCount = new Map(generated.functions.map((info) => [info.name, info.params.length]));
   const instrumented = Object.fromEntries(
-    generated.functions.map((info) => [
-      info.gradientName,
-      (...fnArgs) => {
-        const before = bytes;
-        const result = module[info.gradientName](...fnArgs);
-        const entry = perFunction.get(info.gradientName) ?? { calls: 0, bytes: 0, inputBytes: byteSize(fnArgs.slice(0, info.params.length)) };
-        entry.calls++;
-        entry.bytes += bytes - before;
-        perFunction.set(info.gradientName, entry);
-        return result;
-      },
-    ]),
+    Object.entries(module)
+      .filter(([, f]) => typeof f === "function")
+      .map(([name, f]) => [
+        name,
+        (...fnArgs) => {
+          const before = bytes;
+          const result = f(...fnArgs);
+          // (the source function: the longest name the generated one starts with)
+          const source = generated.functions
+            .filter((info) => name.startsWith(info.name))
+            .sort((a, b) => b.name.length - a.name.length)[0]?.name;
+          const inputBytes = byteSize(fnArgs.slice(0, paramCount.get(source) ?? fnArgs.length));
+          const entry = perFunction.get(name) ?? { calls: 0, bytes: 0, inputBytes };
+          entry.calls++;
+          entry.bytes += bytes - before;
+          perFunction.set(name, entry);
+          return result;
+        },
+      ]),
   );
   return {
     measure(adapterFunction, input) {
