@@ -146,6 +146,11 @@ export interface GeneratedFunction {
   hessianName?: string;
   /** With `@hessian diagonal`: `fHessianDiagonal(...params)`. */
   hessianDiagonalName?: string;
+  /** With `@jacobian`: `fJacobianForward(...params)`, `fJacobianReverse(...params)` and
+   * `fJacobian(...params)`, each returning `{ value, jacobian }`. */
+  jacobianForwardName?: string;
+  jacobianReverseName?: string;
+  jacobianName?: string;
   params: GeneratedParam[];
 }
 
@@ -252,10 +257,13 @@ function makeDerivedFunctions(
   // The functions a tag asks for build on one another (fHessian calls fHvp): after the first
   // that cannot be made, the others are not tried.
   let refused = false;
+  const reasons = new Map<DerivedKey, TangentError>();
   for (const derived of derivedFunctions) {
     const always = derived.always === true || (derived.alwaysInTests === true && input.everyJvpBatch === true);
     if (!always && (!derived.asked(input.also) || refused)) continue;
     try {
+      const missing = derived.calls && reasons.get(derived.calls);
+      if (missing) throw new TangentError(missing.op, missing.reason);
       if (derived.scalar && !numberValued(input))
         throw new TangentError(
           { opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: input.primal.loc },
@@ -264,6 +272,7 @@ function makeDerivedFunctions(
       functions.push(derived.make(input, wrt));
     } catch (error) {
       if (!(error instanceof TangentError)) throw error;
+      reasons.set(derived.key, error);
       diagnostics.push(
         derivedDiagnostic(error, sourceFile, input.name, always ? leftOut(derived.key, input.name) : undefined),
       );

@@ -2,7 +2,7 @@
  * The README's example: examples/model.ts compiles to the committed examples/model.grad.ts, its
  * gradients are right, and the README shows exactly the generated code it claims to.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, expect, test } from "vitest";
 import { compile, type CompiledFile } from "../src/index.js";
@@ -42,4 +42,23 @@ test("the README's usage comment states the generated gradient's actual output",
   expect(readme).toContain(
     `// value = ${Number(value.toFixed(10))}, grad = { x: ${Number(grad.x.toFixed(10))}, y: ${Number(grad.y.toFixed(10))} }`,
   );
+});
+
+test("every generated function the README shows is what the compiler generates, in a golden file", () => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const readme = readFileSync(`${root}README.md`, "utf8");
+  const goldens = [
+    readFileSync(examples("model.grad.ts"), "utf8"),
+    ...readdirSync(`${root}fixtures`, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(`${root}fixtures/${entry.name}/input.grad.ts`))
+      .map((entry) => readFileSync(`${root}fixtures/${entry.name}/input.grad.ts`, "utf8")),
+  ];
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  // a block showing generated code (a function returning `{ value, ... }`), parts elided `// ...`
+  const generated = blocks.filter((block) => /^export function \w+\([^]*?\): \{ value/m.test(block));
+  expect(generated.length).toBeGreaterThanOrEqual(4);
+  const missing = generated
+    .flatMap((block) => block.split(/^\s*\/\/ \.\.\.\n/m))
+    .filter((part) => !goldens.some((golden) => golden.includes(part.trimEnd())));
+  expect(missing, "the README shows code no golden file holds").toEqual([]);
 });

@@ -13,9 +13,10 @@
  * `handObjective` is GradBench's objective, simple variant (each point corresponds to a vertex),
  * and `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
  * triangle, with barycentric coordinates us, also differentiated); both skin every vertex, as
- * the reference does. Their Jacobians are those of `pointResiduals` and
- * `pointResidualsComplicated`, the same residuals computed from only the vertices the points
- * correspond to, by vector forward mode: one sweep carrying every column at once.
+ * the reference does. Their Jacobians (a row per residual, a few dozen columns) come from
+ * vector forward mode, every column in one sweep, of `correspondingResiduals` and
+ * `correspondingResidualsComplicated`: the same residuals, skinning only the vertices the
+ * points correspond to.
  */
 import type { int } from "adjoint";
 
@@ -329,14 +330,14 @@ export function handObjectiveComplicated(
 }
 
 /**
- * The residuals of handObjective (equal to them), from the posed bones and only the vertices the
- * points correspond to. Its Jacobian is one sweep of vector forward mode with the 26 columns of
- * theta as its directions.
+ * The residuals of handObjective (equal to them), from the posed bones and only the vertices
+ * the points correspond to. Its Jacobian, a column per parameter of theta, comes from vector
+ * forward mode: one sweep posing the bones and skinning those vertices carries all 26 columns.
  *
  * @differentiable(wrt: theta)
  * @jacobian
  */
-export function pointResiduals(
+export function correspondingResiduals(
   theta: Float64Array,
   parents: readonly number[],
   baseRelatives: Float64Array[],
@@ -358,15 +359,16 @@ export function pointResiduals(
 }
 
 /**
- * The residuals of handObjectiveComplicated (equal to them), from the posed bones and only the
- * three corners of each point's triangle. Point i's residuals depend on us[2i] and us[2i + 1]
- * alone, so its Jacobian is one sweep with 28 directions: the 26 columns of theta, then every
- * first barycentric coordinate at once, then every second one.
+ * The residuals of handObjectiveComplicated (equal to them), from the posed bones and the three
+ * corners of each point's triangle only. Point i's residuals depend on us[2i] and us[2i + 1]
+ * alone, so the tool takes the derivatives with respect to every point's first coordinate at
+ * once, along all of them (then the second), beside the unit vectors of theta: 28 directions
+ * of one vector forward-mode sweep.
  *
  * @differentiable(wrt: theta, us)
  * @jacobian
  */
-export function pointResidualsComplicated(
+export function correspondingResidualsComplicated(
   theta: Float64Array,
   us: Float64Array,
   parents: readonly number[],

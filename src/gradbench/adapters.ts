@@ -5,8 +5,8 @@
  * calls, and how its result becomes the output JSON the eval expects.
  *
  * Every derivative here comes from a generated function (a gradient, a VJP, a Hessian's
- * diagonal, or a nested eval's own derivatives); the adapters only convert data and assemble
- * Jacobians from vector-Jacobian products.
+ * diagonal, a Jacobian, or a nested eval's own derivatives); the adapters only convert data and
+ * assemble Jacobians from vector-Jacobian and Jacobian-vector products.
  */
 
 /** The loaded modules of an eval: the primal source and the generated gradient module. */
@@ -413,25 +413,27 @@ const ht: EvalAdapter = {
       return prepared(() => f(...args), toArray);
     },
     jacobian(input, module) {
-      // The dense Jacobian, three rows per point, by one sweep of vector forward mode over the
-      // points' residuals: fJvpBatch's tangents of the residuals are the Jacobian, row-major,
-      // when its directions are the unit columns. The complicated variant has two more columns,
-      // first: the derivatives with respect to the point's two barycentric coordinates, which
-      // two directions give for every point at once (each point's residuals depend on its own
-      // us[2i], us[2i + 1] only).
+      // The dense Jacobian, three rows per point, by vector forward mode: one sweep carrying every
+      // column. The simple variant's is the generated fJacobianForward (fJvpBatch along the unit
+      // vectors of theta); the complicated variant has two more columns, first, along every
+      // point's first barycentric coordinate at once, then its second (each point's residuals
+      // depend on its own pair alone): fJvpBatch along those 28 directions, whose tangents are
+      // the Jacobian, row-major.
       const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
-      const usColumns = complicated ? 2 : 0;
-      const columns = usColumns + theta.length;
+      if (!complicated) {
+        const jacobianForward = fn(module.generated, "correspondingResidualsJacobianForward");
+        const args = [theta, ...modelArgs, correspondences, points];
+        return prepared(() => jacobianForward(...args).jacobian);
+      }
+      const batch = fn(module.generated, "correspondingResidualsComplicatedJvpBatch");
+      const args = [theta, us, ...modelArgs, triangles, correspondences, points];
+      const columns = 2 + theta.length;
       const thetaDot = new Float64Array(theta.length * columns);
-      for (let c = 0; c < theta.length; c++) thetaDot[c * columns + usColumns + c] = 1;
+      for (let j = 0; j < theta.length; j++) thetaDot[j * columns + 2 + j] = 1;
       const usDot = new Float64Array(us.length * columns);
-      for (let i = 0; i < us.length; i++) usDot[i * columns + (i % 2)] = 1;
-      const batch = fn(module.generated, complicated ? "pointResidualsComplicatedJvpBatch" : "pointResidualsJvpBatch");
-      const jacobian = complicated
-        ? () => batch(theta, us, ...modelArgs, triangles, correspondences, points, { theta: thetaDot, us: usDot }, columns)
-        : () => batch(theta, ...modelArgs, correspondences, points, { theta: thetaDot }, columns);
+      for (let k = 0; k < us.length; k++) usDot[k * columns + (k % 2)] = 1;
       return prepared(
-        () => (jacobian() as { tangent: Float64Array }).tangent,
+        () => batch(...args, { theta: thetaDot, us: usDot }, columns).tangent as Float64Array,
         (tangent: Float64Array) =>
           Array.from({ length: 3 * correspondences.length }, (_, r) =>
             Array.from(tangent.subarray(r * columns, (r + 1) * columns)),
