@@ -50,7 +50,11 @@ class BatchTangentWriter extends TangentWriter {
 
   override write(): TangentIR {
     const ir = super.write();
-    fuseLaneLoops(ir.fn.body, this.laneLoops, new Set(this.entry.ops.flatMap((op) => op.results)));
+    fuseLaneLoops(ir.fn.body, {
+      loops: this.laneLoops,
+      buffers: new Set(this.entry.ops.flatMap((op) => op.results)),
+      primal: new Set(this.copies.values()),
+    });
     return ir;
   }
 

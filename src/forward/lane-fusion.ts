@@ -6,9 +6,10 @@
  * dropped when nothing else reads it).
  *
  * A lane loop's iteration d reads and writes lane d only, of buffers and tangent arrays, so
- * consecutive lane loops fuse lane by lane. A lane loop moves down past an op that touches none
- * of the arrays it touches and runs no region or call (a primal op: the loop reads primal
- * numbers only, already computed). Buffers (the `array.zeros` of the function's entry) are
+ * consecutive lane loops fuse lane by lane. A lane loop moves down past an op of the primal
+ * that runs no region or call and whose arrays are all the primal's (tangent arrays may alias
+ * one another, as rows of an array do, but never a primal array): the loop reads primal numbers
+ * only, already computed, and touches tangents only. Buffers (the `array.zeros` of the function's entry) are
  * never aliased and are indexed by the lane, so a read of one after a write in the same fused
  * iteration reads the written value.
  */
@@ -16,13 +17,19 @@ import { isOp } from "../ir/attrs.js";
 import type { Op, Region, Value } from "../ir/types.js";
 import { forEachOp } from "../ir/walk.js";
 
-/**
- * Fuses the lane loops `laneLoops` of `body` (each a `for` whose region's parameter is the lane)
- * and forwards the lanes of `buffers` within each fused loop; drops buffers only written.
- */
-export function fuseLaneLoops(body: Region, laneLoops: ReadonlySet<Op>, buffers: ReadonlySet<Value>): void {
+/** What fusion is told about the function: its lane loops (each a `for` whose region's parameter
+ * is the lane), its buffers, and the values of its primal. */
+export interface Lanes {
+  loops: ReadonlySet<Op>;
+  buffers: ReadonlySet<Value>;
+  primal: ReadonlySet<Value>;
+}
+
+/** Fuses the lane loops of `body` and forwards the lanes of buffers within each fused loop;
+ * drops the buffers only written. */
+export function fuseLaneLoops(body: Region, lanes: Lanes): void {
   const replaced = new Map<Value, Value>();
-  fuseRegion(body, laneLoops, buffers, replaced);
+  fuseRegion(body, lanes, replaced);
   const resolve = resolver(replaced);
   const substitute = (region: Region) => {
     region.yields = region.yields.map(resolve);
@@ -32,7 +39,7 @@ export function fuseLaneLoops(body: Region, laneLoops: ReadonlySet<Op>, buffers:
     });
   };
   substitute(body);
-  dropWriteOnlyBuffers(body, buffers);
+  dropWriteOnlyBuffers(body, lanes.buffers);
 }
 
 /** A value, or the value it was replaced by. */
@@ -44,44 +51,32 @@ function resolver(replaced: ReadonlyMap<Value, Value>): (value: Value) => Value 
   };
 }
 
-function fuseRegion(
-  region: Region,
-  laneLoops: ReadonlySet<Op>,
-  buffers: ReadonlySet<Value>,
-  replaced: Map<Value, Value>,
-) {
+function fuseRegion(region: Region, lanes: Lanes, replaced: Map<Value, Value>) {
   const ops: Op[] = [];
-  let pending: { loop: Op; arrays: Set<Value> } | undefined;
+  let pending: Op | undefined;
   const flush = () => {
     if (pending) {
-      forwardLanes(pending.loop.regions[0]!, buffers, replaced);
-      ops.push(pending.loop);
+      forwardLanes(pending.regions[0]!, lanes.buffers, replaced);
+      ops.push(pending);
     }
     pending = undefined;
   };
   for (const op of region.ops) {
-    if (laneLoops.has(op)) {
-      if (pending === undefined) pending = { loop: op, arrays: arraysOf(op) };
-      else {
-        mergeInto(pending.loop, op, replaced);
-        for (const a of arraysOf(op)) pending.arrays.add(a);
-      }
+    if (lanes.loops.has(op)) {
+      if (pending === undefined) pending = op;
+      else mergeInto(pending, op, replaced);
       continue;
     }
-    const movable = op.regions.length === 0 && !isOp(op, "call") && op.operands.every((v) => !pending?.arrays.has(v));
-    if (!movable) flush();
+    const primalOnly =
+      op.regions.length === 0 &&
+      !isOp(op, "call") &&
+      op.operands.every((v) => v.type !== "array" || lanes.primal.has(v));
+    if (!primalOnly) flush();
     ops.push(op);
-    for (const inner of op.regions) fuseRegion(inner, laneLoops, buffers, replaced);
+    for (const inner of op.regions) fuseRegion(inner, lanes, replaced);
   }
   flush();
   region.ops = ops;
-}
-
-/** The arrays a lane loop reads or writes. */
-function arraysOf(loop: Op): Set<Value> {
-  const arrays = new Set<Value>();
-  forEachOp(loop.regions[0]!.ops, (op) => op.operands.forEach((v) => v.type === "array" && arrays.add(v)));
-  return arrays;
 }
 
 /** Appends the body of lane loop `from` to that of `into`, its lane read as `into`'s. */
