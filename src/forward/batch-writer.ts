@@ -26,7 +26,9 @@
 import { at, operandOf, resultOf } from "../ir/access.js";
 import { Builder, emptyRegion } from "../ir/builder.js";
 import { type Carried, loopParts } from "../ir/loops.js";
-import type { IRFunction, Op, Param, Region, Value } from "../ir/types.js";
+import { isOp } from "../ir/attrs.js";
+import type { ArrayKind, IRFunction, Op, Param, Region, Value } from "../ir/types.js";
+import { forEachOp } from "../ir/walk.js";
 import { primitive } from "../rules/primitives.js";
 import { fuseLaneLoops } from "./lane-fusion.js";
 import { TangentError, type TangentIR, type TangentSpec, TangentWriter, tangentName } from "./tangent-writer.js";
@@ -133,8 +135,9 @@ class BatchTangentWriter extends TangentWriter {
 
   // ----- lanes -----
 
-  /** A loop over the lanes, d from 0 to k, its body written by `body`. */
-  private forLanes(body: (d: Value) => void): void {
+  /** A loop over the lanes, d from 0 to k, its body written by `body`; one that fusion may merge
+   * with its neighbours unless `fusible` is false. */
+  private forLanes(body: (d: Value) => void, fusible = true): void {
     const d = this.values.value("number", "d");
     const region = emptyRegion([d]);
     this.builder.inRegion(region, () => body(d));
@@ -144,7 +147,7 @@ class BatchTangentWriter extends TangentWriter {
       regions: [region],
       attrs: { comparison: "lt" },
     });
-    this.laneLoops.add(loop);
+    if (fusible) this.laneLoops.add(loop);
   }
 
   private lane(buffer: Value, index: Value): Value {
@@ -200,19 +203,26 @@ class BatchTangentWriter extends TangentWriter {
         const tangents = this.emit("field", [t(operandOf(op, 0))], "array", { ...op.attrs });
         return this.storeLanes(result!, (d) => this.lane(tangents, d));
       }
-      case "array.copy":
-        if (this.holdsRows(operandOf(op, 0))) this.unsupported(op, "copies of arrays of rows");
-        return this.setTangent(
-          result!,
-          this.emit("array.copy", [t(operandOf(op, 0))], "array", { kind: "Float64Array" }),
-        );
+      case "array.copy": {
+        const source = operandOf(op, 0);
+        if (this.holdsRows(source)) this.unsupported(op, "copies of arrays of rows");
+        const [kind, sourceKind] = [this.tangentKind(result!), this.tangentKind(source)];
+        if (sourceKind === undefined) this.unsupported(op, "a copy of an array stored in different ways");
+        if (kind === sourceKind)
+          return this.setTangent(result!, this.emit("array.copy", [t(source)], "array", { kind }));
+        // A plain array's copy may grow: its tangents are a plain array too (zeros plus the source's).
+        const length = this.emit("array.length", [resultOf(copied)], "number");
+        const tangents = this.zerosFor(length, "Array");
+        this.sideEffect("array.addAll", [tangents, t(source)]);
+        return this.setTangent(result!, tangents);
+      }
       case "array.new":
         if (this.active(operandOf(op, 1))) this.unsupported(op, "arrays filled with a differentiated value");
-        return this.setTangent(result!, this.zerosFor(at(copied.operands, 0)));
+        return this.setTangent(result!, this.zerosFor(at(copied.operands, 0), this.tangentKind(result!)!));
       case "array.zeros":
-        return this.setTangent(result!, this.zerosFor(at(copied.operands, 0)));
+        return this.setTangent(result!, this.zerosFor(at(copied.operands, 0), this.tangentKind(result!)!));
       case "array.literal": {
-        const tangents = this.zerosFor(this.algebra.num(op.operands.length));
+        const tangents = this.zerosFor(this.algebra.num(op.operands.length), this.tangentKind(result!)!);
         op.operands.forEach((element, i) => {
           const elementTangents = this.tangents.get(element);
           if (elementTangents === undefined || !this.active(element)) return;
@@ -224,15 +234,18 @@ class BatchTangentWriter extends TangentWriter {
         return this.setTangent(result!, tangents);
       }
       case "array.set": {
-        if (op.attrs.grows === true || op.attrs.push === true) this.unsupported(op, "arrays that grow");
+        // An array that grows has its lanes appended, lane 0 first: a plain array's tangents, in
+        // a loop of its own (fused with another, it would interleave two elements' lanes).
+        const grows = op.attrs.grows === true || op.attrs.push === true;
+        if (grows && this.tangentKind(operandOf(op, 0)) !== "Array")
+          this.unsupported(op, "a typed array or parameter that grows");
         const [tangents, start] = [t(operandOf(op, 0)), this.elementStart(at(copied.operands, 1))];
         const element = this.tangents.get(operandOf(op, 2));
-        return this.forLanes((d) =>
-          this.setLane(
-            tangents,
-            this.algebra.apply("add", start, d),
-            element === undefined ? this.algebra.num(0) : this.lane(element, d),
-          ),
+        const lane = (d: Value) => (element === undefined ? this.algebra.num(0) : this.lane(element, d));
+        return this.forLanes(
+          (d) =>
+            this.sideEffect("array.set", [tangents, this.algebra.apply("add", start, d), lane(d)], { ...op.attrs }),
+          !grows,
         );
       }
       case "array.add": {
@@ -269,11 +282,74 @@ class BatchTangentWriter extends TangentWriter {
     }
   }
 
-  /** The tangents of a new array of `length` numbers: zeros. */
-  private zerosFor(length: Value): Value {
-    return this.emit("array.zeros", [this.algebra.apply("mul", length, this.directions)], "array", {
-      kind: "Float64Array",
+  /** The tangents of a new array of `length` numbers, stored as `kind`: zeros. */
+  private zerosFor(length: Value, kind: ArrayKind): Value {
+    return this.emit("array.zeros", [this.algebra.apply("mul", length, this.directions)], "array", { kind });
+  }
+
+  /**
+   * How the tangents of an array are stored: a Float64Array for a parameter's (the caller's) and
+   * a row's; for an array made here, as it is stored, but a plain array that grows (appending
+   * its lanes) only when it grows, else a Float64Array; a copy as its source's unless it grows.
+   * Undefined for an array that may be any of arrays stored differently.
+   */
+  private tangentKind(array: Value): ArrayKind | undefined {
+    const kinds = new Set(
+      (this.allocations(array) ?? [undefined]).map((op): ArrayKind | undefined => {
+        if (op === undefined) return "Float64Array";
+        const grows = this.growing().has(op);
+        if (isOp(op, "array.copy")) return grows ? "Array" : this.tangentKind(operandOf(op, 0));
+        const kind = (isOp(op, "array.literal") ? (op.attrs.kind ?? "Array") : op.attrs.kind) as ArrayKind;
+        return kind === "Array" && !grows ? "Float64Array" : kind;
+      }),
+    );
+    return kinds.size === 1 ? [...kinds][0] : undefined;
+  }
+
+  /** The ops making the arrays `array` may be (through branches and loops), or undefined when
+   * one may come from elsewhere (a parameter, a row, a field). */
+  private allocations(array: Value, seen = new Set<Value>()): Op[] | undefined {
+    if (seen.has(array)) return [];
+    seen.add(array);
+    const op = this.definitions.get(array);
+    if (op && ["array.new", "array.zeros", "array.literal", "array.copy"].includes(op.opcode)) return [op];
+    const sources =
+      op?.opcode === "if"
+        ? op.regions.map((r) => at(r.yields, op.results.indexOf(array)))
+        : this.carriedArrays()
+            .get(array)
+            ?.flatMap((c) => [c.init, c.next]);
+    if (sources === undefined) return undefined;
+    const found = sources.map((source) => this.allocations(source, seen));
+    return found.some((f) => f === undefined) ? undefined : (found.flat() as Op[]);
+  }
+
+  private carried: Map<Value, Carried[]> | undefined;
+
+  /** Each array a loop carries (its parameter and its result) -> the carried values it is. */
+  private carriedArrays(): Map<Value, Carried[]> {
+    if (this.carried) return this.carried;
+    const carried = new Map<Value, Carried[]>();
+    forEachOp(this.fn.body.ops, (op) => {
+      for (const c of loopParts(op)?.carried ?? [])
+        for (const v of [c.param, c.result]) if (v.type === "array") carried.set(v, [...(carried.get(v) ?? []), c]);
     });
+    this.carried = carried;
+    return carried;
+  }
+
+  private grown: Set<Op> | undefined;
+
+  /** The ops making arrays that grow. */
+  private growing(): Set<Op> {
+    if (this.grown) return this.grown;
+    const grown = new Set<Op>();
+    this.grown = grown;
+    forEachOp(this.fn.body.ops, (op) => {
+      if (isOp(op, "array.set") && (op.attrs.grows === true || op.attrs.push === true))
+        for (const made of this.allocations(operandOf(op, 0)) ?? []) grown.add(made);
+    });
+    return grown;
   }
 
   /** Lane d of the result: Σ ∂y/∂x_i · lane d of x_i over the operands that carry tangents. */

@@ -14,6 +14,7 @@
  * iteration reads the written value.
  */
 import { isOp } from "../ir/attrs.js";
+import { writesArray } from "../ir/op-definitions.js";
 import type { Op, Region, Value } from "../ir/types.js";
 import { forEachOp } from "../ir/walk.js";
 
@@ -104,8 +105,12 @@ function forwardLanes(body: Region, buffers: ReadonlySet<Value>, replaced: Map<V
         }
       } else if (isOp(op, "array.set")) {
         written.set(array, resolve(op.operands[2]!));
+        ops.push(op);
+        continue;
       }
     }
+    // (any other write of a buffer, here or in a nested region, ends what is known)
+    if (op.regions.length > 0 || (writesArray(op) && array !== undefined && buffers.has(array))) written.clear();
     ops.push(op);
   }
   body.ops = ops;
