@@ -13,7 +13,13 @@
  *    so that it gets the same input conversion and the same timed call; it is checked against
  *    the generated gradient first. The bytes stored for the reverse sweep are counted in a copy
  *    of the generated module with its stacks instrumented.
- * 2. Compile times: each eval module (the tool's `define` timing), synthetic functions of 100,
+ * 2. Forward mode, at the same inputs: the JVP of the eval's differentiable function against
+ *    that function, and the HVP of a function with `@hessian`, on the arguments the adapter gives
+ *    the primal and a pseudo-random tangent (bench/forward.mjs), each checked first.
+ * 3. Nested derivatives (saddle, particle): each function of the sample, which has no primal,
+ *    against the hand-written version bench/workloads/<eval>.hand.ts standing in for the
+ *    generated module in the adapter, after checking that the two agree.
+ * 4. Compile times: each eval module (the tool's `define` timing), synthetic functions of 100,
  *    1,000 and 10,000 statements (bench/compile-once.mjs, in a child process with a time limit),
  *    and the wall-clock time of `adjoint --check` on a 1,000-statement module.
  *
