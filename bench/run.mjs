@@ -445,13 +445,14 @@ async function measureNested(send, adapter, evalInfo, dir) {
   const rows = [];
   for (const { function: name, input } of samples) {
     const prepared = adapter.functions[name](input, { primal: {}, generated: hand.module });
-    const [generatedWarm] = await warmUp([evaluated(send, evalInfo.name, name, input), timed(prepared)]);
+    const contenders = [evaluated(send, evalInfo.name, name, input), timed(prepared)];
+    const [generatedWarm] = await warmUp(contenders);
     const worst = { difference: 0, where: "" };
     compareValues(prepared.output(prepared.run()), generatedWarm.output, STRICT.scale, name, worst);
     if (!(worst.difference <= STRICT.tolerance)) {
       fail(`${evalInfo.name} ${name}: the hand-written and generated results disagree: ${worst.difference} at ${worst.where}`);
     }
-    const { runs, medians } = await timeRounds([evaluated(send, evalInfo.name, name, input), timed(prepared)]);
+    const { runs, medians } = await timeRounds(contenders);
     const row = { function: name, size: evalInfo.size(input), runs, generated: medians[0], hand: medians[1], agreement: worst.difference };
     console.log(`${evalInfo.name} ${name} (${row.size}): generated ${row.generated.toFixed(3)} ms, hand-written ${row.hand.toFixed(3)} ms (${(row.generated / row.hand).toFixed(2)}x)`);
     rows.push(row);
