@@ -589,24 +589,28 @@ async function storageCounter(dir, generated) {
 
   let bytes = 0;
   let perFunction;
-  // every derivative the module exports (kmeans' dir calls the Hessian's diagonal)
+  // every generated function an adapter may call (a gradient, a JVP, a Jacobian), counted
+  const paramCount = new Map(generated.functions.map((info) => [info.name, info.params.length]));
   const instrumented = Object.fromEntries(
-    generated.functions.flatMap((info) =>
-      [info.gradientName, info.jvpName, info.hvpName, info.hessianName, info.hessianDiagonalName]
-        .filter((name) => name !== undefined)
-        .map((name) => [
-          name,
-          (...fnArgs) => {
-            const before = bytes;
-            const result = module[name](...fnArgs);
-            const entry = perFunction.get(name) ?? { calls: 0, bytes: 0, inputBytes: byteSize(fnArgs.slice(0, info.params.length)) };
-            entry.calls++;
-            entry.bytes += bytes - before;
-            perFunction.set(name, entry);
-            return result;
-          },
-        ]),
-    ),
+    Object.entries(module)
+      .filter(([, f]) => typeof f === "function")
+      .map(([name, f]) => [
+        name,
+        (...fnArgs) => {
+          const before = bytes;
+          const result = f(...fnArgs);
+          // (the source function: the longest name the generated one starts with)
+          const source = generated.functions
+            .filter((info) => name.startsWith(info.name))
+            .sort((a, b) => b.name.length - a.name.length)[0]?.name;
+          const inputBytes = byteSize(fnArgs.slice(0, paramCount.get(source) ?? fnArgs.length));
+          const entry = perFunction.get(name) ?? { calls: 0, bytes: 0, inputBytes };
+          entry.calls++;
+          entry.bytes += bytes - before;
+          perFunction.set(name, entry);
+          return result;
+        },
+      ]),
   );
   return {
     measure(adapterFunction, input) {

@@ -7,19 +7,36 @@
  *   fHvp               `@hessian`: forward mode over the gradient (forward over reverse)
  *   fHessian           `@hessian`: one fHvp per coordinate
  *   fHessianDiagonal   `@hessian diagonal`: fHvp along ones, the diagonal of a diagonal Hessian
+ *   fJacobianForward   `@jacobian`: one fJvp per coordinate (columns)
+ *   fJacobianReverse   `@jacobian`: one fVjp per result element (rows), or fGrad
+ *   fJacobian          `@jacobian`: whichever of the two makes fewer calls
  *
  * A JVP that forward mode cannot make (a call whose derivative gives no tangent) is left out
  * with a warning; one the user asked for by a tag is an error.
  */
 import type { AlsoGenerated } from "./frontend/annotations.js";
-import { hessianDiagonalDriver, hessianDriver } from "./forward/drivers.js";
+import {
+  hessianDiagonalDriver,
+  hessianDriver,
+  jacobianDriver,
+  jacobianForwardDriver,
+  jacobianReverseDriver,
+  type JacobianNames,
+} from "./forward/drivers.js";
 import { forwardNames, hvpOf, jvpOf } from "./forward/forward.js";
 import type { Namer } from "./backend/naming.js";
 import type { IRFunction } from "./ir/types.js";
 import type { GradientIR } from "./reverse/reverse.js";
 
 /** The fields of `GeneratedFunction` naming derived functions. */
-export type DerivedKey = "jvpName" | "hvpName" | "hessianName" | "hessianDiagonalName";
+export type DerivedKey =
+  | "jvpName"
+  | "hvpName"
+  | "hessianName"
+  | "hessianDiagonalName"
+  | "jacobianForwardName"
+  | "jacobianReverseName"
+  | "jacobianName";
 
 /** What a derived function is made from. */
 export interface DerivationInput {
@@ -43,12 +60,48 @@ export interface DerivedFunction {
   always?: true;
   /** It needs a number-valued function. */
   scalar?: true;
+  /** The derived function it calls, which must have been made. */
+  calls?: DerivedKey;
   make(input: DerivationInput, wrt: string): Derived;
 }
 
 /** Hessians are of number-valued functions. */
 export const numberValued = (input: DerivationInput) =>
   input.primal.returnsArray === undefined && input.primal.returnsObject === undefined;
+
+/** The functions a Jacobian driver calls. */
+function jacobianNames(input: DerivationInput): JacobianNames {
+  return {
+    forward: forwardNames.jacobianForward(input.name),
+    reverse: forwardNames.jacobianReverse(input.name),
+    auto: forwardNames.jacobian(input.name),
+    jvp: forwardNames.jvp(input.name),
+    gradient: input.gradient.fn.name,
+  };
+}
+
+/** A Jacobian driver's entry. */
+function jacobianEntry(
+  key: DerivedKey,
+  name: (names: JacobianNames) => string,
+  driver: typeof jacobianDriver,
+  how: string,
+): DerivedFunction {
+  return {
+    key,
+    calls: "jvpName",
+    asked: (also) => also.jacobian === true,
+    make: (input, wrt) => {
+      const names = jacobianNames(input);
+      return {
+        key,
+        name: name(names),
+        code: driver(input.primal, names, input.namer()),
+        comment: `its Jacobian with respect to ${wrt} (a row per result element, a column per coordinate of the parameters and their elements in order), ${how}`,
+      };
+    },
+  };
+}
 
 export const derivedFunctions: readonly DerivedFunction[] = [
   {
@@ -117,4 +170,17 @@ export const derivedFunctions: readonly DerivedFunction[] = [
       };
     },
   },
+  jacobianEntry("jacobianForwardName", (n) => n.forward, jacobianForwardDriver, "by forward mode: one JVP per column"),
+  jacobianEntry(
+    "jacobianReverseName",
+    (n) => n.reverse,
+    jacobianReverseDriver,
+    "by reverse mode: one vector-Jacobian product per row",
+  ),
+  jacobianEntry(
+    "jacobianName",
+    (n) => n.auto,
+    jacobianDriver,
+    "by forward mode when it has no more columns than rows, else by reverse mode",
+  ),
 ];

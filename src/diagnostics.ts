@@ -18,7 +18,8 @@ export const diagnosticCodes = {
   AD1011: "malformed or misplaced @differentiable tag",
   AD1012: "no @differentiable function in the file",
   AD1013: "malformed or unusable @derivative rule",
-  AD1014: "a forward-mode function cannot be generated (a warning for the fJvp made for every function)",
+  AD1014:
+    "a forward-mode function, or a Hessian or Jacobian a tag asks for, cannot be generated (a warning for the fJvp made for every function)",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

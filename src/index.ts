@@ -18,7 +18,13 @@ import { sourceParams } from "./ir/objects.js";
 import { type PassDump, type PipelineOptions, runPipeline } from "./pipeline.js";
 import { compileSpecialisedCopies } from "./specialised-copies.js";
 import { forwardNames, TangentError } from "./forward/forward.js";
-import { type Derived, type DerivationInput, derivedFunctions, numberValued } from "./derived-functions.js";
+import {
+  type Derived,
+  type DerivationInput,
+  type DerivedKey,
+  derivedFunctions,
+  numberValued,
+} from "./derived-functions.js";
 import type { GradientIR } from "./reverse/reverse.js";
 import type { ts } from "ts-morph";
 
@@ -136,6 +142,11 @@ export interface GeneratedFunction {
   hessianName?: string;
   /** With `@hessian diagonal`: `fHessianDiagonal(...params)`. */
   hessianDiagonalName?: string;
+  /** With `@jacobian`: `fJacobianForward(...params)`, `fJacobianReverse(...params)` and
+   * `fJacobian(...params)`, each returning `{ value, jacobian }`. */
+  jacobianForwardName?: string;
+  jacobianReverseName?: string;
+  jacobianName?: string;
   params: GeneratedParam[];
 }
 
@@ -242,9 +253,12 @@ function makeDerivedFunctions(
   // The functions a tag asks for build on one another (fHessian calls fHvp): after the first
   // that cannot be made, the others are not tried.
   let refused = false;
+  const reasons = new Map<DerivedKey, TangentError>();
   for (const derived of derivedFunctions) {
     if (!derived.always && (!derived.asked(input.also) || refused)) continue;
     try {
+      const missing = derived.calls && reasons.get(derived.calls);
+      if (missing) throw new TangentError(missing.op, missing.reason);
       if (derived.scalar && !numberValued(input))
         throw new TangentError(
           { opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: input.primal.loc },
@@ -253,6 +267,7 @@ function makeDerivedFunctions(
       functions.push(derived.make(input, wrt));
     } catch (error) {
       if (!(error instanceof TangentError)) throw error;
+      reasons.set(derived.key, error);
       diagnostics.push(derivedDiagnostic(error, sourceFile, input.name, derived.always === true));
       refused ||= derived.always !== true;
     }

@@ -149,3 +149,53 @@ export function f(x: number): number {
     expect(diagnostics).toMatchObject([{ code: "AD1004", message: expect.stringMatching(/inside itself/) }]);
   });
 });
+
+describe("a differentiable function calling another function's generated gradient", () => {
+  test("is differentiated through the gradient's code: closed forms of f + g_x g_y", async () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), "adjoint-calls-grad-"));
+    try {
+      const bowl = path.join(project, "bowl.ts");
+      writeFileSync(
+        bowl,
+        "/** @differentiable */\nexport function bowl(x: number, y: number): number {\n  return x * x + 3 * x * y + 2 * y * y;\n}\n",
+      );
+      const first = await compile([bowl]);
+      expect(first.diagnostics).toEqual([]);
+      writeFileSync(first.files[0]!.outputPath, first.files[0]!.text);
+      const user = path.join(project, "user.ts");
+      writeFileSync(
+        user,
+        [
+          'import { bowlGrad } from "./bowl.grad.js";',
+          "",
+          "/** @differentiable */",
+          "export function slopeSum(x: number, y: number): number {",
+          "  const { value, grad } = bowlGrad(x, y);",
+          "  return value + grad.x * grad.y;",
+          "}",
+          "",
+        ].join("\n"),
+      );
+      const second = await compile([user]);
+      expect(second.diagnostics).toEqual([]);
+      writeFileSync(second.files[0]!.outputPath, second.files[0]!.text);
+      const module = await import(pathToFileURL(second.files[0]!.outputPath).href);
+      // f = x^2 + 3xy + 2y^2, g_x = 2x + 3y, g_y = 3x + 4y
+      for (const [x, y] of [
+        [0.5, -1],
+        [2, 0.25],
+      ] as const) {
+        const { value, grad } = module.slopeSumGrad(x, y);
+        expect(value).toBeCloseTo(x * x + 3 * x * y + 2 * y * y + (2 * x + 3 * y) * (3 * x + 4 * y), 12);
+        expect(grad.x).toBeCloseTo(14 * x + 20 * y, 12);
+        expect(grad.y).toBeCloseTo(20 * x + 28 * y, 12);
+        expect(module.slopeSumJvp(x, y, { x: 1, y: 2 }).tangent).toBeCloseTo(
+          14 * x + 20 * y + 2 * (20 * x + 28 * y),
+          12,
+        );
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -13,10 +13,10 @@
  * `handObjective` is GradBench's objective, simple variant (each point corresponds to a vertex),
  * and `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
  * triangle, with barycentric coordinates us, also differentiated); both skin every vertex, as
- * the reference does. Their Jacobians are assembled by the tool from three vector-Jacobian
- * products per point of `pointResidual` or `pointResidualComplicated`, that point's three
- * residuals: each poses the bones but skins only the point's vertex (or its triangle's three),
- * rather than reversing the whole objective for every residual.
+ * the reference does. Their Jacobians (a row per residual, a few dozen columns) come from
+ * forward mode, a column a sweep, of `correspondingResiduals` and
+ * `correspondingResidualsComplicated`: the same residuals, skinning only the vertices the
+ * points correspond to.
  */
 import type { int } from "adjoint";
 
@@ -330,14 +330,15 @@ export function handObjectiveComplicated(
 }
 
 /**
- * The three residuals of point i of handObjective (equal to its elements 3i .. 3i + 2), from the
- * posed bones and the one vertex the point corresponds to.
+ * The residuals of handObjective (equal to them), from the posed bones and only the vertices
+ * the points correspond to. Its Jacobian, a column per parameter of theta, comes from forward
+ * mode: each column is one sweep posing the bones and skinning those vertices.
  *
  * @differentiable(wrt: theta)
+ * @jacobian
  */
-export function pointResidual(
+export function correspondingResiduals(
   theta: Float64Array,
-  i: int,
   parents: readonly number[],
   baseRelatives: Float64Array[],
   inverseBaseAbsolutes: Float64Array[],
@@ -348,25 +349,26 @@ export function pointResidual(
   points: Float64Array[],
 ): Float64Array {
   const hand = poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes);
+  const err = new Float64Array(3 * correspondences.length);
   const vertex = new Float64Array(3);
-  posedVertex(correspondences[i], hand, basePositions, weights, isMirrored, vertex, 0);
-  const err = new Float64Array(3);
-  vertexResidual(points[i], vertex, 0, err, 0);
+  for (let i = 0; i < correspondences.length; i++) {
+    posedVertex(correspondences[i], hand, basePositions, weights, isMirrored, vertex, 0);
+    vertexResidual(points[i], vertex, 0, err, 3 * i);
+  }
   return err;
 }
 
 /**
- * The three residuals of point i of handObjectiveComplicated, whose barycentric coordinates
- * (us[2i], us[2i + 1]) are u0 and u1, from the posed bones and the three corners of the point's
- * triangle.
+ * The residuals of handObjectiveComplicated (equal to them), from the posed bones and the three
+ * corners of each point's triangle only. Point i's residuals depend on us[2i] and us[2i + 1]
+ * alone, so the tool takes the derivatives with respect to every point's first coordinate at
+ * once, in one JVP along all of them (then the second), beside one JVP per parameter of theta.
  *
- * @differentiable(wrt: theta, u0, u1)
+ * @differentiable(wrt: theta, us)
  */
-export function pointResidualComplicated(
+export function correspondingResidualsComplicated(
   theta: Float64Array,
-  u0: number,
-  u1: number,
-  i: int,
+  us: Float64Array,
   parents: readonly number[],
   baseRelatives: Float64Array[],
   inverseBaseAbsolutes: Float64Array[],
@@ -378,12 +380,14 @@ export function pointResidualComplicated(
   points: Float64Array[],
 ): Float64Array {
   const hand = poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes);
-  const corners = triangles[correspondences[i]];
+  const err = new Float64Array(3 * correspondences.length);
   const cornerPositions = new Float64Array(9);
-  for (let c = 0; c < 3; c++) {
-    posedVertex(corners[c], hand, basePositions, weights, isMirrored, cornerPositions, 3 * c);
+  for (let i = 0; i < correspondences.length; i++) {
+    const corners = triangles[correspondences[i]];
+    for (let c = 0; c < 3; c++) {
+      posedVertex(corners[c], hand, basePositions, weights, isMirrored, cornerPositions, 3 * c);
+    }
+    triangleResidual(points[i], us[2 * i], us[2 * i + 1], cornerPositions, 0, 3, 6, err, 3 * i);
   }
-  const err = new Float64Array(3);
-  triangleResidual(points[i], u0, u1, cornerPositions, 0, 3, 6, err, 0);
   return err;
 }

@@ -15,7 +15,7 @@
 import { attrsOf, type OpAttrs } from "../ir/attrs.js";
 import { loopParts } from "../ir/loops.js";
 import { nestedObjectText, type SourceParam, sourceParams } from "../ir/objects.js";
-import type { Op, Param, Region, Type, Value } from "../ir/types.js";
+import type { IRFunction, Op, Param, Region, Type, Value } from "../ir/types.js";
 import { Precedence } from "../rules/primitives.js";
 import { type ExpressionPrinter, fieldSuffix, memberPrecedence, negated } from "./expressions.js";
 import { nameHints, type ValueNames } from "./naming.js";
@@ -100,9 +100,7 @@ export class StatementPrinter {
   private resultFields(wrt: Param[], derivatives: Value[]): [string, string, () => string][] {
     const { fn } = this.plan;
     const [value] = fn.body.yields as [Value];
-    const valueType =
-      fn.returnsObject ?? (fn.returnsArray ? (fn.returnsArray === "Array" ? "number[]" : fn.returnsArray) : "number");
-    const valueField: [string, string, () => string] = ["value", valueType, () => this.text(value)];
+    const valueField: [string, string, () => string] = ["value", valueTypeText(fn), () => this.text(value)];
     const byParam = (key: string, adjoints: Value[]): [string, string, () => string] => {
       const type = sourceParamTexts(wrt, gradientType, "; ")
         .map(([name, paramType]) => `${name}: ${paramType}`)
@@ -148,7 +146,7 @@ export class StatementPrinter {
     const { fn } = this.plan;
     const [value] = fn.body.yields as [Value];
     this.names.claimFixedNames();
-    this.lines.push(`function ${fn.name}(${this.paramTexts().join(", ")}): number {`);
+    this.lines.push(`function ${fn.name}(${this.paramTexts().join(", ")}): ${valueTypeText(fn)} {`);
     this.pushAll("  ", this.storage.takeKeptArrays());
     this.emitOps(fn.body, "  ");
     this.pushAll("  ", this.storage.returnKeptArrays());
@@ -501,4 +499,11 @@ export class StatementPrinter {
       lines[lines.length - 1] === `${indent}}`
     );
   }
+}
+
+/** The type of what the source function returns: a number, an array or an object type. */
+function valueTypeText(fn: IRFunction): string {
+  if (fn.returnsObject !== undefined) return fn.returnsObject;
+  if (fn.returnsArray === undefined) return "number";
+  return fn.returnsArray === "Array" ? "number[]" : fn.returnsArray;
 }

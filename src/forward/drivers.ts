@@ -1,11 +1,15 @@
 /**
- * Generated functions that call other generated functions once per direction, written as text:
- * `fHessian` calls `fHvp` with each unit tangent in turn (a column of the Hessian each), and
- * `fHessianDiagonal` calls it once with every tangent 1. They hold no derivative of their own.
+ * Generated functions that call other generated functions once per direction, written as text.
+ * They hold no derivative of their own:
+ *   - `fHessian` calls `fHvp` with each unit tangent in turn (a column of the Hessian each), and
+ *     `fHessianDiagonal` calls it once with every tangent 1;
+ *   - `fJacobianForward` calls `fJvp` with each unit tangent (a column each), `fJacobianReverse`
+ *     calls `fVjp` with each unit cotangent (a row each; `fGrad` once for a number-valued
+ *     function), and `fJacobian` calls whichever of the two makes fewer calls.
  *
  * Parameters are the source function's, which must be numbers, arrays of numbers or arrays of
- * rows: the coordinates of the Hessian are theirs in order, each array's elements in order (a
- * row after another).
+ * rows: the coordinates are theirs in order, each array's elements in order (a row after
+ * another).
  */
 import type { Namer } from "../backend/naming.js";
 import type { IRFunction, Param } from "../ir/types.js";
@@ -17,13 +21,13 @@ function filled(kind: string, length: string, fill = 0): string {
   return fill === 0 ? `new ${kind}(${length})` : `new ${kind}(${length}).fill(${fill})`;
 }
 
-/** The parameters of the signature, and the call's arguments without its tangents. */
-function signatureParts(fn: IRFunction): { params: string; args: string[]; wrt: Param[] } {
+/** The parameters of the signature, and the call's arguments. */
+function signatureParts(fn: IRFunction): { params: string; args: string[] } {
   const args = fn.params.map((p) => `${p.rest ? "..." : ""}${p.value.name!}`);
   const params = fn.params
     .map((p) => `${p.rest ? "..." : ""}${p.value.name!}: ${p.typeText}${p.defaultText ? ` = ${p.defaultText}` : ""}`)
     .join(", ");
-  return { params, args, wrt: fn.params.filter((p) => p.differentiated) };
+  return { params, args };
 }
 
 /** The call of `callee` with `tangents` (before a rest parameter, as forward mode takes them). */
@@ -33,17 +37,29 @@ function callWithTangents(fn: IRFunction, callee: string, args: string[], tangen
   return `${callee}(${[...args.slice(0, at), tangents, ...args.slice(at)].join(", ")})`;
 }
 
-/** The parameters a Hessian is taken with respect to, or a TangentError naming one that is not
- * a number or an array of numbers or rows. */
-function hessianParams(fn: IRFunction): Param[] {
+/** A TangentError at the function, for a driver that cannot be written. */
+function refused(fn: IRFunction, reason: string): TangentError {
+  return new TangentError({ opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: fn.loc }, reason);
+}
+
+/** Names for a driver's locals, one per hint, none of them a parameter's. */
+function localNames<const Hint extends string>(
+  fn: IRFunction,
+  namer: Namer,
+  hints: readonly Hint[],
+): Record<Hint, string> {
+  for (const p of fn.params) namer.reserve(p.value.name!);
+  return Object.fromEntries(hints.map((hint) => [hint, namer.claim(hint)])) as Record<Hint, string>;
+}
+
+/** The parameters the derivatives are taken with respect to, or a TangentError naming one that
+ * is not a number or an array of numbers or rows. */
+function coordinateParams(fn: IRFunction, what: string): Param[] {
   const wrt = fn.params.filter((p) => p.differentiated);
   const object = wrt.find((p) => p.field !== undefined || p.elementFields !== undefined);
   if (object) {
     const name = object.field?.param ?? object.value.name;
-    throw new TangentError(
-      { opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: fn.loc },
-      `a Hessian is taken with respect to numbers and arrays of numbers, and '${name}' holds objects`,
-    );
+    throw refused(fn, `${what} is taken with respect to numbers and arrays of numbers, and '${name}' holds objects`);
   }
   return wrt;
 }
@@ -58,28 +74,26 @@ function gradType(wrt: Param[]): string {
   return `{ ${wrt.map((p) => `${p.value.name!}: ${type(p)}`).join("; ")} }`;
 }
 
-/** `fHessian`: the dense Hessian, one `fHvp` per coordinate. */
-export function hessianDriver(
-  fn: IRFunction,
-  names: { hessian: string; hvp: string; gradient: string },
-  namer: Namer,
-): string {
-  const wrt = hessianParams(fn);
-  const { params, args } = signatureParts(fn);
-  for (const p of fn.params) namer.reserve(p.value.name!);
-  const [value, grad, j, k, size, hessian, hvp] = ["value", "grad", "j", "k", "size", "hessian", "hvp"].map((hint) =>
-    namer.claim(hint),
-  );
-  const tangentName = (p: Param) => namer.claim(`${p.value.name!}Dot`);
-  const tangents = wrt.map((p) => ({ p, name: tangentName(p) }));
-  const sizeTerms = wrt.map((p) =>
+/** The number of coordinates: `x.length + 1` for an array `x` and a number. */
+function coordinateCount(wrt: Param[]): string {
+  const terms = wrt.map((p) =>
     p.rowKind !== undefined
       ? `${p.value.name!}.reduce((total, row) => total + row.length, 0)`
       : p.arrayKind !== undefined
         ? `${p.value.name!}.length`
         : "1",
   );
-  const unit = tangents.flatMap(({ p, name }) => {
+  return terms.length === 0 ? "0" : terms.join(" + ");
+}
+
+/**
+ * The lines declaring one array or number `name` per parameter, shaped like it, zero but for a
+ * 1 at coordinate `k` (counted down through the parameters, so `k` is spent afterwards); and
+ * the object of them, `{ x: xDot, y: yDot }`.
+ */
+function unitVector(wrt: Param[], namer: Namer, k: string, suffix: string): { lines: string[]; object: string } {
+  const named = wrt.map((p) => ({ p, name: namer.claim(`${p.value.name!}${suffix}`) }));
+  const lines = named.flatMap(({ p, name }) => {
     const x = p.value.name!;
     if (p.rowKind !== undefined)
       return [
@@ -97,32 +111,72 @@ export function hessianDriver(
       ];
     return [`const ${name} = ${k} === 0 ? 1 : 0;`, `${k} -= 1;`];
   });
-  const row = wrt
-    .map((p) => {
-      const field = `${hvp}.${p.value.name!}`;
-      if (p.rowKind !== undefined) return `...${field}.flatMap((r) => [...r])`;
-      return p.arrayKind !== undefined ? `...${field}` : field;
-    })
-    .join(", ");
-  const tangentObject = `{ ${tangents.map(({ p, name }) => `${p.value.name!}: ${name}`).join(", ")} }`;
+  return { lines, object: `{ ${named.map(({ p, name }) => `${p.value.name!}: ${name}`).join(", ")} }` };
+}
+
+/** Tangents shaped like the parameters, every one `fill`: `{ x: new Float64Array(x.length), y: 0 }`. */
+function constantTangents(wrt: Param[], fill: number): string {
+  const constant = (p: Param) => {
+    const x = p.value.name!;
+    if (p.rowKind !== undefined) return `${x}.map((row) => ${filled(p.rowKind, "row.length", fill)})`;
+    return p.arrayKind !== undefined ? filled(p.arrayKind, `${x}.length`, fill) : `${fill}`;
+  };
+  return `{ ${wrt.map((p) => `${p.value.name!}: ${constant(p)}`).join(", ")} }`;
+}
+
+/** An object holding one field per parameter (a gradient, an H·v) as one row of numbers. */
+function flattened(object: string, wrt: Param[]): string {
+  const entries = wrt.map((p) => {
+    const field = `${object}.${p.value.name!}`;
+    if (p.rowKind !== undefined) return `...${field}.flatMap((r) => [...r])`;
+    return p.arrayKind !== undefined ? `...${field}` : field;
+  });
+  return `[${entries.join(", ")}]`;
+}
+
+/** `{ value, grad }` or `{ value: v, grad: g }`: an object's fields, the shorthand where names
+ * agree (to return them, or to destructure a result into them). */
+function fields(entries: [key: string, name: string][]): string {
+  return `{ ${entries.map(([key, name]) => (key === name ? key : `${key}: ${name}`)).join(", ")} }`;
+}
+
+/** `fHessian`: the dense Hessian, one `fHvp` per coordinate. */
+export function hessianDriver(
+  fn: IRFunction,
+  names: { hessian: string; hvp: string; gradient: string },
+  namer: Namer,
+): string {
+  const wrt = coordinateParams(fn, "a Hessian");
+  const { params, args } = signatureParts(fn);
+  const { value, grad, j, k, size, hessian, hvp } = localNames(fn, namer, [
+    "value",
+    "grad",
+    "j",
+    "k",
+    "size",
+    "hessian",
+    "hvp",
+  ]);
+  const unit = unitVector(wrt, namer, k, "Dot");
   return [
     `export function ${names.hessian}(${params}): { value: number; grad: ${gradType(wrt)}; hessian: number[][] } {`,
-    `  const { value: ${value}, grad: ${grad} } = ${names.gradient}(${args.join(", ")});`,
-    `  const ${size} = ${sizeTerms.join(" + ")};`,
+    `  const ${fields([
+      ["value", value],
+      ["grad", grad],
+    ])} = ${names.gradient}(${args.join(", ")});`,
+    `  const ${size} = ${coordinateCount(wrt)};`,
     `  const ${hessian}: number[][] = [];`,
     `  for (let ${j} = 0; ${j} < ${size}; ${j}++) {`,
     `    let ${k} = ${j};`,
-    ...unit.map((line) => `    ${line}`),
-    `    const ${hvp} = ${callWithTangents(fn, names.hvp, args, tangentObject)}.hvp;`,
-    `    ${hessian}.push([${row}]);`,
+    ...unit.lines.map((line) => `    ${line}`),
+    `    const ${hvp} = ${callWithTangents(fn, names.hvp, args, unit.object)}.hvp;`,
+    `    ${hessian}.push(${flattened(hvp, wrt)});`,
     "  }",
-    `  return { ${[
+    `  return ${fields([
       ["value", value],
       ["grad", grad],
       ["hessian", hessian],
-    ]
-      .map(([key, name]) => (key === name ? key : `${key}: ${name}`))
-      .join(", ")} };`,
+    ])};`,
     "}",
   ].join("\n");
 }
@@ -130,20 +184,137 @@ export function hessianDriver(
 /** `fHessianDiagonal`: `fHvp` along a tangent of ones, the diagonal of a Hessian the user
  * declares diagonal (`@hessian diagonal`). */
 export function hessianDiagonalDriver(fn: IRFunction, names: { diagonal: string; hvp: string }, namer: Namer): string {
-  const wrt = hessianParams(fn);
+  const wrt = coordinateParams(fn, "a Hessian");
   const { params, args } = signatureParts(fn);
-  for (const p of fn.params) namer.reserve(p.value.name!);
-  const product = namer.claim("product");
-  const ones = (p: Param) => {
-    const x = p.value.name!;
-    if (p.rowKind !== undefined) return `${x}.map((row) => ${filled(p.rowKind, "row.length", 1)})`;
-    return p.arrayKind !== undefined ? filled(p.arrayKind, `${x}.length`, 1) : "1";
-  };
-  const tangents = `{ ${wrt.map((p) => `${p.value.name!}: ${ones(p)}`).join(", ")} }`;
+  const { product } = localNames(fn, namer, ["product"]);
+  const tangents = constantTangents(wrt, 1);
   return [
     `export function ${names.diagonal}(${params}): { value: number; grad: ${gradType(wrt)}; hessianDiagonal: ${gradType(wrt)} } {`,
     `  const ${product} = ${callWithTangents(fn, names.hvp, args, tangents)};`,
     `  return { value: ${product}.value, grad: ${product}.grad, hessianDiagonal: ${product}.hvp };`,
+    "}",
+  ].join("\n");
+}
+
+/** The generated Jacobian functions of one source function. */
+export interface JacobianNames {
+  forward: string;
+  reverse: string;
+  auto: string;
+  jvp: string;
+  /** `fGrad` of a number-valued function, `fVjp` of an array-valued one. */
+  gradient: string;
+}
+
+/** What the Jacobian drivers share: the coordinates, the signature, the result's type. */
+function jacobianParts(fn: IRFunction) {
+  if (fn.returnsObject !== undefined) throw refused(fn, "a Jacobian is of a function returning a number or an array");
+  if (fn.params.some((p) => p.rest)) throw refused(fn, "a Jacobian is of a function without a rest parameter");
+  const wrt = coordinateParams(fn, "a Jacobian");
+  const { params, args } = signatureParts(fn);
+  const kind = fn.returnsArray;
+  const valueType = kind === undefined ? "number" : kind === "Array" ? "number[]" : kind;
+  return { wrt, params, args, kind, header: `(${params}): { value: ${valueType}; jacobian: number[][] }` };
+}
+
+/** `fJacobianForward`: the dense Jacobian by columns, one `fJvp` per coordinate. */
+export function jacobianForwardDriver(fn: IRFunction, names: JacobianNames, namer: Namer): string {
+  const { wrt, args, kind, header } = jacobianParts(fn);
+  const { size, tangentsAt, j, k, first, columns, jacobian } = localNames(fn, namer, [
+    "size",
+    "tangentsAt",
+    "j",
+    "k",
+    "first",
+    "columns",
+    "jacobian",
+  ]);
+  const unit = unitVector(wrt, namer, k, "Dot");
+  const jvp = (at: string) => `${names.jvp}(${[...args, `${tangentsAt}(${at})`].join(", ")})`;
+  // (a function without coordinates still runs once, for its value)
+  const rows =
+    kind === undefined
+      ? `[${columns}.slice(0, ${size})]`
+      : `Array.from({ length: ${first}.value.length }, (_, i) => ${columns}.slice(0, ${size}).map((column) => column[i]))`;
+  return [
+    `export function ${names.forward}${header} {`,
+    `  const ${size} = ${coordinateCount(wrt)};`,
+    `  const ${tangentsAt} = (${j}: number) => {`,
+    `    let ${k} = ${j};`,
+    ...unit.lines.map((line) => `    ${line}`),
+    `    return ${unit.object};`,
+    "  };",
+    `  const ${first} = ${jvp("0")};`,
+    `  const ${columns} = [${first}.tangent];`,
+    `  for (let ${j} = 1; ${j} < ${size}; ${j}++) ${columns}.push(${jvp(j)}.tangent);`,
+    `  const ${jacobian} = ${rows};`,
+    `  return ${fields([
+      ["value", `${first}.value`],
+      ["jacobian", jacobian],
+    ])};`,
+    "}",
+  ].join("\n");
+}
+
+/** `fJacobianReverse`: the dense Jacobian by rows, one `fVjp` per result element (for a
+ * number-valued function, its gradient). */
+export function jacobianReverseDriver(fn: IRFunction, names: JacobianNames, namer: Namer): string {
+  const { wrt, args, kind, header } = jacobianParts(fn);
+  if (kind === undefined) {
+    const { value, grad } = localNames(fn, namer, ["value", "grad"]);
+    return [
+      `export function ${names.reverse}${header} {`,
+      `  const ${fields([
+        ["value", value],
+        ["grad", grad],
+      ])} = ${names.gradient}(${args.join(", ")});`,
+      `  return ${fields([
+        ["value", value],
+        ["jacobian", `[${flattened(grad, wrt)}]`],
+      ])};`,
+      "}",
+    ].join("\n");
+  }
+  const { value, i, cotangent, jacobian, grad } = localNames(fn, namer, [
+    "value",
+    "i",
+    "cotangent",
+    "jacobian",
+    "grad",
+  ]);
+  return [
+    `export function ${names.reverse}${header} {`,
+    "  // one forward sweep along no direction, for the result's length",
+    `  const ${value} = ${names.jvp}(${[...args, constantTangents(wrt, 0)].join(", ")}).value;`,
+    `  const ${jacobian}: number[][] = [];`,
+    `  for (let ${i} = 0; ${i} < ${value}.length; ${i}++) {`,
+    `    const ${cotangent} = ${filled(kind, `${value}.length`)};`,
+    `    ${cotangent}[${i}] = 1;`,
+    `    const ${grad} = ${names.gradient}(${[...args, cotangent].join(", ")}).grad;`,
+    `    ${jacobian}.push(${flattened(grad, wrt)});`,
+    "  }",
+    `  return ${fields([
+      ["value", value],
+      ["jacobian", jacobian],
+    ])};`,
+    "}",
+  ].join("\n");
+}
+
+/** `fJacobian`: by columns (`fJacobianForward`) when there are no more coordinates than result
+ * elements, else by rows (`fJacobianReverse`). */
+export function jacobianDriver(fn: IRFunction, names: JacobianNames, namer: Namer): string {
+  const { wrt, args, kind, header } = jacobianParts(fn);
+  const call = (callee: string) => `${callee}(${args.join(", ")})`;
+  const choice = (rows: string) =>
+    `  return ${coordinateCount(wrt)} <= ${rows} ? ${call(names.forward)} : ${call(names.reverse)};`;
+  if (kind === undefined) return [`export function ${names.auto}${header} {`, choice("1"), "}"].join("\n");
+  const { rows } = localNames(fn, namer, ["rows"]);
+  return [
+    `export function ${names.auto}${header} {`,
+    "  // one forward sweep along no direction, for the result's length",
+    `  const ${rows} = ${names.jvp}(${[...args, constantTangents(wrt, 0)].join(", ")}).value.length;`,
+    choice(rows),
     "}",
   ].join("\n");
 }

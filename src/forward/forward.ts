@@ -23,6 +23,9 @@ export const forwardNames = {
   hvp: (name: string) => `${name}Hvp`,
   hessian: (name: string) => `${name}Hessian`,
   hessianDiagonal: (name: string) => `${name}HessianDiagonal`,
+  jacobianForward: (name: string) => `${name}JacobianForward`,
+  jacobianReverse: (name: string) => `${name}JacobianReverse`,
+  jacobian: (name: string) => `${name}Jacobian`,
 } as const;
 
 function finished(ir: TangentIR, pass: string): TangentIR {

@@ -19,7 +19,8 @@ import { TangentError, jvpOf } from "../forward/forward.js";
 import { emptyRegion } from "../ir/builder.js";
 import { inlineIRFunction } from "../ir/inline.js";
 import type { ArrayKind, IRFunction, Param, Region, Value } from "../ir/types.js";
-import { usedValues, valuesDefinedIn } from "../ir/walk.js";
+import { allocates, opFacts, writesFirstOperand } from "../ir/op-definitions.js";
+import { definingOps, findOp, usedValues, valuesDefinedIn } from "../ir/walk.js";
 import { primalPasses, runPipeline } from "../pipeline.js";
 import { StorageError, storeInArrays } from "../reverse/storage-as-arrays.js";
 import type { LoweringContext } from "./context.js";
@@ -90,6 +91,7 @@ export function lowerNestedDerivative(
   const [value, derivativeValue] = derivative.apply(x, inner.captured);
   const field = operator === "jvp" ? "tangent" : "grad";
   if (operator === "grad") return { result: derivativeValue };
+  if (value === undefined) throw new Error(`'${operator}' was inlined without its value`);
   return {
     result: makeObject(
       cx,
@@ -168,6 +170,7 @@ function closedFunction(
       returnsArray ? "use jvp or grad for a function returning a number" : "use vjp for a function returning an array",
     );
   body.yields = [result];
+  refuseWritesOutside(cx, body, call);
   const defined = valuesDefinedIn(body);
   const captured = [...usedValues(body)].filter((v) => v !== xParam && !defined.has(v)).sort((a, b) => a.id - b.id);
   const kind = cx.arrayKind(cx.checker.getTypeAtLocation(xExpression));
@@ -178,6 +181,32 @@ function closedFunction(
   const fn: IRFunction = { name: `${cx.fn.name}Inner`, params, body, loc: cx.location(call) };
   if (returnsArray) fn.returnsArray = "Array";
   return { fn, captured };
+}
+
+/**
+ * Refuses a write, in f, into an array or a cell f does not make itself (x, a captured array):
+ * the derivative runs f's body once per direction (forward mode over an array) and once more
+ * for the value, so the write would be repeated, and f's adjoints do not follow what it writes
+ * outside. An array of unknown making (a branch's result, an object's field) counts as outside.
+ */
+function refuseWritesOutside(cx: LoweringContext, body: Region, call: ts.CallExpression): void {
+  const definitions = definingOps(body);
+  const madeInside = (value: Value): boolean => {
+    const op = definitions.get(value);
+    if (!op) return false;
+    if (allocates(op)) return true;
+    return opFacts(op.opcode)?.resultAliasesOperand === true && madeInside(op.operands[0]!);
+  };
+  const write = findOp(body.ops, (op) => writesFirstOperand(op) && !madeInside(op.operands[0]!));
+  if (!write) return;
+  const target = write.operands[0]!.name;
+  // (f's ops are located at the call, as an inlined helper's are)
+  cx.fail(
+    call,
+    "AD1004",
+    `the function differentiated here writes into ${target ? `'${target}'` : "an array"}, which it does not make: its derivative would repeat the write`,
+    "make the array inside the function, or write into it outside the derivative's call",
+  );
 }
 
 /**
@@ -202,9 +231,10 @@ function isolated<R>(cx: LoweringContext, lower: () => R): R {
   }
 }
 
-/** How the derivative is inlined: given x and the captured values, its value and derivative. */
+/** How the derivative is inlined: given x and the captured values, its value (unless `grad`,
+ * which returns none, does not compute it) and derivative. */
 interface Derivative {
-  apply(x: Value, captured: Value[]): [Value, Value];
+  apply(x: Value, captured: Value[]): [Value | undefined, Value];
 }
 
 function differentiate(
@@ -246,12 +276,14 @@ function differentiate(
   return {
     apply: (x, captured) => {
       if (x.type === "number") return inline(tangent, [x, ...captured, cx.builder.constant(1)]);
-      return forwardGradient(cx, tangent, x, inner.fn.params[0]!.arrayKind ?? "Array", captured, inline);
+      const kind = inner.fn.params[0]!.arrayKind ?? "Array";
+      return forwardGradient(cx, tangent, x, kind, captured, inline, operator === "valueAndGrad");
     },
   };
 }
 
-/** The gradient of an array x by forward mode: one JVP per element, along that unit vector. */
+/** The gradient of an array x by forward mode: one JVP per element, along that unit vector; then,
+ * if asked, the value (once more, along no direction: x may have no elements). */
 function forwardGradient(
   cx: LoweringContext,
   tangent: IRFunction,
@@ -259,13 +291,13 @@ function forwardGradient(
   kind: ArrayKind,
   captured: Value[],
   inline: (fn: IRFunction, args: Value[]) => [Value, Value],
-): [Value, Value] {
+  withValue: boolean,
+): [Value | undefined, Value] {
   const b = cx.builder;
   const length = b.emit("array.length", [x], "number");
   const gradient = b.emit("array.new", [length, b.constant(0)], "array", { kind }, "gradient");
   const index = cx.values.value("number", "j");
   const body: Region = { params: [index], ops: [], yields: [] };
-  let value: Value | undefined;
   b.inRegion(body, () => {
     const unit = b.emit("array.new", [length, b.constant(0)], "array", { kind: "Array" }, "unit");
     b.op({ opcode: "array.set", operands: [unit, index, b.constant(1)] });
@@ -278,6 +310,11 @@ function forwardGradient(
     regions: [body],
     attrs: { comparison: "lt" },
   });
-  [value] = inline(tangent, [x, ...captured, b.emit("array.new", [length, b.constant(0)], "array", { kind: "Array" })]);
-  return [value!, gradient];
+  if (!withValue) return [undefined, gradient];
+  const [value] = inline(tangent, [
+    x,
+    ...captured,
+    b.emit("array.new", [length, b.constant(0)], "array", { kind: "Array" }),
+  ]);
+  return [value, gradient];
 }

@@ -5,8 +5,8 @@
  * calls, and how its result becomes the output JSON the eval expects.
  *
  * Every derivative here comes from a generated function (a gradient, a VJP, a Hessian's
- * diagonal, or a nested eval's own derivatives); the adapters only convert data and assemble
- * Jacobians from vector-Jacobian products.
+ * diagonal, a Jacobian, or a nested eval's own derivatives); the adapters only convert data and
+ * assemble Jacobians from vector-Jacobian and Jacobian-vector products.
  */
 
 /** The loaded modules of an eval: the primal source and the generated gradient module. */
@@ -413,41 +413,29 @@ const ht: EvalAdapter = {
       return prepared(() => f(...args), toArray);
     },
     jacobian(input, module) {
-      // The dense Jacobian, three rows per point. The point's three residuals are a function of
-      // their own, which poses the bones but skins only the point's vertex (or its triangle's
-      // three), so each row is one VJP of it with a unit cotangent, not of the whole objective.
-      // The complicated variant has two more columns, first: the derivatives with respect to the
-      // point's two barycentric coordinates (the only ones of us its residuals depend on).
+      // The dense Jacobian, three rows per point, by forward mode: the simple variant's from the
+      // generated fJacobianForward, a JVP per parameter of theta; the complicated variant's from
+      // JVPs too, two more columns first: along every point's first barycentric coordinate at
+      // once, then its second (each point's residuals depend on its own pair alone).
       const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
-      const pointCount = correspondences.length;
-      const cotangent = new Float64Array(3);
-      const out = { theta: new Float64Array(theta.length) };
-      const vjp = fn(module.generated, complicated ? "pointResidualComplicatedVjp" : "pointResidualVjp");
-      // the VJP of point i's residuals with the current cotangent
-      const pointVjp = complicated
-        ? (i: number) => vjp(theta, us[2 * i], us[2 * i + 1], i, ...modelArgs, triangles, correspondences, points, cotangent, out)
-        : (i: number) => vjp(theta, i, ...modelArgs, correspondences, points, cotangent, out);
-      const columns = theta.length + (complicated ? 2 : 0);
+      if (!complicated) {
+        const jacobianForward = fn(module.generated, "correspondingResidualsJacobianForward");
+        const args = [theta, ...modelArgs, correspondences, points];
+        return prepared(() => jacobianForward(...args).jacobian);
+      }
+      const jvp = fn(module.generated, "correspondingResidualsComplicatedJvp");
+      const args = [theta, us, ...modelArgs, triangles, correspondences, points];
+      const unitTheta = (j: number) => Float64Array.from(theta, (_, k) => (k === j ? 1 : 0));
+      const alongEvery = (first: number) => Float64Array.from(us, (_, k) => (k % 2 === first ? 1 : 0));
+      const directions = [
+        { theta: new Float64Array(theta.length), us: alongEvery(0) },
+        { theta: new Float64Array(theta.length), us: alongEvery(1) },
+        ...Array.from(theta, (_, j) => ({ theta: unitTheta(j), us: new Float64Array(us.length) })),
+      ];
       return prepared(
-        () => {
-          const jacobian = new Float64Array(3 * pointCount * columns);
-          for (let i = 0; i < pointCount; i++) {
-            for (let r = 0; r < 3; r++) {
-              cotangent[r] = 1;
-              const { grad } = pointVjp(i);
-              cotangent[r] = 0;
-              let c = (3 * i + r) * columns;
-              if (complicated) {
-                jacobian[c++] = grad.u0;
-                jacobian[c++] = grad.u1;
-              }
-              jacobian.set(grad.theta, c);
-            }
-          }
-          return jacobian;
-        },
-        (jacobian: Float64Array) =>
-          Array.from({ length: 3 * pointCount }, (_, r) => Array.from(jacobian.subarray(r * columns, (r + 1) * columns))),
+        () => directions.map((tangents) => jvp(...args, tangents).tangent as Float64Array),
+        (columns: Float64Array[]) =>
+          Array.from({ length: 3 * correspondences.length }, (_, r) => columns.map((column) => column[r])),
       );
     },
   },

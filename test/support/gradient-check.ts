@@ -279,6 +279,63 @@ export function checkHessianPoint(
   expect(diagonal, `${where}: the diagonal`).toEqual(h.map((row, i) => row[i]));
 }
 
+/** `value` with every number 0 but the `j`th (in the order of `numbersIn`), which is 1. */
+function unitLike(value: unknown, j: number, counter = { next: 0 }): unknown {
+  if (typeof value === "number") return counter.next++ === j ? 1 : 0;
+  if (ArrayBuffer.isView(value)) return (value as Float64Array).map(() => (counter.next++ === j ? 1 : 0));
+  return (value as unknown[]).map((element) => unitLike(element, j, counter));
+}
+
+/**
+ * The Jacobian functions of `fn` at one point (`@jacobian`): the value is the primal's bit for
+ * bit, the Jacobian has a row per result element and a column per coordinate, each column
+ * agrees with central finite differences of the primal along that coordinate, the forward and
+ * reverse Jacobians agree to 1e-12, `fJacobian` is the one of the two with fewer calls, and the
+ * arguments are unchanged.
+ */
+export function checkJacobianPoint(
+  source: Record<string, unknown>,
+  generated: Record<string, unknown>,
+  fn: GeneratedFunction,
+  json: unknown[],
+): void {
+  const where = `${fn.jacobianName}(${JSON.stringify(json).slice(1, -1)})`;
+  const args = () => fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
+  const primal = sourceFunction(source, fn);
+  const value = primal(...args());
+  const outputs = numbersIn(value);
+  const wrt = fn.params.flatMap((p, i) => (p.differentiated ? [{ p, i }] : []));
+  const coordinates = wrt.reduce((total, { i }) => total + numbersIn(args()[i]).length, 0);
+  const call = (name: string | undefined) => {
+    const passed = args();
+    const result = (generated[name!] as AnyFunction)(...passed) as { value: unknown; jacobian: number[][] };
+    expect(passed, `${where}: arguments unchanged`).toEqual(args());
+    expect(numbersIn(result.value), `${where}: value is the primal's`).toEqual(outputs);
+    expect(result.jacobian.length, `${where}: a row per result element`).toBe(outputs.length);
+    for (const row of result.jacobian) expect(row.length, `${where}: a column per coordinate`).toBe(coordinates);
+    return result.jacobian;
+  };
+  const forward = call(fn.jacobianForwardName);
+  const reverse = call(fn.jacobianReverseName);
+  const chosen = call(fn.jacobianName);
+  expect(chosen, `${where}: by the mode with fewer calls`).toEqual(coordinates <= outputs.length ? forward : reverse);
+  for (let j = 0; j < coordinates; j++) {
+    const counter = { next: 0 };
+    const unit = Object.fromEntries(wrt.map(({ p, i }) => [p.name, unitLike(args()[i], j, counter)]));
+    outputs.forEach((_, row) => {
+      const numeric = centralDifference((t) => numbersIn(primal(...movedBy(fn.params, args(), unit, t)))[row]!, 0);
+      expect(
+        relativeError(forward[row]![j]!, numeric),
+        `${where}: J[${row}][${j}] is ${forward[row]![j]}, finite differences ${numeric}`,
+      ).toBeLessThanOrEqual(1e-6);
+      expect(
+        relativeError(forward[row]![j]!, reverse[row]![j]!),
+        `${where}: J[${row}][${j}] by forward mode ${forward[row]![j]}, by reverse mode ${reverse[row]![j]}`,
+      ).toBeLessThanOrEqual(1e-12);
+    });
+  }
+}
+
 export async function checkGradients(
   sourcePath: string,
   generatedPath: string,
@@ -308,6 +365,7 @@ export async function checkGradients(
       ).toBeLessThanOrEqual(1e-6);
       if (fn.jvpName !== undefined) checkJvpPoint(primals, generated, fn, json);
       if (fn.hvpName !== undefined) checkHessianPoint(primals, generated, fn, json);
+      if (fn.jacobianName !== undefined) checkJacobianPoint(primals, generated, fn, json);
     }
   }
 }
