@@ -202,9 +202,6 @@ export function markdown(results) {
     ),
   );
   const skipped = results.evals.flatMap((e) => e.skipped.map((s) => `${s.label} for ${e.name}`));
-  const htSweeps = (results.evals.find((e) => e.name === "ht")?.rows ?? []).map(
-    (r) => `${r.variant}, ${r.size}: ${count(r.storage.calls)} VJPs, each ${(r.gradient / r.storage.calls / r.primal).toFixed(2)}x the primal`,
-  );
   const forwardChecks = results.evals.flatMap((e) =>
     [...e.jvpRows, ...e.hvpRows].map((row) => `- ${e.name} ${row.function} (${row.size}): ${row.difference.toExponential(2)}`),
   );
@@ -238,16 +235,17 @@ fixed seed (\`bench/inputs.mjs\`): ADBench's data sets for gmm (d = 10, k = 25),
 4,096 characters) and ba (ba3), more points for ht. *gradient* is the eval's gradient or
 Jacobian (for kmeans, \`dir\`: the gradient divided elementwise by the Hessian's diagonal, which
 \`costHessianDiagonal\` gives as one Hessian-vector product along ones, against \`cost\`): for
-ba, one VJP per row of each observation's 2 x 15 block, and for ht one VJP per
-residual of a function giving one point's residuals, which poses all bones again but skins only
-that point's vertex (or triangle), so that its ratio is the number of residuals times that of one
-VJP (${htSweeps.join("; ")}). *target* is the ratio aimed at.
+ba, one VJP per row of each observation's 2 x 15 block, and for ht, by forward mode, the
+Jacobian of a function giving the same residuals as the objective but skinning only the vertices
+(or triangles) the points correspond to: for the simple variant its \`fJacobianForward\`, one
+JVP per parameter, for the complicated one a JVP per parameter and two more, along every point's
+first barycentric coordinate at once and then its second. *target* is the ratio aimed at.
 
 *stored for the reverse sweep*: the bytes of the stacks the generated code fills in one call
 (recorded values, branch outcomes, trip counts; not the gradient arrays, nor the primal's own
 local arrays), whether allocated by the call or kept from the last one, against the size of that
-call's arguments (8 bytes a number). A Jacobian calls a VJP once per row: the figure is then per
-call.
+call's arguments (8 bytes a number). A Jacobian by rows calls a VJP once per row, and one by
+columns a JVP once per column: the figure is then per call (a JVP stores nothing).
 
 ## Forward mode
 
@@ -261,8 +259,8 @@ pseudo-random from a fixed seed and made once, outside the timed runs (\`bench/f
 *primal* is the same function on the same arguments, and both are timed in this process with the
 protocol below. For ba it is the reprojection error of every observation (one call each, a
 camera's or a point's tangent shared by its observations), without the weight errors; ht's
-objective is not one differentiable function (its Jacobian is assembled from a function of one
-point's residuals), so it has no row. *HVP* is kmeans' \`costHvp\` (\`@hessian diagonal\`), the
+objective is not differentiable itself (its Jacobian is that of another function, above), so it
+has no row. *HVP* is kmeans' \`costHvp\` (\`@hessian diagonal\`), the
 Hessian times a random direction. The targets are for the JVP of llsq, lse, ode and gmm.
 
 Before timing, each JVP's value is checked against the primal's and its tangent against the
