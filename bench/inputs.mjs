@@ -97,6 +97,13 @@ export const largerInputs = {
       us: complicated ? matrix(points, 2, () => next(0, 0.5)) : [],
     };
   },
+  // Ten times the sample's points and five times its centroids, in the same 8 dimensions: the
+  // cost and its derivatives compare every point with every centroid.
+  kmeans: (sample) => {
+    const next = random(9);
+    const [n, k, d] = [10 * sample.points.length, 5 * sample.centroids.length, sample.points[0].length];
+    return { points: matrix(n, d, () => next()), centroids: matrix(k, d, () => next()) };
+  },
 };
 
 /**

@@ -68,6 +68,44 @@ function tables(results) {
     ),
   };
 
+  const forwardTable = (title, label, key) => ({
+    title,
+    header: ["eval", "function", "input", "primal (ms)", `${label} (ms)`, `${label} / primal`, "target", "runs"],
+    numeric: [3, 4, 5, 6, 7],
+    rows: results.evals.flatMap((e) =>
+      e[`${key}Rows`].map((row) => [
+        e.name,
+        row.calls > 1 ? `${row.function} (${count(row.calls)} calls)` : row.function,
+        `${row.size} (${row.sizeLabel === "default" ? "sample" : "larger"})`,
+        ms(row.primal),
+        ms(row.derivative),
+        ratio(row.derivative, row.primal),
+        e[key].target ? `${e[key].target.toFixed(1)}x` : "",
+        count(row.runs),
+      ]),
+    ),
+  });
+  const jvpTable = forwardTable("Forward mode: JVP / primal", "JVP", "jvp");
+  const hvpTable = forwardTable("Hessian-vector products: HVP / primal", "HVP", "hvp");
+
+  const nestedTable = {
+    title: "Nested derivatives: generated / hand-written",
+    header: ["eval", "function", "input", "generated (ms)", "hand-written (ms)", "generated / hand-written", "target", "runs"],
+    numeric: [3, 4, 5, 6, 7],
+    rows: results.nested.flatMap((e) =>
+      e.rows.map((row) => [
+        e.name,
+        row.function,
+        row.size,
+        ms(row.generated),
+        ms(row.hand),
+        ratio(row.generated, row.hand),
+        `${e.target.toFixed(1)}x`,
+        count(row.runs),
+      ]),
+    ),
+  };
+
   const labels = alternativeLabels(results);
   const compared = results.evals.filter((e) => e.rows.some((r) => r.alternatives.length > 0) || e.skipped.length > 0);
   const comparisonTable = {
@@ -106,7 +144,12 @@ function tables(results) {
     title: "Compile time of the eval modules",
     header: ["module", "source lines", "generated lines", "compile (ms)"],
     numeric: [1, 2, 3],
-    rows: results.evals.map((e) => [`${e.name}.ts`, count(e.sourceLines), count(e.generatedLines), count(Math.round(e.compileMilliseconds))]),
+    rows: [...results.evals, ...results.nested].map((e) => [
+      `${e.name}.ts`,
+      count(e.sourceLines),
+      count(e.generatedLines),
+      count(Math.round(e.compileMilliseconds)),
+    ]),
   };
 
   const limit = results.protocol.COMPILE_TIME_LIMIT_SECONDS;
@@ -123,7 +166,7 @@ function tables(results) {
       s.timedOut ? `> ${((limit * 1000) / s.statements).toFixed(1)}` : (s.milliseconds / s.statements).toFixed(2),
     ]),
   };
-  return { evalTable, comparisonTable, stylesTable, moduleTable, syntheticTable };
+  return { evalTable, jvpTable, hvpTable, nestedTable, comparisonTable, stylesTable, moduleTable, syntheticTable };
 }
 
 function markdownTable({ header, numeric, rows }) {
@@ -159,10 +202,13 @@ export function markdown(results) {
     ),
   );
   const skipped = results.evals.flatMap((e) => e.skipped.map((s) => `${s.label} for ${e.name}`));
-  const htSweeps = (results.evals.find((e) => e.name === "ht")?.rows ?? []).map(
-    (r) => `${r.variant}, ${r.size}: ${count(r.storage.calls)} VJPs, each ${(r.gradient / r.storage.calls / r.primal).toFixed(2)}x the primal`,
+  const forwardChecks = results.evals.flatMap((e) =>
+    [...e.jvpRows, ...e.hvpRows].map((row) => `- ${e.name} ${row.function} (${row.size}): ${row.difference.toExponential(2)}`),
   );
-  const { STRICT, GRADBENCH } = results.agreements;
+  const nestedChecks = results.nested.flatMap((e) =>
+    e.rows.map((row) => `- ${e.name} ${row.function}: ${row.agreement.toExponential(2)}`),
+  );
+  const { STRICT, GRADBENCH, FORWARD_TOLERANCE } = results.agreements;
   return `# Benchmarks
 
 Written by \`npm run bench\` (\`bench/run.mjs\`); run it again to refresh this file and
@@ -187,16 +233,59 @@ the input converted once per message, one timing per run. The *sample* input is 
 \`gradbench/samples/<eval>.json\`; the *larger* one has the same shape, with random values from a
 fixed seed (\`bench/inputs.mjs\`): ADBench's data sets for gmm (d = 10, k = 25), lstm (4 layers,
 4,096 characters) and ba (ba3), more points for ht. *gradient* is the eval's gradient or
-Jacobian: for ba, one VJP per row of each observation's 2 x 15 block, and for ht one VJP per
-residual of a function giving one point's residuals, which poses all bones again but skins only
-that point's vertex (or triangle), so that its ratio is the number of residuals times that of one
-VJP (${htSweeps.join("; ")}). *target* is the ratio aimed at.
+Jacobian (for kmeans, \`dir\`: the gradient divided elementwise by the Hessian's diagonal, which
+\`costHessianDiagonal\` gives as one Hessian-vector product along ones, against \`cost\`): for
+ba, one VJP per row of each observation's 2 x 15 block, and for ht, by forward mode, the
+Jacobian of a function giving the same residuals as the objective but skinning only the vertices
+(or triangles) the points correspond to: for the simple variant its \`fJacobianForward\`, one
+JVP per parameter, for the complicated one a JVP per parameter and two more, along every point's
+first barycentric coordinate at once and then its second. *target* is the ratio aimed at.
 
 *stored for the reverse sweep*: the bytes of the stacks the generated code fills in one call
 (recorded values, branch outcomes, trip counts; not the gradient arrays, nor the primal's own
 local arrays), whether allocated by the call or kept from the last one, against the size of that
-call's arguments (8 bytes a number). A Jacobian calls a VJP once per row: the figure is then per
-call.
+call's arguments (8 bytes a number). A Jacobian by rows calls a VJP once per row, and one by
+columns a JVP once per column: the figure is then per call (a JVP stores nothing).
+
+## Forward mode
+
+${markdownTable(t.jvpTable)}
+
+${markdownTable(t.hvpTable)}
+
+*JVP* is \`fJvp\` of the eval's differentiable function, called with the arguments the tool's
+adapter gives that function in the eval's primal and one tangent per differentiated argument,
+pseudo-random from a fixed seed and made once, outside the timed runs (\`bench/forward.mjs\`);
+*primal* is the same function on the same arguments, and both are timed in this process with the
+protocol below. For ba it is the reprojection error of every observation (one call each, a
+camera's or a point's tangent shared by its observations), without the weight errors; ht's
+objective is not differentiable itself (its Jacobian is that of another function, above), so it
+has no row. *HVP* is kmeans' \`costHvp\` (\`@hessian diagonal\`), the
+Hessian times a random direction. The targets are for the JVP of llsq, lse, ode and gmm.
+
+Before timing, each JVP's value is checked against the primal's and its tangent against the
+generated gradient's dot product with the tangents (for ode and ba, whose functions return
+arrays, u·(Jv) against (uᵀJ)·v, the VJP with a random cotangent u); the HVP's value and gradient
+against the primal's and the generated gradient's, and H·v against the hand-written Hessian
+diagonal (\`bench/workloads/kmeans.hand.ts\`) times v; all to |a - b| / max(|a|, |b|) <=
+${FORWARD_TOLERANCE.toExponential()}. Largest differences:
+
+${forwardChecks.join("\n")}
+
+## Nested derivatives
+
+${markdownTable(t.nestedTable)}
+
+saddle and particle (\`gradbench/evals/\`) take derivatives inside a differentiable function:
+each of rr, ff, fr and rf is a gradient descent whose objective takes another derivative, its
+name the modes of the outer and the inner one (r reverse, f forward). Their samples have no
+primal to compare with, so each is timed against \`bench/workloads/<eval>.hand.ts\`, the same
+algorithm in JavaScript with its derivatives written by hand (one function for the four modes):
+the ratio is *generated / hand-written*, not a ratio to a primal. The hand-written version stands
+in for the generated module in the tool's adapter, and their results are first checked to agree
+to ${STRICT.description} <= ${STRICT.tolerance.toExponential()} (largest differences:
+${nestedChecks.map((c) => c.slice(2)).join("; ")}). The inputs (a start point, a charge's
+offset) have no size to grow, so only the sample's is measured.
 
 ## Against other implementations
 
@@ -204,7 +293,8 @@ ${markdownTable(t.comparisonTable)}
 
 The other implementations stand in for the generated module in the tool's adapter, so they get
 the same arguments and the same timed call: \`bench/workloads/<eval>.hand.ts\`, written by hand
-the way a careful person would (storing nothing across loop iterations), and
+the way a careful person would (storing nothing across loop iterations; for kmeans, the gradient
+and the Hessian's diagonal from each point's closest centroid), and
 \`bench/workloads/<eval>.tfjs.mjs\`, TensorFlow.js, float32, measured when \`@tensorflow/tfjs\`
 is installed: \`tf.valueAndGrad\` of the objective written as whole-tensor operations (llsq as
 one matrix-vector product). For llsq, *TF.js, GradBench's loop* (\`llsq.tfjs-loop.mjs\`) is the
@@ -257,7 +347,7 @@ and compiling the module, and comparing with the generated file.
 
 All run in one Node process, except the synthetic compilations and the command line. For each
 eval, function pair and input: every contender (primal, generated gradient, other
-implementations) is warmed up (at least ${protocol.WARMUP.runs} runs and ${protocol.WARMUP.seconds} s),
+implementations; or primal and JVP, primal and HVP, generated and hand-written) is warmed up (at least ${protocol.WARMUP.runs} runs and ${protocol.WARMUP.seconds} s),
 then timed in ${protocol.ROUNDS} rounds; in each round each contender runs for ${protocol.ROUND_SECONDS} s
 (at least once), starting with a different contender each round, so that noise reaches them
 alike. Times are medians over all timed runs, in milliseconds per call; *runs* is the number of

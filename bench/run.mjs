@@ -13,7 +13,13 @@
  *    so that it gets the same input conversion and the same timed call; it is checked against
  *    the generated gradient first. The bytes stored for the reverse sweep are counted in a copy
  *    of the generated module with its stacks instrumented.
- * 2. Compile times: each eval module (the tool's `define` timing), synthetic functions of 100,
+ * 2. Forward mode, at the same inputs: the JVP of the eval's differentiable function against
+ *    that function, and the HVP of a function with `@hessian`, on the arguments the adapter gives
+ *    the primal and a pseudo-random tangent (bench/forward.mjs), each checked first.
+ * 3. Nested derivatives (saddle, particle): each function of the sample, which has no primal,
+ *    against the hand-written version bench/workloads/<eval>.hand.ts standing in for the
+ *    generated module in the adapter, after checking that the two agree.
+ * 4. Compile times: each eval module (the tool's `define` timing), synthetic functions of 100,
  *    1,000 and 10,000 statements (bench/compile-once.mjs, in a child process with a time limit),
  *    and the wall-clock time of `adjoint --check` on a 1,000-statement module.
  *
@@ -29,6 +35,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
+import { FORWARD_TOLERANCE, hvpContenders, jvpContenders } from "./forward.mjs";
 import { largerInputs, loopSource, straightLineSource } from "./inputs.mjs";
 import { chartSvg, count, markdown, plainTables } from "./report.mjs";
 import { measureStyles, styleSources } from "./styles.mjs";
@@ -61,22 +68,54 @@ const CLI_RUNS = quick ? 1 : 3;
 
 /**
  * The evals: the gradient / primal ratio aimed at (target), how an input's size reads, and for
- * ht, which has two, the variant an input is for.
+ * ht, which has two, the variant an input is for. `jvp` names the differentiable function whose
+ * JVP is timed against it, as the eval's primal calls it (for ba, the reprojection error of every
+ * observation), with the JVP / primal ratio aimed at where there is one; `hvp` likewise for a
+ * function with `@hessian`.
  */
 const EVALS = [
-  { name: "llsq", target: 2.0, size: (i) => `m = ${i.x.length}, n = ${count(i.n)}` },
-  { name: "lse", target: 1.5, size: (i) => `n = ${count(i.x.length)}` },
-  { name: "det", target: 9.3, size: (i) => `ell = ${i.ell}` },
-  { name: "ode", target: 2.5, size: (i) => `n = ${count(i.x.length)}, s = ${i.s}` },
-  { name: "gmm", target: 2.1, size: (i) => `d = ${i.d}, k = ${i.k}, n = ${count(i.n)}` },
-  { name: "lstm", target: 2.8, size: (i) => `l = ${i.main_params.length / 2}, c = ${count(i.sequence.length)}` },
-  { name: "ba", target: 9.7, size: (i) => `n = ${i.n}, m = ${count(i.m)}, p = ${count(i.p)}` },
+  { name: "llsq", target: 2.0, jvp: { function: "llsq", target: 1.5 }, size: (i) => `m = ${i.x.length}, n = ${count(i.n)}` },
+  { name: "lse", target: 1.5, jvp: { function: "logsumexp", target: 1.5 }, size: (i) => `n = ${count(i.x.length)}` },
+  { name: "det", target: 9.3, jvp: { function: "det" }, size: (i) => `ell = ${i.ell}` },
+  { name: "ode", target: 2.5, jvp: { function: "ode", target: 1.5 }, size: (i) => `n = ${count(i.x.length)}, s = ${i.s}` },
+  {
+    name: "gmm",
+    target: 2.1,
+    jvp: { function: "gmmObjective", target: 1.5 },
+    size: (i) => `d = ${i.d}, k = ${i.k}, n = ${count(i.n)}`,
+  },
+  {
+    name: "lstm",
+    target: 2.8,
+    jvp: { function: "lstmObjective" },
+    size: (i) => `l = ${i.main_params.length / 2}, c = ${count(i.sequence.length)}`,
+  },
+  { name: "ba", target: 9.7, jvp: { function: "reprojError" }, size: (i) => `n = ${i.n}, m = ${count(i.m)}, p = ${count(i.p)}` },
   {
     name: "ht",
     target: 4.7,
     size: (i) => `${i.data.correspondences.length} points`,
     variant: (i) => (i.us.length > 0 ? "complicated" : "simple"),
   },
+  {
+    name: "kmeans",
+    target: 6.0,
+    jvp: { function: "cost" },
+    hvp: { function: "cost" },
+    size: (i) => `n = ${count(i.points.length)}, k = ${i.centroids.length}, d = ${i.points[0].length}`,
+  },
+];
+
+/**
+ * The evals of nested derivatives, whose functions (rr, ff, fr, rf: the modes of the outer and
+ * the inner derivative) have no primal to compare with: each is timed against a hand-written
+ * version of the same algorithm with its derivatives written by hand (bench/workloads), the
+ * generated / hand-written ratio aimed at (target). Their inputs have no size, so only the
+ * sample's is measured.
+ */
+const NESTED = [
+  { name: "saddle", target: 3.0, size: (i) => `start = (${i.start.join(", ")})` },
+  { name: "particle", target: 3.0, size: (i) => `w = ${i.w}` },
 ];
 
 /** Generated and other gradients must agree elementwise: |a - b| / max(|a|, |b|) <= 1e-8... */
@@ -127,7 +166,7 @@ async function main() {
     // The generated modules once more, for their text (the tool keeps its own to itself). This
     // also loads the compiler and TypeScript's libraries, keeping that start-up out of the
     // compile times of the tool's `define` below.
-    const sources = EVALS.map((e) => path.join(evalsDir, adapters[e.name].source));
+    const sources = [...EVALS, ...NESTED].map((e) => path.join(evalsDir, adapters[e.name].source));
     const compiled = await compile(sources);
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0) fail(`adjoint reported errors:\n${errors.map((d) => formatDiagnostic(d)).join("\n")}`);
@@ -141,8 +180,23 @@ async function main() {
       mkdirSync(dir);
       evals.push({
         ...evalInfo,
-        ...(await measureEval(send, adapters[evalInfo.name], evalInfo, generated, dir)),
+        ...(await measureEval(send, adapters[evalInfo.name], evalInfo, sources[index], generated, dir)),
         sourceLines: lineCount(readFileSync(sources[index], "utf8")),
+        generatedLines: lineCount(generated.text),
+      });
+    }
+    const nested = [];
+    for (const [index, evalInfo] of NESTED.entries()) {
+      if (only && !only.includes(evalInfo.name)) continue;
+      const source = sources[EVALS.length + index];
+      const generated = compiled.files.find((f) => path.resolve(f.source) === path.resolve(source));
+      if (!generated) fail(`no generated module for ${evalInfo.name}`);
+      const dir = path.join(tmp, evalInfo.name);
+      mkdirSync(dir);
+      nested.push({
+        ...evalInfo,
+        ...(await measureNested(send, adapters[evalInfo.name], evalInfo, dir)),
+        sourceLines: lineCount(readFileSync(source, "utf8")),
         generatedLines: lineCount(generated.text),
       });
     }
@@ -152,6 +206,7 @@ async function main() {
 
     const results = {
       evals,
+      nested,
       styles,
       synthetic,
       cli,
@@ -160,7 +215,7 @@ async function main() {
       date: new Date().toISOString().slice(0, 10),
       quick,
       protocol: { WARMUP, ROUNDS, ROUND_SECONDS, COMPILE_TIME_LIMIT_SECONDS, CLI_RUNS },
-      agreements: { STRICT, GRADBENCH },
+      agreements: { STRICT, GRADBENCH, FORWARD_TOLERANCE },
       benchSeconds: (performance.now() - started) / 1000,
     };
     console.log(`\n${plainTables(results)}`);
@@ -177,13 +232,22 @@ async function main() {
 
 /**
  * One eval: its compile time (the tool's `define`), and for each function pair of its sample, at
- * the sample input and at the larger one, the storage and the timings.
+ * the sample input and at the larger one, the storage and the timings, and those of the JVP and
+ * the HVP the eval names.
  */
-async function measureEval(send, adapter, evalInfo, generated, dir) {
+async function measureEval(send, adapter, evalInfo, source, generated, dir) {
   const defined = await send({ kind: "define", module: evalInfo.name });
   const alternatives = await loadAlternatives(evalInfo.name, dir);
   const storage = await storageCounter(dir, generated);
+  // the modules once more, for the JVP and HVP rows, which the tool's adapters do not call
+  const modules = evalInfo.jvp || evalInfo.hvp ? {
+    primal: await load(dir, "primal.mjs", readFileSync(source, "utf8")),
+    generated: await load(dir, "generated.mjs", generated.text),
+  } : undefined;
+  const infoOf = (name) => generated.functions.find((f) => f.name === name) ?? fail(`${evalInfo.name}: no generated functions for ${name}`);
   const rows = [];
+  const jvpRows = [];
+  const hvpRows = [];
   for (const pair of samplePairs(evalInfo.name)) {
     for (const [sizeLabel, input] of [
       ["default", pair.input],
@@ -199,10 +263,28 @@ async function measureEval(send, adapter, evalInfo, generated, dir) {
       };
       console.log(progressLine(evalInfo.name, row));
       rows.push(row);
+      const forward = { adapter, adapterName: pair.primal, input, ...modules };
+      if (evalInfo.jvp) {
+        const info = infoOf(evalInfo.jvp.function);
+        if (!info.jvpName) fail(`${evalInfo.name}: ${info.name} has no generated JVP`);
+        const jvp = await measureForward(`${evalInfo.name} ${info.jvpName} (${row.size})`, jvpContenders({ ...forward, info, seed: 11 }), "jvp");
+        jvpRows.push({ function: info.jvpName, sizeLabel, size: row.size, ...jvp });
+        console.log(`${evalInfo.name} ${info.jvpName} (${row.size}): ${forwardProgress(jvp, "JVP")}`);
+      }
+      if (evalInfo.hvp) {
+        const info = infoOf(evalInfo.hvp.function);
+        if (!info.hvpName) fail(`${evalInfo.name}: ${info.name} has no generated HVP`);
+        const hand = alternatives.find((a) => a.label === "hand-written")?.module;
+        const hvp = await measureForward(`${evalInfo.name} ${info.hvpName} (${row.size})`, hvpContenders({ ...forward, info, seed: 13, hand }), "hvp");
+        hvpRows.push({ function: info.hvpName, sizeLabel, size: row.size, ...hvp });
+        console.log(`${evalInfo.name} ${info.hvpName} (${row.size}): ${forwardProgress(hvp, "HVP")}`);
+      }
     }
   }
   return {
     rows,
+    jvpRows,
+    hvpRows,
     skipped: alternatives.filter((a) => a.skipped),
     compileMilliseconds: defined.timings.find((t) => t.name === "compile").nanoseconds / 1e6,
   };
@@ -271,25 +353,55 @@ async function load(dir, fileName, source) {
  * others by `timeRuns`, the tool's timing loop, on the adapter the tool would use.
  */
 async function measureRow(send, adapter, module, pair, input, alternatives) {
-  const evaluate = (fn) => async (runs, seconds) => {
-    const response = await send({ kind: "evaluate", module, function: fn, input: { ...input, min_runs: runs, min_seconds: seconds } });
-    return { output: response.output, times: response.timings.map((t) => t.nanoseconds / 1e6) };
-  };
-  // each contender: (runs, seconds) => { times, output? }
-  const contenders = [evaluate(pair.primal), evaluate(pair.gradient)];
+  const contenders = [evaluated(send, module, pair.primal, input), evaluated(send, module, pair.gradient, input)];
   const present = alternatives.filter((a) => !a.skipped);
   for (const alternative of present) {
-    const prepared = adapter.functions[pair.gradient](input, { primal: {}, generated: alternative.module });
-    contenders.push(async (runs, seconds) => ({ times: timeRuns(prepared, runs, seconds) }));
+    contenders.push(timed(adapter.functions[pair.gradient](input, { primal: {}, generated: alternative.module })));
   }
 
-  const warm = [];
-  for (const run of contenders) warm.push(await run(WARMUP.runs, WARMUP.seconds));
-  const [primalOutput, gradientOutput] = [warm[0].output, warm[1].output];
+  const [primalWarm, gradientWarm] = await warmUp(contenders);
   const agreement = present.map((alternative) =>
-    checkAgreement(`${module} ${pair.gradient}`, alternative, adapter.functions[pair.gradient], input, primalOutput, gradientOutput),
+    checkAgreement(`${module} ${pair.gradient}`, alternative, adapter.functions[pair.gradient], input, primalWarm.output, gradientWarm.output),
   );
 
+  const { runs, medians } = await timeRounds(contenders);
+  const [primal, gradient, ...others] = medians;
+  return {
+    runs,
+    primal,
+    gradient,
+    alternatives: present.map((alternative, i) => ({ label: alternative.label, gradient: others[i], agreement: agreement[i] })),
+  };
+}
+
+/**
+ * A contender (of the timing protocol: `(runs, seconds) => { times, output? }`) that has the tool
+ * evaluate a function of a module on the input, as GradBench does.
+ */
+function evaluated(send, module, name, input) {
+  return async (runs, seconds) => {
+    const response = await send({ kind: "evaluate", module, function: name, input: { ...input, min_runs: runs, min_seconds: seconds } });
+    return { output: response.output, times: response.timings.map((t) => t.nanoseconds / 1e6) };
+  };
+}
+
+/** A contender that runs a prepared function in this process, with the tool's timing loop. */
+function timed(prepared) {
+  return async (runs, seconds) => ({ times: timeRuns(prepared, runs, seconds) });
+}
+
+/** Runs each contender for the warm-up; their results, outputs included. */
+async function warmUp(contenders) {
+  const warm = [];
+  for (const run of contenders) warm.push(await run(WARMUP.runs, WARMUP.seconds));
+  return warm;
+}
+
+/**
+ * Times the contenders in rounds, starting with a different one each round: the median of each
+ * over all its timed runs, and the number of runs of the one with the fewest.
+ */
+async function timeRounds(contenders) {
   const times = contenders.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < contenders.length; k++) {
@@ -298,13 +410,54 @@ async function measureRow(send, adapter, module, pair, input, alternatives) {
       times[c] = times[c].concat((await contenders[c](1, ROUND_SECONDS)).times);
     }
   }
-  const [primal, gradient, ...others] = times;
-  return {
-    runs: Math.min(...times.map((t) => t.length)),
-    primal: median(primal),
-    gradient: median(gradient),
-    alternatives: present.map((alternative, i) => ({ label: alternative.label, gradient: median(others[i]), agreement: agreement[i] })),
-  };
+  return { runs: Math.min(...times.map((t) => t.length)), medians: times.map(median) };
+}
+
+/**
+ * Times a JVP or an HVP (`key` of `contenders`, see bench/forward.mjs) against its primal, both
+ * run in this process as the adapter calls the primal, after checking it.
+ */
+async function measureForward(what, contenders, key) {
+  const runs = [timed({ run: contenders.primal }), timed({ run: contenders[key] })];
+  await warmUp(runs);
+  const difference = contenders.check();
+  if (!(difference <= FORWARD_TOLERANCE)) {
+    fail(`${what}: the check failed, relative difference ${difference} (tolerance ${FORWARD_TOLERANCE})`);
+  }
+  const { runs: count, medians } = await timeRounds(runs);
+  return { calls: contenders.calls, runs: count, primal: medians[0], derivative: medians[1], difference };
+}
+
+function forwardProgress(row, label) {
+  return `primal ${row.primal.toFixed(3)} ms, ${label} ${row.derivative.toFixed(3)} ms (${(row.derivative / row.primal).toFixed(2)}x)`;
+}
+
+/**
+ * An eval of nested derivatives: its compile time, and for each function of its sample the
+ * generated module's time (run by the tool) and the hand-written one's (standing in for it in
+ * the adapter), after checking that they agree.
+ */
+async function measureNested(send, adapter, evalInfo, dir) {
+  const defined = await send({ kind: "define", module: evalInfo.name });
+  const [hand] = await loadAlternatives(evalInfo.name, dir);
+  if (hand?.label !== "hand-written") fail(`${evalInfo.name}: no bench/workloads/${evalInfo.name}.hand.ts`);
+  const samples = JSON.parse(readFileSync(path.join(samplesDir, `${evalInfo.name}.json`), "utf8"));
+  const rows = [];
+  for (const { function: name, input } of samples) {
+    const prepared = adapter.functions[name](input, { primal: {}, generated: hand.module });
+    const contenders = [evaluated(send, evalInfo.name, name, input), timed(prepared)];
+    const [generatedWarm] = await warmUp(contenders);
+    const worst = { difference: 0, where: "" };
+    compareValues(prepared.output(prepared.run()), generatedWarm.output, STRICT.scale, name, worst);
+    if (!(worst.difference <= STRICT.tolerance)) {
+      fail(`${evalInfo.name} ${name}: the hand-written and generated results disagree: ${worst.difference} at ${worst.where}`);
+    }
+    const { runs, medians } = await timeRounds(contenders);
+    const row = { function: name, size: evalInfo.size(input), runs, generated: medians[0], hand: medians[1], agreement: worst.difference };
+    console.log(`${evalInfo.name} ${name} (${row.size}): generated ${row.generated.toFixed(3)} ms, hand-written ${row.hand.toFixed(3)} ms (${(row.generated / row.hand).toFixed(2)}x)`);
+    rows.push(row);
+  }
+  return { rows, compileMilliseconds: defined.timings.find((t) => t.name === "compile").nanoseconds / 1e6 };
 }
 
 /** The pairs of bench/styles.mjs: each workload compiled, loaded and timed. */

@@ -1,7 +1,8 @@
 /**
  * GradBench's kmeans objective (`cost` in gradbench/evals/kmeans.ts) with its derivatives written
  * by hand, for comparison with the generated module: it exports `cost`, `costGrad` and
- * `costHessianDiagonal` with the same parameters and results.
+ * `costHessianDiagonal` with the same parameters and results, so that it can stand in for the
+ * generated module in the GradBench tool's adapter (`dir` calls `costHessianDiagonal`).
  *
  * The cost is the sum over the points p_i of the squared distance to the closest centroid. Each
  * point adds |c_j - p_i|^2 for its closest centroid c_j, whose gradient with respect to c_j is
@@ -54,13 +55,18 @@ export function costGrad(
 export function costHessianDiagonal(
   points: Float64Array[],
   centroids: Float64Array[],
-): { value: number; hessianDiagonal: Float64Array[] } {
+): { value: number; grad: { centroids: Float64Array[] }; hessianDiagonal: { centroids: Float64Array[] } } {
+  const grad = centroids.map((c) => new Float64Array(c.length));
   const hessianDiagonal = centroids.map((c) => new Float64Array(c.length));
   let value = 0;
   for (const point of points) {
     const j = closestCentroid(point, centroids);
-    value += squaredDistance(point, centroids[j]);
-    for (let l = 0; l < point.length; l++) hessianDiagonal[j][l] += 2;
+    const centroid = centroids[j];
+    value += squaredDistance(point, centroid);
+    for (let l = 0; l < point.length; l++) {
+      grad[j][l] += 2 * (centroid[l] - point[l]);
+      hessianDiagonal[j][l] += 2;
+    }
   }
-  return { value, hessianDiagonal };
+  return { value, grad: { centroids: grad }, hessianDiagonal: { centroids: hessianDiagonal } };
 }
