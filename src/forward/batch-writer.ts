@@ -3,10 +3,11 @@
  * value that carries them, k tangents at once (k = `directions`): the derivatives along k
  * directions of the seeded parameters, in one sweep of the primal.
  *
- * Layout: a number's tangents are a `Float64Array(k)`, its lanes; an array of n numbers has a
- * `Float64Array(n * k)`, element-major (lane d of element i at i * k + d), so that an array
- * result's tangents are the rows of its Jacobian times the k directions; an array of rows has
- * each row so; an object has its fields' tangents.
+ * Layout: a number's tangents are a `Float64Array(k)`, its lanes; an array of n numbers has n * k,
+ * element-major (lane d of element i at i * k + d), so that an array result's tangents are the
+ * rows of its Jacobian times the k directions, in a `Float64Array` but for a plain array that
+ * grows (a plain array, each new element's lanes appended); an array of rows has each row so;
+ * an object has its fields' tangents.
  *
  * It is `TangentWriter` with the tangents of numbers held in lane buffers:
  * - each number that carries tangents has one buffer, allocated once at the function's entry: a
@@ -20,8 +21,8 @@
  * - numbers with no tangent share one buffer of zeros, which is never written.
  * Tangents of arrays are passed through `if`s and loops as `TangentWriter` passes them.
  *
- * What it has no lane form for (cells, stacks, arrays that grow, arrays of objects) is a
- * `TangentError` at the op.
+ * What it has no lane form for (cells, stacks, arrays of objects, a typed array or a parameter
+ * that grows) is a `TangentError` at the op.
  */
 import { at, operandOf, resultOf } from "../ir/access.js";
 import { Builder, emptyRegion } from "../ir/builder.js";
@@ -106,16 +107,9 @@ class BatchTangentWriter extends TangentWriter {
         this.definitions.get(value) ?? this.functionStart(),
         `vector forward mode has no zero tangent for this ${value.type === "array" ? "array of rows" : value.type}`,
       );
-    const length = this.emit("array.length", [this.copy(value)], "number");
-    return this.builder.emit(
-      "array.zeros",
-      [this.algebra.apply("mul", length, this.directions)],
-      "array",
-      {
-        kind: "Float64Array",
-      },
-      tangentName(value.name),
-    );
+    const tangents = this.zerosFor(this.emit("array.length", [this.copy(value)], "number"), "Float64Array");
+    tangents.name = tangentName(value.name);
+    return tangents;
   }
 
   /** True for an array of rows: a parameter declared so, or one an `if` or a loop passes on. */
@@ -124,8 +118,11 @@ class BatchTangentWriter extends TangentWriter {
     if (param) return param.rowKind !== undefined;
     const op = this.definitions.get(array);
     if (op?.opcode === "if") return op.regions.some((r) => this.holdsRows(at(r.yields, op.results.indexOf(array))));
-    const carried = op && loopParts(op)?.carried.find((c) => c.result === array || c.param === array);
-    return carried !== undefined && this.holdsRows(carried.init);
+    return (
+      this.carriedArrays()
+        .get(array)
+        ?.some((c) => this.holdsRows(c.init)) ?? false
+    );
   }
 
   /** An op standing for the function as a whole, for errors of no single op. */
