@@ -173,9 +173,20 @@ class BatchTangentWriter extends TangentWriter {
     });
   }
 
-  /** Where the lanes of element `index` of an array's tangents start: index * k. */
-  private elementStart(index: Value): Value {
-    return this.algebra.apply("mul", index, this.directions);
+  /** The lanes of `elements` elements, elements * k: where the lanes of element `elements` of an
+   * array's tangents start, and the length of the tangents of so many (0 and k for the literals
+   * 0 and 1). */
+  private lanesOf(elements: Value | number): Value {
+    if (elements === 0) return this.algebra.num(0);
+    if (elements === 1) return this.directions;
+    const count = typeof elements === "number" ? this.algebra.num(elements) : elements;
+    return this.algebra.apply("mul", count, this.directions);
+  }
+
+  /** The index an op reads or writes at, its operand 1: the literal, or its copy. */
+  private indexOf(op: Op, copied: Op): Value | number {
+    const literal = this.definitions.get(operandOf(op, 1));
+    return literal && isOp(literal, "const") ? literal.attrs.value : at(copied.operands, 1);
   }
 
   private unsupported(op: Op, what: string): never {
@@ -191,7 +202,7 @@ class BatchTangentWriter extends TangentWriter {
     switch (op.opcode) {
       case "array.get": {
         if (op.attrs.field !== undefined) this.unsupported(op, "arrays of objects");
-        const start = this.elementStart(at(copied.operands, 1));
+        const start = this.lanesOf(this.indexOf(op, copied));
         const tangents = t(operandOf(op, 0));
         return this.storeLanes(result!, (d) => this.lane(tangents, this.algebra.apply("add", start, d)));
       }
@@ -219,11 +230,11 @@ class BatchTangentWriter extends TangentWriter {
       case "array.zeros":
         return this.setTangent(result!, this.zerosFor(at(copied.operands, 0), this.tangentKind(result!)!));
       case "array.literal": {
-        const tangents = this.zerosFor(this.algebra.num(op.operands.length), this.tangentKind(result!)!);
+        const tangents = this.zerosFor(op.operands.length, this.tangentKind(result!)!);
         op.operands.forEach((element, i) => {
           const elementTangents = this.tangents.get(element);
           if (elementTangents === undefined || !this.active(element)) return;
-          const start = this.elementStart(this.algebra.num(i));
+          const start = this.lanesOf(i);
           this.forLanes((d) =>
             this.setLane(tangents, this.algebra.apply("add", start, d), this.lane(elementTangents, d)),
           );
@@ -236,7 +247,7 @@ class BatchTangentWriter extends TangentWriter {
         const grows = op.attrs.grows === true || op.attrs.push === true;
         if (grows && this.tangentKind(operandOf(op, 0)) !== "Array")
           this.unsupported(op, "a typed array or parameter that grows");
-        const [tangents, start] = [t(operandOf(op, 0)), this.elementStart(at(copied.operands, 1))];
+        const [tangents, start] = [t(operandOf(op, 0)), this.lanesOf(this.indexOf(op, copied))];
         const element = this.tangents.get(operandOf(op, 2));
         const lane = (d: Value) => (element === undefined ? this.algebra.num(0) : this.lane(element, d));
         return this.forLanes(
@@ -249,7 +260,7 @@ class BatchTangentWriter extends TangentWriter {
         if (op.attrs.field !== undefined) this.unsupported(op, "arrays of objects");
         const element = this.tangents.get(operandOf(op, 2));
         if (element === undefined || !this.active(operandOf(op, 2))) return;
-        const [tangents, start] = [t(operandOf(op, 0)), this.elementStart(at(copied.operands, 1))];
+        const [tangents, start] = [t(operandOf(op, 0)), this.lanesOf(this.indexOf(op, copied))];
         return this.forLanes((d) => {
           const index = this.algebra.apply("add", start, d);
           this.setLane(tangents, index, this.algebra.apply("add", this.lane(tangents, index), this.lane(element, d)));
@@ -280,8 +291,8 @@ class BatchTangentWriter extends TangentWriter {
   }
 
   /** The tangents of a new array of `length` numbers, stored as `kind`: zeros. */
-  private zerosFor(length: Value, kind: ArrayKind): Value {
-    return this.emit("array.zeros", [this.algebra.apply("mul", length, this.directions)], "array", { kind });
+  private zerosFor(length: Value | number, kind: ArrayKind): Value {
+    return this.emit("array.zeros", [this.lanesOf(length)], "array", { kind });
   }
 
   /**
@@ -408,7 +419,7 @@ class BatchTangentWriter extends TangentWriter {
     const partial = this.values.value("number");
     const body = emptyRegion([counter, partial]);
     this.builder.inRegion(body, () => {
-      const index = this.algebra.apply("add", this.elementStart(counter), d);
+      const index = this.algebra.apply("add", this.lanesOf(counter), d);
       const product = this.algebra.apply("mul", this.lane(slope, counter), this.lane(tangents, index));
       body.yields = [this.algebra.apply("add", partial, product)];
     });
