@@ -17,6 +17,10 @@
  *
  * A value whose tangent is needed but cannot be computed is an error at its op (`TangentError`),
  * never a missing term.
+ *
+ * Vector forward mode (`batch-writer.ts`) extends this writer: its protected methods are where a
+ * tangent is made (parameters, zeros, primitives, calls, the ops reading and writing arrays) and
+ * where an `if` or a loop passes tangents on.
  */
 import { at, operandOf, resultOf } from "../ir/access.js";
 import { attrsOf, isOp } from "../ir/attrs.js";
@@ -83,10 +87,10 @@ export function tangentFunction(fn: IRFunction, spec: TangentSpec): TangentIR {
 
 export class TangentWriter {
   protected readonly values = new ValueFactory();
-  protected readonly body = emptyRegion();
+  private readonly body = emptyRegion();
   protected readonly builder = new Builder(this.values, this.body);
   protected readonly algebra = new AdjointAlgebra(this.builder, (v) => v);
-  protected readonly activity: TangentActivity;
+  private readonly activity: TangentActivity;
   protected readonly definitions: ReadonlyMap<Value, Op>;
   /** Input value -> its copy. */
   protected readonly copies = new Map<Value, Value>();
@@ -96,7 +100,7 @@ export class TangentWriter {
 
   constructor(
     protected readonly fn: IRFunction,
-    protected readonly spec: TangentSpec,
+    private readonly spec: TangentSpec,
   ) {
     const outputs = spec.outputs.map((i) => at(fn.body.yields, i, "output"));
     this.activity = analyzeTangentActivity(
@@ -173,7 +177,7 @@ export class TangentWriter {
 
   // ----- values -----
 
-  protected copyValue(value: Value): Value {
+  private copyValue(value: Value): Value {
     const copy = this.values.value(value.type, value.name);
     this.copies.set(value, copy);
     return copy;
@@ -203,7 +207,7 @@ export class TangentWriter {
   }
 
   /** The tangent a branch or a loop passes on for `value`: unset where the value is (`undef`). */
-  protected passedTangent(value: Value): Value {
+  private passedTangent(value: Value): Value {
     if (this.definitions.get(value)?.opcode === "undef" && !this.tangents.has(value))
       return this.builder.emit("undef", [], value.type);
     return this.tangentOrZero(value);
@@ -226,7 +230,7 @@ export class TangentWriter {
   }
 
   /** How an array is stored: as the parameter it is, or as the op that made it says. */
-  protected arrayKind(array: Value): ArrayKind {
+  private arrayKind(array: Value): ArrayKind {
     const param = this.params.get(array);
     if (param) return param.arrayKind ?? "Array";
     const op = this.definitions.get(array);
@@ -251,7 +255,7 @@ export class TangentWriter {
 
   // ----- ops -----
 
-  protected transform(op: Op): void {
+  private transform(op: Op): void {
     if (op.opcode === "if") return this.transformIf(op);
     if (op.opcode === "for" || op.opcode === "while") return this.transformLoop(op);
     // A literal is copied through the algebra, which then folds the rules' arithmetic on it.
@@ -278,7 +282,7 @@ export class TangentWriter {
   }
 
   /** The op copied with its operands' copies, appended; returns the copy. */
-  protected copyOp(op: Op): Op {
+  private copyOp(op: Op): Op {
     const attrs = { ...op.attrs };
     // The gradient arrays of a Hessian-vector product are new arrays: it takes no `out`.
     if (isOp(op, "array.zeros")) delete attrs.output;
@@ -295,7 +299,7 @@ export class TangentWriter {
   }
 
   /** An op writing into an array, cell or stack that carries tangents. */
-  protected writesActive(op: Op): boolean {
+  private writesActive(op: Op): boolean {
     const writes = ["array.set", "array.add", "array.addAll", "cell.add", "cell.set", "stack.push"];
     return writes.includes(op.opcode) && this.active(operandOf(op, 0));
   }
@@ -392,7 +396,7 @@ export class TangentWriter {
   }
 
   /** The tangent of an object: the tangents of its number and array leaves. */
-  protected objectTangent(op: Op): Value {
+  private objectTangent(op: Op): Value {
     const fields = attrsOf(op, "object").fields;
     const leaves = op.operands.flatMap((leaf, i) =>
       leaf.type === "number" || leaf.type === "array"
@@ -408,7 +412,7 @@ export class TangentWriter {
   }
 
   /** `a += s * b`: ȧ += s · ḃ + ṡ · b. */
-  protected addAllTangent(op: Op, copied: Op): void {
+  private addAllTangent(op: Op, copied: Op): void {
     const [target, source, scale] = op.operands as [Value, Value, Value | undefined];
     const attrs = { ...op.attrs };
     const targetTangent = this.tangentOrZero(target);
@@ -472,7 +476,7 @@ export class TangentWriter {
 
   /** A call of the function itself, whose result carries a tangent, with parameters that are
    * neither objects nor rest parameters. */
-  protected isRecursiveCall(op: Op): boolean {
+  private isRecursiveCall(op: Op): boolean {
     if (!isOp(op, "call") || this.spec.recursiveGradient === undefined) return false;
     if (op.attrs.derivative !== this.spec.recursiveGradient || !op.results[0] || !this.active(op.results[0]))
       return false;
@@ -512,7 +516,7 @@ export class TangentWriter {
   }
 
   /** Σ_k a[k] · b[k], as a loop. */
-  protected dot(a: Value, b: Value): Value {
+  private dot(a: Value, b: Value): Value {
     const [zero, one] = [this.algebra.num(0), this.algebra.num(1)];
     const length = this.emit("array.length", [a], "number");
     const counter = this.values.value("number", "k");
@@ -555,7 +559,7 @@ export class TangentWriter {
   protected bodyEnd(_carried: readonly Carried[]): void {}
 
   /** An `if` yielding the tangents of its results after them. */
-  protected transformIf(op: Op): void {
+  private transformIf(op: Op): void {
     const passes = (r: Value) => this.active(r) && this.passesTangent(r);
     const activeResults = op.results.filter(passes);
     const regions = op.regions.map((region) => {
@@ -586,7 +590,7 @@ export class TangentWriter {
   }
 
   /** A loop carrying the tangents of its carried values after them. */
-  protected transformLoop(op: Op): void {
+  private transformLoop(op: Op): void {
     const parts = loopParts(op)!;
     const withTangents = parts.carried.filter((c) => this.active(c.param) || this.active(c.result));
     this.loopStart(withTangents);
