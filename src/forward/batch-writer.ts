@@ -55,8 +55,9 @@ class BatchTangentWriter extends TangentWriter {
     const ir = super.write();
     fuseLaneLoops(ir.fn.body, {
       loops: this.laneLoops,
-      buffers: new Set(this.entry.ops.flatMap((op) => op.results)),
+      buffers: new Set(this.entry.ops.flatMap((op) => (op.opcode === "array.zeros" ? op.results : []))),
       primal: new Set(this.copies.values()),
+      value: (type, name) => this.values.value(type, name),
     });
     return ir;
   }
@@ -140,11 +141,20 @@ class BatchTangentWriter extends TangentWriter {
     this.builder.inRegion(region, () => body(d));
     const loop = this.builder.op({
       opcode: "for",
-      operands: [this.algebra.num(0), this.directions, this.algebra.num(1)],
+      operands: this.laneBounds(),
       regions: [region],
       attrs: { comparison: "lt" },
     });
     if (fusible) this.laneLoops.add(loop);
+  }
+
+  private bounds: Value[] | undefined;
+
+  /** A lane loop's start, bound and step, defined at the function's entry (fusion may move the
+   * loop out of the region it was written in). */
+  private laneBounds(): Value[] {
+    this.bounds ??= [this.entryBuilder.constant(0), this.directions, this.entryBuilder.constant(1)];
+    return this.bounds;
   }
 
   private lane(buffer: Value, index: Value): Value {
