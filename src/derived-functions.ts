@@ -4,6 +4,7 @@
  * driver written as text that calls other generated functions) and its comment.
  *
  *   fJvp               always; forward mode over the primal
+ *   fJvpBatch          `@jacobian`: vector forward mode over the primal, k directions in one sweep
  *   fHvp               `@hessian`: forward mode over the gradient (forward over reverse)
  *   fHessian           `@hessian`: one fHvp per coordinate
  *   fHessianDiagonal   `@hessian diagonal`: fHvp along ones, the diagonal of a diagonal Hessian
@@ -19,11 +20,12 @@ import {
   hessianDiagonalDriver,
   hessianDriver,
   jacobianDriver,
+  jacobianBlock,
   jacobianForwardDriver,
   jacobianReverseDriver,
   type JacobianNames,
 } from "./forward/drivers.js";
-import { forwardNames, hvpOf, jvpOf } from "./forward/forward.js";
+import { forwardNames, hvpOf, jvpBatchOf, jvpOf } from "./forward/forward.js";
 import type { Namer } from "./backend/naming.js";
 import type { IRFunction } from "./ir/types.js";
 import type { GradientIR } from "./reverse/reverse.js";
@@ -31,6 +33,7 @@ import type { GradientIR } from "./reverse/reverse.js";
 /** The fields of `GeneratedFunction` naming derived functions. */
 export type DerivedKey =
   | "jvpName"
+  | "jvpBatchName"
   | "hvpName"
   | "hessianName"
   | "hessianDiagonalName"
@@ -45,6 +48,9 @@ export interface DerivationInput {
   /** The source function's name, which generated names start with. */
   name: string;
   also: AlsoGenerated;
+  /** Make fJvpBatch for every function, with a warning where it cannot be made (an internal
+   * option, which tests compile every fixture with). */
+  everyJvpBatch?: boolean;
   /** A namer for a driver's locals. */
   namer(): Namer;
 }
@@ -58,6 +64,8 @@ export interface DerivedFunction {
   asked: (also: AlsoGenerated) => boolean;
   /** Made for every function: a warning when it cannot be made. */
   always?: true;
+  /** Made for every function under `everyJvpBatch`, likewise. */
+  alwaysInTests?: true;
   /** It needs a number-valued function. */
   scalar?: true;
   /** The derived function it calls, which must have been made. */
@@ -76,6 +84,7 @@ function jacobianNames(input: DerivationInput): JacobianNames {
     reverse: forwardNames.jacobianReverse(input.name),
     auto: forwardNames.jacobian(input.name),
     jvp: forwardNames.jvp(input.name),
+    jvpBatch: forwardNames.jvpBatch(input.name),
     gradient: input.gradient.fn.name,
   };
 }
@@ -86,10 +95,11 @@ function jacobianEntry(
   name: (names: JacobianNames) => string,
   driver: typeof jacobianDriver,
   how: string,
+  calls: DerivedKey,
 ): DerivedFunction {
   return {
     key,
-    calls: "jvpName",
+    calls,
     asked: (also) => also.jacobian === true,
     make: (input, wrt) => {
       const names = jacobianNames(input);
@@ -115,6 +125,20 @@ export const derivedFunctions: readonly DerivedFunction[] = [
         name: ir.fn.name,
         ir,
         comment: `its derivative along \`tangents\` (the Jacobian times the tangents, J·v), by forward mode, with respect to ${wrt}`,
+      };
+    },
+  },
+  {
+    key: "jvpBatchName",
+    asked: (also) => also.jacobian === true,
+    alwaysInTests: true,
+    make: (input, wrt) => {
+      const ir = jvpBatchOf(input.primal, input.name);
+      return {
+        key: "jvpBatchName",
+        name: ir.fn.name,
+        ir,
+        comment: `its derivatives along \`directions\` directions at once (the Jacobian times each column of \`tangents\`), by vector forward mode, with respect to ${wrt}`,
       };
     },
   },
@@ -170,17 +194,25 @@ export const derivedFunctions: readonly DerivedFunction[] = [
       };
     },
   },
-  jacobianEntry("jacobianForwardName", (n) => n.forward, jacobianForwardDriver, "by forward mode: one JVP per column"),
+  jacobianEntry(
+    "jacobianForwardName",
+    (n) => n.forward,
+    jacobianForwardDriver,
+    `by vector forward mode: fJvpBatch along up to ${jacobianBlock} columns at once`,
+    "jvpBatchName",
+  ),
   jacobianEntry(
     "jacobianReverseName",
     (n) => n.reverse,
     jacobianReverseDriver,
     "by reverse mode: one vector-Jacobian product per row",
+    "jvpName",
   ),
   jacobianEntry(
     "jacobianName",
     (n) => n.auto,
     jacobianDriver,
     "by forward mode when it has no more columns than rows, else by reverse mode",
+    "jacobianForwardName",
   ),
 ];

@@ -108,6 +108,8 @@ export { formatDiagnostic } from "./diagnostics.js";
 export interface CompileOptions extends PipelineOptions {
   /** Write each `<name>.grad.ts` here instead of beside its source. */
   outDir?: string;
+  /** Generate fJvpBatch for every function, as if each were tagged `@jacobian` (tests). */
+  everyJvpBatch?: boolean;
 }
 
 /** How an array is stored: its kind, and for an array of arrays, its rows' kind. */
@@ -137,6 +139,8 @@ export interface GeneratedFunction {
   vjp: boolean;
   /** Its forward-mode function `fJvp(...params, tangents)`, unless forward mode was refused. */
   jvpName?: string;
+  /** With `@jacobian`: `fJvpBatch(...params, tangents, directions)`, vector forward mode. */
+  jvpBatchName?: string;
   /** With `@hessian`: `fHvp(...params, tangents)` and `fHessian(...params)`. */
   hvpName?: string;
   hessianName?: string;
@@ -255,7 +259,8 @@ function makeDerivedFunctions(
   let refused = false;
   const reasons = new Map<DerivedKey, TangentError>();
   for (const derived of derivedFunctions) {
-    if (!derived.always && (!derived.asked(input.also) || refused)) continue;
+    const always = derived.always === true || (derived.alwaysInTests === true && input.everyJvpBatch === true);
+    if (!always && (!derived.asked(input.also) || refused)) continue;
     try {
       const missing = derived.calls && reasons.get(derived.calls);
       if (missing) throw new TangentError(missing.op, missing.reason);
@@ -268,29 +273,37 @@ function makeDerivedFunctions(
     } catch (error) {
       if (!(error instanceof TangentError)) throw error;
       reasons.set(derived.key, error);
-      diagnostics.push(derivedDiagnostic(error, sourceFile, input.name, derived.always === true));
-      refused ||= derived.always !== true;
+      diagnostics.push(
+        derivedDiagnostic(error, sourceFile, input.name, always ? leftOut(derived.key, input.name) : undefined),
+      );
+      refused ||= !always;
     }
   }
   return { functions, diagnostics };
 }
 
+/** The name of a function made for every function, which a warning says is left out. */
+const leftOut = (key: DerivedKey, functionName: string) =>
+  (key === "jvpBatchName" ? forwardNames.jvpBatch : forwardNames.jvp)(functionName);
+
+/** The diagnostic of a derived function that cannot be made: a warning naming `leftOutName`, a
+ * function made for every function, or an error for one a tag asked for. */
 function derivedDiagnostic(
   error: TangentError,
   sourceFile: ts.SourceFile,
   functionName: string,
-  warning: boolean,
+  leftOutName: string | undefined,
 ): Diagnostic {
   const loc = error.op.loc;
   const position =
     loc === undefined
       ? locate(sourceFile, 0)
       : locate(sourceFile, sourceFile.getPositionOfLineAndCharacter(loc.line - 1, loc.column - 1));
-  return warning
+  return leftOutName !== undefined
     ? {
         code: "AD1014",
         severity: "warning",
-        message: `no ${forwardNames.jvp(functionName)} is generated: ${error.reason} (in '${functionName}')`,
+        message: `no ${leftOutName} is generated: ${error.reason} (in '${functionName}')`,
         hint: "the gradient is generated as before; compute the value outside the function and pass it in to have a JVP",
         ...position,
       }
@@ -350,7 +363,7 @@ function compileFunction(
   found: DifferentiableFunction,
   newNamer: () => Namer,
   rules: ReadonlyMap<ts.Symbol, DerivativeRule>,
-  options: PipelineOptions,
+  options: CompileOptions,
 ): CompiledFunction | Diagnostic[] {
   const lowering = new FunctionLowering(checker, sourceFile, found, rules);
   const lowered = lowering.lower();
@@ -390,7 +403,14 @@ function compileFunction(
   };
   const wrtText = differentiated.join(", ");
   const forward = makeDerivedFunctions(
-    { primal, gradient, name: found.name, also: found.also ?? {}, namer: namerOfCode },
+    {
+      primal,
+      gradient,
+      name: found.name,
+      also: found.also ?? {},
+      namer: namerOfCode,
+      ...(options.everyJvpBatch ? { everyJvpBatch: true } : {}),
+    },
     wrtText,
     sourceFile,
   );

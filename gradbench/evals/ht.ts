@@ -14,7 +14,7 @@
  * and `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
  * triangle, with barycentric coordinates us, also differentiated); both skin every vertex, as
  * the reference does. Their Jacobians (a row per residual, a few dozen columns) come from
- * forward mode, a column a sweep, of `correspondingResiduals` and
+ * vector forward mode, every column in one sweep, of `correspondingResiduals` and
  * `correspondingResidualsComplicated`: the same residuals, skinning only the vertices the
  * points correspond to.
  */
@@ -331,8 +331,8 @@ export function handObjectiveComplicated(
 
 /**
  * The residuals of handObjective (equal to them), from the posed bones and only the vertices
- * the points correspond to. Its Jacobian, a column per parameter of theta, comes from forward
- * mode: each column is one sweep posing the bones and skinning those vertices.
+ * the points correspond to. Its Jacobian, a column per parameter of theta, comes from vector
+ * forward mode: one sweep posing the bones and skinning those vertices carries all 26 columns.
  *
  * @differentiable(wrt: theta)
  * @jacobian
@@ -362,9 +362,11 @@ export function correspondingResiduals(
  * The residuals of handObjectiveComplicated (equal to them), from the posed bones and the three
  * corners of each point's triangle only. Point i's residuals depend on us[2i] and us[2i + 1]
  * alone, so the tool takes the derivatives with respect to every point's first coordinate at
- * once, in one JVP along all of them (then the second), beside one JVP per parameter of theta.
+ * once, along all of them (then the second), beside the unit vectors of theta: 28 directions
+ * of one vector forward-mode sweep.
  *
  * @differentiable(wrt: theta, us)
+ * @jacobian
  */
 export function correspondingResidualsComplicated(
   theta: Float64Array,

@@ -3,7 +3,8 @@
  * They hold no derivative of their own:
  *   - `fHessian` calls `fHvp` with each unit tangent in turn (a column of the Hessian each), and
  *     `fHessianDiagonal` calls it once with every tangent 1;
- *   - `fJacobianForward` calls `fJvp` with each unit tangent (a column each), `fJacobianReverse`
+ *   - `fJacobianForward` calls `fJvpBatch` with the unit tangents (a column each) in blocks of
+ *     `jacobianBlock` directions, `fJacobianReverse`
  *     calls `fVjp` with each unit cotangent (a row each; `fGrad` once for a number-valued
  *     function), and `fJacobian` calls whichever of the two makes fewer calls.
  *
@@ -202,6 +203,7 @@ export interface JacobianNames {
   reverse: string;
   auto: string;
   jvp: string;
+  jvpBatch: string;
   /** `fGrad` of a number-valued function, `fVjp` of an array-valued one. */
   gradient: string;
 }
@@ -217,39 +219,84 @@ function jacobianParts(fn: IRFunction) {
   return { wrt, params, args, kind, header: `(${params}): { value: ${valueType}; jacobian: number[][] }` };
 }
 
-/** `fJacobianForward`: the dense Jacobian by columns, one `fJvp` per coordinate. */
+/** The columns one `fJvpBatch` call of `fJacobianForward` computes at most. */
+export const jacobianBlock = 32;
+
+/**
+ * The lines declaring one tangent array `name` per parameter in vector forward mode's layout for
+ * `width` directions, lane d the unit vector of coordinate `k` + d (`k` counted down through
+ * the parameters, so it is spent afterwards); and the object of them, `{ x: xDot, y: yDot }`.
+ */
+function unitLanes(wrt: Param[], namer: Namer, k: string, width: string): { lines: string[]; object: string } {
+  const named = wrt.map((p) => ({ p, name: namer.claim(`${p.value.name!}Dot`) }));
+  const d = namer.claim("d");
+  // lane d of element (k + d), for an array of `length` elements `array`
+  const seed = (array: string, length: string) =>
+    `for (let ${d} = 0; ${d} < ${width}; ${d}++) if (${k} + ${d} >= 0 && ${k} + ${d} < ${length}) ${array}[(${k} + ${d}) * ${width} + ${d}] = 1;`;
+  const lines = named.flatMap(({ p, name }) => {
+    const x = p.value.name!;
+    if (p.rowKind !== undefined)
+      return [
+        `const ${name} = ${x}.map((row) => new Float64Array(row.length * ${width}));`,
+        `${x}.forEach((row, r) => {`,
+        `  const lanes = ${name}[r];`,
+        `  ${seed("lanes", "row.length")}`,
+        `  ${k} -= row.length;`,
+        "});",
+      ];
+    if (p.arrayKind !== undefined)
+      return [
+        `const ${name} = new Float64Array(${x}.length * ${width});`,
+        seed(name, `${x}.length`),
+        `${k} -= ${x}.length;`,
+      ];
+    return [`const ${name} = new Float64Array(${width});`, seed(name, "1"), `${k} -= 1;`];
+  });
+  return { lines, object: `{ ${named.map(({ p, name }) => `${p.value.name!}: ${name}`).join(", ")} }` };
+}
+
+/** `fJacobianForward`: the dense Jacobian by columns, `fJvpBatch` along up to `jacobianBlock`
+ * unit vectors at once (one call for a Jacobian of no more columns). */
 export function jacobianForwardDriver(fn: IRFunction, names: JacobianNames, namer: Namer): string {
   const { wrt, args, kind, header } = jacobianParts(fn);
-  const { size, tangentsAt, j, k, first, columns, jacobian } = localNames(fn, namer, [
+  const { size, tangentsAt, start, width, k, value, jacobian, result, i, lane } = localNames(fn, namer, [
     "size",
     "tangentsAt",
-    "j",
+    "start",
+    "width",
     "k",
-    "first",
-    "columns",
+    "value",
     "jacobian",
+    "result",
+    "i",
+    "lane",
   ]);
-  const unit = unitVector(wrt, namer, k, "Dot");
-  const jvp = (at: string) => `${names.jvp}(${[...args, `${tangentsAt}(${at})`].join(", ")})`;
-  // (a function without coordinates still runs once, for its value)
-  const rows =
-    kind === undefined
-      ? `[${columns}.slice(0, ${size})]`
-      : `Array.from({ length: ${first}.value.length }, (_, i) => ${columns}.slice(0, ${size}).map((column) => column[i]))`;
+  const unit = unitLanes(wrt, namer, k, width);
+  const batch = `${names.jvpBatch}(${[...args, `${tangentsAt}(${start}, ${width})`, width].join(", ")})`;
+  const rowCount = kind === undefined ? "1" : `${result}.value.length`;
   return [
     `export function ${names.forward}${header} {`,
     `  const ${size} = ${coordinateCount(wrt)};`,
-    `  const ${tangentsAt} = (${j}: number) => {`,
-    `    let ${k} = ${j};`,
+    `  const ${tangentsAt} = (${start}: number, ${width}: number) => {`,
+    `    let ${k} = ${start};`,
     ...unit.lines.map((line) => `    ${line}`),
     `    return ${unit.object};`,
     "  };",
-    `  const ${first} = ${jvp("0")};`,
-    `  const ${columns} = [${first}.tangent];`,
-    `  for (let ${j} = 1; ${j} < ${size}; ${j}++) ${columns}.push(${jvp(j)}.tangent);`,
-    `  const ${jacobian} = ${rows};`,
+    `  let ${value}!: ${kind === undefined ? "number" : kind === "Array" ? "number[]" : kind};`,
+    `  const ${jacobian}: number[][] = [];`,
+    "  // (a function without coordinates still runs once, for its value)",
+    `  for (let ${start} = 0; ${start} === 0 || ${start} < ${size}; ${start} += ${jacobianBlock}) {`,
+    `    const ${width} = Math.min(${jacobianBlock}, ${size} - ${start});`,
+    `    const ${result} = ${batch};`,
+    `    if (${start} === 0) {`,
+    `      ${value} = ${result}.value;`,
+    `      for (let ${i} = 0; ${i} < ${rowCount}; ${i}++) ${jacobian}.push(new Array<number>(${size}));`,
+    "    }",
+    `    for (let ${i} = 0; ${i} < ${jacobian}.length; ${i}++)`,
+    `      for (let ${lane} = 0; ${lane} < ${width}; ${lane}++) ${jacobian}[${i}]![${start} + ${lane}] = ${result}.tangent[${i} * ${width} + ${lane}]!;`,
+    "  }",
     `  return ${fields([
-      ["value", `${first}.value`],
+      ["value", value],
       ["jacobian", jacobian],
     ])};`,
     "}",

@@ -1,6 +1,8 @@
 /**
  * Forward mode applied to the two kinds of IR the pipeline makes, and the names of what it makes:
  *   - a primal's tangent is its JVP, `fJvp(...params, tangents) => { value, tangent }`;
+ *   - a primal's tangents along k directions at once are its vector JVP,
+ *     `fJvpBatch(...params, tangents, directions) => { value, tangent }` (see batch-writer.ts);
  *   - a gradient's tangent is the Hessian-vector product, forward over reverse,
  *     `fHvp(...params, tangents) => { value, grad, hvp }`: the tangent of each adjoint, stacks,
  *     cells and adjoint arrays of the reverse sweep included.
@@ -13,6 +15,7 @@ import type { IRFunction } from "../ir/types.js";
 import { verifyFunction } from "../ir/verifier.js";
 import { removeDeadOps } from "../optimize/dead-code.js";
 import type { GradientIR } from "../reverse/reverse.js";
+import { batchTangentFunction } from "./batch-writer.js";
 import { tangentFunction, type TangentIR } from "./tangent-writer.js";
 
 export { TangentError } from "./tangent-writer.js";
@@ -20,6 +23,7 @@ export { TangentError } from "./tangent-writer.js";
 /** The generated function names of forward mode for the source function `name`. */
 export const forwardNames = {
   jvp: (name: string) => `${name}Jvp`,
+  jvpBatch: (name: string) => `${name}JvpBatch`,
   hvp: (name: string) => `${name}Hvp`,
   hessian: (name: string) => `${name}Hessian`,
   hessianDiagonal: (name: string) => `${name}HessianDiagonal`,
@@ -45,6 +49,19 @@ export function jvpOf(primal: IRFunction, sourceName: string): TangentIR {
   });
   ir.fn.result = "tangent";
   return finished(ir, "forward mode");
+}
+
+/** `fJvpBatch`: the value of `primal` and its tangents along `directions` directions of the
+ * differentiated parameters at once (vector forward mode). */
+export function jvpBatchOf(primal: IRFunction, sourceName: string): TangentIR {
+  const ir = batchTangentFunction(primal, {
+    name: forwardNames.jvpBatch(sourceName),
+    seeds: primal.params.filter((p) => p.differentiated),
+    outputs: [0],
+    recursiveGradient: gradientFunctionName(sourceName, false),
+  });
+  ir.fn.result = "tangent";
+  return finished(ir, "vector forward mode");
 }
 
 /** `fHvp`: the gradient IR's value and gradient, and the gradient's tangent (H·v). */

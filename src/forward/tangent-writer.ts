@@ -17,11 +17,15 @@
  *
  * A value whose tangent is needed but cannot be computed is an error at its op (`TangentError`),
  * never a missing term.
+ *
+ * Vector forward mode (`batch-writer.ts`) extends this writer: its protected methods are where a
+ * tangent is made (parameters, zeros, primitives, calls, the ops reading and writing arrays) and
+ * where an `if` or a loop passes tangents on.
  */
 import { at, operandOf, resultOf } from "../ir/access.js";
 import { attrsOf, isOp } from "../ir/attrs.js";
 import { Builder, emptyRegion, ValueFactory } from "../ir/builder.js";
-import { loopParts } from "../ir/loops.js";
+import { type Carried, loopParts } from "../ir/loops.js";
 import type { ArrayKind, IRFunction, Op, Param, Region, Value } from "../ir/types.js";
 import { definingOps } from "../ir/walk.js";
 import { AdjointAlgebra } from "../reverse/adjoint-algebra.js";
@@ -81,21 +85,21 @@ export function tangentFunction(fn: IRFunction, spec: TangentSpec): TangentIR {
   return new TangentWriter(fn, spec).write();
 }
 
-class TangentWriter {
-  private readonly values = new ValueFactory();
+export class TangentWriter {
+  protected readonly values = new ValueFactory();
   private readonly body = emptyRegion();
-  private readonly builder = new Builder(this.values, this.body);
-  private readonly algebra = new AdjointAlgebra(this.builder, (v) => v);
+  protected readonly builder = new Builder(this.values, this.body);
+  protected readonly algebra = new AdjointAlgebra(this.builder, (v) => v);
   private readonly activity: TangentActivity;
-  private readonly definitions: ReadonlyMap<Value, Op>;
+  protected readonly definitions: ReadonlyMap<Value, Op>;
   /** Input value -> its copy. */
-  private readonly copies = new Map<Value, Value>();
+  protected readonly copies = new Map<Value, Value>();
   /** Input value -> its tangent (absent: zero). */
-  private readonly tangents = new Map<Value, Value>();
-  private readonly params = new Map<Value, Param>();
+  protected readonly tangents = new Map<Value, Value>();
+  protected readonly params = new Map<Value, Param>();
 
   constructor(
-    private readonly fn: IRFunction,
+    protected readonly fn: IRFunction,
     private readonly spec: TangentSpec,
   ) {
     const outputs = spec.outputs.map((i) => at(fn.body.yields, i, "output"));
@@ -112,20 +116,15 @@ class TangentWriter {
     const { fn, spec } = this;
     const params = fn.params.map((p) => ({ ...p, value: this.copyValue(p.value) }));
     const seeded = new Set(spec.seeds);
-    const tangentParams = spec.seeds.map((p): Param => {
-      const tangent = this.values.value(p.value.type, tangentName(p.value.name));
-      this.tangents.set(p.value, tangent);
-      const path = p.field === undefined ? p.value.name! : `${p.field.param}.${p.field.path}`;
-      return {
-        value: tangent,
-        typeText: tangentTypeText(p),
-        differentiated: false,
-        field: { param: tangentsParam, path },
-        ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
-        ...(p.rowKind ? { rowKind: p.rowKind } : {}),
-        ...(p.elementFields ? { elementFields: p.elementFields } : {}),
-      };
-    });
+    const tangentParams = [
+      ...spec.seeds.map((p): Param => {
+        const tangent = this.tangentParam(p);
+        this.tangents.set(p.value, tangent.value);
+        const path = p.field === undefined ? p.value.name! : `${p.field.param}.${p.field.path}`;
+        return { ...tangent, differentiated: false, field: { param: tangentsParam, path } };
+      }),
+      ...this.extraParams(),
+    ];
     // A parameter that is not seeded but is written with values that carry tangents (an array
     // the function fills) starts with a zero tangent.
     for (const p of fn.params)
@@ -138,6 +137,9 @@ class TangentWriter {
     const yields = fn.body.yields.map((v) => this.copy(v));
     const tangentYields = spec.outputs.map((i) => this.tangentOrZero(at(fn.body.yields, i, "output")));
     this.body.yields = [...yields, ...tangentYields];
+    const entry = this.entryOps();
+    this.body.ops.unshift(...entry);
+    forwardOpCount += entry.length;
     // Nothing may follow a rest parameter: the tangents come before it.
     const restAt = params.findIndex((p) => p.rest);
     const split = restAt < 0 ? params.length : restAt;
@@ -152,6 +154,27 @@ class TangentWriter {
     return { fn: result, forwardOpCount };
   }
 
+  /** The tangent parameter of a seeded parameter (its value, how it is typed and stored). */
+  protected tangentParam(p: Param): Omit<Param, "differentiated"> {
+    return {
+      value: this.values.value(p.value.type, tangentName(p.value.name)),
+      typeText: tangentTypeText(p),
+      ...(p.arrayKind ? { arrayKind: p.arrayKind } : {}),
+      ...(p.rowKind ? { rowKind: p.rowKind } : {}),
+      ...(p.elementFields ? { elementFields: p.elementFields } : {}),
+    };
+  }
+
+  /** Parameters the function takes after the tangents. */
+  protected extraParams(): Param[] {
+    return [];
+  }
+
+  /** Ops the body starts with, made while the rest was written. */
+  protected entryOps(): Op[] {
+    return [];
+  }
+
   // ----- values -----
 
   private copyValue(value: Value): Value {
@@ -160,22 +183,27 @@ class TangentWriter {
     return copy;
   }
 
-  private copy(value: Value): Value {
+  protected copy(value: Value): Value {
     const copy = this.copies.get(value);
     if (!copy) throw new Error(`value ${value.id} has no copy in forward mode`);
     return copy;
   }
 
-  private active(value: Value): boolean {
+  protected active(value: Value): boolean {
     return this.activity.isActive(value);
   }
 
   /** The tangent of an input value, made zero where it has none (only numbers may have none). */
-  private tangentOrZero(value: Value): Value {
+  protected tangentOrZero(value: Value): Value {
     const tangent = this.tangents.get(value);
     if (tangent) return tangent;
-    if (value.type === "number") return this.algebra.num(0);
+    if (value.type === "number") return this.zeroNumberTangent();
     return this.zeroTangent(value);
+  }
+
+  /** The tangent of a number that has none. */
+  protected zeroNumberTangent(): Value {
+    return this.algebra.num(0);
   }
 
   /** The tangent a branch or a loop passes on for `value`: unset where the value is (`undef`). */
@@ -186,7 +214,7 @@ class TangentWriter {
   }
 
   /** A zero tangent for a value that carries tangents from here on (an array filled later). */
-  private zeroTangent(value: Value): Value {
+  protected zeroTangent(value: Value): Value {
     const copy = this.copy(value);
     const name = tangentName(value.name);
     if (value.type === "number") return this.algebra.num(0);
@@ -218,7 +246,7 @@ class TangentWriter {
   }
 
   /** Records `tangent` as the tangent of `value`, named after it when it was made for it alone. */
-  private setTangent(value: Value, tangent: Value): void {
+  protected setTangent(value: Value, tangent: Value): void {
     const made = this.builder.region.ops.at(-1);
     if (tangent.name === undefined && made?.results.includes(tangent) && made.opcode !== "const")
       tangent.name = tangentName(value.name);
@@ -276,16 +304,16 @@ class TangentWriter {
     return writes.includes(op.opcode) && this.active(operandOf(op, 0));
   }
 
-  private emit(opcode: Op["opcode"], operands: Value[], type: Value["type"], attrs: Op["attrs"] = {}): Value {
+  protected emit(opcode: Op["opcode"], operands: Value[], type: Value["type"], attrs: Op["attrs"] = {}): Value {
     return this.builder.emit(opcode, operands, type, attrs);
   }
 
-  private sideEffect(opcode: Op["opcode"], operands: Value[], attrs: Op["attrs"] = {}): void {
+  protected sideEffect(opcode: Op["opcode"], operands: Value[], attrs: Op["attrs"] = {}): void {
     this.builder.op({ opcode, operands, attrs });
   }
 
   /** The tangent ops of `op` (its copy is `copied`), after the copy. */
-  private tangentOf(op: Op, copied: Op): void {
+  protected tangentOf(op: Op, copied: Op): void {
     const t = (v: Value) => this.tangentOrZero(v);
     const result = op.results[0];
     const kind = primitive(op.opcode);
@@ -345,7 +373,7 @@ class TangentWriter {
   }
 
   /** Σ ∂y/∂x_i · ẋ_i over the operands x_i that carry tangents. */
-  private primitiveTangent(op: Op, copied: Op): void {
+  protected primitiveTangent(op: Op, copied: Op): void {
     const p = primitive(op.opcode)!;
     const result = resultOf(op);
     if (p.derivative.kind !== "partials" || !this.active(result)) return;
@@ -400,11 +428,31 @@ class TangentWriter {
    * A call with a derivative of its own: for a number-valued function, its gradient (a rule with
    * the cotangent 1, or the callee's gradient function) dotted with the tangents of its arguments.
    */
-  private callTangent(op: Op, copied: Op): void {
+  protected callTangent(op: Op, copied: Op): void {
+    const slopes = this.callSlopes(op, copied);
+    if (slopes === undefined) return;
+    let sum: Value | undefined;
+    for (const { operand, slope: read } of slopes) {
+      const slope = read();
+      const term =
+        operand.type === "array"
+          ? this.dot(slope, this.tangentOrZero(operand))
+          : this.algebra.apply("mul", slope, this.tangentOrZero(operand));
+      sum = sum === undefined ? term : this.algebra.apply("add", sum, term);
+    }
+    this.setTangent(resultOf(op), sum ?? this.algebra.num(0));
+  }
+
+  /**
+   * For a call whose result carries a tangent, the derivative of its number result with respect
+   * to each of its arguments that carry one (a number or an array of them), read from the call's
+   * derivative by `slope()`; undefined for a call whose result carries none.
+   */
+  protected callSlopes(op: Op, copied: Op): { operand: Value; slope: () => Value }[] | undefined {
     const result = op.results[0];
     // (the arrays a specialised copy writes hold counts, which carry no derivative: see
     // frontend/package-recursion.ts)
-    if (!result || !this.active(result)) return;
+    if (!result || !this.active(result)) return undefined;
     const { derivative, derivativeKind, partials = [], callee } = attrsOf(op, "call");
     if (derivative === undefined)
       throw new TangentError(
@@ -418,18 +466,12 @@ class TangentWriter {
     const vjp = derivativeKind === "vjp";
     const args = vjp ? [...copied.operands, this.algebra.num(1)] : copied.operands;
     const gradient = this.emit("call", args, "object", { callee: derivative });
-    let sum: Value | undefined;
-    op.operands.forEach((operand, i) => {
+    return op.operands.flatMap((operand, i) => {
       const partial = at(partials, i, "partial");
-      if (partial === "" || !this.active(operand)) return;
-      const slope = this.emit("field", [gradient], operand.type, { path: vjp ? partial : `grad.${partial}` });
-      const term =
-        operand.type === "array"
-          ? this.dot(slope, this.tangentOrZero(operand))
-          : this.algebra.apply("mul", slope, this.tangentOrZero(operand));
-      sum = sum === undefined ? term : this.algebra.apply("add", sum, term);
+      if (partial === "" || !this.active(operand)) return [];
+      const path = vjp ? partial : `grad.${partial}`;
+      return [{ operand, slope: () => this.emit("field", [gradient], operand.type, { path }) }];
     });
-    this.setTangent(result, sum ?? this.algebra.num(0));
   }
 
   /** A call of the function itself, whose result carries a tangent, with parameters that are
@@ -443,27 +485,34 @@ class TangentWriter {
   }
 
   /** `f(a, n - 1)` in `f` itself: `fJvp(a, n - 1, { a: ȧ })`, value and tangent in one call. */
-  private recursiveCall(op: Op): void {
+  protected recursiveCall(op: Op): void {
+    const saved = this.builder.loc;
+    if (op.loc) this.builder.loc = op.loc;
+    this.setTangent(resultOf(op), this.recursiveCallTangent(op, [], "number"));
+    this.builder.loc = saved;
+  }
+
+  /** The call of the function made here for a call of the function itself (with `extraArgs`
+   * after the tangents), the call's value as the copy of its result; returns its tangent, a
+   * `tangentType`. */
+  protected recursiveCallTangent(op: Op, extraArgs: Value[], tangentType: Value["type"]): Value {
     const seeded = new Set(this.spec.seeds);
     const tangents = this.fn.params.flatMap((p, i) =>
       seeded.has(p) ? [{ path: p.value.name!, tangent: this.tangentOrZero(at(op.operands, i)) }] : [],
     );
-    const saved = this.builder.loc;
-    if (op.loc) this.builder.loc = op.loc;
     const object = this.emit(
       "object",
       tangents.map((t) => t.tangent),
       "object",
       { fields: tangents.map((t) => t.path) },
     );
-    const call = this.emit("call", [...op.operands.map((v) => this.copy(v)), object], "object", {
+    const call = this.emit("call", [...op.operands.map((v) => this.copy(v)), object, ...extraArgs], "object", {
       callee: this.spec.name,
     });
     const result = resultOf(op);
     this.copies.set(result, this.emit("field", [call], "number", { path: "value" }));
     this.copies.get(result)!.name = result.name;
-    this.setTangent(result, this.emit("field", [call], "number", { path: "tangent" }));
-    this.builder.loc = saved;
+    return this.emit("field", [call], tangentType, { path: "tangent" });
   }
 
   /** Σ_k a[k] · b[k], as a loop. */
@@ -493,16 +542,34 @@ class TangentWriter {
 
   // ----- control flow -----
 
+  /** Whether an `if` or a loop passes the tangent of a value that carries one as a result or a
+   * carried value of its own (else the tangent is stored where it lives: see `branchEnd`). */
+  protected passesTangent(_value: Value): boolean {
+    return true;
+  }
+
+  /** Called at the end of each branch of `op`, before its yields. */
+  protected branchEnd(_op: Op, _branch: Region): void {}
+
+  /** Called before a loop whose carried values `carried` carry tangents. */
+  protected loopStart(_carried: readonly Carried[]): void {}
+
+  /** Called at the end of the body of a loop whose carried values `carried` carry tangents,
+   * before its yields. */
+  protected bodyEnd(_carried: readonly Carried[]): void {}
+
   /** An `if` yielding the tangents of its results after them. */
   private transformIf(op: Op): void {
-    const activeResults = op.results.filter((r) => this.active(r));
+    const passes = (r: Value) => this.active(r) && this.passesTangent(r);
+    const activeResults = op.results.filter(passes);
     const regions = op.regions.map((region) => {
       const copied = emptyRegion();
       this.builder.inRegion(copied, () => {
         region.ops.forEach((inner) => this.transform(inner));
+        this.branchEnd(op, region);
         copied.yields = [
           ...region.yields.map((v) => this.copy(v)),
-          ...op.results.flatMap((r, i) => (this.active(r) ? [this.passedTangent(at(region.yields, i, "yield"))] : [])),
+          ...op.results.flatMap((r, i) => (passes(r) ? [this.passedTangent(at(region.yields, i, "yield"))] : [])),
         ];
       });
       return copied;
@@ -525,7 +592,9 @@ class TangentWriter {
   /** A loop carrying the tangents of its carried values after them. */
   private transformLoop(op: Op): void {
     const parts = loopParts(op)!;
-    const activeCarried = parts.carried.filter((c) => this.active(c.param) || this.active(c.result));
+    const withTangents = parts.carried.filter((c) => this.active(c.param) || this.active(c.result));
+    this.loopStart(withTangents);
+    const activeCarried = withTangents.filter((c) => this.passesTangent(c.param));
     const initTangents = activeCarried.map((c) => this.passedTangent(c.init));
     // The body's parameters and, after them, the carried tangents; a condition reads only the
     // carried values, and takes their tangents unread.
@@ -551,6 +620,7 @@ class TangentWriter {
     body.params = regionParams(parts.body);
     this.builder.inRegion(body, () => {
       parts.body.ops.forEach((inner) => this.transform(inner));
+      this.bodyEnd(withTangents);
       body.yields = [
         ...parts.body.yields.map((v) => this.copy(v)),
         ...activeCarried.map((c) => this.passedTangent(c.next)),

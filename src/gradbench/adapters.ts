@@ -413,29 +413,31 @@ const ht: EvalAdapter = {
       return prepared(() => f(...args), toArray);
     },
     jacobian(input, module) {
-      // The dense Jacobian, three rows per point, by forward mode: the simple variant's from the
-      // generated fJacobianForward, a JVP per parameter of theta; the complicated variant's from
-      // JVPs too, two more columns first: along every point's first barycentric coordinate at
-      // once, then its second (each point's residuals depend on its own pair alone).
+      // The dense Jacobian, three rows per point, by vector forward mode: one sweep carrying every
+      // column. The simple variant's is the generated fJacobianForward (fJvpBatch along the unit
+      // vectors of theta); the complicated variant has two more columns, first, along every
+      // point's first barycentric coordinate at once, then its second (each point's residuals
+      // depend on its own pair alone): fJvpBatch along those 28 directions, whose tangents are
+      // the Jacobian, row-major.
       const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
       if (!complicated) {
         const jacobianForward = fn(module.generated, "correspondingResidualsJacobianForward");
         const args = [theta, ...modelArgs, correspondences, points];
         return prepared(() => jacobianForward(...args).jacobian);
       }
-      const jvp = fn(module.generated, "correspondingResidualsComplicatedJvp");
+      const batch = fn(module.generated, "correspondingResidualsComplicatedJvpBatch");
       const args = [theta, us, ...modelArgs, triangles, correspondences, points];
-      const unitTheta = (j: number) => Float64Array.from(theta, (_, k) => (k === j ? 1 : 0));
-      const alongEvery = (first: number) => Float64Array.from(us, (_, k) => (k % 2 === first ? 1 : 0));
-      const directions = [
-        { theta: new Float64Array(theta.length), us: alongEvery(0) },
-        { theta: new Float64Array(theta.length), us: alongEvery(1) },
-        ...Array.from(theta, (_, j) => ({ theta: unitTheta(j), us: new Float64Array(us.length) })),
-      ];
+      const columns = 2 + theta.length;
+      const thetaDot = new Float64Array(theta.length * columns);
+      for (let j = 0; j < theta.length; j++) thetaDot[j * columns + 2 + j] = 1;
+      const usDot = new Float64Array(us.length * columns);
+      for (let k = 0; k < us.length; k++) usDot[k * columns + (k % 2)] = 1;
       return prepared(
-        () => directions.map((tangents) => jvp(...args, tangents).tangent as Float64Array),
-        (columns: Float64Array[]) =>
-          Array.from({ length: 3 * correspondences.length }, (_, r) => columns.map((column) => column[r])),
+        () => batch(...args, { theta: thetaDot, us: usDot }, columns).tangent as Float64Array,
+        (tangent: Float64Array) =>
+          Array.from({ length: 3 * correspondences.length }, (_, r) =>
+            Array.from(tangent.subarray(r * columns, (r + 1) * columns)),
+          ),
       );
     },
   },

@@ -31,7 +31,7 @@ function arrayShaped(shape: ArrayShape, json: unknown): unknown {
 
 /** JSON objects of a `"$class": "Name"` field become instances of the class the source module
  * exports under that name (with the other fields), for functions calling their methods. */
-function instantiated(source: Record<string, unknown>, json: unknown): unknown {
+export function instantiated(source: Record<string, unknown>, json: unknown): unknown {
   if (Array.isArray(json)) return json.map((element) => instantiated(source, element));
   if (typeof json !== "object" || json === null) return json;
   const { $class, ...fields } = json as Record<string, unknown>;
@@ -44,7 +44,7 @@ function instantiated(source: Record<string, unknown>, json: unknown): unknown {
 
 /** The argument for a parameter from its JSON form: arrays, also in fields of objects, become
  * the parameter's array kind. */
-function argument(param: Param, json: unknown): unknown {
+export function argument(param: Param, json: unknown): unknown {
   if (param.arrayFields) {
     const object = copy(json) as Record<string, unknown>;
     for (const field of param.arrayFields) {
@@ -67,7 +67,7 @@ function cotangentLike(value: unknown, counter = { next: 0 }): unknown {
   );
 }
 
-type AnyFunction = (...args: unknown[]) => unknown;
+export type AnyFunction = (...args: unknown[]) => unknown;
 
 /** `f` taking its rest parameter's elements as one array argument, as gradcheck passes it. */
 function withRestAsArray(f: AnyFunction, params: Param[]): AnyFunction {
@@ -109,25 +109,35 @@ export function checkPoint(
 }
 
 /** A tangent shaped like `value` (its numbers, arrays and number-holding fields), with numbers
- * that differ from one another. */
-function tangentLike(value: unknown, counter: { next: number }): unknown {
-  if (typeof value === "number") return 0.29 * ++counter.next - 0.7;
-  if (ArrayBuffer.isView(value)) return (value as Float64Array).map(() => tangentLike(0, counter) as number);
-  if (Array.isArray(value)) return value.map((v) => tangentLike(v, counter));
+ * from `next`. */
+function tangentLike(value: unknown, next: () => number): unknown {
+  if (typeof value === "number") return next();
+  if (ArrayBuffer.isView(value)) return (value as Float64Array).map(() => tangentLike(0, next) as number);
+  if (Array.isArray(value)) return value.map((v) => tangentLike(v, next));
   const fields = Object.entries(value as Record<string, unknown>).filter(
     ([, field]) => typeof field === "number" || typeof field === "object",
   );
-  return Object.fromEntries(fields.map(([key, field]) => [key, tangentLike(field, counter)]));
+  return Object.fromEntries(fields.map(([key, field]) => [key, tangentLike(field, next)]));
 }
 
-/** The tangents of a JVP's differentiated parameters at `args`, by parameter name. */
-function tangentsFor(params: Param[], args: unknown[]): Record<string, unknown> {
-  const counter = { next: 0 };
+/** Numbers that differ from one another. */
+function distinctNumbers(): () => number {
+  let count = 0;
+  return () => 0.29 * ++count - 0.7;
+}
+
+/** The tangents of a JVP's differentiated parameters at `args`, by parameter name, with numbers
+ * from `next`. */
+export function tangentsFor(
+  params: Param[],
+  args: unknown[],
+  next: () => number = distinctNumbers(),
+): Record<string, unknown> {
   const tangents: Record<string, unknown> = {};
   params.forEach((param, i) => {
     if (!param.differentiated) return;
     if (param.differentiatedFields === undefined) {
-      tangents[param.name] = tangentLike(args[i], counter);
+      tangents[param.name] = tangentLike(args[i], next);
       return;
     }
     const object: Record<string, unknown> = {};
@@ -138,7 +148,7 @@ function tangentsFor(params: Param[], args: unknown[]): Record<string, unknown> 
         return inner[key] as Record<string, unknown>;
       }, object);
       const field = keys.reduce((inner: unknown, key) => (inner as Record<string, unknown>)[key], args[i]);
-      parent[keys.at(-1)!] = tangentLike(field, counter);
+      parent[keys.at(-1)!] = tangentLike(field, next);
     }
     tangents[param.name] = object;
   });
