@@ -235,11 +235,12 @@ fixed seed (\`bench/inputs.mjs\`): ADBench's data sets for gmm (d = 10, k = 25),
 4,096 characters) and ba (ba3), more points for ht. *gradient* is the eval's gradient or
 Jacobian (for kmeans, \`dir\`: the gradient divided elementwise by the Hessian's diagonal, which
 \`costHessianDiagonal\` gives as one Hessian-vector product along ones, against \`cost\`): for
-ba, one VJP per row of each observation's 2 x 15 block, and for ht, by forward mode, the
-Jacobian of a function giving the same residuals as the objective but skinning only the vertices
-(or triangles) the points correspond to: for the simple variant its \`fJacobianForward\`, one
-JVP per parameter, for the complicated one a JVP per parameter and two more, along every point's
-first barycentric coordinate at once and then its second. *target* is the ratio aimed at.
+ba, one VJP per row of each observation's 2 x 15 block, and for ht, by vector forward mode, the
+Jacobian of a function giving the same residuals as the objective from only what the points need
+(the vertices they correspond to, or each point's triangle posed as one blend of its corners):
+its \`fJacobianForward\`, theta's 26 columns in one fJvpBatch sweep, and for the complicated
+variant two JVPs more, along every point's first barycentric coordinate at once and then its
+second. *target* is the ratio aimed at.
 
 *stored for the reverse sweep*: the bytes of the stacks the generated code fills in one call
 (recorded values, branch outcomes, trip counts; not the gradient arrays, nor the primal's own

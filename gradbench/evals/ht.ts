@@ -14,9 +14,11 @@
  * and `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
  * triangle, with barycentric coordinates us, also differentiated); both skin every vertex, as
  * the reference does. Their Jacobians (a row per residual, a few dozen columns) come from
- * vector forward mode, every column in one sweep, of `correspondingResiduals` and
- * `correspondingResidualsComplicated`: the same residuals, skinning only the vertices the
- * points correspond to.
+ * vector forward mode, every column of theta in one sweep, of functions computing the same
+ * residuals from only what the points need: `correspondingResiduals` skins only the vertices
+ * the points correspond to; `triangleResidualsOfTheta` poses each point's triangle as one blend
+ * of its corners, which depends on us alone, so that its sweep carries no tangent through the
+ * blend, and `triangleResidualsOfUs` gives the two columns of us.
  */
 import type { int } from "adjoint";
 
@@ -359,16 +361,56 @@ export function correspondingResiduals(
 }
 
 /**
- * The residuals of handObjectiveComplicated (equal to them), from the posed bones and the three
- * corners of each point's triangle only. Point i's residuals depend on us[2i] and us[2i + 1]
- * alone, so the tool takes the derivatives with respect to every point's first coordinate at
- * once, along all of them (then the second), beside the unit vectors of theta: 28 directions
- * of one vector forward-mode sweep.
- *
- * @differentiable(wrt: theta, us)
- * @jacobian
+ * The point with barycentric coordinates (u0, u1) of the posed triangle whose corners are the
+ * vertices `corners`, written into out[at .. at + 2]. Posing is linear in a vertex's weighted
+ * base position (and the coordinates sum to one), so the corners' weighted base positions are
+ * blended first, bone by bone (into `blend`, 4 numbers a bone), and the blend posed once, as
+ * one vertex is in posedVertex.
  */
-export function correspondingResidualsComplicated(
+function posedTrianglePoint(
+  corners: readonly number[],
+  u0: number,
+  u1: number,
+  hand: PosedHand,
+  basePositions: Float64Array[],
+  weights: Float64Array[],
+  isMirrored: boolean,
+  blend: Float64Array,
+  out: Float64Array,
+  at: int,
+): void {
+  const { pose, transforms, rotation } = hand;
+  const [a, b, c] = [corners[0], corners[1], corners[2]];
+  const u2 = 1 - u0 - u1;
+  const bones = weights[a].length;
+  for (let bone = 0; bone < bones; bone++) {
+    const wa = u0 * weights[a][bone];
+    const wb = u1 * weights[b][bone];
+    const wc = u2 * weights[c][bone];
+    for (let k = 0; k < 4; k++) {
+      blend[4 * bone + k] = wa * basePositions[a][k] + wb * basePositions[b][k] + wc * basePositions[c][k];
+    }
+  }
+  for (let i = 0; i < 3; i++) {
+    let skinned = 0;
+    for (let bone = 0; bone < bones; bone++) {
+      for (let k = 0; k < 4; k++) {
+        skinned += transforms[16 * bone + 4 * i + k] * blend[4 * bone + k];
+      }
+    }
+    out[at + i] = skinned;
+  }
+  const p0 = isMirrored ? -out[at] : out[at];
+  const p1 = out[at + 1];
+  const p2 = out[at + 2];
+  for (let i = 0; i < 3; i++) {
+    out[at + i] = rotation[3 * i] * p0 + rotation[3 * i + 1] * p1 + rotation[3 * i + 2] * p2 + pose[6 + i];
+  }
+}
+
+/** The residuals of handObjectiveComplicated (equal to them up to rounding), from the posed
+ * bones and each point's blended triangle. */
+function triangleResiduals(
   theta: Float64Array,
   us: Float64Array,
   parents: readonly number[],
@@ -383,13 +425,58 @@ export function correspondingResidualsComplicated(
 ): Float64Array {
   const hand = poseHand(theta, parents, baseRelatives, inverseBaseAbsolutes);
   const err = new Float64Array(3 * correspondences.length);
-  const cornerPositions = new Float64Array(9);
+  const handPoint = new Float64Array(3);
+  const blend = new Float64Array(4 * baseRelatives.length);
   for (let i = 0; i < correspondences.length; i++) {
     const corners = triangles[correspondences[i]];
-    for (let c = 0; c < 3; c++) {
-      posedVertex(corners[c], hand, basePositions, weights, isMirrored, cornerPositions, 3 * c);
-    }
-    triangleResidual(points[i], us[2 * i], us[2 * i + 1], cornerPositions, 0, 3, 6, err, 3 * i);
+    posedTrianglePoint(corners, us[2 * i], us[2 * i + 1], hand, basePositions, weights, isMirrored, blend, handPoint, 0);
+    vertexResidual(points[i], handPoint, 0, err, 3 * i);
   }
   return err;
+}
+
+/**
+ * triangleResiduals as a function of theta: its Jacobian's 26 columns in one sweep, in which the
+ * blends, depending on us alone, carry no tangents.
+ *
+ * @differentiable(wrt: theta)
+ * @jacobian
+ */
+export function triangleResidualsOfTheta(
+  theta: Float64Array,
+  us: Float64Array,
+  parents: readonly number[],
+  baseRelatives: Float64Array[],
+  inverseBaseAbsolutes: Float64Array[],
+  basePositions: Float64Array[],
+  weights: Float64Array[],
+  isMirrored: boolean,
+  triangles: number[][],
+  correspondences: readonly number[],
+  points: Float64Array[],
+): Float64Array {
+  return triangleResiduals(theta, us, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored, triangles, correspondences, points);
+}
+
+/**
+ * triangleResiduals as a function of us, whose points' residuals each depend on their own pair
+ * alone: the tool takes the derivatives along every point's first coordinate at once (one JVP),
+ * then its second.
+ *
+ * @differentiable(wrt: us)
+ */
+export function triangleResidualsOfUs(
+  theta: Float64Array,
+  us: Float64Array,
+  parents: readonly number[],
+  baseRelatives: Float64Array[],
+  inverseBaseAbsolutes: Float64Array[],
+  basePositions: Float64Array[],
+  weights: Float64Array[],
+  isMirrored: boolean,
+  triangles: number[][],
+  correspondences: readonly number[],
+  points: Float64Array[],
+): Float64Array {
+  return triangleResiduals(theta, us, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored, triangles, correspondences, points);
 }

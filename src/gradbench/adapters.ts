@@ -414,31 +414,26 @@ const ht: EvalAdapter = {
     },
     jacobian(input, module) {
       // The dense Jacobian, three rows per point, by vector forward mode: one sweep carrying every
-      // column. The simple variant's is the generated fJacobianForward (fJvpBatch along the unit
-      // vectors of theta); the complicated variant has two more columns, first, along every
-      // point's first barycentric coordinate at once, then its second (each point's residuals
-      // depend on its own pair alone): fJvpBatch along those 28 directions, whose tangents are
-      // the Jacobian, row-major.
+      // column of theta, the generated fJacobianForward (fJvpBatch along theta's unit vectors).
+      // The complicated variant has two more columns, first: each point's residuals depend on its
+      // own pair of barycentric coordinates alone, so they are two JVPs along every point's
+      // first coordinate at once, then its second.
       const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
       if (!complicated) {
         const jacobianForward = fn(module.generated, "correspondingResidualsJacobianForward");
         const args = [theta, ...modelArgs, correspondences, points];
         return prepared(() => jacobianForward(...args).jacobian);
       }
-      const batch = fn(module.generated, "correspondingResidualsComplicatedJvpBatch");
+      const byTheta = fn(module.generated, "triangleResidualsOfThetaJacobianForward");
+      const byUs = fn(module.generated, "triangleResidualsOfUsJvp");
       const args = [theta, us, ...modelArgs, triangles, correspondences, points];
-      const columns = 2 + theta.length;
-      const thetaDot = new Float64Array(theta.length * columns);
-      for (let j = 0; j < theta.length; j++) thetaDot[j * columns + 2 + j] = 1;
-      const usDot = new Float64Array(us.length * columns);
-      for (let k = 0; k < us.length; k++) usDot[k * columns + (k % 2)] = 1;
-      return prepared(
-        () => batch(...args, { theta: thetaDot, us: usDot }, columns).tangent as Float64Array,
-        (tangent: Float64Array) =>
-          Array.from({ length: 3 * correspondences.length }, (_, r) =>
-            Array.from(tangent.subarray(r * columns, (r + 1) * columns)),
-          ),
-      );
+      const alongEvery = (first: number) => ({ us: Float64Array.from(us, (_, k) => (k % 2 === first ? 1 : 0)) });
+      const [alongFirst, alongSecond] = [alongEvery(0), alongEvery(1)];
+      return prepared(() => {
+        const first: Float64Array = byUs(...args, alongFirst).tangent;
+        const second: Float64Array = byUs(...args, alongSecond).tangent;
+        return (byTheta(...args).jacobian as number[][]).map((row, r) => [first[r]!, second[r]!, ...row]);
+      });
     },
   },
 };
