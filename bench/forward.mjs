@@ -173,3 +173,44 @@ export function hvpContenders({ adapter, adapterName, input, primal, generated, 
     },
   };
 }
+
+/** The largest |a - b| over the numbers of two arrays (or arrays of rows) of the same shape,
+ * relative to the largest magnitude among them: a Jacobian's zeros are not compared alone. */
+function scaledDifference(a, b) {
+  const numbers = (value) => Array.from(value, (v) => (typeof v === "number" ? [v] : Array.from(v))).flat();
+  const [x, y] = [numbers(a), numbers(b)];
+  if (x.length !== y.length) throw new Error(`${x.length} numbers, expected ${y.length}`);
+  const scale = Math.max(...x.map(Math.abs), ...y.map(Math.abs));
+  return scale === 0 ? 0 : Math.max(...x.map((v, i) => Math.abs(v - y[i]))) / scale;
+}
+
+/**
+ * The eval's objective (`objective`, the primal function the adapter calls) and the Jacobian of
+ * `info`, a function of the same arguments giving the same residuals, by one `mode`:
+ * `fJacobianForward` or `fJacobianReverse`. `check()` returns the largest difference of its value
+ * from the objective's and of its Jacobian from the other mode's, each relative to its largest
+ * magnitude.
+ */
+export function jacobianContenders({ adapter, adapterName, input, primal, generated, info, objective, mode }) {
+  const [args] = recordedCalls(adapter, adapterName, input, primal, objective);
+  const f = primal[objective];
+  const [name, other] =
+    mode === "forward"
+      ? [info.jacobianForwardName, info.jacobianReverseName]
+      : [info.jacobianReverseName, info.jacobianForwardName];
+  if (!name || !other) throw new Error(`${info.name} has no @jacobian functions`);
+  const jacobian = generated[name];
+  return {
+    calls: 1,
+    function: name,
+    primal: () => f(...args),
+    jacobian: () => jacobian(...args),
+    check() {
+      const result = jacobian(...args);
+      return Math.max(
+        scaledDifference(result.value, f(...args)),
+        scaledDifference(result.jacobian, generated[other](...args).jacobian),
+      );
+    },
+  };
+}

@@ -87,6 +87,7 @@ function tables(results) {
   });
   const jvpTable = forwardTable("Forward mode: JVP / primal", "JVP", "jvp");
   const hvpTable = forwardTable("Hessian-vector products: HVP / primal", "HVP", "hvp");
+  const jacobianTable = forwardTable("Jacobians by each mode: Jacobian / objective", "Jacobian", "jacobian");
 
   const nestedTable = {
     title: "Nested derivatives: generated / hand-written",
@@ -166,7 +167,7 @@ function tables(results) {
       s.timedOut ? `> ${((limit * 1000) / s.statements).toFixed(1)}` : (s.milliseconds / s.statements).toFixed(2),
     ]),
   };
-  return { evalTable, jvpTable, hvpTable, nestedTable, comparisonTable, stylesTable, moduleTable, syntheticTable };
+  return { evalTable, jvpTable, hvpTable, jacobianTable, nestedTable, comparisonTable, stylesTable, moduleTable, syntheticTable };
 }
 
 function markdownTable({ header, numeric, rows }) {
@@ -203,7 +204,7 @@ export function markdown(results) {
   );
   const skipped = results.evals.flatMap((e) => e.skipped.map((s) => `${s.label} for ${e.name}`));
   const forwardChecks = results.evals.flatMap((e) =>
-    [...e.jvpRows, ...e.hvpRows].map((row) => `- ${e.name} ${row.function} (${row.size}): ${row.difference.toExponential(2)}`),
+    [...e.jvpRows, ...e.hvpRows, ...e.jacobianRows].map((row) => `- ${e.name} ${row.function} (${row.size}): ${row.difference.toExponential(2)}`),
   );
   const nestedChecks = results.nested.flatMap((e) =>
     e.rows.map((row) => `- ${e.name} ${row.function}: ${row.agreement.toExponential(2)}`),
@@ -254,6 +255,8 @@ ${markdownTable(t.jvpTable)}
 
 ${markdownTable(t.hvpTable)}
 
+${markdownTable(t.jacobianTable)}
+
 *JVP* is \`fJvp\` of the eval's differentiable function, called with the arguments the tool's
 adapter gives that function in the eval's primal and one tangent per differentiated argument,
 pseudo-random from a fixed seed and made once, outside the timed runs (\`bench/forward.mjs\`);
@@ -263,6 +266,11 @@ camera's or a point's tangent shared by its observations), without the weight er
 objective is not differentiable itself (its Jacobian is that of another function, above), so it
 has no row. *HVP* is kmeans' \`costHvp\` (\`@hessian diagonal\`), the
 Hessian times a random direction. The targets are for the JVP of llsq, lse, ode and gmm.
+*Jacobian* is ht's by each mode, \`fJacobianForward\` (vector forward mode, every column in one
+sweep) and \`fJacobianReverse\` (a VJP per row), of the function the tool differentiates
+(\`correspondingResiduals\`, or for the complicated variant \`triangleResidualsOfTheta\`,
+theta's columns only), against the objective; its value is checked against the objective's and
+each mode's Jacobian against the other's, relative to their largest magnitude.
 
 Before timing, each JVP's value is checked against the primal's and its tangent against the
 generated gradient's dot product with the tangents (for ode and ba, whose functions return

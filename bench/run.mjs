@@ -35,7 +35,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
-import { FORWARD_TOLERANCE, hvpContenders, jvpContenders } from "./forward.mjs";
+import { FORWARD_TOLERANCE, hvpContenders, jacobianContenders, jvpContenders } from "./forward.mjs";
 import { largerInputs, loopSource, straightLineSource } from "./inputs.mjs";
 import { chartSvg, count, markdown, plainTables } from "./report.mjs";
 import { measureStyles, styleSources } from "./styles.mjs";
@@ -94,6 +94,13 @@ const EVALS = [
   {
     name: "ht",
     target: 4.7,
+    // the Jacobian by each mode, of the function giving the objective's residuals (for the
+    // complicated variant, theta's columns), against the objective
+    jacobian: {
+      function: (variant) => (variant === "simple" ? "correspondingResiduals" : "triangleResidualsOfTheta"),
+      objective: (variant) => (variant === "simple" ? "handObjective" : "handObjectiveComplicated"),
+      target: 8,
+    },
     size: (i) => `${i.data.correspondences.length} points`,
     variant: (i) => (i.us.length > 0 ? "complicated" : "simple"),
   },
@@ -240,7 +247,7 @@ async function measureEval(send, adapter, evalInfo, source, generated, dir) {
   const alternatives = await loadAlternatives(evalInfo.name, dir);
   const storage = await storageCounter(dir, generated);
   // the modules once more, for the JVP and HVP rows, which the tool's adapters do not call
-  const modules = evalInfo.jvp || evalInfo.hvp ? {
+  const modules = evalInfo.jvp || evalInfo.hvp || evalInfo.jacobian ? {
     primal: await load(dir, "primal.mjs", readFileSync(source, "utf8")),
     generated: await load(dir, "generated.mjs", generated.text),
   } : undefined;
@@ -248,6 +255,7 @@ async function measureEval(send, adapter, evalInfo, source, generated, dir) {
   const rows = [];
   const jvpRows = [];
   const hvpRows = [];
+  const jacobianRows = [];
   for (const pair of samplePairs(evalInfo.name)) {
     for (const [sizeLabel, input] of [
       ["default", pair.input],
@@ -279,12 +287,24 @@ async function measureEval(send, adapter, evalInfo, source, generated, dir) {
         hvpRows.push({ function: info.hvpName, sizeLabel, size: row.size, ...hvp });
         console.log(`${evalInfo.name} ${info.hvpName} (${row.size}): ${forwardProgress(hvp, "HVP")}`);
       }
+      if (evalInfo.jacobian) {
+        const info = infoOf(evalInfo.jacobian.function(row.variant));
+        const objective = evalInfo.jacobian.objective(row.variant);
+        for (const mode of ["forward", "reverse"]) {
+          const contenders = jacobianContenders({ ...forward, adapterName: pair.primal, info, objective, mode });
+          const what = `${evalInfo.name} ${contenders.function} (${row.size})`;
+          const jacobian = await measureForward(what, contenders, "jacobian");
+          jacobianRows.push({ function: contenders.function, sizeLabel, size: row.size, ...jacobian });
+          console.log(`${what}: ${forwardProgress(jacobian, "Jacobian")}`);
+        }
+      }
     }
   }
   return {
     rows,
     jvpRows,
     hvpRows,
+    jacobianRows,
     skipped: alternatives.filter((a) => a.skipped),
     compileMilliseconds: defined.timings.find((t) => t.name === "compile").nanoseconds / 1e6,
   };
