@@ -10,7 +10,7 @@
  *   fHessianDiagonal   `@hessian diagonal`: fHvp along ones, the diagonal of a diagonal Hessian
  *   fJacobianForward   `@jacobian`: one fJvp per coordinate (columns)
  *   fJacobianReverse   `@jacobian`: one fVjp per result element (rows), or fGrad
- *   fJacobian          `@jacobian`: whichever of the two makes fewer calls
+ *   fJacobian          `@jacobian`: fJacobianForward when there are no more columns than rows, else fJacobianReverse
  *
  * A JVP that forward mode cannot make (a call whose derivative gives no tangent) is left out
  * with a warning; one the user asked for by a tag is an error.

@@ -4,9 +4,9 @@
  *   - `fHessian` calls `fHvp` with each unit tangent in turn (a column of the Hessian each), and
  *     `fHessianDiagonal` calls it once with every tangent 1;
  *   - `fJacobianForward` calls `fJvpBatch` with the unit tangents (a column each) in blocks of
- *     `jacobianBlock` directions, `fJacobianReverse`
- *     calls `fVjp` with each unit cotangent (a row each; `fGrad` once for a number-valued
- *     function), and `fJacobian` calls whichever of the two makes fewer calls.
+ *     `jacobianBlock` directions, `fJacobianReverse` calls `fVjp` with each unit cotangent (a
+ *     row each; `fGrad` once for a number-valued function), and `fJacobian` calls the first when
+ *     there are no more columns than rows, else the second.
  *
  * Parameters are the source function's, which must be numbers, arrays of numbers or arrays of
  * rows: the coordinates are theirs in order, each array's elements in order (a row after

@@ -300,8 +300,8 @@ function unitLike(value: unknown, j: number, counter = { next: 0 }): unknown {
  * The Jacobian functions of `fn` at one point (`@jacobian`): the value is the primal's bit for
  * bit, the Jacobian has a row per result element and a column per coordinate, each column
  * agrees with central finite differences of the primal along that coordinate, the forward and
- * reverse Jacobians agree to 1e-12, `fJacobian` is the one of the two with fewer calls, and the
- * arguments are unchanged.
+ * reverse Jacobians agree to 1e-12, `fJacobian` is the forward one when there are no more
+ * columns than rows (else the reverse one), and the arguments are unchanged.
  */
 export function checkJacobianPoint(
   source: Record<string, unknown>,
@@ -328,7 +328,9 @@ export function checkJacobianPoint(
   const forward = call(fn.jacobianForwardName);
   const reverse = call(fn.jacobianReverseName);
   const chosen = call(fn.jacobianName);
-  expect(chosen, `${where}: by the mode with fewer calls`).toEqual(coordinates <= outputs.length ? forward : reverse);
+  expect(chosen, `${where}: by columns when there are no more of them than rows`).toEqual(
+    coordinates <= outputs.length ? forward : reverse,
+  );
   for (let j = 0; j < coordinates; j++) {
     const counter = { next: 0 };
     const unit = Object.fromEntries(wrt.map(({ p, i }) => [p.name, unitLike(args()[i], j, counter)]));
