@@ -251,9 +251,15 @@ columns a JVP once per column: the figure is then per call (a JVP stores nothing
 
 ## Forward mode
 
+${t.jvpTable.title}:
+
 ${markdownTable(t.jvpTable)}
 
+${t.hvpTable.title}:
+
 ${markdownTable(t.hvpTable)}
+
+${t.jacobianTable.title}:
 
 ${markdownTable(t.jacobianTable)}
 
