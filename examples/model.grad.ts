@@ -30,12 +30,14 @@ export function rosenbrockJvp(
   y: number,
   tangents: { x: number; y: number },
 ): { value: number; tangent: number } {
+  const xDot = tangents.x;
+  const yDot = tangents.y;
   const a = 1 - x;
   const b = y - x * x;
-  const bDot = tangents.y - 2 * (x * tangents.x);
+  const bDot = yDot - 2 * (x * xDot);
   const tmp = 100 * b;
   const value = a * a + tmp * b;
-  return { value, tangent: b * (100 * bDot) + tmp * bDot - 2 * (a * tangents.x) };
+  return { value, tangent: b * (100 * bDot) + tmp * bDot - 2 * (a * xDot) };
 }
 
 /** Value of `softplus` and its gradient with respect to x. */
@@ -69,13 +71,14 @@ export function softplusJvp(
   beta: number,
   tangents: { x: number },
 ): { value: number; tangent: number } {
+  const xDot = tangents.x;
   const tmp = beta * x;
-  const tmp2 = beta * tangents.x;
+  const tmp2 = beta * xDot;
   let value: number;
   let tmp3: number;
   if (tmp > 30) {
     value = x;
-    tmp3 = tangents.x;
+    tmp3 = xDot;
   } else {
     const tmp4 = Math.exp(tmp);
     value = Math.log1p(tmp4) / beta;
@@ -120,16 +123,17 @@ export function expSeriesJvp(
   terms: number,
   tangents: { x: number },
 ): { value: number; tangent: number } {
+  const xDot = tangents.x;
   const x2 = x * x;
-  const tmp = x * tangents.x;
+  const tmp = x * xDot;
   const x2Dot = 2 * tmp;
   const sum = 1 + x + x2 / 2;
-  const sumDot = tangents.x + tmp;
+  const sumDot = xDot + tmp;
   let sum2: number;
   let sumDot2: number;
   if (terms > 3) {
     sum2 = sum + (x2 * x) / 6;
-    sumDot2 = sumDot + (x * x2Dot + x2 * tangents.x) / 6;
+    sumDot2 = sumDot + (x * x2Dot + x2 * xDot) / 6;
   } else {
     sum2 = sum;
     sumDot2 = sumDot;

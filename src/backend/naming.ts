@@ -243,10 +243,19 @@ export class ValueNames {
     }
     for (const p of this.plan.fn.params) {
       if (p.field === undefined) continue;
-      if (!this.names.has(p.value)) this.names.set(p.value, leafName(this.objectParam(p.field.param), p.field.path));
+      const read = leafName(this.objectParam(p.field.param), p.field.path);
+      if (p.readAtEntry && this.plan.usesOf(p.value).length > 0) {
+        const local = this.namer.claimUserName(p.value.name ?? nameHints.temporary);
+        this.names.set(p.value, local);
+        this.entryReads.push(`const ${local} = ${read};`);
+      } else if (!this.names.has(p.value)) this.names.set(p.value, read);
       this.leafParams.add(p.value);
     }
   }
+
+  /** The locals holding leaves read at the entry (`readAtEntry`), declared: the function's first
+   * statements. */
+  readonly entryReads: string[] = [];
 
   /** The name of the variable holding `original`. */
   of(original: Value): string {

@@ -84,6 +84,7 @@ export class StatementPrinter {
     const params = [...this.paramTexts(), ...(out === undefined ? [] : [out])];
     const type = fields.map(([key, fieldType]) => `${key}: ${fieldType}`).join("; ");
     this.lines.push(`export function ${fn.name}(${params.join(", ")}): { ${type} } {`);
+    this.pushAll("  ", this.names.entryReads);
     this.pushAll("  ", this.storage.takeKeptArrays());
     this.emitOps(fn.body, "  ");
     const texts = fields.map(([key, , text]) => property(key, text())).join(", ");

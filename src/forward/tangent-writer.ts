@@ -121,7 +121,7 @@ export class TangentWriter {
         const tangent = this.tangentParam(p);
         this.tangents.set(p.value, tangent.value);
         const path = p.field === undefined ? p.value.name! : `${p.field.param}.${p.field.path}`;
-        return { ...tangent, differentiated: false, field: { param: tangentsParam, path } };
+        return { ...tangent, differentiated: false, field: { param: tangentsParam, path }, readAtEntry: true };
       }),
       ...this.extraParams(),
     ];

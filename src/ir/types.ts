@@ -91,6 +91,9 @@ export interface Param {
   cotangent?: boolean;
   /** For a leaf of an object parameter: the parameter's name and the leaf's dotted path in it. */
   field?: { param: string; path: string };
+  /** A leaf read once, at the function's entry, into a local named after its value (`const xDot
+   * = tangents.x`), rather than at each use. */
+  readAtEntry?: boolean;
   /** For an array of objects: the dotted paths of each element's number fields. */
   elementFields?: readonly string[];
   /** The parameter's default as the generated signature writes it (a literal). */
