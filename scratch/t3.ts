@@ -37,7 +37,7 @@ export function identityNum(x: number): number {
 /** @differentiable(wrt: v) @jacobian */
 export function recursiveArr(v: Float64Array, n: int): number {
   if (n <= 0) return v[0] * v[1];
-  return recursiveArr(v, n - 1) * v[1] + v[n % v.length];
+  return recursiveArr(v, n - 1) * Math.sin(v[1]) + v[n % v.length];
 }
 /** @differentiable(wrt: x, y) @jacobian */
 export function mutualSwap(x: number, y: number, n: int): number {
