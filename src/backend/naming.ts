@@ -224,6 +224,8 @@ export class ValueNames {
   private readonly leafParams = new Set<Value>();
   /** The printed names of object parameters. */
   private readonly objectParams = new Map<string, string>();
+  /** The variables whose names are being made. */
+  private readonly naming = new Set<Value>();
 
   constructor(
     private readonly plan: Plan,
@@ -262,13 +264,18 @@ export class ValueNames {
     const value = this.plan.variableOf(original);
     let name = this.names.get(value);
     if (name === undefined) {
-      if (value.adjointOf) {
+      // (adjoints and primals may hold each other's variables: in `f(x) * Math.sin(x)` with a
+      // cotangent of 1 the sine is stored as the call's adjoint and the call as the sine's, so a
+      // name asked for again while it is being made is made from its own hint)
+      if (value.adjointOf && !this.naming.has(value)) {
         const primal = value.adjointOf;
+        this.naming.add(value);
         const printed =
           this.plan.inlined.has(primal) || this.leafParams.has(primal)
             ? (primal.name ?? nameHints.temporary)
             : this.of(primal);
-        name = this.namer.claim(adjointHint(printed), true);
+        this.naming.delete(value);
+        name = this.names.get(value) ?? this.namer.claim(adjointHint(printed), true);
       } else if (value.name !== undefined && this.plan.forwardValues.has(value)) {
         name = this.namer.claimUserName(value.name);
       } else {
