@@ -423,24 +423,13 @@ class BatchTangentWriter extends TangentWriter {
 
   /** Σ_j slope[j] · lane d of element j of `tangents`, as a loop. */
   private laneDot(slope: Value, tangents: Value, d: Value): Value {
-    const [zero, one] = [this.algebra.num(0), this.algebra.num(1)];
-    const length = this.emit("array.length", [slope], "number");
-    const counter = this.values.value("number", "j");
-    const partial = this.values.value("number");
-    const body = emptyRegion([counter, partial]);
-    this.builder.inRegion(body, () => {
-      const index = this.algebra.apply("add", this.lanesOf(counter), d);
-      const product = this.algebra.apply("mul", this.lane(slope, counter), this.lane(tangents, index));
-      body.yields = [this.algebra.apply("add", partial, product)];
-    });
-    const loop = this.builder.op({
-      opcode: "for",
-      operands: [zero, length, one, zero],
-      results: [{ type: "number" }],
-      regions: [body],
-      attrs: { comparison: "lt" },
-    });
-    return resultOf(loop);
+    return this.sumOver(slope, "j", (j) =>
+      this.algebra.apply(
+        "mul",
+        this.lane(slope, j),
+        this.lane(tangents, this.algebra.apply("add", this.lanesOf(j), d)),
+      ),
+    );
   }
 
   /** `f(a, n - 1)` in `f` itself: `fJvpBatch(a, n - 1, { a: ȧ }, k)`, its lanes copied into the

@@ -517,18 +517,20 @@ export class TangentWriter {
 
   /** Σ_k a[k] · b[k], as a loop. */
   private dot(a: Value, b: Value): Value {
+    return this.sumOver(a, "k", (k) =>
+      this.emit("mul", [this.emit("array.get", [a, k], "number"), this.emit("array.get", [b, k], "number")], "number"),
+    );
+  }
+
+  /** Σ over the indices of `array` of `term(index)`, as a loop counting with `counterName`. */
+  protected sumOver(array: Value, counterName: string, term: (index: Value) => Value): Value {
     const [zero, one] = [this.algebra.num(0), this.algebra.num(1)];
-    const length = this.emit("array.length", [a], "number");
-    const counter = this.values.value("number", "k");
+    const length = this.emit("array.length", [array], "number");
+    const counter = this.values.value("number", counterName);
     const partial = this.values.value("number");
     const body = emptyRegion([counter, partial]);
     this.builder.inRegion(body, () => {
-      const product = this.emit(
-        "mul",
-        [this.emit("array.get", [a, counter], "number"), this.emit("array.get", [b, counter], "number")],
-        "number",
-      );
-      body.yields = [this.emit("add", [partial, product], "number")];
+      body.yields = [this.emit("add", [partial, term(counter)], "number")];
     });
     const loop = this.builder.op({
       opcode: "for",
