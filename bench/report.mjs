@@ -246,8 +246,8 @@ second. *target* is the ratio aimed at.
 *stored for the reverse sweep*: the bytes of the stacks the generated code fills in one call
 (recorded values, branch outcomes, trip counts; not the gradient arrays, nor the primal's own
 local arrays), whether allocated by the call or kept from the last one, against the size of that
-call's arguments (8 bytes a number). A Jacobian by rows calls a VJP once per row, and one by
-columns a JVP once per column: the figure is then per call (a JVP stores nothing).
+call's arguments (8 bytes a number). A Jacobian by rows calls a VJP once per row (ba): the
+figure is then per call. Forward mode stores nothing (ht).
 
 ## Forward mode
 
