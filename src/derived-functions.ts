@@ -8,7 +8,7 @@
  *   fHvp               `@hessian`: forward mode over the gradient (forward over reverse)
  *   fHessian           `@hessian`: one fHvp per coordinate
  *   fHessianDiagonal   `@hessian diagonal`: fHvp along ones, the diagonal of a diagonal Hessian
- *   fJacobianForward   `@jacobian`: one fJvp per coordinate (columns)
+ *   fJacobianForward   `@jacobian`: fJvpBatch along blocks of unit columns
  *   fJacobianReverse   `@jacobian`: one fVjp per result element (rows), or fGrad
  *   fJacobian          `@jacobian`: fJacobianForward when there are no more columns than rows, else fJacobianReverse
  *
@@ -68,8 +68,8 @@ export interface DerivedFunction {
   alwaysInTests?: true;
   /** It needs a number-valued function. */
   scalar?: true;
-  /** The derived function it calls, which must have been made. */
-  calls?: DerivedKey;
+  /** The derived functions it calls, which must have been made. */
+  calls?: readonly DerivedKey[];
   make(input: DerivationInput, wrt: string): Derived;
 }
 
@@ -95,7 +95,7 @@ function jacobianEntry(
   name: (names: JacobianNames) => string,
   driver: typeof jacobianDriver,
   how: string,
-  calls: DerivedKey,
+  calls: readonly DerivedKey[],
 ): DerivedFunction {
   return {
     key,
@@ -199,20 +199,20 @@ export const derivedFunctions: readonly DerivedFunction[] = [
     (n) => n.forward,
     jacobianForwardDriver,
     `by vector forward mode: fJvpBatch along up to ${jacobianBlock} columns at once`,
-    "jvpBatchName",
+    ["jvpBatchName"],
   ),
   jacobianEntry(
     "jacobianReverseName",
     (n) => n.reverse,
     jacobianReverseDriver,
     "by reverse mode: one vector-Jacobian product per row",
-    "jvpName",
+    ["jvpName"],
   ),
   jacobianEntry(
     "jacobianName",
     (n) => n.auto,
     jacobianDriver,
     "by forward mode when it has no more columns than rows, else by reverse mode",
-    "jacobianForwardName",
+    ["jvpName", "jacobianForwardName", "jacobianReverseName"],
   ),
 ];

@@ -17,7 +17,7 @@ import type { ArrayKind, IRFunction, Op, Param } from "./ir/types.js";
 import { sourceParams } from "./ir/objects.js";
 import { type PassDump, type PipelineOptions, runPipeline } from "./pipeline.js";
 import { compileSpecialisedCopies } from "./specialised-copies.js";
-import { forwardNames, TangentError } from "./forward/forward.js";
+import { forwardNames, TangentError, wholeFunction } from "./forward/forward.js";
 import {
   type Derived,
   type DerivationInput,
@@ -262,13 +262,10 @@ function makeDerivedFunctions(
     const always = derived.always === true || (derived.alwaysInTests === true && input.everyJvpBatch === true);
     if (!always && (!derived.asked(input.also) || refused)) continue;
     try {
-      const missing = derived.calls && reasons.get(derived.calls);
+      const missing = derived.calls?.map((key) => reasons.get(key)).find((reason) => reason !== undefined);
       if (missing) throw new TangentError(missing.op, missing.reason);
       if (derived.scalar && !numberValued(input))
-        throw new TangentError(
-          { opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: input.primal.loc },
-          "a Hessian is of a function returning a number",
-        );
+        throw new TangentError(wholeFunction(input.primal), "a Hessian is of a function returning a number");
       functions.push(derived.make(input, wrt));
     } catch (error) {
       if (!(error instanceof TangentError)) throw error;

@@ -32,7 +32,14 @@ import type { ArrayKind, IRFunction, Op, Param, Region, Value } from "../ir/type
 import { forEachOp } from "../ir/walk.js";
 import { primitive } from "../rules/primitives.js";
 import { fuseLaneLoops } from "./lane-fusion.js";
-import { TangentError, type TangentIR, type TangentSpec, TangentWriter, tangentName } from "./tangent-writer.js";
+import {
+  TangentError,
+  type TangentIR,
+  type TangentSpec,
+  TangentWriter,
+  tangentName,
+  wholeFunction,
+} from "./tangent-writer.js";
 
 /** The parameter holding the number of directions a vector forward-mode function takes. */
 export const directionsParam = "directions";
@@ -66,7 +73,7 @@ class BatchTangentWriter extends TangentWriter {
 
   protected override tangentParam(p: Param): Omit<Param, "differentiated"> {
     if (p.elementFields !== undefined)
-      throw new TangentError(this.functionStart(), "vector forward mode takes no tangents of arrays of objects");
+      throw new TangentError(wholeFunction(this.fn), "vector forward mode takes no tangents of arrays of objects");
     const value = this.values.value("array", tangentName(p.value.name));
     if (p.rowKind !== undefined)
       return { value, typeText: "readonly Float64Array[]", rowKind: "Float64Array", arrayKind: p.arrayKind ?? "Array" };
@@ -105,7 +112,7 @@ class BatchTangentWriter extends TangentWriter {
     if (value.type === "number") return this.zeroNumberTangent();
     if (value.type !== "array" || this.holdsRows(value))
       throw new TangentError(
-        this.definitions.get(value) ?? this.functionStart(),
+        this.definitions.get(value) ?? wholeFunction(this.fn),
         `vector forward mode has no zero tangent for this ${value.type === "array" ? "array of rows" : value.type}`,
       );
     const tangents = this.zerosFor(this.emit("array.length", [this.copy(value)], "number"), "Float64Array");
@@ -124,11 +131,6 @@ class BatchTangentWriter extends TangentWriter {
         .get(array)
         ?.some((c) => this.holdsRows(c.init)) ?? false
     );
-  }
-
-  /** An op standing for the function as a whole, for errors of no single op. */
-  private functionStart(): Op {
-    return { opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: this.fn.loc };
   }
 
   // ----- lanes -----

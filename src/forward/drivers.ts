@@ -14,7 +14,7 @@
  */
 import type { Namer } from "../backend/naming.js";
 import type { IRFunction, Param } from "../ir/types.js";
-import { TangentError } from "./tangent-writer.js";
+import { TangentError, wholeFunction } from "./tangent-writer.js";
 
 /** `new Float64Array(n)` or `new Array<number>(n).fill(0)`: an array of a kind holding `fill`. */
 function filled(kind: string, length: string, fill = 0): string {
@@ -40,7 +40,7 @@ function callWithTangents(fn: IRFunction, callee: string, args: string[], tangen
 
 /** A TangentError at the function, for a driver that cannot be written. */
 function refused(fn: IRFunction, reason: string): TangentError {
-  return new TangentError({ opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: fn.loc }, reason);
+  return new TangentError(wholeFunction(fn), reason);
 }
 
 /** Names for a driver's locals, one per hint, none of them a parameter's. */

@@ -18,7 +18,7 @@ import type { GradientIR } from "../reverse/reverse.js";
 import { batchTangentFunction } from "./batch-writer.js";
 import { tangentFunction, type TangentIR } from "./tangent-writer.js";
 
-export { TangentError } from "./tangent-writer.js";
+export { TangentError, wholeFunction } from "./tangent-writer.js";
 
 /** The generated function names of forward mode for the source function `name`. */
 export const forwardNames = {

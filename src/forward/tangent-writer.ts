@@ -63,6 +63,12 @@ export class TangentError extends Error {
   }
 }
 
+/** An op standing for the function `fn` as a whole, located at it: where an error of no single
+ * op (a parameter, the function's shape) is reported. */
+export function wholeFunction(fn: Pick<IRFunction, "loc">): Op {
+  return { opcode: "const", operands: [], results: [], regions: [], attrs: {}, loc: fn.loc };
+}
+
 /** The name a tangent is printed after: `xDot` for `x`. */
 export function tangentName(name: string | undefined): string | undefined {
   return name === undefined ? undefined : `${name}Dot`;
