@@ -289,11 +289,10 @@ export function checkHessianPoint(
   expect(diagonal, `${where}: the diagonal`).toEqual(h.map((row, i) => row[i]));
 }
 
-/** `value` with every number 0 but the `j`th (in the order of `numbersIn`), which is 1. */
-function unitLike(value: unknown, j: number, counter = { next: 0 }): unknown {
-  if (typeof value === "number") return counter.next++ === j ? 1 : 0;
-  if (ArrayBuffer.isView(value)) return (value as Float64Array).map(() => (counter.next++ === j ? 1 : 0));
-  return (value as unknown[]).map((element) => unitLike(element, j, counter));
+/** Numbers 0 but the `j`th, which is 1: tangents along coordinate j. */
+function unitAt(j: number): () => number {
+  let count = 0;
+  return () => (count++ === j ? 1 : 0);
 }
 
 /**
@@ -314,8 +313,7 @@ export function checkJacobianPoint(
   const primal = sourceFunction(source, fn);
   const value = primal(...args());
   const outputs = numbersIn(value);
-  const wrt = fn.params.flatMap((p, i) => (p.differentiated ? [{ p, i }] : []));
-  const coordinates = wrt.reduce((total, { i }) => total + numbersIn(args()[i]).length, 0);
+  const coordinates = numbersIn(tangentsFor(fn.params, args())).length;
   const call = (name: string | undefined) => {
     const passed = args();
     const result = (generated[name!] as AnyFunction)(...passed) as { value: unknown; jacobian: number[][] };
@@ -332,8 +330,7 @@ export function checkJacobianPoint(
     coordinates <= outputs.length ? forward : reverse,
   );
   for (let j = 0; j < coordinates; j++) {
-    const counter = { next: 0 };
-    const unit = Object.fromEntries(wrt.map(({ p, i }) => [p.name, unitLike(args()[i], j, counter)]));
+    const unit = tangentsFor(fn.params, args(), unitAt(j));
     outputs.forEach((_, row) => {
       const numeric = centralDifference((t) => numbersIn(primal(...movedBy(fn.params, args(), unit, t)))[row]!, 0);
       expect(
