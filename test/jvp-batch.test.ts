@@ -13,6 +13,7 @@ import { copy, relativeError } from "../src/gradcheck.js";
 import { compile, type CompileResult, type GeneratedFunction } from "../src/index.js";
 import { fixturesRoot, gradientFixtures, inputOf, pointsOf } from "./support/fixtures.js";
 import { type AnyFunction, argument, instantiated, tangentsFor } from "./support/gradient-check.js";
+import { mulberry32 } from "./support/random.js";
 
 const directions = 3;
 const outRoot = mkdtempSync(path.join(fixturesRoot, "..", ".test-tmp-jvp-batch-"));
@@ -29,13 +30,8 @@ afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
 
 /** A generator of numbers in [-1, 1), the same on every run. */
 function randomNumbers(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
+  const unit = mulberry32(seed);
+  return () => 2 * unit() - 1;
 }
 
 /** k values of one shape packed as fJvpBatch lays out tangents: a number's k lanes, an array's

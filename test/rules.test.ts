@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { numericAlgebra } from "../src/rules/algebra.js";
 import { type Primitive, primitives } from "../src/rules/primitives.js";
 import { partialDerivative, relativeError } from "./support/finite-differences.js";
+import { mulberry32 } from "./support/random.js";
 
 /**
  * Every primitive, by how its derivative is tested here. A primitive added to the table without
@@ -72,18 +73,6 @@ function rulePartial(name: string, args: number[], i: number): number {
   const p = lookup(name);
   if (p.derivative.kind !== "partials") throw new Error(`'${name}' has no partials`);
   return p.derivative.partial(numbers, args, evaluate(p, args), i);
-}
-
-/** mulberry32: a small seeded generator, so every run samples the same points. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** FNV-1a, to derive a seed from a test's name. */
