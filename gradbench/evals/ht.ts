@@ -206,6 +206,18 @@ function poseHand(
   return { pose, transforms, rotation };
 }
 
+/** The skinned point at out[at .. at + 2], in place: mirrored if the model is, then rotated and
+ * translated by the hand's global transform. */
+function globallyPlaced(hand: PosedHand, isMirrored: boolean, out: Float64Array, at: int): void {
+  const { pose, rotation } = hand;
+  const p0 = isMirrored ? -out[at] : out[at];
+  const p1 = out[at + 1];
+  const p2 = out[at + 2];
+  for (let i = 0; i < 3; i++) {
+    out[at + i] = rotation[3 * i] * p0 + rotation[3 * i + 1] * p1 + rotation[3 * i + 2] * p2 + pose[6 + i];
+  }
+}
+
 /**
  * Vertex v of the posed hand, written into positions[at .. at + 2]: the weighted sum of its base
  * position under every bone's transform, mirrored if the model is, then rotated and translated
@@ -220,7 +232,7 @@ function posedVertex(
   positions: Float64Array,
   at: int,
 ): void {
-  const { pose, transforms, rotation } = hand;
+  const { transforms } = hand;
   const base = basePositions[v];
   const weight = weights[v];
   for (let i = 0; i < 3; i++) {
@@ -234,12 +246,7 @@ function posedVertex(
     }
     positions[at + i] = skinned;
   }
-  const p0 = isMirrored ? -positions[at] : positions[at];
-  const p1 = positions[at + 1];
-  const p2 = positions[at + 2];
-  for (let i = 0; i < 3; i++) {
-    positions[at + i] = rotation[3 * i] * p0 + rotation[3 * i + 1] * p1 + rotation[3 * i + 2] * p2 + pose[6 + i];
-  }
+  globallyPlaced(hand, isMirrored, positions, at);
 }
 
 /** The positions of all vertices of the hand model in the pose theta, three numbers a vertex. */
@@ -379,7 +386,7 @@ function posedTrianglePoint(
   out: Float64Array,
   at: int,
 ): void {
-  const { pose, transforms, rotation } = hand;
+  const { transforms } = hand;
   const [a, b, c] = [corners[0], corners[1], corners[2]];
   const u2 = 1 - u0 - u1;
   const bones = weights[a].length;
@@ -400,12 +407,7 @@ function posedTrianglePoint(
     }
     out[at + i] = skinned;
   }
-  const p0 = isMirrored ? -out[at] : out[at];
-  const p1 = out[at + 1];
-  const p2 = out[at + 2];
-  for (let i = 0; i < 3; i++) {
-    out[at + i] = rotation[3 * i] * p0 + rotation[3 * i + 1] * p1 + rotation[3 * i + 2] * p2 + pose[6 + i];
-  }
+  globallyPlaced(hand, isMirrored, out, at);
 }
 
 /** The residuals of handObjectiveComplicated (equal to them up to rounding), from the posed
