@@ -609,28 +609,28 @@ async function storageCounter(dir, generated) {
 
   let bytes = 0;
   let perFunction;
-  // every generated function an adapter may call (a gradient, a JVP, a Jacobian), counted
-  const paramCount = new Map(generated.functions.map((info) => [info.name, info.params.length]));
+  // every generated function an adapter may call (a gradient, a JVP, a Jacobian), counted; the
+  // compiler names each (`gradientName`, `jvpName`, ...) with its source function's parameters
+  const paramCount = new Map(
+    generated.functions.flatMap((info) =>
+      Object.entries(info)
+        .filter(([key, name]) => key.endsWith("Name") && typeof name === "string")
+        .map(([, name]) => [name, info.params.length]),
+    ),
+  );
   const instrumented = Object.fromEntries(
-    Object.entries(module)
-      .filter(([, f]) => typeof f === "function")
-      .map(([name, f]) => [
-        name,
-        (...fnArgs) => {
-          const before = bytes;
-          const result = f(...fnArgs);
-          // (the source function: the longest name the generated one starts with)
-          const source = generated.functions
-            .filter((info) => name.startsWith(info.name))
-            .sort((a, b) => b.name.length - a.name.length)[0]?.name;
-          const inputBytes = byteSize(fnArgs.slice(0, paramCount.get(source) ?? fnArgs.length));
-          const entry = perFunction.get(name) ?? { calls: 0, bytes: 0, inputBytes };
-          entry.calls++;
-          entry.bytes += bytes - before;
-          perFunction.set(name, entry);
-          return result;
-        },
-      ]),
+    [...paramCount].map(([name, count]) => [
+      name,
+      (...fnArgs) => {
+        const before = bytes;
+        const result = module[name](...fnArgs);
+        const entry = perFunction.get(name) ?? { calls: 0, bytes: 0, inputBytes: byteSize(fnArgs.slice(0, count)) };
+        entry.calls++;
+        entry.bytes += bytes - before;
+        perFunction.set(name, entry);
+        return result;
+      },
+    ]),
   );
   return {
     measure(adapterFunction, input) {
