@@ -11,21 +11,28 @@
  *   fJacobianForward   `@jacobian`: fJvpBatch along blocks of unit columns
  *   fJacobianReverse   `@jacobian`: one fVjp per result element (rows), or fGrad
  *   fJacobian          `@jacobian`: fJacobianForward when there are no more columns than rows, else fJacobianReverse
+ *   fJvpPattern        `@jacobian sparse`: the sets of coordinates each result element depends on at a point
+ *   fJacobianPattern   `@jacobian sparse`: fJvpPattern seeded with each coordinate, as the columns of each row
+ *   fJacobianSparse    `@jacobian sparse`: fJvpBatch along one direction per colour of the pattern's columns
  *
  * A JVP that forward mode cannot make (a call whose derivative gives no tangent) is left out
  * with a warning; one the user asked for by a tag is an error.
  */
 import type { AlsoGenerated } from "./frontend/annotations.js";
 import {
+  columnColoursDeclaration,
   hessianDiagonalDriver,
   hessianDriver,
+  jacobianPatternDriver,
+  jacobianSparseDriver,
   jacobianDriver,
   jacobianBlock,
   jacobianForwardDriver,
   jacobianReverseDriver,
   type JacobianNames,
+  type SparseJacobianNames,
 } from "./forward/drivers.js";
-import { forwardNames, hvpOf, jvpBatchOf, jvpOf } from "./forward/forward.js";
+import { forwardNames, hvpOf, jvpBatchOf, jvpOf, jvpPatternOf } from "./forward/forward.js";
 import type { Namer } from "./backend/naming.js";
 import type { IRFunction } from "./ir/types.js";
 import type { GradientIR } from "./reverse/reverse.js";
@@ -39,7 +46,10 @@ export type DerivedKey =
   | "hessianDiagonalName"
   | "jacobianForwardName"
   | "jacobianReverseName"
-  | "jacobianName";
+  | "jacobianName"
+  | "jvpPatternName"
+  | "jacobianPatternName"
+  | "jacobianSparseName";
 
 /** What a derived function is made from. */
 export interface DerivationInput {
@@ -55,8 +65,11 @@ export interface DerivationInput {
   namer(): Namer;
 }
 
-/** A derived function, made: IR the backend prints, or a driver's text. */
-export type Derived = { key: DerivedKey; name: string; comment: string } & ({ ir: GradientIR } | { code: string });
+/** A derived function, made: IR the backend prints, or a driver's text (and the module-level
+ * functions it calls, declared once per module). */
+export type Derived = { key: DerivedKey; name: string; comment: string } & (
+  { ir: GradientIR } | { code: string; helpers?: readonly string[] }
+);
 
 export interface DerivedFunction {
   key: DerivedKey;
@@ -100,7 +113,7 @@ function jacobianEntry(
   return {
     key,
     calls,
-    asked: (also) => also.jacobian === true,
+    asked: (also) => also.jacobian !== undefined,
     make: (input, wrt) => {
       const names = jacobianNames(input);
       return {
@@ -112,6 +125,18 @@ function jacobianEntry(
     },
   };
 }
+
+/** The functions a sparse Jacobian's drivers call. */
+function sparseJacobianNames(input: DerivationInput): SparseJacobianNames {
+  return {
+    pattern: forwardNames.jacobianPattern(input.name),
+    sparse: forwardNames.jacobianSparse(input.name),
+    jvpPattern: forwardNames.jvpPattern(input.name),
+    jvpBatch: forwardNames.jvpBatch(input.name),
+  };
+}
+
+const askedSparse = (also: AlsoGenerated) => also.jacobian === "sparse";
 
 export const derivedFunctions: readonly DerivedFunction[] = [
   {
@@ -130,7 +155,7 @@ export const derivedFunctions: readonly DerivedFunction[] = [
   },
   {
     key: "jvpBatchName",
-    asked: (also) => also.jacobian === true,
+    asked: (also) => also.jacobian !== undefined,
     alwaysInTests: true,
     make: (input, wrt) => {
       const ir = jvpBatchOf(input.primal, input.name);
@@ -215,4 +240,47 @@ export const derivedFunctions: readonly DerivedFunction[] = [
     "by forward mode when it has no more columns than rows, else by reverse mode",
     ["jvpName", "jacobianForwardName", "jacobianReverseName"],
   ),
+  {
+    key: "jvpPatternName",
+    asked: askedSparse,
+    alwaysInTests: true,
+    make: (input, wrt) => {
+      const ir = jvpPatternOf(input.primal, input.name);
+      return {
+        key: "jvpPatternName",
+        name: ir.fn.name,
+        ir,
+        comment: `for each element of its result, the coordinates of ${wrt} it depends on at this point (their partial derivatives not all zero), as bits of \`words\` words: coordinate c is bit c % 32 of word c / 32, seeded so in \`tangents\``,
+      };
+    },
+  },
+  {
+    key: "jacobianPatternName",
+    asked: askedSparse,
+    calls: ["jvpPatternName"],
+    make: (input, wrt) => {
+      const names = sparseJacobianNames(input);
+      return {
+        key: "jacobianPatternName",
+        name: names.pattern,
+        code: jacobianPatternDriver(input.primal, names, input.namer()),
+        comment: `the sparsity pattern at this point of its Jacobian with respect to ${wrt}: for each row, the columns where it may have an entry that is not zero, in order`,
+      };
+    },
+  },
+  {
+    key: "jacobianSparseName",
+    asked: askedSparse,
+    calls: ["jvpBatchName", "jacobianPatternName"],
+    make: (input, wrt) => {
+      const names = sparseJacobianNames(input);
+      return {
+        key: "jacobianSparseName",
+        name: names.sparse,
+        code: jacobianSparseDriver(input.primal, names, input.namer()),
+        helpers: [columnColoursDeclaration],
+        comment: `its Jacobian with respect to ${wrt}, in compressed sparse rows (row i's entries at rowStarts[i] .. rowStarts[i + 1] - 1 of columnIndices and values), by vector forward mode along one direction per colour of the columns (columns sharing no row of the pattern share a colour)`,
+      };
+    },
+  },
 ];

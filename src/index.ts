@@ -151,6 +151,12 @@ export interface GeneratedFunction {
   jacobianForwardName?: string;
   jacobianReverseName?: string;
   jacobianName?: string;
+  /** With `@jacobian sparse`: `fJvpPattern(...params, tangents, words)`, the sets of coordinates
+   * each result element depends on; `fJacobianPattern(...params)` returning `{ value, pattern }`
+   * and `fJacobianSparse(...params)` returning `{ value, jacobian, colours }`. */
+  jvpPatternName?: string;
+  jacobianPatternName?: string;
+  jacobianSparseName?: string;
   params: GeneratedParam[];
 }
 
@@ -281,7 +287,11 @@ function makeDerivedFunctions(
 
 /** The name of a function made for every function, which a warning says is left out. */
 const leftOut = (key: DerivedKey, functionName: string) =>
-  (key === "jvpBatchName" ? forwardNames.jvpBatch : forwardNames.jvp)(functionName);
+  (key === "jvpBatchName"
+    ? forwardNames.jvpBatch
+    : key === "jvpPatternName"
+      ? forwardNames.jvpPattern
+      : forwardNames.jvp)(functionName);
 
 /** The diagnostic of a derived function that cannot be made: a warning naming `leftOutName`, a
  * function made for every function, or an error for one a tag asked for. */
@@ -314,7 +324,12 @@ function derivedDiagnostic(
 }
 
 /** A driver written as text (see forward/drivers.ts): it declares and references nothing. */
-function driverModule(sourceName: string, code: string, comment: string): ModuleFunction {
+function driverModule(
+  sourceName: string,
+  code: string,
+  comment: string,
+  helpers: readonly string[] = [],
+): ModuleFunction {
   return {
     sourceName,
     differentiated: [],
@@ -325,6 +340,7 @@ function driverModule(sourceName: string, code: string, comment: string): Module
     growableStackKinds: new Set(),
     scratchKinds: { reused: new Set(), zeroed: new Set() },
     comment,
+    ...(helpers.length > 0 ? { helpers } : {}),
   };
 }
 
@@ -413,7 +429,7 @@ function compileFunction(
   );
   const forwardModules = forward.functions.map((f) => {
     const comment = `Value of \`${sourceName}\` and ${f.comment}.`;
-    return "ir" in f ? moduleOf(f.ir, comment) : driverModule(sourceName, f.code, comment);
+    return "ir" in f ? moduleOf(f.ir, comment) : driverModule(sourceName, f.code, comment, f.helpers);
   });
   // The source function throws where it calls `grad`: the module exports the expanded primal instead.
   const expandedPrimal = lowering.takesDerivatives

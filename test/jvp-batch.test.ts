@@ -1,9 +1,14 @@
 /**
- * Vector forward mode over every fixture: each fixture is compiled with fJvpBatch made for every
- * function (an internal option; the goldens are not touched) and, at each of its points,
- * fJvpBatch along k random directions must give fJvp's value bit for bit and, direction by
- * direction, the tangents of k calls of fJvp (to 1e-12), leaving its arguments and tangents
- * unchanged. A function it cannot be made for must be refused with a located AD1014 warning.
+ * Vector forward mode over every fixture: each fixture is compiled with fJvpBatch and
+ * fJvpPattern made for every function (an internal option; the goldens are not touched) and, at
+ * each of its points:
+ * - fJvpBatch along k random directions must give fJvp's value bit for bit and, direction by
+ *   direction, the tangents of k calls of fJvp (to 1e-12), leaving its arguments and tangents
+ *   unchanged;
+ * - fJvpPattern, each coordinate seeded with its bit, must give fJvp's value bit for bit and
+ *   hold, for each result number, every coordinate along whose unit vector fJvp's tangent of
+ *   that number is not zero (the pattern holds the Jacobian's entries that are not zero).
+ * A function either cannot be made for must be refused with a located AD1014 warning.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -12,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { copy, relativeError } from "../src/gradcheck.js";
 import { compile, type CompileResult, type GeneratedFunction } from "../src/index.js";
 import { fixturesRoot, gradientFixtures, inputOf, pointsOf } from "./support/fixtures.js";
-import { type AnyFunction, argument, instantiated, tangentsFor } from "./support/gradient-check.js";
+import { type AnyFunction, argument, instantiated, numbersIn, tangentsFor, unitAt } from "./support/gradient-check.js";
 import { mulberry32 } from "./support/random.js";
 
 const directions = 3;
@@ -119,6 +124,53 @@ function checkBatchPoint(
   expect(differences(batchTangents, tangentsBefore, 0), `${where}: tangents unchanged`).toEqual([]);
 }
 
+/** The bits of a word of a pattern's set of coordinates. */
+const wordBits = 32;
+
+/** One point of `fn`: fJvpPattern against fJvp along each coordinate's unit vector. */
+function checkPatternPoint(
+  source: Record<string, unknown>,
+  generated: Record<string, unknown>,
+  fn: GeneratedFunction,
+  json: unknown[],
+): void {
+  const where = `${fn.jvpPatternName}(${JSON.stringify(json).slice(1, -1)})`;
+  const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
+  const coordinates = numbersIn(tangentsFor(fn.params, args, () => 0)).length;
+  const words = Math.max(1, Math.ceil(coordinates / wordBits));
+  const bitsOfWord = (w: number) => {
+    let c = 0;
+    return tangentsFor(fn.params, args, () => {
+      const bit = Math.floor(c / wordBits) === w ? 1 << (c % wordBits) : 0;
+      c++;
+      return bit;
+    });
+  };
+  const seeds = packed(Array.from({ length: words }, (_, w) => bitsOfWord(w)));
+  const pattern = withTangents(generated[fn.jvpPatternName!] as AnyFunction, fn);
+  const jvp = withTangents(generated[fn.jvpName!] as AnyFunction, fn);
+  const out = pattern(copy(args) as unknown[], seeds, words) as { value: unknown; tangent: unknown };
+  const value = (
+    jvp(
+      copy(args) as unknown[],
+      tangentsFor(fn.params, args, () => 0),
+    ) as { value: unknown }
+  ).value;
+  expect(differences(out.value, value, 0), `${where}: the value is fJvp's`).toEqual([]);
+  const sets = numbersIn(out.tangent);
+  for (let c = 0; c < coordinates; c++) {
+    const column = numbersIn(
+      (jvp(copy(args) as unknown[], tangentsFor(fn.params, args, unitAt(c))) as { tangent: unknown }).tangent,
+    );
+    expect(sets.length, `${where}: ${words} words per result number`).toBe(column.length * words);
+    column.forEach((entry, o) => {
+      if (entry === 0) return;
+      const word = sets[o * words + Math.floor(c / wordBits)]!;
+      expect((word >>> (c % wordBits)) & 1, `${where}: J[${o}][${c}] = ${entry} is in the pattern`).toBe(1);
+    });
+  }
+}
+
 /** The module compiled for fixture `name`, written where it imports its fixture's files. */
 async function loadGenerated(name: string): Promise<Record<string, unknown>> {
   const file = result.files.find((f) => f.source === inputOf(fixturesRoot, name))!;
@@ -130,11 +182,21 @@ async function loadGenerated(name: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(target).href)) as Record<string, unknown>;
 }
 
-const counts = { checked: 0, withoutJvp: 0 };
+const counts = { checked: 0, patterns: 0, withoutJvp: 0 };
 const refused: string[] = [];
 
+/** The AD1014 warning saying that `generatedName` of fixture `name` is not generated. */
+function refusal(name: string, generatedName: string) {
+  return result.diagnostics.find(
+    (d) =>
+      d.code === "AD1014" &&
+      path.resolve(d.file) === inputOf(fixturesRoot, name) &&
+      d.message.includes(`no ${generatedName} is generated`),
+  );
+}
+
 describe.each(gradientFixtures)("%s", (name) => {
-  test("fJvpBatch equals fJvp direction by direction, or is refused with AD1014", async () => {
+  test("fJvpBatch equals fJvp direction by direction, fJvpPattern holds fJvp's entries, or each is refused with AD1014", async () => {
     const file = result.files.find((f) => f.source === inputOf(fixturesRoot, name));
     expect(file, `${name} compiles`).toBeDefined();
     const source = (await import(pathToFileURL(inputOf(fixturesRoot, name)).href)) as Record<string, unknown>;
@@ -143,15 +205,12 @@ describe.each(gradientFixtures)("%s", (name) => {
     const primals = { ...source, ...Object.fromEntries(expanded.map((fn) => [fn.name, generated[fn.name]])) };
     const points = pointsOf(name);
     for (const fn of file!.functions) {
+      if (fn.jvpPatternName === undefined)
+        expect(refusal(name, `${fn.name}JvpPattern`), `${fn.name}JvpPattern is refused with AD1014`).toBeDefined();
       if (fn.jvpBatchName === undefined) {
-        const refusal = result.diagnostics.find(
-          (d) =>
-            d.code === "AD1014" &&
-            path.resolve(d.file) === inputOf(fixturesRoot, name) &&
-            d.message.includes(`no ${fn.name}JvpBatch is generated`),
-        );
-        expect(refusal, `${fn.name} is refused with AD1014`).toBeDefined();
-        refused.push(`${name}: ${refusal!.message}`);
+        const warning = refusal(name, `${fn.name}JvpBatch`);
+        expect(warning, `${fn.name} is refused with AD1014`).toBeDefined();
+        refused.push(`${name}: ${warning!.message}`);
         continue;
       }
       if (fn.jvpName === undefined) {
@@ -160,6 +219,9 @@ describe.each(gradientFixtures)("%s", (name) => {
       }
       (points[fn.name] ?? []).forEach((json, i) => checkBatchPoint(primals, generated, fn, json, i + 1));
       counts.checked++;
+      if (fn.jvpPatternName === undefined) continue;
+      (points[fn.name] ?? []).forEach((json) => checkPatternPoint(primals, generated, fn, json));
+      counts.patterns++;
     }
   });
 });
@@ -167,7 +229,7 @@ describe.each(gradientFixtures)("%s", (name) => {
 afterAll(() => {
   console.info(
     [
-      `fJvpBatch over the fixtures: ${counts.checked} functions checked, ${refused.length} refused, ${counts.withoutJvp} without fJvp to compare with`,
+      `fJvpBatch over the fixtures: ${counts.checked} functions checked, ${refused.length} refused, ${counts.withoutJvp} without fJvp to compare with; fJvpPattern: ${counts.patterns} checked`,
       ...refused.map((r) => `  refused: ${r}`),
     ].join("\n"),
   );

@@ -26,6 +26,8 @@ export interface ModuleFunction {
   scratchKinds: { reused: ReadonlySet<string>; zeroed: ReadonlySet<string> };
   /** The function's comment, when it is not the gradient of `sourceName` (a specialised copy). */
   comment?: string;
+  /** Module-level functions it calls, declared once per module however many call them. */
+  helpers?: readonly string[];
 }
 
 /** The function a growable stack of this kind calls when it is full. Generated modules carry
@@ -114,7 +116,8 @@ export async function formatModule(
     ...kinds((f) => f.scratchKinds.reused).map((kind) => scratchHelperDeclaration(kind, false)),
     ...kinds((f) => f.scratchKinds.zeroed).map((kind) => scratchHelperDeclaration(kind, true)),
   ];
-  const sections = [header, ...preamble, ...body, ...growers, ...scratchHelpers];
+  const helpers = [...new Set(functions.flatMap((f) => f.helpers ?? []))];
+  const sections = [header, ...preamble, ...body, ...growers, ...scratchHelpers, ...helpers];
   // The file path tells prettier the text is .ts, not .tsx: otherwise it first looks for JSX
   // with a regular expression whose time grows with the square of the file's size. Babel's
   // TypeScript parser formats the same but loads and parses in half the time of prettier's

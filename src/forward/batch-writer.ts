@@ -49,10 +49,10 @@ export function batchTangentFunction(fn: IRFunction, spec: TangentSpec): Tangent
   return new BatchTangentWriter(fn, spec).write();
 }
 
-class BatchTangentWriter extends TangentWriter {
+export class BatchTangentWriter extends TangentWriter {
   private readonly entry = emptyRegion();
   private readonly entryBuilder = new Builder(this.values, this.entry);
-  private readonly directions = this.values.value("number", directionsParam);
+  private readonly directions = this.values.value("number", this.lanesName());
   /** Input number -> the buffer holding its lanes. */
   private readonly buffers = new Map<Value, Value>();
   private zeros: Value | undefined;
@@ -78,6 +78,11 @@ class BatchTangentWriter extends TangentWriter {
     if (p.rowKind !== undefined)
       return { value, typeText: "readonly Float64Array[]", rowKind: "Float64Array", arrayKind: p.arrayKind ?? "Array" };
     return { value, typeText: "Float64Array", arrayKind: "Float64Array" };
+  }
+
+  /** The name of the parameter giving the number of lanes. */
+  protected lanesName(): string {
+    return directionsParam;
   }
 
   protected override extraParams(): Param[] {
@@ -259,12 +264,16 @@ class BatchTangentWriter extends TangentWriter {
         const grows = op.attrs.grows === true || op.attrs.push === true;
         if (grows && this.tangentKind(operandOf(op, 0)) !== "Array")
           this.unsupported(op, "a typed array or parameter that grows");
-        const [tangents, start] = [t(operandOf(op, 0)), this.lanesOf(this.indexOf(op, copied))];
+        const tangents = t(operandOf(op, 0));
         const element = this.tangents.get(operandOf(op, 2));
         const lane = (d: Value) => (element === undefined ? this.algebra.num(0) : this.lane(element, d));
+        // (a push appends each lane at the tangents' own end, as TangentWriter does)
+        const push = op.attrs.push === true;
+        const start = push ? undefined : this.lanesOf(this.indexOf(op, copied));
+        const index = (d: Value) =>
+          start === undefined ? this.emit("array.length", [tangents], "number") : this.algebra.apply("add", start, d);
         return this.forLanes(
-          (d) =>
-            this.sideEffect("array.set", [tangents, this.algebra.apply("add", start, d), lane(d)], { ...op.attrs }),
+          (d) => this.sideEffect("array.set", [tangents, index(d), lane(d)], { ...op.attrs }),
           !grows,
         );
       }
@@ -275,7 +284,7 @@ class BatchTangentWriter extends TangentWriter {
         const [tangents, start] = [t(operandOf(op, 0)), this.lanesOf(this.indexOf(op, copied))];
         return this.forLanes((d) => {
           const index = this.algebra.apply("add", start, d);
-          this.setLane(tangents, index, this.algebra.apply("add", this.lane(tangents, index), this.lane(element, d)));
+          this.setLane(tangents, index, this.accumulate(this.lane(tangents, index), this.lane(element, d)));
         });
       }
       case "array.addAll": {
@@ -284,7 +293,7 @@ class BatchTangentWriter extends TangentWriter {
         if (scale !== undefined && this.active(scale)) this.unsupported(op, "a differentiated scale of an array sum");
         if (!this.active(source)) return;
         const scaled = scale === undefined ? [] : [at(copied.operands, 2)];
-        return this.sideEffect("array.addAll", [t(target), t(source), ...scaled], { ...op.attrs });
+        return this.addAllLanes(op, t(target), t(source), scaled);
       }
       case "array.zerosLike":
         return this.unsupported(op, "arrays of rows or objects made here");
@@ -300,6 +309,12 @@ class BatchTangentWriter extends TangentWriter {
       default:
         return super.tangentOf(op, copied);
     }
+  }
+
+  /** `target += scale * source` over the lanes of every element (`scaled` holds the scale, if
+   * any, which carries no tangent). */
+  protected addAllLanes(op: Op, target: Value, source: Value, scaled: Value[]): void {
+    this.sideEffect("array.addAll", [target, source, ...scaled], { ...op.attrs });
   }
 
   /** The tangents of a new array of `length` numbers, stored as `kind`: zeros. */
@@ -394,14 +409,22 @@ class BatchTangentWriter extends TangentWriter {
         : [{ slope: partial(this.algebra, copied.operands, resultOf(copied), i), tangents }];
     });
     if (terms.length === 0) return;
-    this.storeLanes(result, (d) =>
-      this.sum(terms.map((term) => this.algebra.apply("mul", term.slope, this.lane(term.tangents, d)))),
-    );
+    this.storeLanes(result, (d) => this.sum(terms.map((term) => this.term(term.slope, this.lane(term.tangents, d)))));
+  }
+
+  /** A lane's share of a result's lane: the partial derivative `slope` times `lane`. */
+  protected term(slope: Value, lane: Value): Value {
+    return this.algebra.apply("mul", slope, lane);
+  }
+
+  /** Two shares of a lane put together: their sum. */
+  protected accumulate(a: Value, b: Value): Value {
+    return this.algebra.apply("add", a, b);
   }
 
   private sum(terms: Value[]): Value {
     const [first, ...rest] = terms;
-    return rest.reduce((a, b) => this.algebra.apply("add", a, b), first ?? this.algebra.num(0));
+    return rest.reduce((a, b) => this.accumulate(a, b), first ?? this.algebra.num(0));
   }
 
   /** A call with a derivative: lane d of its result is its gradient dotted with lane d of its
@@ -417,20 +440,20 @@ class BatchTangentWriter extends TangentWriter {
     this.storeLanes(resultOf(op), (d) =>
       this.sum(
         terms.map(({ slope, tangents, array }) =>
-          array ? this.laneDot(slope, tangents, d) : this.algebra.apply("mul", slope, this.lane(tangents, d)),
+          array ? this.laneDot(slope, tangents, d) : this.term(slope, this.lane(tangents, d)),
         ),
       ),
     );
   }
 
-  /** Σ_j slope[j] · lane d of element j of `tangents`, as a loop. */
+  /** Σ_j slope[j] · lane d of element j of `tangents`, as a loop (its terms and their sum as
+   * `term` and `accumulate` make them). */
   private laneDot(slope: Value, tangents: Value, d: Value): Value {
-    return this.sumOver(slope, "j", (j) =>
-      this.algebra.apply(
-        "mul",
-        this.lane(slope, j),
-        this.lane(tangents, this.algebra.apply("add", this.lanesOf(j), d)),
-      ),
+    return this.sumOver(
+      slope,
+      "j",
+      (j) => this.term(this.lane(slope, j), this.lane(tangents, this.algebra.apply("add", this.lanesOf(j), d))),
+      (a, b) => this.accumulate(a, b),
     );
   }
 

@@ -208,6 +208,11 @@ export interface JacobianNames {
   gradient: string;
 }
 
+/** The type of a Jacobian driver's value. */
+function valueType(kind: string | undefined): string {
+  return kind === undefined ? "number" : kind === "Array" ? "number[]" : kind;
+}
+
 /** What the Jacobian drivers share: the coordinates, the signature, the result's type. */
 function jacobianParts(fn: IRFunction) {
   if (fn.returnsObject !== undefined) throw refused(fn, "a Jacobian is of a function returning a number or an array");
@@ -215,24 +220,27 @@ function jacobianParts(fn: IRFunction) {
   const wrt = coordinateParams(fn, "a Jacobian");
   const { params, args } = signatureParts(fn);
   const kind = fn.returnsArray;
-  const valueType = kind === undefined ? "number" : kind === "Array" ? "number[]" : kind;
-  return { wrt, params, args, kind, header: `(${params}): { value: ${valueType}; jacobian: number[][] }` };
+  return { wrt, params, args, kind, header: `(${params}): { value: ${valueType(kind)}; jacobian: number[][] }` };
 }
 
 /** The columns one `fJvpBatch` call of `fJacobianForward` computes at most. */
 export const jacobianBlock = 32;
 
 /**
- * The lines declaring one tangent array `name` per parameter in vector forward mode's layout for
- * `width` directions, lane d the unit vector of coordinate `k` + d (`k` counted down through
- * the parameters, so it is spent afterwards); and the object of them, `{ x: xDot, y: yDot }`.
+ * The lines declaring one tangent array per parameter in vector forward mode's layout for
+ * `width` lanes (`${x}${suffix}`: a number's `width` lanes, an array's elements element-major,
+ * an array of rows row by row), each array of `length` numbers in turn (a parameter, or each of
+ * its rows) filled by the lines `seed(array, length)` make; and the object of them,
+ * `{ x: xDot, y: yDot }`.
  */
-function unitLanes(wrt: Param[], namer: Namer, k: string, width: string): { lines: string[]; object: string } {
-  const named = wrt.map((p) => ({ p, name: namer.claim(`${p.value.name!}Dot`) }));
-  const d = namer.claim("d");
-  // lane d of element (k + d), for an array of `length` elements `array`
-  const seed = (array: string, length: string) =>
-    `for (let ${d} = 0; ${d} < ${width}; ${d}++) if (${k} + ${d} >= 0 && ${k} + ${d} < ${length}) ${array}[(${k} + ${d}) * ${width} + ${d}] = 1;`;
+function seededLanes(
+  wrt: Param[],
+  namer: Namer,
+  suffix: string,
+  width: string,
+  seed: (array: string, length: string) => string[],
+): { lines: string[]; object: string } {
+  const named = wrt.map((p) => ({ p, name: namer.claim(`${p.value.name!}${suffix}`) }));
   const lines = named.flatMap(({ p, name }) => {
     const x = p.value.name!;
     if (p.rowKind !== undefined)
@@ -240,19 +248,25 @@ function unitLanes(wrt: Param[], namer: Namer, k: string, width: string): { line
         `const ${name} = ${x}.map((row) => new Float64Array(row.length * ${width}));`,
         `${x}.forEach((row, r) => {`,
         `  const lanes = ${name}[r];`,
-        `  ${seed("lanes", "row.length")}`,
-        `  ${k} -= row.length;`,
+        ...seed("lanes", "row.length").map((line) => `  ${line}`),
         "});",
       ];
     if (p.arrayKind !== undefined)
-      return [
-        `const ${name} = new Float64Array(${x}.length * ${width});`,
-        seed(name, `${x}.length`),
-        `${k} -= ${x}.length;`,
-      ];
-    return [`const ${name} = new Float64Array(${width});`, seed(name, "1"), `${k} -= 1;`];
+      return [`const ${name} = new Float64Array(${x}.length * ${width});`, ...seed(name, `${x}.length`)];
+    return [`const ${name} = new Float64Array(${width});`, ...seed(name, "1")];
   });
   return { lines, object: `{ ${named.map(({ p, name }) => `${p.value.name!}: ${name}`).join(", ")} }` };
+}
+
+/** Tangents for `width` directions, lane d the unit vector of coordinate `k` + d (`k` counted
+ * down through the parameters, so it is spent afterwards). */
+function unitLanes(wrt: Param[], namer: Namer, k: string, width: string): { lines: string[]; object: string } {
+  const d = namer.claim("d");
+  return seededLanes(wrt, namer, "Dot", width, (array, length) => [
+    // lane d of element (k + d)
+    `for (let ${d} = 0; ${d} < ${width}; ${d}++) if (${k} + ${d} >= 0 && ${k} + ${d} < ${length}) ${array}[(${k} + ${d}) * ${width} + ${d}] = 1;`,
+    `${k} -= ${length};`,
+  ]);
 }
 
 /** `fJacobianForward`: the dense Jacobian by columns, `fJvpBatch` along up to `jacobianBlock`
@@ -282,7 +296,7 @@ export function jacobianForwardDriver(fn: IRFunction, names: JacobianNames, name
     ...unit.lines.map((line) => `    ${line}`),
     `    return ${unit.object};`,
     "  };",
-    `  let ${value}!: ${kind === undefined ? "number" : kind === "Array" ? "number[]" : kind};`,
+    `  let ${value}!: ${valueType(kind)};`,
     `  const ${jacobian}: number[][] = [];`,
     "  // (a function without coordinates still runs once, for its value)",
     `  for (let ${start} = 0; ${start} === 0 || ${start} < ${size}; ${start} += ${jacobianBlock}) {`,
@@ -362,6 +376,193 @@ export function jacobianDriver(fn: IRFunction, names: JacobianNames, namer: Name
     "  // one forward sweep along no direction, for the result's length",
     `  const ${rows} = ${names.jvp}(${[...args, constantTangents(wrt, 0)].join(", ")}).value.length;`,
     choice(rows),
+    "}",
+  ].join("\n");
+}
+
+/** The generated functions a sparse Jacobian's drivers call and are. */
+export interface SparseJacobianNames {
+  pattern: string;
+  sparse: string;
+  jvpPattern: string;
+  jvpBatch: string;
+}
+
+/** The bits of one word of a set of coordinates (see pattern-writer.ts). */
+const wordBits = 32;
+
+/** The module-level function colouring a sparse Jacobian's columns, which `fJacobianSparse` calls. */
+export const columnColoursName = "jacobianColumnColours";
+
+/**
+ * `jacobianColumnColours`: columns that share a row get different colours, chosen greedily in
+ * column order (the smallest colour no column sharing a row with it has), so that the columns
+ * of one colour, added into one direction, give a product each of whose entries is one column's.
+ */
+export const columnColoursDeclaration = [
+  "/** Colours for a Jacobian's columns such that no row holds two columns of one colour (greedily,",
+  " * in column order), from the columns each row holds. */",
+  `function ${columnColoursName}(pattern: readonly (readonly number[])[], columns: number): { colour: Int32Array; colours: number } {`,
+  "  const rowsOf: number[][] = Array.from({ length: columns }, () => []);",
+  "  pattern.forEach((row, i) => {",
+  "    for (const j of row) rowsOf[j]!.push(i);",
+  "  });",
+  "  const colour = new Int32Array(columns).fill(-1);",
+  "  // the last column for which each colour was ruled out",
+  "  const ruledOutFor = new Int32Array(columns + 1).fill(-1);",
+  "  let colours = 0;",
+  "  for (let j = 0; j < columns; j++) {",
+  "    for (const i of rowsOf[j]!) for (const other of pattern[i]!) if (colour[other]! >= 0) ruledOutFor[colour[other]!] = j;",
+  "    let c = 0;",
+  "    while (ruledOutFor[c] === j) c++;",
+  "    colour[j] = c;",
+  "    colours = Math.max(colours, c + 1);",
+  "  }",
+  "  return { colour, colours };",
+  "}",
+].join("\n");
+
+/** `fJacobianPattern`: for each row of the Jacobian at this point, the columns it may have an
+ * entry in, from one `fJvpPattern` sweep seeding each coordinate's bit. */
+export function jacobianPatternDriver(fn: IRFunction, names: SparseJacobianNames, namer: Namer): string {
+  const { wrt, params, args, kind } = jacobianParts(fn);
+  const { size, words, k, j, result, pattern, i, columns, w, bits, b } = localNames(fn, namer, [
+    "size",
+    "words",
+    "k",
+    "j",
+    "result",
+    "pattern",
+    "i",
+    "columns",
+    "w",
+    "bits",
+    "b",
+  ]);
+  const seeds = seededLanes(wrt, namer, "Bits", words, (array, length) => [
+    `for (let ${j} = 0; ${j} < ${length}; ${j}++) ${array}[${j} * ${words} + ((${k} + ${j}) >> 5)] = 1 << ((${k} + ${j}) & 31);`,
+    `${k} += ${length};`,
+  ]);
+  const sweep = `${names.jvpPattern}(${[...args, seeds.object, words].join(", ")})`;
+  return [
+    `export function ${names.pattern}(${params}): { value: ${valueType(kind)}; pattern: number[][] } {`,
+    `  const ${size} = ${coordinateCount(wrt)};`,
+    `  const ${words} = Math.max(1, Math.ceil(${size} / ${wordBits}));`,
+    `  let ${k} = 0;`,
+    ...seeds.lines.map((line) => `  ${line}`),
+    `  const ${result} = ${sweep};`,
+    `  const ${pattern}: number[][] = [];`,
+    `  for (let ${i} = 0; ${i} < ${result}.tangent.length / ${words}; ${i}++) {`,
+    `    const ${columns}: number[] = [];`,
+    `    for (let ${w} = 0; ${w} < ${words}; ${w}++) {`,
+    `      const ${bits} = ${result}.tangent[${i} * ${words} + ${w}]!;`,
+    `      for (let ${b} = 0; ${b} < ${wordBits}; ${b}++) if ((${bits} >>> ${b}) & 1) ${columns}.push(${wordBits} * ${w} + ${b});`,
+    "    }",
+    `    ${pattern}.push(${columns});`,
+    "  }",
+    `  return ${fields([
+      ["value", `${result}.value`],
+      ["pattern", pattern],
+    ])};`,
+    "}",
+  ].join("\n");
+}
+
+/** The type of `fJacobianSparse`'s Jacobian: compressed sparse rows. */
+const sparseJacobianType =
+  "{ rows: number; columns: number; rowStarts: Int32Array; columnIndices: Int32Array; values: Float64Array }";
+
+/**
+ * `fJacobianSparse`: the Jacobian at this point in compressed sparse rows, from its pattern
+ * (`fJacobianPattern`), the columns coloured so that no row holds two of one colour, and
+ * `fJvpBatch` along one direction per colour (the sum of its columns' unit vectors), in blocks
+ * of up to `jacobianBlock`: each entry is its row's lane of its column's colour.
+ */
+export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames, namer: Namer): string {
+  const { wrt, params, args, kind } = jacobianParts(fn);
+  const {
+    value,
+    pattern,
+    size,
+    colour,
+    colours,
+    rowStarts,
+    columnIndices,
+    values,
+    start,
+    width,
+    k,
+    j,
+    lane,
+    tangent,
+    i,
+    e,
+    jacobian,
+  } = localNames(fn, namer, [
+    "value",
+    "pattern",
+    "size",
+    "colour",
+    "colours",
+    "rowStarts",
+    "columnIndices",
+    "values",
+    "start",
+    "width",
+    "k",
+    "j",
+    "lane",
+    "tangent",
+    "i",
+    "e",
+    "jacobian",
+  ]);
+  const seeds = seededLanes(wrt, namer, "Dot", width, (array, length) => [
+    `for (let ${j} = 0; ${j} < ${length}; ${j}++) {`,
+    `  const ${lane} = ${colour}[${k} + ${j}]! - ${start};`,
+    `  if (${lane} >= 0 && ${lane} < ${width}) ${array}[${j} * ${width} + ${lane}] = 1;`,
+    "}",
+    `${k} += ${length};`,
+  ]);
+  const batch = `${names.jvpBatch}(${[...args, seeds.object, width].join(", ")})`;
+  return [
+    `export function ${names.sparse}(${params}): { value: ${valueType(kind)}; jacobian: ${sparseJacobianType}; colours: number } {`,
+    `  const ${fields([
+      ["value", value],
+      ["pattern", pattern],
+    ])} = ${names.pattern}(${args.join(", ")});`,
+    `  const ${size} = ${coordinateCount(wrt)};`,
+    `  const ${fields([
+      ["colour", colour],
+      ["colours", colours],
+    ])} = ${columnColoursName}(${pattern}, ${size});`,
+    `  const ${rowStarts} = new Int32Array(${pattern}.length + 1);`,
+    `  ${pattern}.forEach((row, r) => (${rowStarts}[r + 1] = ${rowStarts}[r]! + row.length));`,
+    `  const ${columnIndices} = Int32Array.from(${pattern}.flat());`,
+    `  const ${values} = new Float64Array(${columnIndices}.length);`,
+    `  for (let ${start} = 0; ${start} < ${colours}; ${start} += ${jacobianBlock}) {`,
+    `    const ${width} = Math.min(${jacobianBlock}, ${colours} - ${start});`,
+    `    let ${k} = 0;`,
+    ...seeds.lines.map((line) => `    ${line}`),
+    `    const ${tangent} = ${batch}.tangent;`,
+    `    for (let ${i} = 0; ${i} < ${pattern}.length; ${i}++)`,
+    `      for (let ${e} = ${rowStarts}[${i}]!; ${e} < ${rowStarts}[${i} + 1]!; ${e}++) {`,
+    `        const ${lane} = ${colour}[${columnIndices}[${e}]!]! - ${start};`,
+    `        if (${lane} >= 0 && ${lane} < ${width}) ${values}[${e}] = ${tangent}[${i} * ${width} + ${lane}]!;`,
+    "      }",
+    "  }",
+    `  const ${jacobian} = ${fields([
+      ["rows", `${pattern}.length`],
+      ["columns", size],
+      ["rowStarts", rowStarts],
+      ["columnIndices", columnIndices],
+      ["values", values],
+    ])};`,
+    `  return ${fields([
+      ["value", value],
+      ["jacobian", jacobian],
+      ["colours", colours],
+    ])};`,
     "}",
   ].join("\n");
 }

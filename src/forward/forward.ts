@@ -3,6 +3,9 @@
  *   - a primal's tangent is its JVP, `fJvp(...params, tangents) => { value, tangent }`;
  *   - a primal's tangents along k directions at once are its vector JVP,
  *     `fJvpBatch(...params, tangents, directions) => { value, tangent }` (see batch-writer.ts);
+ *   - the sets of coordinates a primal's result elements depend on at a point are its JVP's
+ *     pattern, `fJvpPattern(...params, tangents, words) => { value, tangent }` (see
+ *     pattern-writer.ts);
  *   - a gradient's tangent is the Hessian-vector product, forward over reverse,
  *     `fHvp(...params, tangents) => { value, grad, hvp }`: the tangent of each adjoint, stacks,
  *     cells and adjoint arrays of the reverse sweep included.
@@ -16,7 +19,8 @@ import { verifyFunction } from "../ir/verifier.js";
 import { removeDeadOps } from "../optimize/dead-code.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import { batchTangentFunction } from "./batch-writer.js";
-import { tangentFunction, type TangentIR } from "./tangent-writer.js";
+import { patternFunction } from "./pattern-writer.js";
+import { tangentFunction, type TangentIR, type TangentSpec } from "./tangent-writer.js";
 
 export { TangentError, wholeFunction } from "./tangent-writer.js";
 
@@ -30,6 +34,9 @@ export const forwardNames = {
   jacobianForward: (name: string) => `${name}JacobianForward`,
   jacobianReverse: (name: string) => `${name}JacobianReverse`,
   jacobian: (name: string) => `${name}Jacobian`,
+  jvpPattern: (name: string) => `${name}JvpPattern`,
+  jacobianPattern: (name: string) => `${name}JacobianPattern`,
+  jacobianSparse: (name: string) => `${name}JacobianSparse`,
 } as const;
 
 function finished(ir: TangentIR, pass: string): TangentIR {
@@ -39,29 +46,40 @@ function finished(ir: TangentIR, pass: string): TangentIR {
   return { fn: ir.fn, forwardOpCount: ir.fn.body.ops.filter((op) => forwardOps.has(op)).length };
 }
 
-/** `fJvp`: the value of `primal` and its tangent along the differentiated parameters'. */
-export function jvpOf(primal: IRFunction, sourceName: string): TangentIR {
-  const ir = tangentFunction(primal, {
-    name: forwardNames.jvp(sourceName),
+/** The function `write` makes of `primal`, named `name`, seeding its differentiated
+ * parameters; a recursive call of the source function calls the function made. */
+function ofPrimal(
+  write: (fn: IRFunction, spec: TangentSpec) => TangentIR,
+  primal: IRFunction,
+  sourceName: string,
+  name: string,
+  pass: string,
+): TangentIR {
+  const ir = write(primal, {
+    name,
     seeds: primal.params.filter((p) => p.differentiated),
     outputs: [0],
     recursiveGradient: gradientFunctionName(sourceName, false),
   });
   ir.fn.result = "tangent";
-  return finished(ir, "forward mode");
+  return finished(ir, pass);
+}
+
+/** `fJvp`: the value of `primal` and its tangent along the differentiated parameters'. */
+export function jvpOf(primal: IRFunction, sourceName: string): TangentIR {
+  return ofPrimal(tangentFunction, primal, sourceName, forwardNames.jvp(sourceName), "forward mode");
 }
 
 /** `fJvpBatch`: the value of `primal` and its tangents along `directions` directions of the
  * differentiated parameters at once (vector forward mode). */
 export function jvpBatchOf(primal: IRFunction, sourceName: string): TangentIR {
-  const ir = batchTangentFunction(primal, {
-    name: forwardNames.jvpBatch(sourceName),
-    seeds: primal.params.filter((p) => p.differentiated),
-    outputs: [0],
-    recursiveGradient: gradientFunctionName(sourceName, false),
-  });
-  ir.fn.result = "tangent";
-  return finished(ir, "vector forward mode");
+  return ofPrimal(batchTangentFunction, primal, sourceName, forwardNames.jvpBatch(sourceName), "vector forward mode");
+}
+
+/** `fJvpPattern`: the value of `primal` and, for each element of its result, the set of the
+ * coordinates of the differentiated parameters it depends on at this point, in `words` words. */
+export function jvpPatternOf(primal: IRFunction, sourceName: string): TangentIR {
+  return ofPrimal(patternFunction, primal, sourceName, forwardNames.jvpPattern(sourceName), "sparsity pattern");
 }
 
 /** `fHvp`: the gradient IR's value and gradient, and the gradient's tangent (H·v). */

@@ -353,10 +353,13 @@ export class TangentWriter {
         return this.setTangent(result!, this.emit(op.opcode, [t(operandOf(op, 0))], result!.type));
       case "object":
         return this.setTangent(result!, this.objectTangent(op));
-      case "array.set":
-        return this.sideEffect("array.set", [t(operandOf(op, 0)), copied.operands[1]!, t(operandOf(op, 2))], {
-          ...op.attrs,
-        });
+      case "array.set": {
+        // A push appends to the tangents at their own end (the primal's length is read once, by
+        // the primal's push, which prints without it).
+        const tangents = t(operandOf(op, 0));
+        const index = op.attrs.push === true ? this.emit("array.length", [tangents], "number") : copied.operands[1]!;
+        return this.sideEffect("array.set", [tangents, index, t(operandOf(op, 2))], { ...op.attrs });
+      }
       case "cell.set":
         return this.sideEffect("cell.set", [t(operandOf(op, 0)), t(operandOf(op, 1))]);
       case "stack.push":
@@ -528,15 +531,21 @@ export class TangentWriter {
     );
   }
 
-  /** Σ over the indices of `array` of `term(index)`, as a loop counting with `counterName`. */
-  protected sumOver(array: Value, counterName: string, term: (index: Value) => Value): Value {
+  /** Σ over the indices of `array` of `term(index)`, as a loop counting with `counterName`
+   * (the terms put together by `combine`: added). */
+  protected sumOver(
+    array: Value,
+    counterName: string,
+    term: (index: Value) => Value,
+    combine = (partial: Value, next: Value) => this.emit("add", [partial, next], "number"),
+  ): Value {
     const [zero, one] = [this.algebra.num(0), this.algebra.num(1)];
     const length = this.emit("array.length", [array], "number");
     const counter = this.values.value("number", counterName);
     const partial = this.values.value("number");
     const body = emptyRegion([counter, partial]);
     this.builder.inRegion(body, () => {
-      body.yields = [this.emit("add", [partial, term(counter)], "number")];
+      body.yields = [combine(partial, term(counter))];
     });
     const loop = this.builder.op({
       opcode: "for",

@@ -48,6 +48,7 @@ export const Precedence = {
   conditional: 2,
   or: 3,
   and: 4,
+  bitwiseOr: 5,
   equality: 8,
   relational: 9,
   additive: 11,
@@ -394,6 +395,16 @@ const table = [
     operands: "booleans",
     syntax: binary("||", Precedence.or),
     evaluate: (a, b) => Boolean(a) || Boolean(b),
+    derivative: zero,
+  },
+  {
+    // The union of two sets of at most 32 elements held as the bits of integers; generated code
+    // finding a Jacobian's sparsity pattern uses it (see forward/pattern-writer.ts), sources do not.
+    name: "bitOr",
+    arity: 2,
+    result: "number",
+    syntax: binary("|", Precedence.bitwiseOr),
+    evaluate: (a, b) => a! | b!,
     derivative: zero,
   },
   {

@@ -225,7 +225,7 @@ function movedBy(params: Param[], args: unknown[], tangents: Record<string, unkn
 }
 
 /** The numbers of a value in order: its elements and fields, nested. */
-function numbersIn(value: unknown): number[] {
+export function numbersIn(value: unknown): number[] {
   if (typeof value === "number") return [value];
   if (ArrayBuffer.isView(value) || Array.isArray(value))
     return Array.from(value as ArrayLike<unknown>).flatMap(numbersIn);
@@ -290,7 +290,7 @@ export function checkHessianPoint(
 }
 
 /** Numbers 0 but the `j`th, which is 1: tangents along coordinate j. */
-function unitAt(j: number): () => number {
+export function unitAt(j: number): () => number {
   let count = 0;
   return () => (count++ === j ? 1 : 0);
 }
@@ -329,6 +329,7 @@ export function checkJacobianPoint(
   expect(chosen, `${where}: by columns when there are no more of them than rows`).toEqual(
     coordinates <= outputs.length ? forward : reverse,
   );
+  if (fn.jacobianSparseName !== undefined) checkSparseJacobian(generated, fn, args, where, outputs, forward);
   for (let j = 0; j < coordinates; j++) {
     const unit = tangentsFor(fn.params, args(), unitAt(j));
     outputs.forEach((_, row) => {
@@ -343,6 +344,61 @@ export function checkJacobianPoint(
       ).toBeLessThanOrEqual(1e-12);
     });
   }
+}
+
+/**
+ * `@jacobian sparse` at one point: `fJacobianPattern` lists, for each row, increasing columns
+ * that hold every entry of the dense Jacobian `dense` that is not zero; `fJacobianSparse` has
+ * that structure, its entries are the dense ones (to 1e-12), it takes no more directions than
+ * there are columns, and both leave the arguments unchanged and give the primal's value.
+ */
+function checkSparseJacobian(
+  generated: Record<string, unknown>,
+  fn: GeneratedFunction,
+  args: () => unknown[],
+  where: string,
+  outputs: number[],
+  dense: number[][],
+): void {
+  const coordinates = dense[0]?.length ?? numbersIn(tangentsFor(fn.params, args())).length;
+  const passed = args();
+  const { value, pattern } = (generated[fn.jacobianPatternName!] as AnyFunction)(...passed) as {
+    value: unknown;
+    pattern: number[][];
+  };
+  expect(passed, `${where}: fJacobianPattern leaves the arguments unchanged`).toEqual(args());
+  expect(numbersIn(value), `${where}: fJacobianPattern's value is the primal's`).toEqual(outputs);
+  expect(pattern.length, `${where}: a pattern row per result element`).toBe(outputs.length);
+  pattern.forEach((columns, row) => {
+    expect(columns, `${where}: pattern row ${row} is increasing columns`).toEqual(
+      [...new Set(columns)].sort((a, b) => a - b).filter((c) => c >= 0 && c < coordinates),
+    );
+    dense[row]!.forEach((entry, j) => {
+      if (entry !== 0) expect(columns, `${where}: J[${row}][${j}] = ${entry} is in the pattern`).toContain(j);
+    });
+  });
+  const sparsePassed = args();
+  const sparse = (generated[fn.jacobianSparseName!] as AnyFunction)(...sparsePassed) as {
+    value: unknown;
+    jacobian: { rows: number; columns: number; rowStarts: Int32Array; columnIndices: Int32Array; values: Float64Array };
+    colours: number;
+  };
+  expect(sparsePassed, `${where}: fJacobianSparse leaves the arguments unchanged`).toEqual(args());
+  expect(numbersIn(sparse.value), `${where}: fJacobianSparse's value is the primal's`).toEqual(outputs);
+  const { rows, columns, rowStarts, columnIndices, values } = sparse.jacobian;
+  expect([rows, columns], `${where}: the sparse Jacobian's shape`).toEqual([outputs.length, coordinates]);
+  expect(sparse.colours, `${where}: no more colours than columns`).toBeLessThanOrEqual(Math.max(coordinates, 0));
+  pattern.forEach((row, i) => {
+    const entries = Array.from(columnIndices.subarray(rowStarts[i]!, rowStarts[i + 1]!));
+    expect(entries, `${where}: sparse row ${i} has the pattern's columns`).toEqual(row);
+    entries.forEach((j, e) => {
+      const entry = values[rowStarts[i]! + e]!;
+      expect(
+        relativeError(entry, dense[i]![j]!),
+        `${where}: sparse J[${i}][${j}] is ${entry}, dense ${dense[i]![j]}`,
+      ).toBeLessThanOrEqual(1e-12);
+    });
+  });
 }
 
 export async function checkGradients(
