@@ -184,22 +184,33 @@ function scaledDifference(a, b) {
   return scale === 0 ? 0 : Math.max(...x.map((v, i) => Math.abs(v - y[i]))) / scale;
 }
 
+/** The dense rows of a Jacobian in compressed sparse rows (what fJacobianSparse returns). */
+function denseRows({ rows, columns, rowStarts, columnIndices, values }) {
+  return Array.from({ length: rows }, (_, i) => {
+    const row = new Array(columns).fill(0);
+    for (let e = rowStarts[i]; e < rowStarts[i + 1]; e++) row[columnIndices[e]] = values[e];
+    return row;
+  });
+}
+
 /**
  * The eval's objective (`objective`, the primal function the adapter calls) and the Jacobian of
  * `info`, a function of the same arguments giving the same residuals, by one `mode`:
- * `fJacobianForward` or `fJacobianReverse`. `check()` returns the largest difference of its value
- * from the objective's and of its Jacobian from the other mode's, each relative to its largest
- * magnitude.
+ * `fJacobianForward`, `fJacobianSparse` or `fJacobianReverse`. `check()` returns the largest
+ * difference of its value from the objective's and of its Jacobian from another mode's (reverse
+ * for forward, forward for the others), each relative to its largest magnitude.
  */
 export function jacobianContenders({ adapter, adapterName, input, primal, generated, info, objective, mode }) {
   const [args] = recordedCalls(adapter, adapterName, input, primal, objective);
   const f = primal[objective];
-  const [name, other] =
-    mode === "forward"
-      ? [info.jacobianForwardName, info.jacobianReverseName]
-      : [info.jacobianReverseName, info.jacobianForwardName];
-  if (!name || !other) throw new Error(`${info.name} has no @jacobian functions`);
+  const [name, other] = {
+    forward: [info.jacobianForwardName, info.jacobianReverseName],
+    sparse: [info.jacobianSparseName, info.jacobianForwardName],
+    reverse: [info.jacobianReverseName, info.jacobianForwardName],
+  }[mode];
+  if (!name || !other) throw new Error(`${info.name} has no @jacobian sparse functions`);
   const jacobian = generated[name];
+  const rowsOf = (result) => (mode === "sparse" ? denseRows(result.jacobian) : result.jacobian);
   return {
     calls: 1,
     function: name,
@@ -209,7 +220,7 @@ export function jacobianContenders({ adapter, adapterName, input, primal, genera
       const result = jacobian(...args);
       return Math.max(
         scaledDifference(result.value, f(...args)),
-        scaledDifference(result.jacobian, generated[other](...args).jacobian),
+        scaledDifference(rowsOf(result), generated[other](...args).jacobian),
       );
     },
   };

@@ -290,7 +290,7 @@ async function measureEval(send, adapter, evalInfo, source, generated, dir) {
       if (evalInfo.jacobian) {
         const info = infoOf(evalInfo.jacobian.function(row.variant));
         const objective = evalInfo.jacobian.objective(row.variant);
-        for (const mode of ["forward", "reverse"]) {
+        for (const mode of ["forward", "sparse", "reverse"]) {
           const contenders = jacobianContenders({ ...forward, adapterName: pair.primal, info, objective, mode });
           const what = `${evalInfo.name} ${contenders.function} (${row.size})`;
           const jacobian = await measureForward(what, contenders, "jacobian");

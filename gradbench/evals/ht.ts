@@ -14,8 +14,9 @@
  * and `handObjectiveComplicated` the complicated one (each point corresponds to a point of a
  * triangle, with barycentric coordinates us, also differentiated); both skin every vertex, as
  * the reference does. Their Jacobians (a row per residual, a few dozen columns) come from
- * vector forward mode, every column of theta in one sweep, of functions computing the same
- * residuals from only what the points need: `correspondingResiduals` skins only the vertices
+ * sparse vector forward mode (`@jacobian sparse`: a point's residuals depend on the global pose
+ * and the fingers whose bones move its vertices, so columns of different fingers share
+ * directions) of functions computing the same residuals from only what the points need: `correspondingResiduals` skins only the vertices
  * the points correspond to; `triangleResidualsOfTheta` poses each point's triangle as one blend
  * of its corners, which depends on us alone, so that its sweep carries no tangent through the
  * blend, and `triangleResidualsOfUs` gives the two columns of us.
@@ -341,10 +342,11 @@ export function handObjectiveComplicated(
 /**
  * The residuals of handObjective (equal to them), from the posed bones and only the vertices
  * the points correspond to. Its Jacobian, a column per parameter of theta, comes from vector
- * forward mode: one sweep posing the bones and skinning those vertices carries all 26 columns.
+ * forward mode: one sweep posing the bones and skinning those vertices carries one direction per
+ * colour of the columns of theta.
  *
  * @differentiable(wrt: theta)
- * @jacobian
+ * @jacobian sparse
  */
 export function correspondingResiduals(
   theta: Float64Array,
@@ -438,11 +440,11 @@ function triangleResiduals(
 }
 
 /**
- * triangleResiduals as a function of theta: its Jacobian's 26 columns in one sweep, in which the
- * blends, depending on us alone, carry no tangents.
+ * triangleResiduals as a function of theta: its Jacobian's columns in one sweep, one direction
+ * per colour, in which the blends, depending on us alone, carry no tangents.
  *
  * @differentiable(wrt: theta)
- * @jacobian
+ * @jacobian sparse
  */
 export function triangleResidualsOfTheta(
   theta: Float64Array,

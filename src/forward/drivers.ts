@@ -426,7 +426,7 @@ export const columnColoursDeclaration = [
  * entry in, from one `fJvpPattern` sweep seeding each coordinate's bit. */
 export function jacobianPatternDriver(fn: IRFunction, names: SparseJacobianNames, namer: Namer): string {
   const { wrt, params, args, kind } = jacobianParts(fn);
-  const { size, words, k, j, result, pattern, i, columns, w, bits, b } = localNames(fn, namer, [
+  const { size, words, k, j, result, pattern, i, columns, w, bits } = localNames(fn, namer, [
     "size",
     "words",
     "k",
@@ -437,7 +437,6 @@ export function jacobianPatternDriver(fn: IRFunction, names: SparseJacobianNames
     "columns",
     "w",
     "bits",
-    "b",
   ]);
   const seeds = seededLanes(wrt, namer, "Bits", words, (array, length) => [
     `for (let ${j} = 0; ${j} < ${length}; ${j}++) ${array}[${j} * ${words} + ((${k} + ${j}) >> 5)] = 1 << ((${k} + ${j}) & 31);`,
@@ -455,8 +454,12 @@ export function jacobianPatternDriver(fn: IRFunction, names: SparseJacobianNames
     `  for (let ${i} = 0; ${i} < ${result}.tangent.length / ${words}; ${i}++) {`,
     `    const ${columns}: number[] = [];`,
     `    for (let ${w} = 0; ${w} < ${words}; ${w}++) {`,
-    `      const ${bits} = ${result}.tangent[${i} * ${words} + ${w}]!;`,
-    `      for (let ${b} = 0; ${b} < ${wordBits}; ${b}++) if ((${bits} >>> ${b}) & 1) ${columns}.push(${wordBits} * ${w} + ${b});`,
+    `      let ${bits} = ${result}.tangent[${i} * ${words} + ${w}]! | 0;`,
+    "      // each bit that is set, the lowest first",
+    `      while (${bits} !== 0) {`,
+    `        ${columns}.push(${wordBits} * ${w} + 31 - Math.clz32(${bits} & -${bits}));`,
+    `        ${bits} &= ${bits} - 1;`,
+    "      }",
     "    }",
     `    ${pattern}.push(${columns});`,
     "  }",
@@ -538,7 +541,8 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
     ])} = ${columnColoursName}(${pattern}, ${size});`,
     `  const ${rowStarts} = new Int32Array(${pattern}.length + 1);`,
     `  ${pattern}.forEach((row, r) => (${rowStarts}[r + 1] = ${rowStarts}[r]! + row.length));`,
-    `  const ${columnIndices} = Int32Array.from(${pattern}.flat());`,
+    `  const ${columnIndices} = new Int32Array(${rowStarts}[${pattern}.length]!);`,
+    `  ${pattern}.forEach((row, r) => ${columnIndices}.set(row, ${rowStarts}[r]!));`,
     `  const ${values} = new Float64Array(${columnIndices}.length);`,
     `  for (let ${start} = 0; ${start} < ${colours}; ${start} += ${jacobianBlock}) {`,
     `    const ${width} = Math.min(${jacobianBlock}, ${colours} - ${start});`,

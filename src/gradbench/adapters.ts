@@ -413,18 +413,20 @@ const ht: EvalAdapter = {
       return prepared(() => f(...args), toArray);
     },
     jacobian(input, module) {
-      // The dense Jacobian, three rows per point, by vector forward mode: one sweep carrying every
-      // column of theta, the generated fJacobianForward (fJvpBatch along theta's unit vectors).
-      // The complicated variant has two more columns, first: each point's residuals depend on its
+      // The dense Jacobian, three rows per point, by sparse vector forward mode: the generated
+      // fJacobianSparse finds the pattern at the point (a point's residuals depend on the global
+      // pose and on the fingers moving its vertex), colours the columns of theta so that no
+      // row holds two of one colour, and takes one fJvpBatch direction per colour. The
+      // complicated variant has two more columns, first: each point's residuals depend on its
       // own pair of barycentric coordinates alone, so they are two JVPs along every point's
       // first coordinate at once, then its second.
       const { theta, us, complicated, modelArgs, triangles, correspondences, points } = htProblem(input);
       if (!complicated) {
-        const jacobianForward = fn(module.generated, "correspondingResidualsJacobianForward");
+        const bySparse = fn(module.generated, "correspondingResidualsJacobianSparse");
         const args = [theta, ...modelArgs, correspondences, points];
-        return prepared(() => jacobianForward(...args).jacobian);
+        return prepared(() => dense(bySparse(...args).jacobian));
       }
-      const byTheta = fn(module.generated, "triangleResidualsOfThetaJacobianForward");
+      const byTheta = fn(module.generated, "triangleResidualsOfThetaJacobianSparse");
       const byUs = fn(module.generated, "triangleResidualsOfUsJvp");
       const args = [theta, us, ...modelArgs, triangles, correspondences, points];
       const alongEvery = (first: number) => ({ us: Float64Array.from(us, (_, k) => (k % 2 === first ? 1 : 0)) });
@@ -432,11 +434,29 @@ const ht: EvalAdapter = {
       return prepared(() => {
         const first: Float64Array = byUs(...args, alongFirst).tangent;
         const second: Float64Array = byUs(...args, alongSecond).tangent;
-        return (byTheta(...args).jacobian as number[][]).map((row, r) => [first[r]!, second[r]!, ...row]);
+        return dense(byTheta(...args).jacobian).map((row, r) => [first[r]!, second[r]!, ...row]);
       });
     },
   },
 };
+
+/** A Jacobian in compressed sparse rows, as a generated fJacobianSparse returns it. */
+interface SparseJacobian {
+  rows: number;
+  columns: number;
+  rowStarts: Int32Array;
+  columnIndices: Int32Array;
+  values: Float64Array;
+}
+
+/** The dense rows of a sparse Jacobian. */
+function dense({ rows, columns, rowStarts, columnIndices, values }: SparseJacobian): number[][] {
+  return Array.from({ length: rows }, (_, i) => {
+    const row = new Array<number>(columns).fill(0);
+    for (let e = rowStarts[i]!; e < rowStarts[i + 1]!; e++) row[columnIndices[e]!] = values[e]!;
+    return row;
+  });
+}
 
 const kmeansArguments = (input: Json) => [rows(field(input, "points"), "points"), rows(field(input, "centroids"), "centroids")];
 
