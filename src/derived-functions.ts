@@ -8,6 +8,8 @@
  *   fHvp               `@hessian`: forward mode over the gradient (forward over reverse)
  *   fHessian           `@hessian`: one fHvp per coordinate
  *   fHessianDiagonal   `@hessian diagonal`: fHvp along ones, the diagonal of a diagonal Hessian
+ *   fHvpPattern        `@hessian sparse`: the sets of (32) coordinates each gradient element depends on at a point
+ *   fHessianSparse     `@hessian sparse`: fHvp along one direction per colour of the pattern's columns
  *   fJacobianForward   `@jacobian`: fJvpBatch along blocks of unit columns
  *   fJacobianReverse   `@jacobian`: one fVjp per result element (rows), or fGrad
  *   fJacobian          `@jacobian`: fJacobianForward when there are no more columns than rows, else fJacobianReverse
@@ -23,6 +25,7 @@ import {
   columnColoursDeclaration,
   hessianDiagonalDriver,
   hessianDriver,
+  hessianSparseDriver,
   jacobianPatternDriver,
   jacobianSparseDriver,
   jacobianDriver,
@@ -32,7 +35,7 @@ import {
   type JacobianNames,
   type SparseJacobianNames,
 } from "./forward/drivers.js";
-import { forwardNames, hvpOf, jvpBatchOf, jvpOf, jvpPatternOf } from "./forward/forward.js";
+import { forwardNames, hvpOf, hvpPatternOf, jvpBatchOf, jvpOf, jvpPatternOf } from "./forward/forward.js";
 import type { Namer } from "./backend/naming.js";
 import type { IRFunction } from "./ir/types.js";
 import type { GradientIR } from "./reverse/reverse.js";
@@ -44,6 +47,8 @@ export type DerivedKey =
   | "hvpName"
   | "hessianName"
   | "hessianDiagonalName"
+  | "hvpPatternName"
+  | "hessianSparseName"
   | "jacobianForwardName"
   | "jacobianReverseName"
   | "jacobianName"
@@ -58,9 +63,10 @@ export interface DerivationInput {
   /** The source function's name, which generated names start with. */
   name: string;
   also: AlsoGenerated;
-  /** Make fJvpBatch for every function, with a warning where it cannot be made (an internal
-   * option, which tests compile every fixture with). */
-  everyJvpBatch?: boolean;
+  /** Make fJvpBatch and fJvpPattern for every function, and fHvp and fHvpPattern for every
+   * number-valued one, with a warning where one cannot be made (an internal option, which tests
+   * compile every fixture with). */
+  everyForwardMode?: boolean;
   /** A namer for a driver's locals. */
   namer(): Namer;
 }
@@ -77,7 +83,7 @@ export interface DerivedFunction {
   asked: (also: AlsoGenerated) => boolean;
   /** Made for every function: a warning when it cannot be made. */
   always?: true;
-  /** Made for every function under `everyJvpBatch`, likewise. */
+  /** Made for every function under `everyForwardMode`, likewise. */
   alwaysInTests?: true;
   /** It needs a number-valued function. */
   scalar?: true;
@@ -171,6 +177,7 @@ export const derivedFunctions: readonly DerivedFunction[] = [
     key: "hvpName",
     scalar: true,
     asked: (also) => also.hessian !== undefined,
+    alwaysInTests: true,
     make: (input, wrt) => {
       const ir = hvpOf(input.gradient, input.name);
       return {
@@ -216,6 +223,47 @@ export const derivedFunctions: readonly DerivedFunction[] = [
         name,
         code,
         comment: `its gradient and the diagonal of its Hessian with respect to ${wrt}, which \`@hessian diagonal\` declares diagonal: the Hessian times ones`,
+      };
+    },
+  },
+  {
+    key: "hvpPatternName",
+    scalar: true,
+    asked: (also) => also.hessian === "sparse",
+    alwaysInTests: true,
+    make: (input, wrt) => {
+      const ir = hvpPatternOf(input.gradient, input.name);
+      return {
+        key: "hvpPatternName",
+        name: ir.fn.name,
+        ir,
+        comment: `its gradient with respect to ${wrt} and, for each element of the gradient, the coordinates it depends on at this point among the 32 whose bits \`tangents\` seeds (a bit a coordinate, 1 << b for bit b): the Hessian's rows, as sets`,
+      };
+    },
+  },
+  {
+    key: "hessianSparseName",
+    scalar: true,
+    asked: (also) => also.hessian === "sparse",
+    calls: ["hvpName", "hvpPatternName"],
+    make: (input, wrt) => {
+      const name = forwardNames.hessianSparse(input.name);
+      const code = hessianSparseDriver(
+        input.primal,
+        {
+          sparse: name,
+          hvpPattern: forwardNames.hvpPattern(input.name),
+          hvp: forwardNames.hvp(input.name),
+          gradient: input.gradient.fn.name,
+        },
+        input.namer(),
+      );
+      return {
+        key: "hessianSparseName",
+        name,
+        code,
+        helpers: [columnColoursDeclaration],
+        comment: `its gradient and its Hessian with respect to ${wrt}, in compressed sparse rows (row i's entries at rowStarts[i] .. rowStarts[i + 1] - 1 of columnIndices and values), from its pattern at this point and one Hessian-vector product per colour of the columns (columns sharing no row share a colour)`,
       };
     },
   },

@@ -108,8 +108,9 @@ export { formatDiagnostic } from "./diagnostics.js";
 export interface CompileOptions extends PipelineOptions {
   /** Write each `<name>.grad.ts` here instead of beside its source. */
   outDir?: string;
-  /** Generate fJvpBatch for every function, as if each were tagged `@jacobian` (tests). */
-  everyJvpBatch?: boolean;
+  /** Generate fJvpBatch and fJvpPattern for every function, and fHvp and fHvpPattern for every
+   * number-valued one, as if each were tagged `@jacobian sparse` and `@hessian sparse` (tests). */
+  everyForwardMode?: boolean;
 }
 
 /** How an array is stored: its kind, and for an array of arrays, its rows' kind. */
@@ -146,6 +147,11 @@ export interface GeneratedFunction {
   hessianName?: string;
   /** With `@hessian diagonal`: `fHessianDiagonal(...params)`. */
   hessianDiagonalName?: string;
+  /** With `@hessian sparse`: `fHvpPattern(...params, tangents)`, the Hessian's rows as sets of up
+   * to 32 seeded coordinates, and `fHessianSparse(...params)` returning `{ value, grad, hessian,
+   * colours }`. */
+  hvpPatternName?: string;
+  hessianSparseName?: string;
   /** With `@jacobian`: `fJacobianForward(...params)`, `fJacobianReverse(...params)` and
    * `fJacobian(...params)`, each returning `{ value, jacobian }`. */
   jacobianForwardName?: string;
@@ -265,8 +271,10 @@ function makeDerivedFunctions(
   let refused = false;
   const reasons = new Map<DerivedKey, TangentError>();
   for (const derived of derivedFunctions) {
-    const always = derived.always === true || (derived.alwaysInTests === true && input.everyJvpBatch === true);
+    const always = derived.always === true || (derived.alwaysInTests === true && input.everyForwardMode === true);
     if (!always && (!derived.asked(input.also) || refused)) continue;
+    // (what tests make for every function is made for those it is for, without a warning)
+    if (always && !derived.always && derived.scalar && !numberValued(input)) continue;
     try {
       const missing = derived.calls?.map((key) => reasons.get(key)).find((reason) => reason !== undefined);
       if (missing) throw new TangentError(missing.op, missing.reason);
@@ -287,11 +295,7 @@ function makeDerivedFunctions(
 
 /** The name of a function made for every function, which a warning says is left out. */
 const leftOut = (key: DerivedKey, functionName: string) =>
-  (key === "jvpBatchName"
-    ? forwardNames.jvpBatch
-    : key === "jvpPatternName"
-      ? forwardNames.jvpPattern
-      : forwardNames.jvp)(functionName);
+  forwardNames[key.replace(/Name$/, "") as keyof typeof forwardNames](functionName);
 
 /** The diagnostic of a derived function that cannot be made: a warning naming `leftOutName`, a
  * function made for every function, or an error for one a tag asked for. */
@@ -422,7 +426,7 @@ function compileFunction(
       name: found.name,
       also: found.also ?? {},
       namer: namerOfCode,
-      ...(options.everyJvpBatch ? { everyJvpBatch: true } : {}),
+      ...(options.everyForwardMode ? { everyForwardMode: true } : {}),
     },
     wrtText,
     sourceFile,

@@ -7,8 +7,11 @@
  *   unchanged;
  * - fJvpPattern, each coordinate seeded with its bit, must give fJvp's value bit for bit and
  *   hold, for each result number, every coordinate along whose unit vector fJvp's tangent of
- *   that number is not zero (the pattern holds the Jacobian's entries that are not zero).
- * A function either cannot be made for must be refused with a located AD1014 warning.
+ *   that number is not zero (the pattern holds the Jacobian's entries that are not zero);
+ * - for a number-valued function, fHvpPattern likewise, 32 coordinates a sweep, against fHvp
+ *   along each coordinate's unit vector (the pattern holds the Hessian's entries that are not
+ *   zero), and its value and gradient are fHvp's bit for bit.
+ * A function one of them cannot be made for must be refused with a located AD1014 warning.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -27,7 +30,7 @@ let result: CompileResult;
 beforeAll(async () => {
   result = await compile(
     gradientFixtures.map((name) => inputOf(fixturesRoot, name)),
-    { verifyEach: true, everyJvpBatch: true },
+    { verifyEach: true, everyForwardMode: true },
   );
 }, 120_000);
 
@@ -171,6 +174,44 @@ function checkPatternPoint(
   }
 }
 
+/** One point of a number-valued `fn`: fHvpPattern, 32 coordinates a sweep, against fHvp along
+ * each coordinate's unit vector. */
+function checkHessianPatternPoint(
+  source: Record<string, unknown>,
+  generated: Record<string, unknown>,
+  fn: GeneratedFunction,
+  json: unknown[],
+): void {
+  const where = `${fn.hvpPatternName}(${JSON.stringify(json).slice(1, -1)})`;
+  const args = fn.params.map((param, i) => argument(param, instantiated(source, json[i])));
+  const coordinates = numbersIn(tangentsFor(fn.params, args, () => 0)).length;
+  const pattern = withTangents(generated[fn.hvpPatternName!] as AnyFunction, fn);
+  const hvp = withTangents(generated[fn.hvpName!] as AnyFunction, fn);
+  const columns = Array.from({ length: coordinates }, (_, c) =>
+    hvp(copy(args) as unknown[], tangentsFor(fn.params, args, unitAt(c))),
+  ) as { value: number; grad: unknown; hvp: unknown }[];
+  for (let chunk = 0; chunk < coordinates; chunk += wordBits) {
+    let c = 0;
+    const seeds = tangentsFor(fn.params, args, () => {
+      const bit = c >= chunk && c < chunk + wordBits ? 1 << (c - chunk) : 0;
+      c++;
+      return bit;
+    });
+    const out = pattern(copy(args) as unknown[], seeds) as { value: number; grad: unknown; hvp: unknown };
+    expect(out.value, `${where}: the value is fHvp's`).toBe(columns[0]!.value);
+    expect(differences(out.grad, columns[0]!.grad, 0), `${where}: the gradient is fHvp's`).toEqual([]);
+    const sets = numbersIn(out.hvp);
+    columns.slice(chunk, chunk + wordBits).forEach((column, offset) => {
+      numbersIn(column.hvp).forEach((entry, row) => {
+        if (entry === 0) return;
+        expect((sets[row]! >>> offset) & 1, `${where}: H[${row}][${chunk + offset}] = ${entry} is in the pattern`).toBe(
+          1,
+        );
+      });
+    });
+  }
+}
+
 /** The module compiled for fixture `name`, written where it imports its fixture's files. */
 async function loadGenerated(name: string): Promise<Record<string, unknown>> {
   const file = result.files.find((f) => f.source === inputOf(fixturesRoot, name))!;
@@ -182,7 +223,7 @@ async function loadGenerated(name: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(target).href)) as Record<string, unknown>;
 }
 
-const counts = { checked: 0, patterns: 0, withoutJvp: 0 };
+const counts = { checked: 0, patterns: 0, hessianPatterns: 0, withoutJvp: 0 };
 const refused: string[] = [];
 
 /** The AD1014 warning saying that `generatedName` of fixture `name` is not generated. */
@@ -207,6 +248,10 @@ describe.each(gradientFixtures)("%s", (name) => {
     for (const fn of file!.functions) {
       if (fn.jvpPatternName === undefined)
         expect(refusal(name, `${fn.name}JvpPattern`), `${fn.name}JvpPattern is refused with AD1014`).toBeDefined();
+      if (fn.hvpPatternName !== undefined && fn.hvpName !== undefined) {
+        (points[fn.name] ?? []).forEach((json) => checkHessianPatternPoint(primals, generated, fn, json));
+        counts.hessianPatterns++;
+      }
       if (fn.jvpBatchName === undefined) {
         const warning = refusal(name, `${fn.name}JvpBatch`);
         expect(warning, `${fn.name} is refused with AD1014`).toBeDefined();
@@ -229,7 +274,7 @@ describe.each(gradientFixtures)("%s", (name) => {
 afterAll(() => {
   console.info(
     [
-      `fJvpBatch over the fixtures: ${counts.checked} functions checked, ${refused.length} refused, ${counts.withoutJvp} without fJvp to compare with; fJvpPattern: ${counts.patterns} checked`,
+      `fJvpBatch over the fixtures: ${counts.checked} functions checked, ${refused.length} refused, ${counts.withoutJvp} without fJvp to compare with; fJvpPattern: ${counts.patterns} checked; fHvpPattern: ${counts.hessianPatterns} checked`,
       ...refused.map((r) => `  refused: ${r}`),
     ].join("\n"),
   );

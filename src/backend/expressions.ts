@@ -25,6 +25,9 @@ export const primaryPrecedence = 20;
 /** The precedence of a member access, an element access or a call. */
 export const memberPrecedence = 18;
 
+/** The text of a number literal as the backend prints one. */
+const numberLiteral = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/;
+
 export function numberText(value: number): string {
   if (Object.is(value, -0)) return "-0";
   return String(value);
@@ -97,6 +100,10 @@ export class ExpressionPrinter {
   }
 
   conditional(condition: Value, whenTrue: Value, whenFalse: Value): Printed {
+    // (a condition decided when printed, as a comparison of literals is below)
+    const decided = this.expression(condition).text;
+    if (decided === "true") return this.expression(whenTrue);
+    if (decided === "false") return this.expression(whenFalse);
     const text = `${this.operand(condition, Precedence.or)} ? ${this.operand(whenTrue, Precedence.conditional)} : ${this.operand(whenFalse, Precedence.conditional)}`;
     return { text, precedence: Precedence.conditional };
   }
@@ -167,6 +174,17 @@ export class ExpressionPrinter {
     if (op.opcode === "mul" && this.plan.reverseOps.has(op)) {
       if (this.expression(a).text === "1") return this.expression(b);
       if (this.expression(b).text === "1") return this.expression(a);
+    }
+    // An accumulator that prints as its literal may be compared with a literal (whether a
+    // partial derivative is zero): the comparison is decided here, as TypeScript refuses one of
+    // two literals.
+    if (op.opcode === "eq" || op.opcode === "ne") {
+      const [left, right] = [this.expression(a).text, this.expression(b).text];
+      if (numberLiteral.test(left) && numberLiteral.test(right))
+        return {
+          text: String((Number(left) === Number(right)) === (op.opcode === "eq")),
+          precedence: primaryPrecedence,
+        };
     }
     switch (p.syntax.kind) {
       case "binary": {

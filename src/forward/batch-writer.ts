@@ -412,16 +412,6 @@ export class BatchTangentWriter extends TangentWriter {
     this.storeLanes(result, (d) => this.sum(terms.map((term) => this.term(term.slope, this.lane(term.tangents, d)))));
   }
 
-  /** A lane's share of a result's lane: the partial derivative `slope` times `lane`. */
-  protected term(slope: Value, lane: Value): Value {
-    return this.algebra.apply("mul", slope, lane);
-  }
-
-  /** Two shares of a lane put together: their sum. */
-  protected accumulate(a: Value, b: Value): Value {
-    return this.algebra.apply("add", a, b);
-  }
-
   private sum(terms: Value[]): Value {
     const [first, ...rest] = terms;
     return rest.reduce((a, b) => this.accumulate(a, b), first ?? this.algebra.num(0));

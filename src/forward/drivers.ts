@@ -455,11 +455,7 @@ export function jacobianPatternDriver(fn: IRFunction, names: SparseJacobianNames
     `    const ${columns}: number[] = [];`,
     `    for (let ${w} = 0; ${w} < ${words}; ${w}++) {`,
     `      let ${bits} = ${result}.tangent[${i} * ${words} + ${w}]! | 0;`,
-    "      // each bit that is set, the lowest first",
-    `      while (${bits} !== 0) {`,
-    `        ${columns}.push(${wordBits} * ${w} + 31 - Math.clz32(${bits} & -${bits}));`,
-    `        ${bits} &= ${bits} - 1;`,
-    "      }",
+    ...setBits(bits, columns, `${wordBits} * ${w}`).map((line) => `      ${line}`),
     "    }",
     `    ${pattern}.push(${columns});`,
     "  }",
@@ -469,6 +465,30 @@ export function jacobianPatternDriver(fn: IRFunction, names: SparseJacobianNames
     ])};`,
     "}",
   ].join("\n");
+}
+
+/** The lines declaring the compressed sparse rows of the pattern `pattern` (`rowStarts`,
+ * `columnIndices`) and their `values`, zero. */
+function compressedRows(pattern: string, rowStarts: string, columnIndices: string, values: string): string[] {
+  return [
+    `  const ${rowStarts} = new Int32Array(${pattern}.length + 1);`,
+    `  ${pattern}.forEach((row, r) => (${rowStarts}[r + 1] = ${rowStarts}[r]! + row.length));`,
+    `  const ${columnIndices} = new Int32Array(${rowStarts}[${pattern}.length]!);`,
+    `  ${pattern}.forEach((row, r) => ${columnIndices}.set(row, ${rowStarts}[r]!));`,
+    `  const ${values} = new Float64Array(${columnIndices}.length);`,
+  ];
+}
+
+/** The lines pushing onto `row` the coordinate of each bit set in the word `bits` (a `let`),
+ * the lowest first, counting from `first`. */
+function setBits(bits: string, row: string, first: string): string[] {
+  return [
+    "// each bit that is set, the lowest first",
+    `while (${bits} !== 0) {`,
+    `  ${row}.push(${first} + 31 - Math.clz32(${bits} & -${bits}));`,
+    `  ${bits} &= ${bits} - 1;`,
+    "}",
+  ];
 }
 
 /** The type of `fJacobianSparse`'s Jacobian: compressed sparse rows. */
@@ -539,11 +559,7 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
       ["colour", colour],
       ["colours", colours],
     ])} = ${columnColoursName}(${pattern}, ${size});`,
-    `  const ${rowStarts} = new Int32Array(${pattern}.length + 1);`,
-    `  ${pattern}.forEach((row, r) => (${rowStarts}[r + 1] = ${rowStarts}[r]! + row.length));`,
-    `  const ${columnIndices} = new Int32Array(${rowStarts}[${pattern}.length]!);`,
-    `  ${pattern}.forEach((row, r) => ${columnIndices}.set(row, ${rowStarts}[r]!));`,
-    `  const ${values} = new Float64Array(${columnIndices}.length);`,
+    ...compressedRows(pattern, rowStarts, columnIndices, values),
     `  for (let ${start} = 0; ${start} < ${colours}; ${start} += ${jacobianBlock}) {`,
     `    const ${width} = Math.min(${jacobianBlock}, ${colours} - ${start});`,
     `    let ${k} = 0;`,
@@ -565,6 +581,150 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
     `  return ${fields([
       ["value", value],
       ["jacobian", jacobian],
+      ["colours", colours],
+    ])};`,
+    "}",
+  ].join("\n");
+}
+
+/**
+ * The lines declaring one tangent per parameter, shaped like it (`${x}${suffix}`), coordinate c
+ * holding `entry(c)`, with `k` the coordinate of the parameter's first number (counted up
+ * through the parameters, so it is spent afterwards); and the object of them.
+ */
+function seededTangents(
+  wrt: Param[],
+  namer: Namer,
+  suffix: string,
+  k: string,
+  entry: (coordinate: string) => string,
+): { lines: string[]; object: string } {
+  const named = wrt.map((p) => ({ p, name: namer.claim(`${p.value.name!}${suffix}`) }));
+  const filledFrom = (kind: string, length: string) =>
+    `${kind === "Array" ? "Array" : kind}.from({ length: ${length} }, (_, j) => ${entry(`${k} + j`)})`;
+  const lines = named.flatMap(({ p, name }) => {
+    const x = p.value.name!;
+    if (p.rowKind !== undefined)
+      return [
+        `const ${name} = ${x}.map((row) => {`,
+        `  const seeded = ${filledFrom(p.rowKind, "row.length")};`,
+        `  ${k} += row.length;`,
+        "  return seeded;",
+        "});",
+      ];
+    if (p.arrayKind !== undefined)
+      return [`const ${name} = ${filledFrom(p.arrayKind, `${x}.length`)};`, `${k} += ${x}.length;`];
+    return [`const ${name} = ${entry(k)};`, `${k} += 1;`];
+  });
+  return { lines, object: `{ ${named.map(({ p, name }) => `${p.value.name!}: ${name}`).join(", ")} }` };
+}
+
+/** The generated functions a sparse Hessian's driver calls and is. */
+export interface SparseHessianNames {
+  sparse: string;
+  hvpPattern: string;
+  hvp: string;
+  gradient: string;
+}
+
+/**
+ * `fHessianSparse`: the Hessian at this point in compressed sparse rows, from its pattern (one
+ * `fHvpPattern` sweep per 32 coordinates, seeding each coordinate's bit), the columns coloured
+ * so that no row holds two of one colour, and one `fHvp` along each colour's direction (the sum
+ * of its columns' unit vectors): each entry is its row's element of its column's colour's
+ * product.
+ */
+export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, namer: Namer): string {
+  const wrt = coordinateParams(fn, "a Hessian");
+  const { params, args } = signatureParts(fn);
+  const {
+    value,
+    grad,
+    size,
+    pattern,
+    chunk,
+    k,
+    swept,
+    sets,
+    bits,
+    colour,
+    colours,
+    rowStarts,
+    columnIndices,
+    values,
+    c,
+    hvp,
+    product,
+    i,
+    e,
+    hessian,
+  } = localNames(fn, namer, [
+    "value",
+    "grad",
+    "size",
+    "pattern",
+    "chunk",
+    "k",
+    "swept",
+    "sets",
+    "bits",
+    "colour",
+    "colours",
+    "rowStarts",
+    "columnIndices",
+    "values",
+    "c",
+    "hvp",
+    "product",
+    "i",
+    "e",
+    "hessian",
+  ]);
+  const seeds = seededTangents(wrt, namer, "Bits", k, (at) => `${at} >= 0 && ${at} < ${wordBits} ? 1 << (${at}) : 0`);
+  const directions = seededTangents(wrt, namer, "Dot", k, (at) => `${colour}[${at}] === ${c} ? 1 : 0`);
+  return [
+    `export function ${names.sparse}(${params}): { value: number; grad: ${gradType(wrt)}; hessian: ${sparseJacobianType}; colours: number } {`,
+    `  const ${fields([
+      ["value", value],
+      ["grad", grad],
+    ])} = ${names.gradient}(${args.join(", ")});`,
+    `  const ${size} = ${coordinateCount(wrt)};`,
+    `  const ${pattern}: number[][] = Array.from({ length: ${size} }, () => []);`,
+    `  for (let ${chunk} = 0; ${chunk} < ${size}; ${chunk} += ${wordBits}) {`,
+    `    let ${k} = -${chunk};`,
+    ...seeds.lines.map((line) => `    ${line}`),
+    `    const ${swept} = ${callWithTangents(fn, names.hvpPattern, args, seeds.object)}.hvp;`,
+    `    const ${sets} = ${flattened(swept, wrt)};`,
+    `    ${sets}.forEach((set, row) => {`,
+    `      let ${bits} = set | 0;`,
+    ...setBits(bits, `${pattern}[row]!`, chunk).map((line) => `      ${line}`),
+    "    });",
+    "  }",
+    `  const ${fields([
+      ["colour", colour],
+      ["colours", colours],
+    ])} = ${columnColoursName}(${pattern}, ${size});`,
+    ...compressedRows(pattern, rowStarts, columnIndices, values),
+    `  for (let ${c} = 0; ${c} < ${colours}; ${c}++) {`,
+    `    let ${k} = 0;`,
+    ...directions.lines.map((line) => `    ${line}`),
+    `    const ${hvp} = ${callWithTangents(fn, names.hvp, args, directions.object)}.hvp;`,
+    `    const ${product} = ${flattened(hvp, wrt)};`,
+    `    for (let ${i} = 0; ${i} < ${size}; ${i}++)`,
+    `      for (let ${e} = ${rowStarts}[${i}]!; ${e} < ${rowStarts}[${i} + 1]!; ${e}++)`,
+    `        if (${colour}[${columnIndices}[${e}]!] === ${c}) ${values}[${e}] = ${product}[${i}]!;`,
+    "  }",
+    `  const ${hessian} = ${fields([
+      ["rows", size],
+      ["columns", size],
+      ["rowStarts", rowStarts],
+      ["columnIndices", columnIndices],
+      ["values", values],
+    ])};`,
+    `  return ${fields([
+      ["value", value],
+      ["grad", grad],
+      ["hessian", hessian],
       ["colours", colours],
     ])};`,
     "}",

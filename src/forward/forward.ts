@@ -8,7 +8,10 @@
  *     pattern-writer.ts);
  *   - a gradient's tangent is the Hessian-vector product, forward over reverse,
  *     `fHvp(...params, tangents) => { value, grad, hvp }`: the tangent of each adjoint, stacks,
- *     cells and adjoint arrays of the reverse sweep included.
+ *     cells and adjoint arrays of the reverse sweep included;
+ *   - the sets of up to 32 coordinates each element of a gradient depends on at a point are its
+ *     HVP's pattern, `fHvpPattern(...params, tangents) => { value, grad, hvp }`, the Hessian's
+ *     rows (see pattern-writer.ts).
  * Both seed the differentiated parameters. Each result is verified and swept of the pure ops
  * nothing reads (tangents of values whose tangent reaches no output).
  */
@@ -19,7 +22,7 @@ import { verifyFunction } from "../ir/verifier.js";
 import { removeDeadOps } from "../optimize/dead-code.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import { batchTangentFunction } from "./batch-writer.js";
-import { patternFunction } from "./pattern-writer.js";
+import { patternFunction, wordPatternFunction } from "./pattern-writer.js";
 import { tangentFunction, type TangentIR, type TangentSpec } from "./tangent-writer.js";
 
 export { TangentError, wholeFunction } from "./tangent-writer.js";
@@ -35,6 +38,8 @@ export const forwardNames = {
   jacobianReverse: (name: string) => `${name}JacobianReverse`,
   jacobian: (name: string) => `${name}Jacobian`,
   jvpPattern: (name: string) => `${name}JvpPattern`,
+  hvpPattern: (name: string) => `${name}HvpPattern`,
+  hessianSparse: (name: string) => `${name}HessianSparse`,
   jacobianPattern: (name: string) => `${name}JacobianPattern`,
   jacobianSparse: (name: string) => `${name}JacobianSparse`,
 } as const;
@@ -82,16 +87,28 @@ export function jvpPatternOf(primal: IRFunction, sourceName: string): TangentIR 
   return ofPrimal(patternFunction, primal, sourceName, forwardNames.jvpPattern(sourceName), "sparsity pattern");
 }
 
-/** `fHvp`: the gradient IR's value and gradient, and the gradient's tangent (H·v). */
-export function hvpOf(gradient: GradientIR, sourceName: string): TangentIR {
+/** The function `write` makes of a gradient, named `name`, seeding its differentiated
+ * parameters and giving the tangents of its gradient. */
+function ofGradient(
+  write: (fn: IRFunction, spec: TangentSpec) => TangentIR,
+  gradient: GradientIR,
+  name: string,
+  pass: string,
+): TangentIR {
   const { fn } = gradient;
   const seeds = fn.params.filter((p) => p.differentiated);
-  const ir = tangentFunction(fn, {
-    name: forwardNames.hvp(sourceName),
-    seeds,
-    outputs: seeds.map((_, i) => i + 1),
-    forwardOpCount: gradient.forwardOpCount,
-  });
+  const ir = write(fn, { name, seeds, outputs: seeds.map((_, i) => i + 1), forwardOpCount: gradient.forwardOpCount });
   ir.fn.result = "hvp";
-  return finished(ir, "forward over reverse");
+  return finished(ir, pass);
+}
+
+/** `fHvp`: the gradient IR's value and gradient, and the gradient's tangent (H·v). */
+export function hvpOf(gradient: GradientIR, sourceName: string): TangentIR {
+  return ofGradient(tangentFunction, gradient, forwardNames.hvp(sourceName), "forward over reverse");
+}
+
+/** `fHvpPattern`: the gradient IR's value and gradient, and for each element of the gradient
+ * the set of the (up to 32) seeded coordinates it depends on at this point: the Hessian's rows. */
+export function hvpPatternOf(gradient: GradientIR, sourceName: string): TangentIR {
+  return ofGradient(wordPatternFunction, gradient, forwardNames.hvpPattern(sourceName), "Hessian pattern");
 }

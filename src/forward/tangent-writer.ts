@@ -366,12 +366,10 @@ export class TangentWriter {
         return this.sideEffect("stack.push", [t(operandOf(op, 0)), t(operandOf(op, 1))]);
       case "array.add":
         if (!this.active(operandOf(op, 2))) return;
-        return this.sideEffect("array.add", [t(operandOf(op, 0)), copied.operands[1]!, t(operandOf(op, 2))], {
-          ...op.attrs,
-        });
+        return this.addInto(op, [t(operandOf(op, 0)), copied.operands[1]!, t(operandOf(op, 2))]);
       case "cell.add":
         if (!this.active(operandOf(op, 1))) return;
-        return this.sideEffect("cell.add", [t(operandOf(op, 0)), t(operandOf(op, 1))]);
+        return this.addInto(op, [t(operandOf(op, 0)), t(operandOf(op, 1))]);
       case "array.addAll":
         return this.addAllTangent(op, copied);
       case "call":
@@ -398,10 +396,31 @@ export class TangentWriter {
     op.operands.forEach((operand, i) => {
       const tangent = this.tangents.get(operand);
       if (!tangent || !this.active(operand)) return;
-      const term = this.algebra.apply("mul", partial(this.algebra, x, y, i), tangent);
-      sum = sum === undefined ? term : this.algebra.apply("add", sum, term);
+      const term = this.term(partial(this.algebra, x, y, i), tangent);
+      sum = sum === undefined ? term : this.accumulate(sum, term);
     });
     this.setTangent(result, sum ?? this.algebra.num(0));
+  }
+
+  /** An operand's share of a result's tangent: the partial derivative `slope` times its tangent. */
+  protected term(slope: Value, tangent: Value): Value {
+    return this.algebra.apply("mul", slope, tangent);
+  }
+
+  /** Two shares of a tangent put together: their sum. */
+  protected accumulate(a: Value, b: Value): Value {
+    return this.algebra.apply("add", a, b);
+  }
+
+  /** `op` (`array.add`, `cell.add` or `array.addAll`) done to tangents: `operands`, the tangents
+   * added into first. */
+  protected addInto(op: Op, operands: Value[]): void {
+    this.sideEffect(op.opcode, operands, { ...op.attrs });
+  }
+
+  /** The share of `a += s * b` (`op`) that the tangent of its scale gives: ȧ += ṡ · b. */
+  protected addScaledInto(op: Op, targetTangent: Value, source: Value, scaleTangent: Value): void {
+    this.sideEffect("array.addAll", [targetTangent, source, scaleTangent], { ...op.attrs });
   }
 
   /** The tangent of an object: the tangents of its number and array leaves. */
@@ -423,14 +442,13 @@ export class TangentWriter {
   /** `a += s * b`: ȧ += s · ḃ + ṡ · b. */
   private addAllTangent(op: Op, copied: Op): void {
     const [target, source, scale] = op.operands as [Value, Value, Value | undefined];
-    const attrs = { ...op.attrs };
     const targetTangent = this.tangentOrZero(target);
     if (this.active(source)) {
       const scaled = scale === undefined ? [] : [copied.operands[2]!];
-      this.sideEffect("array.addAll", [targetTangent, this.tangentOrZero(source), ...scaled], attrs);
+      this.addInto(op, [targetTangent, this.tangentOrZero(source), ...scaled]);
     }
     if (scale !== undefined && this.active(scale))
-      this.sideEffect("array.addAll", [targetTangent, copied.operands[1]!, this.tangentOrZero(scale)], attrs);
+      this.addScaledInto(op, targetTangent, copied.operands[1]!, this.tangentOrZero(scale));
   }
 
   /**
@@ -446,8 +464,8 @@ export class TangentWriter {
       const term =
         operand.type === "array"
           ? this.dot(slope, this.tangentOrZero(operand))
-          : this.algebra.apply("mul", slope, this.tangentOrZero(operand));
-      sum = sum === undefined ? term : this.algebra.apply("add", sum, term);
+          : this.term(slope, this.tangentOrZero(operand));
+      sum = sum === undefined ? term : this.accumulate(sum, term);
     }
     this.setTangent(resultOf(op), sum ?? this.algebra.num(0));
   }
@@ -524,10 +542,14 @@ export class TangentWriter {
     return this.emit("field", [call], tangentType, { path: "tangent" });
   }
 
-  /** Σ_k a[k] · b[k], as a loop. */
+  /** Σ_k a[k] · b[k], as a loop (a slope `a` and tangents `b`: its terms and their sum as
+   * `term` and `accumulate` make them). */
   private dot(a: Value, b: Value): Value {
-    return this.sumOver(a, "k", (k) =>
-      this.emit("mul", [this.emit("array.get", [a, k], "number"), this.emit("array.get", [b, k], "number")], "number"),
+    return this.sumOver(
+      a,
+      "k",
+      (k) => this.term(this.emit("array.get", [a, k], "number"), this.emit("array.get", [b, k], "number")),
+      (partial, next) => this.accumulate(partial, next),
     );
   }
 

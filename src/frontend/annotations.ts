@@ -21,13 +21,14 @@ export interface DifferentiableFunction {
   /** For a method of a class: its class and name (`name` is then both, as in `Vec3Length`). */
   method?: MethodOf;
   /** The derivatives asked for beside the gradient and the JVP, by tags on the same comment:
-   * `@hessian` (`fHvp`, `fHessian`), `@hessian diagonal` (`fHessianDiagonal` too), `@jacobian`,
+   * `@hessian` (`fHvp`, `fHessian`), `@hessian diagonal` (`fHessianDiagonal` too), `@hessian
+   * sparse` (`fHvpPattern`, `fHessianSparse` too), `@jacobian`,
    * `@jacobian sparse` (`fJacobianPattern`, `fJacobianSparse` too). */
   also?: AlsoGenerated;
 }
 
 export interface AlsoGenerated {
-  hessian?: "dense" | "diagonal";
+  hessian?: "dense" | "diagonal" | "sparse";
   jacobian?: "dense" | "sparse";
 }
 
@@ -45,7 +46,8 @@ function differentiableTag(node: ts.Node): ts.JSDocTag | undefined {
   return ts.getJSDocTags(node).find((tag) => tag.tagName.text === tagName);
 }
 
-/** `@hessian`, `@hessian diagonal`, `@jacobian` and `@jacobian sparse` on the comment holding `tag`. */
+/** `@hessian`, `@hessian diagonal`, `@hessian sparse`, `@jacobian` and `@jacobian sparse` on the
+ * comment holding `tag`. */
 function parseAlso(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: string): AlsoGenerated | undefined {
   const also: AlsoGenerated = {};
   const comment = tag.parent;
@@ -54,7 +56,8 @@ function parseAlso(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: st
     const name = other.tagName.text;
     if (name !== "hessian" && name !== "jacobian") continue;
     const text = tagArguments(other, sourceFile).text.trim();
-    if (name === "hessian" && (text === "" || text === "diagonal")) also.hessian = text === "" ? "dense" : "diagonal";
+    if (name === "hessian" && (text === "" || text === "diagonal" || text === "sparse"))
+      also.hessian = text === "" ? "dense" : text;
     else if (name === "jacobian" && (text === "" || text === "sparse"))
       also.jacobian = text === "" ? "dense" : "sparse";
     else
@@ -62,7 +65,7 @@ function parseAlso(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: st
         code: "AD1011",
         severity: "error",
         message: `cannot read '@${name} ${text}' (in '${functionName}')`,
-        hint: "write '@hessian', '@hessian diagonal', '@jacobian' or '@jacobian sparse' on the line after '@differentiable'",
+        hint: "write '@hessian', '@hessian diagonal', '@hessian sparse', '@jacobian' or '@jacobian sparse' on the line after '@differentiable'",
         ...locate(sourceFile, other.getStart(sourceFile)),
       });
   }

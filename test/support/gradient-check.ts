@@ -277,6 +277,19 @@ export function checkHessianPoint(
     const rowTimesV = row.reduce((sum, entry, j) => sum + entry * v[j]!, 0);
     expect(relativeError(rowTimesV, computed[i]!), `${where}: (H v)[${i}] from the Hessian`).toBeLessThanOrEqual(1e-9);
   });
+  if (fn.hessianSparseName !== undefined) {
+    const passed = args();
+    const sparse = (generated[fn.hessianSparseName] as AnyFunction)(...passed) as {
+      value: number;
+      grad: unknown;
+      hessian: CompressedRows;
+      colours: number;
+    };
+    expect(passed, `${where}: fHessianSparse leaves the arguments unchanged`).toEqual(args());
+    expect(sparse.value, `${where}: fHessianSparse's value is fGrad's`).toBe(expected.value);
+    expect(numbersIn(sparse.grad), `${where}: fHessianSparse's gradient is fGrad's`).toEqual(numbersIn(expected.grad));
+    expectCompressedRows(`${where}: fHessianSparse`, sparse.hessian, h, sparse.colours);
+  }
   if (fn.hessianDiagonalName === undefined) return;
   const diagonal = numbersIn(
     ((generated[fn.hessianDiagonalName] as AnyFunction)(...args()) as { hessianDiagonal: unknown }).hessianDiagonal,
@@ -380,22 +393,49 @@ function checkSparseJacobian(
   const sparsePassed = args();
   const sparse = (generated[fn.jacobianSparseName!] as AnyFunction)(...sparsePassed) as {
     value: unknown;
-    jacobian: { rows: number; columns: number; rowStarts: Int32Array; columnIndices: Int32Array; values: Float64Array };
+    jacobian: CompressedRows;
     colours: number;
   };
   expect(sparsePassed, `${where}: fJacobianSparse leaves the arguments unchanged`).toEqual(args());
   expect(numbersIn(sparse.value), `${where}: fJacobianSparse's value is the primal's`).toEqual(outputs);
-  const { rows, columns, rowStarts, columnIndices, values } = sparse.jacobian;
-  expect([rows, columns], `${where}: the sparse Jacobian's shape`).toEqual([outputs.length, coordinates]);
-  expect(sparse.colours, `${where}: no more colours than columns`).toBeLessThanOrEqual(Math.max(coordinates, 0));
-  pattern.forEach((row, i) => {
+  const { rowStarts, columnIndices } = sparse.jacobian;
+  pattern.forEach((row, i) =>
+    expect(
+      Array.from(columnIndices.subarray(rowStarts[i]!, rowStarts[i + 1]!)),
+      `${where}: sparse row ${i} has the pattern's columns`,
+    ).toEqual(row),
+  );
+  expectCompressedRows(`${where}: fJacobianSparse`, sparse.jacobian, dense, sparse.colours);
+}
+
+/** A matrix in compressed sparse rows, as the generated sparse Jacobians and Hessians return it. */
+interface CompressedRows {
+  rows: number;
+  columns: number;
+  rowStarts: Int32Array;
+  columnIndices: Int32Array;
+  values: Float64Array;
+}
+
+/** `sparse` has the shape of `dense`, increasing columns in each row, every entry of `dense`
+ * that is not zero, each entry equal to the dense one (to 1e-12), and took no more colours than
+ * columns. */
+function expectCompressedRows(where: string, sparse: CompressedRows, dense: number[][], colours: number): void {
+  const { rows, columns, rowStarts, columnIndices, values } = sparse;
+  const denseColumns = dense[0]?.length ?? columns;
+  expect([rows, columns], `${where}: the shape`).toEqual([dense.length, denseColumns]);
+  expect(colours, `${where}: no more colours than columns`).toBeLessThanOrEqual(columns);
+  dense.forEach((denseRow, i) => {
     const entries = Array.from(columnIndices.subarray(rowStarts[i]!, rowStarts[i + 1]!));
-    expect(entries, `${where}: sparse row ${i} has the pattern's columns`).toEqual(row);
+    expect(entries, `${where}: row ${i}'s columns increase`).toEqual([...new Set(entries)].sort((a, b) => a - b));
+    denseRow.forEach((entry, j) => {
+      if (entry !== 0) expect(entries, `${where}: [${i}][${j}] = ${entry} is an entry`).toContain(j);
+    });
     entries.forEach((j, e) => {
       const entry = values[rowStarts[i]! + e]!;
       expect(
-        relativeError(entry, dense[i]![j]!),
-        `${where}: sparse J[${i}][${j}] is ${entry}, dense ${dense[i]![j]}`,
+        relativeError(entry, denseRow[j]!),
+        `${where}: [${i}][${j}] is ${entry}, dense ${denseRow[j]}`,
       ).toBeLessThanOrEqual(1e-12);
     });
   });

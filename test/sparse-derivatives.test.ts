@@ -1,7 +1,8 @@
 /**
- * `@jacobian sparse` compresses as the structure allows (fixtures/sparse-jacobians): the
- * fixture test checks every entry; this checks how few directions the compressed Jacobians take
- * and the patterns found, on functions whose structure is known.
+ * `@jacobian sparse` and `@hessian sparse` compress as the structure allows
+ * (fixtures/sparse-jacobians, fixtures/sparse-hessians): the fixture tests check every entry;
+ * this checks how few directions the compressed Jacobians and Hessians take and the patterns
+ * found, on functions whose structure is known.
  */
 import { expect, test } from "vitest";
 import {
@@ -11,6 +12,12 @@ import {
   rectifiedProductsJacobianPattern,
   springLengthsJacobianSparse,
 } from "../fixtures/sparse-jacobians/input.grad.js";
+import {
+  chainEnergyHessianSparse,
+  pairPotentialHessianSparse,
+  scaledNormHessianSparse,
+  softplusSumHessianSparse,
+} from "../fixtures/sparse-hessians/input.grad.js";
 
 test("a tridiagonal Jacobian of any size takes three directions", () => {
   for (const n of [3, 40, 100]) {
@@ -46,4 +53,30 @@ test("springs on disjoint points share directions; a dense row takes one per col
   const { jacobian, colours } = chainEnergyJacobianSparse(x);
   expect(colours).toBe(40);
   expect(Array.from(jacobian.columnIndices)).toEqual(Array.from({ length: 40 }, (_, j) => j));
+});
+
+test("a diagonal Hessian takes one product and a tridiagonal one three, at any size", () => {
+  for (const n of [1, 40, 100]) {
+    const x = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
+    const diagonal = softplusSumHessianSparse(x);
+    expect(diagonal.colours).toBe(1);
+    expect(Array.from(diagonal.hessian.columnIndices)).toEqual(Array.from({ length: n }, (_, i) => i));
+    const chain = chainEnergyHessianSparse(Float64Array.from({ length: n }, (_, i) => 0.9 * i));
+    expect(chain.colours).toBe(Math.min(n, 3));
+    expect(chain.hessian.values.length).toBe(n === 1 ? 0 : 3 * n - 2);
+  }
+});
+
+test("pairs out of reach at the point add no block", () => {
+  const points = [Float64Array.of(0, 0), Float64Array.of(0.5, 0.1), Float64Array.of(3, 3), Float64Array.of(3.2, 3.1)];
+  const { hessian, colours } = pairPotentialHessianSparse(points, 1);
+  // two 4 x 4 blocks: points 0 and 1, points 2 and 3
+  expect(hessian.values.length).toBe(32);
+  expect(colours).toBe(4);
+});
+
+test("an arrow Hessian is exact, one product per column (the colouring does not use symmetry)", () => {
+  const { hessian, colours } = scaledNormHessianSparse([0.5, -1, 2], 1.5);
+  expect(colours).toBe(4);
+  expect(Array.from(hessian.rowStarts)).toEqual([0, 2, 4, 6, 10]);
 });
