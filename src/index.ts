@@ -9,6 +9,7 @@ import { gradientFunctionName, identifiersIn, keeperName, Namer } from "./backen
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type MethodOf } from "./frontend/annotations.js";
 import { FunctionLowering } from "./frontend/lower.js";
+import { withZeroGuards } from "./optimize/zero-guards.js";
 import { type DerivativeRule, type ExternalReference, findDerivativeRules } from "./frontend/derivatives.js";
 import { loadProgram, locate } from "./frontend/program.js";
 import { attrsOf, isOp } from "./ir/attrs.js";
@@ -404,7 +405,7 @@ function compileFunction(
   const differentiated = params.filter((p) => p.differentiated).map((p) => p.name);
   const vjp = primal.returnsArray !== undefined || primal.returnsObject !== undefined;
   const moduleOf = (ir: GradientIR, comment?: string): ModuleFunction => {
-    const emitter = new FunctionEmitter(ir, namerOfCode());
+    const emitter = new FunctionEmitter(withZeroGuards(ir), namerOfCode());
     return {
       sourceName,
       differentiated,

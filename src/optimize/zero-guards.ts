@@ -1,0 +1,171 @@
+/**
+ * Skips a reverse-sweep loop that would add only zeros: a loop whose every effect adds into an
+ * adjoint (`array.add`, `cell.add`) a value that is zero whenever some adjoints computed before
+ * the loop are all zero (`dx[l] -= dsum * (2 * (p[l] - c[l]))` is zero when `dsum` is) runs
+ * under `if (dsum !== 0)`. The adjoint of `Math.min` over many candidates is zero for all but
+ * one, and the loop over each candidate's coordinates then runs once per point, not once per
+ * candidate.
+ *
+ * The guarded loop added exact zeros, so the gradient is the same but for one case: where the
+ * factor the adjoint multiplies is infinite or NaN, the skipped loop would have added NaN.
+ *
+ * This runs on a function as it is printed, never on IR another transformation reads: forward
+ * mode over a guarded loop would skip it where the adjoint is zero but its tangent is not, and
+ * reverse mode over it would lose the adjoint of the adjoint. Only the ops after the forward
+ * sweep are guarded (the primal's own loops keep their exact effects, NaN included).
+ */
+import { operandOf } from "../ir/access.js";
+import { isPure } from "../ir/op-definitions.js";
+import type { IRFunction, Op, Region, Value } from "../ir/types.js";
+import type { GradientIR } from "../reverse/reverse.js";
+import { definingOps, forEachOp, valuesDefinedIn, walk } from "../ir/walk.js";
+
+/** `ir` with the loops of its ops after the forward sweep guarded where they add only zeros
+ * when some adjoints are zero: a copy, or `ir` itself when no loop is. */
+export function withZeroGuards(ir: GradientIR): GradientIR {
+  if (!guardZeroAdditions(ir.fn, ir.forwardOpCount, false)) return ir;
+  const guarded = structuredClone(ir);
+  guardZeroAdditions(guarded.fn, guarded.forwardOpCount, true);
+  return guarded;
+}
+
+/** Whether a loop of `fn`'s ops from `forwardOpCount` on adds only zeros when some adjoints are
+ * zero; with `change`, each such loop is guarded, in place. */
+function guardZeroAdditions(fn: IRFunction, forwardOpCount: number, change: boolean): boolean {
+  const definitions = definingOps(fn.body);
+  const writtenCells = cellsWrittenIn(fn.body.ops);
+  // A cell nothing writes holds its first value: a literal one (the cotangent 1, passed from
+  // cell to cell) is never zero.
+  const constantCell = (cell: Value): boolean => {
+    const made = definitions.get(cell);
+    return made?.opcode === "cell.new" && !writtenCells.has(cell) && literal(operandOf(made, 0));
+  };
+  // What a guard tests: values the reverse sweep computes (adjoints, their tangents), not the
+  // primal's, which are seldom zero.
+  const computedInReverse = new Set<Value>();
+  forEachOp(fn.body.ops.slice(forwardOpCount), (op) => {
+    if (op.attrs.recomputed !== true) op.results.forEach((r) => computedInReverse.add(r));
+  });
+  function literal(v: Value): boolean {
+    const op = definitions.get(v);
+    return op?.opcode === "const" || (op?.opcode === "cell.read" && constantCell(operandOf(op, 0)));
+  }
+  const testable = (v: Value) => computedInReverse.has(v) && (v.type === "cell" ? !constantCell(v) : !literal(v));
+  let nextId = largestId(fn) + 1;
+  const value = (type: Value["type"]): Value => ({ id: nextId++, type });
+  let found = false;
+  const guardIn = (region: Region, from: number) => {
+    for (let i = from; i < region.ops.length; i++) {
+      const op = region.ops[i]!;
+      op.regions.forEach((inner) => guardIn(inner, 0));
+      const zeroWhen =
+        op.opcode === "for" && op.results.length === 0 ? zeroWhenAll(op, definitions, testable) : undefined;
+      if (zeroWhen === undefined || zeroWhen.length === 0) continue;
+      found = true;
+      if (!change) continue;
+      const guard = guardOps(op, zeroWhen, value);
+      region.ops.splice(i, 1, ...guard);
+      i += guard.length - 1;
+    }
+  };
+  guardIn(fn.body, forwardOpCount);
+  return found;
+}
+
+/** The largest value id of `fn`, its parameters' included. */
+function largestId(fn: IRFunction): number {
+  let largest = Math.max(-1, ...fn.params.map((p) => p.value.id));
+  walk(fn.body, {
+    enterRegion: (r) => r.params.forEach((p) => (largest = Math.max(largest, p.id))),
+    enterOp: (op) => op.results.forEach((r) => (largest = Math.max(largest, r.id))),
+  });
+  return largest;
+}
+
+/**
+ * Numbers defined before `loop`, and cells the loop does not write, that `testable` accepts,
+ * such that, when all of them are zero, everything the loop adds is zero; undefined when the loop does anything else
+ * (writes an element, pops a stack, calls a function) or adds something not known to be zero so.
+ */
+function zeroWhenAll(
+  loop: Op,
+  definitions: ReadonlyMap<Value, Op>,
+  testable: (v: Value) => boolean,
+): Value[] | undefined {
+  const inside = new Set(loop.regions.flatMap((r) => [...valuesDefinedIn(r)]));
+  const loopOps = loop.regions.flatMap((r) => r.ops);
+  const writtenCells = cellsWrittenIn(loopOps);
+  const memo = new Map<Value, Set<Value> | undefined>();
+  // The numbers defined outside whose being zero makes `v` zero (undefined: none known).
+  const zeroWhen = (v: Value): Set<Value> | undefined => {
+    if (!inside.has(v)) return v.type === "number" && testable(v) ? new Set([v]) : undefined;
+    if (memo.has(v)) return memo.get(v);
+    memo.set(v, undefined);
+    const op = definitions.get(v);
+    let found: Set<Value> | undefined;
+    if (op?.opcode === "mul") {
+      const [a, b] = op.operands.map(zeroWhen);
+      found = a === undefined ? b : b === undefined || a.size <= b.size ? a : b;
+    } else if (op?.opcode === "div" || op?.opcode === "neg") {
+      found = zeroWhen(operandOf(op, 0));
+    } else if (op?.opcode === "add" || op?.opcode === "sub") {
+      const [a, b] = op.operands.map(zeroWhen);
+      found = a === undefined || b === undefined ? undefined : new Set([...a, ...b]);
+    } else if (op?.opcode === "cell.read") {
+      // (a cell the loop does not write holds what it held before the loop)
+      const cell = operandOf(op, 0);
+      found = inside.has(cell) || writtenCells.has(cell) || !testable(cell) ? undefined : new Set([cell]);
+    }
+    memo.set(v, found);
+    return found;
+  };
+  const all = new Set<Value>();
+  let guardable = true;
+  forEachOp(loopOps, (op) => {
+    const added =
+      op.opcode === "array.add" ? operandOf(op, 2) : op.opcode === "cell.add" ? operandOf(op, 1) : undefined;
+    if (added === undefined) {
+      if (!isPure(op) && op.regions.length === 0) guardable = false;
+      return;
+    }
+    const when = zeroWhen(added);
+    if (when === undefined) guardable = false;
+    else when.forEach((v) => all.add(v));
+  });
+  return guardable ? [...all] : undefined;
+}
+
+/** The cells the ops (nested ones too) add into or set. */
+function cellsWrittenIn(ops: readonly Op[]): Set<Value> {
+  const written = new Set<Value>();
+  forEachOp(ops, (op) => {
+    if (op.opcode === "cell.add" || op.opcode === "cell.set") written.add(operandOf(op, 0));
+  });
+  return written;
+}
+
+/** `if (a !== 0 || b !== 0) { loop }`, the ops replacing `loop` (a cell's value read first). */
+function guardOps(loop: Op, zeroWhen: Value[], value: (type: Value["type"]) => Value): Op[] {
+  const zero = value("number");
+  const ops: Op[] = [{ opcode: "const", operands: [], results: [zero], regions: [], attrs: { value: 0 } }];
+  let condition: Value | undefined;
+  for (const source of zeroWhen) {
+    let adjoint = source;
+    if (source.type === "cell") {
+      adjoint = value("number");
+      ops.push({ opcode: "cell.read", operands: [source], results: [adjoint], regions: [], attrs: {} });
+    }
+    const nonzero = value("boolean");
+    ops.push({ opcode: "ne", operands: [adjoint, zero], results: [nonzero], regions: [], attrs: {} });
+    if (condition === undefined) {
+      condition = nonzero;
+      continue;
+    }
+    const either = value("boolean");
+    ops.push({ opcode: "or", operands: [condition, nonzero], results: [either], regions: [], attrs: {} });
+    condition = either;
+  }
+  const branch = (ops: Op[]): Region => ({ params: [], ops, yields: [] });
+  ops.push({ opcode: "if", operands: [condition!], results: [], regions: [branch([loop]), branch([])], attrs: {} });
+  return ops;
+}
