@@ -141,6 +141,23 @@ function tables(results) {
     ]),
   };
 
+  const kernelsTable = {
+    title: "Kernels against hand-written adjoints",
+    header: ["kernel", "primal (ms)", "gradient (ms)", "hand-written (ms)", "gradient / primal", "hand-written / primal", "gradient / hand-written", "target", "runs"],
+    numeric: [1, 2, 3, 4, 5, 6, 7, 8],
+    rows: (results.kernels ?? []).map((k) => [
+      `${k.name}.ts`,
+      ms(k.primal),
+      ms(k.generated),
+      ms(k.hand),
+      ratio(k.generated, k.primal),
+      ratio(k.hand, k.primal),
+      ratio(k.generated, k.hand),
+      "1.2x",
+      count(k.runs),
+    ]),
+  };
+
   const moduleTable = {
     title: "Compile time of the eval modules",
     header: ["module", "source lines", "generated lines", "compile (ms)"],
@@ -167,7 +184,7 @@ function tables(results) {
       s.timedOut ? `> ${((limit * 1000) / s.statements).toFixed(1)}` : (s.milliseconds / s.statements).toFixed(2),
     ]),
   };
-  return { evalTable, jvpTable, hvpTable, jacobianTable, nestedTable, comparisonTable, stylesTable, moduleTable, syntheticTable };
+  return { evalTable, jvpTable, hvpTable, jacobianTable, nestedTable, comparisonTable, stylesTable, kernelsTable, moduleTable, syntheticTable };
 }
 
 function markdownTable({ header, numeric, rows }) {
@@ -337,6 +354,19 @@ cost the same: *ratio* is the gradient of the first over that of the second (tar
 1.1x). Each gradient is checked against finite differences of its source, and the two against each
 other (value and gradient), before they are timed; the timing
 protocol is the evals' (below).
+
+## Kernels against hand-written adjoints
+
+${markdownTable(t.kernelsTable)}
+
+Each kernel \`bench/workloads/kernels/<name>.ts\` is a function written as users write it, and
+\`<name>.hand.ts\` its gradient written by hand, as fast as its author could make it (for
+polyfit, a fit of a polynomial whose powers are a running product \`power *= t\`: the hand-written
+adjoint computes each power again in the primal's order instead of storing it). *gradient /
+hand-written* is the generated gradient's time over the hand-written one's (target: within 1.2x).
+The generated gradient is checked against finite differences of its source, and the hand-written
+one against it (${STRICT.description} <= ${STRICT.tolerance.toExponential()}), before they are
+timed; the timing protocol is the evals' (below).
 
 ## Compile time
 

@@ -38,6 +38,7 @@ import { ts } from "ts-morph";
 import { FORWARD_TOLERANCE, hvpContenders, jacobianContenders, jvpContenders } from "./forward.mjs";
 import { largerInputs, loopSource, straightLineSource } from "./inputs.mjs";
 import { chartSvg, count, markdown, plainTables } from "./report.mjs";
+import { kernelSources, measureKernels } from "./kernels.mjs";
 import { measureStyles, styleSources } from "./styles.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -208,6 +209,7 @@ async function main() {
       });
     }
     const styles = only ? [] : await measureStylePairs(compile, formatDiagnostic, tmp);
+    const kernels = only ? [] : await measureKernelRows(compile, formatDiagnostic, tmp);
     const synthetic = only ? [] : measureSyntheticCompiles(tmp);
     const cli = only ? undefined : measureCli(tmp);
 
@@ -215,6 +217,7 @@ async function main() {
       evals,
       nested,
       styles,
+      kernels,
       synthetic,
       cli,
       machine: machineInfo(),
@@ -509,6 +512,43 @@ async function measureStylePairs(compile, formatDiagnostic, tmp) {
     tolerance: STRICT.tolerance,
     fail,
   });
+}
+
+/** The kernels of bench/kernels.mjs: each compiled, loaded beside its hand-written adjoint, and
+ * timed. */
+async function measureKernelRows(compile, formatDiagnostic, tmp) {
+  const sources = kernelSources(workloadsDir);
+  const compiled = await compile(sources.map((s) => s.source));
+  const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) fail(`adjoint reported errors:\n${errors.map((d) => formatDiagnostic(d)).join("\n")}`);
+  const dir = path.join(tmp, "kernels");
+  mkdirSync(dir);
+  const kernels = [];
+  for (const { name, source, hand } of sources) {
+    const generated = compiled.files.find((f) => path.resolve(f.source) === path.resolve(source));
+    if (!generated) fail(`no generated module for bench/workloads/kernels/${name}.ts`);
+    if (!existsSync(hand)) fail(`bench/workloads/kernels/${name}.ts has no ${name}.hand.ts`);
+    kernels.push({
+      name,
+      module: await load(dir, `${name}.grad.mjs`, generated.text),
+      source: await load(dir, `${name}.mjs`, readFileSync(source, "utf8")),
+      hand: await load(dir, `${name}.hand.mjs`, readFileSync(hand, "utf8")),
+    });
+  }
+  const { gradcheck } = await import(pathToFileURL(path.join(rootDir, "dist", "gradcheck.js")).href);
+  const rows = measureKernels(kernels, {
+    gradcheck,
+    timeRuns,
+    median,
+    warmup: WARMUP,
+    rounds: ROUNDS,
+    roundSeconds: ROUND_SECONDS,
+    tolerance: STRICT.tolerance,
+    fail,
+  });
+  for (const k of rows)
+    console.log(`kernel ${k.name}: primal ${k.primal.toFixed(3)} ms, gradient ${k.generated.toFixed(3)} ms (${(k.generated / k.primal).toFixed(2)}x), hand-written ${k.hand.toFixed(3)} ms (${(k.generated / k.hand).toFixed(2)}x of it)`);
+  return rows;
 }
 
 /** The tool's timing loop (GradbenchTool.evaluate), for the implementations the tool cannot load. */
