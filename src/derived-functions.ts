@@ -28,6 +28,7 @@ import {
   hessianSparseDriver,
   jacobianPatternDriver,
   jacobianSparseDriver,
+  symmetricColoursDeclaration,
   jacobianDriver,
   jacobianBlock,
   jacobianForwardDriver,
@@ -262,7 +263,7 @@ export const derivedFunctions: readonly DerivedFunction[] = [
         key: "hessianSparseName",
         name,
         code,
-        helpers: [columnColoursDeclaration],
+        helpers: [symmetricColoursDeclaration],
         comment: `its gradient and its Hessian with respect to ${wrt}, in compressed sparse rows (row i's entries at rowStarts[i] .. rowStarts[i + 1] - 1 of columnIndices and values), from its pattern at this point and one Hessian-vector product per colour of the columns (columns sharing no row share a colour)`,
       };
     },

@@ -75,8 +75,16 @@ test("pairs out of reach at the point add no block", () => {
   expect(colours).toBe(4);
 });
 
-test("an arrow Hessian is exact, one product per column (the colouring does not use symmetry)", () => {
-  const { hessian, colours } = scaledNormHessianSparse([0.5, -1, 2], 1.5);
-  expect(colours).toBe(4);
-  expect(Array.from(hessian.rowStarts)).toEqual([0, 2, 4, 6, 10]);
+test("an arrow Hessian takes two products: its dense row is read from the mirrored column", () => {
+  for (const n of [3, 50]) {
+    const x = Array.from({ length: n }, (_, i) => 0.1 * i - 1.05);
+    const { hessian, colours } = scaledNormHessianSparse(x, 1.5);
+    expect(colours).toBe(2);
+    // each coordinate's row holds itself and the scale; the scale's row, everything
+    expect(hessian.rowStarts[n]).toBe(2 * n);
+    expect(hessian.values.length).toBe(3 * n + 1);
+    // the scale's row, read from the scale's column: 2 x[i] for each coordinate, 2 on the diagonal
+    const scaleRow = Array.from(hessian.values.subarray(hessian.rowStarts[n]!));
+    expect(scaleRow).toEqual([...x.map((v) => 2 * v), 2]);
+  }
 });

@@ -422,6 +422,58 @@ export const columnColoursDeclaration = [
   "}",
 ].join("\n");
 
+/** The module-level function colouring a sparse Hessian's columns, which `fHessianSparse` calls. */
+export const symmetricColoursName = "hessianColumnColours";
+
+/**
+ * `hessianColumnColours`: a colouring that uses the Hessian's symmetry, after making the pattern
+ * symmetric. An entry (i, j) is read from the product of column j's colour at row i when no
+ * other column of row i has that colour, or else from its mirror, the product of column i's
+ * colour at row j (H[i][j] = H[j][i]). Columns are coloured densest first, each with the
+ * smallest colour that leaves every entry among coloured columns readable one way or the other
+ * (a new colour always does); `mirrored` says, entry by entry in row order, which way. A dense
+ * row and column with a diagonal (a parameter scaling everything) take two colours, where
+ * colouring as any matrix takes one per column.
+ */
+export const symmetricColoursDeclaration = [
+  "/** Colours for a Hessian's columns, its pattern made symmetric in place, such that each entry",
+  " * is read from its own row or, `mirrored`, from its mirror's (entries in row order). */",
+  `function ${symmetricColoursName}(pattern: number[][], columns: number): { colour: Int32Array; colours: number; mirrored: Uint8Array } {`,
+  "  const rows = pattern.map((row) => new Set(row));",
+  "  pattern.forEach((row, i) => {",
+  "    for (const j of row) rows[j]!.add(i);",
+  "  });",
+  "  rows.forEach((row, i) => (pattern[i] = [...row].sort((a, b) => a - b)));",
+  "  const colour = new Int32Array(columns).fill(-1);",
+  "  // for each row, how many of its coloured columns have each colour",
+  "  const counts = pattern.map(() => new Map<number, number>());",
+  "  const count = (row: number, c: number, by: number) => counts[row]!.set(c, (counts[row]!.get(c) ?? 0) + by);",
+  "  const unique = (row: number, c: number) => counts[row]!.get(c) === 1;",
+  "  const readable = (i: number, j: number) => unique(i, colour[j]!) || unique(j, colour[i]!);",
+  "  let colours = 0;",
+  "  const densestFirst = [...pattern.keys()].sort((a, b) => pattern[b]!.length - pattern[a]!.length || a - b);",
+  "  for (const v of densestFirst) {",
+  "    // the rows holding column v are, by symmetry, those of row v",
+  "    for (let c = 0; ; c++) {",
+  "      colour[v] = c;",
+  "      for (const row of pattern[v]!) count(row, c, 1);",
+  "      const fits = pattern[v]!.every((row) => colour[row]! < 0 || pattern[row]!.every((x) => colour[x]! < 0 || readable(row, x)));",
+  "      if (fits) {",
+  "        colours = Math.max(colours, c + 1);",
+  "        break;",
+  "      }",
+  "      for (const row of pattern[v]!) count(row, c, -1);",
+  "    }",
+  "  }",
+  "  const mirrored = new Uint8Array(pattern.reduce((total, row) => total + row.length, 0));",
+  "  let e = 0;",
+  "  pattern.forEach((row, i) => {",
+  "    for (const j of row) mirrored[e++] = unique(i, colour[j]!) ? 0 : 1;",
+  "  });",
+  "  return { colour, colours, mirrored };",
+  "}",
+].join("\n");
+
 /** `fJacobianPattern`: for each row of the Jacobian at this point, the columns it may have an
  * entry in, from one `fJvpPattern` sweep seeding each coordinate's bit. */
 export function jacobianPatternDriver(fn: IRFunction, names: SparseJacobianNames, namer: Namer): string {
@@ -629,10 +681,10 @@ export interface SparseHessianNames {
 
 /**
  * `fHessianSparse`: the Hessian at this point in compressed sparse rows, from its pattern (one
- * `fHvpPattern` sweep per 32 coordinates, seeding each coordinate's bit), the columns coloured
- * so that no row holds two of one colour, and one `fHvp` along each colour's direction (the sum
- * of its columns' unit vectors): each entry is its row's element of its column's colour's
- * product.
+ * `fHvpPattern` sweep per 32 coordinates, seeding each coordinate's bit), made symmetric, the
+ * columns coloured so that each entry can be read from its row or its mirror's (see
+ * `symmetricColoursDeclaration`), and one `fHvp` along each colour's direction (the sum of its
+ * columns' unit vectors).
  */
 export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, namer: Namer): string {
   const wrt = coordinateParams(fn, "a Hessian");
@@ -649,6 +701,7 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     bits,
     colour,
     colours,
+    mirrored,
     rowStarts,
     columnIndices,
     values,
@@ -657,6 +710,7 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     product,
     i,
     e,
+    j,
     hessian,
   } = localNames(fn, namer, [
     "value",
@@ -670,6 +724,7 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     "bits",
     "colour",
     "colours",
+    "mirrored",
     "rowStarts",
     "columnIndices",
     "values",
@@ -678,6 +733,7 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     "product",
     "i",
     "e",
+    "j",
     "hessian",
   ]);
   const seeds = seededTangents(wrt, namer, "Bits", k, (at) => `${at} >= 0 && ${at} < ${wordBits} ? 1 << (${at}) : 0`);
@@ -703,7 +759,8 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     `  const ${fields([
       ["colour", colour],
       ["colours", colours],
-    ])} = ${columnColoursName}(${pattern}, ${size});`,
+      ["mirrored", mirrored],
+    ])} = ${symmetricColoursName}(${pattern}, ${size});`,
     ...compressedRows(pattern, rowStarts, columnIndices, values),
     `  for (let ${c} = 0; ${c} < ${colours}; ${c}++) {`,
     `    let ${k} = 0;`,
@@ -711,8 +768,11 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     `    const ${hvp} = ${callWithTangents(fn, names.hvp, args, directions.object)}.hvp;`,
     `    const ${product} = ${flattened(hvp, wrt)};`,
     `    for (let ${i} = 0; ${i} < ${size}; ${i}++)`,
-    `      for (let ${e} = ${rowStarts}[${i}]!; ${e} < ${rowStarts}[${i} + 1]!; ${e}++)`,
-    `        if (${colour}[${columnIndices}[${e}]!] === ${c}) ${values}[${e}] = ${product}[${i}]!;`,
+    `      for (let ${e} = ${rowStarts}[${i}]!; ${e} < ${rowStarts}[${i} + 1]!; ${e}++) {`,
+    `        const ${j} = ${columnIndices}[${e}]!;`,
+    `        if (${mirrored}[${e}] === 0 && ${colour}[${j}] === ${c}) ${values}[${e}] = ${product}[${i}]!;`,
+    `        else if (${mirrored}[${e}] === 1 && ${colour}[${i}] === ${c}) ${values}[${e}] = ${product}[${j}]!;`,
+    "      }",
     "  }",
     `  const ${hessian} = ${fields([
       ["rows", size],
