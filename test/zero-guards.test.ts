@@ -1,7 +1,9 @@
 /**
  * Reverse-sweep loops that add only zeros when an adjoint is zero run under `if (d !== 0)`
  * (optimize/zero-guards.ts): in the printed gradient and HVP, not in the primal's loops, not
- * where the loop does anything else, and never in IR that is differentiated again.
+ * where the loop does anything else, not on an adjoint that varies with the parameters (a
+ * derivative taken through the printed gradient would lose what the guard skips), and never in
+ * IR that is differentiated again.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -26,6 +28,16 @@ export function nearest(point: Float64Array, centres: Float64Array[]): number {
     best = Math.min(best, d);
   }
   return best;
+}
+
+/**
+ * A loop whose every addition is scaled by the parameter y: not guarded, since y varies.
+ * @differentiable
+ */
+export function scaledSines(x: number, y: number): number {
+  let s = 0;
+  for (let k = 1; k < 5; k++) s += Math.sin(x * k);
+  return s * y;
 }
 
 /**
@@ -87,4 +99,27 @@ test("the guarded gradient and HVP are the unguarded ones: only the nearest cent
     [2, -2],
     [0, 0],
   ]);
+});
+
+test("a loop scaled by a parameter is not guarded, so a derivative through the printed gradient is exact", async () => {
+  expect(functionText("scaledSinesGrad")).not.toContain("!== 0");
+  const input = path.join(dir, "through.ts");
+  writeFileSync(
+    input,
+    `import { scaledSinesGrad } from "./nearest.grad.js";
+
+/** @differentiable */
+export function slope(x: number, y: number): number {
+  return scaledSinesGrad(x, y).grad.x;
+}
+`,
+  );
+  const { files, diagnostics } = await compile([input]);
+  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  writeFileSync(files[0]!.outputPath, files[0]!.text);
+  const { slopeGrad } = await import(pathToFileURL(files[0]!.outputPath).href);
+  // slope = y * sum_k k cos(k x): at y = 0 its derivative with respect to y is the sum
+  let expected = 0;
+  for (let k = 1; k < 5; k++) expected += k * Math.cos(0.3 * k);
+  expect(slopeGrad(0.3, 0).grad.y).toBeCloseTo(expected, 12);
 });

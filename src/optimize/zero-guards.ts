@@ -9,13 +9,20 @@
  * The guarded loop added exact zeros, so the gradient is the same but for one case: where the
  * factor the adjoint multiplies is infinite or NaN, the skipped loop would have added NaN.
  *
- * This runs on a function as it is printed, never on IR another transformation reads: forward
- * mode over a guarded loop would skip it where the adjoint is zero but its tangent is not, and
- * reverse mode over it would lose the adjoint of the adjoint. Only the ops after the forward
- * sweep are guarded (the primal's own loops keep their exact effects, NaN included).
+ * A guard tests only adjoints that are piecewise constant in the function's parameters: made of
+ * literals (the cotangent 1), comparisons' outcomes (`Math.min`'s adjoint is 1 or 0) and sums
+ * and products of such. A derivative of the printed function (a differentiable function calling
+ * it) then stays exact: where the guard skips, the skipped additions and their derivatives are
+ * all zero. A guard on a value that varies with the parameters (a cotangent passed in, `y` in
+ * `dx += y * ...`) would lose the derivative of what it skips with respect to that value.
+ *
+ * This runs on a function as it is printed, never on IR another transformation reads (forward
+ * over reverse and nested derivatives differentiate the unguarded IR). Only the ops after the
+ * forward sweep are guarded (the primal's own loops keep their exact effects, NaN included).
  */
-import { operandOf } from "../ir/access.js";
+import { operandOf, resultOf } from "../ir/access.js";
 import { isPure } from "../ir/op-definitions.js";
+import { primitive } from "../rules/primitives.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import type { GradientIR } from "../reverse/reverse.js";
 import { definingOps, forEachOp, valuesDefinedIn, walk } from "../ir/walk.js";
@@ -50,7 +57,9 @@ function guardZeroAdditions(fn: IRFunction, forwardOpCount: number, change: bool
     const op = definitions.get(v);
     return op?.opcode === "const" || (op?.opcode === "cell.read" && constantCell(operandOf(op, 0)));
   }
-  const testable = (v: Value) => computedInReverse.has(v) && (v.type === "cell" ? !constantCell(v) : !literal(v));
+  const varying = valuesVaryingWith(fn);
+  const testable = (v: Value) =>
+    computedInReverse.has(v) && !varying.has(v) && (v.type === "cell" ? !constantCell(v) : !literal(v));
   let nextId = largestId(fn) + 1;
   const value = (type: Value["type"]): Value => ({ id: nextId++, type });
   let found = false;
@@ -70,6 +79,64 @@ function guardZeroAdditions(fn: IRFunction, forwardOpCount: number, change: bool
   };
   guardIn(fn.body, forwardOpCount);
   return found;
+}
+
+/**
+ * The values of `fn` that may vary with its parameters other than by jumps: everything but
+ * literals, booleans, the results of primitives whose derivative is zero (`Math.floor`), sums,
+ * products and choices (`select`) of such, and what cells and stacks holding only such give
+ * back. A least fixed point: a cell or stack varies once anything written into it does.
+ */
+function valuesVaryingWith(fn: IRFunction): Set<Value> {
+  const varying = new Set<Value>(fn.params.map((p) => p.value));
+  const combining = new Set(["add", "sub", "mul", "div", "neg", "select", "min", "max"]);
+  const writes = new Map<Value, Value[]>();
+  forEachOp(fn.body.ops, (op) => {
+    const written =
+      op.opcode === "cell.new"
+        ? [resultOf(op), operandOf(op, 0)]
+        : op.opcode === "cell.set" || op.opcode === "cell.add" || op.opcode === "stack.push"
+          ? [operandOf(op, 0), operandOf(op, 1)]
+          : undefined;
+    if (written) writes.set(written[0]!, [...(writes.get(written[0]!) ?? []), written[1]!]);
+  });
+  const variesBy = (op: Op): boolean => {
+    if (op.opcode === "const" || op.opcode === "bool") return false;
+    const p = primitive(op.opcode);
+    if (p && (p.result === "boolean" || p.derivative.kind === "zero")) return false;
+    if (combining.has(op.opcode)) return op.operands.some((v) => varying.has(v));
+    if (op.opcode === "cell.read" || op.opcode === "stack.pop") return varying.has(operandOf(op, 0));
+    if (op.opcode === "cell.new" || op.opcode === "stack.new")
+      return (writes.get(resultOf(op)) ?? []).some((v) => varying.has(v));
+    return true;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    // (cells and stacks first take what is written into them anywhere)
+    for (const [location, values] of writes)
+      if (!varying.has(location) && values.some((v) => varying.has(v))) {
+        varying.add(location);
+        changed = true;
+      }
+    forEachOp(fn.body.ops, (op) => {
+      for (const result of op.results)
+        if (!varying.has(result) && variesBy(op)) {
+          varying.add(result);
+          changed = true;
+        }
+    });
+    // (a region's parameters, loop counters and carried values, are taken to vary)
+    walk(fn.body, {
+      enterRegion: (r) =>
+        r.params.forEach((param) => {
+          if (!varying.has(param)) {
+            varying.add(param);
+            changed = true;
+          }
+        }),
+    });
+  }
+  return varying;
 }
 
 /** The largest value id of `fn`, its parameters' included. */
