@@ -18,7 +18,10 @@
  *   coordinates a sweep, over a gradient (its stacks and cells included): the pattern of the
  *   gradient's Jacobian, the Hessian.
  */
+import { literalValues } from "../analysis/literals.js";
+import { at, resultOf } from "../ir/access.js";
 import { type Builder, emptyRegion, type ValueFactory } from "../ir/builder.js";
+import { forEachOp } from "../ir/walk.js";
 import type { IRFunction, Op, Value } from "../ir/types.js";
 import type { AdjointAlgebra } from "../reverse/adjoint-algebra.js";
 import { BatchTangentWriter } from "./batch-writer.js";
@@ -37,9 +40,47 @@ export function wordPatternFunction(fn: IRFunction, spec: TangentSpec): TangentI
   return new WordPatternWriter(fn, spec).write();
 }
 
-/** The set of an operand, unless its partial derivative `slope` is zero here. */
-function setUnlessFlat(algebra: AdjointAlgebra, slope: Value, set: Value): Value {
+/** The set of an operand, unless its partial derivative `slope` is zero here (never, for a
+ * slope known not to be zero: no test of it is written). */
+function setUnlessFlat(algebra: AdjointAlgebra, slope: Value, set: Value, neverZero: boolean): Value {
+  const known = algebra.constantOf(slope);
+  if (neverZero || (typeof known === "number" && known !== 0)) return set;
   return algebra.apply("select", algebra.apply("ne", slope, algebra.num(0)), set, algebra.num(0));
+}
+
+/**
+ * The values of `fn` that are never zero: literals other than 0 (a cell's too, see
+ * analysis/literals.ts), and choices (`select`, an `if`'s results) among such.
+ */
+function neverZeroValues(fn: IRFunction): Set<Value> {
+  const never = new Set([...literalValues(fn)].flatMap(([v, n]) => (n !== 0 ? [v] : [])));
+  forEachOp(fn.body.ops, (op) => {
+    if (op.opcode === "select" && op.operands.slice(1).every((v) => never.has(v))) never.add(resultOf(op));
+    if (op.opcode === "if")
+      op.results.forEach((result, i) => {
+        if (op.regions.every((r) => never.has(at(r.yields, i, "yield")))) never.add(result);
+      });
+  });
+  return never;
+}
+
+/**
+ * The copies a writer makes of the values of its input that are never zero, which it reads as
+ * partial derivatives without testing them (a test of one TypeScript could type as a literal,
+ * `const ds = 1; ds !== 0`, would not compile).
+ */
+class NeverZeroCopies {
+  private readonly inputs: Set<Value>;
+  private readonly copies = new Set<Value>();
+  constructor(fn: IRFunction) {
+    this.inputs = neverZeroValues(fn);
+  }
+  copied(value: Value, copy: Value): void {
+    if (this.inputs.has(value)) this.copies.add(copy);
+  }
+  has(copy: Value): boolean {
+    return this.copies.has(copy);
+  }
 }
 
 /** The union of two sets. */
@@ -82,12 +123,18 @@ function unionInto(
 }
 
 class PatternWriter extends BatchTangentWriter {
+  private neverZero: NeverZeroCopies | undefined;
+
   protected override lanesName(): string {
     return wordsParam;
   }
 
+  protected override copied(value: Value, copy: Value): void {
+    (this.neverZero ??= new NeverZeroCopies(this.fn)).copied(value, copy);
+  }
+
   protected override term(slope: Value, lane: Value): Value {
-    return setUnlessFlat(this.algebra, slope, lane);
+    return setUnlessFlat(this.algebra, slope, lane, this.neverZero?.has(slope) ?? false);
   }
 
   protected override accumulate(a: Value, b: Value): Value {
@@ -107,8 +154,14 @@ class PatternWriter extends BatchTangentWriter {
 }
 
 class WordPatternWriter extends TangentWriter {
+  private neverZero: NeverZeroCopies | undefined;
+
+  protected override copied(value: Value, copy: Value): void {
+    (this.neverZero ??= new NeverZeroCopies(this.fn)).copied(value, copy);
+  }
+
   protected override term(slope: Value, tangent: Value): Value {
-    return setUnlessFlat(this.algebra, slope, tangent);
+    return setUnlessFlat(this.algebra, slope, tangent, this.neverZero?.has(slope) ?? false);
   }
 
   protected override accumulate(a: Value, b: Value): Value {

@@ -186,8 +186,12 @@ export class TangentWriter {
   private copyValue(value: Value): Value {
     const copy = this.values.value(value.type, value.name);
     this.copies.set(value, copy);
+    this.copied(value, copy);
     return copy;
   }
+
+  /** Called with each value of the input and its copy, as the copy is made. */
+  protected copied(_value: Value, _copy: Value): void {}
 
   protected copy(value: Value): Value {
     const copy = this.copies.get(value);

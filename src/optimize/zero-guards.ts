@@ -21,6 +21,7 @@
  * forward sweep are guarded (the primal's own loops keep their exact effects, NaN included).
  */
 import { operandOf, resultOf } from "../ir/access.js";
+import { cellsWrittenIn, literalValues } from "../analysis/literals.js";
 import { isPure } from "../ir/op-definitions.js";
 import { primitive } from "../rules/primitives.js";
 import type { IRFunction, Op, Region, Value } from "../ir/types.js";
@@ -40,26 +41,16 @@ export function withZeroGuards(ir: GradientIR): GradientIR {
  * zero; with `change`, each such loop is guarded, in place. */
 function guardZeroAdditions(fn: IRFunction, forwardOpCount: number, change: boolean): boolean {
   const definitions = definingOps(fn.body);
-  const writtenCells = cellsWrittenIn(fn.body.ops);
-  // A cell nothing writes holds its first value: a literal one (the cotangent 1, passed from
-  // cell to cell) is never zero.
-  const constantCell = (cell: Value): boolean => {
-    const made = definitions.get(cell);
-    return made?.opcode === "cell.new" && !writtenCells.has(cell) && literal(operandOf(made, 0));
-  };
+  // (a literal, the cotangent 1 passed from cell to cell among them, is never worth a test)
+  const literals = literalValues(fn);
   // What a guard tests: values the reverse sweep computes (adjoints, their tangents), not the
   // primal's, which are seldom zero.
   const computedInReverse = new Set<Value>();
   forEachOp(fn.body.ops.slice(forwardOpCount), (op) => {
     if (op.attrs.recomputed !== true) op.results.forEach((r) => computedInReverse.add(r));
   });
-  function literal(v: Value): boolean {
-    const op = definitions.get(v);
-    return op?.opcode === "const" || (op?.opcode === "cell.read" && constantCell(operandOf(op, 0)));
-  }
   const varying = valuesVaryingWith(fn);
-  const testable = (v: Value) =>
-    computedInReverse.has(v) && !varying.has(v) && (v.type === "cell" ? !constantCell(v) : !literal(v));
+  const testable = (v: Value) => computedInReverse.has(v) && !varying.has(v) && !literals.has(v);
   let nextId = largestId(fn) + 1;
   const value = (type: Value["type"]): Value => ({ id: nextId++, type });
   let found = false;
@@ -200,15 +191,6 @@ function zeroWhenAll(
     else when.forEach((v) => all.add(v));
   });
   return guardable ? [...all] : undefined;
-}
-
-/** The cells the ops (nested ones too) add into or set. */
-function cellsWrittenIn(ops: readonly Op[]): Set<Value> {
-  const written = new Set<Value>();
-  forEachOp(ops, (op) => {
-    if (op.opcode === "cell.add" || op.opcode === "cell.set") written.add(operandOf(op, 0));
-  });
-  return written;
 }
 
 /** `if (a !== 0 || b !== 0) { loop }`, the ops replacing `loop` (a cell's value read first). */

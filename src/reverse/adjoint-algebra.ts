@@ -36,6 +36,11 @@ export class AdjointAlgebra implements Algebra<Value> {
     private readonly resolve: (value: Value) => Value,
   ) {}
 
+  /** The literal `value` is, when this algebra made it or was given it (`literal`). */
+  constantOf(value: Value): number | boolean | undefined {
+    return this.constants.get(value);
+  }
+
   num(value: number): Value {
     const result = this.builder.constant(value, mathConstantText(value));
     this.constants.set(result, value);
