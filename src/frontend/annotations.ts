@@ -56,10 +56,18 @@ function parseAlso(tag: ts.JSDocTag, sourceFile: ts.SourceFile, functionName: st
     const name = other.tagName.text;
     if (name !== "hessian" && name !== "jacobian") continue;
     const text = tagArguments(other, sourceFile).text.trim();
-    if (name === "hessian" && (text === "" || text === "diagonal" || text === "sparse"))
-      also.hessian = text === "" ? "dense" : text;
-    else if (name === "jacobian" && (text === "" || text === "sparse"))
-      also.jacobian = text === "" ? "dense" : "sparse";
+    const variant = text === "" ? "dense" : text;
+    if (also[name] !== undefined && also[name] !== variant)
+      throw new DiagnosticError({
+        code: "AD1011",
+        severity: "error",
+        message: `'@${name}' is given twice, differently, in '${functionName}'`,
+        hint: `keep one: each variant also generates the dense ${name === "hessian" ? "Hessian" : "Jacobians"}`,
+        ...locate(sourceFile, other.getStart(sourceFile)),
+      });
+    if (name === "hessian" && (variant === "dense" || variant === "diagonal" || variant === "sparse"))
+      also.hessian = variant;
+    else if (name === "jacobian" && (variant === "dense" || variant === "sparse")) also.jacobian = variant;
     else
       throw new DiagnosticError({
         code: "AD1011",
