@@ -52,6 +52,10 @@ export function arrayTypeText(plan: Plan, value: Value): string {
     if (!yielded) throw new Error("an array result of an `if` is set by one of its branches");
     return arrayTypeText(plan, yielded);
   }
+  // a row of a parameter that holds rows (`x[arg]`, kept on a stack when `arg` is chosen per
+  // iteration)
+  const rows = op.opcode === "array.row" ? plan.fn.params.find((p) => p.value === op.operands[0]) : undefined;
+  if (rows?.rowKind !== undefined) return rows.rowKind === "Array" ? "number[]" : rows.rowKind;
   const kind = kindMade(op);
   return kind === "Array" ? "number[]" : kind;
 }
