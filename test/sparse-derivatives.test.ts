@@ -10,11 +10,15 @@ import {
   bvpResidualsJacobianSparse,
   chainEnergyJacobianSparse,
   rectifiedProductsJacobianPattern,
+  rootAndSumJacobianForward,
+  rootAndSumJacobianSparse,
   springLengthsJacobianSparse,
 } from "../fixtures/sparse-jacobians/input.grad.js";
 import {
   chainEnergyHessianSparse,
   pairPotentialHessianSparse,
+  rootProductsHessian,
+  rootProductsHessianSparse,
   scaledNormHessianSparse,
   softplusSumHessianSparse,
 } from "../fixtures/sparse-hessians/input.grad.js";
@@ -87,4 +91,34 @@ test("an arrow Hessian takes two products: its dense row is read from the mirror
     const scaleRow = Array.from(hessian.values.subarray(hessian.rowStarts[n]!));
     expect(scaleRow).toEqual([...x.map((v) => 2 * v), 2]);
   }
+});
+
+/** Compressed sparse rows against a dense matrix computed a direction at a time: each entry the
+ * dense one (NaN included), each entry left out 0 or NaN there (infinity times zero). */
+function expectEntriesOf(
+  m: { rows: number; rowStarts: Int32Array; columnIndices: Int32Array; values: Float64Array },
+  dense: number[][],
+): void {
+  dense.forEach((row, i) => {
+    const columns = Array.from(m.columnIndices.subarray(m.rowStarts[i]!, m.rowStarts[i + 1]!));
+    row.forEach((entry, j) => {
+      const at = columns.indexOf(j);
+      if (at < 0) expect(entry === 0 || Number.isNaN(entry), `[${i}][${j}] = ${entry} is left out`).toBe(true);
+      else expect(m.values[m.rowStarts[i]! + at], `[${i}][${j}]`).toBe(entry);
+    });
+  });
+}
+
+test("where a derivative is infinite, each sparse entry is the dense one, NaN only where it is", () => {
+  // d/dx0 sqrt(x0) is infinite at 0: column 0 shares its one direction with column 2 (at the
+  // point, row 0 holds only column 0 and row 1 only column 2), and w = 0 multiplies the
+  // infinity into row 1, where the mixed lane would be NaN
+  const x = Float64Array.of(0, 2, 1);
+  const sparse = rootAndSumJacobianSparse(x, 0);
+  expect(sparse.colours).toBe(1);
+  // (forward mode's own NaN, infinity times a zero tangent, where row 1 reads column 2)
+  expect(Array.from(sparse.jacobian.values)).toEqual([Infinity, NaN]);
+  expectEntriesOf(sparse.jacobian, rootAndSumJacobianForward(x, 0).jacobian);
+  for (const point of [Float64Array.of(0, 1, 2), Float64Array.of(1, 0, 2)])
+    expectEntriesOf(rootProductsHessianSparse(point).hessian, rootProductsHessian(point).hessian);
 });

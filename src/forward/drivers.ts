@@ -551,7 +551,9 @@ const sparseJacobianType =
  * `fJacobianSparse`: the Jacobian at this point in compressed sparse rows, from its pattern
  * (`fJacobianPattern`), the columns coloured so that no row holds two of one colour, and
  * `fJvpBatch` along one direction per colour (the sum of its columns' unit vectors), in blocks
- * of up to `jacobianBlock`: each entry is its row's lane of its column's colour.
+ * of up to `jacobianBlock`: each entry is its row's lane of its column's colour. A direction
+ * whose lanes are not all finite is taken again a column at a time: an infinite partial
+ * derivative (a square root at 0) would otherwise mix NaN into the columns sharing it.
  */
 export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames, namer: Namer): string {
   const { wrt, params, args, kind } = jacobianParts(fn);
@@ -564,7 +566,8 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
     rowStarts,
     columnIndices,
     values,
-    start,
+    along,
+    laneOf,
     width,
     k,
     j,
@@ -572,6 +575,10 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
     tangent,
     i,
     e,
+    start,
+    d,
+    count,
+    single,
     jacobian,
   } = localNames(fn, namer, [
     "value",
@@ -582,7 +589,8 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
     "rowStarts",
     "columnIndices",
     "values",
-    "start",
+    "along",
+    "laneOf",
     "width",
     "k",
     "j",
@@ -590,12 +598,16 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
     "tangent",
     "i",
     "e",
+    "start",
+    "d",
+    "count",
+    "single",
     "jacobian",
   ]);
   const seeds = seededLanes(wrt, namer, "Dot", width, (array, length) => [
     `for (let ${j} = 0; ${j} < ${length}; ${j}++) {`,
-    `  const ${lane} = ${colour}[${k} + ${j}]! - ${start};`,
-    `  if (${lane} >= 0 && ${lane} < ${width}) ${array}[${j} * ${width} + ${lane}] = 1;`,
+    `  const ${lane} = ${laneOf}[${k} + ${j}]!;`,
+    `  if (${lane} >= 0) ${array}[${j} * ${width} + ${lane}] = 1;`,
     "}",
     `${k} += ${length};`,
   ]);
@@ -612,16 +624,31 @@ export function jacobianSparseDriver(fn: IRFunction, names: SparseJacobianNames,
       ["colours", colours],
     ])} = ${columnColoursName}(${pattern}, ${size});`,
     ...compressedRows(pattern, rowStarts, columnIndices, values),
-    `  for (let ${start} = 0; ${start} < ${colours}; ${start} += ${jacobianBlock}) {`,
-    `    const ${width} = Math.min(${jacobianBlock}, ${colours} - ${start});`,
+    "  // fJvpBatch along `width` directions, direction d the sum of the unit vectors of the columns j",
+    "  // with laneOf[j] === d (-1: none); the entries of those columns are their rows' lanes",
+    `  const ${along} = (${laneOf}: Int32Array, ${width}: number) => {`,
     `    let ${k} = 0;`,
     ...seeds.lines.map((line) => `    ${line}`),
     `    const ${tangent} = ${batch}.tangent;`,
     `    for (let ${i} = 0; ${i} < ${pattern}.length; ${i}++)`,
     `      for (let ${e} = ${rowStarts}[${i}]!; ${e} < ${rowStarts}[${i} + 1]!; ${e}++) {`,
-    `        const ${lane} = ${colour}[${columnIndices}[${e}]!]! - ${start};`,
-    `        if (${lane} >= 0 && ${lane} < ${width}) ${values}[${e}] = ${tangent}[${i} * ${width} + ${lane}]!;`,
+    `        const ${lane} = ${laneOf}[${columnIndices}[${e}]!]!;`,
+    `        if (${lane} >= 0) ${values}[${e}] = ${tangent}[${i} * ${width} + ${lane}]!;`,
     "      }",
+    `    return ${tangent};`,
+    "  };",
+    `  for (let ${start} = 0; ${start} < ${colours}; ${start} += ${jacobianBlock}) {`,
+    `    const ${width} = Math.min(${jacobianBlock}, ${colours} - ${start});`,
+    `    const ${tangent} = ${along}(${colour}.map((c) => (c >= ${start} && c < ${start} + ${width} ? c - ${start} : -1)), ${width});`,
+    `    for (let ${d} = 0; ${d} < ${width}; ${d}++) {`,
+    `      let ${i} = 0;`,
+    `      while (${i} < ${pattern}.length && Number.isFinite(${tangent}[${i} * ${width} + ${d}])) ${i}++;`,
+    `      if (${i} === ${pattern}.length) continue;`,
+    "      // (an infinite partial derivative: this colour's columns again, one direction each)",
+    `      let ${count} = 0;`,
+    `      const ${single} = ${colour}.map((c) => (c === ${start} + ${d} ? ${count}++ : -1));`,
+    `      ${along}(${single}, ${count});`,
+    "    }",
     "  }",
     `  const ${jacobian} = ${fields([
       ["rows", `${pattern}.length`],
@@ -684,7 +711,9 @@ export interface SparseHessianNames {
  * `fHvpPattern` sweep per 32 coordinates, seeding each coordinate's bit), made symmetric, the
  * columns coloured so that each entry can be read from its row or its mirror's (see
  * `symmetricColoursDeclaration`), and one `fHvp` along each colour's direction (the sum of its
- * columns' unit vectors).
+ * columns' unit vectors). When a product is not all finite (an infinite partial derivative
+ * mixes into the entries sharing its direction), every column is taken again on its own, as
+ * `fHessian` takes them.
  */
 export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, namer: Namer): string {
   const wrt = coordinateParams(fn, "a Hessian");
@@ -711,6 +740,13 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     i,
     e,
     j,
+    along,
+    inDirection,
+    byRows,
+    fromRow,
+    column,
+    finite,
+    v,
     hessian,
   } = localNames(fn, namer, [
     "value",
@@ -734,10 +770,17 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     "i",
     "e",
     "j",
+    "along",
+    "inDirection",
+    "byRows",
+    "fromRow",
+    "column",
+    "finite",
+    "v",
     "hessian",
   ]);
   const seeds = seededTangents(wrt, namer, "Bits", k, (at) => `${at} >= 0 && ${at} < ${wordBits} ? 1 << (${at}) : 0`);
-  const directions = seededTangents(wrt, namer, "Dot", k, (at) => `${colour}[${at}] === ${c} ? 1 : 0`);
+  const directions = seededTangents(wrt, namer, "Dot", k, (at) => `${inDirection}(${at}) ? 1 : 0`);
   return [
     `export function ${names.sparse}(${params}): { value: number; grad: ${gradType(wrt)}; hessian: ${sparseJacobianType}; colours: number } {`,
     `  const ${fields([
@@ -762,7 +805,11 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
       ["mirrored", mirrored],
     ])} = ${symmetricColoursName}(${pattern}, ${size});`,
     ...compressedRows(pattern, rowStarts, columnIndices, values),
-    `  for (let ${c} = 0; ${c} < ${colours}; ${c}++) {`,
+    "  // fHvp along the sum of the unit vectors of the columns in the direction; each entry read",
+    "  // from one of them is set from the product: from its own column's (at its row), or,",
+    "  // mirrored, its row's (at its column); `byRows`, every entry from its row's, as the rows of",
+    "  // fHessian are its products",
+    `  const ${along} = (${inDirection}: (column: number) => boolean, ${byRows}: boolean) => {`,
     `    let ${k} = 0;`,
     ...directions.lines.map((line) => `    ${line}`),
     `    const ${hvp} = ${callWithTangents(fn, names.hvp, args, directions.object)}.hvp;`,
@@ -770,10 +817,17 @@ export function hessianSparseDriver(fn: IRFunction, names: SparseHessianNames, n
     `    for (let ${i} = 0; ${i} < ${size}; ${i}++)`,
     `      for (let ${e} = ${rowStarts}[${i}]!; ${e} < ${rowStarts}[${i} + 1]!; ${e}++) {`,
     `        const ${j} = ${columnIndices}[${e}]!;`,
-    `        if (${mirrored}[${e}] === 0 && ${colour}[${j}] === ${c}) ${values}[${e}] = ${product}[${i}]!;`,
-    `        else if (${mirrored}[${e}] === 1 && ${colour}[${i}] === ${c}) ${values}[${e}] = ${product}[${j}]!;`,
+    `        const ${fromRow} = ${byRows} || ${mirrored}[${e}] === 1;`,
+    `        if (${fromRow} ? ${inDirection}(${i}) : ${inDirection}(${j})) ${values}[${e}] = ${product}[${fromRow} ? ${j} : ${i}]!;`,
     "      }",
-    "  }",
+    `    return ${product};`,
+    "  };",
+    `  let ${finite} = true;`,
+    `  for (let ${c} = 0; ${c} < ${colours}; ${c}++)`,
+    `    ${finite} = ${along}((${column}) => ${colour}[${column}] === ${c}, false).every(Number.isFinite) && ${finite};`,
+    "  // (an infinite partial derivative mixes into the entries sharing its direction, and its",
+    "  // mirror may differ: then every column again, one direction each, as fHessian takes them)",
+    `  if (!${finite}) for (let ${v} = 0; ${v} < ${size}; ${v}++) ${along}((${column}) => ${column} === ${v}, true);`,
     `  const ${hessian} = ${fields([
       ["rows", size],
       ["columns", size],
