@@ -6,6 +6,7 @@ import { ts } from "ts-morph";
 import { nestedObjectText } from "../ir/objects.js";
 import type { ArrayKind, Type } from "../ir/types.js";
 import { isNumericArrayLike } from "./array-likes.js";
+import { isIntegerTypedArray } from "./unsupported-constructs.js";
 
 /** A leaf of an object type: a field that is not itself an object. */
 export interface Leaf {
@@ -103,6 +104,7 @@ export class TypeClassifier {
       !this.checker.isArrayType(type) &&
       !this.checker.isTupleType(type) &&
       this.arrayKind(type) === undefined &&
+      !isIntegerTypedArray(type) &&
       type.getCallSignatures().length === 0 &&
       type.getProperties().length > 0
     );

@@ -151,6 +151,23 @@ export function explainUnsupported(checker: ts.TypeChecker, node: ts.Node, isSta
 const typesHint =
   "differentiable functions take numbers, numeric arrays (number[], Float64Array, Float32Array, ArrayLike<number>, unions of those, and arrays of those), objects with such fields, and booleans and strings that are not differentiated";
 
+const integerTypedArrays = new Set([
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "BigInt64Array",
+  "BigUint64Array",
+]);
+
+/** `Int32Array` and its kin: arrays with methods and fields that are not numeric arrays here. */
+export function isIntegerTypedArray(type: ts.Type): boolean {
+  return integerTypedArrays.has(type.getSymbol()?.getName() ?? "");
+}
+
 /** Why a type is not supported, as a clause following "has type 'T', which", and what to do. */
 export function explainType(checker: ts.TypeChecker, type: ts.Type): { why: string; hint: string } {
   if (type.getCallSignatures().length > 0) {
@@ -163,6 +180,12 @@ export function explainType(checker: ts.TypeChecker, type: ts.Type): { why: stri
     return {
       why: "may be undefined or null: the compiler has no undefined values",
       hint: "give it a value before the call (its default), and declare it without undefined",
+    };
+  }
+  if (isIntegerTypedArray(type)) {
+    return {
+      why: "is an integer typed array (the compiler reads arrays of numbers: number[], Float64Array, Float32Array)",
+      hint: "keep integers such as indices in a number[] or a Float64Array (a parameter: readonly number[], with Array.from(indices) at the call)",
     };
   }
   if (type.isUnion() && type.types.some((t) => t.getSymbol()?.getName() === "Float32Array")) {
