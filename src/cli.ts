@@ -11,14 +11,15 @@ import { compile, type CompileResult } from "./index.js";
 import { displayPath } from "./frontend/program.js";
 import { inputsOf } from "./frontend/inputs.js";
 import { passNames } from "./pipeline.js";
+import { expandInputs, outputCollisions } from "./cli-inputs.js";
 
-const usage = `Usage: adjoint [options] <files...>
+const usage = `Usage: adjoint [options] <files or folders...>
 
 Writes <name>.grad.ts beside each input file, holding the gradient of every function marked
-@differentiable.
+@differentiable. A folder stands for the TypeScript files under it that mark a function.
 
 Options:
-  --out-dir <dir>  write the generated files into <dir> instead
+  --out-dir <dir>  write the generated files into <dir> instead, keeping the inputs' layout
   --check          write nothing; exit 1 when a generated file is missing or out of date
   --dump-ir        print the primal and adjoint IR of each function instead of writing files
   --dump-ir=<pass> print the IR after one pass (or after each, with --dump-ir=all) instead;
@@ -87,9 +88,13 @@ function readCommandLine(argv: string[]): CommandLine | number {
     process.stderr.write(`adjoint: no input files\n\n${usage}`);
     return 1;
   }
-  const missing = positionals.filter((file) => !existsSync(file));
-  if (missing.length > 0) {
-    for (const file of missing) process.stderr.write(`adjoint: cannot read '${file}': no such file\n`);
+  const inputs = expandInputs(positionals);
+  if ("problems" in inputs) {
+    for (const problem of inputs.problems) process.stderr.write(`adjoint: ${problem}\n`);
+    return 1;
+  }
+  if (inputs.files.length === 0) {
+    process.stderr.write("adjoint: every input is a generated file; nothing to compile\n");
     return 1;
   }
   const dumpIr = values["dump-ir"];
@@ -97,7 +102,7 @@ function readCommandLine(argv: string[]): CommandLine | number {
     process.stderr.write(`adjoint: --dump-ir=${dumpIr}: no such pass; the passes are ${passNames.join(", ")}\n`);
     return 1;
   }
-  return args;
+  return { ...args, positionals: inputs.files };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -141,6 +146,14 @@ function finish(result: CompileResult, check: boolean, dumpIr: string | undefine
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
     process.stderr.write(`adjoint: ${errors} error${errors === 1 ? "" : "s"}; no file written\n`);
+    return 1;
+  }
+  const collisions = outputCollisions(
+    result.files.map((f) => ({ source: displayPath(f.source), outputPath: displayPath(f.outputPath) })),
+  );
+  if (collisions.length > 0) {
+    for (const collision of collisions) process.stderr.write(`adjoint: ${collision}\n`);
+    process.stderr.write("adjoint: no file written\n");
     return 1;
   }
   if (dumpIr === "") {

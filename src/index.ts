@@ -184,9 +184,24 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
 }
 
-export function outputPathFor(source: string, outDir?: string): string {
+/** Where a source's generated file goes: beside it, or in `outDir` at the place the source has
+ * under `root` (the folder the inputs have in common), as tsc's `outDir` keeps the tree. */
+export function outputPathFor(source: string, outDir?: string, root = path.dirname(source)): string {
   const name = `${path.basename(source).replace(/\.(m|c)?tsx?$/, "")}.grad.ts`;
-  return path.join(outDir ?? path.dirname(source), name);
+  return outDir === undefined
+    ? path.join(path.dirname(source), name)
+    : path.join(outDir, path.relative(root, path.dirname(source)), name);
+}
+
+/** The deepest folder holding every file. */
+function commonFolder(files: readonly string[]): string {
+  // TypeScript's file names are separated by "/" on every system.
+  const folders = files.map((file) => path.posix.dirname(file).split("/"));
+  const common = folders[0] ?? [];
+  let length = common.length;
+  for (const folder of folders)
+    while (folder.slice(0, length).join("/") !== common.slice(0, length).join("/")) length--;
+  return common.slice(0, length).join("/") || "/";
 }
 
 function opaqueDiagnostic(op: Op, sourceFile: ts.SourceFile, functionName: string): Diagnostic {
@@ -521,7 +536,11 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     }
     diagnostics.push(...fileDiagnostics);
     if (fileDiagnostics.some((d) => d.severity === "error") || functions.length === 0) continue;
-    const outputPath = outputPathFor(sourceFile.fileName, options.outDir && path.resolve(options.outDir));
+    const outputPath = outputPathFor(
+      sourceFile.fileName,
+      options.outDir && path.resolve(options.outDir),
+      commonFolder(program.sourceFiles.map((f) => f.fileName)),
+    );
     compiled.push({
       source: sourceFile.fileName,
       outputPath,

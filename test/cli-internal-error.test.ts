@@ -28,7 +28,7 @@ function captureStderr(): () => string {
 
 test("an internal error exits 2 with one AD9000 line and no stack trace", async () => {
   const stderr = captureStderr();
-  expect(await main(["package.json"])).toBe(2);
+  expect(await main(["src/cli.ts"])).toBe(2);
   const output = stderr();
   expect(output).toContain("adjoint: internal error AD9000: verifier failed\n");
   expect(output).not.toContain("with more lines");
@@ -38,6 +38,6 @@ test("an internal error exits 2 with one AD9000 line and no stack trace", async 
 
 test("--debug adds the stack trace", async () => {
   const stderr = captureStderr();
-  expect(await main(["--debug", "package.json"])).toBe(2);
+  expect(await main(["--debug", "src/cli.ts"])).toBe(2);
   expect(stderr()).toMatch(/\n\s+at /);
 });
