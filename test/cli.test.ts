@@ -93,6 +93,19 @@ describe("information", () => {
     expect(run.stderr).toBe("");
   });
 
+  test("adjoint-gradbench --help prints its usage; an unknown argument exits 1", () => {
+    const tool = (...args: string[]) =>
+      spawnSync(process.execPath, ["bin/adjoint-gradbench.js", ...args], { cwd: root, encoding: "utf8", input: "" });
+    const help = tool("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: adjoint-gradbench\n/);
+    expect(help.stdout).toContain("gradbench run");
+    const unknown = tool("--bogus");
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("unknown arguments: --bogus");
+    expect(unknown.stdout).toBe("");
+  });
+
   test("--version prints the package version", () => {
     const { version } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
     const run = adjoint("--version");

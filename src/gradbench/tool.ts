@@ -202,8 +202,26 @@ export function handleMessage(line: string): Promise<Response> {
   return defaultTool.handleMessage(line);
 }
 
-/** The stdin/stdout loop: one response line per non-empty input line, in order. */
-export async function main(): Promise<void> {
+const usage = `Usage: adjoint-gradbench
+
+A GradBench tool: reads GradBench's messages, one JSON object per line, on stdin and writes one
+response per line on stdout. GradBench starts it:
+
+  gradbench run --eval '<eval command>' --tool 'npx adjoint-gradbench'
+
+Options:
+  --help     print this help
+`;
+
+/** The stdin/stdout loop: one response line per non-empty input line, in order. With an
+ * argument, it prints the usage instead (to stdout for --help, otherwise to stderr, exit 1). */
+export async function main(args: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (args.length > 0) {
+    const help = args.length === 1 && (args[0] === "--help" || args[0] === "-h");
+    (help ? process.stdout : process.stderr).write(help ? usage : `adjoint-gradbench: unknown arguments: ${args.join(" ")}\n\n${usage}`);
+    if (!help) process.exitCode = 1;
+    return;
+  }
   const tool = new GradbenchTool();
   try {
     for await (const line of readline.createInterface({ input: process.stdin, crlfDelay: Infinity })) {
