@@ -177,11 +177,18 @@ function finish(result: CompileResult, check: boolean, dumpIr: string | undefine
       );
     return stale.length > 0 ? 1 : 0;
   }
-  for (const file of result.files) {
+  for (const file of result.files) writeIfChanged(file);
+  return 0;
+}
+
+/** Writes a generated file unless it already holds the text, and says which. */
+function writeIfChanged(file: { outputPath: string; text: string }): void {
+  if (existsSync(file.outputPath) && readFileSync(file.outputPath, "utf8") === file.text) {
+    process.stdout.write(`adjoint: ${displayPath(file.outputPath)} is up to date\n`);
+  } else {
     writeAtomically(file.outputPath, file.text);
     process.stdout.write(`adjoint: wrote ${displayPath(file.outputPath)}\n`);
   }
-  return 0;
 }
 
 function reportInternalError(error: unknown, debug: boolean): void {
@@ -210,12 +217,7 @@ async function regenerate(files: string[], options: { outDir?: string }): Promis
     if (!compiled) {
       const what = errors === 0 ? "nothing to generate" : `${errors} error${errors === 1 ? "" : "s"}`;
       process.stdout.write(`adjoint: ${displayPath(path.resolve(file))}: ${what}; its generated file is unchanged\n`);
-    } else if (existsSync(compiled.outputPath) && readFileSync(compiled.outputPath, "utf8") === compiled.text) {
-      process.stdout.write(`adjoint: ${displayPath(compiled.outputPath)} is up to date\n`);
-    } else {
-      writeAtomically(compiled.outputPath, compiled.text);
-      process.stdout.write(`adjoint: wrote ${displayPath(compiled.outputPath)}\n`);
-    }
+    } else writeIfChanged(compiled);
   }
 }
 
