@@ -19,17 +19,17 @@ Writes <name>.grad.ts beside each input file, holding the gradient of every func
 @differentiable. A folder stands for the TypeScript files under it that mark a function.
 
 Options:
-  --out-dir <dir>  write the generated files into <dir> instead, keeping the inputs' layout
-  --check          write nothing; exit 1 when a generated file is missing or out of date
-  --dump-ir        print the primal and adjoint IR of each function instead of writing files
-  --dump-ir=<pass> print the IR after one pass (or after each, with --dump-ir=all) instead;
-                   passes: ${passNames.join(", ")}
-  --verify-each    verify the IR after every pass, not only after each stage
-  --watch          write, then write again whenever an input or a file it imports changes;
-                   Ctrl-C to stop
-  --debug          print stack traces of internal errors
-  --version        print the version
-  --help           print this help
+  -o, --out-dir <dir>  write the generated files into <dir> instead, keeping the inputs' layout
+  -c, --check          write nothing; exit 1 when a generated file is missing or out of date
+      --dump-ir        print the primal and adjoint IR of each function instead of writing files
+      --dump-ir=<pass> print the IR after one pass (or after each, with --dump-ir=all) instead;
+                       passes: ${passNames.join(", ")}
+      --verify-each    verify the IR after every pass, not only after each stage
+  -w, --watch          write, then write again whenever an input or a file it imports changes;
+                       Ctrl-C to stop
+      --debug          print stack traces of internal errors
+  -v, --version        print the version
+  -h, --help           print this help
 `;
 
 function version(): string {
@@ -51,14 +51,14 @@ function parse(argv: string[]) {
     args: argv.map((arg) => (arg === "--dump-ir" ? "--dump-ir=" : arg)),
     allowPositionals: true,
     options: {
-      "out-dir": { type: "string" },
-      check: { type: "boolean" },
+      "out-dir": { type: "string", short: "o" },
+      check: { type: "boolean", short: "c" },
       "dump-ir": { type: "string" },
       "verify-each": { type: "boolean" },
-      watch: { type: "boolean" },
+      watch: { type: "boolean", short: "w" },
       debug: { type: "boolean" },
-      version: { type: "boolean" },
-      help: { type: "boolean" },
+      version: { type: "boolean", short: "v" },
+      help: { type: "boolean", short: "h" },
     },
   });
 }

@@ -93,6 +93,17 @@ describe("information", () => {
     expect(run.stderr).toBe("");
   });
 
+  test("short flags: -h, -v, -o and -c are --help, --version, --out-dir and --check", () => {
+    expect(adjoint("-h").stdout).toBe(adjoint("--help").stdout);
+    expect(adjoint("-v").stdout).toBe(adjoint("--version").stdout);
+    const dir = workspace({ "model.ts": model });
+    const missing = adjoint("-c", "-o", path.join(dir, "gen"), path.join(dir, "model.ts"));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("gen/model.grad.ts is missing");
+    expect(adjoint("-o", path.join(dir, "gen"), path.join(dir, "model.ts")).status).toBe(0);
+    expect(listing(dir)).toEqual(["gen/model.grad.ts", "model.ts"]);
+  });
+
   test("adjoint-gradbench --help prints its usage; an unknown argument exits 1", () => {
     const tool = (...args: string[]) =>
       spawnSync(process.execPath, ["bin/adjoint-gradbench.js", ...args], { cwd: root, encoding: "utf8", input: "" });
