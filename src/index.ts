@@ -107,7 +107,8 @@ export {
 export { formatDiagnostic } from "./diagnostics.js";
 
 export interface CompileOptions extends PipelineOptions {
-  /** Write each `<name>.grad.ts` here instead of beside its source. */
+  /** Write each `<name>.grad.ts` here instead of beside its source, at the place the source
+   * has under the folder every input shares. */
   outDir?: string;
   /** Generate fJvpBatch and fJvpPattern for every function, and fHvp and fHvpPattern for every
    * number-valued one, as if each were tagged `@jacobian sparse` and `@hessian sparse` (tests). */

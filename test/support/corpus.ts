@@ -211,7 +211,8 @@ export async function runCorpus(root = corpusRoot): Promise<Outcome[]> {
   mkdirSync(generatedRoot, { recursive: true });
   const seen = new Set<string>();
   for (const objective of objectives) {
-    // The generated modules share one directory, where they are named after their objectives.
+    // The generated modules share one directory, where they are named after their objectives
+    // (each group of objectives compiled together keeps its own layout under it).
     const name = path.basename(objective.source);
     if (seen.has(name)) throw new Error(`two corpus files are named ${name}: names must be unique`);
     seen.add(name);
@@ -221,6 +222,7 @@ export async function runCorpus(root = corpusRoot): Promise<Outcome[]> {
   for (const result of new Set(results.values())) {
     if (result instanceof Error) continue;
     for (const file of result.files) {
+      mkdirSync(path.dirname(file.outputPath), { recursive: true });
       writeFileSync(file.outputPath, file.text);
       written.set(file.outputPath, file);
     }
