@@ -6,12 +6,10 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { generatedHeader } from "./backend/module.js";
-
-const typeScriptSource = /\.(m|c)?tsx?$/;
+import { generatedHeader, typeScriptExtension } from "./backend/module.js";
 
 function isCompilable(file: string): boolean {
-  return typeScriptSource.test(file) && !file.endsWith(".d.ts");
+  return typeScriptExtension.test(file) && !file.endsWith(".d.ts");
 }
 
 function isGenerated(file: string): boolean {
@@ -19,7 +17,8 @@ function isGenerated(file: string): boolean {
 }
 
 function marked(file: string): boolean {
-  return !isGenerated(file) && readFileSync(file, "utf8").includes("@differentiable");
+  const text = readFileSync(file, "utf8");
+  return !text.startsWith(generatedHeader) && text.includes("@differentiable");
 }
 
 function sourcesUnder(folder: string): string[] {

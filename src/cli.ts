@@ -148,14 +148,7 @@ function finish(result: CompileResult, check: boolean, dumpIr: string | undefine
     process.stderr.write(`adjoint: ${errors} error${errors === 1 ? "" : "s"}; no file written\n`);
     return 1;
   }
-  const collisions = outputCollisions(
-    result.files.map((f) => ({ source: displayPath(f.source), outputPath: displayPath(f.outputPath) })),
-  );
-  if (collisions.length > 0) {
-    for (const collision of collisions) process.stderr.write(`adjoint: ${collision}\n`);
-    process.stderr.write("adjoint: no file written\n");
-    return 1;
-  }
+  if (reportCollisions(result)) return 1;
   if (dumpIr === "") {
     for (const file of result.files) process.stdout.write(`// ${displayPath(file.source)}\n${file.ir}`);
     return 0;
@@ -179,6 +172,16 @@ function finish(result: CompileResult, check: boolean, dumpIr: string | undefine
   }
   for (const file of result.files) writeIfChanged(file);
   return 0;
+}
+
+/** Prints each pair of inputs that would write one generated file; whether there was one. */
+function reportCollisions(result: CompileResult): boolean {
+  const collisions = outputCollisions(
+    result.files.map((f) => ({ source: displayPath(f.source), outputPath: displayPath(f.outputPath) })),
+  );
+  for (const collision of collisions) process.stderr.write(`adjoint: ${collision}\n`);
+  if (collisions.length > 0) process.stderr.write("adjoint: no file written\n");
+  return collisions.length > 0;
 }
 
 /** Writes a generated file unless it already holds the text, and says which. */
@@ -209,6 +212,7 @@ async function regenerate(files: string[], options: { outDir?: string }): Promis
   if (missing.length > 0) return;
   const result = await compile(files, options);
   printDiagnostics(result.diagnostics);
+  if (reportCollisions(result)) return;
   for (const file of files) {
     const compiled = result.files.find((f) => f.source === path.resolve(file));
     const errors = result.diagnostics.filter(

@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { FunctionEmitter } from "./backend/emit.js";
-import { formatModule, type ModuleFunction } from "./backend/module.js";
+import { formatModule, type ModuleFunction, typeScriptExtension } from "./backend/module.js";
 import { gradientFunctionName, identifiersIn, keeperName, Namer } from "./backend/naming.js";
 import { type Diagnostic, DiagnosticError } from "./diagnostics.js";
 import { type DifferentiableFunction, findDifferentiableFunctions, type MethodOf } from "./frontend/annotations.js";
@@ -188,7 +188,7 @@ export interface CompileResult {
 /** Where a source's generated file goes: beside it, or in `outDir` at the place the source has
  * under `root` (the folder the inputs have in common), as tsc's `outDir` keeps the tree. */
 export function outputPathFor(source: string, outDir?: string, root = path.dirname(source)): string {
-  const name = `${path.basename(source).replace(/\.(m|c)?tsx?$/, "")}.grad.ts`;
+  const name = `${path.basename(source).replace(typeScriptExtension, "")}.grad.ts`;
   return outDir === undefined
     ? path.join(path.dirname(source), name)
     : path.join(outDir, path.relative(root, path.dirname(source)), name);
@@ -493,6 +493,8 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
   const { rules, diagnostics: ruleDiagnostics } = findDerivativeRules(program.checker, program.programFiles);
   diagnostics.push(...ruleDiagnostics);
   const compiled: CompiledFile[] = [];
+  const outDir = options.outDir && path.resolve(options.outDir);
+  const inputsFolder = commonFolder(program.sourceFiles.map((f) => f.fileName));
   for (const sourceFile of program.sourceFiles) {
     if (diagnostics.some((d) => d.file === locate(sourceFile, 0).file)) continue;
     const functions: CompiledFunction[] = [];
@@ -537,11 +539,7 @@ export async function compile(files: string[], options: CompileOptions = {}): Pr
     }
     diagnostics.push(...fileDiagnostics);
     if (fileDiagnostics.some((d) => d.severity === "error") || functions.length === 0) continue;
-    const outputPath = outputPathFor(
-      sourceFile.fileName,
-      options.outDir && path.resolve(options.outDir),
-      commonFolder(program.sourceFiles.map((f) => f.fileName)),
-    );
+    const outputPath = outputPathFor(sourceFile.fileName, outDir, inputsFolder);
     compiled.push({
       source: sourceFile.fileName,
       outputPath,

@@ -4,7 +4,7 @@
  * input and pass, lives through a syntax error, and exits 0 on Ctrl-C.
  */
 import { type ChildProcess, execSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, expect, test, vi } from "vitest";
@@ -95,4 +95,22 @@ test("--watch cannot be combined with --check", () => {
   const run = spawnSync(process.execPath, [bin, "--watch", "--check", "model.ts"], { cwd: dir, encoding: "utf8" });
   expect(run.status).toBe(1);
   expect(run.stderr).toBe("adjoint: --watch writes files: it cannot be combined with --check or --dump-ir\n");
+});
+
+test("--watch refuses two inputs that would write one file, as a single run does", async () => {
+  const dir = workspace();
+  writeFileSync(path.join(dir, "model.mts"), model);
+  const child = spawn(process.execPath, [bin, "--watch", "model.ts", "model.mts"], { cwd: dir });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (data) => (stdout += data));
+  child.stderr.on("data", (data) => (stderr += data));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await vi.waitFor(() => expect(stdout).toContain("adjoint: watching for changes"), { timeout: 20_000, interval: 50 });
+  expect(stderr).toContain("would both write");
+  expect(stdout).not.toContain("wrote");
+  expect(existsSync(path.join(dir, "model.grad.ts"))).toBe(false);
+  child.kill("SIGINT");
+  expect(await exited).toBe(0);
 });

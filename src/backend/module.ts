@@ -54,13 +54,12 @@ function scratchHelperDeclaration(kind: string, zeroed: boolean): string {
   ].join("\n");
 }
 
+/** A TypeScript source's extension (`.ts`, `.tsx`, `.mts`, `.cts`), the `m` or `c` captured. */
+export const typeScriptExtension = /\.(m|c)?tsx?$/;
+
 /** `./model.js` for /src/model.ts seen from /src/gen: how an ES module imports a TypeScript file. */
 function importPath(fromDirectory: string, file: string): string {
-  const relative = path
-    .relative(fromDirectory, file)
-    .split(path.sep)
-    .join("/")
-    .replace(/\.(m|c)?tsx?$/, ".$1js");
+  const relative = path.relative(fromDirectory, file).split(path.sep).join("/").replace(typeScriptExtension, ".$1js");
   return relative.startsWith(".") ? relative : `./${relative}`;
 }
 

@@ -6,7 +6,23 @@ import { ts } from "ts-morph";
 import { nestedObjectText } from "../ir/objects.js";
 import type { ArrayKind, Type } from "../ir/types.js";
 import { isNumericArrayLike } from "./array-likes.js";
-import { isIntegerTypedArray } from "./unsupported-constructs.js";
+
+const integerTypedArrays = new Set([
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "BigInt64Array",
+  "BigUint64Array",
+]);
+
+/** `Int32Array` and its kin: arrays with methods and fields that are not numeric arrays here. */
+export function isIntegerTypedArray(type: ts.Type): boolean {
+  return integerTypedArrays.has(type.getSymbol()?.getName() ?? "");
+}
 
 /** A leaf of an object type: a field that is not itself an object. */
 export interface Leaf {

@@ -6,6 +6,7 @@
 import { ts } from "ts-morph";
 import type { DiagnosticCode } from "../diagnostics.js";
 import { constructName } from "./syntax.js";
+import { isIntegerTypedArray } from "./types.js";
 
 export interface Explanation {
   code: DiagnosticCode;
@@ -150,23 +151,6 @@ export function explainUnsupported(checker: ts.TypeChecker, node: ts.Node, isSta
 
 const typesHint =
   "differentiable functions take numbers, numeric arrays (number[], Float64Array, Float32Array, ArrayLike<number>, unions of those, and arrays of those), objects with such fields, and booleans and strings that are not differentiated";
-
-const integerTypedArrays = new Set([
-  "Int8Array",
-  "Uint8Array",
-  "Uint8ClampedArray",
-  "Int16Array",
-  "Uint16Array",
-  "Int32Array",
-  "Uint32Array",
-  "BigInt64Array",
-  "BigUint64Array",
-]);
-
-/** `Int32Array` and its kin: arrays with methods and fields that are not numeric arrays here. */
-export function isIntegerTypedArray(type: ts.Type): boolean {
-  return integerTypedArrays.has(type.getSymbol()?.getName() ?? "");
-}
 
 /** Why a type is not supported, as a clause following "has type 'T', which", and what to do. */
 export function explainType(checker: ts.TypeChecker, type: ts.Type): { why: string; hint: string } {

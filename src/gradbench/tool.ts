@@ -216,10 +216,13 @@ Options:
 /** The stdin/stdout loop: one response line per non-empty input line, in order. With an
  * argument, it prints the usage instead (to stdout for --help, otherwise to stderr, exit 1). */
 export async function main(args: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (args.length === 1 && args[0] === "--help") {
+    process.stdout.write(usage);
+    return;
+  }
   if (args.length > 0) {
-    const help = args.length === 1 && (args[0] === "--help" || args[0] === "-h");
-    (help ? process.stdout : process.stderr).write(help ? usage : `adjoint-gradbench: unknown arguments: ${args.join(" ")}\n\n${usage}`);
-    if (!help) process.exitCode = 1;
+    process.stderr.write(`adjoint-gradbench: unknown arguments: ${args.join(" ")}\n\n${usage}`);
+    process.exitCode = 1;
     return;
   }
   const tool = new GradbenchTool();
