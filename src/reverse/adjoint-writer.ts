@@ -76,6 +76,9 @@ export class AdjointWriter implements ReverseSweepState {
   /** A forward loop -> the reversed loop's counter, and its reversed body. */
   private readonly reverseCounter = new Map<Op, Value>();
   private readonly reversedBody = new Map<Op, Region>();
+  /** A forward loop reversed in primal order -> its carried values the reversed loop carries
+   * again, each with the reversed body's parameter for it. */
+  private readonly replayed = new Map<Op, Map<Value, Value>>();
   /** The reversed region of each forward branch, while and after it is built. */
   private readonly reversedBranch = new Map<Region, Region>();
   /** Each primal branch or loop body -> the region holding its reversal. */
@@ -122,6 +125,22 @@ export class AdjointWriter implements ReverseSweepState {
 
   reversedCounter(loop: Op): Value {
     return this.reverseCounter.get(loop)!;
+  }
+
+  replayedParam(loop: Op, param: Value): Value {
+    const params = this.replayed.get(loop)!;
+    let replayed = params.get(param);
+    if (replayed === undefined) {
+      replayed = this.values.value(param.type, param.name);
+      params.set(param, replayed);
+      this.reversedBody.get(loop)!.params.push(replayed);
+    }
+    return replayed;
+  }
+
+  /** The reversed bodies of the loops, by forward loop. */
+  get reversedLoopBodies(): ReadonlyMap<Op, Region> {
+    return this.reversedBody;
   }
 
   write(): WrittenAdjoints {
@@ -472,9 +491,15 @@ export class AdjointWriter implements ReverseSweepState {
     if (lanes.length === 0 && !this.contributions.hasActiveArrayEffects(body)) return;
     this.declareTargets(op);
     const forwardLoop = this.forwardOf.get(op)!;
-    const header = op.opcode === "for" ? this.countedHeader(op, forwardLoop) : this.whileHeader(forwardLoop);
+    const inPrimalOrder = this.recording.inPrimalOrder.has(op);
+    const header = inPrimalOrder
+      ? this.primalOrderHeader(op, forwardLoop)
+      : op.opcode === "for"
+        ? this.countedHeader(op, forwardLoop)
+        : this.whileHeader(forwardLoop);
     const reversed = emptyRegion([header.counter]);
     this.reversedBody.set(forwardLoop, reversed);
+    if (inPrimalOrder) this.replayed.set(forwardLoop, new Map());
     this.reversedRegions.set(body, reversed);
     this.builder.inRegion(reversed, () => {
       const saved = this.currentPrimalRegion;
@@ -497,11 +522,19 @@ export class AdjointWriter implements ReverseSweepState {
         else if (this.activity.isActive(next)) this.contribute(next, at(incoming, k, "adjoint read"));
       });
       this.reverseRegion(body);
+      if (inPrimalOrder) reversed.yields = this.replayedNexts(forwardLoop);
       this.currentPrimalRegion = saved;
     });
+    const replayed = [...(this.replayed.get(forwardLoop)?.keys() ?? [])];
+    const carried = loopParts(forwardLoop)!.carried;
+    const inits = replayed.map((param) => this.recording.read(carried.find((c) => c.param === param)!.init));
     this.builder.op({
       opcode: "for",
-      operands: header.operands,
+      operands: [...header.operands, ...inits],
+      results: replayed.map((param) => ({
+        type: param.type,
+        ...(param.name === undefined ? {} : { name: param.name }),
+      })),
       regions: [reversed],
       attrs: { comparison: header.comparison },
       ...(op.loc ? { loc: op.loc } : {}),
@@ -531,6 +564,34 @@ export class AdjointWriter implements ReverseSweepState {
     this.reverseCounter.set(forwardLoop, counter);
     const last = lastCounterValue(this.algebra, loop, start, bound, step);
     return { counter, operands: [last, start, this.algebra.num(-loop.step)], comparison: loop.step > 0 ? "ge" : "le" };
+  }
+
+  /** The forward loop's own header, for a loop whose reversed body runs in primal order. */
+  private primalOrderHeader(op: Op, forwardLoop: Op) {
+    const [start, bound, step] = [0, 1, 2].map((i) => this.resolve(this.placeholder(operandOf(op, i)))) as [
+      Value,
+      Value,
+      Value,
+    ];
+    const forwardCounter = at(at(op.regions, 0, "region of 'for'").params, 0, "counter of 'for'");
+    const counter = this.values.value("number", forwardCounter.name);
+    this.reverseCounter.set(forwardLoop, counter);
+    return { counter, operands: [start, bound, step], comparison: attrsOf(op, "for").comparison };
+  }
+
+  /**
+   * The next value of each carried value a loop run in primal order replays, read at the end of
+   * its reversed body; reading one may replay another, whose next value is read in turn.
+   */
+  private replayedNexts(forwardLoop: Op): Value[] {
+    const params = this.replayed.get(forwardLoop)!;
+    const carried = loopParts(forwardLoop)!.carried;
+    const nexts: Value[] = [];
+    for (let k = 0; k < params.size; k++) {
+      const param = [...params.keys()][k]!;
+      nexts.push(this.recording.read(carried.find((c) => c.param === param)!.next));
+    }
+    return nexts;
   }
 
   /**

@@ -47,6 +47,8 @@ export type Read =
   | { how: "carried out of branches"; result: Value }
   | { how: "stack"; stack: Value; popped: Value; popsIn: Op | Region }
   | { how: "loop counter"; loop: Op }
+  /** A carried value of a loop reversed in primal order, carried again by the reversed loop. */
+  | { how: "replayed"; loop: Op; param: Value }
   | { how: "induction variable"; loop: Op; init: Value; increment: Value };
 
 /** A change the plan makes to the forward sweep (see `ForwardSweep.apply`). */
@@ -65,6 +67,9 @@ export interface ReverseSweepState {
   reversedRegion(of: Op | Region): Region | undefined;
   /** The reversed loop's counter, which stands for the forward loop's. */
   reversedCounter(loop: Op): Value;
+  /** The reversed loop's own copy of the forward loop's carried value `param` (a loop the
+   * reverse sweep runs in primal order). */
+  replayedParam(loop: Op, param: Value): Value;
 }
 
 export class Recording {
@@ -96,6 +101,8 @@ export class Recording {
     private readonly loops: LoopAnalysis,
     private readonly values: ValueFactory,
     builderFor: (region: Region) => Builder,
+    /** The primal loops whose reversed bodies run in primal order (see iteration-order.ts). */
+    readonly inPrimalOrder: ReadonlySet<Op> = new Set(),
   ) {
     this.entry = builderFor(emptyRegion());
   }
@@ -182,6 +189,8 @@ export class Recording {
       }
       case "loop counter":
         return this.sweep!.reversedCounter(read.loop);
+      case "replayed":
+        return this.sweep!.replayedParam(read.loop, read.param);
       case "induction variable": {
         // init + (i - start) / step * increment, from the reversed loop's counter i
         const [start, step] = [operandOf(read.loop, 0), operandOf(read.loop, 2)].map((v) => this.read(v)) as [
@@ -249,6 +258,7 @@ export class Recording {
   /** A value computed in each iteration of a loop (see `carryOut`). */
   private readFromLoop(value: Value, loop: Op, body: Region): Read {
     if (loop.opcode === "for" && value === body.params[0]) return { how: "loop counter", loop };
+    if (this.isReplayable(value)) return { how: "replayed", loop, param: value };
     const induction = this.induction(value);
     if (induction) return { how: "induction variable", loop, ...induction };
     return this.onStack(value, body, loop);
@@ -375,6 +385,39 @@ export class Recording {
     return result;
   }
 
+  /** True for a value a loop carries, depending on no differentiated input, in a loop whose
+   * reversed body runs in primal order: that loop carries it again. */
+  private isReplayable(value: Value): boolean {
+    const loop = this.passivelyCarrying(value);
+    return loop !== undefined && this.inPrimalOrder.has(loop);
+  }
+
+  /**
+   * True when the reverse sweep could have `value` without storage if `loop` (a primal loop)
+   * ran in primal order: a value it carries without a derivative, or a cheap one computed from
+   * such values and values readable anyway.
+   */
+  replayableIn(loop: Op, value: Value): boolean {
+    if (this.passivelyCarrying(value) === loop) return true;
+    const definingOp = this.forward.definition.get(value);
+    return (
+      definingOp !== undefined &&
+      this.isRecomputable(value, definingOp) &&
+      definingOp.operands.every((v) => this.readableWithoutStorage(v) || this.replayableIn(loop, v))
+    );
+  }
+
+  /** The primal `for` loop carrying the forward value `value`, when it carries no derivative. */
+  private passivelyCarrying(value: Value): Op | undefined {
+    const region = this.forward.regionOf.get(value);
+    const loop = region && this.forward.parent.get(region)?.op;
+    const j = region?.params.indexOf(value) ?? -1;
+    if (loop?.opcode !== "for" || j < 1) return undefined;
+    const primalLoop = this.forward.primalOp.get(loop)!;
+    const primalBody = at(primalLoop.regions, 0, "region of 'for'");
+    return this.activity.isActive(at(primalBody.params, j, "value a 'for' loop carries")) ? undefined : primalLoop;
+  }
+
   private isRecomputable(value: Value, definingOp: Op): boolean {
     if (!isCheapToRecompute(definingOp.opcode)) return false;
     const isRead = definingOp.opcode === "array.get" || definingOp.opcode === "array.row";
@@ -415,6 +458,7 @@ export class Recording {
     if (this.forward.parent.get(region)?.op.opcode === "for" && value === region.params[0]) return true;
     const induction = this.induction(value);
     if (induction) return this.readableWithoutStorage(induction.init);
+    if (this.isReplayable(value)) return true;
     if (definingOp && this.isRecomputable(value, definingOp))
       return definingOp.operands.every((v) => this.readableWithoutStorage(v));
     return !this.forward.enclosingLoops(region).length;
@@ -434,6 +478,8 @@ export function printRecordingPlan(forward: IRFunction, recording: Recording): s
         return `pushed on ${name(read.stack)}, popped as ${name(read.popped)}`;
       case "induction variable":
         return `${read.how}: ${name(read.init)} + ${name(read.increment)} per iteration`;
+      case "replayed":
+        return "carried again by the reversed loop, run in primal order";
       default:
         return read.how;
     }

@@ -26,10 +26,11 @@ import { analyzeCountedLoops, type LoopAnalysis } from "../analysis/counted-loop
 import { integerValues } from "../analysis/integers.js";
 import { at } from "../ir/access.js";
 import { Builder, ValueFactory } from "../ir/builder.js";
-import type { IRFunction, Value } from "../ir/types.js";
+import type { IRFunction, Op, Region, Value } from "../ir/types.js";
 import { AdjointWriter } from "./adjoint-writer.js";
 import { Contributions } from "./contributions.js";
 import { ForwardSweep } from "./forward-sweep.js";
+import { poppingLoops, runsInAnyOrder } from "./iteration-order.js";
 import { Recording } from "./recording.js";
 
 export interface GradientIR {
@@ -52,17 +53,45 @@ export interface ReverseModeState {
 /**
  * The recording plan of `primal`'s gradient: the adjoint writer runs with a recording that
  * decides how the reverse sweep reads each value it asks for; that run's reverse sweep is dropped.
+ *
+ * Where that sweep pops, in a reversed loop whose iterations could run in any order, only values
+ * the loop carries without a derivative (see iteration-order.ts), the plan is made again with
+ * those loops reversed in primal order, replaying the values instead of storing them; it is
+ * kept if the new sweep pops nothing in them and they still run in any order.
  */
 export function planRecording(primal: IRFunction, activity: Activity): ReverseModeState {
+  const first = plannedWith(primal, activity, new Set());
+  const { recording } = first.state;
+  const pushed = new Map<Value, Value>();
+  recording.reads.forEach((read, value) => read.how === "stack" && pushed.set(read.popped, value));
+  const candidates = new Set<Op>();
+  poppingLoops(first.reversedBodies).forEach((popped, forwardLoop) => {
+    const loop = first.state.forward.primalOp.get(forwardLoop)!;
+    const replayable = (v: Value) => recording.replayableIn(loop, pushed.get(v)!);
+    if (popped.some(replayable) && runsInAnyOrder(first.reversedBodies.get(forwardLoop)!, replayable))
+      candidates.add(loop);
+  });
+  if (candidates.size === 0) return first.state;
+  const second = plannedWith(primal, activity, candidates);
+  const kept = [...second.reversedBodies].every(
+    ([forwardLoop, body]) =>
+      !candidates.has(second.state.forward.primalOp.get(forwardLoop)!) || runsInAnyOrder(body, () => false),
+  );
+  return kept ? second.state : first.state;
+}
+
+function plannedWith(primal: IRFunction, activity: Activity, inPrimalOrder: ReadonlySet<Op>) {
   const loops = analyzeCountedLoops(primal, integerValues(primal));
   const values = new ValueFactory();
   const forward = new ForwardSweep(primal, values);
-  const recording = new Recording(forward, activity, loops, values, (region) => new Builder(values, region));
+  const builderFor = (region: Region) => new Builder(values, region);
+  const recording = new Recording(forward, activity, loops, values, builderFor, inPrimalOrder);
   const contributions = new Contributions(primal, activity, forward.primalRegionOf);
   const state = { primal, activity, loops, values, forward, recording, contributions };
-  new AdjointWriter(state).write();
+  const writer = new AdjointWriter(state);
+  writer.write();
   recording.finishPlanning();
-  return state;
+  return { state, reversedBodies: writer.reversedLoopBodies };
 }
 
 /** The forward sweep with the plan's storage in it; returns how many ops of the body it is. */
