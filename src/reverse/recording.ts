@@ -13,6 +13,8 @@
  *   extra result (`undef` from the other branch) up to the function's top;
  * - a loop's counter is the reversed loop's counter, and an induction variable (`k += 2`) is
  *   computed from it;
+ * - in a reversed loop run in primal order (`inPrimalOrder`), a passive value the loop carries
+ *   (a running power) is carried again by the reversed loop, and cheap values of it recomputed;
  * - anything else computed in a loop iteration (or a branch inside a loop) is pushed on a stack
  *   at the end of its region and popped at the start of the region reversing it: a typed array
  *   sized by the product of the trip counts when they are known before the loop nest starts,

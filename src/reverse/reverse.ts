@@ -7,7 +7,8 @@
  *      plus the storage the reverse sweep needs (stack pushes, a counter per `while` loop);
  *   2. the reverse sweep: for each active op, last to first, its adjoint statements; for an `if`,
  *      an `if` on the same condition whose branches hold the reversed branches; for a loop, a
- *      counted loop running the reversed body once per forward iteration, last first;
+ *      counted loop running the reversed body once per forward iteration, last first (or first
+ *      to last, when its iterations are independent: iteration-order.ts);
  * and which yields the primal value followed by one adjoint per differentiated parameter.
  *
  * The steps (each a pass of src/pipeline.ts): `planRecording`, `buildForwardSweep`,
@@ -18,7 +19,9 @@
  * first runs against a recording that decides, at each primal value it reads, how the reverse
  * sweep gets it, and throws that run's reverse sweep away; the forward sweep is then built from
  * those decisions, and the writer runs again, reading each value as decided. The writer itself
- * never changes the forward sweep.
+ * never changes the forward sweep. Planning may run twice: when some reversed loops would give
+ * the same adjoints in any order, the plan is made again with them in primal order (their
+ * passive recurrences replayed rather than stacked), and kept only if they still qualify.
  */
 import type { Activity } from "../analysis/activity.js";
 import { gradientFunctionName } from "../backend/naming.js";
