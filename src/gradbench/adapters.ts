@@ -434,7 +434,7 @@ const ht: EvalAdapter = {
       return prepared(() => {
         const first: Float64Array = byUs(...args, alongFirst).tangent;
         const second: Float64Array = byUs(...args, alongSecond).tangent;
-        return dense(byTheta(...args).jacobian).map((row, r) => [first[r]!, second[r]!, ...row]);
+        return dense(byTheta(...args).jacobian, [first, second]);
       });
     },
   },
@@ -449,11 +449,13 @@ interface SparseJacobian {
   values: Float64Array;
 }
 
-/** The dense rows of a sparse Jacobian. */
-function dense({ rows, columns, rowStarts, columnIndices, values }: SparseJacobian): number[][] {
+/** The dense rows of a sparse Jacobian, after the dense columns `before`. */
+function dense({ rows, columns, rowStarts, columnIndices, values }: SparseJacobian, before: Float64Array[] = []): number[][] {
+  const offset = before.length;
   return Array.from({ length: rows }, (_, i) => {
-    const row = new Array<number>(columns).fill(0);
-    for (let e = rowStarts[i]!; e < rowStarts[i + 1]!; e++) row[columnIndices[e]!] = values[e]!;
+    const row = new Array<number>(offset + columns).fill(0);
+    for (let c = 0; c < offset; c++) row[c] = before[c]![i]!;
+    for (let e = rowStarts[i]!; e < rowStarts[i + 1]!; e++) row[offset + columnIndices[e]!] = values[e]!;
     return row;
   });
 }
